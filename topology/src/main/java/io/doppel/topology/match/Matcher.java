@@ -1,0 +1,25 @@
+package io.doppel.topology.match;
+
+import io.doppel.schemas.avro.ImageFeatures;
+import io.doppel.schemas.avro.MatchEvent;
+import java.util.List;
+
+/**
+ * The matching port: one image's features in, its outcome(s) out.
+ *
+ * <p>For UPLOAD: retrieve, verify, score, apply the tenant's policy, then index the upload; one
+ * MatchEvent (DUPLICATE, COPYRIGHT_VIOLATION or CLEAN). For REFERENCE: index it, then retro-scan
+ * recent uploads; one REGISTERED event plus one COPYRIGHT_VIOLATION (trigger RETRO_SCAN) per earlier
+ * upload found to copy it. For DELETE: remove every row of the image; one DELETED event.
+ *
+ * <p>Index writes are idempotent and an image never matches itself, so replaying the same features
+ * after a crash gives the same events. When the index is unreachable this throws {@link
+ * DependencyUnavailableException} rather than deciding without it.
+ */
+public interface Matcher extends AutoCloseable {
+
+  List<MatchEvent> match(ImageFeatures features);
+
+  @Override
+  default void close() {}
+}
