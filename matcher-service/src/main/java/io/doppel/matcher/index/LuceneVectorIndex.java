@@ -1,0 +1,510 @@
+package io.doppel.matcher.index;
+
+import io.doppel.schemas.avro.Purpose;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnByteVectorField;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnByteVectorQuery;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermInSetQuery;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * The embedded {@link VectorIndex}: Lucene HNSW on local disk.
+ *
+ * <p>Each image is one block of documents written by a single {@code updateDocuments} call keyed
+ * by the image: an {@code image} document (metadata, keypoint positions and raw descriptors), one
+ * {@code global} document per global vector and one {@code local} document per keypoint. Global
+ * vectors are L2-normalised and compared by dot product (cosine). Local descriptors are indexed as
+ * 256 bytes of 0/1, one per bit, under Euclidean distance: the squared distance of two such vectors
+ * is exactly their Hamming distance, so HNSW ranks by Hamming and the cut-off is exact. Scope is a
+ * Lucene filter inside the kNN query (pre-filtered HNSW), so it can never widen a search.
+ */
+public final class LuceneVectorIndex implements VectorIndex {
+
+  private static final String F_IMAGE = "image";
+  private static final String F_KIND = "kind";
+  private static final String F_TENANT = "tenant";
+  private static final String F_IMAGE_ID = "image_id";
+  private static final String F_PURPOSE = "purpose";
+  private static final String F_REFERENCE_SET = "reference_set";
+  private static final String F_RIGHTS_HOLDER = "rights_holder";
+  private static final String F_INDEXED_AT = "indexed_at";
+  private static final String F_WIDTH = "width";
+  private static final String F_HEIGHT = "height";
+  private static final String F_XS = "kp_x";
+  private static final String F_YS = "kp_y";
+  private static final String F_DESCRIPTORS = "kp_descriptors";
+  private static final String F_DESCRIPTOR_BYTES = "kp_descriptor_bytes";
+  private static final String F_GLOBAL_VECTOR = "global_vector";
+  private static final String F_LOCAL_VECTOR = "local_vector";
+
+  private static final String KIND_IMAGE = "image";
+  private static final String KIND_GLOBAL = "global";
+  private static final String KIND_LOCAL = "local";
+
+  /** Fetch this many global documents per wanted image at first: tall images have several vectors. */
+  private static final int GLOBAL_OVERFETCH = 4;
+
+  private final LuceneIndexConfig config;
+  private final Directory directory;
+  private final IndexWriter writer;
+  private final SearcherManager searchers;
+  private final ExecutorService localSearchPool;
+
+  private LuceneVectorIndex(LuceneIndexConfig config, Directory directory, IndexWriter writer, SearcherManager searchers) {
+    this.config = config;
+    this.directory = directory;
+    this.writer = writer;
+    this.searchers = searchers;
+    AtomicInteger threadNumber = new AtomicInteger();
+    this.localSearchPool = Executors.newFixedThreadPool(config.localSearchThreads(), runnable -> {
+      Thread thread = new Thread(runnable, "lucene-local-search-" + threadNumber.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /** Opens (or creates) the index of {@code config.model()} under {@code config.directory()}. */
+  public static LuceneVectorIndex open(LuceneIndexConfig config) {
+    try {
+      Directory directory = FSDirectory.open(config.indexDirectory());
+      IndexWriterConfig writerConfig = new IndexWriterConfig().setCodec(new HnswCodec(config.hnswMaxConn(), config.hnswBeamWidth()));
+      IndexWriter writer = new IndexWriter(directory, writerConfig);
+      return new LuceneVectorIndex(config, directory, writer, new SearcherManager(writer, null));
+    } catch (IOException e) {
+      throw new IndexUnavailableException("cannot open the lucene index at " + config.indexDirectory(), e);
+    }
+  }
+
+  @Override
+  public void upsert(IndexedImage image) {
+    BinaryDescriptors.requireKeypoints(image.keypoints());
+    if (image.globals().isEmpty()) {
+      throw new IllegalArgumentException("image " + image.ref() + " has no global vector");
+    }
+    String key = imageKey(image.ref());
+    List<Document> block = new ArrayList<>(1 + image.globals().size() + image.keypoints().size());
+    block.add(imageDocument(key, image));
+    for (float[] global : image.globals()) {
+      Document doc = scopedDocument(key, KIND_GLOBAL, image);
+      doc.add(new KnnFloatVectorField(F_GLOBAL_VECTOR, unitVector(global), VectorSimilarityFunction.DOT_PRODUCT));
+      block.add(doc);
+    }
+    StoredKeypoints keypoints = image.keypoints();
+    for (int i = 0; i < keypoints.size(); i++) {
+      Document doc = scopedDocument(key, KIND_LOCAL, image);
+      doc.add(new KnnByteVectorField(F_LOCAL_VECTOR,
+          BinaryDescriptors.unpackBits(keypoints.descriptors(), i * BinaryDescriptors.BYTES), VectorSimilarityFunction.EUCLIDEAN));
+      block.add(doc);
+    }
+    try {
+      writer.updateDocuments(new Term(F_IMAGE, key), block);
+    } catch (IOException e) {
+      throw new IndexUnavailableException("lucene write failed for " + image.ref(), e);
+    }
+  }
+
+  @Override
+  public void delete(ImageRef image) {
+    try {
+      writer.deleteDocuments(new Term(F_IMAGE, imageKey(image)));
+    } catch (IOException e) {
+      throw new IndexUnavailableException("lucene delete failed for " + image, e);
+    }
+  }
+
+  @Override
+  public List<GlobalHit> searchGlobal(float[] query, int k, Scope scope) {
+    requirePositive(k, "k");
+    if (scope.isEmpty()) {
+      return List.of();
+    }
+    float[] target = unitVector(query);
+    Query filter = scopeFilter(KIND_GLOBAL, scope);
+    return withSearcher(searcher -> {
+      int fetch = k * GLOBAL_OVERFETCH;
+      while (true) {
+        TopDocs top = searcher.search(new KnnFloatVectorQuery(F_GLOBAL_VECTOR, target, fetch, filter), fetch);
+        Map<String, Float> bestPerImage = new LinkedHashMap<>();
+        for (ScoreDoc hit : top.scoreDocs) {
+          bestPerImage.putIfAbsent(imageKeyOf(searcher, hit.doc), cosineFromDotProductScore(hit.score));
+        }
+        boolean exhausted = top.scoreDocs.length < fetch;
+        if (bestPerImage.size() >= k || exhausted) {
+          List<GlobalHit> hits = new ArrayList<>();
+          for (Map.Entry<String, Float> entry : bestPerImage.entrySet()) {
+            if (hits.size() == k) {
+              break;
+            }
+            StoredImage stored = storedImage(searcher, entry.getKey());
+            hits.add(new GlobalHit(stored.ref(), stored.meta(), entry.getValue()));
+          }
+          return hits;
+        }
+        fetch *= 2;
+      }
+    });
+  }
+
+  @Override
+  public List<LocalVotes> searchLocal(List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
+    requirePositive(neighbours, "neighbours");
+    requirePositive(maxImages, "maxImages");
+    descriptors.forEach(BinaryDescriptors::requireDescriptor);
+    if (scope.isEmpty() || descriptors.isEmpty()) {
+      return List.of();
+    }
+    Query filter = scopeFilter(KIND_LOCAL, scope);
+    return withSearcher(searcher -> {
+      List<Future<Set<String>>> perDescriptor = new ArrayList<>(descriptors.size());
+      for (byte[] descriptor : descriptors) {
+        perDescriptor.add(localSearchPool.submit(() -> imagesNear(searcher, descriptor, neighbours, maxHamming, filter)));
+      }
+      Map<String, Integer> votes = new HashMap<>();
+      for (Future<Set<String>> images : perDescriptor) {
+        for (String key : await(images)) {
+          votes.merge(key, 1, Integer::sum);
+        }
+      }
+      List<Map.Entry<String, Integer>> ranked = votes.entrySet().stream()
+          .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+          .limit(maxImages)
+          .toList();
+      List<LocalVotes> result = new ArrayList<>(ranked.size());
+      for (Map.Entry<String, Integer> entry : ranked) {
+        StoredImage stored = storedImage(searcher, entry.getKey());
+        result.add(new LocalVotes(stored.ref(), stored.meta(), entry.getValue()));
+      }
+      return result;
+    });
+  }
+
+  /** The images having one of the {@code neighbours} nearest descriptors within {@code maxHamming}: one vote each. */
+  private Set<String> imagesNear(IndexSearcher searcher, byte[] descriptor, int neighbours, int maxHamming, Query filter)
+      throws IOException {
+    byte[] bits = BinaryDescriptors.unpackBits(descriptor, 0);
+    TopDocs top = searcher.search(new KnnByteVectorQuery(F_LOCAL_VECTOR, bits, neighbours, filter), neighbours);
+    Set<String> images = new HashSet<>();
+    for (ScoreDoc hit : top.scoreDocs) {
+      if (hammingFromEuclideanScore(hit.score) <= maxHamming) {
+        images.add(imageKeyOf(searcher, hit.doc));
+      }
+    }
+    return images;
+  }
+
+  @Override
+  public StoredKeypoints keypoints(ImageRef image) {
+    return withSearcher(searcher -> {
+      StoredImage stored = storedImage(searcher, imageKey(image));
+      return stored == null ? StoredKeypoints.EMPTY : stored.keypoints();
+    });
+  }
+
+  @Override
+  public boolean contains(ImageRef image) {
+    return withSearcher(searcher -> searcher.count(imageDocQuery(imageKey(image))) > 0);
+  }
+
+  /** Commits (durable on disk) and reopens the near-real-time reader so every prior write is searchable. */
+  @Override
+  public void refresh() {
+    try {
+      writer.commit();
+      searchers.maybeRefreshBlocking();
+    } catch (IOException e) {
+      throw new IndexUnavailableException("lucene refresh failed", e);
+    }
+  }
+
+  /** Bytes of the committed index on disk (call {@link #refresh()} first). */
+  public long sizeOnDiskBytes() {
+    try {
+      long total = 0;
+      for (String file : directory.listAll()) {
+        total += directory.fileLength(file);
+      }
+      return total;
+    } catch (IOException e) {
+      throw new IndexUnavailableException("cannot list the lucene index files", e);
+    }
+  }
+
+  /** Merges the index to one segment, as a long-lived index converges to; for size measurements. */
+  public void forceMerge() {
+    try {
+      writer.forceMerge(1);
+      refresh();
+    } catch (IOException e) {
+      throw new IndexUnavailableException("lucene force-merge failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    localSearchPool.shutdownNow();
+    try (directory; writer; searchers) {
+      writer.commit();
+    } catch (IOException e) {
+      throw new IndexUnavailableException("closing the lucene index failed", e);
+    }
+  }
+
+  // ---- documents
+
+  private static Document imageDocument(String key, IndexedImage image) {
+    Document doc = scopedDocument(key, KIND_IMAGE, image);
+    doc.add(new StoredField(F_IMAGE_ID, image.ref().imageId()));
+    doc.add(new StoredField(F_TENANT, image.ref().tenant()));
+    doc.add(new StoredField(F_PURPOSE, image.purpose().name()));
+    if (image.referenceSet() != null) {
+      doc.add(new StoredField(F_REFERENCE_SET, image.referenceSet()));
+    }
+    if (image.rightsHolder() != null) {
+      doc.add(new StoredField(F_RIGHTS_HOLDER, image.rightsHolder()));
+    }
+    doc.add(new StoredField(F_INDEXED_AT, image.indexedAtMillis()));
+    doc.add(new StoredField(F_WIDTH, image.width()));
+    doc.add(new StoredField(F_HEIGHT, image.height()));
+    StoredKeypoints keypoints = image.keypoints();
+    doc.add(new StoredField(F_XS, floatsToBytes(keypoints.xs())));
+    doc.add(new StoredField(F_YS, floatsToBytes(keypoints.ys())));
+    doc.add(new StoredField(F_DESCRIPTORS, keypoints.descriptors()));
+    doc.add(new StoredField(F_DESCRIPTOR_BYTES, keypoints.descriptorBytes()));
+    return doc;
+  }
+
+  /** The fields every scope filter reads, indexed on every document of the image. */
+  private static Document scopedDocument(String key, String kind, IndexedImage image) {
+    Document doc = new Document();
+    doc.add(new StringField(F_IMAGE, key, Field.Store.NO));
+    doc.add(new SortedDocValuesField(F_IMAGE, new BytesRef(key)));
+    doc.add(new StringField(F_KIND, kind, Field.Store.NO));
+    doc.add(new StringField(F_TENANT, image.ref().tenant(), Field.Store.NO));
+    doc.add(new StringField(F_PURPOSE, image.purpose().name(), Field.Store.NO));
+    if (image.referenceSet() != null) {
+      doc.add(new StringField(F_REFERENCE_SET, image.referenceSet(), Field.Store.NO));
+    }
+    doc.add(new LongPoint(F_INDEXED_AT, image.indexedAtMillis()));
+    return doc;
+  }
+
+  // ---- queries
+
+  /** Scope as a Lucene filter: (own uploads OR subscribed references) AND indexed since AND NOT the query image. */
+  private static Query scopeFilter(String kind, Scope scope) {
+    BooleanQuery.Builder admitted = new BooleanQuery.Builder().setMinimumNumberShouldMatch(1);
+    if (!scope.uploadTenants().isEmpty()) {
+      admitted.add(new BooleanQuery.Builder()
+          .add(new TermQuery(new Term(F_PURPOSE, Purpose.UPLOAD.name())), Occur.FILTER)
+          .add(new TermInSetQuery(F_TENANT, bytesRefs(scope.uploadTenants())), Occur.FILTER)
+          .build(), Occur.SHOULD);
+    }
+    if (!scope.referenceSets().isEmpty()) {
+      admitted.add(new BooleanQuery.Builder()
+          .add(new TermQuery(new Term(F_PURPOSE, Purpose.REFERENCE.name())), Occur.FILTER)
+          .add(new TermInSetQuery(F_REFERENCE_SET, bytesRefs(scope.referenceSets())), Occur.FILTER)
+          .build(), Occur.SHOULD);
+    }
+    BooleanQuery.Builder filter = new BooleanQuery.Builder()
+        .add(new TermQuery(new Term(F_KIND, kind)), Occur.FILTER)
+        .add(admitted.build(), Occur.FILTER)
+        .add(LongPoint.newRangeQuery(F_INDEXED_AT, scope.indexedSinceMillis(), Long.MAX_VALUE), Occur.FILTER);
+    if (scope.exclude() != null) {
+      filter.add(new TermQuery(new Term(F_IMAGE, imageKey(scope.exclude()))), Occur.MUST_NOT);
+    }
+    return filter.build();
+  }
+
+  private static Query imageDocQuery(String key) {
+    return new BooleanQuery.Builder()
+        .add(new TermQuery(new Term(F_KIND, KIND_IMAGE)), Occur.FILTER)
+        .add(new TermQuery(new Term(F_IMAGE, key)), Occur.FILTER)
+        .build();
+  }
+
+  private static String imageKeyOf(IndexSearcher searcher, int doc) throws IOException {
+    List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+    LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+    SortedDocValues keys = leaf.reader().getSortedDocValues(F_IMAGE);
+    if (keys == null || !keys.advanceExact(doc - leaf.docBase)) {
+      throw new IllegalStateException("indexed document " + doc + " has no image key");
+    }
+    return keys.lookupOrd(keys.ordValue()).utf8ToString();
+  }
+
+  private record StoredImage(ImageRef ref, ImageMeta meta, StoredKeypoints keypoints) {}
+
+  private static StoredImage storedImage(IndexSearcher searcher, String key) throws IOException {
+    TopDocs top = searcher.search(imageDocQuery(key), 1);
+    if (top.scoreDocs.length == 0) {
+      return null;
+    }
+    StoredFields storedFields = searcher.storedFields();
+    Document doc = storedFields.document(top.scoreDocs[0].doc);
+    ImageRef ref = new ImageRef(doc.get(F_TENANT), doc.get(F_IMAGE_ID));
+    ImageMeta meta = new ImageMeta(Purpose.valueOf(doc.get(F_PURPOSE)), doc.get(F_RIGHTS_HOLDER), doc.get(F_REFERENCE_SET),
+        doc.getField(F_INDEXED_AT).numericValue().longValue(),
+        doc.getField(F_WIDTH).numericValue().intValue(), doc.getField(F_HEIGHT).numericValue().intValue());
+    StoredKeypoints keypoints = new StoredKeypoints(bytesToFloats(doc.getBinaryValue(F_XS)), bytesToFloats(doc.getBinaryValue(F_YS)),
+        BytesRef.deepCopyOf(doc.getBinaryValue(F_DESCRIPTORS)).bytes, doc.getField(F_DESCRIPTOR_BYTES).numericValue().intValue());
+    return new StoredImage(ref, meta, keypoints);
+  }
+
+  // ---- plumbing
+
+  @FunctionalInterface
+  private interface SearcherFunction<T> {
+    T apply(IndexSearcher searcher) throws IOException;
+  }
+
+  private <T> T withSearcher(SearcherFunction<T> function) {
+    IndexSearcher searcher;
+    try {
+      searcher = searchers.acquire();
+    } catch (IOException e) {
+      throw new IndexUnavailableException("cannot acquire a lucene searcher", e);
+    }
+    try {
+      return function.apply(searcher);
+    } catch (IOException e) {
+      throw new IndexUnavailableException("lucene search failed", e);
+    } finally {
+      try {
+        searchers.release(searcher);
+      } catch (IOException e) {
+        throw new IndexUnavailableException("cannot release a lucene searcher", e);
+      }
+    }
+  }
+
+  private static <T> T await(Future<T> future) throws IOException {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IndexUnavailableException("interrupted during a local search", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IndexUnavailableException("local search failed", e.getCause());
+    }
+  }
+
+  /** {@code <tenant length>:<tenant>/<image id>}: unambiguous whatever characters the ids hold. */
+  private static String imageKey(ImageRef ref) {
+    return ref.tenant().length() + ":" + ref.tenant() + "/" + ref.imageId();
+  }
+
+  /** Lucene's DOT_PRODUCT score for floats is (1 + dot) / 2. */
+  private static float cosineFromDotProductScore(float score) {
+    return 2 * score - 1;
+  }
+
+  /** Lucene's EUCLIDEAN score for bytes is 1 / (1 + squared distance); squared distance of 0/1 bit vectors is Hamming. */
+  static int hammingFromEuclideanScore(float score) {
+    return Math.round(1 / score - 1);
+  }
+
+  static float[] unitVector(float[] vector) {
+    double squares = 0;
+    for (float v : vector) {
+      squares += (double) v * v;
+    }
+    if (!(squares > 0) || Double.isInfinite(squares)) {
+      throw new IllegalArgumentException("a global vector must be finite and non-zero");
+    }
+    float inverseNorm = (float) (1 / Math.sqrt(squares));
+    float[] unit = new float[vector.length];
+    for (int i = 0; i < vector.length; i++) {
+      unit[i] = vector[i] * inverseNorm;
+    }
+    return unit;
+  }
+
+  private static Collection<BytesRef> bytesRefs(Set<String> values) {
+    return values.stream().sorted(Comparator.naturalOrder()).map(BytesRef::new).collect(Collectors.toList());
+  }
+
+  private static byte[] floatsToBytes(float[] values) {
+    ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    buffer.asFloatBuffer().put(values);
+    return buffer.array();
+  }
+
+  private static float[] bytesToFloats(BytesRef bytes) {
+    float[] values = new float[bytes.length / Float.BYTES];
+    ByteBuffer.wrap(bytes.bytes, bytes.offset, bytes.length).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    return values;
+  }
+
+  private static void requirePositive(int value, String name) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be >= 1, got " + value);
+    }
+  }
+
+  /** Lucene's default codec with the configured HNSW graph parameters. */
+  private static final class HnswCodec extends Lucene104Codec {
+    private final KnnVectorsFormat vectors;
+
+    HnswCodec(int maxConn, int beamWidth) {
+      this.vectors = new Lucene99HnswVectorsFormat(maxConn, beamWidth);
+    }
+
+    @Override
+    public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+      return vectors;
+    }
+  }
+}

@@ -1,0 +1,298 @@
+package io.doppel.matcher.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.doppel.schemas.avro.Purpose;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link VectorIndex} must have. Subclasses supply the backend; names are
+ * unique per test so backends shared across tests (a Milvus server) need no cleanup.
+ */
+abstract class VectorIndexContract {
+
+  static final ModelKey MODEL = new ModelKey("contract-model", "1");
+  static final int DIMENSIONS = 64;
+  static final String INJECTION = "a\" or 1==1 or \"";
+
+  private static final int KEYPOINTS = 60;
+  private static final int MAX_HAMMING = 24;
+  private static final int NEIGHBOURS = 3;
+  private static final int FLIPPED_BITS = 6;
+  private static final long INDEXED_AT = 1_700_000_000_000L;
+
+  /** The backend under test; the same instance for every test of a class is fine. */
+  protected abstract VectorIndex index();
+
+  private final Random random = new Random(42);
+  private String run;
+
+  @BeforeEach
+  void newRunId() {
+    run = UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private String name(String base) {
+    return base + "-" + run;
+  }
+
+  @Test
+  void upsertedImageIsFoundWithItsMetadata() {
+    IndexedImage image = upload(name("t"), "img-1");
+    IndexedImage other = upload(name("t"), "img-2");
+    write(image, other);
+
+    List<GlobalHit> hits = index().searchGlobal(noisy(image.globals().get(0)), 5, uploadsOf(name("t")));
+
+    assertThat(hits).extracting(GlobalHit::ref).containsExactly(image.ref(), other.ref());
+    assertThat(hits.get(0).similarity()).isGreaterThan(0.95f);
+    assertThat(hits.get(0).meta()).isEqualTo(new ImageMeta(Purpose.UPLOAD, null, null, INDEXED_AT, 640, 480));
+    assertThat(index().contains(image.ref())).isTrue();
+  }
+
+  @Test
+  void replayedUpsertLeavesOneEntryAndTheLatestKeypoints() {
+    IndexedImage first = upload(name("t"), "img-1");
+    IndexedImage fewerKeypoints = withKeypoints(first, keypoints(KEYPOINTS / 2));
+    write(first, first, fewerKeypoints, fewerKeypoints);
+
+    assertThat(index().searchGlobal(first.globals().get(0), 10, uploadsOf(name("t"))))
+        .extracting(GlobalHit::ref).containsExactly(first.ref());
+    assertThat(index().keypoints(first.ref())).usingRecursiveComparison().isEqualTo(fewerKeypoints.keypoints());
+    assertThat(index().searchLocal(descriptorsOf(fewerKeypoints.keypoints()), NEIGHBOURS, MAX_HAMMING, 10, uploadsOf(name("t"))))
+        .singleElement().satisfies(votes -> assertThat(votes.votes()).isEqualTo(KEYPOINTS / 2));
+    assertThat(index().searchLocal(descriptorsOf(first.keypoints()).subList(KEYPOINTS / 2, KEYPOINTS), NEIGHBOURS, MAX_HAMMING, 10,
+        uploadsOf(name("t")))).as("descriptors of the replaced version are gone").isEmpty();
+  }
+
+  @Test
+  void deletedImageIsNeverFoundAgain() {
+    IndexedImage image = upload(name("t"), "img-1");
+    IndexedImage kept = upload(name("t"), "img-2");
+    write(image, kept);
+
+    index().delete(image.ref());
+    index().delete(new ImageRef(name("t"), "never-indexed"));
+    index().refresh();
+
+    assertThat(index().searchGlobal(image.globals().get(0), 10, uploadsOf(name("t")))).extracting(GlobalHit::ref).containsExactly(kept.ref());
+    assertThat(index().searchLocal(descriptorsOf(image.keypoints()), NEIGHBOURS, MAX_HAMMING, 10, uploadsOf(name("t")))).isEmpty();
+    assertThat(index().keypoints(image.ref()).size()).isZero();
+    assertThat(index().contains(image.ref())).isFalse();
+    assertThat(index().contains(kept.ref())).isTrue();
+  }
+
+  @Test
+  void tenantsAreIsolatedEvenWithInjectionStrings() {
+    IndexedImage mine = upload(name("mine"), "img-1");
+    IndexedImage theirs = withGlobal(upload(name("theirs"), "img-1"), mine.globals().get(0));
+    IndexedImage injectedTenant = withGlobal(upload(INJECTION + run, "img-1"), mine.globals().get(0));
+    IndexedImage injectedId = withGlobal(upload(name("mine"), INJECTION), mine.globals().get(0));
+    write(mine, theirs, injectedTenant, injectedId);
+    float[] query = mine.globals().get(0);
+
+    assertThat(index().searchGlobal(query, 10, uploadsOf(name("mine")))).extracting(GlobalHit::ref)
+        .containsExactlyInAnyOrder(mine.ref(), injectedId.ref());
+    assertThat(index().searchGlobal(query, 10, uploadsOf(INJECTION + run))).extracting(GlobalHit::ref)
+        .containsExactly(injectedTenant.ref());
+    assertThat(index().searchGlobal(query, 10, uploadsOf(INJECTION))).isEmpty();
+    assertThat(index().searchLocal(descriptorsOf(mine.keypoints()), NEIGHBOURS, MAX_HAMMING, 10, uploadsOf(INJECTION))).isEmpty();
+    assertThat(index().searchGlobal(query, 10, new Scope(Set.of(), Set.of(INJECTION), 0, null))).isEmpty();
+
+    index().delete(injectedId.ref());
+    index().refresh();
+    assertThat(index().contains(mine.ref())).as("deleting the injection id touches nothing else").isTrue();
+    assertThat(index().keypoints(mine.ref())).usingRecursiveComparison().isEqualTo(mine.keypoints());
+    assertThat(index().searchGlobal(query, 10, uploadsOf(name("mine")))).extracting(GlobalHit::ref).containsExactly(mine.ref());
+  }
+
+  @Test
+  void referenceSetsScopeReferences() {
+    IndexedImage reference = reference(name("rights"), "work-1", name("set-a"));
+    IndexedImage ownUpload = withGlobal(upload(name("rights"), "upload-1"), reference.globals().get(0));
+    write(reference, ownUpload);
+    float[] query = reference.globals().get(0);
+
+    assertThat(index().searchGlobal(query, 10, new Scope(Set.of(), Set.of(name("set-a")), 0, null)))
+        .singleElement().satisfies(hit -> {
+          assertThat(hit.ref()).isEqualTo(reference.ref());
+          assertThat(hit.meta()).isEqualTo(new ImageMeta(Purpose.REFERENCE, "Rights Holder Ltd", name("set-a"), INDEXED_AT, 640, 480));
+        });
+    assertThat(index().searchGlobal(query, 10, new Scope(Set.of(), Set.of(name("set-b")), 0, null))).isEmpty();
+    assertThat(index().searchGlobal(query, 10, uploadsOf(name("rights")))).extracting(GlobalHit::ref)
+        .as("a tenant's uploads scope never includes references").containsExactly(ownUpload.ref());
+    assertThat(index().searchLocal(descriptorsOf(reference.keypoints()), NEIGHBOURS, MAX_HAMMING, 10,
+        new Scope(Set.of(), Set.of(name("set-a")), 0, null))).extracting(LocalVotes::ref).containsExactly(reference.ref());
+  }
+
+  @Test
+  void indexedSinceAndExcludeNarrowTheScope() {
+    IndexedImage old = indexedAt(upload(name("t"), "old"), INDEXED_AT - 1);
+    IndexedImage recent = withGlobal(indexedAt(upload(name("t"), "recent"), INDEXED_AT), old.globals().get(0));
+    IndexedImage query = withGlobal(indexedAt(upload(name("t"), "query"), INDEXED_AT + 1), old.globals().get(0));
+    write(old, recent, query);
+    float[] vector = old.globals().get(0);
+
+    assertThat(index().searchGlobal(vector, 10, new Scope(Set.of(name("t")), Set.of(), INDEXED_AT, null)))
+        .extracting(GlobalHit::ref).containsExactlyInAnyOrder(recent.ref(), query.ref());
+    assertThat(index().searchGlobal(vector, 10, new Scope(Set.of(name("t")), Set.of(), INDEXED_AT, query.ref())))
+        .extracting(GlobalHit::ref).containsExactly(recent.ref());
+    assertThat(index().searchLocal(descriptorsOf(query.keypoints()), NEIGHBOURS, MAX_HAMMING, 10,
+        new Scope(Set.of(name("t")), Set.of(), 0, query.ref()))).isEmpty();
+  }
+
+  @Test
+  void localVotesRankThePerturbedCopyFirst() {
+    List<IndexedImage> images = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      images.add(upload(name("t"), "img-" + i));
+    }
+    write(images.toArray(IndexedImage[]::new));
+    IndexedImage original = images.get(2);
+    List<byte[]> perturbed = new ArrayList<>();
+    for (byte[] descriptor : descriptorsOf(original.keypoints()).subList(0, KEYPOINTS / 2)) {
+      perturbed.add(flipBits(descriptor, FLIPPED_BITS));
+    }
+    for (int i = 0; i < KEYPOINTS / 2; i++) {
+      perturbed.add(randomBytes(BinaryDescriptors.BYTES));
+    }
+
+    List<LocalVotes> votes = index().searchLocal(perturbed, NEIGHBOURS, MAX_HAMMING, 10, uploadsOf(name("t")));
+
+    assertThat(votes).isNotEmpty();
+    assertThat(votes.get(0).ref()).isEqualTo(original.ref());
+    assertThat(votes.get(0).votes()).isEqualTo(KEYPOINTS / 2);
+    assertThat(votes.get(0).meta().purpose()).isEqualTo(Purpose.UPLOAD);
+    assertThat(votes).allSatisfy(v -> assertThat(v.votes()).isLessThanOrEqualTo(perturbed.size()));
+    assertThat(index().searchLocal(perturbed, NEIGHBOURS, FLIPPED_BITS - 1, 10, uploadsOf(name("t"))))
+        .as("the Hamming cut-off is exact").isEmpty();
+  }
+
+  @Test
+  void keypointsRoundTripExactly() {
+    IndexedImage image = upload(name("t"), "img-1");
+    write(image);
+
+    StoredKeypoints stored = index().keypoints(image.ref());
+
+    assertThat(stored.xs()).containsExactly(image.keypoints().xs());
+    assertThat(stored.ys()).containsExactly(image.keypoints().ys());
+    assertThat(stored.descriptors()).containsExactly(image.keypoints().descriptors());
+    assertThat(stored.descriptorBytes()).isEqualTo(BinaryDescriptors.BYTES);
+    assertThat(index().keypoints(new ImageRef(name("t"), "missing")).size()).isZero();
+  }
+
+  @Test
+  void emptyScopeFindsNothingAndBadInputIsRejected() {
+    IndexedImage image = upload(name("t"), "img-1");
+    write(image);
+    Scope empty = new Scope(Set.of(), Set.of(), 0, null);
+
+    assertThat(index().searchGlobal(image.globals().get(0), 10, empty)).isEmpty();
+    assertThat(index().searchLocal(descriptorsOf(image.keypoints()), NEIGHBOURS, MAX_HAMMING, 10, empty)).isEmpty();
+    assertThatThrownBy(() -> index().searchLocal(List.of(new byte[7]), NEIGHBOURS, MAX_HAMMING, 10, uploadsOf(name("t"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("32 bytes");
+    assertThatThrownBy(() -> index().searchGlobal(image.globals().get(0), 0, uploadsOf(name("t"))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  // ---- fixtures
+
+  private void write(IndexedImage... images) {
+    for (IndexedImage image : images) {
+      index().upsert(image);
+    }
+    index().refresh();
+  }
+
+  static Scope uploadsOf(String tenant) {
+    return new Scope(Set.of(tenant), Set.of(), 0, null);
+  }
+
+  IndexedImage upload(String tenant, String imageId) {
+    return new IndexedImage(new ImageRef(tenant, imageId), Purpose.UPLOAD, null, null, INDEXED_AT, 640, 480,
+        List.of(randomVector()), keypoints(KEYPOINTS));
+  }
+
+  private IndexedImage reference(String tenant, String imageId, String referenceSet) {
+    return new IndexedImage(new ImageRef(tenant, imageId), Purpose.REFERENCE, "Rights Holder Ltd", referenceSet, INDEXED_AT, 640, 480,
+        List.of(randomVector()), keypoints(KEYPOINTS));
+  }
+
+  private static IndexedImage withGlobal(IndexedImage image, float[] global) {
+    return new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(), image.referenceSet(), image.indexedAtMillis(),
+        image.width(), image.height(), List.of(global), image.keypoints());
+  }
+
+  private static IndexedImage withKeypoints(IndexedImage image, StoredKeypoints keypoints) {
+    return new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(), image.referenceSet(), image.indexedAtMillis(),
+        image.width(), image.height(), image.globals(), keypoints);
+  }
+
+  private static IndexedImage indexedAt(IndexedImage image, long millis) {
+    return new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(), image.referenceSet(), millis,
+        image.width(), image.height(), image.globals(), image.keypoints());
+  }
+
+  float[] randomVector() {
+    float[] vector = new float[DIMENSIONS];
+    for (int i = 0; i < DIMENSIONS; i++) {
+      vector[i] = (float) random.nextGaussian();
+    }
+    return vector;
+  }
+
+  private float[] noisy(float[] vector) {
+    float[] copy = vector.clone();
+    for (int i = 0; i < copy.length; i++) {
+      copy[i] += (float) (random.nextGaussian() * 0.05);
+    }
+    return copy;
+  }
+
+  StoredKeypoints keypoints(int count) {
+    float[] xs = new float[count];
+    float[] ys = new float[count];
+    for (int i = 0; i < count; i++) {
+      xs[i] = random.nextFloat() * 640;
+      ys[i] = random.nextFloat() * 480;
+    }
+    return new StoredKeypoints(xs, ys, randomBytes(count * BinaryDescriptors.BYTES), BinaryDescriptors.BYTES);
+  }
+
+  private byte[] randomBytes(int length) {
+    byte[] bytes = new byte[length];
+    random.nextBytes(bytes);
+    return bytes;
+  }
+
+  private byte[] flipBits(byte[] descriptor, int bits) {
+    byte[] copy = descriptor.clone();
+    List<Integer> positions = new ArrayList<>();
+    for (int i = 0; i < BinaryDescriptors.BITS; i++) {
+      positions.add(i);
+    }
+    java.util.Collections.shuffle(positions, random);
+    for (int bit : positions.subList(0, bits)) {
+      copy[bit / Byte.SIZE] ^= (byte) (1 << (bit % Byte.SIZE));
+    }
+    return copy;
+  }
+
+  static List<byte[]> descriptorsOf(StoredKeypoints keypoints) {
+    List<byte[]> descriptors = new ArrayList<>();
+    for (int i = 0; i < keypoints.size(); i++) {
+      byte[] descriptor = new byte[keypoints.descriptorBytes()];
+      System.arraycopy(keypoints.descriptors(), i * keypoints.descriptorBytes(), descriptor, 0, descriptor.length);
+      descriptors.add(descriptor);
+    }
+    return descriptors;
+  }
+}
