@@ -1,0 +1,162 @@
+package io.doppel.matcher.score;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Fits a {@link Calibration} from a CSV of candidate evidence and 0/1 labels (one row per
+ * verified candidate; header names the columns {@code global_similarity, local_votes, inliers,
+ * inlier_area_share, label}; other columns are ignored). Logistic regression by full-batch
+ * projected gradient descent on standardised features, with a small L2 penalty and weights kept
+ * non-negative so scores never fall as evidence grows. Deterministic: no sampling, fixed steps.
+ * Fit on DEV only.
+ *
+ * <p>Usage: {@code CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note>}
+ */
+public final class CalibrationFitter {
+
+  static final String LABEL = "label";
+  private static final int ITERATIONS = 4000;
+  private static final double LEARNING_RATE = 0.5;
+  private static final double L2_PENALTY = 1e-4;
+  private static final double MIN_STD = 1e-9;
+
+  /** Feature vectors and labels read from a CSV. */
+  public record Samples(List<double[]> features, List<Integer> labels) {}
+
+  private CalibrationFitter() {}
+
+  public static void main(String[] args) {
+    if (args.length != 4) {
+      System.err.println("usage: CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note>");
+      System.exit(2);
+    }
+    Samples samples = read(Path.of(args[0]));
+    Calibration calibration = fit(samples, args[2], args[3]);
+    calibration.write(Path.of(args[1]));
+    FusedScorer scorer = new FusedScorer(calibration);
+    System.out.printf("fitted %s on %d rows (%d positive): log-loss %.4f, weights %s, bias %.4f%n",
+        calibration.version(), samples.labels().size(), samples.labels().stream().mapToInt(Integer::intValue).sum(),
+        logLoss(scorer, calibration, samples), calibration.weights(), calibration.bias());
+  }
+
+  public static Samples read(Path csv) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(csv);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + csv, e);
+    }
+    if (lines.isEmpty()) {
+      throw new IllegalArgumentException(csv + " is empty: a header row is required");
+    }
+    List<String> header = Arrays.stream(lines.getFirst().split(",", -1)).map(String::strip).toList();
+    int similarity = column(header, CandidateFeatures.GLOBAL_SIMILARITY, csv);
+    int votes = column(header, CandidateFeatures.LOCAL_VOTES, csv);
+    int inliers = column(header, CandidateFeatures.INLIERS, csv);
+    int area = column(header, CandidateFeatures.INLIER_AREA_SHARE, csv);
+    int label = column(header, LABEL, csv);
+    List<double[]> features = new ArrayList<>();
+    List<Integer> labels = new ArrayList<>();
+    for (int row = 1; row < lines.size(); row++) {
+      if (lines.get(row).isBlank()) {
+        continue;
+      }
+      String[] cells = lines.get(row).split(",", -1);
+      if (cells.length != header.size()) {
+        throw new IllegalArgumentException(csv + " line " + (row + 1) + ": " + cells.length + " cells, header has " + header.size());
+      }
+      try {
+        CandidateFeatures candidate = new CandidateFeatures(Double.parseDouble(cells[similarity].strip()),
+            (int) Double.parseDouble(cells[votes].strip()), (int) Double.parseDouble(cells[inliers].strip()),
+            Double.parseDouble(cells[area].strip()));
+        int y = Integer.parseInt(cells[label].strip());
+        if (y != 0 && y != 1) {
+          throw new IllegalArgumentException(csv + " line " + (row + 1) + ": label must be 0 or 1, got " + y);
+        }
+        features.add(candidate.vector());
+        labels.add(y);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(csv + " line " + (row + 1) + ": not a number: " + e.getMessage(), e);
+      }
+    }
+    return new Samples(features, labels);
+  }
+
+  private static int column(List<String> header, String name, Path csv) {
+    int index = header.indexOf(name);
+    if (index < 0) {
+      throw new IllegalArgumentException(csv + ": column '" + name + "' missing from header " + header);
+    }
+    return index;
+  }
+
+  public static Calibration fit(Samples samples, String version, String fittedOn) {
+    int n = samples.labels().size();
+    long positives = samples.labels().stream().filter(y -> y == 1).count();
+    if (positives == 0 || positives == n) {
+      throw new IllegalArgumentException("fitting needs both labels; got " + positives + " positive of " + n + " rows");
+    }
+    int d = CandidateFeatures.FEATURE_NAMES.size();
+    double[] mean = new double[d];
+    double[] std = new double[d];
+    for (double[] x : samples.features()) {
+      for (int j = 0; j < d; j++) {
+        mean[j] += x[j] / n;
+      }
+    }
+    for (double[] x : samples.features()) {
+      for (int j = 0; j < d; j++) {
+        std[j] += (x[j] - mean[j]) * (x[j] - mean[j]) / n;
+      }
+    }
+    for (int j = 0; j < d; j++) {
+      std[j] = Math.max(MIN_STD, Math.sqrt(std[j]));
+    }
+    double[] w = new double[d];
+    double b = 0;
+    double[] z = new double[d];
+    for (int iteration = 0; iteration < ITERATIONS; iteration++) {
+      double[] gradW = new double[d];
+      double gradB = 0;
+      for (int i = 0; i < n; i++) {
+        double[] x = samples.features().get(i);
+        for (int j = 0; j < d; j++) {
+          z[j] = (x[j] - mean[j]) / std[j];
+        }
+        double error = FusedScorer.sigmoid(b + FusedScorer.dot(w, z)) - samples.labels().get(i);
+        for (int j = 0; j < d; j++) {
+          gradW[j] += error * z[j] / n;
+        }
+        gradB += error / n;
+      }
+      for (int j = 0; j < d; j++) {
+        w[j] = Math.max(0, w[j] - LEARNING_RATE * (gradW[j] + L2_PENALTY * w[j]));
+      }
+      b -= LEARNING_RATE * gradB;
+    }
+    List<Double> weights = new ArrayList<>();
+    double bias = b;
+    for (int j = 0; j < d; j++) {
+      weights.add(w[j] / std[j]);
+      bias -= w[j] * mean[j] / std[j];
+    }
+    return new Calibration(version, false, fittedOn, CandidateFeatures.FEATURE_NAMES, weights, bias);
+  }
+
+  static double logLoss(FusedScorer scorer, Calibration calibration, Samples samples) {
+    double[] weights = calibration.weights().stream().mapToDouble(Double::doubleValue).toArray();
+    double loss = 0;
+    for (int i = 0; i < samples.labels().size(); i++) {
+      double p = FusedScorer.sigmoid(calibration.bias() + FusedScorer.dot(weights, samples.features().get(i)));
+      p = Math.clamp(p, 1e-12, 1 - 1e-12);
+      loss -= samples.labels().get(i) == 1 ? Math.log(p) : Math.log(1 - p);
+    }
+    return loss / samples.labels().size();
+  }
+}

@@ -1,0 +1,41 @@
+package io.doppel.matcher.score;
+
+import java.util.Map;
+
+/**
+ * The evidence about one (query, candidate) pair that the fused score weighs.
+ *
+ * @param globalSimilarity best global-descriptor similarity over the query's views (FULL, MIRROR, TILE)
+ * @param localVotes query keypoint descriptors with a near neighbour in the candidate
+ * @param inliers geometric-verification inliers
+ * @param inlierAreaShare share of the query view spanned by the inliers' convex hull
+ */
+public record CandidateFeatures(double globalSimilarity, int localVotes, int inliers, double inlierAreaShare) {
+
+  /** Names of the raw columns in a calibration CSV, and of the features a calibration file weighs. */
+  public static final String GLOBAL_SIMILARITY = "global_similarity";
+  public static final String LOCAL_VOTES = "local_votes";
+  public static final String INLIERS = "inliers";
+  public static final String INLIER_AREA_SHARE = "inlier_area_share";
+
+  /** Calibration feature names, in the order {@link #vector()} returns them. */
+  public static final java.util.List<String> FEATURE_NAMES =
+      java.util.List.of("log1p_inliers", INLIER_AREA_SHARE, GLOBAL_SIMILARITY, "log1p_local_votes");
+
+  /**
+   * The model's input: counts enter as log(1+n) because the tenth inlier says much more than the
+   * hundredth; similarity is clamped to [0,1] since negative cosine says "unrelated" no louder than 0.
+   */
+  public double[] vector() {
+    return new double[] {
+      Math.log1p(Math.max(0, inliers)),
+      Math.clamp(inlierAreaShare, 0.0, 1.0),
+      Math.clamp(globalSimilarity, 0.0, 1.0),
+      Math.log1p(Math.max(0, localVotes))
+    };
+  }
+
+  public Map<String, Object> asColumns() {
+    return Map.of(GLOBAL_SIMILARITY, globalSimilarity, LOCAL_VOTES, localVotes, INLIERS, inliers, INLIER_AREA_SHARE, inlierAreaShare);
+  }
+}

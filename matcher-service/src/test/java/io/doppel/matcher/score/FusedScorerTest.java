@@ -1,0 +1,111 @@
+package io.doppel.matcher.score;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FusedScorerTest {
+
+  private final FusedScorer scorer = new FusedScorer(Calibration.bundled());
+
+  @Test
+  void bundledCalibrationIsAValidDocumentedPrior() {
+    Calibration bundled = Calibration.bundled();
+
+    assertThat(bundled.prior()).isTrue();
+    assertThat(bundled.fittedOn()).contains("PRIOR");
+    assertThat(scorer.calibrationVersion()).isEqualTo(bundled.version());
+  }
+
+  @Test
+  void scoreNeverFallsAsAnyPieceOfEvidenceGrows() {
+    CandidateFeatures base = new CandidateFeatures(0.4, 5, 10, 0.1);
+    double score = scorer.score(base);
+
+    assertThat(scorer.score(new CandidateFeatures(0.6, 5, 10, 0.1))).isGreaterThan(score);
+    assertThat(scorer.score(new CandidateFeatures(0.4, 50, 10, 0.1))).isGreaterThan(score);
+    assertThat(scorer.score(new CandidateFeatures(0.4, 5, 30, 0.1))).isGreaterThan(score);
+    assertThat(scorer.score(new CandidateFeatures(0.4, 5, 10, 0.6))).isGreaterThan(score);
+  }
+
+  @Test
+  void priorSeparatesTheDevInlierPrior() {
+    assertThat(scorer.score(new CandidateFeatures(0.5, 10, 20, 0.2))).isGreaterThan(0.9);
+    assertThat(scorer.score(new CandidateFeatures(0.5, 10, 8, 0.05))).isLessThan(0.1);
+    assertThat(scorer.score(new CandidateFeatures(1.0, 1000, 100000, 1.0))).isBetween(0.0, 1.0);
+    assertThat(scorer.score(new CandidateFeatures(-1.0, 0, 0, 0))).isBetween(0.0, 1.0);
+  }
+
+  @Test
+  void calibrationFileWithNegativeWeightIsRejected(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("bad.json");
+    Files.writeString(file, """
+        {"version":"x","prior":false,"fittedOn":"test","features":["log1p_inliers","inlier_area_share","global_similarity","log1p_local_votes"],
+         "weights":[1.0,-2.0,1.0,1.0],"bias":0}""");
+
+    assertThatThrownBy(() -> Calibration.load(file))
+        .isInstanceOf(InvalidCalibrationException.class)
+        .hasMessageContaining("inlier_area_share")
+        .hasMessageContaining(">= 0");
+  }
+
+  @Test
+  void calibrationFileWithUnknownFeatureOrKeyIsRejected(@TempDir Path dir) throws Exception {
+    Path wrongFeatures = dir.resolve("features.json");
+    Files.writeString(wrongFeatures, """
+        {"version":"x","prior":false,"fittedOn":"test","features":["inliers"],"weights":[1.0],"bias":0}""");
+    Path unknownKey = dir.resolve("key.json");
+    Files.writeString(unknownKey, """
+        {"version":"x","prior":false,"fittedOn":"test","features":["log1p_inliers","inlier_area_share","global_similarity","log1p_local_votes"],
+         "weights":[1,1,1,1],"bias":0,"temperature":2}""");
+
+    assertThatThrownBy(() -> Calibration.load(wrongFeatures)).isInstanceOf(InvalidCalibrationException.class)
+        .hasMessageContaining("'features' must be");
+    assertThatThrownBy(() -> Calibration.load(unknownKey)).isInstanceOf(InvalidCalibrationException.class)
+        .hasMessageContaining("temperature");
+  }
+
+  @Test
+  void fitterSeparatesCopiesFromUnrelatedPairsDeterministically(@TempDir Path dir) throws Exception {
+    Path csv = dir.resolve("candidates.csv");
+    List<String> rows = new ArrayList<>(List.of("query_id,reference_id,global_similarity,local_votes,inliers,inlier_area_share,label"));
+    Random random = new Random(7);
+    for (int i = 0; i < 400; i++) {
+      boolean copy = i % 2 == 0;
+      int inliers = copy ? 12 + random.nextInt(80) : random.nextInt(12);
+      double similarity = copy ? 0.5 + 0.4 * random.nextDouble() : 0.1 + 0.5 * random.nextDouble();
+      rows.add("q" + i + ",r" + i + "," + similarity + "," + random.nextInt(copy ? 40 : 10) + "," + inliers + ","
+          + (copy ? 0.3 : 0.02) * random.nextDouble() + "," + (copy ? 1 : 0));
+    }
+    Files.write(csv, rows);
+
+    CalibrationFitter.Samples samples = CalibrationFitter.read(csv);
+    Calibration first = CalibrationFitter.fit(samples, "test-v1", "synthetic");
+    Calibration second = CalibrationFitter.fit(samples, "test-v1", "synthetic");
+    FusedScorer fitted = new FusedScorer(first);
+
+    assertThat(first).isEqualTo(second);
+    assertThat(first.prior()).isFalse();
+    assertThat(fitted.score(new CandidateFeatures(0.7, 20, 40, 0.2))).isGreaterThan(0.9);
+    assertThat(fitted.score(new CandidateFeatures(0.3, 3, 4, 0.01))).isLessThan(0.1);
+
+    Path out = dir.resolve("fitted.json");
+    first.write(out);
+    assertThat(Calibration.load(out)).isEqualTo(first);
+  }
+
+  @Test
+  void fitterRejectsACsvWithoutLabels(@TempDir Path dir) throws Exception {
+    Path csv = dir.resolve("nolabel.csv");
+    Files.writeString(csv, "global_similarity,local_votes,inliers,inlier_area_share\n0.5,1,2,0.1\n");
+
+    assertThatThrownBy(() -> CalibrationFitter.read(csv)).hasMessageContaining("'label' missing");
+  }
+}
