@@ -1,0 +1,106 @@
+package io.doppel.topology.match;
+
+import io.doppel.schemas.Topics;
+import io.doppel.schemas.avro.DeadLetterReason;
+import io.doppel.schemas.avro.ImageFeatures;
+import io.doppel.schemas.avro.ImageKey;
+import io.doppel.schemas.avro.MatchEvent;
+import io.doppel.schemas.serde.MalformedRecordException;
+import io.doppel.topology.deadletter.DeadLetters;
+import io.doppel.topology.deadletter.PoisonCounter;
+import io.doppel.topology.deadletter.RawRecord;
+import java.time.Instant;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The matching stage of one task; see {@link MatchingTopology} for its rules. */
+final class MatchProcessor implements Processor<byte[], byte[], ImageKey, SpecificRecord> {
+
+  static final String STAGE = "matcher";
+
+  private static final Logger LOG = LoggerFactory.getLogger(MatchProcessor.class);
+
+  private final Topics topics;
+  private final Matcher matcher;
+  private final DependencyRetry retry;
+
+  private ProcessorContext<ImageKey, SpecificRecord> context;
+  private PoisonCounter poison;
+
+  MatchProcessor(Topics topics, Matcher matcher, MatchingTopology.Settings settings) {
+    this.topics = topics;
+    this.matcher = matcher;
+    this.retry = new DependencyRetry(settings);
+  }
+
+  @Override
+  public void init(ProcessorContext<ImageKey, SpecificRecord> context) {
+    this.context = context;
+    this.poison = new PoisonCounter(context.metrics(), STAGE, context.taskId().toString());
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    RawRecord raw = RawRecord.of(context, record, topics.features().name());
+    ImageKey key;
+    try {
+      key = topics.features().keySerde().deserializer().deserialize(raw.topic(), raw.key());
+    } catch (MalformedRecordException e) {
+      deadLetter(raw, null, null, DeadLetterReason.MALFORMED_RECORD, "key " + e.getMessage());
+      return;
+    }
+    if (key == null) {
+      deadLetter(raw, null, null, DeadLetterReason.INVALID_EVENT, "record has no key");
+      return;
+    }
+    if (raw.value() == null) {
+      deadLetter(raw, key, null, DeadLetterReason.INVALID_EVENT,
+          "tombstone on " + raw.topic() + ": deletions travel as features with purpose DELETE");
+      return;
+    }
+    ImageFeatures features;
+    try {
+      features = topics.features().valueSerde().deserializer().deserialize(raw.topic(), raw.value());
+    } catch (MalformedRecordException e) {
+      deadLetter(raw, key, null, DeadLetterReason.MALFORMED_RECORD, "value " + e.getMessage());
+      return;
+    }
+    String what = "match " + key.getTenant() + "/" + key.getImageId();
+    List<MatchEvent> events;
+    try {
+      events = retry.call(() -> matcher.match(features), what);
+    } catch (DependencyUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // Not the index being away but this record the matcher cannot handle: retrying would loop.
+      LOG.warn("{} failed; dead-lettering it", what, e);
+      deadLetter(raw, key, features.getSource() == null ? null : features.getSource().toString(),
+          DeadLetterReason.UNKNOWN, e.toString());
+      return;
+    }
+    for (MatchEvent event : events) {
+      ImageKey eventKey = new ImageKey(event.getTenant(), event.getImageId());
+      context.forward(new Record<>(eventKey, event, raw.timestamp()), MatchingTopology.sinkOf(event.getDecision()));
+    }
+  }
+
+  private void deadLetter(RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {
+    poison.count(reason);
+    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), detail);
+    var letter = DeadLetters.of(STAGE, raw, key, source, reason, detail,
+        Instant.ofEpochMilli(context.currentSystemTimeMs()));
+    context.forward(new Record<>(key, letter, raw.timestamp()), MatchingTopology.DEAD_LETTERS_SINK);
+  }
+
+  @Override
+  public void close() {
+    if (poison != null) {
+      poison.close();
+    }
+  }
+}
