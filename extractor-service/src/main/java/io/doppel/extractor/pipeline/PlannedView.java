@@ -1,0 +1,8 @@
+package io.doppel.extractor.pipeline;
+
+import io.doppel.extractor.decode.BgrImage;
+import io.doppel.schemas.avro.Box;
+import io.doppel.schemas.avro.ViewKind;
+
+/** One view to describe: its kind, the image region it covers, its own pixels, its keypoint budget. */
+public record PlannedView(ViewKind kind, Box region, BgrImage pixels, int maxKeypoints) {}
