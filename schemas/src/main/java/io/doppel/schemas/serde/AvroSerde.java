@@ -46,6 +46,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
 
   private AvroSerde(SchemaRegistry registry, Class<T> type, boolean forKeys) {
+    ContractClassTrust.ensureTrusted(type);
     this.registry = registry;
     this.readerSchema = SpecificData.get().getSchema(type);
     this.forKeys = forKeys;
