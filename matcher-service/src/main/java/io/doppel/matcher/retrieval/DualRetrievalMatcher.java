@@ -1,0 +1,352 @@
+package io.doppel.matcher.retrieval;
+
+import io.doppel.matcher.index.GlobalHit;
+import io.doppel.matcher.index.ImageMeta;
+import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.IndexedImage;
+import io.doppel.matcher.index.LocalVotes;
+import io.doppel.matcher.index.Scope;
+import io.doppel.matcher.index.StoredKeypoints;
+import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.policy.Policy;
+import io.doppel.matcher.policy.PolicyDecision;
+import io.doppel.matcher.policy.Query;
+import io.doppel.matcher.policy.ScoredCandidate;
+import io.doppel.matcher.policy.TenantPolicy;
+import io.doppel.matcher.score.CandidateFeatures;
+import io.doppel.matcher.score.FusedScorer;
+import io.doppel.matcher.verify.GeometricVerifier;
+import io.doppel.matcher.verify.QueryView;
+import io.doppel.matcher.verify.RegionPoint;
+import io.doppel.matcher.verify.Verification;
+import io.doppel.schemas.avro.Decision;
+import io.doppel.schemas.avro.ImageFeatures;
+import io.doppel.schemas.avro.Match;
+import io.doppel.schemas.avro.MatchEvent;
+import io.doppel.schemas.avro.MatchHints;
+import io.doppel.schemas.avro.MatchKind;
+import io.doppel.schemas.avro.Point;
+import io.doppel.schemas.avro.Purpose;
+import io.doppel.schemas.avro.Trigger;
+import io.doppel.schemas.avro.ViewKind;
+import io.doppel.topology.match.Matcher;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.opencv.core.CvException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The matcher: dual retrieval (global ANN over every view, local keypoint votes over FULL and
+ * MIRROR), geometric verification of the union, a calibrated score, then the tenant's policy.
+ * Uploads are indexed after they are decided; references are indexed and then retro-scanned
+ * against earlier uploads of the tenants subscribing to their set; deletes remove every row.
+ *
+ * <p>Deterministic for a given index content and clock. Index failures ({@code
+ * IndexUnavailableException}) propagate: a decision is never made without the index.
+ */
+public final class DualRetrievalMatcher implements Matcher {
+
+  public static final String STAGE_RETRIEVE = "retrieve";
+  public static final String STAGE_VERIFY = "verify";
+  public static final String STAGE_SCORE = "score";
+  public static final String STAGE_INDEX = "index";
+
+  private static final Logger LOG = LoggerFactory.getLogger(DualRetrievalMatcher.class);
+  private static final long NANOS_PER_MICRO = 1_000;
+
+  private final VectorIndex index;
+  private final GeometricVerifier verifier;
+  private final FusedScorer scorer;
+  private final Policy policy;
+  private final RetrievalSettings settings;
+  private final Clock clock;
+
+  public DualRetrievalMatcher(VectorIndex index, GeometricVerifier verifier, FusedScorer scorer, Policy policy,
+      RetrievalSettings settings, Clock clock) {
+    this.index = index;
+    this.verifier = verifier;
+    this.scorer = scorer;
+    this.policy = policy;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<MatchEvent> match(ImageFeatures features) {
+    return switch (features.getPurpose()) {
+      case DELETE -> List.of(delete(features));
+      case UPLOAD -> List.of(upload(features));
+      case REFERENCE -> register(features);
+    };
+  }
+
+  /** One verified and scored candidate, with everything a Match reports. */
+  private record Scored(ImageRef ref, ImageMeta meta, double globalSimilarity, int localVotes, Verification verification, double score) {
+    ScoredCandidate forPolicy() {
+      return new ScoredCandidate(ref, meta.purpose(), meta.rightsHolder(), meta.referenceSet(), score);
+    }
+  }
+
+  /** What retrieval found about one image before verification. */
+  private static final class Evidence {
+    final ImageMeta meta;
+    double globalSimilarity = Double.NEGATIVE_INFINITY;
+    int localVotes;
+
+    Evidence(ImageMeta meta) {
+      this.meta = meta;
+    }
+
+    double similarityOrZero() {
+      return Double.isFinite(globalSimilarity) ? globalSimilarity : 0;
+    }
+  }
+
+  private static final class Timings {
+    final Map<String, Long> micros = new LinkedHashMap<>();
+    long started = System.nanoTime();
+
+    void lap(String stage) {
+      long now = System.nanoTime();
+      micros.merge(stage, (now - started) / NANOS_PER_MICRO, Long::sum);
+      started = now;
+    }
+  }
+
+  private MatchEvent upload(ImageFeatures features) {
+    QueryImage query = QueryImage.of(features, settings.localDescriptors());
+    Timings timings = new Timings();
+    List<Scored> ranked = findCopies(query, policy.scopeFor(query.ref().tenant(), query.ref()), timings);
+    PolicyDecision decision = policy.decide(new Query(query.ref().tenant(), query.ref().imageId(), features.getUploader()),
+        ranked.stream().map(Scored::forPolicy).toList());
+    List<Match> matches = new ArrayList<>();
+    for (int i = 0; i < ranked.size(); i++) {
+      matches.add(toMatch(ranked.get(i), decision.kinds().get(i)));
+    }
+    timings.lap(STAGE_SCORE);
+    index.upsert(indexedImage(query, Purpose.UPLOAD, null, null));
+    index.refresh();
+    timings.lap(STAGE_INDEX);
+    return event(features, features.getTenant(), features.getImageId(), Purpose.UPLOAD, features.getUploader(),
+        features.getSource(), decision.decision(), matches, Trigger.UPLOAD, timings, features.getUploadedAt());
+  }
+
+  private List<MatchEvent> register(ImageFeatures features) {
+    QueryImage query = QueryImage.of(features, settings.localDescriptors());
+    String referenceSet = features.getReferenceSet() != null ? features.getReferenceSet() : features.getRightsHolder();
+    if (referenceSet == null || referenceSet.isBlank()) {
+      throw new InvalidFeaturesException(query.ref() + ": a REFERENCE needs a rightsHolder or a referenceSet");
+    }
+    Timings timings = new Timings();
+    index.upsert(indexedImage(query, Purpose.REFERENCE, features.getRightsHolder(), referenceSet));
+    index.refresh();
+    timings.lap(STAGE_INDEX);
+    List<MatchEvent> events = new ArrayList<>();
+    events.add(event(features, features.getTenant(), features.getImageId(), Purpose.REFERENCE, features.getUploader(),
+        features.getSource(), Decision.REGISTERED, List.of(), Trigger.UPLOAD, timings, features.getUploadedAt()));
+    events.addAll(retroScan(features, query, referenceSet));
+    return events;
+  }
+
+  /**
+   * Earlier uploads of each subscribing tenant, within that tenant's look-back window before the
+   * reference's registration, verified with the reference as the query; reported from the upload's side.
+   */
+  private List<MatchEvent> retroScan(ImageFeatures reference, QueryImage query, String referenceSet) {
+    List<MatchEvent> events = new ArrayList<>();
+    long registeredAt = reference.getUploadedAt().toEpochMilli();
+    for (String tenant : policy.subscribersOf(referenceSet)) {
+      TenantPolicy tenantPolicy = policy.forTenant(tenant);
+      Scope uploads = new Scope(Set.of(tenant), Set.of(), windowStart(registeredAt, tenantPolicy.retroScanLookback()), query.ref());
+      Timings timings = new Timings();
+      for (Scored found : findCopies(query, uploads, timings)) {
+        ScoredCandidate asReference = new ScoredCandidate(query.ref(), Purpose.REFERENCE, reference.getRightsHolder(),
+            referenceSet, found.score());
+        PolicyDecision decision = policy.decide(new Query(tenant, found.ref().imageId(), null), List.of(asReference));
+        if (decision.decision() != Decision.COPYRIGHT_VIOLATION) {
+          continue;
+        }
+        Scored fromUploadSide = new Scored(query.ref(),
+            new ImageMeta(Purpose.REFERENCE, reference.getRightsHolder(), referenceSet, registeredAt, reference.getWidth(), reference.getHeight()),
+            found.globalSimilarity(), found.localVotes(), found.verification().reversed(), found.score());
+        Match match = toMatch(fromUploadSide, MatchKind.COPYRIGHT_VIOLATION);
+        match.getHints().setInTile(false);
+        events.add(event(reference, tenant, found.ref().imageId(), Purpose.UPLOAD, null, null, Decision.COPYRIGHT_VIOLATION,
+            List.of(match), Trigger.RETRO_SCAN, timings, Instant.ofEpochMilli(found.meta().indexedAtMillis())));
+      }
+    }
+    return events;
+  }
+
+  /** {@code registeredAt - lookback}, saturating: a look-back longer than the epoch covers everything. */
+  static long windowStart(long registeredAt, java.time.Duration lookback) {
+    try {
+      return Math.subtractExact(registeredAt, lookback.toMillis());
+    } catch (ArithmeticException tooLong) {
+      return Long.MIN_VALUE;
+    }
+  }
+
+  private MatchEvent delete(ImageFeatures features) {
+    if (features.getTenant().isBlank() || features.getImageId().isBlank()) {
+      throw new InvalidFeaturesException("a DELETE needs a tenant and an image id, got '" + features.getTenant()
+          + "' / '" + features.getImageId() + "'");
+    }
+    Timings timings = new Timings();
+    index.delete(new ImageRef(features.getTenant(), features.getImageId()));
+    index.refresh();
+    timings.lap(STAGE_INDEX);
+    return event(features, features.getTenant(), features.getImageId(), Purpose.DELETE, features.getUploader(),
+        features.getSource(), Decision.DELETED, List.of(), Trigger.UPLOAD, timings, features.getUploadedAt());
+  }
+
+  /** Retrieve, verify and score: candidates in scope, best first. */
+  private List<Scored> findCopies(QueryImage query, Scope scope, Timings timings) {
+    Map<ImageRef, Evidence> candidates = retrieve(query, scope);
+    timings.lap(STAGE_RETRIEVE);
+    List<Map.Entry<ImageRef, Evidence>> shortlist = shortlist(candidates);
+    List<Scored> scored = new ArrayList<>();
+    List<Verification> verifications = new ArrayList<>();
+    for (var candidate : shortlist) {
+      verifications.add(verifyBest(query, candidate.getKey(), candidate.getValue().meta));
+    }
+    timings.lap(STAGE_VERIFY);
+    for (int i = 0; i < shortlist.size(); i++) {
+      ImageRef ref = shortlist.get(i).getKey();
+      Evidence evidence = shortlist.get(i).getValue();
+      Verification verification = verifications.get(i);
+      double score = scorer.score(new CandidateFeatures(evidence.similarityOrZero(), evidence.localVotes,
+          verification.inliers(), verification.queryAreaShare()));
+      scored.add(new Scored(ref, evidence.meta, evidence.similarityOrZero(), evidence.localVotes, verification, score));
+    }
+    scored.sort(Comparator.comparingDouble(Scored::score).reversed()
+        .thenComparing(s -> s.ref().tenant()).thenComparing(s -> s.ref().imageId()));
+    return scored;
+  }
+
+  private Map<ImageRef, Evidence> retrieve(QueryImage query, Scope scope) {
+    Map<ImageRef, Evidence> candidates = new HashMap<>();
+    if (scope.isEmpty()) {
+      return candidates;
+    }
+    for (QueryView view : query.views()) {
+      for (GlobalHit hit : index.searchGlobal(view.global(), settings.globalTopK(), scope)) {
+        Evidence evidence = candidates.computeIfAbsent(hit.ref(), ref -> new Evidence(hit.meta()));
+        evidence.globalSimilarity = Math.max(evidence.globalSimilarity, hit.similarity());
+      }
+    }
+    for (List<byte[]> descriptors : query.strongestDescriptors()) {
+      if (descriptors.isEmpty()) {
+        continue;
+      }
+      List<LocalVotes> votes = index.searchLocal(descriptors, settings.localNeighbours(), settings.localMaxHamming(),
+          settings.localMaxImages(), scope);
+      for (LocalVotes vote : votes) {
+        Evidence evidence = candidates.computeIfAbsent(vote.ref(), ref -> new Evidence(vote.meta()));
+        // FULL and MIRROR describe the same pixels: count the better of the two, not their sum
+        evidence.localVotes = Math.max(evidence.localVotes, vote.votes());
+      }
+    }
+    return candidates;
+  }
+
+  /** The {@code candidateCap} most promising candidates by their retrieval evidence alone (score with no inliers). */
+  private List<Map.Entry<ImageRef, Evidence>> shortlist(Map<ImageRef, Evidence> candidates) {
+    Comparator<Map.Entry<ImageRef, Evidence>> promise = Comparator.comparingDouble(
+        (Map.Entry<ImageRef, Evidence> e) -> scorer.score(new CandidateFeatures(e.getValue().similarityOrZero(), e.getValue().localVotes, 0, 0)));
+    return candidates.entrySet().stream()
+        .sorted(promise.reversed().thenComparing(e -> e.getKey().tenant()).thenComparing(e -> e.getKey().imageId()))
+        .limit(settings.candidateCap())
+        .toList();
+  }
+
+  /** Verifies every view (tiles only for tall or wide queries, which have them) and keeps the best. */
+  private Verification verifyBest(QueryImage query, ImageRef candidate, ImageMeta meta) {
+    StoredKeypoints stored = index.keypoints(candidate);
+    Verification best = Verification.unverified(ViewKind.FULL, 0);
+    for (QueryView view : query.views()) {
+      try {
+        Verification result = verifier.verify(view, stored, meta.width(), meta.height());
+        if (result.betterThan(best)) {
+          best = result;
+        }
+      } catch (IllegalArgumentException | CvException e) {
+        // one unusable stored image must not decide the whole upload; it counts as unverified
+        LOG.warn("verification of {} against {} ({} view) failed: {}", query.ref(), candidate, view.kind(), e.getMessage());
+      }
+    }
+    return best;
+  }
+
+  private static IndexedImage indexedImage(QueryImage query, Purpose purpose, String rightsHolder, String referenceSet) {
+    List<float[]> globals = new ArrayList<>();
+    for (QueryView view : query.views()) {
+      if (view.kind() != ViewKind.MIRROR) {
+        globals.add(view.global());
+      }
+    }
+    ImageFeatures features = query.features();
+    return new IndexedImage(query.ref(), purpose, rightsHolder, referenceSet, features.getUploadedAt().toEpochMilli(),
+        features.getWidth(), features.getHeight(), globals, query.full().keypoints());
+  }
+
+  private static Match toMatch(Scored scored, MatchKind kind) {
+    Verification v = scored.verification();
+    return Match.newBuilder()
+        .setTenant(scored.ref().tenant())
+        .setImageId(scored.ref().imageId())
+        .setKind(kind)
+        .setRightsHolder(scored.meta().rightsHolder())
+        .setReferenceSet(scored.meta().referenceSet())
+        .setScore((float) scored.score())
+        .setGlobalSimilarity((float) scored.globalSimilarity())
+        .setLocalVotes(scored.localVotes())
+        .setInliers(v.inliers())
+        .setInlierAreaShare((float) v.queryAreaShare())
+        .setQueryRegion(points(v.queryRegion()))
+        .setReferenceRegion(points(v.candidateRegion()))
+        .setHints(MatchHints.newBuilder()
+            .setMirrored(v.verified() && v.mirrored())
+            .setCroppedShare((float) v.candidateCroppedShare())
+            .setRotationDegrees((float) v.rotationDegrees())
+            .setScale((float) v.scale())
+            .setInTile(v.verified() && v.inTile())
+            .build())
+        .build();
+  }
+
+  private static List<Point> points(List<RegionPoint> region) {
+    return region.stream().map(p -> new Point((float) p.x(), (float) p.y())).toList();
+  }
+
+  private MatchEvent event(ImageFeatures features, String tenant, String imageId, Purpose purpose, String uploader,
+      String source, Decision decision, List<Match> matches, Trigger trigger, Timings timings, Instant uploadedAt) {
+    Map<String, Long> stageMicros = new LinkedHashMap<>(features.getStageMicros());
+    stageMicros.putAll(timings.micros);
+    return MatchEvent.newBuilder()
+        .setTenant(tenant)
+        .setImageId(imageId)
+        .setPurpose(purpose)
+        .setUploader(uploader)
+        .setSource(source)
+        .setDecision(decision)
+        .setMatches(matches)
+        .setTrigger(trigger)
+        .setPolicyVersion(policy.version())
+        .setModelId(features.getModel().getId())
+        .setModelVersion(features.getModel().getVersion())
+        .setCalibrationVersion(scorer.calibrationVersion())
+        .setStageMicros(stageMicros)
+        .setUploadedAt(uploadedAt)
+        .setDecidedAt(clock.instant())
+        .build();
+  }
+}

@@ -1,0 +1,80 @@
+package io.doppel.matcher.retrieval;
+
+import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.StoredKeypoints;
+import io.doppel.matcher.verify.QueryView;
+import io.doppel.schemas.avro.FeatureView;
+import io.doppel.schemas.avro.ImageFeatures;
+import io.doppel.schemas.avro.ViewKind;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * An ImageFeatures record checked and turned into what retrieval and verification use: its views
+ * (FULL first, then MIRROR, then TILEs) and, per FULL and MIRROR, its strongest descriptors.
+ */
+record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, List<List<byte[]>> strongestDescriptors) {
+
+  static QueryImage of(ImageFeatures features, int localDescriptors) {
+    if (features.getTenant().isBlank() || features.getImageId().isBlank()) {
+      throw new InvalidFeaturesException("features need a tenant and an image id, got '" + features.getTenant()
+          + "' / '" + features.getImageId() + "'");
+    }
+    ImageRef ref = new ImageRef(features.getTenant(), features.getImageId());
+    if (features.getWidth() <= 0 || features.getHeight() <= 0) {
+      throw new InvalidFeaturesException(ref + ": image size must be positive, got " + features.getWidth() + "x" + features.getHeight());
+    }
+    int dimension = features.getModel().getDimension();
+    List<FeatureView> ordered = new ArrayList<>(features.getViews());
+    ordered.sort(Comparator.comparing(FeatureView::getKind));
+    if (ordered.isEmpty() || ordered.getFirst().getKind() != ViewKind.FULL) {
+      throw new InvalidFeaturesException(ref + ": a FULL view is required for " + features.getPurpose());
+    }
+    List<QueryView> views = new ArrayList<>();
+    List<List<byte[]>> strongest = new ArrayList<>();
+    for (FeatureView view : ordered) {
+      if (view.getGlobal().size() != dimension) {
+        throw new InvalidFeaturesException(ref + ": " + view.getKind() + " global descriptor has " + view.getGlobal().size()
+            + " dimensions, the model says " + dimension);
+      }
+      QueryView queryView;
+      try {
+        queryView = QueryView.of(view, features.getWidth(), features.getHeight());
+      } catch (IllegalArgumentException e) {
+        throw new InvalidFeaturesException(ref + ": " + view.getKind() + " view is inconsistent: " + e.getMessage(), e);
+      }
+      views.add(queryView);
+      if (view.getKind() != ViewKind.TILE) {
+        strongest.add(strongestDescriptors(view, queryView.keypoints(), localDescriptors));
+      }
+    }
+    return new QueryImage(ref, features, List.copyOf(views), List.copyOf(strongest));
+  }
+
+  QueryView full() {
+    return views.getFirst();
+  }
+
+  boolean hasTiles() {
+    return views.getLast().kind() == ViewKind.TILE;
+  }
+
+  /** Descriptors of the {@code limit} keypoints with the highest detector response; ties keep the extractor's order. */
+  private static List<byte[]> strongestDescriptors(FeatureView view, StoredKeypoints keypoints, int limit) {
+    Integer[] order = new Integer[keypoints.size()];
+    Arrays.setAll(order, i -> i);
+    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -view.getKeypoints().get(i).getResponse()));
+    int bytes = keypoints.descriptorBytes();
+    ByteBuffer all = ByteBuffer.wrap(keypoints.descriptors());
+    List<byte[]> out = new ArrayList<>();
+    for (int k = 0; k < Math.min(limit, order.length); k++) {
+      byte[] descriptor = new byte[bytes];
+      all.get(order[k] * bytes, descriptor);
+      out.add(descriptor);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,288 @@
+package io.doppel.matcher.retrieval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.doppel.matcher.index.GlobalHit;
+import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.IndexUnavailableException;
+import io.doppel.matcher.index.IndexedImage;
+import io.doppel.matcher.index.LocalVotes;
+import io.doppel.matcher.index.LuceneIndexConfig;
+import io.doppel.matcher.index.LuceneVectorIndex;
+import io.doppel.matcher.index.ModelKey;
+import io.doppel.matcher.index.Scope;
+import io.doppel.matcher.index.StoredKeypoints;
+import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.policy.Policy;
+import io.doppel.matcher.score.Calibration;
+import io.doppel.matcher.score.FusedScorer;
+import io.doppel.matcher.testing.TestFeatures;
+import io.doppel.matcher.testing.TestImages;
+import io.doppel.matcher.verify.GeometricVerifier;
+import io.doppel.matcher.verify.VerifierSettings;
+import io.doppel.schemas.avro.Decision;
+import io.doppel.schemas.avro.ImageFeatures;
+import io.doppel.schemas.avro.Match;
+import io.doppel.schemas.avro.MatchEvent;
+import io.doppel.schemas.avro.MatchKind;
+import io.doppel.schemas.avro.Purpose;
+import io.doppel.schemas.avro.Trigger;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.opencv.core.Mat;
+
+class DualRetrievalMatcherTest {
+
+  private static final String POLICY = """
+      version: test-policy-1
+      referenceSets: [getty]
+      defaults:
+        duplicateThreshold: 0.5
+        violationThreshold: 0.5
+        referenceSets: "*"
+        retroScanLookback: P30D
+      tenants:
+        acme:
+          referenceSets: [getty, Getty Images]
+        other:
+          referenceSets: []
+      """;
+  private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
+  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
+  private static final int WIDTH = 640;
+  private static final int HEIGHT = 480;
+
+  @TempDir Path indexDir;
+  private LuceneVectorIndex index;
+  private DualRetrievalMatcher matcher;
+  private final Mat original = TestImages.texture(1, WIDTH, HEIGHT);
+
+  @BeforeEach
+  void open() {
+    index = LuceneVectorIndex.open(LuceneIndexConfig.of(indexDir, new ModelKey("test-thumbnail", "1")));
+    matcher = matcherOver(index);
+  }
+
+  @AfterEach
+  void close() {
+    index.close();
+  }
+
+  private static DualRetrievalMatcher matcherOver(VectorIndex index) {
+    return new DualRetrievalMatcher(index, new GeometricVerifier(VerifierSettings.DEFAULTS),
+        new FusedScorer(Calibration.bundled()), Policy.parse(POLICY, "test"), RetrievalSettings.DEFAULTS, CLOCK);
+  }
+
+  private MatchEvent upload(String tenant, String id, Mat image) {
+    return upload(tenant, id, image, T0);
+  }
+
+  private MatchEvent upload(String tenant, String id, Mat image, Instant at) {
+    List<MatchEvent> events = matcher.match(TestFeatures.features(tenant, id, Purpose.UPLOAD, image, null, null, at.toEpochMilli()));
+    assertThat(events).hasSize(1);
+    return events.getFirst();
+  }
+
+  @Test
+  void firstUploadIsCleanAndACropOfItIsADuplicateWithItsExplanation() {
+    MatchEvent first = upload("acme", "original", original);
+    MatchEvent copy = upload("acme", "crop", TestImages.crop(original, 0, 0, 512, 384));
+
+    assertThat(first.getDecision()).isEqualTo(Decision.CLEAN);
+    assertThat(first.getMatches()).isEmpty();
+    assertThat(copy.getDecision()).isEqualTo(Decision.DUPLICATE);
+    Match best = copy.getMatches().getFirst();
+    assertThat(best.getImageId()).isEqualTo("original");
+    assertThat(best.getKind()).isEqualTo(MatchKind.DUPLICATE);
+    assertThat(best.getInliers()).isGreaterThanOrEqualTo(12);
+    assertThat(best.getScore()).isGreaterThan(0.5f);
+    assertThat(best.getQueryRegion()).hasSize(4);
+    assertThat(best.getReferenceRegion()).hasSize(4);
+    assertThat(best.getReferenceRegion().get(2).getX()).isCloseTo(0.8f, within(0.03f));
+    assertThat(best.getHints().getCroppedShare()).isCloseTo(0.36f, within(0.05f));
+    assertThat(best.getHints().getMirrored()).isFalse();
+    assertThat(copy.getPolicyVersion()).isEqualTo("test-policy-1");
+    assertThat(copy.getCalibrationVersion()).isEqualTo(Calibration.bundled().version());
+    assertThat(copy.getModelId()).isEqualTo("test-thumbnail");
+    assertThat(copy.getStageMicros()).containsKeys("decode", "local", "retrieve", "verify", "score", "index");
+    assertThat(copy.getDecidedAt()).isEqualTo(CLOCK.instant());
+  }
+
+  @Test
+  void mirroredCopyIsFoundAndSaysSo() {
+    upload("acme", "original", original);
+
+    MatchEvent copy = upload("acme", "flipped", TestImages.mirror(original));
+
+    assertThat(copy.getDecision()).isEqualTo(Decision.DUPLICATE);
+    assertThat(copy.getMatches().getFirst().getHints().getMirrored()).isTrue();
+  }
+
+  @Test
+  void copyInsideATallStripIsFoundThroughATile() {
+    upload("acme", "original", original);
+    Mat strip = TestImages.tallStrip(TestImages.resize(original, 0.5), 1600, 900, 42);
+
+    MatchEvent copy = upload("acme", "strip", strip);
+
+    assertThat(copy.getDecision()).isEqualTo(Decision.DUPLICATE);
+    Match best = copy.getMatches().getFirst();
+    assertThat(best.getImageId()).isEqualTo("original");
+    assertThat(best.getHints().getInTile()).isTrue();
+    assertThat(best.getQueryRegion().getFirst().getY()).isCloseTo(900f / 1600, within(0.02f));
+  }
+
+  @Test
+  void unrelatedUploadIsCleanButItsCandidatesAreStillListed() {
+    upload("acme", "original", original);
+
+    MatchEvent other = upload("acme", "unrelated", TestImages.texture(99, WIDTH, HEIGHT));
+
+    assertThat(other.getDecision()).isEqualTo(Decision.CLEAN);
+    assertThat(other.getMatches()).allSatisfy(m -> assertThat(m.getKind()).isEqualTo(MatchKind.BELOW_THRESHOLD));
+  }
+
+  @Test
+  void tenantsNeverSeeEachOthersUploads() {
+    upload("acme", "original", original);
+    String hostile = "a\" or 1==1 or \"";
+
+    MatchEvent otherTenant = upload("other", "copy", original);
+    MatchEvent injected = upload(hostile, "copy", original);
+
+    assertThat(otherTenant.getDecision()).isEqualTo(Decision.CLEAN);
+    assertThat(otherTenant.getMatches()).isEmpty();
+    assertThat(injected.getDecision()).isEqualTo(Decision.CLEAN);
+    assertThat(injected.getMatches()).isEmpty();
+  }
+
+  @Test
+  void replayingTheSameFeaturesGivesTheSameEventAndOneIndexEntry() {
+    upload("acme", "original", original);
+    ImageFeatures copy = TestFeatures.features("acme", "copy", Purpose.UPLOAD, TestImages.resize(original, 0.7));
+
+    MatchEvent first = matcher.match(copy).getFirst();
+    MatchEvent replay = matcher.match(copy).getFirst();
+    MatchEvent third = upload("acme", "third", original);
+
+    assertThat(withoutTimings(replay)).isEqualTo(withoutTimings(first));
+    assertThat(first.getMatches()).extracting(Match::getImageId).doesNotContain("copy");
+    assertThat(third.getMatches()).extracting(Match::getImageId).containsOnlyOnce("copy", "original");
+  }
+
+  @Test
+  void deletedImagesAreNeverMatchedAgain() {
+    upload("acme", "original", original);
+
+    List<MatchEvent> deleted = matcher.match(TestFeatures.delete("acme", "original"));
+    MatchEvent copy = upload("acme", "copy", original);
+
+    assertThat(deleted).singleElement().satisfies(e -> {
+      assertThat(e.getDecision()).isEqualTo(Decision.DELETED);
+      assertThat(e.getMatches()).isEmpty();
+    });
+    assertThat(index.contains(new ImageRef("acme", "original"))).isFalse();
+    assertThat(copy.getDecision()).isEqualTo(Decision.CLEAN);
+    assertThat(copy.getMatches()).isEmpty();
+  }
+
+  @Test
+  void registeringAReferenceReportsEarlierCopiesWithinTheLookBackWindow() {
+    Mat work = TestImages.texture(5, WIDTH, HEIGHT);
+    Instant registration = T0.plus(Duration.ofDays(40));
+    upload("acme", "recent-copy", TestImages.crop(work, 64, 48, 512, 384), registration.minus(Duration.ofDays(2)));
+    upload("acme", "old-copy", TestImages.mirror(work), registration.minus(Duration.ofDays(35)));
+    upload("other", "unsubscribed-copy", work, registration.minus(Duration.ofDays(1)));
+
+    List<MatchEvent> events = matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work,
+        "Getty Images", "getty", registration.toEpochMilli()));
+
+    assertThat(events.getFirst().getDecision()).isEqualTo(Decision.REGISTERED);
+    assertThat(events.getFirst().getMatches()).isEmpty();
+    assertThat(events).hasSize(2);
+    MatchEvent retro = events.get(1);
+    assertThat(retro.getDecision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
+    assertThat(retro.getTrigger()).isEqualTo(Trigger.RETRO_SCAN);
+    assertThat(retro.getTenant()).isEqualTo("acme");
+    assertThat(retro.getImageId()).isEqualTo("recent-copy");
+    Match match = retro.getMatches().getFirst();
+    assertThat(match.getImageId()).isEqualTo("work-1");
+    assertThat(match.getKind()).isEqualTo(MatchKind.COPYRIGHT_VIOLATION);
+    assertThat(match.getRightsHolder()).isEqualTo("Getty Images");
+    // reported from the upload's side: 60 % of each side of the work was kept
+    assertThat(match.getHints().getCroppedShare()).isCloseTo(0.36f, within(0.05f));
+    assertThat(match.getHints().getScale()).isCloseTo(1.0f, within(0.05f));
+  }
+
+  @Test
+  void laterUploadsOfARegisteredWorkAreViolations() {
+    Mat work = TestImages.texture(5, WIDTH, HEIGHT);
+    matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work, "Getty Images", null, T0.toEpochMilli()));
+
+    MatchEvent copy = upload("acme", "copy", TestImages.rotate(work, 8), T0.plus(Duration.ofDays(1)));
+    MatchEvent unsubscribed = upload("other", "copy", work, T0.plus(Duration.ofDays(1)));
+
+    assertThat(copy.getDecision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
+    assertThat(copy.getMatches().getFirst().getReferenceSet()).isEqualTo("Getty Images");
+    assertThat(copy.getMatches().getFirst().getHints().getRotationDegrees()).isCloseTo(8f, within(1.5f));
+    assertThat(unsubscribed.getDecision()).isEqualTo(Decision.CLEAN);
+  }
+
+  @Test
+  void anUnreachableIndexIsAnErrorNeverACleanDecision() {
+    DualRetrievalMatcher overOutage = matcherOver(new UnreachableIndex());
+
+    assertThatThrownBy(() -> overOutage.match(TestFeatures.features("acme", "x", Purpose.UPLOAD, original)))
+        .isInstanceOf(IndexUnavailableException.class);
+  }
+
+  @Test
+  void featuresWithoutAFullViewAreRejectedWithATypedError() {
+    ImageFeatures features = TestFeatures.features("acme", "x", Purpose.UPLOAD, original);
+    features.setViews(features.getViews().subList(1, 2));
+
+    assertThatThrownBy(() -> matcher.match(features))
+        .isInstanceOf(InvalidFeaturesException.class)
+        .hasMessageContaining("a FULL view is required");
+  }
+
+  @Test
+  void referenceWithoutRightsHolderOrSetIsRejected() {
+    assertThatThrownBy(() -> matcher.match(TestFeatures.features("rights", "w", Purpose.REFERENCE, original)))
+        .isInstanceOf(InvalidFeaturesException.class)
+        .hasMessageContaining("rightsHolder or a referenceSet");
+  }
+
+  private static MatchEvent withoutTimings(MatchEvent event) {
+    MatchEvent copy = MatchEvent.newBuilder(event).build();
+    copy.setStageMicros(new HashMap<>());
+    return copy;
+  }
+
+  /** An index whose backend is down: the outage a real Lucene directory cannot be made to have on demand. */
+  private static final class UnreachableIndex implements VectorIndex {
+    private static IndexUnavailableException down() {
+      return new IndexUnavailableException("index is down", new java.io.IOException("connection refused"));
+    }
+
+    @Override public void upsert(IndexedImage image) { throw down(); }
+    @Override public void delete(ImageRef image) { throw down(); }
+    @Override public List<GlobalHit> searchGlobal(float[] query, int k, Scope scope) { throw down(); }
+    @Override public List<LocalVotes> searchLocal(List<byte[]> d, int n, int h, int m, Scope scope) { throw down(); }
+    @Override public StoredKeypoints keypoints(ImageRef image) { throw down(); }
+    @Override public boolean contains(ImageRef image) { throw down(); }
+    @Override public void refresh() { throw down(); }
+    @Override public void close() {}
+  }
+}
