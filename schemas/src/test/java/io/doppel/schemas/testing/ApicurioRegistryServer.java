@@ -16,8 +16,9 @@ import java.util.List;
 
 /**
  * A real Apicurio Registry server in a child JVM, keeping its data in memory. Its Confluent
- * compatible API is at {@link #ccompatUrl()}. Maven unpacks the server into {@code target/apicurio}
- * (see schemas/pom.xml); {@code -Ddoppel.apicurio.home=DIR} points elsewhere.
+ * compatible API is at {@link #ccompatUrl()}. Maven unpacks the server into the schemas module's
+ * {@code target/apicurio} (see schemas/pom.xml); other modules use it from there through the
+ * schemas test-jar, and {@code -Ddoppel.apicurio.home=DIR} points elsewhere.
  */
 public final class ApicurioRegistryServer implements AutoCloseable {
 
@@ -53,7 +54,7 @@ public final class ApicurioRegistryServer implements AutoCloseable {
       throw new IllegalStateException("Apicurio Registry needs Java " + MINIMUM_JAVA + "+, the tests run on "
           + Runtime.version() + "; set JAVA_HOME to a newer JDK (source scripts/jdk.sh)");
     }
-    Path home = Path.of(System.getProperty(HOME_PROPERTY, DEFAULT_HOME.toString())).toAbsolutePath();
+    Path home = home();
     Path runner = home.resolve(RUNNER_JAR);
     if (!Files.isRegularFile(runner)) {
       throw new IllegalStateException("no Apicurio Registry at " + runner
@@ -88,6 +89,17 @@ public final class ApicurioRegistryServer implements AutoCloseable {
       throw e;
     }
     return server;
+  }
+
+  /** {@code -Ddoppel.apicurio.home}, else this module's {@code target/apicurio}, else the schemas module's. */
+  private static Path home() {
+    String configured = System.getProperty(HOME_PROPERTY);
+    if (configured != null) {
+      return Path.of(configured).toAbsolutePath();
+    }
+    Path own = DEFAULT_HOME.toAbsolutePath();
+    Path schemasModule = Path.of("..", "schemas").resolve(DEFAULT_HOME).toAbsolutePath().normalize();
+    return Files.isRegularFile(own.resolve(RUNNER_JAR)) || !Files.isDirectory(schemasModule) ? own : schemasModule;
   }
 
   /** The Confluent-compatible API root, e.g. {@code http://127.0.0.1:PORT/apis/ccompat/v7}. */
