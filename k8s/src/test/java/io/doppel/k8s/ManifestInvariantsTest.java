@@ -1,0 +1,600 @@
+package io.doppel.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.doppel.schemas.Topics;
+import io.doppel.topology.ops.Deployment;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The invariants whose breakage a cluster would not report: a probe on the wrong path restarts
+ * healthy pods, a wrong consumer group makes KEDA scale on nothing, a missing topic or ConfigMap
+ * stalls a rollout, an unpinned image changes under a running deployment.
+ */
+class ManifestInvariantsTest {
+
+  private static final String EXTRACTOR = Deployment.EXTRACTOR_APPLICATION_ID;
+  private static final String MATCHER = Deployment.MATCHER_APPLICATION_ID;
+  private static final String GPU_RESOURCE = "nvidia.com/gpu";
+  private static final String TMP = "/tmp";
+  private static final Pattern DOCUMENTED_SECRET =
+      Pattern.compile("kubectl (?:-n \\S+ )?create secret \\S+ ([a-z0-9.-]+)");
+  private static final Pattern DIGEST = Pattern.compile("@sha256:[a-f0-9]{64}$");
+
+  /** A pod template with the resource that owns it. */
+  record Workload(String kind, String name, PodSpec pod) {
+    @Override
+    public String toString() {
+      return kind + "/" + name;
+    }
+  }
+
+  static Stream<String> overlays() {
+    return Repository.OVERLAYS.stream();
+  }
+
+  /** Everything that is applied as a unit: each overlay, and the re-index job. */
+  static Stream<Path> renderable() {
+    return Stream.concat(
+        Repository.OVERLAYS.stream().map(Repository::overlay),
+        Stream.of(Repository.K8S.resolve("jobs/reindex")));
+  }
+
+  private static Kustomize.Rendering render(String overlay) {
+    return Kustomize.render(Repository.overlay(overlay));
+  }
+
+  // ---- parsing ---------------------------------------------------------------------------------
+
+  @Test
+  void everyManifestFileParsesIntoTypedObjects() throws IOException {
+    List<Path> files = manifestFiles();
+    assertThat(files).isNotEmpty();
+    Set<String> typedKinds = new HashSet<>();
+    Set<String> customKinds = new HashSet<>();
+    for (Path file : files) {
+      List<HasMetadata> resources = Manifests.parse(file);
+      assertThat(resources).as(file.toString()).isNotEmpty();
+      for (HasMetadata resource : resources) {
+        assertThat(resource.getMetadata().getName()).as("name in " + file).isNotBlank();
+        (resource instanceof GenericKubernetesResource ? customKinds : typedKinds)
+            .add(resource.getKind());
+      }
+    }
+    assertThat(typedKinds)
+        .contains(
+            "Deployment", "Service", "ServiceAccount", "ConfigMap", "HorizontalPodAutoscaler",
+            "PodDisruptionBudget", "NetworkPolicy", "Job");
+    assertThat(customKinds)
+        .containsExactlyInAnyOrder(
+            "ScaledObject", "TriggerAuthentication", "KafkaTopic", "Milvus", "ServiceMonitor");
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void everyKustomizationRenders(Path directory) {
+    Kustomize.Rendering rendering = Kustomize.render(directory);
+
+    assertThat(rendering.resources()).isNotEmpty();
+    assertThat(rendering.resources())
+        .extracting(resource -> resource.getKind() + "/" + resource.getMetadata().getName())
+        .doesNotHaveDuplicates();
+  }
+
+  // ---- probes and ports ------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void probesUseTheOpsServerPortAndPaths(Path directory) {
+    for (Workload workload : workloads(Kustomize.render(directory).resources())) {
+      for (Container container : workload.pod().getContainers()) {
+        String where = workload + " container " + container.getName();
+        assertThat(container.getLivenessProbe()).as(where + " liveness").isNotNull();
+        assertProbe(where, container, container.getLivenessProbe(), Deployment.LIVENESS_PATH);
+        if (container.getStartupProbe() != null) {
+          assertProbe(where, container, container.getStartupProbe(), Deployment.LIVENESS_PATH);
+        }
+        if (workload.kind().equals("Deployment")) {
+          assertThat(container.getReadinessProbe()).as(where + " readiness").isNotNull();
+          assertProbe(where, container, container.getReadinessProbe(), Deployment.READINESS_PATH);
+        }
+      }
+    }
+  }
+
+  private static void assertProbe(String where, Container container, Probe probe, String path) {
+    HTTPGetAction get = probe.getHttpGet();
+    assertThat(get).as(where + " probes over HTTP").isNotNull();
+    assertThat(get.getPath()).as(where + " probe path").isEqualTo(path);
+    assertThat(resolvePort(container, get.getPort())).as(where + " probe port")
+        .isEqualTo(Deployment.OPS_PORT);
+  }
+
+  private static int resolvePort(Container container, IntOrString port) {
+    if (port.getIntVal() != null) {
+      return port.getIntVal();
+    }
+    return container.getPorts().stream()
+        .filter(candidate -> port.getStrVal().equals(candidate.getName()))
+        .map(ContainerPort::getContainerPort)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(
+            "container " + container.getName() + " has no port named " + port.getStrVal()));
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void servicesAndServiceMonitorScrapeTheMetricsPath(String overlay) {
+    List<HasMetadata> resources = render(overlay).resources();
+    JsonNode monitor = Manifests.tree(only(resources, "ServiceMonitor", "doppel"));
+    JsonNode endpoint = monitor.at("/spec/endpoints/0");
+    assertThat(endpoint.path("path").asText()).isEqualTo(Deployment.METRICS_PATH);
+    assertThat(endpoint.path("port").asText()).isEqualTo(Deployment.OPS_PORT_NAME);
+
+    Map<String, String> selector =
+        Manifests.SERIALIZATION.convertValue(
+            monitor.at("/spec/selector/matchLabels"), Map.class);
+    List<Service> scraped =
+        ofKind(resources, Service.class).stream()
+            .filter(service -> service.getMetadata().getLabels().entrySet()
+                .containsAll(selector.entrySet()))
+            .toList();
+    assertThat(scraped).extracting(service -> service.getMetadata().getName())
+        .containsExactlyInAnyOrder(EXTRACTOR, MATCHER);
+    for (Service service : scraped) {
+      assertThat(service.getSpec().getPorts())
+          .anySatisfy(port -> {
+            assertThat(port.getName()).isEqualTo(Deployment.OPS_PORT_NAME);
+            assertThat(port.getPort()).isEqualTo(Deployment.OPS_PORT);
+          });
+      assertThat(podsSelectedBy(resources, service.getSpec().getSelector()))
+          .as("pods behind service " + service.getMetadata().getName())
+          .isNotEmpty();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void networkPoliciesAdmitOnlyTheOpsPort(Path directory) {
+    List<NetworkPolicy> policies = ofKind(Kustomize.render(directory).resources(), NetworkPolicy.class);
+    assertThat(policies).isNotEmpty();
+    for (NetworkPolicy policy : policies) {
+      assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+      assertThat(policy.getSpec().getIngress())
+          .flatExtracting(rule -> rule.getPorts())
+          .allSatisfy(port -> assertThat(port.getPort().getIntVal()).isEqualTo(Deployment.OPS_PORT));
+    }
+  }
+
+  // ---- application ids, autoscaling, topics ----------------------------------------------------
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void kedaScalesTheExtractorOnItsOwnConsumerGroupLag(String overlay) {
+    List<HasMetadata> resources = render(overlay).resources();
+    JsonNode scaledObject = Manifests.tree(only(resources, "ScaledObject", EXTRACTOR));
+
+    assertThat(scaledObject.at("/spec/scaleTargetRef/name").asText()).isEqualTo(EXTRACTOR);
+    assertThat(deployment(resources, EXTRACTOR)).isPresent();
+    JsonNode trigger = scaledObject.at("/spec/triggers/0");
+    assertThat(trigger.path("type").asText()).isEqualTo("kafka");
+    assertThat(trigger.at("/metadata/consumerGroup").asText()).isEqualTo(EXTRACTOR);
+    assertThat(trigger.at("/metadata/topic").asText()).isEqualTo(Topics.UPLOADS);
+    assertThat(Integer.parseInt(trigger.at("/metadata/lagThreshold").asText())).isPositive();
+    String authentication = trigger.at("/authenticationRef/name").asText();
+    assertThat(resources)
+        .as("TriggerAuthentication " + authentication)
+        .anyMatch(resource -> resource.getKind().equals("TriggerAuthentication")
+            && resource.getMetadata().getName().equals(authentication));
+
+    int uploadsPartitions =
+        topics(resources).get(Topics.UPLOADS).at("/spec/partitions").asInt();
+    assertThat(scaledObject.at("/spec/maxReplicaCount").asInt())
+        .as("extractor replicas beyond the partitions of " + Topics.UPLOADS + " sit idle")
+        .isBetween(1, uploadsPartitions);
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void eachServiceRunsUnderItsApplicationId(String overlay) {
+    List<HasMetadata> resources = render(overlay).resources();
+    for (String applicationId : Deployment.APPLICATION_IDS) {
+      io.fabric8.kubernetes.api.model.apps.Deployment deployment =
+          deployment(resources, applicationId).orElseThrow(
+              () -> new AssertionError("no Deployment " + applicationId + " in " + overlay));
+      assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+          .as(applicationId + " env")
+          .contains(new EnvVar("DOPPEL_APPLICATION_ID", applicationId, null));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void matcherIsAutoscaledOnCpuAndBothHaveDisruptionBudgets(String overlay) {
+    List<HasMetadata> resources = render(overlay).resources();
+    HorizontalPodAutoscaler hpa = only(resources, HorizontalPodAutoscaler.class, MATCHER);
+    assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(MATCHER);
+    assertThat(hpa.getSpec().getMetrics())
+        .anySatisfy(metric -> assertThat(metric.getResource().getName()).isEqualTo("cpu"));
+    int featuresPartitions = topics(resources).get(Topics.FEATURES).at("/spec/partitions").asInt();
+    assertThat(hpa.getSpec().getMaxReplicas()).isBetween(hpa.getSpec().getMinReplicas(), featuresPartitions);
+
+    for (String applicationId : Deployment.APPLICATION_IDS) {
+      PodDisruptionBudget budget = only(resources, PodDisruptionBudget.class, applicationId);
+      assertThat(podsSelectedBy(resources, budget.getSpec().getSelector().getMatchLabels()))
+          .as("pods covered by PDB " + applicationId)
+          .containsExactly(applicationId);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void kafkaTopicsAreExactlyTheTopicTable(String overlay) {
+    Map<String, JsonNode> topics = topics(render(overlay).resources());
+
+    assertThat(topics.keySet()).containsExactlyInAnyOrderElementsOf(Topics.NAMES);
+    topics.forEach((name, topic) -> {
+      assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText()).as(name).isNotBlank();
+      assertThat(topic.at("/spec/partitions").asInt()).as(name + " partitions").isPositive();
+      assertThat(topic.at("/spec/config/cleanup.policy").asText()).as(name + " cleanup.policy")
+          .isIn("delete", "compact", "compact,delete");
+    });
+  }
+
+  @Test
+  void productionTopicsSurviveOneBrokerLoss() {
+    Kustomize.Rendering rendering = render("production");
+    topics(rendering.resources()).forEach((name, topic) -> {
+      assertThat(topic.at("/spec/replicas").asInt()).as(name + " replicas").isEqualTo(3);
+      assertThat(topic.at("/spec/config/min.insync.replicas").asText()).as(name + " min ISR")
+          .isEqualTo("2");
+    });
+  }
+
+  @Test
+  void productionExtractorRunsOnGpuNodes() {
+    List<HasMetadata> resources = render("production").resources();
+    PodSpec pod = deployment(resources, EXTRACTOR).orElseThrow().getSpec().getTemplate().getSpec();
+
+    Container extractor = pod.getContainers().get(0);
+    assertThat(extractor.getResources().getRequests()).containsEntry(GPU_RESOURCE, new Quantity("1"));
+    assertThat(extractor.getResources().getLimits()).containsEntry(GPU_RESOURCE, new Quantity("1"));
+    assertThat(pod.getNodeSelector()).isNotEmpty();
+    assertThat(pod.getTolerations()).anySatisfy(toleration ->
+        assertThat(toleration.getKey()).isEqualTo(GPU_RESOURCE));
+  }
+
+  @Test
+  void devOverlayRunsTheExtractorWithoutGpus() {
+    Kustomize.Rendering rendering = render("dev");
+    assumeTrue(rendering.patchesApplied(), "kubectl not on the PATH: overlay patches not applied");
+    PodSpec pod =
+        deployment(rendering.resources(), EXTRACTOR).orElseThrow().getSpec().getTemplate().getSpec();
+
+    assertThat(pod.getContainers().get(0).getResources().getRequests()).doesNotContainKey(GPU_RESOURCE);
+    assertThat(pod.getContainers().get(0).getEnv())
+        .contains(new EnvVar("DOPPEL_EXTRACTOR_MODEL_DEVICE", "CPU", null));
+    assertThat(topics(rendering.resources()).values())
+        .allSatisfy(topic -> assertThat(topic.at("/spec/replicas").asInt()).isEqualTo(1));
+  }
+
+  // ---- references ------------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void everyReferencedConfigMapAndServiceAccountExists(Path directory) {
+    Kustomize.Rendering rendering = Kustomize.render(directory);
+    // The re-index job runs beside an overlay and uses its ConfigMaps.
+    List<HasMetadata> available = new ArrayList<>(rendering.resources());
+    available.addAll(render("production").resources());
+    Set<String> configMaps = names(available, ConfigMap.class);
+    Set<String> serviceAccounts = names(available, ServiceAccount.class);
+
+    for (Workload workload : workloads(rendering.resources())) {
+      assertThat(configMaps).as(workload + " ConfigMaps").containsAll(configMapsUsedBy(workload.pod()));
+      String account = workload.pod().getServiceAccountName();
+      assertThat(account).as(workload + " service account").isNotBlank();
+      assertThat(serviceAccounts).as(workload + " service account").contains(account);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void referencedSecretsAreDocumentedAndNeverCommitted(Path directory) throws IOException {
+    List<HasMetadata> resources = Kustomize.render(directory).resources();
+    Set<String> referenced = new LinkedHashSet<>();
+    workloads(resources).forEach(workload -> referenced.addAll(secretsUsedBy(workload.pod())));
+    resources.stream()
+        .filter(resource -> resource.getKind().equals("TriggerAuthentication"))
+        .forEach(auth -> Manifests.tree(auth).at("/spec/secretTargetRef")
+            .forEach(ref -> referenced.add(ref.path("name").asText())));
+
+    assertThat(referenced).isNotEmpty();
+    assertThat(documentedSecrets())
+        .as("Secrets with a `kubectl create secret` command in docs/runbook.md")
+        .containsAll(referenced);
+    assertThat(ofKind(resources, Secret.class)).as("Secrets rendered by " + directory).isEmpty();
+  }
+
+  @Test
+  void noCommittedManifestCarriesSecretData() throws IOException {
+    for (Path file : allYamlUnderK8s()) {
+      for (HasMetadata resource : parseIfManifest(file)) {
+        if (resource instanceof Secret secret) {
+          assertThat(secret.getData()).as(file + " data").isNullOrEmpty();
+          assertThat(secret.getStringData()).as(file + " stringData").isNullOrEmpty();
+        }
+      }
+    }
+  }
+
+  // ---- images, security, resources -------------------------------------------------------------
+
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void imagesArePinnedByTag(Path directory) {
+    List<HasMetadata> resources = Kustomize.render(directory).resources();
+    List<String> images = new ArrayList<>();
+    workloads(resources).forEach(workload -> Stream.concat(
+            workload.pod().getContainers().stream(),
+            Optional.ofNullable(workload.pod().getInitContainers()).orElse(List.of()).stream())
+        .forEach(container -> images.add(container.getImage())));
+    resources.stream()
+        .filter(resource -> resource.getKind().equals("Milvus"))
+        .forEach(milvus -> images.add(Manifests.tree(milvus).at("/spec/components/image").asText()));
+
+    assertThat(images).isNotEmpty().allSatisfy(ManifestInvariantsTest::assertPinned);
+  }
+
+  static void assertPinned(String image) {
+    assertThat(image).as("image").isNotBlank();
+    if (DIGEST.matcher(image).find()) {
+      return;
+    }
+    String lastSegment = image.substring(image.lastIndexOf('/') + 1);
+    assertThat(lastSegment).as(image + " has a tag").contains(":");
+    String tag = lastSegment.substring(lastSegment.indexOf(':') + 1);
+    assertThat(tag).as(image + " tag").isNotBlank().isNotEqualTo("latest");
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void podsRunAsNonRootOnAReadOnlyRootWithWritableScratch(Path directory) {
+    for (Workload workload : workloads(Kustomize.render(directory).resources())) {
+      PodSpec pod = workload.pod();
+      assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(workload + " runAsNonRoot").isTrue();
+      assertThat(pod.getAutomountServiceAccountToken()).as(workload + " API token").isFalse();
+      Map<String, Volume> volumes = new java.util.HashMap<>();
+      pod.getVolumes().forEach(volume -> volumes.put(volume.getName(), volume));
+      for (Container container : pod.getContainers()) {
+        String where = workload + " container " + container.getName();
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).as(where).isTrue();
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).as(where).isFalse();
+        assertThat(container.getSecurityContext().getCapabilities().getDrop()).as(where).contains("ALL");
+        for (String writable : List.of(TMP, Deployment.STATE_DIR)) {
+          VolumeMount mount = container.getVolumeMounts().stream()
+              .filter(candidate -> candidate.getMountPath().equals(writable))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError(where + " has no volume at " + writable));
+          assertThat(volumes.get(mount.getName()).getEmptyDir()).as(where + " " + writable).isNotNull();
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void everyContainerHasRequestsAndLimits(Path directory) {
+    for (Workload workload : workloads(Kustomize.render(directory).resources())) {
+      for (Container container : workload.pod().getContainers()) {
+        String where = workload + " container " + container.getName();
+        assertThat(container.getResources().getRequests()).as(where + " requests")
+            .containsKeys("cpu", "memory");
+        assertThat(container.getResources().getLimits()).as(where + " limits")
+            .containsKey("memory");
+        assertThat(container.getResources().getLimits().get("memory"))
+            .as(where + " memory limit = request (no overcommit of a JVM heap)")
+            .isEqualTo(container.getResources().getRequests().get("memory"));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void kafkaStreamsStateDirIsTheMountedEmptyDir(String overlay) {
+    ConfigMap shared = only(render(overlay).resources(), ConfigMap.class, "doppel-shared");
+    assertThat(shared.getData()).containsEntry("DOPPEL_KAFKA_STATE_DIR", Deployment.STATE_DIR);
+    assertThat(shared.getData()).containsEntry("DOPPEL_OPS_PORT", String.valueOf(Deployment.OPS_PORT));
+    assertThat(shared.getData().get("JAVA_TOOL_OPTIONS"))
+        .contains("-Dlogback.configurationFile=" + Deployment.JSON_LOGBACK_CONFIGURATION);
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private static List<Workload> workloads(List<HasMetadata> resources) {
+    List<Workload> workloads = new ArrayList<>();
+    for (HasMetadata resource : resources) {
+      if (resource instanceof io.fabric8.kubernetes.api.model.apps.Deployment deployment) {
+        workloads.add(new Workload("Deployment", deployment.getMetadata().getName(),
+            deployment.getSpec().getTemplate().getSpec()));
+      } else if (resource instanceof Job job) {
+        workloads.add(new Workload("Job", job.getMetadata().getName(),
+            job.getSpec().getTemplate().getSpec()));
+      }
+    }
+    assertThat(workloads).as("workloads").isNotEmpty();
+    return workloads;
+  }
+
+  private static Set<String> configMapsUsedBy(PodSpec pod) {
+    Set<String> names = new LinkedHashSet<>();
+    for (Container container : pod.getContainers()) {
+      for (EnvFromSource source : Optional.ofNullable(container.getEnvFrom()).orElse(List.of())) {
+        if (source.getConfigMapRef() != null) {
+          names.add(source.getConfigMapRef().getName());
+        }
+      }
+      for (EnvVar env : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
+        if (env.getValueFrom() != null && env.getValueFrom().getConfigMapKeyRef() != null) {
+          names.add(env.getValueFrom().getConfigMapKeyRef().getName());
+        }
+      }
+    }
+    for (Volume volume : Optional.ofNullable(pod.getVolumes()).orElse(List.of())) {
+      if (volume.getConfigMap() != null) {
+        names.add(volume.getConfigMap().getName());
+      }
+    }
+    return names;
+  }
+
+  private static Set<String> secretsUsedBy(PodSpec pod) {
+    Set<String> names = new LinkedHashSet<>();
+    for (Container container : pod.getContainers()) {
+      for (EnvFromSource source : Optional.ofNullable(container.getEnvFrom()).orElse(List.of())) {
+        if (source.getSecretRef() != null) {
+          names.add(source.getSecretRef().getName());
+        }
+      }
+      for (EnvVar env : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
+        if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
+          names.add(env.getValueFrom().getSecretKeyRef().getName());
+        }
+      }
+    }
+    for (Volume volume : Optional.ofNullable(pod.getVolumes()).orElse(List.of())) {
+      if (volume.getSecret() != null) {
+        names.add(volume.getSecret().getSecretName());
+      }
+    }
+    return names;
+  }
+
+  static Set<String> documentedSecrets() throws IOException {
+    assertThat(Repository.RUNBOOK).exists();
+    Matcher matcher = DOCUMENTED_SECRET.matcher(Files.readString(Repository.RUNBOOK));
+    Set<String> names = new LinkedHashSet<>();
+    while (matcher.find()) {
+      names.add(matcher.group(1));
+    }
+    return names;
+  }
+
+  private static Map<String, JsonNode> topics(List<HasMetadata> resources) {
+    Map<String, JsonNode> topics = new java.util.TreeMap<>();
+    resources.stream()
+        .filter(resource -> resource.getKind().equals("KafkaTopic"))
+        .map(Manifests::tree)
+        .forEach(topic -> {
+          String name = topic.at("/spec/topicName").asText(topic.at("/metadata/name").asText());
+          assertThat(topics.put(name, topic)).as("KafkaTopic " + name + " declared twice").isNull();
+        });
+    return topics;
+  }
+
+  /** Names of the Deployments whose pod labels match {@code selector}. */
+  private static List<String> podsSelectedBy(List<HasMetadata> resources, Map<String, String> selector) {
+    return ofKind(resources, io.fabric8.kubernetes.api.model.apps.Deployment.class).stream()
+        .filter(deployment -> deployment.getSpec().getTemplate().getMetadata().getLabels()
+            .entrySet().containsAll(selector.entrySet()))
+        .map(deployment -> deployment.getMetadata().getName())
+        .toList();
+  }
+
+  private static Optional<io.fabric8.kubernetes.api.model.apps.Deployment> deployment(
+      List<HasMetadata> resources, String name) {
+    return ofKind(resources, io.fabric8.kubernetes.api.model.apps.Deployment.class).stream()
+        .filter(deployment -> deployment.getMetadata().getName().equals(name))
+        .findFirst();
+  }
+
+  private static <T extends HasMetadata> List<T> ofKind(List<HasMetadata> resources, Class<T> type) {
+    return resources.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  private static <T extends HasMetadata> Set<String> names(List<HasMetadata> resources, Class<T> type) {
+    Set<String> names = new HashSet<>();
+    ofKind(resources, type).forEach(resource -> names.add(resource.getMetadata().getName()));
+    return names;
+  }
+
+  private static <T extends HasMetadata> T only(List<HasMetadata> resources, Class<T> type, String name) {
+    List<T> matches = ofKind(resources, type).stream()
+        .filter(resource -> resource.getMetadata().getName().equals(name))
+        .toList();
+    assertThat(matches).as(type.getSimpleName() + "/" + name).hasSize(1);
+    return matches.get(0);
+  }
+
+  private static HasMetadata only(List<HasMetadata> resources, String kind, String name) {
+    List<HasMetadata> matches = resources.stream()
+        .filter(resource -> resource.getKind().equals(kind)
+            && resource.getMetadata().getName().equals(name))
+        .toList();
+    assertThat(matches).as(kind + "/" + name).hasSize(1);
+    return matches.get(0);
+  }
+
+  /** Manifest files: every file a kustomization lists as a resource. */
+  private static List<Path> manifestFiles() {
+    Set<Path> files = new LinkedHashSet<>();
+    renderable().forEach(directory -> files.addAll(Kustomize.resourceFiles(directory)));
+    return new ArrayList<>(files);
+  }
+
+  private static List<Path> allYamlUnderK8s() throws IOException {
+    try (Stream<Path> walk = Files.walk(Repository.K8S)) {
+      return walk.filter(path -> path.toString().endsWith(".yaml") || path.toString().endsWith(".yml"))
+          .filter(path -> !path.startsWith(Repository.K8S.resolve("target")))
+          .toList();
+    }
+  }
+
+  /** Kustomizations and JSON patches are not manifests; everything else must parse. */
+  private static List<HasMetadata> parseIfManifest(Path file) {
+    JsonNode tree = Manifests.readYaml(file);
+    if (tree == null || tree.isArray() || Objects.equals(tree.path("kind").asText(), "Kustomization")) {
+      return List.of();
+    }
+    return Manifests.parse(file);
+  }
+}

@@ -1,0 +1,29 @@
+package io.doppel.k8s;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Paths in the Doppel repository, resolved from the k8s module that runs the tests. */
+final class Repository {
+
+  static final Path ROOT = locateRoot();
+  static final Path K8S = ROOT.resolve("k8s");
+  static final Path DEPLOY = ROOT.resolve("deploy");
+  static final Path RUNBOOK = ROOT.resolve("docs/runbook.md");
+  static final java.util.List<String> OVERLAYS = java.util.List.of("dev", "production");
+
+  private Repository() {}
+
+  private static Path locateRoot() {
+    String configured = System.getProperty("doppel.repository.root");
+    Path root = (configured != null ? Path.of(configured) : Path.of("..")).toAbsolutePath().normalize();
+    if (!Files.isDirectory(root.resolve("k8s/base"))) {
+      throw new IllegalStateException("no k8s/base under " + root + "; run the tests from the k8s module");
+    }
+    return root;
+  }
+
+  static Path overlay(String name) {
+    return K8S.resolve("overlays").resolve(name);
+  }
+}
