@@ -1,0 +1,555 @@
+package io.doppel.matcher.index;
+
+import static io.doppel.matcher.index.FilterExpressions.equalTo;
+import static io.doppel.matcher.index.FilterExpressions.in;
+import static io.doppel.matcher.index.FilterExpressions.notEqualTo;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.doppel.schemas.avro.Purpose;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.milvus.v2.client.ConnectConfig;
+import io.milvus.v2.client.MilvusClientV2;
+import io.milvus.v2.common.ConsistencyLevel;
+import io.milvus.v2.common.DataType;
+import io.milvus.v2.common.IndexParam;
+import io.milvus.v2.service.collection.request.AddFieldReq;
+import io.milvus.v2.service.collection.request.CreateCollectionReq;
+import io.milvus.v2.service.collection.request.DescribeCollectionReq;
+import io.milvus.v2.service.collection.request.HasCollectionReq;
+import io.milvus.v2.service.collection.request.LoadCollectionReq;
+import io.milvus.v2.service.collection.response.DescribeCollectionResp;
+import io.milvus.v2.service.vector.request.DeleteReq;
+import io.milvus.v2.service.vector.request.QueryReq;
+import io.milvus.v2.service.vector.request.SearchReq;
+import io.milvus.v2.service.vector.request.InsertReq;
+import io.milvus.v2.service.vector.request.data.BaseVector;
+import io.milvus.v2.service.vector.request.data.BinaryVec;
+import io.milvus.v2.service.vector.request.data.FloatVec;
+import io.milvus.v2.service.vector.response.QueryResp;
+import io.milvus.v2.service.vector.response.SearchResp;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The production {@link VectorIndex}: two Milvus collections per schema version and model.
+ *
+ * <ul>
+ *   <li>global: one row per global vector (pk {@code <image key>#<n>}), FloatVector, inner product
+ *       on L2-normalised vectors (cosine);
+ *   <li>local: one row per keypoint (pk {@code <image key>#<k>}), BinaryVector 256 with HAMMING,
+ *       its x/y and index, so {@code keypoints(ref)} is a query.
+ * </ul>
+ *
+ * Both carry the tenant (partition key), image id, purpose, reference set, rights holder, indexed-at
+ * time and image size as scalar fields; every filter is built by {@link FilterExpressions}. Writes
+ * delete the image's rows first, then insert (keyed rows, so a replay replaces them and one with
+ * fewer keypoints leaves nothing stale); insert rather than Milvus upsert, because Milvus 2.3's
+ * upsert stores partition-key rows where partition-key filters never find them. Reads ask for
+ * Strong consistency, so a search sees every acknowledged write. Each call runs through a bulkhead,
+ * a circuit breaker and retries with jittered exponential backoff under the client's own deadline.
+ */
+public final class MilvusVectorIndex implements VectorIndex {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MilvusVectorIndex.class);
+
+  private static final String PK = "pk";
+  private static final String IMAGE_KEY = "image_key";
+  private static final String TENANT = "tenant";
+  private static final String IMAGE_ID = "image_id";
+  private static final String PURPOSE = "purpose";
+  private static final String REFERENCE_SET = "reference_set";
+  private static final String RIGHTS_HOLDER = "rights_holder";
+  private static final String INDEXED_AT = "indexed_at";
+  private static final String WIDTH = "width";
+  private static final String HEIGHT = "height";
+  private static final String VECTOR = "vector";
+  private static final String KEYPOINT_INDEX = "kp_index";
+  private static final String X = "x";
+  private static final String Y = "y";
+  private static final String DESCRIPTOR = "descriptor";
+
+  private static final List<String> META_FIELDS =
+      List.of(IMAGE_KEY, TENANT, IMAGE_ID, PURPOSE, REFERENCE_SET, RIGHTS_HOLDER, INDEXED_AT, WIDTH, HEIGHT);
+
+  /** Milvus VarChar limits (bytes); ids longer than this are rejected before they reach the server. */
+  private static final int MAX_ID_LENGTH = 512;
+  /** Tenant, image id and the key's length prefix and separators. */
+  private static final int MAX_KEY_LENGTH = 2 * MAX_ID_LENGTH + 16;
+  private static final int MAX_PURPOSE_LENGTH = 16;
+  /** Milvus' cap on topK and on nq × topK of one search, and on rows of one query. */
+  private static final int MAX_RESULT_WINDOW = 16_384;
+  private static final int GLOBAL_OVERFETCH = 4;
+  private static final int HNSW_M = 16;
+  private static final int HNSW_EF_CONSTRUCTION = 200;
+  private static final int HNSW_EF_MIN = 64;
+  private static final int BIN_IVF_NLIST = 1024;
+  private static final int BIN_IVF_NPROBE = 32;
+  private static final double RETRY_BACKOFF_MULTIPLIER = 2.0;
+  private static final double RETRY_JITTER = 0.5;
+  /** Readers ask for every write acknowledged before the request. */
+  private static final ConsistencyLevel READ_CONSISTENCY = ConsistencyLevel.STRONG;
+
+  private final MilvusIndexConfig config;
+  private final Retry retry;
+  private final CircuitBreaker breaker;
+  private final Bulkhead bulkhead;
+  private final MilvusClientV2 client;
+
+  private MilvusVectorIndex(MilvusIndexConfig config) {
+    this.config = config;
+    String name = "milvus-" + config.model().qualifiedName("index");
+    this.retry = Retry.of(name, RetryConfig.custom()
+        .maxAttempts(config.maxAttempts())
+        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.retryBackoff(), RETRY_BACKOFF_MULTIPLIER, RETRY_JITTER))
+        .retryOnException(MilvusVectorIndex::isTransient)
+        .build());
+    this.breaker = CircuitBreaker.of(name, CircuitBreakerConfig.custom().ignoreExceptions(IllegalArgumentException.class).build());
+    this.bulkhead = Bulkhead.of(name, BulkheadConfig.custom()
+        .maxConcurrentCalls(config.maxConcurrentCalls()).maxWaitDuration(config.requestTimeout()).build());
+    ConnectConfig.ConnectConfigBuilder connect = ConnectConfig.builder()
+        .uri(config.uri())
+        .connectTimeoutMs(config.requestTimeout().toMillis())
+        .rpcDeadlineMs(config.requestTimeout().toMillis());
+    if (config.token() != null) {
+      connect.token(config.token());
+    }
+    if (config.databaseName() != null) {
+      connect.dbName(config.databaseName());
+    }
+    ConnectConfig connectConfig = connect.build();
+    this.client = call("connect to " + config.uri(), () -> new MilvusClientV2(connectConfig));
+  }
+
+  /** Connects, then creates the collections of this schema version and model or checks that existing ones match. */
+  public static MilvusVectorIndex open(MilvusIndexConfig config) {
+    MilvusVectorIndex index = new MilvusVectorIndex(config);
+    try {
+      index.ensureCollection(config.globalCollection(), index.globalSchema(), index.globalIndexParam(), VECTOR, DataType.FloatVector,
+          config.globalDimensions());
+      index.ensureCollection(config.localCollection(), index.localSchema(), index.localIndexParam(), DESCRIPTOR, DataType.BinaryVector,
+          BinaryDescriptors.BITS);
+      return index;
+    } catch (RuntimeException e) {
+      index.close();
+      throw e;
+    }
+  }
+
+  // ---- writes
+
+  @Override
+  public void upsert(IndexedImage image) {
+    BinaryDescriptors.requireKeypoints(image.keypoints());
+    requireIdLengths(image.ref());
+    if (image.globals().isEmpty()) {
+      throw new IllegalArgumentException("image " + image.ref() + " has no global vector");
+    }
+    for (float[] global : image.globals()) {
+      if (global.length != config.globalDimensions()) {
+        throw new IllegalArgumentException("global vector of " + image.ref() + " has " + global.length + " dimensions, the index "
+            + config.globalDimensions());
+      }
+    }
+    String key = imageKey(image.ref());
+    List<JsonObject> globalRows = new ArrayList<>();
+    for (int n = 0; n < image.globals().size(); n++) {
+      JsonObject row = scalarRow(key + "#" + n, key, image);
+      row.add(VECTOR, floats(LuceneVectorIndex.unitVector(image.globals().get(n))));
+      globalRows.add(row);
+    }
+    StoredKeypoints keypoints = image.keypoints();
+    List<JsonObject> localRows = new ArrayList<>();
+    for (int k = 0; k < keypoints.size(); k++) {
+      JsonObject row = scalarRow(key + "#" + k, key, image);
+      row.addProperty(KEYPOINT_INDEX, k);
+      row.addProperty(X, keypoints.xs()[k]);
+      row.addProperty(Y, keypoints.ys()[k]);
+      JsonArray descriptor = new JsonArray(BinaryDescriptors.BYTES);
+      for (int b = 0; b < BinaryDescriptors.BYTES; b++) {
+        descriptor.add(keypoints.descriptors()[k * BinaryDescriptors.BYTES + b]);
+      }
+      row.add(DESCRIPTOR, descriptor);
+      localRows.add(row);
+    }
+    delete(image.ref());
+    write(config.globalCollection(), globalRows);
+    write(config.localCollection(), localRows);
+  }
+
+  private void write(String collection, List<JsonObject> rows) {
+    for (int from = 0; from < rows.size(); from += config.writeBatchRows()) {
+      List<JsonObject> batch = rows.subList(from, Math.min(rows.size(), from + config.writeBatchRows()));
+      call("insert into " + collection, () -> client.insert(InsertReq.builder().collectionName(collection).data(batch).build()));
+    }
+  }
+
+  @Override
+  public void delete(ImageRef image) {
+    String filter = equalTo(IMAGE_KEY, imageKey(image));
+    for (String collection : List.of(config.globalCollection(), config.localCollection())) {
+      call("delete from " + collection, () -> client.delete(DeleteReq.builder().collectionName(collection).filter(filter).build()));
+    }
+  }
+
+  // ---- reads
+
+  @Override
+  public List<GlobalHit> searchGlobal(float[] query, int k, Scope scope) {
+    requirePositive(k, "k");
+    if (query.length != config.globalDimensions()) {
+      throw new IllegalArgumentException("query has " + query.length + " dimensions, the index " + config.globalDimensions());
+    }
+    if (scope.isEmpty()) {
+      return List.of();
+    }
+    List<BaseVector> data = List.of(new FloatVec(LuceneVectorIndex.unitVector(query)));
+    String filter = scopeFilter(scope);
+    int fetch = Math.min(MAX_RESULT_WINDOW, k * GLOBAL_OVERFETCH);
+    while (true) {
+      int topK = fetch;
+      SearchResp response = call("search " + config.globalCollection(), () -> client.search(SearchReq.builder()
+          .collectionName(config.globalCollection())
+          .annsField(VECTOR)
+          .data(data)
+          .topK(topK)
+          .filter(filter)
+          .outputFields(META_FIELDS)
+          .searchParams(globalSearchParams(topK))
+          .consistencyLevel(READ_CONSISTENCY)
+          .build()));
+      List<SearchResp.SearchResult> results = response.getSearchResults().isEmpty() ? List.of() : response.getSearchResults().get(0);
+      Map<String, GlobalHit> bestPerImage = new LinkedHashMap<>();
+      for (SearchResp.SearchResult result : results) {
+        Map<String, Object> entity = result.getEntity();
+        bestPerImage.putIfAbsent((String) entity.get(IMAGE_KEY), new GlobalHit(ref(entity), meta(entity), result.getScore()));
+      }
+      if (bestPerImage.size() >= k || results.size() < topK || topK == MAX_RESULT_WINDOW) {
+        return bestPerImage.values().stream().limit(k).toList();
+      }
+      fetch = Math.min(MAX_RESULT_WINDOW, fetch * 2);
+    }
+  }
+
+  @Override
+  public List<LocalVotes> searchLocal(List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
+    requirePositive(neighbours, "neighbours");
+    requirePositive(maxImages, "maxImages");
+    if (neighbours > MAX_RESULT_WINDOW) {
+      throw new IllegalArgumentException("neighbours must be <= " + MAX_RESULT_WINDOW + ", got " + neighbours);
+    }
+    descriptors.forEach(BinaryDescriptors::requireDescriptor);
+    if (scope.isEmpty() || descriptors.isEmpty()) {
+      return List.of();
+    }
+    String filter = scopeFilter(scope);
+    Map<String, Integer> votes = new HashMap<>();
+    Map<String, Map<String, Object>> entities = new HashMap<>();
+    int queriesPerRequest = Math.max(1, MAX_RESULT_WINDOW / neighbours);
+    for (int from = 0; from < descriptors.size(); from += queriesPerRequest) {
+      List<BaseVector> data = new ArrayList<>();
+      for (byte[] descriptor : descriptors.subList(from, Math.min(descriptors.size(), from + queriesPerRequest))) {
+        data.add(new BinaryVec(ByteBuffer.wrap(descriptor)));
+      }
+      SearchResp response = call("search " + config.localCollection(), () -> client.search(SearchReq.builder()
+          .collectionName(config.localCollection())
+          .annsField(DESCRIPTOR)
+          .data(data)
+          .topK(neighbours)
+          .filter(filter)
+          .outputFields(META_FIELDS)
+          .searchParams(localSearchParams())
+          .consistencyLevel(READ_CONSISTENCY)
+          .build()));
+      for (List<SearchResp.SearchResult> perDescriptor : response.getSearchResults()) {
+        Set<String> voted = new HashSet<>();
+        for (SearchResp.SearchResult result : perDescriptor) {
+          if (result.getScore() <= maxHamming) {
+            String key = (String) result.getEntity().get(IMAGE_KEY);
+            if (voted.add(key)) {
+              votes.merge(key, 1, Integer::sum);
+              entities.putIfAbsent(key, result.getEntity());
+            }
+          }
+        }
+      }
+    }
+    return votes.entrySet().stream()
+        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .limit(maxImages)
+        .map(entry -> new LocalVotes(ref(entities.get(entry.getKey())), meta(entities.get(entry.getKey())), entry.getValue()))
+        .toList();
+  }
+
+  @Override
+  public StoredKeypoints keypoints(ImageRef image) {
+    String filter = equalTo(IMAGE_KEY, imageKey(image));
+    QueryResp response = call("query " + config.localCollection(), () -> client.query(QueryReq.builder()
+        .collectionName(config.localCollection())
+        .filter(filter)
+        .outputFields(List.of(KEYPOINT_INDEX, X, Y, DESCRIPTOR))
+        .limit(MAX_RESULT_WINDOW)
+        .consistencyLevel(READ_CONSISTENCY)
+        .build()));
+    List<Map<String, Object>> rows = response.getQueryResults().stream().map(QueryResp.QueryResult::getEntity)
+        .sorted(Comparator.comparingInt(row -> ((Number) row.get(KEYPOINT_INDEX)).intValue()))
+        .toList();
+    if (rows.isEmpty()) {
+      return StoredKeypoints.EMPTY;
+    }
+    float[] xs = new float[rows.size()];
+    float[] ys = new float[rows.size()];
+    byte[] descriptors = new byte[rows.size() * BinaryDescriptors.BYTES];
+    for (int i = 0; i < rows.size(); i++) {
+      Map<String, Object> row = rows.get(i);
+      xs[i] = ((Number) row.get(X)).floatValue();
+      ys[i] = ((Number) row.get(Y)).floatValue();
+      byte[] descriptor = bytes(row.get(DESCRIPTOR));
+      System.arraycopy(descriptor, 0, descriptors, i * BinaryDescriptors.BYTES, BinaryDescriptors.BYTES);
+    }
+    return new StoredKeypoints(xs, ys, descriptors, BinaryDescriptors.BYTES);
+  }
+
+  @Override
+  public boolean contains(ImageRef image) {
+    String filter = equalTo(IMAGE_KEY, imageKey(image));
+    QueryResp response = call("query " + config.globalCollection(), () -> client.query(QueryReq.builder()
+        .collectionName(config.globalCollection())
+        .filter(filter)
+        .outputFields(List.of(PK))
+        .limit(1)
+        .consistencyLevel(READ_CONSISTENCY)
+        .build()));
+    return !response.getQueryResults().isEmpty();
+  }
+
+  /** Reads are Strong: every acknowledged write is already visible, so there is nothing to wait for. */
+  @Override
+  public void refresh() {}
+
+  @Override
+  public void close() {
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  // ---- schema
+
+  private void ensureCollection(String name, CreateCollectionReq.CollectionSchema schema, IndexParam index, String vectorField,
+      DataType vectorType, int dimensions) {
+    boolean exists = call("check collection " + name, () -> client.hasCollection(HasCollectionReq.builder().collectionName(name).build()));
+    if (!exists) {
+      LOG.info("creating milvus collection {} ({} index)", name, index.getIndexType());
+      call("create collection " + name, () -> {
+        client.createCollection(CreateCollectionReq.builder()
+            .collectionName(name)
+            .collectionSchema(schema)
+            .indexParams(List.of(index))
+            .numPartitions(config.partitions())
+            .consistencyLevel(READ_CONSISTENCY)
+            .build());
+        return null;
+      });
+      return;
+    }
+    DescribeCollectionResp described = call("describe collection " + name,
+        () -> client.describeCollection(DescribeCollectionReq.builder().collectionName(name).build()));
+    CreateCollectionReq.FieldSchema vector = described.getCollectionSchema().getField(vectorField);
+    Set<String> missing = new HashSet<>(schema.getFieldSchemaList().stream().map(CreateCollectionReq.FieldSchema::getName).toList());
+    missing.removeAll(described.getFieldNames());
+    if (vector == null || vector.getDataType() != vectorType || vector.getDimension() == null || vector.getDimension() != dimensions
+        || !missing.isEmpty()) {
+      throw new IllegalStateException("milvus collection " + name + " exists with another schema (vector " + vectorField + ": "
+          + (vector == null ? "absent" : vector.getDataType() + "/" + vector.getDimension()) + ", expected " + vectorType + "/"
+          + dimensions + "; missing fields " + missing + "); bump ModelKey.SCHEMA_VERSION or drop it");
+    }
+    call("load collection " + name, () -> {
+      client.loadCollection(LoadCollectionReq.builder().collectionName(name).build());
+      return null;
+    });
+  }
+
+  private CreateCollectionReq.CollectionSchema globalSchema() {
+    CreateCollectionReq.CollectionSchema schema = scalarSchema();
+    schema.addField(AddFieldReq.builder().fieldName(VECTOR).dataType(DataType.FloatVector).dimension(config.globalDimensions()).build());
+    return schema;
+  }
+
+  private CreateCollectionReq.CollectionSchema localSchema() {
+    CreateCollectionReq.CollectionSchema schema = scalarSchema();
+    schema.addField(AddFieldReq.builder().fieldName(KEYPOINT_INDEX).dataType(DataType.Int32).build());
+    schema.addField(AddFieldReq.builder().fieldName(X).dataType(DataType.Float).build());
+    schema.addField(AddFieldReq.builder().fieldName(Y).dataType(DataType.Float).build());
+    schema.addField(AddFieldReq.builder().fieldName(DESCRIPTOR).dataType(DataType.BinaryVector).dimension(BinaryDescriptors.BITS).build());
+    return schema;
+  }
+
+  private static CreateCollectionReq.CollectionSchema scalarSchema() {
+    CreateCollectionReq.CollectionSchema schema = CreateCollectionReq.CollectionSchema.builder().enableDynamicField(false).build();
+    schema.addField(AddFieldReq.builder().fieldName(PK).dataType(DataType.VarChar).maxLength(MAX_KEY_LENGTH + 16).isPrimaryKey(true)
+        .autoID(false).build());
+    schema.addField(AddFieldReq.builder().fieldName(IMAGE_KEY).dataType(DataType.VarChar).maxLength(MAX_KEY_LENGTH).build());
+    schema.addField(AddFieldReq.builder().fieldName(TENANT).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).isPartitionKey(true).build());
+    schema.addField(AddFieldReq.builder().fieldName(IMAGE_ID).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).build());
+    schema.addField(AddFieldReq.builder().fieldName(PURPOSE).dataType(DataType.VarChar).maxLength(MAX_PURPOSE_LENGTH).build());
+    schema.addField(AddFieldReq.builder().fieldName(REFERENCE_SET).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).build());
+    schema.addField(AddFieldReq.builder().fieldName(RIGHTS_HOLDER).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).build());
+    schema.addField(AddFieldReq.builder().fieldName(INDEXED_AT).dataType(DataType.Int64).build());
+    schema.addField(AddFieldReq.builder().fieldName(WIDTH).dataType(DataType.Int32).build());
+    schema.addField(AddFieldReq.builder().fieldName(HEIGHT).dataType(DataType.Int32).build());
+    return schema;
+  }
+
+  private IndexParam globalIndexParam() {
+    IndexParam.IndexParamBuilder index = IndexParam.builder().fieldName(VECTOR).metricType(IndexParam.MetricType.IP);
+    return switch (config.globalIndex()) {
+      case HNSW -> index.indexType(IndexParam.IndexType.HNSW).extraParams(Map.of("M", HNSW_M, "efConstruction", HNSW_EF_CONSTRUCTION)).build();
+      case FLAT -> index.indexType(IndexParam.IndexType.FLAT).build();
+      case AUTOINDEX -> index.indexType(IndexParam.IndexType.AUTOINDEX).build();
+    };
+  }
+
+  private IndexParam localIndexParam() {
+    IndexParam.IndexParamBuilder index = IndexParam.builder().fieldName(DESCRIPTOR).metricType(IndexParam.MetricType.HAMMING);
+    return switch (config.localIndex()) {
+      case BIN_FLAT -> index.indexType(IndexParam.IndexType.BIN_FLAT).build();
+      case BIN_IVF_FLAT -> index.indexType(IndexParam.IndexType.BIN_IVF_FLAT).extraParams(Map.of("nlist", BIN_IVF_NLIST)).build();
+    };
+  }
+
+  private Map<String, Object> globalSearchParams(int topK) {
+    return config.globalIndex() == MilvusIndexConfig.GlobalIndex.HNSW ? Map.of("ef", Math.max(HNSW_EF_MIN, topK)) : Map.of();
+  }
+
+  private Map<String, Object> localSearchParams() {
+    return config.localIndex() == MilvusIndexConfig.LocalIndex.BIN_IVF_FLAT ? Map.of("nprobe", BIN_IVF_NPROBE) : Map.of();
+  }
+
+  // ---- rows and filters
+
+  private static JsonObject scalarRow(String pk, String key, IndexedImage image) {
+    JsonObject row = new JsonObject();
+    row.addProperty(PK, pk);
+    row.addProperty(IMAGE_KEY, key);
+    row.addProperty(TENANT, image.ref().tenant());
+    row.addProperty(IMAGE_ID, image.ref().imageId());
+    row.addProperty(PURPOSE, image.purpose().name());
+    row.addProperty(REFERENCE_SET, nullToEmpty(image.referenceSet()));
+    row.addProperty(RIGHTS_HOLDER, nullToEmpty(image.rightsHolder()));
+    row.addProperty(INDEXED_AT, image.indexedAtMillis());
+    row.addProperty(WIDTH, image.width());
+    row.addProperty(HEIGHT, image.height());
+    return row;
+  }
+
+  /** Scope as a Milvus expression; every value an escaped literal. */
+  static String scopeFilter(Scope scope) {
+    List<String> admitted = new ArrayList<>();
+    if (!scope.uploadTenants().isEmpty()) {
+      admitted.add("(" + equalTo(PURPOSE, Purpose.UPLOAD.name()) + " && " + in(TENANT, scope.uploadTenants()) + ")");
+    }
+    if (!scope.referenceSets().isEmpty()) {
+      admitted.add("(" + equalTo(PURPOSE, Purpose.REFERENCE.name()) + " && " + in(REFERENCE_SET, scope.referenceSets()) + ")");
+    }
+    String filter = "(" + String.join(" || ", admitted) + ") && " + INDEXED_AT + " >= " + scope.indexedSinceMillis();
+    if (scope.exclude() != null) {
+      filter += " && " + notEqualTo(IMAGE_KEY, imageKey(scope.exclude()));
+    }
+    return filter;
+  }
+
+  private static ImageRef ref(Map<String, Object> entity) {
+    return new ImageRef((String) entity.get(TENANT), (String) entity.get(IMAGE_ID));
+  }
+
+  private static ImageMeta meta(Map<String, Object> entity) {
+    return new ImageMeta(Purpose.valueOf((String) entity.get(PURPOSE)), emptyToNull((String) entity.get(RIGHTS_HOLDER)),
+        emptyToNull((String) entity.get(REFERENCE_SET)), ((Number) entity.get(INDEXED_AT)).longValue(),
+        ((Number) entity.get(WIDTH)).intValue(), ((Number) entity.get(HEIGHT)).intValue());
+  }
+
+  /** {@code <tenant length>:<tenant>/<image id>}: unambiguous whatever characters the ids hold. */
+  private static String imageKey(ImageRef ref) {
+    return ref.tenant().length() + ":" + ref.tenant() + "/" + ref.imageId();
+  }
+
+  private static void requireIdLengths(ImageRef ref) {
+    if (utf8Length(ref.tenant()) > MAX_ID_LENGTH || utf8Length(ref.imageId()) > MAX_ID_LENGTH) {
+      throw new IllegalArgumentException("tenant and image id must have at most " + MAX_ID_LENGTH + " UTF-8 bytes: " + ref);
+    }
+  }
+
+  private static int utf8Length(String value) {
+    return value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
+
+  private static JsonArray floats(float[] values) {
+    JsonArray array = new JsonArray(values.length);
+    for (float value : values) {
+      array.add(value);
+    }
+    return array;
+  }
+
+  private static byte[] bytes(Object value) {
+    if (value instanceof ByteBuffer buffer) {
+      // the SDK hands the buffer over already read (position at its limit)
+      byte[] copy = new byte[buffer.limit()];
+      buffer.get(0, copy);
+      return copy;
+    }
+    if (value instanceof byte[] array) {
+      return array.clone();
+    }
+    throw new IllegalStateException("unexpected binary vector type from milvus: " + (value == null ? "null" : value.getClass()));
+  }
+
+  private static String nullToEmpty(String value) {
+    return value == null ? "" : value;
+  }
+
+  private static String emptyToNull(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  private static void requirePositive(int value, String name) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be >= 1, got " + value);
+    }
+  }
+
+  // ---- resilience
+
+  private static boolean isTransient(Throwable error) {
+    return !(error instanceof IllegalArgumentException || error instanceof IllegalStateException);
+  }
+
+  /** Runs one Milvus call through bulkhead, circuit breaker and retry; failures become {@link IndexUnavailableException}. */
+  private <T> T call(String what, Supplier<T> action) {
+    Supplier<T> guarded = Retry.decorateSupplier(retry, Bulkhead.decorateSupplier(bulkhead, CircuitBreaker.decorateSupplier(breaker, action)));
+    try {
+      return guarded.get();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new IndexUnavailableException("milvus " + what + " failed: " + e.getMessage(), e);
+    }
+  }
+}
