@@ -147,6 +147,12 @@ class WireFormatTest {
   }
 
   @Test
+  void aRecordOfAnotherTypeIsMalformed() {
+    byte[] keyBytes = keys.serialize(topic, new ImageKey("tenant-a", "img-1"));
+    assertMalformed(keyBytes, Kind.UNREADABLE);
+  }
+
+  @Test
   void trailingBytesAreMalformed() {
     byte[] bytes = values.serialize(topic, upload());
     assertMalformed(Arrays.copyOf(bytes, bytes.length + 2), Kind.UNREADABLE);
