@@ -5,6 +5,7 @@ import io.doppel.matcher.index.ImageMeta;
 import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
+import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.matcher.index.VectorIndex;
@@ -62,6 +63,7 @@ public final class DualRetrievalMatcher implements Matcher {
   private static final Logger LOG = LoggerFactory.getLogger(DualRetrievalMatcher.class);
   private static final long NANOS_PER_MICRO = 1_000;
 
+  private final ModelKey model;
   private final VectorIndex index;
   private final GeometricVerifier verifier;
   private final FusedScorer scorer;
@@ -69,8 +71,12 @@ public final class DualRetrievalMatcher implements Matcher {
   private final RetrievalSettings settings;
   private final Clock clock;
 
-  public DualRetrievalMatcher(VectorIndex index, GeometricVerifier verifier, FusedScorer scorer, Policy policy,
+  /**
+   * @param model the global-descriptor model the index holds; features of any other model are rejected
+   */
+  public DualRetrievalMatcher(ModelKey model, VectorIndex index, GeometricVerifier verifier, FusedScorer scorer, Policy policy,
       RetrievalSettings settings, Clock clock) {
+    this.model = model;
     this.index = index;
     this.verifier = verifier;
     this.scorer = scorer;
@@ -80,12 +86,30 @@ public final class DualRetrievalMatcher implements Matcher {
   }
 
   @Override
+  public void close() {
+    index.close();
+  }
+
+  @Override
   public List<MatchEvent> match(ImageFeatures features) {
+    if (features.getPurpose() != Purpose.DELETE) {
+      requireModel(features);
+    }
     return switch (features.getPurpose()) {
       case DELETE -> List.of(delete(features));
       case UPLOAD -> List.of(upload(features));
       case REFERENCE -> register(features);
     };
+  }
+
+  /** Descriptors of different models are not comparable: such features belong to another matcher (or are misrouted). */
+  private void requireModel(ImageFeatures features) {
+    String id = features.getModel().getId();
+    String version = features.getModel().getVersion();
+    if (!model.modelId().equals(id) || !model.modelVersion().equals(version)) {
+      throw new InvalidFeaturesException(features.getTenant() + "/" + features.getImageId() + ": features of model "
+          + id + " " + version + ", this matcher's index holds " + model.modelId() + " " + model.modelVersion());
+    }
   }
 
   /** One verified and scored candidate, with everything a Match reports. */

@@ -60,6 +60,7 @@ class DualRetrievalMatcherTest {
       """;
   private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
   private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
+  private static final ModelKey MODEL = new ModelKey("test-thumbnail", "1");
   private static final int WIDTH = 640;
   private static final int HEIGHT = 480;
 
@@ -70,7 +71,7 @@ class DualRetrievalMatcherTest {
 
   @BeforeEach
   void open() {
-    index = LuceneVectorIndex.open(LuceneIndexConfig.of(indexDir, new ModelKey("test-thumbnail", "1")));
+    index = LuceneVectorIndex.open(LuceneIndexConfig.of(indexDir, MODEL));
     matcher = matcherOver(index);
   }
 
@@ -80,7 +81,7 @@ class DualRetrievalMatcherTest {
   }
 
   private static DualRetrievalMatcher matcherOver(VectorIndex index) {
-    return new DualRetrievalMatcher(index, new GeometricVerifier(VerifierSettings.DEFAULTS),
+    return new DualRetrievalMatcher(MODEL, index, new GeometricVerifier(VerifierSettings.DEFAULTS),
         new FusedScorer(Calibration.bundled()), Policy.parse(POLICY, "test"), RetrievalSettings.DEFAULTS, CLOCK);
   }
 
@@ -255,6 +256,16 @@ class DualRetrievalMatcherTest {
     assertThatThrownBy(() -> matcher.match(features))
         .isInstanceOf(InvalidFeaturesException.class)
         .hasMessageContaining("a FULL view is required");
+  }
+
+  @Test
+  void featuresOfAnotherModelAreRejected() {
+    ImageFeatures features = TestFeatures.features("acme", "x", Purpose.UPLOAD, original);
+    features.getModel().setVersion("2");
+
+    assertThatThrownBy(() -> matcher.match(features))
+        .isInstanceOf(InvalidFeaturesException.class)
+        .hasMessageContaining("features of model test-thumbnail 2");
   }
 
   @Test

@@ -1,0 +1,122 @@
+package io.doppel.matcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.doppel.matcher.index.MilvusIndexConfig.GlobalIndex;
+import io.doppel.matcher.retrieval.RetrievalSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MatcherConfigTest {
+
+  private static Map<String, String> minimal() {
+    Map<String, String> env = new HashMap<>();
+    env.put("DOPPEL_KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
+    env.put("DOPPEL_MODEL_ID", "sscd");
+    env.put("DOPPEL_MODEL_VERSION", "1");
+    env.put("DOPPEL_MODEL_DIMENSION", "512");
+    env.put("PATH", "/usr/bin");
+    return env;
+  }
+
+  @Test
+  void minimalEnvironmentGetsTheDocumentedDefaults() {
+    MatcherConfig config = MatcherConfig.from(minimal());
+
+    assertThat(config.indexBackend()).isEqualTo(MatcherConfig.IndexBackend.LUCENE);
+    assertThat(config.applicationId()).isEqualTo("doppel-matcher");
+    assertThat(config.dataDirectory()).isEqualTo(Path.of("data/matcher"));
+    assertThat(config.retrieval()).isEqualTo(RetrievalSettings.DEFAULTS);
+    assertThat(config.retryBudget()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.policyFile()).isNull();
+    assertThat(config.kafkaSecurity()).isEmpty();
+  }
+
+  @Test
+  void everyProblemIsListedAtOnce() {
+    Map<String, String> env = new HashMap<>();
+    env.put("DOPPEL_MATCHER_GLOBAL_TOP_K", "many");
+    env.put("DOPPEL_MATCHER_INDEX", "faiss");
+    env.put("DOPPEL_MATCHER_RATIO_TEST", "1.5");
+
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .isInstanceOf(InvalidConfigException.class)
+        .satisfies(e -> assertThat(((InvalidConfigException) e).problems()).hasSize(7))
+        .hasMessageContaining("DOPPEL_KAFKA_BOOTSTRAP_SERVERS is required")
+        .hasMessageContaining("DOPPEL_MODEL_DIMENSION is required")
+        .hasMessageContaining("DOPPEL_MATCHER_GLOBAL_TOP_K must be an integer, got 'many'")
+        .hasMessageContaining("DOPPEL_MATCHER_INDEX must be one of [lucene, milvus], got 'faiss'")
+        .hasMessageContaining("ratio must be in (0,1), got 1.5");
+  }
+
+  @Test
+  void milvusNeedsAUriAndTakesItsTokenFromTheEnvironmentOrAFile(@TempDir Path dir) throws Exception {
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_MATCHER_INDEX", "milvus");
+    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("DOPPEL_MILVUS_URI is required");
+
+    Path token = dir.resolve("token");
+    Files.writeString(token, "s3cret\n");
+    env.put("DOPPEL_MILVUS_URI", "http://milvus:19530");
+    env.put("DOPPEL_MILVUS_TOKEN_FILE", token.toString());
+    env.put("DOPPEL_MILVUS_GLOBAL_INDEX", "flat");
+    MatcherConfig config = MatcherConfig.from(env);
+
+    assertThat(config.milvus().token()).isEqualTo("s3cret");
+    assertThat(config.milvus().globalIndex()).isEqualTo(GlobalIndex.FLAT);
+    assertThat(config.toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void fileValuesApplyAndTheEnvironmentWins(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("matcher.properties");
+    Files.writeString(file, "DOPPEL_MATCHER_CANDIDATE_CAP=80\nDOPPEL_MATCHER_GLOBAL_TOP_K=5\n");
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_MATCHER_CONFIG_FILE", file.toString());
+    env.put("DOPPEL_MATCHER_GLOBAL_TOP_K", "30");
+
+    MatcherConfig config = MatcherConfig.from(env);
+
+    assertThat(config.retrieval().candidateCap()).isEqualTo(80);
+    assertThat(config.retrieval().globalTopK()).isEqualTo(30);
+  }
+
+  @Test
+  void secretsAndUnknownKeysAreRefusedInTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("matcher.properties");
+    Files.writeString(file, "DOPPEL_MILVUS_TOKEN=leaked\nmilvus.uri=x\n");
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_MATCHER_CONFIG_FILE", file.toString());
+
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining("DOPPEL_MILVUS_TOKEN is a secret")
+        .hasMessageContaining("unknown key milvus.uri")
+        .hasMessageNotContaining("leaked");
+  }
+
+  @Test
+  void kafkaSecuritySettingsPassThroughAndOthersAreRejected() {
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
+    env.put("DOPPEL_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
+    assertThat(MatcherConfig.from(env).kafkaSecurity())
+        .containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+
+    env.put("DOPPEL_KAFKA_ACKS", "0");
+    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("DOPPEL_KAFKA_ACKS is not a Kafka security setting");
+  }
+
+  @Test
+  void missingPolicyFileIsReportedByName() {
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_MATCHER_POLICY_FILE", "/nonexistent/policy.yaml");
+
+    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("DOPPEL_MATCHER_POLICY_FILE=/nonexistent/policy.yaml is not a readable file");
+  }
+}
