@@ -52,10 +52,18 @@ class PipelineEndToEndTest {
   private static final int BULK_UPLOADS = 20;
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration CONSUME_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration POLL = Duration.ofMillis(100);
+  /** How long a topic must stay without the records that a stopped dependency must hold back. */
+  private static final Duration QUIET_WINDOW = Duration.ofSeconds(3);
+  private static final String OUTAGE = "outage-";
+  private static final int OUTAGE_UPLOADS = 6;
+  /** The broker's smallest allowed session timeout (group.min.session.timeout.ms). */
+  private static final String SESSION_TIMEOUT_MS = "6000";
   private static final List<String> TERMINAL_TOPICS =
       List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES, Topics.DEAD_LETTERS);
 
-  private final Topics topics = Topics.using(new InMemorySchemaRegistry());
+  /** One registry for the class: both tests write to the same topics, so ids must mean the same. */
+  private static final Topics topics = Topics.using(new InMemorySchemaRegistry());
 
   /** One terminal record, flattened for assertions. */
   record Terminal(String topic, String imageId, String what) {}
@@ -100,7 +108,7 @@ class PipelineEndToEndTest {
         }
       }
 
-      List<Terminal> terminals = readCommitted(expected.size());
+      List<Terminal> terminals = readCommitted(expected.size(), id -> !id.startsWith(OUTAGE), CONSUME_TIMEOUT);
       System.out.printf("end-to-end: %d uploads in, %d committed terminal records out%n",
           expected.size(), terminals.size());
 
@@ -137,7 +145,70 @@ class PipelineEndToEndTest {
     return topics.uploads().valueSerde().serializer().serialize(Topics.UPLOADS, event);
   }
 
-  private List<Terminal> readCommitted(int expected) {
+  @Test
+  void aDependencyOutageReplacesTheThreadButSkipsNothingAndDoublesNothing(@TempDir Path state)
+      throws Exception {
+    KAFKA.cluster().createTopics(Topics.NAMES, PARTITIONS, 1);
+    var extractorPort = new ScriptedExtractor();
+    var matcherPort = new ScriptedMatcher();
+    var extraction = ExtractionTopology.build(topics, extractorPort,
+        ExtractionTopology.Settings.of(4, Duration.ofMillis(200)));
+    var shortRetry = new MatchingTopology.Settings(
+        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(300));
+    var matching = MatchingTopology.build(topics, matcherPort, shortRetry);
+
+    // A dead thread's consumer does not leave the group; its tasks move on after the session timeout.
+    Map<String, String> quickTakeOver = Map.of("consumer.session.timeout.ms", SESSION_TIMEOUT_MS);
+    try (var extractor = StreamsRuntime.start(extraction,
+             config("doppel-extractor-outage", state).withOverrides(quickTakeOver));
+         var matcher = StreamsRuntime.start(matching,
+             config("doppel-matcher-outage", state).withOverrides(quickTakeOver))) {
+      extractor.awaitRunning(START_TIMEOUT);
+      matcher.awaitRunning(START_TIMEOUT);
+      Map<String, String> expected = new HashMap<>();
+      try (var producer = producer()) {
+        matcherPort.failNext(Integer.MAX_VALUE);
+        for (int i = 0; i < OUTAGE_UPLOADS; i++) {
+          send(producer, Samples.upload(OUTAGE + "index-" + i));
+          expected.put(OUTAGE + "index-" + i, Topics.OUTCOMES + ":CLEAN");
+        }
+        awaitThreadReplacement(matcher, "the matcher, index down");
+
+        extractorPort.setBroken(true);
+        for (int i = 0; i < OUTAGE_UPLOADS; i++) {
+          send(producer, Samples.upload(OUTAGE + "model-" + i));
+          expected.put(OUTAGE + "model-" + i, Topics.OUTCOMES + ":CLEAN");
+        }
+        awaitThreadReplacement(extractor, "the extractor, model gone");
+      }
+      assertThat(readCommitted(1, id -> id.startsWith(OUTAGE), QUIET_WINDOW)).as("nothing decided while down").isEmpty();
+
+      extractorPort.setBroken(false);
+      matcherPort.failNext(0);
+      List<Terminal> terminals = readCommitted(expected.size(), id -> id.startsWith(OUTAGE), CONSUME_TIMEOUT);
+      System.out.printf("outage: %d uploads in, %d committed terminal records out, threads replaced: "
+          + "extractor %d, matcher %d%n", expected.size(), terminals.size(),
+          extractor.threadReplacements(), matcher.threadReplacements());
+      Map<String, String> actual = new HashMap<>();
+      for (Terminal t : terminals) {
+        assertThat(actual.put(t.imageId(), t.topic() + ":" + t.what()))
+            .as("a second outcome for %s", t.imageId()).isNull();
+      }
+      assertThat(actual).isEqualTo(expected);
+    }
+  }
+
+  private static void awaitThreadReplacement(StreamsRuntime runtime, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (runtime.threadReplacements() == 0) {
+      assertThat(System.nanoTime()).as("a thread of %s was replaced", what).isLessThan(deadline);
+      Thread.sleep(POLL.toMillis());
+    }
+  }
+
+  /** Committed terminal records of the images {@code selected} picks, until {@code expected} or a timeout. */
+  private List<Terminal> readCommitted(
+      int expected, java.util.function.Predicate<String> selected, Duration timeout) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -148,18 +219,25 @@ class PipelineEndToEndTest {
           .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + CONSUME_TIMEOUT.toNanos();
+      long deadline = System.nanoTime() + timeout.toNanos();
       while (terminals.size() < expected && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          terminals.add(decode(record));
+          addIfSelected(terminals, decode(record), selected);
         }
       }
       // Anything more than expected (a duplicate) arrives with the same commits: read a little on.
       for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
-        terminals.add(decode(record));
+        addIfSelected(terminals, decode(record), selected);
       }
     }
     return terminals;
+  }
+
+  private static void addIfSelected(
+      List<Terminal> terminals, Terminal terminal, java.util.function.Predicate<String> selected) {
+    if (selected.test(terminal.imageId())) {
+      terminals.add(terminal);
+    }
   }
 
   private Terminal decode(ConsumerRecord<byte[], byte[]> record) {

@@ -3,6 +3,7 @@ package io.doppel.topology.runtime;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -37,6 +38,7 @@ public final class StreamsRuntime implements AutoCloseable {
 
   private final StreamsRuntimeConfig config;
   private final KafkaStreams streams;
+  private final AtomicInteger threadReplacements = new AtomicInteger();
   private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
 
   private StreamsRuntime(Topology topology, StreamsRuntimeConfig config) {
@@ -49,6 +51,7 @@ public final class StreamsRuntime implements AutoCloseable {
     streams.setUncaughtExceptionHandler(error -> {
       LOG.error("{}: stream thread failed; replacing it, its task resumes from the last commit",
           config.applicationId(), error);
+      threadReplacements.incrementAndGet();
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
   }
@@ -74,6 +77,8 @@ public final class StreamsRuntime implements AutoCloseable {
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+    // No global stores here; enabling it only opts in to Kafka 5's default and silences a warning.
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     Duration blockingTimeout = config.maxBlocking().multipliedBy(TIMEOUT_PER_MAX_BLOCKING);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
         (int) max(DEFAULT_MAX_POLL_INTERVAL, blockingTimeout).toMillis());
@@ -94,6 +99,11 @@ public final class StreamsRuntime implements AutoCloseable {
   /** Liveness: not failed for good (a replaced thread or a rebalance is still alive). */
   public boolean isAlive() {
     return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR;
+  }
+
+  /** How many stream threads died of an exception and were replaced since start (a health signal). */
+  public int threadReplacements() {
+    return threadReplacements.get();
   }
 
   /** For metrics binders and queries; do not start or close it directly. */
