@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# The matcher: CPU only, on a slim JRE.
+# Build from the repository root:
+#   docker build -f deploy/matcher.Dockerfile -t ghcr.io/doppel-project/doppel-matcher:0.1.0 .
+
+FROM maven:3.9.9-eclipse-temurin-21 AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 \
+    mvn -B -q -pl matcher-service -am -DskipTests install \
+ && mvn -B -q -pl matcher-service dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory=target/lib \
+ && cp matcher-service/target/matcher-service-*.jar matcher-service/target/lib/
+
+FROM eclipse-temurin:21.0.8_9-jre-noble
+ENV DOPPEL_MAIN_CLASS=io.doppel.matcher.MatcherMain \
+    DOPPEL_JAVA_OPTS="--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.doppel.schemas.avro -Dlogback.configurationFile=doppel-logback-json.xml -XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError"
+RUN groupadd --system --gid 10001 doppel \
+ && useradd --system --uid 10001 --gid doppel --home-dir /nonexistent --shell /usr/sbin/nologin doppel \
+ && mkdir -p /var/lib/doppel/state \
+ && chown -R doppel:doppel /var/lib/doppel
+COPY --from=build /src/matcher-service/target/lib/ /app/lib/
+USER 10001:10001
+WORKDIR /app
+EXPOSE 8080
+ENTRYPOINT ["/bin/sh", "-c", "exec java $DOPPEL_JAVA_OPTS -cp '/app/lib/*' \"$DOPPEL_MAIN_CLASS\" \"$@\"", "--"]

@@ -1,0 +1,250 @@
+package io.doppel.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.AnnotationKeyword;
+import com.networknt.schema.JsonMetaSchema;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.doppel.schemas.Topics;
+import io.doppel.topology.ops.Deployment;
+import io.doppel.topology.ops.DoppelMeter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The compose stack, Prometheus rules and Grafana dashboard in deploy/: the compose files are
+ * valid against the Compose Specification's JSON schema (no Docker engine needed), and the names
+ * they use are the code's.
+ */
+class DeployStackTest {
+
+  private static final String COMPOSE_SCHEMA = "/compose-spec/compose-spec.json";
+  private static final Pattern DOPPEL_SERIES = Pattern.compile("\\bdoppel_[a-z_]+\\b");
+  private static final Pattern CREATED_TOPIC = Pattern.compile("--topic (\\S+)");
+  private static final List<String> HISTOGRAM_SUFFIXES = List.of("_bucket", "_count", "_sum");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static JsonSchema composeSchema;
+
+  @BeforeAll
+  static void loadSchema() throws IOException {
+    try (InputStream schema = DeployStackTest.class.getResourceAsStream(COMPOSE_SCHEMA)) {
+      assertThat(schema).as(COMPOSE_SCHEMA).isNotNull();
+      // The schema still uses draft-04's "id" beside "$schema": 2019-09; read it as an annotation.
+      JsonMetaSchema draft201909 = JsonMetaSchema.builder(JsonMetaSchema.getV201909())
+          .keyword(new AnnotationKeyword("id"))
+          .build();
+      // Compose's own "duration" format is Go's (60s), not ISO 8601: check structure, not formats.
+      composeSchema = JsonSchemaFactory
+          .getInstance(SpecVersion.VersionFlag.V201909, factory -> factory.metaSchema(draft201909))
+          .getSchema(schema, SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build());
+    }
+  }
+
+  // ---- compose ---------------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @ValueSource(strings = {"compose.yaml", "compose.cpu.yaml"})
+  void composeFilesAreValidAgainstTheComposeSpecification(String file) {
+    JsonNode compose = ComposeYaml.load(Repository.DEPLOY.resolve(file));
+
+    Set<ValidationMessage> errors = composeSchema.validate(compose);
+
+    assertThat(errors).as(file + " against compose-spec.json").isEmpty();
+  }
+
+  @Test
+  void theSchemaCatchesMistakes() {
+    JsonNode broken = JSON.createObjectNode()
+        .set("services", JSON.createObjectNode()
+            .set("extractor", JSON.createObjectNode().put("imagee", "x:1").put("read_only", "yes")));
+
+    assertThat(composeSchema.validate(broken)).extracting(ValidationMessage::getMessage)
+        .anyMatch(message -> message.contains("imagee"))
+        .anyMatch(message -> message.contains("read_only"));
+  }
+
+  @Test
+  void composeImagesArePinnedByTag() {
+    JsonNode services = compose().path("services");
+    services.properties().forEach(service -> {
+      assertThat(service.getValue().hasNonNull("image")).as(service.getKey() + " image").isTrue();
+      ManifestInvariantsTest.assertPinned(service.getValue().path("image").asText());
+    });
+  }
+
+  @Test
+  void extractorReservesAGpuAndTheCpuOverrideRemovesIt() {
+    JsonNode device = compose().at("/services/extractor/deploy/resources/reservations/devices/0");
+    assertThat(device.path("driver").asText()).isEqualTo("nvidia");
+    assertThat(device.path("capabilities").toString()).contains("gpu");
+
+    JsonNode cpu = ComposeYaml.load(Repository.DEPLOY.resolve("compose.cpu.yaml"))
+        .at("/services/extractor");
+    assertThat(cpu.path("deploy").isEmpty()).as("deploy: !reset {}").isTrue();
+    assertThat(cpu.at("/environment/DOPPEL_EXTRACTOR_MODEL_DEVICE").asText()).isEqualTo("CPU");
+  }
+
+  @Test
+  void servicesRunAsNonRootOnAReadOnlyRootWithTheirApplicationIds() {
+    for (String service : List.of("extractor", "matcher")) {
+      JsonNode definition = compose().at("/services/" + service);
+      assertThat(definition.path("read_only").asBoolean()).as(service).isTrue();
+      assertThat(definition.path("user").asText()).as(service).doesNotStartWith("0").isNotBlank();
+      assertThat(definition.path("tmpfs").toString()).contains("/tmp", Deployment.STATE_DIR);
+      assertThat(definition.at("/environment/DOPPEL_KAFKA_STATE_DIR").asText())
+          .isEqualTo(Deployment.STATE_DIR);
+    }
+    assertThat(compose().at("/services/extractor/environment/DOPPEL_APPLICATION_ID").asText())
+        .isEqualTo(Deployment.EXTRACTOR_APPLICATION_ID);
+    assertThat(compose().at("/services/matcher/environment/DOPPEL_APPLICATION_ID").asText())
+        .isEqualTo(Deployment.MATCHER_APPLICATION_ID);
+  }
+
+  @Test
+  void composeCreatesExactlyTheTopicTable() {
+    String script = compose().at("/services/kafka-init/command").toString();
+    Matcher matcher = CREATED_TOPIC.matcher(script);
+    List<String> created = new ArrayList<>();
+    while (matcher.find()) {
+      created.add(matcher.group(1));
+    }
+
+    assertThat(created).containsExactlyInAnyOrderElementsOf(Topics.NAMES);
+  }
+
+  // ---- prometheus ------------------------------------------------------------------------------
+
+  @Test
+  void prometheusScrapesBothServicesOnTheOpsPort() {
+    JsonNode config = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/prometheus.yml"));
+    Set<String> composeServices = fieldNames(compose().path("services"));
+    List<String> jobs = new ArrayList<>();
+    for (JsonNode job : config.path("scrape_configs")) {
+      jobs.add(job.path("job_name").asText());
+      assertThat(job.path("metrics_path").asText()).isEqualTo(Deployment.METRICS_PATH);
+      for (JsonNode target : job.at("/static_configs/0/targets")) {
+        String[] hostPort = target.asText().split(":");
+        assertThat(composeServices).as("scrape target host").contains(hostPort[0]);
+        assertThat(Integer.parseInt(hostPort[1])).isEqualTo(Deployment.OPS_PORT);
+      }
+    }
+    assertThat(jobs).containsExactlyInAnyOrderElementsOf(Deployment.APPLICATION_IDS);
+    assertThat(config.path("rule_files").toString()).contains("alerts.yml");
+  }
+
+  @Test
+  void alertsUseRegisteredMetricsAndLinkToRunbookSections() throws IOException {
+    JsonNode rules = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
+    Set<String> anchors = runbookAnchors();
+    List<String> alerts = new ArrayList<>();
+    for (JsonNode group : rules.path("groups")) {
+      for (JsonNode rule : group.path("rules")) {
+        String alert = rule.path("alert").asText();
+        alerts.add(alert);
+        assertThat(rule.path("expr").asText()).as(alert + " expr").isNotBlank();
+        assertThat(seriesIn(rule.path("expr").asText())).as(alert + " series")
+            .isSubsetOf(knownSeries());
+        assertThat(rule.at("/labels/severity").asText()).as(alert).isIn("warning", "critical");
+        assertThat(rule.at("/annotations/summary").asText()).as(alert).isNotBlank();
+        String runbook = rule.at("/annotations/runbook_url").asText();
+        assertThat(runbook).as(alert + " runbook_url").startsWith("docs/runbook.md#");
+        assertThat(anchors).as(alert + " runbook section")
+            .contains(runbook.substring(runbook.indexOf('#') + 1));
+      }
+    }
+    assertThat(alerts).contains(
+        "DoppelConsumerLagGrowing", "DoppelDeadLettersRising", "DoppelMilvusCircuitOpen",
+        "DoppelModelOnCpu");
+  }
+
+  // ---- grafana ---------------------------------------------------------------------------------
+
+  @Test
+  void dashboardChartsEveryDoppelMeterAndNothingUnknown() throws IOException {
+    Path dashboardFile = Repository.DEPLOY.resolve("grafana/dashboards/doppel-overview.json");
+    JsonNode dashboard = JSON.readTree(dashboardFile.toFile());
+    Set<String> charted = new LinkedHashSet<>();
+    for (JsonNode panel : dashboard.path("panels")) {
+      for (JsonNode target : panel.path("targets")) {
+        charted.addAll(seriesIn(target.path("expr").asText()));
+      }
+      assertThat(panel.at("/datasource/uid").asText()).isEqualTo(prometheusDatasourceUid());
+    }
+
+    assertThat(charted).isSubsetOf(knownSeries());
+    assertThat(charted).containsAll(
+        Arrays.stream(DoppelMeter.values()).map(DoppelMeter::prometheusName).toList());
+  }
+
+  private static String prometheusDatasourceUid() {
+    JsonNode datasource = Manifests.readYaml(
+        Repository.DEPLOY.resolve("grafana/provisioning/datasources/prometheus.yaml"))
+        .at("/datasources/0");
+    assertThat(datasource.path("url").asText()).isEqualTo("http://prometheus:9090");
+    return datasource.path("uid").asText();
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private static JsonNode compose() {
+    return ComposeYaml.load(Repository.DEPLOY.resolve("compose.yaml"));
+  }
+
+  private static Set<String> knownSeries() {
+    return Arrays.stream(DoppelMeter.values()).map(DoppelMeter::prometheusName)
+        .collect(Collectors.toSet());
+  }
+
+  /** The doppel_* series an expression reads, histogram suffixes removed. */
+  private static Set<String> seriesIn(String expression) {
+    Set<String> series = new LinkedHashSet<>();
+    Matcher matcher = DOPPEL_SERIES.matcher(expression);
+    while (matcher.find()) {
+      String name = matcher.group();
+      for (String suffix : HISTOGRAM_SUFFIXES) {
+        if (name.endsWith(suffix) && !knownSeries().contains(name)) {
+          name = name.substring(0, name.length() - suffix.length());
+        }
+      }
+      series.add(name);
+    }
+    return series;
+  }
+
+  /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
+  private static Set<String> runbookAnchors() throws IOException {
+    return Files.readAllLines(Repository.RUNBOOK).stream()
+        .filter(line -> line.startsWith("#"))
+        .map(line -> line.replaceFirst("^#+\\s*", "").toLowerCase(Locale.ROOT)
+            .replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'))
+        .collect(Collectors.toSet());
+  }
+
+  private static Set<String> fieldNames(JsonNode node) {
+    Set<String> names = new LinkedHashSet<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+}
