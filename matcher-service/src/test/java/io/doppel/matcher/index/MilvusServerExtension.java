@@ -5,8 +5,10 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -64,6 +66,9 @@ public final class MilvusServerExtension implements BeforeAllCallback {
     public void close() throws IOException {
       run(List.of(script.toString(), "stop", dataDir.toString()), STOP_TIMEOUT_SECONDS);
       uri = null;
+      try (Stream<Path> paths = Files.walk(dataDir)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      }
     }
 
     private static String run(List<String> command, long timeoutSeconds) throws IOException {

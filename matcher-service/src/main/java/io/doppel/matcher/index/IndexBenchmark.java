@@ -1,0 +1,238 @@
+package io.doppel.matcher.index;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.doppel.schemas.avro.Purpose;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Synthetic benchmark of a {@link VectorIndex}: {@code searchGlobal} latency (p50/p99) as the index
+ * grows, with random unit vectors, and {@code searchLocal} latency at a smaller size with random
+ * ORB-like descriptors; bytes per image on disk for Lucene.
+ *
+ * <pre>
+ * IndexBenchmark --backend lucene|milvus --sizes 10000,100000 [--json] [--dimensions 256] [--k 100]
+ *     [--queries 200] [--local-images 2000] [--keypoints 500] [--local-queries 20] [--query-descriptors 200]
+ *     [--dir PATH] [--milvus-uri http://host:19530] (token from DOPPEL_MILVUS_TOKEN)
+ * </pre>
+ */
+public final class IndexBenchmark {
+
+  private static final String TENANT = "bench";
+  private static final long SEED = 20261122L;
+  private static final int NEIGHBOURS = 2;
+  private static final int MAX_HAMMING = 64;
+  private static final int MAX_IMAGES = 50;
+  private static final int FLIPPED_BITS = 8;
+  private static final double P50 = 0.50;
+  private static final double P99 = 0.99;
+  private static final double NANOS_PER_MILLI = 1e6;
+  private static final int WARM_UP_QUERIES = 10;
+
+  /** One measurement row. */
+  public record Result(String backend, String operation, int indexedImages, int queries, double p50Millis, double p99Millis,
+      double meanMillis, Double bytesPerImage, double indexingImagesPerSecond) {}
+
+  private record Options(String backend, List<Integer> sizes, boolean json, int dimensions, int k, int queries, int localImages,
+      int keypoints, int localQueries, int queryDescriptors, Path dir, String milvusUri) {}
+
+  private IndexBenchmark() {}
+
+  public static void main(String[] args) throws IOException {
+    Options options = parse(args);
+    List<Result> results = new ArrayList<>();
+    Path dir = options.dir() != null ? options.dir() : Files.createTempDirectory("doppel-index-bench-");
+    try {
+      results.addAll(globalGrowth(options, dir.resolve("global")));
+      if (options.localImages() > 0) {
+        results.add(local(options, dir.resolve("local")));
+      }
+    } finally {
+      if (options.dir() == null) {
+        deleteRecursively(dir);
+      }
+    }
+    if (options.json()) {
+      System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+    } else {
+      System.out.printf("%-7s %-13s %10s %8s %9s %9s %9s %13s %11s%n", "backend", "operation", "images", "queries", "p50 ms", "p99 ms",
+          "mean ms", "bytes/image", "indexed/s");
+      for (Result r : results) {
+        System.out.printf("%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11.0f%n", r.backend(), r.operation(), r.indexedImages(), r.queries(),
+            r.p50Millis(), r.p99Millis(), r.meanMillis(), r.bytesPerImage() == null ? "n/a" : String.format("%.0f", r.bytesPerImage()),
+            r.indexingImagesPerSecond());
+      }
+    }
+  }
+
+  private static List<Result> globalGrowth(Options options, Path dir) {
+    Random random = new Random(SEED);
+    List<Result> results = new ArrayList<>();
+    try (VectorIndex index = open(options, dir, "bench-global")) {
+      int indexed = 0;
+      long indexingNanos = 0;
+      for (int size : options.sizes()) {
+        long start = System.nanoTime();
+        for (; indexed < size; indexed++) {
+          index.upsert(image(indexed, unitVector(random, options.dimensions()), StoredKeypoints.EMPTY));
+        }
+        index.refresh();
+        indexingNanos += System.nanoTime() - start;
+        List<float[]> queries = new ArrayList<>();
+        for (int q = 0; q < options.queries() + WARM_UP_QUERIES; q++) {
+          queries.add(unitVector(random, options.dimensions()));
+        }
+        Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
+        long[] nanos = time(queries, query -> index.searchGlobal(query, options.k(), scope));
+        results.add(result(options.backend(), "searchGlobal", indexed, nanos, bytesPerImage(index, indexed),
+            indexed / (indexingNanos / NANOS_PER_MILLI / 1000)));
+      }
+    }
+    return results;
+  }
+
+  private static Result local(Options options, Path dir) {
+    Random random = new Random(SEED + 1);
+    try (VectorIndex index = open(options, dir, "bench-local")) {
+      List<StoredKeypoints> stored = new ArrayList<>();
+      long start = System.nanoTime();
+      for (int i = 0; i < options.localImages(); i++) {
+        StoredKeypoints keypoints = randomKeypoints(random, options.keypoints());
+        if (i < options.localQueries() + WARM_UP_QUERIES) {
+          stored.add(keypoints);
+        }
+        index.upsert(image(i, unitVector(random, options.dimensions()), keypoints));
+      }
+      index.refresh();
+      double indexedPerSecond = options.localImages() / ((System.nanoTime() - start) / NANOS_PER_MILLI / 1000);
+      List<List<byte[]>> queries = new ArrayList<>();
+      for (StoredKeypoints keypoints : stored) {
+        List<byte[]> descriptors = new ArrayList<>();
+        for (int d = 0; d < options.queryDescriptors(); d++) {
+          byte[] descriptor = Arrays.copyOfRange(keypoints.descriptors(), (d % keypoints.size()) * BinaryDescriptors.BYTES,
+              (d % keypoints.size() + 1) * BinaryDescriptors.BYTES);
+          for (int flip = 0; flip < FLIPPED_BITS; flip++) {
+            int bit = random.nextInt(BinaryDescriptors.BITS);
+            descriptor[bit / Byte.SIZE] ^= (byte) (1 << (bit % Byte.SIZE));
+          }
+          descriptors.add(descriptor);
+        }
+        queries.add(descriptors);
+      }
+      Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
+      long[] nanos = time(queries, descriptors -> index.searchLocal(descriptors, NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope));
+      return result(options.backend(), "searchLocal", options.localImages(), nanos, bytesPerImage(index, options.localImages()),
+          indexedPerSecond);
+    }
+  }
+
+  private static <Q> long[] time(List<Q> queries, java.util.function.Consumer<Q> search) {
+    long[] nanos = new long[queries.size() - WARM_UP_QUERIES];
+    for (int i = 0; i < queries.size(); i++) {
+      long start = System.nanoTime();
+      search.accept(queries.get(i));
+      if (i >= WARM_UP_QUERIES) {
+        nanos[i - WARM_UP_QUERIES] = System.nanoTime() - start;
+      }
+    }
+    return nanos;
+  }
+
+  private static Result result(String backend, String operation, int images, long[] nanos, Double bytesPerImage, double indexedPerSecond) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    double mean = Arrays.stream(sorted).average().orElse(0) / NANOS_PER_MILLI;
+    return new Result(backend, operation, images, sorted.length, percentile(sorted, P50), percentile(sorted, P99), mean, bytesPerImage,
+        indexedPerSecond);
+  }
+
+  private static double percentile(long[] sorted, double p) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / NANOS_PER_MILLI;
+  }
+
+  private static Double bytesPerImage(VectorIndex index, int images) {
+    if (index instanceof LuceneVectorIndex lucene) {
+      lucene.forceMerge();
+      return (double) lucene.sizeOnDiskBytes() / images;
+    }
+    return null;
+  }
+
+  private static VectorIndex open(Options options, Path dir, String model) {
+    ModelKey key = new ModelKey(model, Long.toString(System.currentTimeMillis()));
+    return switch (options.backend()) {
+      case "lucene" -> LuceneVectorIndex.open(LuceneIndexConfig.of(dir, key));
+      case "milvus" -> MilvusVectorIndex.open(MilvusIndexConfig.of(options.milvusUri(), System.getenv("DOPPEL_MILVUS_TOKEN"), key,
+          options.dimensions(), MilvusIndexConfig.GlobalIndex.HNSW));
+      default -> throw new IllegalArgumentException("--backend must be lucene or milvus, got " + options.backend());
+    };
+  }
+
+  private static IndexedImage image(int i, float[] global, StoredKeypoints keypoints) {
+    return new IndexedImage(new ImageRef(TENANT, "img-" + i), Purpose.UPLOAD, null, null, i, 640, 480, List.of(global), keypoints);
+  }
+
+  private static float[] unitVector(Random random, int dimensions) {
+    float[] vector = new float[dimensions];
+    for (int i = 0; i < dimensions; i++) {
+      vector[i] = (float) random.nextGaussian();
+    }
+    return LuceneVectorIndex.unitVector(vector);
+  }
+
+  private static StoredKeypoints randomKeypoints(Random random, int count) {
+    float[] xs = new float[count];
+    float[] ys = new float[count];
+    for (int i = 0; i < count; i++) {
+      xs[i] = random.nextFloat() * 640;
+      ys[i] = random.nextFloat() * 480;
+    }
+    byte[] descriptors = new byte[count * BinaryDescriptors.BYTES];
+    random.nextBytes(descriptors);
+    return new StoredKeypoints(xs, ys, descriptors, BinaryDescriptors.BYTES);
+  }
+
+  private static Options parse(String[] args) {
+    Map<String, String> values = new HashMap<>(Map.of("--backend", "lucene", "--sizes", "10000,100000", "--dimensions", "256", "--k", "100",
+        "--queries", "200", "--local-images", "2000", "--keypoints", "500", "--local-queries", "20", "--query-descriptors", "200",
+        "--milvus-uri", "http://127.0.0.1:19530"));
+    boolean json = false;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--json")) {
+        json = true;
+      } else if (values.containsKey(args[i]) || args[i].equals("--dir")) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(args[i] + " needs a value");
+        }
+        values.put(args[i], args[++i]);
+      } else {
+        throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + values.keySet() + ", --dir, --json");
+      }
+    }
+    List<Integer> sizes = Arrays.stream(values.get("--sizes").split(",")).map(String::trim).map(Integer::parseInt).sorted().toList();
+    return new Options(values.get("--backend"), sizes, json, Integer.parseInt(values.get("--dimensions")), Integer.parseInt(values.get("--k")),
+        Integer.parseInt(values.get("--queries")), Integer.parseInt(values.get("--local-images")), Integer.parseInt(values.get("--keypoints")),
+        Integer.parseInt(values.get("--local-queries")), Integer.parseInt(values.get("--query-descriptors")),
+        values.containsKey("--dir") ? Path.of(values.get("--dir")) : null, values.get("--milvus-uri"));
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
