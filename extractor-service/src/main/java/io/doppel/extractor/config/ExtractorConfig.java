@@ -49,7 +49,12 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
 
   /** Reads the process environment (and the file it names), validating everything. */
   public static ExtractorConfig fromEnvironment() {
-    return load(System.getenv());
+    return load(System.getenv(), Map.of());
+  }
+
+  /** Like {@link #fromEnvironment()}, with {@code overrides} (properties-file keys) taking precedence, e.g. from a command line. */
+  public static ExtractorConfig fromEnvironment(Map<String, String> overrides) {
+    return load(System.getenv(), overrides);
   }
 
   /** Defaults plus the given overrides, keyed like the properties file ({@code model.batch-size}). */
@@ -62,6 +67,10 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
   }
 
   static ExtractorConfig load(Map<String, String> environment) {
+    return load(environment, Map.of());
+  }
+
+  static ExtractorConfig load(Map<String, String> environment, Map<String, String> overrides) {
     Map<String, String> file = new HashMap<>();
     String configFile = environment.get(CONFIG_FILE_ENV);
     if (configFile != null && !configFile.isBlank()) {
@@ -74,6 +83,9 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
       properties.stringPropertyNames().forEach(name -> file.put(name, properties.getProperty(name).trim()));
     }
     return from(key -> {
+      if (overrides.containsKey(key)) {
+        return overrides.get(key);
+      }
       String fromEnv = environment.get(envName(key));
       return fromEnv != null ? fromEnv : file.get(key);
     });
