@@ -74,6 +74,21 @@ class EmbeddedKafkaClusterTest {
   }
 
   @Test
+  void aClusterOnACallersDirectoryKeepsItsDataAcrossRestarts(@TempDir Path data) throws Exception {
+    var settings = EmbeddedKafkaCluster.Settings.singleNode().withDataDirectory(data);
+    try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start(settings)) {
+      cluster.createTopics(List.of(TOPIC), PARTITIONS, 1);
+      try (KafkaProducer<String, String> producer = producer(cluster)) {
+        send(producer, "kept", BATCH);
+      }
+    }
+    assertThat(data).isDirectory();
+    try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start(settings)) {
+      assertThat(readAll(cluster, BATCH)).hasSize(BATCH).contains("kept-0", "kept-" + (BATCH - 1));
+    }
+  }
+
+  @Test
   void aNodeThatCannotStartFailsWithItsLogTail(@TempDir Path data) {
     var settings = EmbeddedKafkaCluster.Settings.singleNode().withDataDirectory(data)
         .withBrokerProperties(Map.of("num.network.threads", "not-a-number"));
