@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +26,14 @@ import org.slf4j.LoggerFactory;
  * own HTTP server so that a service needs no web framework.
  *
  * <pre>
- * GET /health/live   200 {"status":"UP"}
- * GET /health/ready  200 or 503 {"status":"UP|DOWN","checks":{"kafka-streams":"UP",...}}
+ * GET /health/live   200 or 503 {"status":"UP|DOWN","checks":{"kafka-streams":"UP"}}
+ * GET /health/ready  200 or 503 {"status":"UP|DOWN","checks":{"kafka-streams":"UP","milvus":"DOWN"}}
  * GET /metrics       Prometheus text format
  * </pre>
+ *
+ * Start it first, so that probes get answers while a model loads, then register checks as the
+ * parts they watch come up. Live with no liveness checks (the process answers); not ready with no
+ * readiness checks (nothing has said it can take work yet).
  */
 public final class OpsServer implements AutoCloseable {
 
@@ -73,6 +79,8 @@ public final class OpsServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Duration stopGrace;
+  private final List<HealthCheck> livenessChecks = new CopyOnWriteArrayList<>();
+  private final List<HealthCheck> readinessChecks = new CopyOnWriteArrayList<>();
 
   private OpsServer(HttpServer server, ExecutorService executor, Duration stopGrace) {
     this.server = server;
@@ -81,10 +89,9 @@ public final class OpsServer implements AutoCloseable {
   }
 
   /** Binds and starts serving; fails with {@link UncheckedIOException} if the port is taken. */
-  public static OpsServer start(
-      Settings settings, PrometheusMeterRegistry registry, List<ReadinessCheck> readinessChecks) {
+  public static OpsServer start(Settings settings, PrometheusMeterRegistry registry) {
+    Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(registry, "registry");
-    List<ReadinessCheck> checks = List.copyOf(readinessChecks);
     HttpServer server;
     try {
       server =
@@ -93,15 +100,36 @@ public final class OpsServer implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot bind the ops server to " + settings.bindAddress() + ":" + settings.port(), e);
     }
-    server.createContext(Deployment.LIVENESS_PATH, getOnly(OpsServer::live));
-    server.createContext(Deployment.READINESS_PATH, getOnly(exchange -> ready(exchange, checks)));
+    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    OpsServer ops = new OpsServer(server, executor, settings.stopGrace());
+    server.createContext(Deployment.LIVENESS_PATH,
+        getOnly(exchange -> health(exchange, ops.livenessChecks, true)));
+    server.createContext(Deployment.READINESS_PATH,
+        getOnly(exchange -> health(exchange, ops.readinessChecks, false)));
     server.createContext(Deployment.METRICS_PATH, getOnly(exchange -> metrics(exchange, registry)));
     server.createContext("/", exchange -> respond(exchange, NOT_FOUND, "text/plain", "not found"));
-    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     server.setExecutor(executor);
     server.start();
     LOG.info("ops server listening on {}", server.getAddress());
-    return new OpsServer(server, executor, settings.stopGrace());
+    return ops;
+  }
+
+  /** Adds a condition for {@link Deployment#READINESS_PATH}. */
+  public OpsServer addReadinessCheck(HealthCheck check) {
+    readinessChecks.add(Objects.requireNonNull(check, "check"));
+    return this;
+  }
+
+  /** Adds a condition for {@link Deployment#LIVENESS_PATH}; failing it gets the pod restarted. */
+  public OpsServer addLivenessCheck(HealthCheck check) {
+    livenessChecks.add(Objects.requireNonNull(check, "check"));
+    return this;
+  }
+
+  /** Ready while {@code streams} serves, live until it has failed for good. */
+  public OpsServer watch(KafkaStreams streams) {
+    return addReadinessCheck(HealthCheck.kafkaStreamsServing(streams))
+        .addLivenessCheck(HealthCheck.kafkaStreamsAlive(streams));
   }
 
   /** The bound port (the real one when started with port 0). */
@@ -117,37 +145,25 @@ public final class OpsServer implements AutoCloseable {
     LOG.info("ops server stopped");
   }
 
-  private static void live(HttpExchange exchange) throws IOException {
-    respond(exchange, OK, JSON_CONTENT_TYPE, JSON.writeValueAsString(statusNode(true)));
-  }
-
-  private static void ready(HttpExchange exchange, List<ReadinessCheck> checks)
+  private static void health(HttpExchange exchange, List<HealthCheck> checks, boolean upIfNone)
       throws IOException {
     ObjectNode checkNodes = JSON.createObjectNode();
-    boolean allReady = true;
-    for (ReadinessCheck check : checks) {
-      boolean ready = check.isReady();
-      allReady &= ready;
-      checkNodes.put(check.name(), ready ? UP : DOWN);
+    boolean allUp = upIfNone || !checks.isEmpty();
+    for (HealthCheck check : checks) {
+      boolean up = check.isUp();
+      allUp &= up;
+      checkNodes.put(check.name(), up ? UP : DOWN);
     }
-    ObjectNode body = statusNode(allReady);
+    ObjectNode body = JSON.createObjectNode();
+    body.put("status", allUp ? UP : DOWN);
     body.set("checks", checkNodes);
     respond(
-        exchange,
-        allReady ? OK : SERVICE_UNAVAILABLE,
-        JSON_CONTENT_TYPE,
-        JSON.writeValueAsString(body));
+        exchange, allUp ? OK : SERVICE_UNAVAILABLE, JSON_CONTENT_TYPE, JSON.writeValueAsString(body));
   }
 
   private static void metrics(HttpExchange exchange, PrometheusMeterRegistry registry)
       throws IOException {
     respond(exchange, OK, PROMETHEUS_CONTENT_TYPE, registry.scrape());
-  }
-
-  private static ObjectNode statusNode(boolean up) {
-    ObjectNode node = JSON.createObjectNode();
-    node.put("status", up ? UP : DOWN);
-    return node;
   }
 
   private static HttpHandler getOnly(HttpHandler handler) {

@@ -14,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.serialization.Serdes;
@@ -61,7 +60,7 @@ class OpsServerTest {
         .publishPercentileHistogram()
         .register(metrics.registry())
         .record(Duration.ofMillis(12));
-    server = start(List.of());
+    server = start();
 
     HttpResponse<String> response = get(Deployment.METRICS_PATH);
 
@@ -86,7 +85,7 @@ class OpsServerTest {
 
   @Test
   void livenessAnswersWhileTheProcessIsUpWhateverTheChecks() throws Exception {
-    server = start(List.of(new ReadinessCheck("never", () -> false)));
+    server = start(new HealthCheck("never", () -> false));
 
     HttpResponse<String> response = get(Deployment.LIVENESS_PATH);
 
@@ -95,13 +94,37 @@ class OpsServerTest {
   }
 
   @Test
+  void livenessFailsWhenALivenessCheckFails() throws Exception {
+    AtomicBoolean alive = new AtomicBoolean(true);
+    server = start();
+    server.addLivenessCheck(new HealthCheck(HealthCheck.KAFKA_STREAMS, alive::get));
+
+    HttpResponse<String> before = get(Deployment.LIVENESS_PATH);
+    alive.set(false);
+    HttpResponse<String> after = get(Deployment.LIVENESS_PATH);
+
+    assertThat(before.statusCode()).isEqualTo(200);
+    assertThat(after.statusCode()).isEqualTo(503);
+    assertThat(JSON.readTree(after.body()).at("/checks/kafka-streams").asText()).isEqualTo("DOWN");
+  }
+
+  @Test
+  void notReadyUntilSomethingRegistersAReadinessCheck() throws Exception {
+    server = start();
+
+    HttpResponse<String> starting = get(Deployment.READINESS_PATH);
+    server.addReadinessCheck(new HealthCheck("kafka-streams", () -> true));
+    HttpResponse<String> started = get(Deployment.READINESS_PATH);
+
+    assertThat(starting.statusCode()).isEqualTo(503);
+    assertThat(started.statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void readinessFollowsItsChecksAndNamesEachOne() throws Exception {
     AtomicBoolean milvusUp = new AtomicBoolean(false);
     server =
-        start(
-            List.of(
-                new ReadinessCheck("kafka-streams", () -> true),
-                new ReadinessCheck("milvus", milvusUp::get)));
+        start(new HealthCheck("kafka-streams", () -> true), new HealthCheck("milvus", milvusUp::get));
 
     HttpResponse<String> down = get(Deployment.READINESS_PATH);
     milvusUp.set(true);
@@ -120,12 +143,11 @@ class OpsServerTest {
   void aCheckThatThrowsReportsNotReadyInsteadOfFailingTheProbe() throws Exception {
     server =
         start(
-            List.of(
-                new ReadinessCheck(
-                    "broken",
-                    () -> {
-                      throw new IllegalStateException("dependency client not built");
-                    })));
+            new HealthCheck(
+                "broken",
+                () -> {
+                  throw new IllegalStateException("dependency client not built");
+                }));
 
     HttpResponse<String> response = get(Deployment.READINESS_PATH);
 
@@ -135,7 +157,7 @@ class OpsServerTest {
 
   @Test
   void unknownPathsAndWritesAreRefused() throws Exception {
-    server = start(List.of());
+    server = start();
 
     HttpResponse<String> unknown = get("/admin");
     HttpResponse<String> post =
@@ -163,15 +185,17 @@ class OpsServerTest {
     props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
     try (KafkaStreams streams = new KafkaStreams(builder.build(), props);
         KafkaStreamsMetrics binder = metrics.bindKafkaStreams(streams)) {
-      server = start(List.of(ReadinessCheck.kafkaStreams(streams)));
+      server = start();
+      server.watch(streams);
 
       HttpResponse<String> ready = get(Deployment.READINESS_PATH);
       HttpResponse<String> scrape = get(Deployment.METRICS_PATH);
 
       assertThat(streams.state()).isEqualTo(KafkaStreams.State.CREATED);
       assertThat(ready.statusCode()).isEqualTo(503);
-      assertThat(JSON.readTree(ready.body()).at("/checks/" + ReadinessCheck.KAFKA_STREAMS).asText())
+      assertThat(JSON.readTree(ready.body()).at("/checks/" + HealthCheck.KAFKA_STREAMS).asText())
           .isEqualTo("DOWN");
+      assertThat(get(Deployment.LIVENESS_PATH).statusCode()).as("CREATED is alive").isEqualTo(200);
       assertThat(scrape.body()).contains("kafka_stream_");
     }
   }
@@ -179,8 +203,17 @@ class OpsServerTest {
   @Test
   void onlyRunningAndRebalancingStreamsAreServing() {
     assertThat(KafkaStreams.State.values())
-        .filteredOn(ReadinessCheck::isServing)
+        .filteredOn(HealthCheck::isServing)
         .containsExactlyInAnyOrder(KafkaStreams.State.RUNNING, KafkaStreams.State.REBALANCING);
+  }
+
+  @Test
+  void onlyFailedOrStoppedStreamsAreDead() {
+    assertThat(KafkaStreams.State.values())
+        .filteredOn(state -> !HealthCheck.isAlive(state))
+        .containsExactlyInAnyOrder(
+            KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.ERROR,
+            KafkaStreams.State.NOT_RUNNING);
   }
 
   @Test
@@ -191,9 +224,13 @@ class OpsServerTest {
     assertThat(OpsServer.Settings.defaults().port()).isEqualTo(Deployment.OPS_PORT);
   }
 
-  private OpsServer start(List<ReadinessCheck> checks) {
-    return OpsServer.start(
-        new OpsServer.Settings(LOOPBACK, 0, Duration.ZERO), metrics.registry(), checks);
+  private OpsServer start(HealthCheck... readinessChecks) {
+    OpsServer started =
+        OpsServer.start(new OpsServer.Settings(LOOPBACK, 0, Duration.ZERO), metrics.registry());
+    for (HealthCheck check : readinessChecks) {
+      started.addReadinessCheck(check);
+    }
+    return started;
   }
 
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {
