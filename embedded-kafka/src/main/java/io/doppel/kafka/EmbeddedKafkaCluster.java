@@ -153,7 +153,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         .mapToObj(i -> new NodeSpec(i, freePort(), freePort(), dataDirectory.resolve("node-" + i)))
         .toList();
     this.processes = new Process[settings.nodes()];
-    this.shutdownHook = new Thread(this::destroyAll, "embedded-kafka-shutdown");
+    this.shutdownHook = new Thread(this::close, "embedded-kafka-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -252,7 +252,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }

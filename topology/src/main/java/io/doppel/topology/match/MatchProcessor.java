@@ -83,6 +83,12 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
           DeadLetterReason.UNKNOWN, e.toString());
       return;
     }
+    if (events.isEmpty()) {
+      // The port promises at least one event; without one the upload would have no outcome at all.
+      deadLetter(raw, key, features.getSource() == null ? null : features.getSource().toString(),
+          DeadLetterReason.UNKNOWN, "the matcher returned no outcome for " + what);
+      return;
+    }
     for (MatchEvent event : events) {
       ImageKey eventKey = new ImageKey(event.getTenant(), event.getImageId());
       context.forward(new Record<>(eventKey, event, raw.timestamp()), MatchingTopology.sinkOf(event.getDecision()));

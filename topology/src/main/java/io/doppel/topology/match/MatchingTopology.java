@@ -21,7 +21,7 @@ import org.apache.kafka.streams.Topology;
  * otherwise, for each e ∈ match(features):     e → topic(Routing.of(e.decision)), key (e.tenant, e.imageId)
  * match throws DependencyUnavailable         → retry, wait(n) = min(maxBackoff, initialBackoff · 2^n),
  *                                              for at most retryBudget; then rethrow
- * match throws anything else                 → DeadLetter(UNKNOWN) with the error
+ * match throws anything else, or returns []  → DeadLetter(UNKNOWN) with the error
  * </pre>
  *
  * Rethrowing hands the record back: the uncaught-exception handler replaces the thread, the

@@ -136,6 +136,16 @@ class MatchingTopologyTest {
   }
 
   @Test
+  void anUploadTheMatcherGivesNoOutcomeStillEndsAsADeadLetter() {
+    pipe(Samples.features(Samples.upload("silent-1")));
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNKNOWN);
+    assertThat(letter.getImageId()).isEqualTo("silent-1");
+    assertThat(letter.getDetail()).contains("no outcome");
+  }
+
+  @Test
   void malformedAndEmptyRecordsBecomeDeadLettersAndTheStreamGoesOn() {
     byte[] valid = valueBytes(Samples.features(Samples.upload("x")));
     byte[] badMagic = valid.clone();

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  * DELETE → DELETED;  REFERENCE → REGISTERED (+ a RETRO_SCAN violation of {@value #RETRO_TARGET} if its id
  * starts with {@value #RETRO_PREFIX});  id "dup-*" → DUPLICATE;  "copy-*" → COPYRIGHT_VIOLATION;
- * "bug-*" → throws IllegalArgumentException;  otherwise CLEAN
+ * "bug-*" → throws IllegalArgumentException;  "silent-*" → no event (a broken matcher);  otherwise CLEAN
  * </pre>
  *
  * {@link #failNext(int)} makes the next calls throw {@link DependencyUnavailableException}, as
@@ -44,6 +44,9 @@ public final class ScriptedMatcher implements Matcher {
                   Decision.COPYRIGHT_VIOLATION, Trigger.RETRO_SCAN))
           : List.of(Samples.outcome(features, Decision.REGISTERED));
       case UPLOAD -> {
+        if (id.startsWith("silent-")) {
+          yield List.of();
+        }
         if (id.startsWith("bug-")) {
           throw new IllegalArgumentException("cannot handle " + id + " (scripted)");
         }
