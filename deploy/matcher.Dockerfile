@@ -13,7 +13,7 @@ RUN --mount=type=cache,target=/root/.m2 \
  && cp matcher-service/target/matcher-service-*.jar matcher-service/target/lib/
 
 FROM eclipse-temurin:21.0.8_9-jre-noble
-ENV DOPPEL_MAIN_CLASS=io.doppel.matcher.MatcherMain \
+ENV DOPPEL_MAIN_CLASS=io.doppel.matcher.MatcherService \
     DOPPEL_JAVA_OPTS="--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.doppel.schemas.avro -Dlogback.configurationFile=doppel-logback-json.xml -XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError"
 RUN groupadd --system --gid 10001 doppel \
  && useradd --system --uid 10001 --gid doppel --home-dir /nonexistent --shell /usr/sbin/nologin doppel \

@@ -103,7 +103,7 @@ class DeployStackTest {
     JsonNode cpu = ComposeYaml.load(Repository.DEPLOY.resolve("compose.cpu.yaml"))
         .at("/services/extractor");
     assertThat(cpu.path("deploy").isEmpty()).as("deploy: !reset {}").isTrue();
-    assertThat(cpu.at("/environment/DOPPEL_EXTRACTOR_MODEL_DEVICE").asText()).isEqualTo("CPU");
+    assertThat(cpu.at("/environment/DOPPEL_EXTRACTOR_MODEL_DEVICE").asText()).isEqualTo("cpu");
   }
 
   @Test
@@ -113,13 +113,12 @@ class DeployStackTest {
       assertThat(definition.path("read_only").asBoolean()).as(service).isTrue();
       assertThat(definition.path("user").asText()).as(service).doesNotStartWith("0").isNotBlank();
       assertThat(definition.path("tmpfs").toString()).contains("/tmp", Deployment.STATE_DIR);
-      assertThat(definition.at("/environment/DOPPEL_KAFKA_STATE_DIR").asText())
-          .isEqualTo(Deployment.STATE_DIR);
+      String prefix = "/environment/DOPPEL_" + service.toUpperCase(Locale.ROOT) + "_";
+      assertThat(definition.at(prefix + "DATA_DIR").asText()).isEqualTo(Deployment.STATE_DIR);
+      assertThat(definition.at(prefix + "APPLICATION_ID").asText()).isEqualTo("doppel-" + service);
     }
-    assertThat(compose().at("/services/extractor/environment/DOPPEL_APPLICATION_ID").asText())
-        .isEqualTo(Deployment.EXTRACTOR_APPLICATION_ID);
-    assertThat(compose().at("/services/matcher/environment/DOPPEL_APPLICATION_ID").asText())
-        .isEqualTo(Deployment.MATCHER_APPLICATION_ID);
+    assertThat(Deployment.APPLICATION_IDS)
+        .containsExactly("doppel-extractor", "doppel-matcher");
   }
 
   @Test

@@ -56,6 +56,10 @@ class ManifestInvariantsTest {
   private static final String MATCHER = Deployment.MATCHER_APPLICATION_ID;
   private static final String GPU_RESOURCE = "nvidia.com/gpu";
   private static final String TMP = "/tmp";
+  private static final String KAFKA_PREFIX = "DOPPEL_KAFKA_";
+  /** What MatcherConfig accepts under DOPPEL_KAFKA_: the bootstrap servers and security settings. */
+  private static final Pattern KAFKA_SETTING =
+      Pattern.compile("DOPPEL_KAFKA_(BOOTSTRAP_SERVERS|SECURITY_PROTOCOL|SASL_[A-Z_]+|SSL_[A-Z_]+)");
   private static final Pattern DOCUMENTED_SECRET =
       Pattern.compile("kubectl (?:-n \\S+ )?create secret \\S+ ([a-z0-9.-]+)");
   private static final Pattern DIGEST = Pattern.compile("@sha256:[a-f0-9]{64}$");
@@ -238,12 +242,40 @@ class ManifestInvariantsTest {
   void eachServiceRunsUnderItsApplicationId(String overlay) {
     List<HasMetadata> resources = render(overlay).resources();
     for (String applicationId : Deployment.APPLICATION_IDS) {
-      io.fabric8.kubernetes.api.model.apps.Deployment deployment =
-          deployment(resources, applicationId).orElseThrow(
-              () -> new AssertionError("no Deployment " + applicationId + " in " + overlay));
-      assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
-          .as(applicationId + " env")
-          .contains(new EnvVar("DOPPEL_APPLICATION_ID", applicationId, null));
+      assertThat(environment(resources, applicationId))
+          .as(applicationId + " environment")
+          .containsEntry(serviceVariable(applicationId, "APPLICATION_ID"), applicationId);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void kafkaStreamsStateLivesOnTheMountedEmptyDir(String overlay) {
+    List<HasMetadata> resources = render(overlay).resources();
+    for (String applicationId : Deployment.APPLICATION_IDS) {
+      assertThat(environment(resources, applicationId))
+          .as(applicationId + " environment")
+          .containsEntry(serviceVariable(applicationId, "DATA_DIR"), Deployment.STATE_DIR);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void kafkaSettingsAreOnlyWhatTheServicesAccept(String overlay) {
+    List<HasMetadata> resources = render(overlay).resources();
+    for (String applicationId : Deployment.APPLICATION_IDS) {
+      Map<String, String> environment = environment(resources, applicationId);
+      assertThat(environment.keySet())
+          .as(applicationId + ": every other DOPPEL_KAFKA_* is refused as not a security setting")
+          .filteredOn(name -> name.startsWith(KAFKA_PREFIX))
+          .allMatch(name -> KAFKA_SETTING.matcher(name).matches());
+      String truststore = environment.get("DOPPEL_KAFKA_SSL_TRUSTSTORE_LOCATION");
+      PodSpec pod = deployment(resources, applicationId).orElseThrow().getSpec().getTemplate().getSpec();
+      assertThat(pod.getContainers().get(0).getVolumeMounts())
+          .as(applicationId + " mounts the Kafka CA at " + truststore)
+          .anyMatch(mount -> truststore.startsWith(mount.getMountPath() + "/"));
+      assertThat(environment.get("JAVA_TOOL_OPTIONS"))
+          .contains("-Dlogback.configurationFile=" + Deployment.JSON_LOGBACK_CONFIGURATION);
     }
   }
 
@@ -312,7 +344,7 @@ class ManifestInvariantsTest {
 
     assertThat(pod.getContainers().get(0).getResources().getRequests()).doesNotContainKey(GPU_RESOURCE);
     assertThat(pod.getContainers().get(0).getEnv())
-        .contains(new EnvVar("DOPPEL_EXTRACTOR_MODEL_DEVICE", "CPU", null));
+        .contains(new EnvVar("DOPPEL_EXTRACTOR_MODEL_DEVICE", "cpu", null));
     assertThat(topics(rendering.resources()).values())
         .allSatisfy(topic -> assertThat(topic.at("/spec/replicas").asInt()).isEqualTo(1));
   }
@@ -438,17 +470,32 @@ class ManifestInvariantsTest {
     }
   }
 
-  @ParameterizedTest
-  @MethodSource("overlays")
-  void kafkaStreamsStateDirIsTheMountedEmptyDir(String overlay) {
-    ConfigMap shared = only(render(overlay).resources(), ConfigMap.class, "doppel-shared");
-    assertThat(shared.getData()).containsEntry("DOPPEL_KAFKA_STATE_DIR", Deployment.STATE_DIR);
-    assertThat(shared.getData()).containsEntry("DOPPEL_OPS_PORT", String.valueOf(Deployment.OPS_PORT));
-    assertThat(shared.getData().get("JAVA_TOOL_OPTIONS"))
-        .contains("-Dlogback.configurationFile=" + Deployment.JSON_LOGBACK_CONFIGURATION);
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  /**
+   * The service's own variable, e.g. DOPPEL_MATCHER_APPLICATION_ID (MatcherConfig) for
+   * doppel-matcher: the services prefix their settings with their name.
+   */
+  private static String serviceVariable(String applicationId, String setting) {
+    return applicationId.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_" + setting;
   }
 
-  // ---- helpers ---------------------------------------------------------------------------------
+  /** The container environment of a Deployment: its ConfigMaps (envFrom), then its env values. */
+  private static Map<String, String> environment(List<HasMetadata> resources, String name) {
+    Container container = deployment(resources, name)
+        .orElseThrow(() -> new AssertionError("no Deployment " + name))
+        .getSpec().getTemplate().getSpec().getContainers().get(0);
+    Map<String, String> environment = new java.util.LinkedHashMap<>();
+    for (EnvFromSource source : Optional.ofNullable(container.getEnvFrom()).orElse(List.of())) {
+      if (source.getConfigMapRef() != null) {
+        environment.putAll(only(resources, ConfigMap.class, source.getConfigMapRef().getName()).getData());
+      }
+    }
+    for (EnvVar env : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
+      environment.put(env.getName(), env.getValue() != null ? env.getValue() : "<from " + env.getValueFrom() + ">");
+    }
+    return environment;
+  }
 
   private static List<Workload> workloads(List<HasMetadata> resources) {
     List<Workload> workloads = new ArrayList<>();
