@@ -1,6 +1,8 @@
 package io.doppel.topology.extract;
 
 import io.doppel.schemas.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
@@ -77,14 +79,21 @@ public final class ExtractionTopology {
     }
   }
 
+  /** Counts dead letters in Micrometer's global registry (see {@link io.doppel.topology.deadletter.PoisonCounter}). */
   public static Topology build(Topics topics, FeatureExtractor extractor, Settings settings) {
+    return build(topics, extractor, settings, Metrics.globalRegistry);
+  }
+
+  public static Topology build(
+      Topics topics, FeatureExtractor extractor, Settings settings, MeterRegistry meters) {
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(extractor, "extractor");
     Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(meters, "meters");
     Topology topology = new Topology();
     topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
         topics.uploads().name());
-    topology.addProcessor(PROCESSOR, () -> new UploadBatcher(topics, extractor, settings), SOURCE);
+    topology.addProcessor(PROCESSOR, () -> new UploadBatcher(topics, extractor, settings, meters), SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(settings.storeName()), Serdes.Long(), BufferedUpload.serde()),
         PROCESSOR);

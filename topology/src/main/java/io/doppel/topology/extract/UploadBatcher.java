@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -37,6 +38,7 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
   private final Topics topics;
   private final FeatureExtractor extractor;
   private final ExtractionTopology.Settings settings;
+  private final MeterRegistry meters;
 
   private ProcessorContext<ImageKey, SpecificRecord> context;
   private KeyValueStore<Long, BufferedUpload> buffer;
@@ -44,17 +46,19 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
   private long nextSequence;
   private int buffered;
 
-  UploadBatcher(Topics topics, FeatureExtractor extractor, ExtractionTopology.Settings settings) {
+  UploadBatcher(Topics topics, FeatureExtractor extractor, ExtractionTopology.Settings settings,
+      MeterRegistry meters) {
     this.topics = topics;
     this.extractor = extractor;
     this.settings = settings;
+    this.meters = meters;
   }
 
   @Override
   public void init(ProcessorContext<ImageKey, SpecificRecord> context) {
     this.context = context;
     this.buffer = context.getStateStore(settings.storeName());
-    this.poison = new PoisonCounter(context.metrics(), STAGE, context.taskId().toString());
+    this.poison = new PoisonCounter(context.metrics(), meters, STAGE, context.taskId().toString());
     // After a restart or fail-over the buffer holds what the changelog restored: resume after it.
     try (var entries = buffer.all()) {
       while (entries.hasNext()) {

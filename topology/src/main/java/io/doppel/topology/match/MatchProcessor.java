@@ -11,6 +11,7 @@ import io.doppel.topology.deadletter.PoisonCounter;
 import io.doppel.topology.deadletter.RawRecord;
 import java.time.Instant;
 import java.util.List;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -28,20 +29,22 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
   private final Topics topics;
   private final Matcher matcher;
   private final DependencyRetry retry;
+  private final MeterRegistry meters;
 
   private ProcessorContext<ImageKey, SpecificRecord> context;
   private PoisonCounter poison;
 
-  MatchProcessor(Topics topics, Matcher matcher, MatchingTopology.Settings settings) {
+  MatchProcessor(Topics topics, Matcher matcher, MatchingTopology.Settings settings, MeterRegistry meters) {
     this.topics = topics;
     this.matcher = matcher;
     this.retry = new DependencyRetry(settings);
+    this.meters = meters;
   }
 
   @Override
   public void init(ProcessorContext<ImageKey, SpecificRecord> context) {
     this.context = context;
-    this.poison = new PoisonCounter(context.metrics(), STAGE, context.taskId().toString());
+    this.poison = new PoisonCounter(context.metrics(), meters, STAGE, context.taskId().toString());
   }
 
   @Override

@@ -5,6 +5,8 @@ import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.Decision;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.MatchEvent;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
@@ -79,14 +81,20 @@ public final class MatchingTopology {
     };
   }
 
+  /** Counts dead letters in Micrometer's global registry (see {@link io.doppel.topology.deadletter.PoisonCounter}). */
   public static Topology build(Topics topics, Matcher matcher, Settings settings) {
+    return build(topics, matcher, settings, Metrics.globalRegistry);
+  }
+
+  public static Topology build(Topics topics, Matcher matcher, Settings settings, MeterRegistry meters) {
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(matcher, "matcher");
     Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(meters, "meters");
     Topology topology = new Topology();
     topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
         topics.features().name());
-    topology.addProcessor(PROCESSOR, () -> new MatchProcessor(topics, matcher, settings), SOURCE);
+    topology.addProcessor(PROCESSOR, () -> new MatchProcessor(topics, matcher, settings, meters), SOURCE);
     addSink(topology, DUPLICATES_SINK, topics.duplicates());
     addSink(topology, VIOLATIONS_SINK, topics.violations());
     addSink(topology, OUTCOMES_SINK, topics.outcomes());

@@ -13,6 +13,8 @@ import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
 import io.doppel.topology.deadletter.PoisonCounter;
+import io.doppel.topology.ops.DoppelMeter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.doppel.topology.testing.Samples;
 import io.doppel.topology.testing.ScriptedExtractor;
 import io.doppel.topology.testing.StreamsTestSupport;
@@ -38,6 +40,7 @@ class ExtractionTopologyTest {
 
   private final Topics topics = Topics.using(new InMemorySchemaRegistry());
   private final ScriptedExtractor extractor = new ScriptedExtractor();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   @TempDir Path stateDirectory;
 
   private TopologyTestDriver driver;
@@ -46,7 +49,7 @@ class ExtractionTopologyTest {
   private TestOutputTopic<ImageKey, DeadLetter> deadLetters;
 
   private void start(ExtractionTopology.Settings settings) {
-    driver = StreamsTestSupport.driver(ExtractionTopology.build(topics, extractor, settings), stateDirectory);
+    driver = StreamsTestSupport.driver(ExtractionTopology.build(topics, extractor, settings, meters), stateDirectory);
     uploads = driver.createInputTopic(Topics.UPLOADS, new ByteArraySerializer(), new ByteArraySerializer());
     features = driver.createOutputTopic(Topics.FEATURES,
         topics.features().keySerde().deserializer(), topics.features().valueSerde().deserializer());
@@ -199,6 +202,8 @@ class ExtractionTopologyTest {
     assertThat(features.isEmpty()).isTrue();
     assertThat(extractor.batches()).isEmpty();
     assertThat(poisonCount(DeadLetterReason.INVALID_EVENT)).isEqualTo(4.0);
+    assertThat(meters.get(DoppelMeter.DEAD_LETTERS.meterName()).tag("reason", "INVALID_EVENT")
+        .counter().count()).isEqualTo(4.0);
   }
 
   @Test

@@ -14,6 +14,8 @@ import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.Trigger;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
 import io.doppel.topology.deadletter.PoisonCounter;
+import io.doppel.topology.ops.DoppelMeter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.doppel.topology.testing.Samples;
 import io.doppel.topology.testing.ScriptedMatcher;
 import io.doppel.topology.testing.StreamsTestSupport;
@@ -37,6 +39,7 @@ class MatchingTopologyTest {
 
   private final Topics topics = Topics.using(new InMemorySchemaRegistry());
   private final ScriptedMatcher matcher = new ScriptedMatcher();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   @TempDir Path stateDirectory;
 
   private TopologyTestDriver driver;
@@ -48,7 +51,7 @@ class MatchingTopologyTest {
 
   @BeforeEach
   void start() {
-    driver = StreamsTestSupport.driver(MatchingTopology.build(topics, matcher, RETRY), stateDirectory);
+    driver = StreamsTestSupport.driver(MatchingTopology.build(topics, matcher, RETRY, meters), stateDirectory);
     features = driver.createInputTopic(Topics.FEATURES, new ByteArraySerializer(), new ByteArraySerializer());
     duplicates = output(Topics.DUPLICATES);
     violations = output(Topics.VIOLATIONS);
@@ -164,6 +167,8 @@ class MatchingTopologyTest {
     assertThat(outcomes.readValue().getImageId()).isEqualTo("clean-after");
     assertThat(StreamsTestSupport.metricTotal(driver, PoisonCounter.GROUP,
         PoisonCounter.metricName(DeadLetterReason.MALFORMED_RECORD))).isEqualTo(2.0);
+    assertThat(meters.get(DoppelMeter.DEAD_LETTERS.meterName()).tag("reason", "MALFORMED_RECORD")
+        .counter().count()).isEqualTo(2.0);
   }
 
   @Test
