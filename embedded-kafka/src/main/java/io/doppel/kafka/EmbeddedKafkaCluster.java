@@ -240,6 +240,18 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     LOG.info("embedded Kafka node {} stopped", node);
   }
 
+  /** Stops node {@code node} cleanly (SIGTERM: controlled shutdown), as in a rolling restart. */
+  public void stopNodeGracefully(int node) {
+    Process process = processes[checkedIndex(node)];
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    waitForExit(process, GRACEFUL_STOP_TIMEOUT);
+    processes[node] = null;
+    LOG.info("embedded Kafka node {} shut down", node);
+  }
+
   /** Starts a stopped node again on its old storage and ports, and waits until it is a broker again. */
   public void startNode(int node) {
     NodeSpec spec = specs.get(checkedIndex(node));

@@ -57,6 +57,11 @@ class EmbeddedKafkaClusterTest {
           .contains("before-0", "during-" + (BATCH - 1), "after-" + (BATCH - 1));
       assertThat(Files.readString(data.resolve("node-1").resolve("server.log")))
           .contains("Kafka Server started");
+
+      cluster.stopNodeGracefully(2);
+      assertThat(cluster.isRunning(2)).isFalse();
+      cluster.startNode(2);
+      assertThat(readAll(cluster, 3 * BATCH)).hasSize(3 * BATCH);
     }
   }
 
