@@ -1,0 +1,75 @@
+"""Export a training checkpoint to ONNX with the extractor's manifest (models/doppel-copy-v1/)."""
+import argparse
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+from model import CopyDescriptor  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUT = os.path.normpath(os.path.join(
+    HERE, "..", "..", "extractor-service", "src", "main", "resources", "models", "doppel-copy-v1"))
+OPSET = 17
+LICENCE_NOTE = "Apache-2.0 (Doppel project's own weights, trained on Caltech101 CC BY 4.0 photos)"
+EXPORT_TOLERANCE = 1e-4
+
+
+def manifest(size, dim, gem_p):
+    return {
+        "id": "doppel-copy", "version": "1", "file": "model.onnx", "licence": LICENCE_NOTE,
+        "input": {"name": "images", "layout": "NCHW", "width": size, "height": size, "resize": "STRETCH",
+                  "channels": "RGB", "scale": data.PIXEL_SCALE, "mean": list(data.MEAN), "std": list(data.STD)},
+        "output": {"name": "embedding", "dimension": dim, "pooling": "NONE", "gemP": gem_p},
+        "l2Normalize": True, "whitening": None, "metric": "COSINE", "flipInvariant": False,
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--checkpoint", default=os.path.join(HERE, "checkpoints", "last.pt"))
+    p.add_argument("--out", default=DEFAULT_OUT)
+    p.add_argument("--size", type=int, default=None, help="inference input side; default: the training size")
+    a = p.parse_args()
+
+    state = torch.load(a.checkpoint, map_location="cpu")
+    cfg = state["config"]
+    widths = tuple(int(w) for w in cfg["widths"].split(","))
+    model = CopyDescriptor(widths=widths, dim=cfg["dim"], gem_p=cfg["gem_p"])
+    model.load_state_dict(state["model"])
+    model.eval()
+    size = a.size or cfg["size"]
+
+    os.makedirs(a.out, exist_ok=True)
+    onnx_path = os.path.join(a.out, "model.onnx")
+    example = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(0))
+    torch.onnx.export(model, (example,), onnx_path, input_names=["images"], output_names=["embedding"],
+                      dynamic_axes={"images": {0: "batch"}, "embedding": {0: "batch"}},
+                      opset_version=OPSET, dynamo=False)
+    onnx.checker.check_model(onnx.load(onnx_path))
+
+    with torch.no_grad():
+        expected = model(example).numpy()
+    got = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"]).run(
+        ["embedding"], {"images": example.numpy()})[0]
+    err = float(np.abs(expected - got).max())
+    if err > EXPORT_TOLERANCE:
+        raise SystemExit(f"ONNX output differs from PyTorch by {err:.2e} (> {EXPORT_TOLERANCE})")
+
+    with open(os.path.join(a.out, "manifest.json"), "w") as f:
+        json.dump(manifest(size, cfg["dim"], cfg["gem_p"]), f, indent=2)
+        f.write("\n")
+    shutil.copyfile(os.path.join(HERE, "MODEL_LICENSE"), os.path.join(a.out, "LICENSE"))
+    print(f"exported epoch {state['epoch'] + 1} at {size}px to {a.out} "
+          f"({os.path.getsize(onnx_path) / 1e6:.1f} MB, max |onnx - torch| {err:.1e})")
+
+
+if __name__ == "__main__":
+    main()
