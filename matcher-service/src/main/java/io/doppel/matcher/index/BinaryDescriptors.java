@@ -8,18 +8,6 @@ final class BinaryDescriptors {
 
   private BinaryDescriptors() {}
 
-  /**
-   * One byte per bit, 0 or 1, most significant bit first. The squared Euclidean distance of two such
-   * vectors is exactly their Hamming distance, which is what Lucene's byte HNSW can rank by.
-   */
-  static byte[] unpackBits(byte[] packed, int offset) {
-    byte[] bits = new byte[BITS];
-    for (int i = 0; i < BITS; i++) {
-      bits[i] = (byte) ((packed[offset + i / Byte.SIZE] >> (Byte.SIZE - 1 - i % Byte.SIZE)) & 1);
-    }
-    return bits;
-  }
-
   static void requireDescriptor(byte[] descriptor) {
     if (descriptor == null || descriptor.length != BYTES) {
       throw new IllegalArgumentException("a local descriptor must have " + BYTES + " bytes (" + BITS

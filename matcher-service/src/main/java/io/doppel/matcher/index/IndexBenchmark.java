@@ -43,7 +43,7 @@ public final class IndexBenchmark {
 
   /** One measurement row. */
   public record Result(String backend, String operation, int indexedImages, int queries, double p50Millis, double p99Millis,
-      double meanMillis, Double bytesPerImage, double indexingImagesPerSecond) {}
+      double meanMillis, Double bytesPerImage, double indexingImagesPerSecond, Double recallAt1) {}
 
   private record Options(String backend, List<Integer> sizes, boolean json, int dimensions, int k, int queries, int localImages,
       int keypoints, int localQueries, int queryDescriptors, Path dir, String milvusUri) {}
@@ -67,12 +67,12 @@ public final class IndexBenchmark {
     if (options.json()) {
       System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
     } else {
-      System.out.printf("%-7s %-13s %10s %8s %9s %9s %9s %13s %11s%n", "backend", "operation", "images", "queries", "p50 ms", "p99 ms",
-          "mean ms", "bytes/image", "indexed/s");
+      System.out.printf("%-7s %-13s %10s %8s %9s %9s %9s %13s %11s %9s%n", "backend", "operation", "images", "queries", "p50 ms", "p99 ms",
+          "mean ms", "bytes/image", "indexed/s", "recall@1");
       for (Result r : results) {
-        System.out.printf("%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11.0f%n", r.backend(), r.operation(), r.indexedImages(), r.queries(),
+        System.out.printf("%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11.0f %9s%n", r.backend(), r.operation(), r.indexedImages(), r.queries(),
             r.p50Millis(), r.p99Millis(), r.meanMillis(), r.bytesPerImage() == null ? "n/a" : String.format("%.0f", r.bytesPerImage()),
-            r.indexingImagesPerSecond());
+            r.indexingImagesPerSecond(), r.recallAt1() == null ? "-" : String.format("%.2f", r.recallAt1()));
       }
     }
   }
@@ -133,8 +133,15 @@ public final class IndexBenchmark {
       }
       Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
       long[] nanos = time(queries, descriptors -> index.searchLocal(descriptors, NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope));
-      return result(options.backend(), "searchLocal", options.localImages(), nanos, bytesPerImage(index, options.localImages()),
+      int found = 0;
+      for (int q = 0; q < queries.size(); q++) {
+        List<LocalVotes> votes = index.searchLocal(queries.get(q), NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope);
+        found += !votes.isEmpty() && votes.get(0).ref().imageId().equals("img-" + q) ? 1 : 0;
+      }
+      Result timed = result(options.backend(), "searchLocal", options.localImages(), nanos, bytesPerImage(index, options.localImages()),
           indexedPerSecond);
+      return new Result(timed.backend(), timed.operation(), timed.indexedImages(), timed.queries(), timed.p50Millis(), timed.p99Millis(),
+          timed.meanMillis(), timed.bytesPerImage(), timed.indexingImagesPerSecond(), (double) found / queries.size());
     }
   }
 
@@ -155,7 +162,7 @@ public final class IndexBenchmark {
     Arrays.sort(sorted);
     double mean = Arrays.stream(sorted).average().orElse(0) / NANOS_PER_MILLI;
     return new Result(backend, operation, images, sorted.length, percentile(sorted, P50), percentile(sorted, P99), mean, bytesPerImage,
-        indexedPerSecond);
+        indexedPerSecond, null);
   }
 
   private static double percentile(long[] sorted, double p) {

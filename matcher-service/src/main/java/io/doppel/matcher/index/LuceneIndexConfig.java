@@ -11,11 +11,14 @@ import java.util.Objects;
  * @param hnswMaxConn HNSW graph degree (Lucene's {@code maxConn}, "M")
  * @param hnswBeamWidth HNSW construction beam width ("efConstruction")
  * @param localSearchThreads how many threads search the query descriptors of one {@code searchLocal} call
+ * @param localSearchBeam HNSW search beam per query descriptor ("ef"; at least the neighbours asked for)
  */
-public record LuceneIndexConfig(Path directory, ModelKey model, int hnswMaxConn, int hnswBeamWidth, int localSearchThreads) {
+public record LuceneIndexConfig(Path directory, ModelKey model, int hnswMaxConn, int hnswBeamWidth, int localSearchThreads,
+    int localSearchBeam) {
 
   public static final int DEFAULT_HNSW_MAX_CONN = 16;
   public static final int DEFAULT_HNSW_BEAM_WIDTH = 100;
+  public static final int DEFAULT_LOCAL_SEARCH_BEAM = 64;
   private static final int MAX_HNSW_MAX_CONN = 512;
   private static final int MAX_HNSW_BEAM_WIDTH = 3200;
 
@@ -25,12 +28,13 @@ public record LuceneIndexConfig(Path directory, ModelKey model, int hnswMaxConn,
     require(hnswMaxConn >= 2 && hnswMaxConn <= MAX_HNSW_MAX_CONN, "hnswMaxConn must be in [2, " + MAX_HNSW_MAX_CONN + "], got " + hnswMaxConn);
     require(hnswBeamWidth >= 1 && hnswBeamWidth <= MAX_HNSW_BEAM_WIDTH, "hnswBeamWidth must be in [1, " + MAX_HNSW_BEAM_WIDTH + "], got " + hnswBeamWidth);
     require(localSearchThreads >= 1, "localSearchThreads must be >= 1, got " + localSearchThreads);
+    require(localSearchBeam >= 1, "localSearchBeam must be >= 1, got " + localSearchBeam);
   }
 
   /** Defaults for everything but the location and the model. */
   public static LuceneIndexConfig of(Path directory, ModelKey model) {
     return new LuceneIndexConfig(directory, model, DEFAULT_HNSW_MAX_CONN, DEFAULT_HNSW_BEAM_WIDTH,
-        Math.max(1, Runtime.getRuntime().availableProcessors()));
+        Math.max(1, Runtime.getRuntime().availableProcessors()), DEFAULT_LOCAL_SEARCH_BEAM);
   }
 
   /** The directory of this schema version and model: switching models starts a new index. */

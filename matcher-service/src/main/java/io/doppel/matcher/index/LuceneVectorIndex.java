@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -60,9 +61,9 @@ import org.apache.lucene.util.BytesRef;
  * <p>Each image is one block of documents written by a single {@code updateDocuments} call keyed
  * by the image: an {@code image} document (metadata, keypoint positions and raw descriptors), one
  * {@code global} document per global vector and one {@code local} document per keypoint. Global
- * vectors are L2-normalised and compared by dot product (cosine). Local descriptors are indexed as
- * 256 bytes of 0/1, one per bit, under Euclidean distance: the squared distance of two such vectors
- * is exactly their Hamming distance, so HNSW ranks by Hamming and the cut-off is exact. Scope is a
+ * vectors are L2-normalised and compared by dot product (cosine). Local descriptors are indexed
+ * packed (32 bytes for 256 bits) in an HNSW graph scored by exact Hamming distance
+ * ({@link HammingHnswVectorsFormat}), so the cut-off is exact and a descriptor costs 32 bytes. Scope is a
  * Lucene filter inside the kNN query (pre-filtered HNSW), so it can never widen a search.
  */
 public final class LuceneVectorIndex implements VectorIndex {
@@ -139,8 +140,9 @@ public final class LuceneVectorIndex implements VectorIndex {
     StoredKeypoints keypoints = image.keypoints();
     for (int i = 0; i < keypoints.size(); i++) {
       Document doc = scopedDocument(key, KIND_LOCAL, image);
-      doc.add(new KnnByteVectorField(F_LOCAL_VECTOR,
-          BinaryDescriptors.unpackBits(keypoints.descriptors(), i * BinaryDescriptors.BYTES), VectorSimilarityFunction.EUCLIDEAN));
+      byte[] descriptor = Arrays.copyOfRange(keypoints.descriptors(), i * BinaryDescriptors.BYTES, (i + 1) * BinaryDescriptors.BYTES);
+      // the similarity is recorded but unused: HammingHnswVectorsFormat scores this field
+      doc.add(new KnnByteVectorField(F_LOCAL_VECTOR, descriptor, VectorSimilarityFunction.EUCLIDEAN));
       block.add(doc);
     }
     try {
@@ -228,11 +230,12 @@ public final class LuceneVectorIndex implements VectorIndex {
   /** The images having one of the {@code neighbours} nearest descriptors within {@code maxHamming}: one vote each. */
   private Set<String> imagesNear(IndexSearcher searcher, byte[] descriptor, int neighbours, int maxHamming, Query filter)
       throws IOException {
-    byte[] bits = BinaryDescriptors.unpackBits(descriptor, 0);
-    TopDocs top = searcher.search(new KnnByteVectorQuery(F_LOCAL_VECTOR, bits, neighbours, filter), neighbours);
+    // Lucene's HNSW beam is k: a wider beam than the neighbours kept is what gives recall on binary descriptors
+    int beam = Math.max(neighbours, config.localSearchBeam());
+    TopDocs top = searcher.search(new KnnByteVectorQuery(F_LOCAL_VECTOR, descriptor, beam, filter), neighbours);
     Set<String> images = new HashSet<>();
     for (ScoreDoc hit : top.scoreDocs) {
-      if (hammingFromEuclideanScore(hit.score) <= maxHamming) {
+      if (hammingFromScore(hit.score) <= maxHamming) {
         images.add(imageKeyOf(searcher, hit.doc));
       }
     }
@@ -451,8 +454,8 @@ public final class LuceneVectorIndex implements VectorIndex {
     return 2 * score - 1;
   }
 
-  /** Lucene's EUCLIDEAN score for bytes is 1 / (1 + squared distance); squared distance of 0/1 bit vectors is Hamming. */
-  static int hammingFromEuclideanScore(float score) {
+  /** {@link HammingHnswVectorsFormat} scores 1 / (1 + Hamming). */
+  static int hammingFromScore(float score) {
     return Math.round(1 / score - 1);
   }
 
@@ -494,17 +497,19 @@ public final class LuceneVectorIndex implements VectorIndex {
     }
   }
 
-  /** Lucene's default codec with the configured HNSW graph parameters. */
+  /** Lucene's default codec with the configured HNSW graph parameters, and Hamming HNSW for local descriptors. */
   private static final class HnswCodec extends Lucene104Codec {
-    private final KnnVectorsFormat vectors;
+    private final KnnVectorsFormat globals;
+    private final KnnVectorsFormat locals;
 
     HnswCodec(int maxConn, int beamWidth) {
-      this.vectors = new Lucene99HnswVectorsFormat(maxConn, beamWidth);
+      this.globals = new Lucene99HnswVectorsFormat(maxConn, beamWidth);
+      this.locals = new HammingHnswVectorsFormat(maxConn, beamWidth);
     }
 
     @Override
     public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-      return vectors;
+      return F_LOCAL_VECTOR.equals(field) ? locals : globals;
     }
   }
 }

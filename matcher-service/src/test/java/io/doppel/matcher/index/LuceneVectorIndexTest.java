@@ -49,9 +49,37 @@ class LuceneVectorIndexTest extends VectorIndexContract {
   }
 
   @Test
+  void hammingGraphFindsTheSourceImageAmongThousandsOfDescriptors() {
+    int images = 200;
+    List<IndexedImage> indexed = new java.util.ArrayList<>();
+    for (int i = 0; i < images; i++) {
+      IndexedImage image = upload("tenant", "img-" + i);
+      indexed.add(image);
+      index.upsert(image);
+    }
+    index.forceMerge();
+    IndexedImage source = indexed.get(images / 2);
+    List<byte[]> descriptors = descriptorsOf(source.keypoints());
+    for (byte[] descriptor : descriptors) {
+      descriptor[0] ^= 0b0000_0111;
+    }
+
+    List<LocalVotes> votes = index.searchLocal(descriptors, 2, 16, 5, uploadsOf("tenant"));
+
+    assertThat(votes.get(0).ref()).isEqualTo(source.ref());
+    assertThat(votes.get(0).votes()).isGreaterThanOrEqualTo(descriptors.size() * 9 / 10);
+  }
+
+  @Test
   void hammingIsRecoveredExactlyFromLuceneScores() {
     for (int hamming : List.of(0, 1, 17, 128, 256)) {
-      assertThat(LuceneVectorIndex.hammingFromEuclideanScore(1f / (1 + hamming))).isEqualTo(hamming);
+      assertThat(LuceneVectorIndex.hammingFromScore(1f / (1 + hamming))).isEqualTo(hamming);
     }
+    byte[] a = new byte[BinaryDescriptors.BYTES];
+    byte[] b = a.clone();
+    b[0] = (byte) 0xFF;
+    b[31] = 0b0000_0001;
+    assertThat(HammingHnswVectorsFormat.hamming(a, b)).isEqualTo(9);
+    assertThat(LuceneVectorIndex.hammingFromScore(HammingHnswVectorsFormat.score(a, b))).isEqualTo(9);
   }
 }
