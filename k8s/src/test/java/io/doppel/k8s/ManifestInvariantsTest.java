@@ -110,7 +110,8 @@ class ManifestInvariantsTest {
             "PodDisruptionBudget", "NetworkPolicy", "Job");
     assertThat(customKinds)
         .containsExactlyInAnyOrder(
-            "ScaledObject", "TriggerAuthentication", "KafkaTopic", "Milvus", "ServiceMonitor");
+            "ScaledObject", "TriggerAuthentication", "KafkaTopic", "Milvus", "ServiceMonitor",
+            "PrometheusRule");
   }
 
   @ParameterizedTest
@@ -194,6 +195,15 @@ class ManifestInvariantsTest {
           .as("pods behind service " + service.getMetadata().getName())
           .isNotEmpty();
     }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void prometheusRuleCarriesTheSameAlertsAsTheComposeStack(String overlay) {
+    JsonNode rule = Manifests.tree(only(render(overlay).resources(), "PrometheusRule", "doppel"));
+    JsonNode alerts = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
+
+    assertThat(rule.at("/spec/groups")).isEqualTo(alerts.path("groups"));
   }
 
   @ParameterizedTest
