@@ -49,7 +49,7 @@ public final class ExtractorBenchmark {
   public record PhaseStats(double p50Ms, double p99Ms, double meanMs) {}
 
   public record Report(String device, String model, int batch, int images, int extracted, Map<String, Integer> failures,
-      double seconds, double imagesPerSecond, Map<String, PhaseStats> phases, long peakHeapMiB, long peakRssMiB) {}
+      double seconds, double imagesPerSecond, double cpuMsPerImage, Map<String, PhaseStats> phases, long peakHeapMiB, long peakRssMiB) {}
 
   private ExtractorBenchmark() {}
 
@@ -100,6 +100,7 @@ public final class ExtractorBenchmark {
       Map<String, Integer> failures = new TreeMap<>();
       int extracted = 0;
       long start = System.nanoTime();
+      long cpuStart = processCpuNanos();
       for (int from = 0; from < files.size(); from += batch) {
         for (TimedExtraction result : extractor.extractTimed(events(files.subList(from, Math.min(files.size(), from + batch))))) {
           timings.add(result.timings());
@@ -111,6 +112,7 @@ public final class ExtractorBenchmark {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
+      double cpuMsPerImage = (processCpuNanos() - cpuStart) / NANOS_PER_MILLI / files.size();
       Map<String, PhaseStats> phases = new LinkedHashMap<>();
       phases.put("fetch", stats(timings, PhaseTimings::fetchNanos));
       phases.put("decode", stats(timings, PhaseTimings::decodeNanos));
@@ -119,7 +121,7 @@ public final class ExtractorBenchmark {
       phases.put("local", stats(timings, PhaseTimings::localNanos));
       phases.put("total", stats(timings, t -> t.fetchNanos() + t.decodeNanos() + t.preprocessNanos() + t.modelNanos() + t.localNanos()));
       return new Report(extractor.device(), extractor.modelInfo().getId() + " v" + extractor.modelInfo().getVersion(), batch,
-          files.size(), extracted, failures, seconds, files.size() / seconds, phases, peakHeapBytes() / (KIB * KIB), peakRssKib() / KIB);
+          files.size(), extracted, failures, seconds, files.size() / seconds, cpuMsPerImage, phases, peakHeapBytes() / (KIB * KIB), peakRssKib() / KIB);
     }
   }
 
@@ -158,6 +160,11 @@ public final class ExtractorBenchmark {
     return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
   }
 
+  /** CPU time of the whole process (all threads, native included): on a shared machine, the honest cost figure. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : 0;
+  }
+
   private static long peakHeapBytes() {
     long peak = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -184,7 +191,8 @@ public final class ExtractorBenchmark {
 
   private static void printTable(Report r, PrintStream out) {
     out.printf(Locale.ROOT, "extractor benchmark: %d images, model %s on %s, batch %d%n", r.images(), r.model(), r.device(), r.batch());
-    out.printf(Locale.ROOT, "  extracted %d, failed %s, %.1f s, %.1f images/s%n", r.extracted(), r.failures(), r.seconds(), r.imagesPerSecond());
+    out.printf(Locale.ROOT, "  extracted %d, failed %s, %.1f s, %.1f images/s, %.1f CPU ms per image (%.1f images/s per fully used core)%n",
+        r.extracted(), r.failures(), r.seconds(), r.imagesPerSecond(), r.cpuMsPerImage(), 1000 / r.cpuMsPerImage());
     out.printf(Locale.ROOT, "  %-11s %9s %9s %9s%n", "phase", "p50 ms", "p99 ms", "mean ms");
     r.phases().forEach((name, s) -> out.printf(Locale.ROOT, "  %-11s %9.2f %9.2f %9.2f%n", name, s.p50Ms(), s.p99Ms(), s.meanMs()));
     out.printf(Locale.ROOT, "  peak heap %d MiB, peak RSS %d MiB%n", r.peakHeapMiB(), r.peakRssMiB());

@@ -9,7 +9,9 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.doppel.extractor.config.ExtractorConfig;
 import java.nio.FloatBuffer;
+import io.doppel.extractor.decode.BgrImage;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -103,7 +105,7 @@ public final class OnnxDescriptorModel implements AutoCloseable {
       }
       for (int i = 1; i < NCHW_RANK; i++) {
         if (inShape[i] > 0 && inShape[i] != expected[i]) {
-          throw new ModelLoadException(where + "input shape " + java.util.Arrays.toString(inShape) + " does not match the manifest's "
+          throw new ModelLoadException(where + "input shape " + Arrays.toString(inShape) + " does not match the manifest's "
               + manifest.input().layout() + " " + manifest.input().width() + "x" + manifest.input().height());
         }
       }
@@ -113,7 +115,7 @@ public final class OnnxDescriptorModel implements AutoCloseable {
           : (outShape.length == NCHW_RANK ? outShape[1] : -2);
       if (modelDimension == -2) {
         throw new ModelLoadException(where + "pooling " + manifest.output().pooling() + " needs an NCHW feature map, output shape is "
-            + java.util.Arrays.toString(outShape));
+            + Arrays.toString(outShape));
       }
       if (modelDimension > 0 && modelDimension != manifest.output().dimension()) {
         throw new ModelLoadException(where + "output dimension is " + modelDimension + ", the manifest says " + manifest.output().dimension());
@@ -248,7 +250,7 @@ public final class OnnxDescriptorModel implements AutoCloseable {
   }
 
   /** Convenience for tests and tools: descriptors of images, preprocessing included. */
-  public List<float[]> describe(List<io.doppel.extractor.decode.BgrImage> images) throws OrtException {
+  public List<float[]> describe(List<BgrImage> images) throws OrtException {
     List<float[]> samples = new ArrayList<>(images.size());
     for (var image : images) {
       samples.add(preprocessor.toTensor(image));
