@@ -20,10 +20,12 @@ public final class OpsMetrics implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gcMetrics;
+  private final DoppelMeters meters;
 
   private OpsMetrics(PrometheusMeterRegistry registry, JvmGcMetrics gcMetrics) {
     this.registry = registry;
     this.gcMetrics = gcMetrics;
+    this.meters = new DoppelMeters(registry);
   }
 
   /** A registry for {@code applicationId} with memory, GC, thread, class-loader, CPU and uptime. */
@@ -43,6 +45,11 @@ public final class OpsMetrics implements AutoCloseable {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /** The Doppel meters (see {@link DoppelMeter}) on this registry. */
+  public DoppelMeters meters() {
+    return meters;
   }
 
   /**
