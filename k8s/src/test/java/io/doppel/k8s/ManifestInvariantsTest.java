@@ -289,6 +289,50 @@ class ManifestInvariantsTest {
     }
   }
 
+  /**
+   * Strimzi names the bootstrap Service {@code <cluster>-kafka-bootstrap} and labels the brokers
+   * {@code strimzi.io/cluster=<cluster>}; milvus-operator names the Service {@code <name>-milvus}
+   * and labels the pods {@code app.kubernetes.io/instance=<name>}. A rename on one side only
+   * leaves pods that cannot connect or topics that nobody creates.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void kafkaAndMilvusReferencesNameTheClustersThatExist(String overlay) {
+    List<HasMetadata> resources = render(overlay).resources();
+    String bootstrap = only(resources, ConfigMap.class, "doppel-shared").getData()
+        .get("DOPPEL_KAFKA_BOOTSTRAP_SERVERS");
+    String kafkaCluster = bootstrap.substring(0, bootstrap.indexOf("-kafka-bootstrap"));
+    JsonNode scaledObject = Manifests.tree(only(resources, "ScaledObject", EXTRACTOR));
+    assertThat(scaledObject.at("/spec/triggers/0/metadata/bootstrapServers").asText())
+        .isEqualTo(bootstrap);
+    topics(resources).forEach((name, topic) ->
+        assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText()).as(name)
+            .isEqualTo(kafkaCluster));
+
+    HasMetadata milvus = resources.stream()
+        .filter(resource -> resource.getKind().equals("Milvus")).findFirst().orElseThrow();
+    String milvusName = milvus.getMetadata().getName();
+    String milvusUri = only(resources, ConfigMap.class, "doppel-matcher-config").getData()
+        .get("DOPPEL_MILVUS_URI");
+    assertThat(java.net.URI.create(milvusUri).getHost()).isEqualTo(milvusName + "-milvus");
+
+    for (NetworkPolicy policy : ofKind(resources, NetworkPolicy.class)) {
+      policy.getSpec().getEgress().stream()
+          .flatMap(rule -> rule.getTo().stream())
+          .filter(peer -> peer.getPodSelector() != null
+              && peer.getPodSelector().getMatchLabels() != null)
+          .map(peer -> peer.getPodSelector().getMatchLabels())
+          .forEach(labels -> {
+            if (labels.containsKey("strimzi.io/cluster")) {
+              assertThat(labels.get("strimzi.io/cluster")).isEqualTo(kafkaCluster);
+            }
+            if (labels.containsKey("app.kubernetes.io/instance")) {
+              assertThat(labels.get("app.kubernetes.io/instance")).isEqualTo(milvusName);
+            }
+          });
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("overlays")
   void matcherIsAutoscaledOnCpuAndBothHaveDisruptionBudgets(String overlay) {
