@@ -152,12 +152,20 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
     List<UploadEvent> events = new ArrayList<>(entries.size());
     for (var entry : entries) {
       RawRecord raw = entry.value.record();
-      records.add(raw);
-      keys.add(topics.uploads().keySerde().deserializer().deserialize(raw.topic(), raw.key()));
-      events.add(topics.uploads().valueSerde().deserializer().deserialize(raw.topic(), raw.value()));
+      try {
+        ImageKey key = topics.uploads().keySerde().deserializer().deserialize(raw.topic(), raw.key());
+        UploadEvent event = topics.uploads().valueSerde().deserializer().deserialize(raw.topic(), raw.value());
+        records.add(raw);
+        keys.add(key);
+        events.add(event);
+      } catch (MalformedRecordException e) {
+        // Decoded once already; this happens only if the registry lost the schema since (an
+        // in-memory registry restarted). Retrying cannot help, so it must not stop the flush.
+        deadLetter(raw, null, null, DeadLetterReason.MALFORMED_RECORD, "buffered " + e.getMessage());
+      }
     }
     // A throw here (the extractor itself failed) leaves the buffer as it is: nothing is lost.
-    List<Extraction> results = extractor.extract(List.copyOf(events));
+    List<Extraction> results = events.isEmpty() ? List.of() : extractor.extract(List.copyOf(events));
     if (results.size() != events.size()) {
       throw new IllegalStateException("the feature extractor returned " + results.size()
           + " results for a batch of " + events.size());
