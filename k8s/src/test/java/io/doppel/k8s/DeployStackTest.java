@@ -133,6 +133,39 @@ class DeployStackTest {
     assertThat(created).containsExactlyInAnyOrderElementsOf(Topics.NAMES);
   }
 
+  // ---- images ----------------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @ValueSource(strings = {"extractor.Dockerfile", "matcher.Dockerfile"})
+  void imagesArePinnedNonRootAndRunTheJvmAsPidOne(String file) throws IOException {
+    List<String> lines = Files.readAllLines(Repository.DEPLOY.resolve(file));
+    List<String> bases = lines.stream().filter(line -> line.startsWith("FROM "))
+        .map(line -> line.split("\\s+")[1]).toList();
+    String runtimeStage = lines.stream().filter(line -> line.startsWith("FROM ")).reduce((a, b) -> b)
+        .orElseThrow();
+    List<String> afterRuntime = lines.subList(lines.indexOf(runtimeStage), lines.size());
+    String user = afterRuntime.stream().filter(line -> line.startsWith("USER ")).findFirst()
+        .orElseThrow(() -> new AssertionError(file + " runtime stage sets no USER"));
+    String text = String.join("\n", lines);
+
+    assertThat(bases).as(file + " base images").isNotEmpty()
+        .allSatisfy(ManifestInvariantsTest::assertPinned);
+    assertThat(user.substring("USER ".length()).split(":")[0]).as(file + " user")
+        .isNotIn("0", "root");
+    assertThat(text).as(file)
+        .contains("--enable-native-access=ALL-UNNAMED")
+        .contains("-Dlogback.configurationFile=" + Deployment.JSON_LOGBACK_CONFIGURATION)
+        .contains("EXPOSE " + Deployment.OPS_PORT)
+        .contains("mkdir -p " + Deployment.STATE_DIR)
+        .contains("exec java");
+  }
+
+  @Test
+  void extractorImageIsTheCudaBuild() throws IOException {
+    String dockerfile = Files.readString(Repository.DEPLOY.resolve("extractor.Dockerfile"));
+    assertThat(dockerfile).contains("-Pgpu").containsPattern("FROM nvidia/cuda:[^\\s]*cudnn[^\\s]*runtime");
+  }
+
   // ---- prometheus ------------------------------------------------------------------------------
 
   @Test
