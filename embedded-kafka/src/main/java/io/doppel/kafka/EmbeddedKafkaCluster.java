@@ -53,6 +53,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
   private static final Duration ADMIN_REQUEST_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration GRACEFUL_STOP_TIMEOUT = Duration.ofSeconds(15);
+  private static final int PORT_CLASH_ATTEMPTS = 3;
+  private static final String PORT_CLASH = "Address already in use";
 
   /**
    * How to start a cluster.
@@ -114,8 +116,20 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
 
   /** The cluster or a node did not become ready; the message carries the node's log tail. */
   public static final class StartupException extends RuntimeException {
+    private final boolean portTaken;
+
     public StartupException(String message) {
+      this(message, false);
+    }
+
+    StartupException(String message, boolean portTaken) {
       super(message);
+      this.portTaken = portTaken;
+    }
+
+    /** A node could not bind its port: another process took it after it was picked. */
+    public boolean portTaken() {
+      return portTaken;
     }
   }
 
@@ -157,8 +171,25 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
-  /** Starts a cluster and waits until every node is a registered broker. */
+  /**
+   * Starts a cluster and waits until every node is a registered broker. A port picked as free can
+   * be taken by another process before the node binds it; then the start is tried again on new
+   * ports, at most {@value #PORT_CLASH_ATTEMPTS} times.
+   */
   public static EmbeddedKafkaCluster start(Settings settings) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(settings);
+      } catch (StartupException e) {
+        if (attempt >= PORT_CLASH_ATTEMPTS || !e.portTaken()) {
+          throw e;
+        }
+        LOG.warn("embedded Kafka: a port was taken before a node could bind it; retrying on new ports");
+      }
+    }
+  }
+
+  private static EmbeddedKafkaCluster startOnce(Settings settings) {
     EmbeddedKafkaCluster cluster;
     try {
       cluster = new EmbeddedKafkaCluster(settings);
@@ -379,7 +410,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
           if (process == null || !process.isAlive()) {
             throw new StartupException("embedded Kafka node " + id + " exited during start-up"
                 + (process == null ? "" : " with status " + process.exitValue())
-                + "; last lines of " + specs.get(id).logFile() + ":\n" + logTail(specs.get(id)));
+                + "; last lines of " + specs.get(id).logFile() + ":\n" + logTail(specs.get(id)),
+                logContains(specs.get(id), PORT_CLASH));
           }
         }
         if (registeredBrokers(admin).containsAll(nodeIds)) {
@@ -414,6 +446,14 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ADMIN_REQUEST_TIMEOUT.toMillis(),
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_REQUEST_TIMEOUT.toMillis());
     return Admin.create(config);
+  }
+
+  private static boolean logContains(NodeSpec spec, String text) {
+    try {
+      return Files.readString(spec.logFile(), StandardCharsets.UTF_8).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static String logTail(NodeSpec spec) {
