@@ -14,6 +14,7 @@ import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Metric;
 import io.doppel.schemas.avro.ModelInfo;
 import io.doppel.schemas.avro.UploadEvent;
+import io.doppel.schemas.avro.ViewKind;
 import io.doppel.topology.extract.Extraction;
 import io.doppel.topology.extract.FeatureExtractor;
 import java.nio.ByteBuffer;
@@ -104,10 +105,11 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
         described.add(new Described(p, null, new Extraction.Failed(DeadLetterReason.MODEL_ERROR, modelFailure)));
       } else {
         List<float[]> own = new ArrayList<>();
-        for (int i = 0; i < p.views().size(); i++) {
-          own.add(vectors[next++]);
+        for (PlannedView view : p.views()) {
+          // A flip-invariant model gives the mirror the same vector as the full view: no model call for it.
+          own.add(sharesFullGlobal(view) ? own.getFirst() : vectors[next++]);
         }
-        described.add(new Described(p.withModelNanos(modelNanosPerView * p.views().size()), own, null));
+        described.add(new Described(p.withModelNanos(modelNanosPerView * p.tensors().size()), own, null));
       }
     }
     return inParallel(described, this::finish);
@@ -137,7 +139,9 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
       List<PlannedView> views = planner.plan(decoded.image());
       List<float[]> tensors = new ArrayList<>(views.size());
       for (PlannedView view : views) {
-        tensors.add(model.preprocessor().toTensor(view.pixels()));
+        if (!sharesFullGlobal(view)) {
+          tensors.add(model.preprocessor().toTensor(view.pixels()));
+        }
       }
       PhaseTimings timings = new PhaseTimings(fetchNanos, decodeNanos, System.nanoTime() - preprocessStart, 0, 0);
       return new Prepared(event, decoded, views, tensors, null, timings);
@@ -146,6 +150,10 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     } catch (RuntimeException e) {
       return failed(event, new Extraction.Failed(DeadLetterReason.CORRUPT, "image could not be prepared: " + e), fetchNanos, decodeNanos);
     }
+  }
+
+  private boolean sharesFullGlobal(PlannedView view) {
+    return view.kind() == ViewKind.MIRROR && model.manifest().flipInvariant();
   }
 
   private static Prepared failed(UploadEvent event, Extraction.Failed failure, long fetchNanos, long decodeNanos) {

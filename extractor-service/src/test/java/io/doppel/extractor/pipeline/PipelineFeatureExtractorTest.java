@@ -193,6 +193,24 @@ class PipelineFeatureExtractorTest {
     }
   }
 
+  @Test
+  void aFlipInvariantModelGivesTheMirrorTheFullViewsVectorButItsOwnKeypoints(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Files.write(dir.resolve("model.onnx"), TestImages.resource("/models/fixture/model.onnx"));
+    java.nio.file.Files.writeString(dir.resolve("manifest.json"), new String(TestImages.resource("/models/fixture/manifest.json"))
+        .replace("\"flipInvariant\": false", "\"flipInvariant\": true"));
+    try (PipelineFeatureExtractor invariant = new PipelineFeatureExtractor(Fixtures.config("model.manifest", dir.resolve("manifest.json").toString()))) {
+      ImageFeatures features = extracted(invariant.extract(List.of(
+          TestImages.inline("inv", TestImages.encode(TestImages.scene(300, 200, 19), "png")))).getFirst());
+
+      FeatureView full = features.getViews().get(0);
+      FeatureView mirror = features.getViews().get(1);
+      assertThat(mirror.getKind()).isEqualTo(ViewKind.MIRROR);
+      assertThat(mirror.getGlobal()).isEqualTo(full.getGlobal());
+      assertThat(mirror.getKeypoints()).isNotEqualTo(full.getKeypoints());
+    }
+  }
+
   static ImageFeatures extracted(Extraction extraction) {
     assertThat(extraction).isInstanceOf(Extraction.Extracted.class);
     return ((Extraction.Extracted) extraction).features();
