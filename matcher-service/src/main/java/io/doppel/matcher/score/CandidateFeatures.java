@@ -1,7 +1,5 @@
 package io.doppel.matcher.score;
 
-import java.util.Map;
-
 /**
  * The evidence about one (query, candidate) pair that the fused score weighs.
  *
@@ -33,9 +31,5 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
       Math.clamp(globalSimilarity, 0.0, 1.0),
       Math.log1p(Math.max(0, localVotes))
     };
-  }
-
-  public Map<String, Object> asColumns() {
-    return Map.of(GLOBAL_SIMILARITY, globalSimilarity, LOCAL_VOTES, localVotes, INLIERS, inliers, INLIER_AREA_SHARE, inlierAreaShare);
   }
 }
