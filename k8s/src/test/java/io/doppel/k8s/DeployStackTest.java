@@ -206,6 +206,11 @@ class DeployStackTest {
             .contains(runbook.substring(runbook.indexOf('#') + 1));
       }
     }
+    assertThat(rules.at("/groups/0/rules/0/alert").asText()).isEqualTo("DoppelConsumerLagGrowing");
+    assertThat(rules.at("/groups/0/rules/0/expr").asText())
+        .as("lag of the main consumers only, as exposed by the Kafka Streams binder")
+        .contains(Deployment.CONSUMER_LAG_SERIES)
+        .contains(mainConsumerSelector());
     assertThat(alerts).contains(
         "DoppelConsumerLagGrowing", "DoppelDeadLettersRising", "DoppelMilvusCircuitOpen",
         "DoppelModelOnCpu");
@@ -226,6 +231,9 @@ class DeployStackTest {
     }
 
     assertThat(charted).isSubsetOf(knownSeries());
+    assertThat(dashboard.findValuesAsText("expr")).as("consumer lag panel")
+        .anySatisfy(expr -> assertThat(expr).contains(Deployment.CONSUMER_LAG_SERIES)
+            .contains(mainConsumerSelector()));
     assertThat(charted).containsAll(
         Arrays.stream(DoppelMeter.values()).map(DoppelMeter::prometheusName).toList());
   }
@@ -239,6 +247,10 @@ class DeployStackTest {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
+
+  private static String mainConsumerSelector() {
+    return "client_id=~\"" + Deployment.MAIN_CONSUMER_CLIENT_ID_REGEX + "\"";
+  }
 
   private static JsonNode compose() {
     return ComposeYaml.load(Repository.DEPLOY.resolve("compose.yaml"));

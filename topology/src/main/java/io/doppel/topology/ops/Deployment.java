@@ -39,6 +39,18 @@ public final class Deployment {
   /** Where Kafka Streams keeps its state; an emptyDir in Kubernetes (the root fs is read-only). */
   public static final String STATE_DIR = "/var/lib/doppel/state";
 
+  /**
+   * The consumer-lag series alerts and dashboards read: Kafka's {@code records-lag-max} of the
+   * fetch manager, as Micrometer's Kafka Streams binder exposes it (per consumer client).
+   */
+  public static final String CONSUMER_LAG_SERIES = "kafka_consumer_fetch_manager_records_lag_max";
+
+  /**
+   * The {@code client_id} of a Kafka Streams main consumer; the restore consumer, which reads
+   * changelogs, reports lag of its own that is not a backlog of work.
+   */
+  public static final String MAIN_CONSUMER_CLIENT_ID_REGEX = ".*-StreamThread-[0-9]+-consumer";
+
   /** The logback configuration with JSON output and secret redaction, on the classpath. */
   public static final String JSON_LOGBACK_CONFIGURATION = "doppel-logback-json.xml";
 

@@ -33,8 +33,6 @@ class OpsServerOnBrokerTest {
   private static final String APPLICATION = "doppel-ops-broker-test";
   private static final String INPUT = "doppel.ops-test.in";
   private static final String OUTPUT = "doppel.ops-test.out";
-  /** What DoppelConsumerLagGrowing (deploy/prometheus/alerts.yml) reads. */
-  private static final String LAG_SERIES = "kafka_consumer_fetch_manager_records_lag_max";
   private static final Duration RUNNING_DEADLINE = Duration.ofMinutes(2);
   private static final Duration POLL = Duration.ofMillis(200);
 
@@ -72,10 +70,15 @@ class OpsServerOnBrokerTest {
       assertThat(readyBeforeStart).isEqualTo(503);
       assertThat(readyWhileRunning.statusCode()).isEqualTo(200);
       assertThat(readyWhileRunning.body()).contains("\"kafka-streams\":\"UP\"");
-      assertThat(scrape)
-          .contains(LAG_SERIES + "{")
-          .contains("application=\"" + APPLICATION + "\"")
-          .contains("jvm_memory_used_bytes{");
+      // What DoppelConsumerLagGrowing (deploy/prometheus/alerts.yml) and the dashboard read.
+      assertThat(scrape.lines())
+          .filteredOn(line -> line.startsWith(Deployment.CONSUMER_LAG_SERIES + "{"))
+          .anySatisfy(line -> {
+            assertThat(line).contains("application=\"" + APPLICATION + "\"");
+            assertThat(line.replaceFirst(".*client_id=\"([^\"]+)\".*", "$1"))
+                .matches(Deployment.MAIN_CONSUMER_CLIENT_ID_REGEX);
+          });
+      assertThat(scrape).contains("jvm_memory_used_bytes{");
       assertThat(liveAfterClose).as("a stopped client is not alive").isEqualTo(503);
     }
   }
