@@ -170,7 +170,10 @@ public final class OpsServer implements AutoCloseable {
     return exchange -> {
       try {
         String method = exchange.getRequestMethod();
-        if (method.equals("GET") || method.equals("HEAD")) {
+        // Contexts match by prefix; /health/live-ish or /metrics/x are not ours.
+        if (!exchange.getRequestURI().getPath().equals(exchange.getHttpContext().getPath())) {
+          respond(exchange, NOT_FOUND, "text/plain", "not found");
+        } else if (method.equals("GET") || method.equals("HEAD")) {
           handler.handle(exchange);
         } else {
           exchange.getResponseHeaders().add("Allow", "GET, HEAD");

@@ -160,6 +160,7 @@ class OpsServerTest {
     server = start();
 
     HttpResponse<String> unknown = get("/admin");
+    HttpResponse<String> prefixed = get(Deployment.METRICS_PATH + "/extra");
     HttpResponse<String> post =
         http.send(
             HttpRequest.newBuilder(uri(Deployment.METRICS_PATH))
@@ -168,6 +169,7 @@ class OpsServerTest {
             HttpResponse.BodyHandlers.ofString());
 
     assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(prefixed.statusCode()).isEqualTo(404);
     assertThat(post.statusCode()).isEqualTo(405);
   }
 
