@@ -401,10 +401,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until each node answers on its own listener and lists itself as a broker. Asking each
+   * node itself matters after a restart: the others still list a killed node until its session
+   * times out.
+   */
   private void awaitBrokers(Set<Integer> nodeIds) {
     long deadline = System.nanoTime() + settings.startTimeout().toNanos();
-    try (Admin admin = admin()) {
-      while (true) {
+    Set<Integer> pending = new java.util.TreeSet<>(nodeIds);
+    Map<Integer, Admin> admins = new java.util.HashMap<>();
+    try {
+      while (!pending.isEmpty()) {
         for (int id : nodeIds) {
           Process process = processes[id];
           if (process == null || !process.isAlive()) {
@@ -414,12 +421,19 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 logContains(specs.get(id), PORT_CLASH));
           }
         }
-        if (registeredBrokers(admin).containsAll(nodeIds)) {
+        for (var it = pending.iterator(); it.hasNext(); ) {
+          int id = it.next();
+          Admin admin = admins.computeIfAbsent(id, n -> admin(LOOPBACK + ":" + specs.get(n).brokerPort()));
+          if (registeredBrokers(admin).contains(id)) {
+            it.remove();
+          }
+        }
+        if (pending.isEmpty()) {
           return;
         }
         if (System.nanoTime() > deadline) {
-          int first = nodeIds.stream().min(Comparator.naturalOrder()).orElseThrow();
-          throw new StartupException("embedded Kafka node(s) " + nodeIds + " not ready after "
+          int first = pending.iterator().next();
+          throw new StartupException("embedded Kafka node(s) " + pending + " not ready after "
               + settings.startTimeout() + "; last lines of " + specs.get(first).logFile() + ":\n"
               + logTail(specs.get(first)));
         }
@@ -428,6 +442,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StartupException("interrupted while waiting for embedded Kafka");
+    } finally {
+      admins.values().forEach(admin -> admin.close(Duration.ZERO));
     }
   }
 
@@ -441,8 +457,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   }
 
   private Admin admin() {
+    return admin(bootstrapServers());
+  }
+
+  private static Admin admin(String bootstrapServers) {
     Map<String, Object> config = Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ADMIN_REQUEST_TIMEOUT.toMillis(),
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_REQUEST_TIMEOUT.toMillis());
     return Admin.create(config);
