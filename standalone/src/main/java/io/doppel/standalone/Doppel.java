@@ -1,0 +1,77 @@
+package io.doppel.standalone;
+
+import io.doppel.extractor.bench.ExtractorBenchmark;
+import io.doppel.matcher.index.IndexBenchmark;
+import io.doppel.standalone.bench.BenchCommand;
+import io.doppel.standalone.cli.Args;
+import io.doppel.standalone.cli.UsageException;
+import io.doppel.standalone.eval.EvalCommand;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/** {@code ./doppel}: the single entry point. Exit status 0 ok, 1 failure, 2 usage error. */
+public final class Doppel {
+
+  private static final String USAGE = """
+      usage: ./doppel <command> [options]
+
+      commands:
+        eval           index references, run queries, write query_id,reference_id,score rows
+        bench          throughput and latency through the embedded pipeline; index latency vs size
+        bench-extract  extractor throughput and per-phase latency over a folder of images
+        bench-index    index query latency against index size, synthetic vectors
+        help           this text
+
+      """;
+
+  private static final String BENCH_TOOLS_USAGE = """
+
+      doppel bench-extract --images DIR [--device cpu|cuda] [--batch N] [--limit N] [--model MANIFEST] [--json]
+      doppel bench-index [--backend lucene|milvus] [--sizes 10000,100000,1000000] [--milvus-uri URI] [--json]
+      """;
+
+  private Doppel() {}
+
+  /** The checkout ./doppel runs from (it sets the working directory); ../shared is looked up beside it. */
+  private static Path repositoryRoot() {
+    return Path.of("").toAbsolutePath();
+  }
+
+  public static void main(String[] argv) {
+    System.exit(run(argv));
+  }
+
+  static int run(String[] argv) {
+    String command = argv.length == 0 ? "help" : argv[0];
+    List<String> rest = Arrays.asList(argv).subList(Math.min(1, argv.length), argv.length);
+    try {
+      return switch (command) {
+        case "eval" -> EvalCommand.run(Args.parse(rest, Set.of("global-only")));
+        case "bench" -> BenchCommand.run(Args.parse(rest, Set.of("json")), repositoryRoot());
+        case "bench-extract" -> {
+          ExtractorBenchmark.main(rest.toArray(String[]::new));
+          yield 0;
+        }
+        case "bench-index" -> {
+          IndexBenchmark.main(rest.toArray(String[]::new));
+          yield 0;
+        }
+        case "help", "--help", "-h" -> {
+          System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE);
+          yield 0;
+        }
+        default -> throw new UsageException("unknown command '" + command + "'");
+      };
+    } catch (UsageException e) {
+      System.err.println("doppel " + command + ": " + e.getMessage());
+      System.err.println("run './doppel help' for usage");
+      return 2;
+    } catch (Exception e) {
+      System.err.println("doppel " + command + " failed: " + e.getMessage());
+      e.printStackTrace(System.err);
+      return 1;
+    }
+  }
+}

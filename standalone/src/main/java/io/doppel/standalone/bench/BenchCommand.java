@@ -1,0 +1,188 @@
+package io.doppel.standalone.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.doppel.matcher.index.IndexBenchmark;
+import io.doppel.schemas.avro.MatchEvent;
+import io.doppel.schemas.avro.Purpose;
+import io.doppel.standalone.EmbeddedStack;
+import io.doppel.standalone.StackOptions;
+import io.doppel.standalone.cli.Args;
+import io.doppel.standalone.cli.Progress;
+import io.doppel.standalone.cli.UsageException;
+import io.doppel.standalone.eval.ImageFolder;
+import io.doppel.standalone.eval.Outcome;
+import io.doppel.standalone.eval.PipelineDriver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code doppel bench}: throughput and latency through the embedded pipeline (the real broker,
+ * serdes, topologies and index), then index query latency against index size.
+ *
+ * <pre>
+ * throughput = uploads / (time of the last outcome − time of the first send), sent as fast as possible
+ * latency    = outcome received − upload sent, uploads paced at --rate per second
+ * </pre>
+ */
+public final class BenchCommand {
+
+  static final String TENANT = "bench";
+  private static final Duration STALL_TIMEOUT = Duration.ofMinutes(3);
+  private static final double NANOS_PER_MILLI = 1e6;
+  private static final double MICROS_PER_SECOND = 1e6;
+
+  public static final String USAGE = """
+      doppel bench [options]
+        --refs DIR            references to index first (default ../shared/eval/dev/refs)
+        --uploads DIR         images to upload (default ../shared/eval/dev/queries)
+        --count N             uploads in the throughput run (default 500)
+        --rate R              uploads per second in the latency run (default 10)
+        --latency-count N     uploads in the latency run (default 300)
+        --index-sizes LIST    synthetic index sizes for query latency (default 10000,100000,1000000; 0 skips)
+        --json                print the results as JSON instead of a table
+        plus --index, --milvus-uri, --model, --extractor-config, --work, --partitions as for eval
+      """;
+
+  private BenchCommand() {}
+
+  public static int run(Args args, Path repositoryRoot) throws Exception {
+    Path shared = repositoryRoot.resolve("../shared/eval/dev").normalize();
+    Path refsDir = Path.of(args.string("refs", shared.resolve("refs").toString()));
+    Path uploadsDir = Path.of(args.string("uploads", shared.resolve("queries").toString()));
+    for (Path dir : List.of(refsDir, uploadsDir)) {
+      if (!Files.isDirectory(dir)) {
+        throw new UsageException(dir + " is not a directory: pass --refs and --uploads");
+      }
+    }
+    int count = args.integer("count", 500, 1);
+    double rate = args.decimal("rate", 10, 0.1);
+    int latencyCount = args.integer("latency-count", 300, 0);
+    String indexSizes = args.string("index-sizes", "10000,100000,1000000");
+    boolean json = args.flag("json");
+    StackOptions options = StackOptions.fromArgs(args, List.of(refsDir, uploadsDir));
+    args.rejectUnknown();
+
+    ImageFolder refs = ImageFolder.of(refsDir);
+    ImageFolder uploads = ImageFolder.of(uploadsDir);
+    if (uploads.files().isEmpty()) {
+      throw new UsageException(uploadsDir + " holds no image files");
+    }
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("machine", MachineInfo.describe());
+    try (EmbeddedStack stack = EmbeddedStack.start(options);
+         PipelineDriver driver = new PipelineDriver(stack.bootstrapServers(), stack.topics(), o -> {})) {
+      report.put("stack", stack.describe());
+      long indexStart = System.nanoTime();
+      List<String> refIds = new ArrayList<>();
+      for (Path file : refs.files()) {
+        String id = "ref-" + ImageFolder.idOf(file);
+        refIds.add(id);
+        driver.send(TENANT, id, Purpose.REFERENCE, file, "bench-rights-holder");
+      }
+      driver.flush();
+      driver.awaitOutcomes(refIds, STALL_TIMEOUT, new Progress("index", refIds.size())::update);
+      double indexSeconds = (System.nanoTime() - indexStart) / 1e9;
+      report.put("references", Map.of("count", refIds.size(), "seconds", indexSeconds,
+          "images_per_second", refIds.size() / indexSeconds));
+
+      List<String> throughputIds = send(driver, uploads, "tp", count, 0);
+      long throughputStart = System.nanoTime();
+      driver.awaitOutcomes(throughputIds, STALL_TIMEOUT, new Progress("throughput", count)::update);
+      double throughputSeconds = (System.nanoTime() - throughputStart) / 1e9;
+      report.put("throughput", Map.of("uploads", count, "seconds", throughputSeconds,
+          "uploads_per_second", count / throughputSeconds, "stages", stageStats(driver, throughputIds)));
+
+      if (latencyCount > 0) {
+        List<String> latencyIds = send(driver, uploads, "lat", latencyCount, rate);
+        driver.awaitOutcomes(latencyIds, STALL_TIMEOUT, new Progress("latency", latencyCount)::update);
+        double[] millis = latencyIds.stream().mapToDouble(id -> driver.latencyNanos(id) / NANOS_PER_MILLI).toArray();
+        Map<String, Object> latency = new LinkedHashMap<>();
+        latency.put("rate_per_second", rate);
+        latency.putAll(LatencyStats.ofMillis(millis).toMap());
+        report.put("latency", latency);
+      }
+      int indexed = refIds.size() + count + latencyCount;
+      long indexBytes = ProcessMemory.directoryBytes(stack.indexDirectory());
+      report.put("index", Map.of("images", indexed, "bytes", indexBytes,
+          "bytes_per_image", indexBytes < 0 ? -1 : indexBytes / indexed));
+      report.put("memory", Map.of(
+          "peak_rss_bytes", ProcessMemory.peakRssBytes(ProcessHandle.current().pid()),
+          "heap_used_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory(),
+          "note", "this JVM (extractor, matcher, index); the broker runs in a child JVM"));
+    }
+    print(report, json);
+    if (!indexSizes.equals("0")) {
+      System.out.println();
+      System.out.println("index query latency vs index size (synthetic vectors; ./doppel bench-index for options):");
+      List<String> indexArgs = new ArrayList<>(List.of("--backend", options.index(), "--sizes", indexSizes));
+      if (options.milvusUri() != null) {
+        indexArgs.addAll(List.of("--milvus-uri", options.milvusUri()));
+      }
+      if (json) {
+        indexArgs.add("--json");
+      }
+      IndexBenchmark.main(indexArgs.toArray(String[]::new));
+    }
+    return 0;
+  }
+
+  /** Sends {@code count} uploads cycling over the folder (fresh ids each), paced at {@code rate}/s (0: unpaced). */
+  private static List<String> send(PipelineDriver driver, ImageFolder folder, String prefix, int count, double rate) {
+    List<String> ids = new ArrayList<>(count);
+    long intervalNanos = rate > 0 ? (long) (1e9 / rate) : 0;
+    long next = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      Path file = folder.files().get(i % folder.files().size());
+      String id = prefix + "-" + i + "-" + ImageFolder.idOf(file);
+      if (intervalNanos > 0) {
+        LockSupport.parkNanos(next - System.nanoTime());
+        next += intervalNanos;
+      }
+      driver.send(TENANT, id, Purpose.UPLOAD, file, null);
+      ids.add(id);
+      if (intervalNanos > 0) {
+        driver.flush();
+      }
+    }
+    driver.flush();
+    return ids;
+  }
+
+  /** Per-stage time from the events' stageMicros: percentiles, and images/s one core could do. */
+  private static Map<String, Object> stageStats(PipelineDriver driver, List<String> ids) {
+    Map<String, List<Double>> byStage = new TreeMap<>();
+    for (String id : ids) {
+      Outcome outcome = driver.outcome(id);
+      if (outcome == null || outcome.isDeadLetter()) {
+        continue;
+      }
+      MatchEvent event = outcome.event();
+      event.getStageMicros().forEach((stage, micros) ->
+          byStage.computeIfAbsent(stage, s -> new ArrayList<>()).add(micros / 1000.0));
+    }
+    Map<String, Object> stats = new LinkedHashMap<>();
+    byStage.forEach((stage, millis) -> {
+      LatencyStats s = LatencyStats.ofMillis(millis.stream().mapToDouble(Double::doubleValue).toArray());
+      Map<String, Object> entry = new LinkedHashMap<>(s.toMap());
+      entry.put("images_per_second_per_thread", s.mean() > 0 ? MICROS_PER_SECOND / (s.mean() * 1000) : Double.NaN);
+      stats.put(stage, entry);
+    });
+    return stats;
+  }
+
+  private static void print(Map<String, Object> report, boolean json) throws Exception {
+    if (json) {
+      System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+    } else {
+      System.out.print(ReportTable.render(report));
+    }
+  }
+}
