@@ -15,12 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * Synthetic benchmark of a {@link VectorIndex}: {@code searchGlobal} latency (p50/p99) as the index
  * grows, with random unit vectors, and {@code searchLocal} latency at a smaller size with random
- * ORB-like descriptors; bytes per image on disk for Lucene.
+ * ORB-like descriptors; bytes per image of the committed index on disk for Lucene.
  *
  * <pre>
  * IndexBenchmark --backend lucene|milvus --sizes 10000,100000 [--json] [--dimensions 256] [--k 100]
@@ -54,10 +55,20 @@ public final class IndexBenchmark {
     Options options = parse(args);
     List<Result> results = new ArrayList<>();
     Path dir = options.dir() != null ? options.dir() : Files.createTempDirectory("doppel-index-bench-");
+    Consumer<Result> report = result -> {
+      results.add(result);
+      if (!options.json()) {
+        printRow(result);
+      }
+    };
+    if (!options.json()) {
+      System.out.printf("%-7s %-13s %10s %8s %9s %9s %9s %13s %11s %9s%n", "backend", "operation", "images", "queries", "p50 ms", "p99 ms",
+          "mean ms", "bytes/image", "indexed/s", "recall@1");
+    }
     try {
-      results.addAll(globalGrowth(options, dir.resolve("global")));
+      globalGrowth(options, dir.resolve("global"), report);
       if (options.localImages() > 0) {
-        results.add(local(options, dir.resolve("local")));
+        report.accept(local(options, dir.resolve("local")));
       }
     } finally {
       if (options.dir() == null) {
@@ -66,20 +77,18 @@ public final class IndexBenchmark {
     }
     if (options.json()) {
       System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
-    } else {
-      System.out.printf("%-7s %-13s %10s %8s %9s %9s %9s %13s %11s %9s%n", "backend", "operation", "images", "queries", "p50 ms", "p99 ms",
-          "mean ms", "bytes/image", "indexed/s", "recall@1");
-      for (Result r : results) {
-        System.out.printf("%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11.0f %9s%n", r.backend(), r.operation(), r.indexedImages(), r.queries(),
-            r.p50Millis(), r.p99Millis(), r.meanMillis(), r.bytesPerImage() == null ? "n/a" : String.format("%.0f", r.bytesPerImage()),
-            r.indexingImagesPerSecond(), r.recallAt1() == null ? "-" : String.format("%.2f", r.recallAt1()));
-      }
     }
   }
 
-  private static List<Result> globalGrowth(Options options, Path dir) {
+  private static void printRow(Result r) {
+    System.out.printf("%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11.0f %9s%n", r.backend(), r.operation(), r.indexedImages(), r.queries(),
+        r.p50Millis(), r.p99Millis(), r.meanMillis(), r.bytesPerImage() == null ? "n/a" : String.format("%.0f", r.bytesPerImage()),
+        r.indexingImagesPerSecond(), r.recallAt1() == null ? "-" : String.format("%.2f", r.recallAt1()));
+    System.out.flush();
+  }
+
+  private static void globalGrowth(Options options, Path dir, Consumer<Result> report) {
     Random random = new Random(SEED);
-    List<Result> results = new ArrayList<>();
     try (VectorIndex index = open(options, dir, "bench-global")) {
       int indexed = 0;
       long indexingNanos = 0;
@@ -96,11 +105,10 @@ public final class IndexBenchmark {
         }
         Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
         long[] nanos = time(queries, query -> index.searchGlobal(query, options.k(), scope));
-        results.add(result(options.backend(), "searchGlobal", indexed, nanos, bytesPerImage(index, indexed),
+        report.accept(result(options.backend(), "searchGlobal", indexed, nanos, bytesPerImage(index, indexed),
             indexed / (indexingNanos / NANOS_PER_MILLI / 1000)));
       }
     }
-    return results;
   }
 
   private static Result local(Options options, Path dir) {
@@ -145,7 +153,7 @@ public final class IndexBenchmark {
     }
   }
 
-  private static <Q> long[] time(List<Q> queries, java.util.function.Consumer<Q> search) {
+  private static <Q> long[] time(List<Q> queries, Consumer<Q> search) {
     long[] nanos = new long[queries.size() - WARM_UP_QUERIES];
     for (int i = 0; i < queries.size(); i++) {
       long start = System.nanoTime();
@@ -171,7 +179,6 @@ public final class IndexBenchmark {
 
   private static Double bytesPerImage(VectorIndex index, int images) {
     if (index instanceof LuceneVectorIndex lucene) {
-      lucene.forceMerge();
       return (double) lucene.sizeOnDiskBytes() / images;
     }
     return null;

@@ -179,13 +179,11 @@ public final class LuceneVectorIndex implements VectorIndex {
         }
         boolean exhausted = top.scoreDocs.length < fetch;
         if (bestPerImage.size() >= k || exhausted) {
-          List<GlobalHit> hits = new ArrayList<>();
-          for (Map.Entry<String, Float> entry : bestPerImage.entrySet()) {
-            if (hits.size() == k) {
-              break;
-            }
-            StoredImage stored = storedImage(searcher, entry.getKey());
-            hits.add(new GlobalHit(stored.ref(), stored.meta(), entry.getValue()));
+          List<String> keys = bestPerImage.keySet().stream().limit(k).toList();
+          Map<String, StoredImage> stored = storedImages(searcher, keys);
+          List<GlobalHit> hits = new ArrayList<>(keys.size());
+          for (String key : keys) {
+            hits.add(new GlobalHit(stored.get(key).ref(), stored.get(key).meta(), bestPerImage.get(key)));
           }
           return hits;
         }
@@ -218,10 +216,11 @@ public final class LuceneVectorIndex implements VectorIndex {
           .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
           .limit(maxImages)
           .toList();
+      Map<String, StoredImage> stored = storedImages(searcher, ranked.stream().map(Map.Entry::getKey).toList());
       List<LocalVotes> result = new ArrayList<>(ranked.size());
       for (Map.Entry<String, Integer> entry : ranked) {
-        StoredImage stored = storedImage(searcher, entry.getKey());
-        result.add(new LocalVotes(stored.ref(), stored.meta(), entry.getValue()));
+        StoredImage image = stored.get(entry.getKey());
+        result.add(new LocalVotes(image.ref(), image.meta(), entry.getValue()));
       }
       return result;
     });
@@ -245,7 +244,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   @Override
   public StoredKeypoints keypoints(ImageRef image) {
     return withSearcher(searcher -> {
-      StoredImage stored = storedImage(searcher, imageKey(image));
+      StoredImage stored = storedImage(searcher, imageKey(image), true);
       return stored == null ? StoredKeypoints.EMPTY : stored.keypoints();
     });
   }
@@ -384,20 +383,52 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   private record StoredImage(ImageRef ref, ImageMeta meta, StoredKeypoints keypoints) {}
 
-  private static StoredImage storedImage(IndexSearcher searcher, String key) throws IOException {
+  private static final Set<String> META_FIELDS =
+      Set.of(F_TENANT, F_IMAGE_ID, F_PURPOSE, F_RIGHTS_HOLDER, F_REFERENCE_SET, F_INDEXED_AT, F_WIDTH, F_HEIGHT);
+  private static final Set<String> ALL_FIELDS = union(META_FIELDS, Set.of(F_XS, F_YS, F_DESCRIPTORS, F_DESCRIPTOR_BYTES));
+
+  /** Metadata of the images behind search hits, by image key, in one query. */
+  private static Map<String, StoredImage> storedImages(IndexSearcher searcher, List<String> keys) throws IOException {
+    if (keys.isEmpty()) {
+      return Map.of();
+    }
+    Query images = new BooleanQuery.Builder()
+        .add(new TermQuery(new Term(F_KIND, KIND_IMAGE)), Occur.FILTER)
+        .add(new TermInSetQuery(F_IMAGE, keys.stream().map(BytesRef::new).toList()), Occur.FILTER)
+        .build();
+    StoredFields storedFields = searcher.storedFields();
+    Map<String, StoredImage> byKey = new HashMap<>();
+    for (ScoreDoc hit : searcher.search(images, keys.size()).scoreDocs) {
+      StoredImage image = toStoredImage(storedFields.document(hit.doc, META_FIELDS), false);
+      byKey.put(imageKey(image.ref()), image);
+    }
+    return byKey;
+  }
+
+  /** The image's stored document; keypoints only when asked for (search hits need metadata only). */
+  private static StoredImage storedImage(IndexSearcher searcher, String key, boolean withKeypoints) throws IOException {
     TopDocs top = searcher.search(imageDocQuery(key), 1);
     if (top.scoreDocs.length == 0) {
       return null;
     }
-    StoredFields storedFields = searcher.storedFields();
-    Document doc = storedFields.document(top.scoreDocs[0].doc);
+    return toStoredImage(searcher.storedFields().document(top.scoreDocs[0].doc, withKeypoints ? ALL_FIELDS : META_FIELDS), withKeypoints);
+  }
+
+  private static StoredImage toStoredImage(Document doc, boolean withKeypoints) {
     ImageRef ref = new ImageRef(doc.get(F_TENANT), doc.get(F_IMAGE_ID));
     ImageMeta meta = new ImageMeta(Purpose.valueOf(doc.get(F_PURPOSE)), doc.get(F_RIGHTS_HOLDER), doc.get(F_REFERENCE_SET),
         doc.getField(F_INDEXED_AT).numericValue().longValue(),
         doc.getField(F_WIDTH).numericValue().intValue(), doc.getField(F_HEIGHT).numericValue().intValue());
-    StoredKeypoints keypoints = new StoredKeypoints(bytesToFloats(doc.getBinaryValue(F_XS)), bytesToFloats(doc.getBinaryValue(F_YS)),
-        BytesRef.deepCopyOf(doc.getBinaryValue(F_DESCRIPTORS)).bytes, doc.getField(F_DESCRIPTOR_BYTES).numericValue().intValue());
+    StoredKeypoints keypoints = !withKeypoints ? null
+        : new StoredKeypoints(bytesToFloats(doc.getBinaryValue(F_XS)), bytesToFloats(doc.getBinaryValue(F_YS)),
+            BytesRef.deepCopyOf(doc.getBinaryValue(F_DESCRIPTORS)).bytes, doc.getField(F_DESCRIPTOR_BYTES).numericValue().intValue());
     return new StoredImage(ref, meta, keypoints);
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 
   // ---- plumbing
