@@ -21,7 +21,7 @@ FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 ENV JAVA_HOME=/opt/java/openjdk \
     PATH=/opt/java/openjdk/bin:$PATH \
     LANG=C.UTF-8 \
-    DOPPEL_MAIN_CLASS=io.doppel.extractor.ExtractorService \
+    DOPPEL_MAIN_CLASS=io.doppel.extractor.service.ExtractorService \
     DOPPEL_JAVA_OPTS="--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.doppel.schemas.avro -Dlogback.configurationFile=doppel-logback-json.xml -XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError"
 COPY --from=jre /opt/java/openjdk /opt/java/openjdk
 RUN groupadd --system --gid 10001 doppel \
