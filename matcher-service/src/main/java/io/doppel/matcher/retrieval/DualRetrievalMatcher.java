@@ -45,8 +45,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The matcher: dual retrieval (global ANN over every view, local keypoint votes over FULL and
- * MIRROR), geometric verification of the union, a calibrated score, then the tenant's policy.
+ * The matcher: dual retrieval (global ANN and local keypoint votes over every view: FULL, MIRROR
+ * and the TILEs of strips), geometric verification of the union, a calibrated score, then the tenant's policy.
  * Uploads are indexed after they are decided; references are indexed and then retro-scanned
  * against earlier uploads of the tenants subscribing to their set; deletes remove every row.
  *
@@ -275,7 +275,7 @@ public final class DualRetrievalMatcher implements Matcher {
           settings.localMaxImages(), scope);
       for (LocalVotes vote : votes) {
         Evidence evidence = candidates.computeIfAbsent(vote.ref(), ref -> new Evidence(vote.meta()));
-        // FULL and MIRROR describe the same pixels: count the better of the two, not their sum
+        // views overlap (FULL and MIRROR are the same pixels, tiles overlap): the best view counts, not their sum
         evidence.localVotes = Math.max(evidence.localVotes, vote.votes());
       }
     }

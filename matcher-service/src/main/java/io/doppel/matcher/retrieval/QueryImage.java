@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * An ImageFeatures record checked and turned into what retrieval and verification use: its views
- * (FULL first, then MIRROR, then TILEs) and, per FULL and MIRROR, its strongest descriptors.
+ * (FULL first, then MIRROR, then TILEs) and, per view, its strongest descriptors.
  */
 record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, List<List<byte[]>> strongestDescriptors) {
 
@@ -47,9 +47,9 @@ record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, L
         throw new InvalidFeaturesException(ref + ": " + view.getKind() + " view is inconsistent: " + e.getMessage(), e);
       }
       views.add(queryView);
-      if (view.getKind() != ViewKind.TILE) {
-        strongest.add(strongestDescriptors(view, queryView.keypoints(), localDescriptors));
-      }
+      // tiles too: in a strip, the FULL view's keypoint budget is spread over every panel, so a
+      // copy in one panel gets few of them; its tile's own keypoints are what find it
+      strongest.add(strongestDescriptors(view, queryView.keypoints(), localDescriptors));
     }
     return new QueryImage(ref, features, List.copyOf(views), List.copyOf(strongest));
   }

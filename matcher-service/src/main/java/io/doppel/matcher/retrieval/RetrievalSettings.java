@@ -4,7 +4,7 @@ package io.doppel.matcher.retrieval;
  * How wide the matcher casts its net.
  *
  * @param globalTopK global ANN hits per query view (FULL, MIRROR, each TILE)
- * @param localDescriptors strongest keypoint descriptors of the FULL and MIRROR views searched for votes
+ * @param localDescriptors strongest keypoint descriptors of each view (FULL, MIRROR, TILE) searched for votes
  * @param localNeighbours neighbours per query descriptor in the local search
  * @param localMaxHamming largest Hamming distance that still counts as a vote (of 256 bits)
  * @param localMaxImages images returned by one local search

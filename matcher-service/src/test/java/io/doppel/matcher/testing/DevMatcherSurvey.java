@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * queries without a true reference as uploads. Prints violation recall (top match correct),
  * false violations on distractors and per-stage latency percentiles. The global descriptor is the
  * test helper's grey thumbnail, not the ONNX model, so retrieval leans on local votes here.
- * Usage: {@code DevMatcherSurvey [pairs] [distractors]}. Not a test.
+ * Usage: {@code DevMatcherSurvey [pairs] [distractors] [family]}. Not a test.
  */
 public final class DevMatcherSurvey {
 
@@ -55,7 +55,9 @@ public final class DevMatcherSurvey {
       System.err.println("no DEV set at ../shared/eval/dev");
       return;
     }
-    List<DevPairs.Pair> pairs = DevPairs.read(dev).subList(0, pairCount);
+    String onlyFamily = args.length > 2 ? args[2] : null;
+    List<DevPairs.Pair> pairs = DevPairs.read(dev).stream().filter(p -> onlyFamily == null || p.family().equals(onlyFamily))
+        .limit(pairCount).toList();
     Set<String> truthQueries = DevPairs.read(dev).stream().map(DevPairs.Pair::queryId).collect(Collectors.toSet());
     List<Path> distractors;
     try (Stream<Path> files = Files.list(dev.resolve("queries"))) {
