@@ -61,6 +61,7 @@ def main():
     p.add_argument("--dev", default=os.path.join(SHARED, "eval", "dev"))
     p.add_argument("--pred", default=None, help="predictions CSV to write (default: a temp file)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--save-embeddings", default=None, help="also write the DEV embeddings to this .npz")
     a = p.parse_args()
     if not os.path.isdir(a.dev):
         raise SystemExit(f"DEV set not found at {a.dev}")
@@ -84,6 +85,9 @@ def main():
     queries, mirrored = embed(session, spec, query_paths, with_mirror=True)
     print(f"embedded {len(refs)} refs and {len(queries)} queries (+ mirrors) in {time.time() - t:.0f}s", flush=True)
 
+    if a.save_embeddings:
+        np.savez(a.save_embeddings, refs=refs, queries=queries, mirrored=mirrored,
+                 ref_ids=np.asarray(ref_ids), query_ids=np.asarray(query_ids))
     sims = np.maximum(queries @ refs.T, mirrored @ refs.T)
     pred = a.pred or os.path.join(os.environ.get("TMPDIR", "/tmp"), f"doppel_global_{os.getpid()}.csv")
     with open(pred, "w", newline="") as f:

@@ -20,6 +20,42 @@ DEFAULT_OUT = os.path.normpath(os.path.join(
 OPSET = 17
 LICENCE_NOTE = "Apache-2.0 (Doppel project's own weights, trained on Caltech101 CC BY 4.0 photos)"
 EXPORT_TOLERANCE = 1e-4
+EMBED_BATCH = 64
+DEFAULT_SHRINK = 0.1
+DEFAULT_IMAGES = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "train", "images"))
+
+
+class Whitened(torch.nn.Module):
+    """The descriptor followed by PCA-whitening and a new L2 normalisation, in one graph."""
+
+    def __init__(self, model, mean, matrix):
+        super().__init__()
+        self.model = model
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("matrix", torch.as_tensor(matrix, dtype=torch.float32))
+
+    def forward(self, images):
+        z = (self.model(images) - self.mean) @ self.matrix
+        return torch.nn.functional.normalize(z, dim=1)
+
+
+def fit_whitening(embeddings, shrink):
+    """PCA-whitening with the eigenvalues shrunk towards their mean, so rare directions are not blown up."""
+    mean = embeddings.mean(axis=0)
+    cov = np.cov(embeddings - mean, rowvar=False)
+    eigenvalues, eigenvectors = np.linalg.eigh(cov)
+    scale = 1.0 / np.sqrt(eigenvalues.clip(min=0) + shrink * eigenvalues.mean())
+    return mean, eigenvectors * scale
+
+
+def embed_training_images(model, directory, size):
+    _, images = data.load_images(directory)
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(images), EMBED_BATCH):
+            batch = torch.stack([data.to_tensor(im, size) for im in images[start:start + EMBED_BATCH]])
+            out.append(model(batch).numpy())
+    return np.concatenate(out)
 
 
 def manifest(size, dim, gem_p):
@@ -37,6 +73,9 @@ def main():
     p.add_argument("--checkpoint", default=os.path.join(HERE, "checkpoints", "last.pt"))
     p.add_argument("--out", default=DEFAULT_OUT)
     p.add_argument("--size", type=int, default=None, help="inference input side; default: the training size")
+    p.add_argument("--whiten", action="store_true", help="bake a PCA-whitening fitted on the TRAIN images into the graph")
+    p.add_argument("--shrink", type=float, default=DEFAULT_SHRINK, help="whitening eigenvalue shrinkage (share of the mean)")
+    p.add_argument("--images", default=DEFAULT_IMAGES, help="training images for the whitening fit")
     a = p.parse_args()
 
     state = torch.load(a.checkpoint, map_location="cpu")
@@ -46,6 +85,10 @@ def main():
     model.load_state_dict(state["model"])
     model.eval()
     size = a.size or cfg["size"]
+    if a.whiten:
+        torch.set_num_threads(2)
+        mean, matrix = fit_whitening(embed_training_images(model, a.images, size), a.shrink)
+        model = Whitened(model, mean, matrix).eval()
 
     os.makedirs(a.out, exist_ok=True)
     onnx_path = os.path.join(a.out, "model.onnx")
@@ -67,7 +110,7 @@ def main():
         json.dump(manifest(size, cfg["dim"], cfg["gem_p"]), f, indent=2)
         f.write("\n")
     shutil.copyfile(os.path.join(HERE, "MODEL_LICENSE"), os.path.join(a.out, "LICENSE"))
-    print(f"exported epoch {state['epoch'] + 1} at {size}px to {a.out} "
+    print(f"exported epoch {state['epoch'] + 1} at {size}px{' with TRAIN whitening' if a.whiten else ''} to {a.out} "
           f"({os.path.getsize(onnx_path) / 1e6:.1f} MB, max |onnx - torch| {err:.1e})")
 
 
