@@ -200,8 +200,8 @@ public final class LuceneVectorIndex implements VectorIndex {
     if (scope.isEmpty() || descriptors.isEmpty()) {
       return List.of();
     }
-    Query filter = scopeFilter(KIND_LOCAL, scope);
     return withSearcher(searcher -> {
+      Query filter = ResolvedFilterQuery.resolve(searcher, scopeFilter(KIND_LOCAL, scope));
       List<Future<Set<String>>> perDescriptor = new ArrayList<>(descriptors.size());
       for (byte[] descriptor : descriptors) {
         perDescriptor.add(localSearchPool.submit(() -> imagesNear(searcher, descriptor, neighbours, maxHamming, filter)));
