@@ -294,18 +294,29 @@ public final class LuceneVectorIndex implements VectorIndex {
     return withSearcher(searcher -> searcher.count(imageDocQuery(imageKey(image))) > 0);
   }
 
-  /** Commits (durable on disk) and reopens the near-real-time reader so every prior write is searchable. */
+  /** Reopens the near-real-time reader so every prior write is searchable (not yet durable: see {@link #commit()}). */
   @Override
   public void refresh() {
     try {
-      writer.commit();
       searchers.maybeRefreshBlocking();
     } catch (IOException e) {
       throw new IndexUnavailableException("lucene refresh failed", e);
     }
   }
 
-  /** Bytes of the committed index on disk (call {@link #refresh()} first). */
+  /** Commits every prior write to disk (fsync), once per stream-task commit rather than once per image. */
+  @Override
+  public void commit() {
+    try {
+      if (writer.hasUncommittedChanges()) {
+        writer.commit();
+      }
+    } catch (IOException e) {
+      throw new IndexUnavailableException("lucene commit failed", e);
+    }
+  }
+
+  /** Bytes of the committed index on disk (call {@link #commit()} first). */
   public long sizeOnDiskBytes() {
     try {
       long total = 0;
@@ -322,6 +333,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   public void forceMerge() {
     try {
       writer.forceMerge(1);
+      commit();
       refresh();
     } catch (IOException e) {
       throw new IndexUnavailableException("lucene force-merge failed", e);

@@ -91,6 +91,11 @@ public final class DualRetrievalMatcher implements Matcher {
   }
 
   @Override
+  public void commit() {
+    index.commit();
+  }
+
+  @Override
   public List<MatchEvent> match(ImageFeatures features) {
     if (features.getPurpose() != Purpose.DELETE) {
       requireModel(features);
