@@ -141,7 +141,7 @@ public final class LuceneVectorIndex implements VectorIndex {
       block.add(doc);
     }
     StoredKeypoints keypoints = image.keypoints();
-    for (int i = 0; i < keypoints.size(); i++) {
+    for (int i = 0; i < Math.min(keypoints.size(), config.localVotingKeypoints()); i++) {
       Document doc = scopedDocument(key, KIND_LOCAL, image);
       byte[] descriptor = Arrays.copyOfRange(keypoints.descriptors(), i * BinaryDescriptors.BYTES, (i + 1) * BinaryDescriptors.BYTES);
       // the similarity is recorded but unused: HammingHnswVectorsFormat scores this field

@@ -360,7 +360,7 @@ public final class DualRetrievalMatcher implements Matcher {
     }
     ImageFeatures features = query.features();
     return new IndexedImage(query.ref(), purpose, rightsHolder, referenceSet, features.getUploadedAt().toEpochMilli(),
-        features.getWidth(), features.getHeight(), globals, query.full().keypoints());
+        features.getWidth(), features.getHeight(), globals, query.fullKeypointsStrongestFirst());
   }
 
   private static Match toMatch(Scored scored, MatchKind kind) {
