@@ -219,6 +219,18 @@ class ManifestInvariantsTest {
     }
   }
 
+  @Test
+  void reindexJobRunsTheReindexCommandWithItsOpsPortWhereTheProbeLooks() {
+    List<HasMetadata> resources = Kustomize.render(Repository.K8S.resolve("jobs/reindex")).resources();
+    Job job = ofKind(resources, Job.class).get(0);
+    Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+
+    assertThat(container.getArgs()).first().isEqualTo("reindex");
+    assertThat(container.getArgs())
+        .contains("--source-topic=" + Topics.UPLOADS, "--ops-port=" + Deployment.OPS_PORT);
+    assertThat(container.getImage()).contains("doppel-reindex:");
+  }
+
   // ---- application ids, autoscaling, topics ----------------------------------------------------
 
   @ParameterizedTest

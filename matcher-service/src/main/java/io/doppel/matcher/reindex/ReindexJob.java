@@ -52,8 +52,12 @@ public final class ReindexJob {
     }
   }
 
-  /** Progress after each batch: items read so far and the source's size (-1 if unknown). */
-  public record Progress(long done, long total) {}
+  /** Progress after each batch: the counts so far and the source's size (-1 if unknown). */
+  public record Progress(ReindexReport soFar, long total) {
+    public long done() {
+      return soFar.read();
+    }
+  }
 
   private final FeatureExtractor extractor;
   private final VectorIndex target;
@@ -114,7 +118,7 @@ public final class ReindexJob {
       }
       target.refresh();
       source.acknowledge();
-      progress.accept(new Progress(read, source.size()));
+      progress.accept(new Progress(new ReindexReport(read, indexed, alreadyIndexed, deleted, failed, failures), source.size()));
     }
     ReindexReport report = new ReindexReport(read, indexed, alreadyIndexed, deleted, failed, failures);
     LOG.info("re-index of {} done: {}", source.describe(), report.summary());

@@ -21,6 +21,9 @@ import io.doppel.schemas.registry.HttpSchemaRegistry;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.Progress;
 import io.doppel.standalone.cli.UsageException;
+import io.doppel.topology.ops.DoppelMeters;
+import io.doppel.topology.ops.OpsMetrics;
+import io.doppel.topology.ops.OpsServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +76,7 @@ public final class ReindexCommand {
         --milvus-uri URI      default $DOPPEL_MILVUS_URI; token $DOPPEL_MILVUS_TOKEN or $DOPPEL_MILVUS_TOKEN_FILE
         --batch N             images per model call and per durable commit (default 16)
         --force               extract again images the new index already holds (default: skip them)
+        --ops-port N          serve /health/live and /metrics (doppel_images_total{outcome}) there, for a Job
       """;
 
   private ReindexCommand() {}
@@ -95,6 +99,7 @@ public final class ReindexCommand {
     }
     int batch = args.integer("batch", ReindexJob.Settings.DEFAULT_BATCH_SIZE, 1);
     boolean force = args.flag("force");
+    String opsPort = args.string("ops-port", null);
 
     Map<String, String> extractorSettings = new HashMap<>();
     String model = args.string("model", null);
@@ -146,7 +151,8 @@ public final class ReindexCommand {
     ModelBundle bundle = ModelBundle.load(extractorConfig.model().manifest());
     ModelKey target = new ModelKey(bundle.manifest().id(), bundle.manifest().version());
 
-    try (PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(extractorConfig, bundle);
+    try (Ops ops = Ops.start(opsPort);
+         PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(extractorConfig, bundle);
          VectorIndex index = openIndex(backend, indexDir, milvusUri, target, bundle.dimension(), env);
          ReindexSource source = refs != null ? new FolderSource(Path.of(refs), owner)
              : manifestSource != null ? manifestSource
@@ -155,7 +161,10 @@ public final class ReindexCommand {
           target.modelId(), target.modelVersion(), bundle.dimension(), extractor.device(), describeIndex(backend, indexDir, milvusUri, target, env));
       Progress progress = new Progress("reindex", source.size());
       ReindexReport report = new ReindexJob(extractor, index, target, new ReindexJob.Settings(batch, !force && sourceTopic == null))
-          .run(source, p -> progress.update(p.done()));
+          .run(source, p -> {
+            progress.update(p.done());
+            ops.record(p.soFar());
+          });
       System.out.println("doppel reindex: " + report.summary());
       report.failures().forEach(line -> System.err.println("  failed: " + line));
       return 0;
@@ -181,6 +190,63 @@ public final class ReindexCommand {
     own.forEach((key, value) -> merged.merge(key, value,
         (configured, added) -> key.equals(FILE_ROOTS) && !configured.isBlank() ? configured + "," + added : added));
     return merged;
+  }
+
+  /**
+   * The optional ops endpoints of a run: live while the process runs (a Job's liveness probe),
+   * and its counts as {@code doppel_images_total{application="doppel-reindex", outcome}}.
+   */
+  private static final class Ops implements AutoCloseable {
+    static final String APPLICATION = "doppel-reindex";
+    private final OpsMetrics metrics;
+    private final OpsServer server;
+    private ReindexReport recorded = new ReindexReport(0, 0, 0, 0, 0, List.of());
+
+    private Ops(OpsMetrics metrics, OpsServer server) {
+      this.metrics = metrics;
+      this.server = server;
+    }
+
+    static Ops start(String port) {
+      if (port == null) {
+        return new Ops(null, null);
+      }
+      int number;
+      try {
+        number = Integer.parseInt(port);
+      } catch (NumberFormatException e) {
+        throw new UsageException("--ops-port must be a port number, got '" + port + "'");
+      }
+      OpsMetrics metrics = OpsMetrics.forApplication(APPLICATION);
+      try {
+        return new Ops(metrics, OpsServer.start(
+            new OpsServer.Settings(OpsServer.Settings.ALL_INTERFACES, number, OpsServer.Settings.DEFAULT_STOP_GRACE),
+            metrics.registry()));
+      } catch (RuntimeException e) {
+        metrics.close();
+        throw e;
+      }
+    }
+
+    void record(ReindexReport now) {
+      if (metrics == null) {
+        return;
+      }
+      DoppelMeters meters = metrics.meters();
+      meters.images("indexed").increment(now.indexed() - recorded.indexed());
+      meters.images("already_indexed").increment(now.alreadyIndexed() - recorded.alreadyIndexed());
+      meters.images("deleted").increment(now.deleted() - recorded.deleted());
+      meters.images("failed").increment(now.failed() - recorded.failed());
+      recorded = now;
+    }
+
+    @Override
+    public void close() {
+      if (server != null) {
+        server.close();
+        metrics.close();
+      }
+    }
   }
 
   static String defaultGroup(ModelKey model) {

@@ -48,7 +48,8 @@ class ReindexCommandTest {
     assertThat(reindex("--refs", oldRefs.toString(), "--index-dir", indexDir.toString())).contains("indexed 1,");
     String first = reindex("--refs", refs.toString(), "--model", newModel.toString(), "--index-dir", indexDir.toString(),
         "--batch", "2");
-    String second = reindex("--refs", refs.toString(), "--model", newModel.toString(), "--index-dir", indexDir.toString());
+    String second = reindex("--refs", refs.toString(), "--model", newModel.toString(), "--index-dir", indexDir.toString(),
+        "--ops-port", "0");
 
     assertThat(first).contains("read 3, indexed 3, already indexed 0, deleted 0, failed 0");
     assertThat(second).as("a rerun resumes").contains("read 3, indexed 0, already indexed 3");
