@@ -122,6 +122,19 @@ class DeployStackTest {
   }
 
   @Test
+  void composeServicesAgreeOnTheBuiltInModel() {
+    JsonNode manifest = Manifests.readYaml(ManifestInvariantsTest.BUILT_IN_MODEL_MANIFEST);
+    for (String service : List.of("extractor", "matcher")) {
+      JsonNode environment = compose().at("/services/" + service + "/environment");
+      assertThat(environment.path("DOPPEL_MODEL_ID").asText()).as(service).isEqualTo(manifest.path("id").asText());
+      assertThat(environment.path("DOPPEL_MODEL_VERSION").asText()).as(service)
+          .isEqualTo(manifest.path("version").asText());
+      assertThat(environment.path("DOPPEL_MODEL_DIMENSION").asText()).as(service)
+          .isEqualTo(manifest.at("/output/dimension").asText());
+    }
+  }
+
+  @Test
   void composeCreatesExactlyTheTopicTable() {
     String script = compose().at("/services/kafka-init/command").toString();
     Matcher matcher = CREATED_TOPIC.matcher(script);
