@@ -50,8 +50,9 @@ public final class MatcherService implements AutoCloseable {
   private static final String STREAMS_SUBDIRECTORY = "streams";
   /** Time one record may take on top of its retry budget before Streams would fence the instance. */
   private static final Duration PROCESSING_ALLOWANCE = Duration.ofSeconds(30);
-  /** The {@code dependency} tag of the Milvus circuit breaker and the name of the index readiness check. */
+  /** The {@code dependency} tag of the Milvus circuit breaker's gauge. */
   static final String MILVUS_DEPENDENCY = "milvus";
+  /** The readiness check on the vector index. */
   static final String INDEX_HEALTH_CHECK = "vector-index";
   /** How long a readiness answer about the index is reused, so probes never queue calls on a slow index. */
   private static final Duration INDEX_CHECK_TTL = Duration.ofSeconds(5);

@@ -100,19 +100,27 @@ public final class ReindexJob {
       List<Extraction> results = toExtract.isEmpty() ? List.of() : extractor.extract(toExtract);
       for (int i = 0; i < results.size(); i++) {
         UploadEvent event = toExtract.get(i);
-        switch (results.get(i)) {
+        String problem = switch (results.get(i)) {
           case Extraction.Extracted extracted -> {
             requireTargetModel(extracted.features());
-            target.upsert(IndexEntries.of(extracted.features()));
-            indexed++;
-          }
-          case Extraction.Failed failure -> {
-            failed++;
-            String line = event.getTenant() + "/" + event.getImageId() + ": " + failure.reason() + " " + failure.detail();
-            LOG.warn("re-index: {}", line);
-            if (failures.size() < MAX_REPORTED_FAILURES) {
-              failures.add(line);
+            try {
+              target.upsert(IndexEntries.of(extracted.features()));
+              yield null;
+            } catch (IllegalArgumentException unindexable) {
+              // what the live matcher would dead-letter (e.g. a REFERENCE without a holder or set)
+              yield "INVALID_EVENT " + unindexable.getMessage();
             }
+          }
+          case Extraction.Failed failure -> failure.reason() + " " + failure.detail();
+        };
+        if (problem == null) {
+          indexed++;
+        } else {
+          failed++;
+          String line = event.getTenant() + "/" + event.getImageId() + ": " + problem;
+          LOG.warn("re-index: {}", line);
+          if (failures.size() < MAX_REPORTED_FAILURES) {
+            failures.add(line);
           }
         }
       }

@@ -64,14 +64,19 @@ class ReindexFromTopicTest {
         for (String id : List.of("a", "b", "c")) {
           send(producer, id, upload(id));
         }
+        UploadEvent holderless = upload("r");
+        holderless.setPurpose(Purpose.REFERENCE);
+        send(producer, "r", holderless);
         producer.flush();
         ReindexReport first;
         try (UploadsTopicSource source = new UploadsTopicSource(consumer, topics.uploads(), GROUP, BATCH)) {
-          assertThat(source.size()).isEqualTo(3);
+          assertThat(source.size()).isEqualTo(4);
           first = job.run(source, progress -> {});
         }
-        assertThat(first.read()).isEqualTo(3);
+        assertThat(first.read()).isEqualTo(4);
         assertThat(first.indexed()).isEqualTo(3);
+        assertThat(first.failed()).as("a reference without holder or set, as the live matcher would dead-letter").isEqualTo(1);
+        assertThat(first.failures()).singleElement().asString().startsWith(TENANT + "/r: INVALID_EVENT");
 
         send(producer, "a", null);
         send(producer, "d", upload("d"));
