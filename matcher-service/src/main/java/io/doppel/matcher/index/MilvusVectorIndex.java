@@ -347,6 +347,11 @@ public final class MilvusVectorIndex implements VectorIndex {
   @Override
   public void commit() {}
 
+  /** The circuit breaker every call goes through, for the service's metrics (read its state only). */
+  public CircuitBreaker circuitBreaker() {
+    return breaker;
+  }
+
   @Override
   public void close() {
     if (client != null) {

@@ -161,7 +161,7 @@ public final class DualRetrievalMatcher implements Matcher {
       matches.add(toMatch(ranked.get(i), decision.kinds().get(i)));
     }
     timings.lap(STAGE_SCORE);
-    index.upsert(indexedImage(query, Purpose.UPLOAD, null, null));
+    index.upsert(indexedImage(query));
     index.refresh();
     timings.lap(STAGE_INDEX);
     return event(features, features.getTenant(), features.getImageId(), Purpose.UPLOAD, features.getUploader(),
@@ -170,12 +170,9 @@ public final class DualRetrievalMatcher implements Matcher {
 
   private List<MatchEvent> register(ImageFeatures features) {
     QueryImage query = QueryImage.of(features, settings.localDescriptors());
-    String referenceSet = features.getReferenceSet() != null ? features.getReferenceSet() : features.getRightsHolder();
-    if (referenceSet == null || referenceSet.isBlank()) {
-      throw new InvalidFeaturesException(query.ref() + ": a REFERENCE needs a rightsHolder or a referenceSet");
-    }
+    String referenceSet = referenceSetOf(query);
     Timings timings = new Timings();
-    index.upsert(indexedImage(query, Purpose.REFERENCE, features.getRightsHolder(), referenceSet));
+    index.upsert(indexedImage(query));
     index.refresh();
     timings.lap(STAGE_INDEX);
     List<MatchEvent> events = new ArrayList<>();
@@ -351,15 +348,37 @@ public final class DualRetrievalMatcher implements Matcher {
     return best;
   }
 
-  private static IndexedImage indexedImage(QueryImage query, Purpose purpose, String rightsHolder, String referenceSet) {
+  /**
+   * The rows the matcher indexes for {@code features} (UPLOAD or REFERENCE): FULL and TILE globals, the FULL view's
+   * keypoints strongest first, indexed at the upload time. A re-index writes exactly these.
+   */
+  public static IndexedImage indexEntry(ImageFeatures features) {
+    if (features.getPurpose() == Purpose.DELETE) {
+      throw new InvalidFeaturesException(features.getTenant() + "/" + features.getImageId() + ": a DELETE has no index rows");
+    }
+    return indexedImage(QueryImage.of(features, 1));
+  }
+
+  private static String referenceSetOf(QueryImage query) {
+    ImageFeatures features = query.features();
+    String referenceSet = features.getReferenceSet() != null ? features.getReferenceSet() : features.getRightsHolder();
+    if (referenceSet == null || referenceSet.isBlank()) {
+      throw new InvalidFeaturesException(query.ref() + ": a REFERENCE needs a rightsHolder or a referenceSet");
+    }
+    return referenceSet;
+  }
+
+  private static IndexedImage indexedImage(QueryImage query) {
+    ImageFeatures features = query.features();
+    boolean reference = features.getPurpose() == Purpose.REFERENCE;
     List<float[]> globals = new ArrayList<>();
     for (QueryView view : query.views()) {
       if (view.kind() != ViewKind.MIRROR) {
         globals.add(view.global());
       }
     }
-    ImageFeatures features = query.features();
-    return new IndexedImage(query.ref(), purpose, rightsHolder, referenceSet, features.getUploadedAt().toEpochMilli(),
+    return new IndexedImage(query.ref(), features.getPurpose(), reference ? features.getRightsHolder() : null,
+        reference ? referenceSetOf(query) : null, features.getUploadedAt().toEpochMilli(),
         features.getWidth(), features.getHeight(), globals, query.fullKeypointsStrongestFirst());
   }
 
