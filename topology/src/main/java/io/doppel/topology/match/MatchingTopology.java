@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * features → duplicates | violations | outcomes | dead-letters.
@@ -20,7 +21,8 @@ import org.apache.kafka.streams.Topology;
  * <pre>
  * key(r) undecodable or value(r) undecodable → DeadLetter(MALFORMED_RECORD)
  * key(r) = null or value(r) = null           → DeadLetter(INVALID_EVENT)
- * otherwise, for each e ∈ match(features):     e → topic(Routing.of(e.decision)), key (e.tenant, e.imageId)
+ * otherwise, for each e ∈ match(features):     e' = ReviewSuppression.apply(e, reviews)
+ *                                              e' → topic(Routing.of(e'.decision)), key (e'.tenant, e'.imageId)
  * match throws DependencyUnavailable         → retry, wait(n) = min(maxBackoff, initialBackoff · 2^n),
  *                                              for at most retryBudget; then rethrow
  * match throws anything else, or returns []  → DeadLetter(UNKNOWN) with the error
@@ -32,6 +34,11 @@ import org.apache.kafka.streams.Topology;
  * below {@code max.poll.interval.ms} and the producer's {@code transaction.timeout.ms} (StreamsRuntime
  * sets both from its {@code maxBlocking}).
  *
+ * <p>{@code reviews} is a global store ({@link ReviewSuppression#STORE}) that every instance
+ * builds from the whole review-feedback topic: reviewers' dismissals and allow-lists turn what
+ * would be a report into a CLEAN outcome (or a report of the matches left). It is in memory and
+ * rebuilt at start-up; decisions are human-made, so the topic stays small.
+ *
  * <p>The matcher is shared by all tasks and threads: it must be thread-safe.
  */
 public final class MatchingTopology {
@@ -42,6 +49,8 @@ public final class MatchingTopology {
   public static final String VIOLATIONS_SINK = "violations-sink";
   public static final String OUTCOMES_SINK = "outcomes-sink";
   public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
+  public static final String REVIEW_FEEDBACK_SOURCE = "review-feedback-source";
+  public static final String REVIEW_FEEDBACK_UPDATER = "review-feedback-updater";
 
   private MatchingTopology() {}
 
@@ -92,6 +101,11 @@ public final class MatchingTopology {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(meters, "meters");
     Topology topology = new Topology();
+    topology.addGlobalStore(
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReviewSuppression.STORE), Serdes.String(), Serdes.String())
+            .withLoggingDisabled(),
+        REVIEW_FEEDBACK_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+        topics.reviewFeedback().name(), REVIEW_FEEDBACK_UPDATER, () -> new ReviewFeedbackUpdater(topics.reviewFeedback()));
     topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
         topics.features().name());
     topology.addProcessor(PROCESSOR, () -> new MatchProcessor(topics, matcher, settings, meters), SOURCE);
