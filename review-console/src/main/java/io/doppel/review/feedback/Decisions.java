@@ -18,7 +18,7 @@ public final class Decisions {
   private Decisions() {}
 
   /** Thrown for a request that names no reportable match or cannot apply to this report. */
-  public static final class InvalidDecisionException extends RuntimeException {
+  public static final class InvalidDecisionException extends IllegalArgumentException {
     public InvalidDecisionException(String message) {
       super(message);
     }
