@@ -343,6 +343,10 @@ public final class MilvusVectorIndex implements VectorIndex {
   @Override
   public void refresh() {}
 
+  /** An acknowledged insert or delete is in Milvus' write-ahead log: durable already. */
+  @Override
+  public void commit() {}
+
   @Override
   public void close() {
     if (client != null) {

@@ -39,6 +39,9 @@ import org.apache.kafka.streams.state.Stores;
  * would be a report into a CLEAN outcome (or a report of the matches left). It is in memory and
  * rebuilt at start-up; decisions are human-made, so the topic stays small.
  *
+ * <p>Before each task commit, {@link Matcher#commit()} makes the matcher's index writes durable
+ * ({@link MatcherCommitStore}), so a committed offset never covers an index write a crash could lose.
+ *
  * <p>The matcher is shared by all tasks and threads: it must be thread-safe.
  */
 public final class MatchingTopology {
@@ -109,6 +112,7 @@ public final class MatchingTopology {
     topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
         topics.features().name());
     topology.addProcessor(PROCESSOR, () -> new MatchProcessor(topics, matcher, settings, meters), SOURCE);
+    topology.addStateStore(MatcherCommitStore.builder(matcher), PROCESSOR);
     addSink(topology, DUPLICATES_SINK, topics.duplicates());
     addSink(topology, VIOLATIONS_SINK, topics.violations());
     addSink(topology, OUTCOMES_SINK, topics.outcomes());
