@@ -62,7 +62,7 @@ class ReviewConsoleEndToEndTest {
   void aDismissedCopyIsRecordedAndNotReportedAgain() throws Exception {
     boolean chromiumThere = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
     if (!chromiumThere) {
-      System.out.println("SKIPPED ReviewConsoleEndToEndTest: no " + CHROMIUM + " and " + CHROMEDRIVER
+      System.out.println("SKIPPED ReviewConsoleEndToEndTest: needs " + CHROMIUM + " and " + CHROMEDRIVER
           + " (install Debian's chromium and chromium-driver; scripts/test.sh does where apt-get is available)");
     }
     assumeTrue(chromiumThere, "no headless Chromium here");
