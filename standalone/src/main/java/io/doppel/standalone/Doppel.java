@@ -5,6 +5,7 @@ import io.doppel.matcher.index.IndexBenchmark;
 import io.doppel.standalone.bench.BenchCommand;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.UsageException;
+import io.doppel.standalone.demo.DemoCommand;
 import io.doppel.standalone.eval.EvalCommand;
 import io.doppel.standalone.reindex.ReindexCommand;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ public final class Doppel {
         bench-extract  extractor throughput and per-phase latency over a folder of images
         bench-index    index query latency against index size, synthetic vectors
         reindex        backfill a new model version's index from the originals (model upgrades)
+        demo           the review console on the embedded stack, preloaded with references and copies
         help           this text
 
       """;
@@ -61,8 +63,10 @@ public final class Doppel {
           IndexBenchmark.main(rest.toArray(String[]::new));
           yield 0;
         }
+        case "demo" -> DemoCommand.run(Args.parse(rest, Set.of()), repositoryRoot());
         case "help", "--help", "-h" -> {
-          System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE + "\n" + ReindexCommand.USAGE);
+          System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE + "\n"
+              + ReindexCommand.USAGE + "\n" + DemoCommand.USAGE);
           yield 0;
         }
         default -> throw new UsageException("unknown command '" + command + "'");

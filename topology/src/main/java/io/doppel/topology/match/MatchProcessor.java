@@ -5,6 +5,7 @@ import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.MatchEvent;
+import io.doppel.schemas.avro.ReviewAction;
 import io.doppel.schemas.serde.MalformedRecordException;
 import io.doppel.topology.deadletter.DeadLetters;
 import io.doppel.topology.deadletter.PoisonCounter;
@@ -16,6 +17,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,7 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
 
   private ProcessorContext<ImageKey, SpecificRecord> context;
   private PoisonCounter poison;
+  private KeyValueStore<String, String> reviews;
 
   MatchProcessor(Topics topics, Matcher matcher, MatchingTopology.Settings settings, MeterRegistry meters) {
     this.topics = topics;
@@ -45,6 +48,7 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
   public void init(ProcessorContext<ImageKey, SpecificRecord> context) {
     this.context = context;
     this.poison = new PoisonCounter(context.metrics(), meters, STAGE, context.taskId().toString());
+    this.reviews = context.getStateStore(ReviewSuppression.STORE);
   }
 
   @Override
@@ -92,10 +96,16 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
           DeadLetterReason.UNKNOWN, "the matcher returned no outcome for " + what);
       return;
     }
-    for (MatchEvent event : events) {
+    for (MatchEvent decided : events) {
+      MatchEvent event = ReviewSuppression.apply(decided, this::reviewed);
       ImageKey eventKey = new ImageKey(event.getTenant(), event.getImageId());
       context.forward(new Record<>(eventKey, event, raw.timestamp()), MatchingTopology.sinkOf(event.getDecision()));
     }
+  }
+
+  private ReviewAction reviewed(String key) {
+    String action = reviews.get(key);
+    return action == null ? null : ReviewAction.valueOf(action);
   }
 
   private void deadLetter(RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * features → duplicates | violations | outcomes | dead-letters.
@@ -20,7 +21,8 @@ import org.apache.kafka.streams.Topology;
  * <pre>
  * key(r) undecodable or value(r) undecodable → DeadLetter(MALFORMED_RECORD)
  * key(r) = null or value(r) = null           → DeadLetter(INVALID_EVENT)
- * otherwise, for each e ∈ match(features):     e → topic(Routing.of(e.decision)), key (e.tenant, e.imageId)
+ * otherwise, for each e ∈ match(features):     e' = ReviewSuppression.apply(e, reviews)
+ *                                              e' → topic(Routing.of(e'.decision)), key (e'.tenant, e'.imageId)
  * match throws DependencyUnavailable         → retry, wait(n) = min(maxBackoff, initialBackoff · 2^n),
  *                                              for at most retryBudget; then rethrow
  * match throws anything else, or returns []  → DeadLetter(UNKNOWN) with the error
@@ -31,6 +33,11 @@ import org.apache.kafka.streams.Topology;
  * is never skipped and no decision is ever emitted without the index. {@code retryBudget} must stay
  * below {@code max.poll.interval.ms} and the producer's {@code transaction.timeout.ms} (StreamsRuntime
  * sets both from its {@code maxBlocking}).
+ *
+ * <p>{@code reviews} is a global store ({@link ReviewSuppression#STORE}) that every instance
+ * builds from the whole review-feedback topic: reviewers' dismissals and allow-lists turn what
+ * would be a report into a CLEAN outcome (or a report of the matches left). It is in memory and
+ * rebuilt at start-up; decisions are human-made, so the topic stays small.
  *
  * <p>Before each task commit, {@link Matcher#commit()} makes the matcher's index writes durable
  * ({@link MatcherCommitStore}), so a committed offset never covers an index write a crash could lose.
@@ -45,6 +52,8 @@ public final class MatchingTopology {
   public static final String VIOLATIONS_SINK = "violations-sink";
   public static final String OUTCOMES_SINK = "outcomes-sink";
   public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
+  public static final String REVIEW_FEEDBACK_SOURCE = "review-feedback-source";
+  public static final String REVIEW_FEEDBACK_UPDATER = "review-feedback-updater";
 
   private MatchingTopology() {}
 
@@ -95,6 +104,11 @@ public final class MatchingTopology {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(meters, "meters");
     Topology topology = new Topology();
+    topology.addGlobalStore(
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReviewSuppression.STORE), Serdes.String(), Serdes.String())
+            .withLoggingDisabled(),
+        REVIEW_FEEDBACK_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+        topics.reviewFeedback().name(), REVIEW_FEEDBACK_UPDATER, () -> new ReviewFeedbackUpdater(topics.reviewFeedback()));
     topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
         topics.features().name());
     topology.addProcessor(PROCESSOR, () -> new MatchProcessor(topics, matcher, settings, meters), SOURCE);
