@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -68,8 +67,10 @@ class FaultInjectionEndToEndTest {
   @RegisterExtension
   static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension(EmbeddedKafkaCluster.Settings.nodes(NODES));
 
-  private static final int UPLOADS = 300;
-  private static final Duration SEND_INTERVAL = Duration.ofMillis(40);
+  private static final int UPLOADS = 400;
+  /** Uploads sent while each fault strikes; the rest follow the recovery. */
+  private static final int PHASE = 100;
+  private static final Duration SEND_INTERVAL = Duration.ofMillis(20);
   private static final int CORRUPT_EVERY = 17;
   private static final int POISON_EVERY = 53;
   private static final int VICTIM_BROKER = 1;
@@ -102,7 +103,6 @@ class FaultInjectionEndToEndTest {
         ExtractionTopology.Settings.of(8, Duration.ofMillis(100)));
     var matching = MatchingTopology.build(topics, matcherPort, SHORT_RETRY);
     Map<String, String> expected = expectedOutcomes();
-    List<String> faults = new CopyOnWriteArrayList<>();
     long start = System.nanoTime();
 
     try (var extractor1 = StreamsRuntime.start(extraction, config("doppel-extractor-faults", state, 1));
@@ -112,41 +112,46 @@ class FaultInjectionEndToEndTest {
       for (var runtime : List.of(extractor1, extractor2, matcher1, matcher2)) {
         runtime.awaitRunning(START_TIMEOUT);
       }
-      CompletableFuture<Integer> sent = CompletableFuture.supplyAsync(this::sendAll);
-
-      awaitCommitted(UPLOADS / 10, "a tenth of the uploads before the first fault");
+      // Each fault strikes while a share of the uploads is being sent.
+      CompletableFuture<Integer> sent = sendAsync(0, PHASE);
+      awaitCommitted(PHASE / 4, "a first share of the uploads");
       KAFKA.cluster().stopNode(VICTIM_BROKER);
-      faults.add(at(start) + " broker " + VICTIM_BROKER + " killed");
-      awaitCommittedMore(UPLOADS / 10, "progress with a broker down");
+      fault(start, "broker " + VICTIM_BROKER + " killed");
+      awaitCommittedMore(PHASE / 4, "progress with a broker down");
       KAFKA.cluster().startNode(VICTIM_BROKER);
-      faults.add(at(start) + " broker " + VICTIM_BROKER + " restarted");
+      fault(start, "broker " + VICTIM_BROKER + " restarted");
+      int acknowledged = sent.get();
 
       extractorPort.setBroken(true);
+      sent = sendAsync(PHASE, 2 * PHASE);
       await(() -> extractor1.threadReplacements() + extractor2.threadReplacements() > 0,
-          "an extractor stream thread died mid-batch");
+          "an extractor stream thread to die mid-batch");
       extractorPort.setBroken(false);
-      faults.add(at(start) + " extractor stream thread killed mid-batch and replaced");
+      fault(start, "extractor stream thread killed mid-batch and replaced");
+      acknowledged += sent.get();
 
       matcherPort.failNext(Integer.MAX_VALUE);
-      faults.add(at(start) + " index down");
+      fault(start, "index down");
+      sent = sendAsync(2 * PHASE, 3 * PHASE);
       Thread.sleep(SETTLE.toMillis());
       long verdictsWhenDown = count(verdictsCommitted());
       await(() -> matcher1.threadReplacements() + matcher2.threadReplacements() > 0,
-          "a matcher thread gave its record back after the retry budget");
+          "a matcher thread to give its record back after the retry budget");
       matcher1.streams().close(Duration.ZERO);
-      faults.add(at(start) + " matcher instance 1 closed without waiting for its threads");
+      fault(start, "matcher instance 1 closed without waiting for its threads");
       Thread.sleep(OUTAGE.toMillis());
       long verdictsAtRecovery = count(verdictsCommitted());
       matcherPort.failNext(0);
-      faults.add(at(start) + " index back");
+      fault(start, "index back");
+      acknowledged += sent.get();
+      acknowledged += sendAsync(3 * PHASE, UPLOADS).get();
+      assertThat(acknowledged).isEqualTo(UPLOADS);
 
-      assertThat(sent.get()).isEqualTo(UPLOADS);
       List<Terminal> terminals = readCommitted(expected.size(), CONSUME_TIMEOUT);
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 
       Map<String, Integer> perTopic = new TreeMap<>();
       terminals.forEach(t -> perTopic.merge(t.topic() + ":" + t.what(), 1, Integer::sum));
-      faults.forEach(fault -> System.out.println("faults: " + fault));
       System.out.printf("faults: %d uploads in, %d committed terminal records out in %s: %s%n",
           expected.size(), terminals.size(), elapsed, perTopic);
       System.out.printf("faults: threads replaced: extractors %d+%d, matchers %d+%d; verdicts committed while "
@@ -186,15 +191,19 @@ class FaultInjectionEndToEndTest {
     return prefix + i;
   }
 
-  /** Sends every upload at a steady rate; returns how many the cluster acknowledged. */
-  private int sendAll() {
+  /** Sends uploads {@code from} (inclusive) to {@code to} at a steady rate; completes with how many were acknowledged. */
+  private CompletableFuture<Integer> sendAsync(int from, int to) {
+    return CompletableFuture.supplyAsync(() -> send(from, to));
+  }
+
+  private int send(int from, int to) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     List<CompletableFuture<Void>> acks = new ArrayList<>();
     try (var producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < UPLOADS; i++) {
+      for (int i = from; i < to; i++) {
         String id = imageId(i);
         byte[] key = topics.uploads().keySerde().serializer().serialize(Topics.UPLOADS, Samples.key(id));
         byte[] value = topics.uploads().valueSerde().serializer().serialize(Topics.UPLOADS, Samples.upload(id));
@@ -244,8 +253,8 @@ class FaultInjectionEndToEndTest {
     }
   }
 
-  private static String at(long start) {
-    return String.format("+%5.1f s", (System.nanoTime() - start) / 1e9);
+  private static void fault(long start, String what) {
+    System.out.printf("faults: +%5.1f s %s%n", (System.nanoTime() - start) / 1e9, what);
   }
 
   private List<TopicPartition> terminalsCommitted() {
