@@ -75,7 +75,7 @@ class FaultInjectionEndToEndTest {
   private static final int POISON_EVERY = 53;
   private static final int VICTIM_BROKER = 1;
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-  private static final Duration FAULT_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration FAULT_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration OUTAGE = Duration.ofSeconds(6);
   /** Lets transactions that were open when the index went down commit before counting verdicts. */
   private static final Duration SETTLE = Duration.ofSeconds(2);
