@@ -13,9 +13,11 @@ import io.doppel.topology.match.MatchingTopology;
 import io.doppel.topology.runtime.StreamsRuntime;
 import io.doppel.topology.runtime.StreamsRuntimeConfig;
 import io.doppel.topology.testing.EmbeddedKafkaExtension;
+import io.doppel.topology.testing.MatcherProcess;
 import io.doppel.topology.testing.Samples;
 import io.doppel.topology.testing.ScriptedExtractor;
 import io.doppel.topology.testing.ScriptedMatcher;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,15 +45,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every upload has exactly one outcome under faults (issue 6). A real three-node KRaft cluster
  * (topics with replication 3, {@code min.insync.replicas} 2), two instances each of the extraction
- * and the matching topology (scripted ports, real serdes, {@code exactly_once_v2}), and uploads sent
+ * and the matching topology (scripted ports, real serdes, {@code exactly_once_v2}; one matcher in a
+ * child JVM, see {@link MatcherProcess}), and uploads sent
  * at a steady rate while, one after the other:
  *
  * <ol>
  *   <li>a broker is killed (SIGKILL) and started again;
  *   <li>the extractor port fails a whole batch, which kills that stream thread mid-batch (replaced);
- *   <li>the index (the matcher port's dependency) goes down; one matcher instance is closed without
- *       waiting for its threads while it is stuck retrying, so the other takes its partitions; the
- *       index comes back.
+ *   <li>the index (the matcher port's dependency) goes down; the matcher instance that runs in a
+ *       child JVM is killed with SIGKILL while it is retrying (no LeaveGroup, its transaction left
+ *       open), so the other takes its partitions; the index comes back.
  * </ol>
  *
  * Then a {@code read_committed} consumer checks that each upload id has exactly one terminal record
@@ -89,7 +92,8 @@ class FaultInjectionEndToEndTest {
       List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES, Topics.DEAD_LETTERS);
   private static final List<String> VERDICT_TOPICS = List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES);
 
-  private final Topics topics = Topics.using(new InMemorySchemaRegistry());
+  /** Ids registered in a fixed order: the child JVM's registry must agree with this one. */
+  private final Topics topics = Topics.using(MatcherProcess.registerSchemas(new InMemorySchemaRegistry()));
 
   record Terminal(String topic, String imageId, String what) {}
 
@@ -101,26 +105,30 @@ class FaultInjectionEndToEndTest {
     ScriptedMatcher matcherPort = new ScriptedMatcher();
     var extraction = ExtractionTopology.build(topics, extractorPort,
         ExtractionTopology.Settings.of(8, Duration.ofMillis(100)));
-    var matching = MatchingTopology.build(topics, matcherPort, SHORT_RETRY);
+    Path indexDown = state.resolve("index-down");
+    var matching = MatchingTopology.build(topics, MatcherProcess.withIndexFlag(matcherPort, indexDown), SHORT_RETRY);
     Map<String, String> expected = expectedOutcomes();
     long start = System.nanoTime();
 
     try (var extractor1 = StreamsRuntime.start(extraction, config("doppel-extractor-faults", state, 1));
          var extractor2 = StreamsRuntime.start(extraction, config("doppel-extractor-faults", state, 2));
          var matcher1 = StreamsRuntime.start(matching, config("doppel-matcher-faults", state, 1));
-         var matcher2 = StreamsRuntime.start(matching, config("doppel-matcher-faults", state, 2))) {
-      for (var runtime : List.of(extractor1, extractor2, matcher1, matcher2)) {
+         var matcher2 = MatcherProcess.start(config("doppel-matcher-faults", state, 2), SHORT_RETRY, indexDown,
+             state.resolve("matcher-2.log"))) {
+      for (var runtime : List.of(extractor1, extractor2, matcher1)) {
         runtime.awaitRunning(START_TIMEOUT);
       }
       // Each fault strikes while a share of the uploads is being sent.
-      CompletableFuture<Integer> sent = sendAsync(0, PHASE);
+      int acknowledged = sendAsync(0, PHASE / 2).get();
       awaitCommitted(PHASE / 4, "a first share of the uploads");
       KAFKA.cluster().stopNode(VICTIM_BROKER);
       fault(start, "broker " + VICTIM_BROKER + " killed");
-      awaitCommittedMore(PHASE / 4, "progress with a broker down");
+      long beforeBrokerDown = count(terminalsCommitted());
+      CompletableFuture<Integer> sent = sendAsync(PHASE / 2, PHASE);
+      await(() -> count(terminalsCommitted()) >= beforeBrokerDown + PHASE / 4, "progress with a broker down");
       KAFKA.cluster().startNode(VICTIM_BROKER);
       fault(start, "broker " + VICTIM_BROKER + " restarted");
-      int acknowledged = sent.get();
+      acknowledged += sent.get();
 
       extractorPort.setBroken(true);
       sent = sendAsync(PHASE, 2 * PHASE);
@@ -130,18 +138,17 @@ class FaultInjectionEndToEndTest {
       fault(start, "extractor stream thread killed mid-batch and replaced");
       acknowledged += sent.get();
 
-      matcherPort.failNext(Integer.MAX_VALUE);
+      Files.createFile(indexDown);
       fault(start, "index down");
       sent = sendAsync(2 * PHASE, 3 * PHASE);
       Thread.sleep(SETTLE.toMillis());
       long verdictsWhenDown = count(verdictsCommitted());
-      await(() -> matcher1.threadReplacements() + matcher2.threadReplacements() > 0,
-          "a matcher thread to give its record back after the retry budget");
-      matcher1.streams().close(Duration.ZERO);
-      fault(start, "matcher instance 1 closed without waiting for its threads");
+      await(() -> matcher1.threadReplacements() > 0, "a matcher thread to give its record back after the retry budget");
+      matcher2.kill();
+      fault(start, "matcher instance 2 (a child JVM) killed with SIGKILL mid-retry");
       Thread.sleep(OUTAGE.toMillis());
       long verdictsAtRecovery = count(verdictsCommitted());
-      matcherPort.failNext(0);
+      Files.delete(indexDown);
       fault(start, "index back");
       acknowledged += sent.get();
       acknowledged += sendAsync(3 * PHASE, UPLOADS).get();
@@ -154,9 +161,9 @@ class FaultInjectionEndToEndTest {
       terminals.forEach(t -> perTopic.merge(t.topic() + ":" + t.what(), 1, Integer::sum));
       System.out.printf("faults: %d uploads in, %d committed terminal records out in %s: %s%n",
           expected.size(), terminals.size(), elapsed, perTopic);
-      System.out.printf("faults: threads replaced: extractors %d+%d, matchers %d+%d; verdicts committed while "
-          + "the index was down: %d%n", extractor1.threadReplacements(), extractor2.threadReplacements(),
-          matcher1.threadReplacements(), matcher2.threadReplacements(), verdictsAtRecovery - verdictsWhenDown);
+      System.out.printf("faults: threads replaced: extractors %d+%d, in-process matcher %d; verdicts committed "
+          + "while the index was down: %d%n", extractor1.threadReplacements(), extractor2.threadReplacements(),
+          matcher1.threadReplacements(), verdictsAtRecovery - verdictsWhenDown);
 
       assertThat(verdictsAtRecovery).as("verdicts committed while the index was down").isEqualTo(verdictsWhenDown);
       Map<String, String> actual = new HashMap<>();
@@ -238,11 +245,6 @@ class FaultInjectionEndToEndTest {
 
   private void awaitCommitted(int records, String what) throws InterruptedException {
     await(() -> count(terminalsCommitted()) >= records, what);
-  }
-
-  private void awaitCommittedMore(int records, String what) throws InterruptedException {
-    long before = count(terminalsCommitted());
-    await(() -> count(terminalsCommitted()) >= before + records, what);
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
