@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Test;
 @Tag("fuzz")
 class MalformedImageFuzzTest {
 
+  /** {@code -Dfuzz.mutants=100} gives a quick local run (which then fails the 10,000 minimum on purpose). */
   private static final int MUTANTS_PER_SEED = Integer.getInteger("fuzz.mutants", 1_120);
   private static final int MIN_INPUTS = 10_000;
   private static final int CALLERS = 2;
