@@ -122,6 +122,19 @@ class DeployStackTest {
   }
 
   @Test
+  void composeServicesAgreeOnTheBuiltInModel() {
+    JsonNode manifest = Manifests.readYaml(ManifestInvariantsTest.BUILT_IN_MODEL_MANIFEST);
+    for (String service : List.of("extractor", "matcher")) {
+      JsonNode environment = compose().at("/services/" + service + "/environment");
+      assertThat(environment.path("DOPPEL_MODEL_ID").asText()).as(service).isEqualTo(manifest.path("id").asText());
+      assertThat(environment.path("DOPPEL_MODEL_VERSION").asText()).as(service)
+          .isEqualTo(manifest.path("version").asText());
+      assertThat(environment.path("DOPPEL_MODEL_DIMENSION").asText()).as(service)
+          .isEqualTo(manifest.at("/output/dimension").asText());
+    }
+  }
+
+  @Test
   void composeCreatesExactlyTheTopicTable() {
     String script = compose().at("/services/kafka-init/command").toString();
     Matcher matcher = CREATED_TOPIC.matcher(script);
@@ -136,7 +149,7 @@ class DeployStackTest {
   // ---- images ----------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"extractor.Dockerfile", "matcher.Dockerfile"})
+  @ValueSource(strings = {"extractor.Dockerfile", "matcher.Dockerfile", "reindex.Dockerfile"})
   void imagesArePinnedNonRootAndRunTheJvmAsPidOne(String file) throws IOException {
     List<String> lines = Files.readAllLines(Repository.DEPLOY.resolve(file));
     List<String> bases = lines.stream().filter(line -> line.startsWith("FROM "))
@@ -160,10 +173,29 @@ class DeployStackTest {
         .contains("exec java");
   }
 
-  @Test
-  void extractorImageIsTheCudaBuild() throws IOException {
-    String dockerfile = Files.readString(Repository.DEPLOY.resolve("extractor.Dockerfile"));
+  @ParameterizedTest
+  @ValueSource(strings = {"extractor.Dockerfile", "reindex.Dockerfile"})
+  void imagesThatExtractAreTheCudaBuild(String file) throws IOException {
+    String dockerfile = Files.readString(Repository.DEPLOY.resolve(file));
     assertThat(dockerfile).contains("-Pgpu").containsPattern("FROM nvidia/cuda:[^\\s]*cudnn[^\\s]*runtime");
+  }
+
+  @Test
+  void servicesAndTheReindexJobRunTheMainClassesThatExist() throws IOException {
+    assertThat(Files.readString(Repository.DEPLOY.resolve("extractor.Dockerfile")))
+        .contains("DOPPEL_MAIN_CLASS=io.doppel.extractor.service.ExtractorService");
+    assertThat(Files.readString(Repository.DEPLOY.resolve("matcher.Dockerfile")))
+        .contains("DOPPEL_MAIN_CLASS=io.doppel.matcher.MatcherService");
+    assertThat(Files.readString(Repository.DEPLOY.resolve("reindex.Dockerfile")))
+        .contains("DOPPEL_MAIN_CLASS=io.doppel.standalone.Doppel");
+    for (String source : List.of(
+        "extractor-service/src/main/java/io/doppel/extractor/service/ExtractorService.java",
+        "matcher-service/src/main/java/io/doppel/matcher/MatcherService.java",
+        "standalone/src/main/java/io/doppel/standalone/Doppel.java")) {
+      assertThat(Repository.ROOT.resolve(source)).exists();
+    }
+    assertThat(Files.readString(Repository.ROOT.resolve("standalone/src/main/java/io/doppel/standalone/Doppel.java")))
+        .as("the command the reindex Job runs").contains("case \"reindex\"");
   }
 
   // ---- prometheus ------------------------------------------------------------------------------

@@ -219,6 +219,37 @@ class ManifestInvariantsTest {
     }
   }
 
+  /** The model the extractor image ships and runs unless extractor.properties names another. */
+  static final Path BUILT_IN_MODEL_MANIFEST =
+      Repository.ROOT.resolve("extractor-service/src/main/resources/models/doppel-copy-v1/manifest.json");
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void theMatchersModelSettingsAreThoseOfTheModelTheExtractorRuns(String overlay) {
+    List<HasMetadata> resources = render(overlay).resources();
+    String extractorProperties = only(resources, ConfigMap.class, "doppel-extractor-config").getData()
+        .get("extractor.properties");
+    assertThat(extractorProperties).as("the extractor runs the built-in model").doesNotContain("model.manifest");
+    JsonNode manifest = Manifests.readYaml(BUILT_IN_MODEL_MANIFEST);
+    Map<String, String> shared = only(resources, ConfigMap.class, "doppel-shared").getData();
+
+    assertThat(shared.get("DOPPEL_MODEL_ID")).isEqualTo(manifest.path("id").asText());
+    assertThat(shared.get("DOPPEL_MODEL_VERSION")).isEqualTo(manifest.path("version").asText());
+    assertThat(shared.get("DOPPEL_MODEL_DIMENSION")).isEqualTo(manifest.at("/output/dimension").asText());
+  }
+
+  @Test
+  void reindexJobRunsTheReindexCommandWithItsOpsPortWhereTheProbeLooks() {
+    List<HasMetadata> resources = Kustomize.render(Repository.K8S.resolve("jobs/reindex")).resources();
+    Job job = ofKind(resources, Job.class).get(0);
+    Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+
+    assertThat(container.getArgs()).first().isEqualTo("reindex");
+    assertThat(container.getArgs())
+        .contains("--source-topic=" + Topics.UPLOADS, "--ops-port=" + Deployment.OPS_PORT);
+    assertThat(container.getImage()).contains("doppel-reindex:");
+  }
+
   // ---- application ids, autoscaling, topics ----------------------------------------------------
 
   @ParameterizedTest

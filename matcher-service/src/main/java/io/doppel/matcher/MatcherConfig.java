@@ -28,6 +28,7 @@ import java.util.function.Function;
 public record MatcherConfig(
     String bootstrapServers,
     String schemaRegistryUrl,
+    String schemaRegistryAuth,
     String applicationId,
     Path dataDirectory,
     int streamThreads,
@@ -40,6 +41,7 @@ public record MatcherConfig(
     Path calibrationFile,
     RetrievalSettings retrieval,
     VerifierSettings verifier,
+    int opsPort,
     Map<String, String> kafkaSecurity) {
 
   public MatcherConfig {
@@ -60,6 +62,10 @@ public record MatcherConfig(
   public static final String CONFIG_FILE = "DOPPEL_MATCHER_CONFIG_FILE";
   public static final String BOOTSTRAP_SERVERS = "DOPPEL_KAFKA_BOOTSTRAP_SERVERS";
   public static final String SCHEMA_REGISTRY_URL = "DOPPEL_SCHEMA_REGISTRY_URL";
+  /** {@code user:password} (basic) or a bearer token prefixed {@code "Bearer "}; environment only. */
+  public static final String SCHEMA_REGISTRY_AUTH = "DOPPEL_SCHEMA_REGISTRY_AUTH";
+  /** Port of /health/live, /health/ready and /metrics (0: any free port, for tests). */
+  public static final String OPS_PORT = "DOPPEL_OPS_PORT";
   public static final String APPLICATION_ID = "DOPPEL_MATCHER_APPLICATION_ID";
   public static final String DATA_DIR = "DOPPEL_MATCHER_DATA_DIR";
   public static final String STREAM_THREADS = "DOPPEL_MATCHER_STREAM_THREADS";
@@ -80,6 +86,8 @@ public record MatcherConfig(
   public static final String LOCAL_MAX_HAMMING = "DOPPEL_MATCHER_LOCAL_MAX_HAMMING";
   public static final String LOCAL_MAX_IMAGES = "DOPPEL_MATCHER_LOCAL_MAX_IMAGES";
   public static final String CANDIDATE_CAP = "DOPPEL_MATCHER_CANDIDATE_CAP";
+  public static final String FIRST_PASS_CAP = "DOPPEL_MATCHER_FIRST_PASS_CAP";
+  public static final String CONFIDENT_INLIERS = "DOPPEL_MATCHER_CONFIDENT_INLIERS";
   public static final String RATIO = "DOPPEL_MATCHER_RATIO_TEST";
   public static final String REPROJECTION_SHARE = "DOPPEL_MATCHER_REPROJECTION_SHARE";
   /** {@code DOPPEL_KAFKA_SECURITY_PROTOCOL}, {@code DOPPEL_KAFKA_SASL_*}, {@code DOPPEL_KAFKA_SSL_*} (each also as {@code *_FILE}) become {@code security.protocol}, {@code sasl.*}, {@code ssl.*}: see {@link KafkaSecurityEnvironment}. */
@@ -89,19 +97,20 @@ public record MatcherConfig(
   static final String DEFAULT_DATA_DIR = "data/matcher";
   static final int DEFAULT_STREAM_THREADS = 1;
   static final Duration DEFAULT_RETRY_BUDGET = Duration.ofSeconds(60);
+  private static final int MAX_PORT = 65_535;
 
   /** Secrets are never read from the config file, which may live in a repository. */
-  private static final List<String> ENVIRONMENT_ONLY = List.of(MILVUS_TOKEN, "DOPPEL_KAFKA_SASL_JAAS_CONFIG",
+  private static final List<String> ENVIRONMENT_ONLY = List.of(MILVUS_TOKEN, SCHEMA_REGISTRY_AUTH, "DOPPEL_KAFKA_SASL_JAAS_CONFIG",
       "DOPPEL_KAFKA_SSL_KEYSTORE_PASSWORD", "DOPPEL_KAFKA_SSL_TRUSTSTORE_PASSWORD", "DOPPEL_KAFKA_SSL_KEY_PASSWORD");
 
   @Override
   public String toString() {
     return "MatcherConfig[bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl
-        + ", applicationId=" + applicationId + ", dataDirectory=" + dataDirectory + ", streamThreads=" + streamThreads
+        + ", schemaRegistryAuth=" + (schemaRegistryAuth == null ? "none" : "****") + ", applicationId=" + applicationId + ", dataDirectory=" + dataDirectory + ", streamThreads=" + streamThreads
         + ", retryBudget=" + retryBudget + ", model=" + model + ", modelDimension=" + modelDimension
         + ", indexBackend=" + indexBackend + ", milvus=" + milvus + ", policyFile=" + policyFile
         + ", calibrationFile=" + calibrationFile + ", retrieval=" + retrieval + ", verifier=" + verifier
-        + ", kafkaSecurity=" + kafkaSecurity.keySet() + "]";
+        + ", opsPort=" + opsPort + ", kafkaSecurity=" + kafkaSecurity.keySet() + "]";
   }
 
   /** Reads the process environment (and the file it names). */
@@ -114,6 +123,8 @@ public record MatcherConfig(
     Reader reader = new Reader(merged(environment));
     String bootstrap = reader.required(BOOTSTRAP_SERVERS);
     String registry = reader.optional(SCHEMA_REGISTRY_URL, null);
+    String registryAuth = reader.optional(SCHEMA_REGISTRY_AUTH, null);
+    int opsPort = reader.integer(OPS_PORT, io.doppel.topology.ops.Deployment.OPS_PORT, 0, MAX_PORT);
     String applicationId = reader.optional(APPLICATION_ID, DEFAULT_APPLICATION_ID);
     Path dataDir = reader.path(DATA_DIR, Path.of(DEFAULT_DATA_DIR));
     int threads = reader.integer(STREAM_THREADS, DEFAULT_STREAM_THREADS, 1, Integer.MAX_VALUE);
@@ -146,7 +157,10 @@ public record MatcherConfig(
         reader.integer(LOCAL_NEIGHBOURS, d.localNeighbours(), 1, Integer.MAX_VALUE),
         reader.integer(LOCAL_MAX_HAMMING, d.localMaxHamming(), 0, Integer.MAX_VALUE),
         reader.integer(LOCAL_MAX_IMAGES, d.localMaxImages(), 1, Integer.MAX_VALUE),
-        reader.integer(CANDIDATE_CAP, d.candidateCap(), 1, Integer.MAX_VALUE)));
+        reader.integer(CANDIDATE_CAP, d.candidateCap(), 1, Integer.MAX_VALUE),
+        reader.integer(FIRST_PASS_CAP, d.firstPassCap(), 1, Integer.MAX_VALUE),
+        reader.integer(CONFIDENT_INLIERS, d.confidentInliers(), 0, Integer.MAX_VALUE),
+        false));
     VerifierSettings v = VerifierSettings.DEFAULTS;
     VerifierSettings verifier = reader.build("verifier settings", () -> new VerifierSettings(
         reader.decimal(RATIO, v.ratio()), v.homographyMinMatches(), v.similarityMinMatches(),
@@ -157,8 +171,8 @@ public record MatcherConfig(
     if (!reader.problems.isEmpty()) {
       throw new InvalidConfigException(reader.problems);
     }
-    return new MatcherConfig(bootstrap, registry, applicationId, dataDir, threads, retryBudget, model, dimension,
-        backend, milvus, policy, calibration, retrieval, verifier, security);
+    return new MatcherConfig(bootstrap, registry, registryAuth, applicationId, dataDir, threads, retryBudget, model, dimension,
+        backend, milvus, policy, calibration, retrieval, verifier, opsPort, security);
   }
 
   private static Map<String, String> merged(Map<String, String> environment) {

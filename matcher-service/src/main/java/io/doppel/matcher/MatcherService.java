@@ -1,5 +1,6 @@
 package io.doppel.matcher;
 
+import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.LuceneIndexConfig;
 import io.doppel.matcher.index.LuceneVectorIndex;
 import io.doppel.matcher.index.MilvusIndexConfig;
@@ -13,11 +14,18 @@ import io.doppel.matcher.verify.GeometricVerifier;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
 import io.doppel.schemas.registry.SchemaRegistry;
+import io.doppel.topology.match.Matcher;
 import io.doppel.topology.match.MatchingTopology;
+import io.doppel.topology.ops.HealthCheck;
+import io.doppel.topology.ops.OpsMetrics;
+import io.doppel.topology.ops.OpsServer;
 import io.doppel.topology.runtime.StreamsRuntime;
 import io.doppel.topology.runtime.StreamsRuntimeConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -26,8 +34,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The matcher service: opens the vector index (Lucene by default, Milvus by config), loads the
  * policy and calibration (failing fast on either), builds the {@link DualRetrievalMatcher} and
- * runs the matching topology under exactly-once Streams. Start with {@link #start}, stop with
- * {@link #close}; {@link #main} runs it from the environment until SIGTERM.
+ * runs the matching topology under exactly-once Streams, with health and Prometheus metrics on
+ * the ops port. Start with {@link #start}, stop with {@link #close}; {@link #main} runs it from
+ * the environment until SIGTERM.
+ *
+ * <pre>
+ * ready = streams RUNNING or REBALANCING  and  the vector index answers a lookup
+ * alive = streams not failed
+ * </pre>
  */
 public final class MatcherService implements AutoCloseable {
 
@@ -36,31 +50,105 @@ public final class MatcherService implements AutoCloseable {
   private static final String STREAMS_SUBDIRECTORY = "streams";
   /** Time one record may take on top of its retry budget before Streams would fence the instance. */
   private static final Duration PROCESSING_ALLOWANCE = Duration.ofSeconds(30);
+  /** The {@code dependency} tag of the Milvus circuit breaker's gauge. */
+  static final String MILVUS_DEPENDENCY = "milvus";
+  /** The readiness check on the vector index. */
+  static final String INDEX_HEALTH_CHECK = "vector-index";
+  /** How long a readiness answer about the index is reused, so probes never queue calls on a slow index. */
+  private static final Duration INDEX_CHECK_TTL = Duration.ofSeconds(5);
+  private static final String BEARER_PREFIX = "Bearer ";
 
-  private final DualRetrievalMatcher matcher;
+  private final OpsMetrics metrics;
+  private final OpsServer ops;
+  private final Matcher matcher;
   private final StreamsRuntime runtime;
+  private final KafkaStreamsMetrics streamsMetrics;
 
-  private MatcherService(DualRetrievalMatcher matcher, StreamsRuntime runtime) {
+  private MatcherService(OpsMetrics metrics, OpsServer ops, Matcher matcher, StreamsRuntime runtime,
+      KafkaStreamsMetrics streamsMetrics) {
+    this.metrics = metrics;
+    this.ops = ops;
     this.matcher = matcher;
     this.runtime = runtime;
+    this.streamsMetrics = streamsMetrics;
   }
 
-  /** Builds everything and starts the topology; returns at once (see {@link StreamsRuntime#awaitRunning}). */
+  /**
+   * Starts the ops endpoints first (probes answer while the index opens), then the index, the
+   * matcher and the topology; returns at once (see {@link StreamsRuntime#awaitRunning}).
+   */
   public static MatcherService start(MatcherConfig config, SchemaRegistry registry) {
     LOG.info("starting the matcher with {}", config);
-    DualRetrievalMatcher matcher = matcher(config, openIndex(config), Clock.systemUTC());
+    OpsMetrics metrics = OpsMetrics.forApplication(config.applicationId());
+    OpsServer ops = OpsServer.start(new OpsServer.Settings(OpsServer.Settings.ALL_INTERFACES, config.opsPort(),
+        OpsServer.Settings.DEFAULT_STOP_GRACE), metrics.registry());
+    Matcher matcher = null;
     try {
+      VectorIndex opened = openIndex(config);
+      if (opened instanceof MilvusVectorIndex milvus) {
+        metrics.meters().circuitBreaker(MILVUS_DEPENDENCY,
+            () -> milvus.circuitBreaker().getState() == CircuitBreaker.State.OPEN);
+      }
+      VectorIndex index = new MeteredVectorIndex(opened, metrics.meters());
+      ops.addReadinessCheck(indexReachable(index, INDEX_CHECK_TTL));
+      matcher = new MeteredMatcher(matcher(config, index, Clock.systemUTC()), metrics.meters());
       MatchingTopology.Settings defaults = MatchingTopology.Settings.DEFAULTS;
       var topology = MatchingTopology.build(Topics.using(registry), matcher,
-          new MatchingTopology.Settings(defaults.initialBackoff(), defaults.maxBackoff(), config.retryBudget()));
+          new MatchingTopology.Settings(defaults.initialBackoff(), defaults.maxBackoff(), config.retryBudget()),
+          metrics.registry());
       StreamsRuntimeConfig streams = new StreamsRuntimeConfig(config.bootstrapServers(), config.applicationId(),
           config.dataDirectory().resolve(STREAMS_SUBDIRECTORY), config.streamThreads(),
           config.retryBudget().plus(PROCESSING_ALLOWANCE), StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT,
           config.kafkaSecurity(), Map.of());
-      return new MatcherService(matcher, StreamsRuntime.start(topology, streams));
+      StreamsRuntime runtime = StreamsRuntime.start(topology, streams);
+      ops.watch(runtime.streams());
+      return new MatcherService(metrics, ops, matcher, runtime, metrics.bindKafkaStreams(runtime.streams()));
     } catch (RuntimeException e) {
-      matcher.close();
+      if (matcher != null) {
+        matcher.close();
+      }
+      ops.close();
+      metrics.close();
       throw e;
+    }
+  }
+
+  /**
+   * Ready while a lookup of a probe image answers (false or true alike); an exception, such as
+   * {@code IndexUnavailableException} from Milvus, is DOWN. Answers are reused for {@code ttl}.
+   */
+  static HealthCheck indexReachable(VectorIndex index, Duration ttl) {
+    IndexReadiness readiness = new IndexReadiness(index, ttl);
+    return new HealthCheck(INDEX_HEALTH_CHECK, readiness::up);
+  }
+
+  /** The cached answer of {@link #indexReachable}. */
+  private static final class IndexReadiness {
+    private static final ImageRef PROBE = new ImageRef("doppel-readiness-probe", "doppel-readiness-probe");
+    private final VectorIndex index;
+    private final long ttlNanos;
+    private boolean checked;
+    private long checkedAtNanos;
+    private boolean up;
+
+    IndexReadiness(VectorIndex index, Duration ttl) {
+      this.index = index;
+      this.ttlNanos = ttl.toNanos();
+    }
+
+    synchronized boolean up() {
+      if (!checked || System.nanoTime() - checkedAtNanos >= ttlNanos) {
+        try {
+          index.contains(PROBE);
+          up = true;
+        } catch (RuntimeException e) {
+          LOG.warn("readiness: the vector index does not answer: {}", e.toString());
+          up = false;
+        }
+        checked = true;
+        checkedAtNanos = System.nanoTime();
+      }
+      return up;
     }
   }
 
@@ -105,29 +193,53 @@ public final class MatcherService implements AutoCloseable {
     return runtime;
   }
 
-  /** Stops the stream threads first, so no record is mid-match when the index closes. */
+  /** The port the ops endpoints listen on (the real one when configured as 0). */
+  public int opsPort() {
+    return ops.port();
+  }
+
+  /**
+   * Stops the stream threads first, so no record is mid-match when the index closes; the ops
+   * server last, so probes answer (not ready) during the shutdown.
+   */
   @Override
   public void close() {
     try {
       runtime.close();
     } finally {
+      streamsMetrics.close();
       matcher.close();
+      ops.close();
+      metrics.close();
     }
   }
 
+  /** Runs the service from the environment (and DOPPEL_MATCHER_CONFIG_FILE) until SIGTERM. */
   public static void main(String[] args) throws InterruptedException {
     MatcherConfig config = MatcherConfig.fromEnvironment();
     if (config.schemaRegistryUrl() == null) {
-      throw new InvalidConfigException(java.util.List.of(MatcherConfig.SCHEMA_REGISTRY_URL + " is required to run the service"));
+      throw new InvalidConfigException(List.of(MatcherConfig.SCHEMA_REGISTRY_URL + " is required to run the service"));
     }
-    HttpSchemaRegistry registry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(config.schemaRegistryUrl()));
+    HttpSchemaRegistry registry = new HttpSchemaRegistry(registrySettings(config));
     MatcherService service = start(config, registry);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("SIGTERM: stopping the matcher");
       service.close();
       registry.close();
       stopped.countDown();
     }, "matcher-shutdown"));
     stopped.await();
+  }
+
+  private static HttpSchemaRegistry.Settings registrySettings(MatcherConfig config) {
+    HttpSchemaRegistry.Settings settings = HttpSchemaRegistry.Settings.of(config.schemaRegistryUrl());
+    String auth = config.schemaRegistryAuth();
+    if (auth == null) {
+      return settings;
+    }
+    return settings.withAuth(auth.startsWith(BEARER_PREFIX)
+        ? new HttpSchemaRegistry.Auth.Bearer(auth.substring(BEARER_PREFIX.length()))
+        : HttpSchemaRegistry.Auth.Basic.fromUserInfo(auth));
   }
 }

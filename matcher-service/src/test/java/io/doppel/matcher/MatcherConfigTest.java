@@ -36,6 +36,30 @@ class MatcherConfigTest {
     assertThat(config.retryBudget()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.policyFile()).isNull();
     assertThat(config.kafkaSecurity()).isEmpty();
+    assertThat(config.opsPort()).isEqualTo(io.doppel.topology.ops.Deployment.OPS_PORT);
+    assertThat(config.schemaRegistryAuth()).isNull();
+  }
+
+  @Test
+  void opsPortIsValidatedAndRegistryCredentialsNeverComeFromTheFile(@TempDir Path dir) throws Exception {
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_OPS_PORT", "70000");
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining("DOPPEL_OPS_PORT must be an integer (must be in [0, 65535]), got '70000'");
+
+    Path file = dir.resolve("matcher.properties");
+    Files.writeString(file, "DOPPEL_SCHEMA_REGISTRY_AUTH=user:secret-password\n");
+    Map<String, String> withFile = minimal();
+    withFile.put("DOPPEL_MATCHER_CONFIG_FILE", file.toString());
+    assertThatThrownBy(() -> MatcherConfig.from(withFile))
+        .hasMessageContaining("DOPPEL_SCHEMA_REGISTRY_AUTH is a secret")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret-password"));
+
+    env.put("DOPPEL_OPS_PORT", "9100");
+    env.put("DOPPEL_SCHEMA_REGISTRY_AUTH", "user:secret-password");
+    MatcherConfig config = MatcherConfig.from(env);
+    assertThat(config.opsPort()).isEqualTo(9100);
+    assertThat(config.toString()).doesNotContain("secret-password");
   }
 
   @Test

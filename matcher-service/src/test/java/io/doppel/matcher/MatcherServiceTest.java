@@ -15,7 +15,13 @@ import io.doppel.schemas.avro.Match;
 import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
+import io.doppel.topology.ops.Deployment;
+import io.doppel.topology.ops.DoppelMeter;
 import io.doppel.topology.testing.EmbeddedKafkaExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,6 +71,7 @@ class MatcherServiceTest {
   private static final InMemorySchemaRegistry REGISTRY = new InMemorySchemaRegistry();
   private static final Topics TOPICS = Topics.using(REGISTRY);
   private MatcherService service;
+  private String applicationId;
 
   @BeforeAll
   static void createTopics() {
@@ -77,12 +84,14 @@ class MatcherServiceTest {
     Files.writeString(policy, POLICY);
     Map<String, String> env = new HashMap<>();
     env.put(MatcherConfig.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
-    env.put(MatcherConfig.APPLICATION_ID, "matcher-test-" + UUID.randomUUID());
+    applicationId = "matcher-test-" + UUID.randomUUID();
+    env.put(MatcherConfig.APPLICATION_ID, applicationId);
     env.put(MatcherConfig.DATA_DIR, dataDir.resolve("matcher").toString());
     env.put(MatcherConfig.MODEL_ID, "test-thumbnail");
     env.put(MatcherConfig.MODEL_VERSION, "1");
     env.put(MatcherConfig.MODEL_DIMENSION, "256");
     env.put(MatcherConfig.POLICY_FILE, policy.toString());
+    env.put(MatcherConfig.OPS_PORT, "0");
     service = MatcherService.start(MatcherConfig.from(env), REGISTRY);
     service.runtime().awaitRunning(WAIT);
   }
@@ -113,6 +122,33 @@ class MatcherServiceTest {
     assertThat(events.get("mirror").getMatches().getFirst().getHints().getMirrored()).isTrue();
     assertThat(events.get("strip").getDecision()).isEqualTo(Decision.DUPLICATE);
     assertThat(events.get("strip").getMatches().getFirst().getHints().getInTile()).isTrue();
+  }
+
+  @Test
+  void servesHealthAndPrometheusMetricsOfWhatItDecides() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + service.opsPort();
+    HttpResponse<String> live = get(http, base + Deployment.LIVENESS_PATH);
+    assertThat(live.statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = get(http, base + Deployment.READINESS_PATH);
+    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+    assertThat(ready.body()).contains("\"kafka-streams\":\"UP\"", "\"" + MatcherService.INDEX_HEALTH_CHECK + "\":\"UP\"");
+
+    Mat original = TestImages.texture(23, 640, 480);
+    String tenant = "ops-" + UUID.randomUUID();
+    produce(List.of(TestFeatures.features(tenant, "original", Purpose.UPLOAD, original),
+        TestFeatures.features(tenant, "crop", Purpose.UPLOAD, TestImages.crop(original, 0, 0, 500, 380))));
+    consume(tenant, 2);
+
+    String metrics = get(http, base + Deployment.METRICS_PATH).body();
+    assertThat(metrics).containsPattern(series(DoppelMeter.IMAGES, "outcome=\"clean\"") + " [1-9]");
+    assertThat(metrics).containsPattern(series(DoppelMeter.IMAGES, "outcome=\"duplicate\"") + " [1-9]");
+    assertThat(metrics).containsPattern("doppel_stage_seconds_count\\{[^}]*stage=\"match\"[^}]*} [1-9]");
+    assertThat(metrics).containsPattern("doppel_stage_seconds_bucket\\{[^}]*stage=\"retrieve\"");
+    assertThat(metrics).containsPattern("doppel_index_call_seconds_count\\{[^}]*operation=\"search_global\"[^}]*outcome=\"success\"[^}]*} [1-9]");
+    assertThat(metrics).containsPattern(series(DoppelMeter.INDEX_ERRORS, "operation=\"upsert\"") + " 0");
+    assertThat(metrics).contains(Deployment.APPLICATION_TAG + "=\"" + applicationId + "\"");
+    assertThat(metrics).contains("jvm_memory_used_bytes", "kafka_stream");
   }
 
   @Test
@@ -149,6 +185,16 @@ class MatcherServiceTest {
     assertThat(events.get(cropped.queryId()).getMatches().getFirst().getHints().getCroppedShare())
         .isCloseTo((float) removedShare(cropped), within(0.12f));
     assertThat(events.get(strip.queryId()).getMatches().getFirst().getHints().getInTile()).isTrue();
+  }
+
+  /** A Prometheus series of {@code meter} whose labels include {@code label}, as a regex. */
+  private static String series(DoppelMeter meter, String label) {
+    return meter.prometheusName() + "\\{[^}]*" + label + "[^}]*}";
+  }
+
+  private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static double removedShare(DevPairs.Pair pair) {

@@ -6,6 +6,7 @@ import io.doppel.standalone.bench.BenchCommand;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.UsageException;
 import io.doppel.standalone.eval.EvalCommand;
+import io.doppel.standalone.reindex.ReindexCommand;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +23,7 @@ public final class Doppel {
         bench          throughput and latency through the embedded pipeline; index latency vs size
         bench-extract  extractor throughput and per-phase latency over a folder of images
         bench-index    index query latency against index size, synthetic vectors
+        reindex        backfill a new model version's index from the originals (model upgrades)
         help           this text
 
       """;
@@ -50,6 +52,7 @@ public final class Doppel {
       return switch (command) {
         case "eval" -> EvalCommand.run(Args.parse(rest, Set.of("global-only")));
         case "bench" -> BenchCommand.run(Args.parse(rest, Set.of("json")), repositoryRoot());
+        case "reindex" -> ReindexCommand.run(Args.parse(rest, Set.of("force")));
         case "bench-extract" -> {
           ExtractorBenchmark.main(rest.toArray(String[]::new));
           yield 0;
@@ -59,7 +62,7 @@ public final class Doppel {
           yield 0;
         }
         case "help", "--help", "-h" -> {
-          System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE);
+          System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE + "\n" + ReindexCommand.USAGE);
           yield 0;
         }
         default -> throw new UsageException("unknown command '" + command + "'");

@@ -140,7 +140,7 @@ public final class EmbeddedStack implements AutoCloseable {
   }
 
   private static RetrievalSettings retrievalSettings(StackOptions options) {
-    return RetrievalSettings.DEFAULTS;
+    return options.globalOnly() ? RetrievalSettings.DEFAULTS.asGlobalOnly() : RetrievalSettings.DEFAULTS;
   }
 
   public String bootstrapServers() {

@@ -124,6 +124,7 @@ public final class IndexBenchmark {
         index.upsert(image(i, unitVector(random, options.dimensions()), keypoints));
       }
       index.refresh();
+      index.commit();
       double indexedPerSecond = options.localImages() / ((System.nanoTime() - start) / NANOS_PER_MILLI / 1000);
       List<List<byte[]>> queries = new ArrayList<>();
       for (StoredKeypoints keypoints : stored) {

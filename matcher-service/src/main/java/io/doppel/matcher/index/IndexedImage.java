@@ -7,7 +7,8 @@ import java.util.List;
  * Everything the index keeps of one image.
  *
  * @param globals global descriptors (the full image first; tiles of tall images after it)
- * @param keypoints keypoints of the full image, with their descriptors
+ * @param keypoints keypoints of the full image with their descriptors, strongest (highest detector response) first:
+ *     an index may search only a leading share of them for local votes
  * @param referenceSet for REFERENCE images, the set tenant policies subscribe to; else null
  * @param indexedAtMillis when it was indexed (retro-scan look-back windows compare against it)
  */

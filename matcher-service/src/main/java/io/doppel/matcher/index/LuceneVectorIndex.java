@@ -92,6 +92,9 @@ public final class LuceneVectorIndex implements VectorIndex {
   /** Fetch this many global documents per wanted image at first: tall images have several vectors. */
   private static final int GLOBAL_OVERFETCH = 4;
 
+  /** Local searches post-filter (see {@code imagesNearPostFiltered}) when the scope admits at least this share of the local vectors. */
+  private static final double POST_FILTER_MIN_SHARE = 0.5;
+
   private final LuceneIndexConfig config;
   private final Directory directory;
   private final IndexWriter writer;
@@ -138,7 +141,7 @@ public final class LuceneVectorIndex implements VectorIndex {
       block.add(doc);
     }
     StoredKeypoints keypoints = image.keypoints();
-    for (int i = 0; i < keypoints.size(); i++) {
+    for (int i = 0; i < Math.min(keypoints.size(), config.localVotingKeypoints()); i++) {
       Document doc = scopedDocument(key, KIND_LOCAL, image);
       byte[] descriptor = Arrays.copyOfRange(keypoints.descriptors(), i * BinaryDescriptors.BYTES, (i + 1) * BinaryDescriptors.BYTES);
       // the similarity is recorded but unused: HammingHnswVectorsFormat scores this field
@@ -201,10 +204,13 @@ public final class LuceneVectorIndex implements VectorIndex {
       return List.of();
     }
     return withSearcher(searcher -> {
-      Query filter = ResolvedFilterQuery.resolve(searcher, scopeFilter(KIND_LOCAL, scope));
+      ResolvedFilterQuery filter = ResolvedFilterQuery.resolve(searcher, scopeFilter(KIND_LOCAL, scope));
+      boolean postFilter = filter.cardinality() >= POST_FILTER_MIN_SHARE * localVectorCount(searcher);
       List<Future<Set<String>>> perDescriptor = new ArrayList<>(descriptors.size());
       for (byte[] descriptor : descriptors) {
-        perDescriptor.add(localSearchPool.submit(() -> imagesNear(searcher, descriptor, neighbours, maxHamming, filter)));
+        perDescriptor.add(localSearchPool.submit(() -> postFilter
+            ? imagesNearPostFiltered(searcher, descriptor, neighbours, maxHamming, filter)
+            : imagesNear(searcher, descriptor, neighbours, maxHamming, filter)));
       }
       Map<String, Integer> votes = new HashMap<>();
       for (Future<Set<String>> images : perDescriptor) {
@@ -224,6 +230,40 @@ public final class LuceneVectorIndex implements VectorIndex {
       }
       return result;
     });
+  }
+
+  /**
+   * As {@link #imagesNear}, for a scope that admits most local vectors: an unfiltered HNSW search whose hits are then
+   * checked against the scope. A filtered kNN search intersects the filter with the vector field's documents on every
+   * call, which costs a pass over the whole scope per query descriptor; when the scope is most of the index the
+   * unfiltered beam holds enough admitted hits, and a hit outside the scope is dropped, so the scope still never widens.
+   */
+  private Set<String> imagesNearPostFiltered(IndexSearcher searcher, byte[] descriptor, int neighbours, int maxHamming,
+      ResolvedFilterQuery filter) throws IOException {
+    int beam = Math.max(neighbours, config.localSearchBeam());
+    TopDocs top = searcher.search(new KnnByteVectorQuery(F_LOCAL_VECTOR, descriptor, beam), beam);
+    Set<String> images = new HashSet<>();
+    int kept = 0;
+    for (ScoreDoc hit : top.scoreDocs) {
+      if (kept == neighbours || hammingFromScore(hit.score) > maxHamming) {
+        break;
+      }
+      if (filter.admits(searcher, hit.doc)) {
+        kept++;
+        images.add(imageKeyOf(searcher, hit.doc));
+      }
+    }
+    return images;
+  }
+
+  /** Local vectors in the searcher's segments (deleted ones included: an upper bound, good enough for a ratio). */
+  private static long localVectorCount(IndexSearcher searcher) throws IOException {
+    long total = 0;
+    for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+      var vectors = leaf.reader().getByteVectorValues(F_LOCAL_VECTOR);
+      total += vectors == null ? 0 : vectors.size();
+    }
+    return total;
   }
 
   /** The images having one of the {@code neighbours} nearest descriptors within {@code maxHamming}: one vote each. */
@@ -254,18 +294,29 @@ public final class LuceneVectorIndex implements VectorIndex {
     return withSearcher(searcher -> searcher.count(imageDocQuery(imageKey(image))) > 0);
   }
 
-  /** Commits (durable on disk) and reopens the near-real-time reader so every prior write is searchable. */
+  /** Reopens the near-real-time reader so every prior write is searchable (not yet durable: see {@link #commit()}). */
   @Override
   public void refresh() {
     try {
-      writer.commit();
       searchers.maybeRefreshBlocking();
     } catch (IOException e) {
       throw new IndexUnavailableException("lucene refresh failed", e);
     }
   }
 
-  /** Bytes of the committed index on disk (call {@link #refresh()} first). */
+  /** Commits every prior write to disk (fsync), once per stream-task commit rather than once per image. */
+  @Override
+  public void commit() {
+    try {
+      if (writer.hasUncommittedChanges()) {
+        writer.commit();
+      }
+    } catch (IOException e) {
+      throw new IndexUnavailableException("lucene commit failed", e);
+    }
+  }
+
+  /** Bytes of the committed index on disk (call {@link #commit()} first). */
   public long sizeOnDiskBytes() {
     try {
       long total = 0;
@@ -282,6 +333,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   public void forceMerge() {
     try {
       writer.forceMerge(1);
+      commit();
       refresh();
     } catch (IOException e) {
       throw new IndexUnavailableException("lucene force-merge failed", e);

@@ -343,6 +343,15 @@ public final class MilvusVectorIndex implements VectorIndex {
   @Override
   public void refresh() {}
 
+  /** An acknowledged insert or delete is in Milvus' write-ahead log: durable already. */
+  @Override
+  public void commit() {}
+
+  /** The circuit breaker every call goes through, for the service's metrics (read its state only). */
+  public CircuitBreaker circuitBreaker() {
+    return breaker;
+  }
+
   @Override
   public void close() {
     if (client != null) {

@@ -3,6 +3,7 @@ package io.doppel.matcher.index;
 import java.io.IOException;
 import java.util.List;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
 
 import org.apache.lucene.search.ConstantScoreScorer;
 import org.apache.lucene.search.ConstantScoreWeight;
@@ -34,6 +35,23 @@ final class ResolvedFilterQuery extends Query {
     for (int i = 0; i < perLeaf.length; i++) {
       cardinalities[i] = perLeaf[i] == null ? 0 : perLeaf[i].cardinality();
     }
+  }
+
+  /** Documents the filter admits, over all segments. */
+  long cardinality() {
+    long total = 0;
+    for (int cardinality : cardinalities) {
+      total += cardinality;
+    }
+    return total;
+  }
+
+  /** Whether the filter admits {@code doc}, a top-level (searcher-wide) document number. */
+  boolean admits(IndexSearcher searcher, int doc) {
+    List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+    LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+    FixedBitSet bits = leaf.ord < perLeaf.length ? perLeaf[leaf.ord] : null;
+    return bits != null && bits.get(doc - leaf.docBase);
   }
 
   static ResolvedFilterQuery resolve(IndexSearcher searcher, Query filter) throws IOException {

@@ -35,8 +35,11 @@ public interface VectorIndex extends AutoCloseable {
   /** Whether the image has rows in the index. */
   boolean contains(ImageRef image);
 
-  /** Makes every preceding write visible to searches (Lucene refresh, Milvus flush/consistency). */
+  /** Makes every preceding write visible to searches (Lucene near-real-time reopen; Milvus: strong reads already do). */
   void refresh();
+
+  /** Makes every preceding write durable (Lucene commit; Milvus: acknowledged writes already are). */
+  void commit();
 
   @Override
   void close();

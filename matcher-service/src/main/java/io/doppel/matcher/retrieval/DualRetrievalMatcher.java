@@ -91,6 +91,11 @@ public final class DualRetrievalMatcher implements Matcher {
   }
 
   @Override
+  public void commit() {
+    index.commit();
+  }
+
+  @Override
   public List<MatchEvent> match(ImageFeatures features) {
     if (features.getPurpose() != Purpose.DELETE) {
       requireModel(features);
@@ -156,7 +161,7 @@ public final class DualRetrievalMatcher implements Matcher {
       matches.add(toMatch(ranked.get(i), decision.kinds().get(i)));
     }
     timings.lap(STAGE_SCORE);
-    index.upsert(indexedImage(query, Purpose.UPLOAD, null, null));
+    index.upsert(indexedImage(query));
     index.refresh();
     timings.lap(STAGE_INDEX);
     return event(features, features.getTenant(), features.getImageId(), Purpose.UPLOAD, features.getUploader(),
@@ -165,12 +170,9 @@ public final class DualRetrievalMatcher implements Matcher {
 
   private List<MatchEvent> register(ImageFeatures features) {
     QueryImage query = QueryImage.of(features, settings.localDescriptors());
-    String referenceSet = features.getReferenceSet() != null ? features.getReferenceSet() : features.getRightsHolder();
-    if (referenceSet == null || referenceSet.isBlank()) {
-      throw new InvalidFeaturesException(query.ref() + ": a REFERENCE needs a rightsHolder or a referenceSet");
-    }
+    String referenceSet = referenceSetOf(query);
     Timings timings = new Timings();
-    index.upsert(indexedImage(query, Purpose.REFERENCE, features.getRightsHolder(), referenceSet));
+    index.upsert(indexedImage(query));
     index.refresh();
     timings.lap(STAGE_INDEX);
     List<MatchEvent> events = new ArrayList<>();
@@ -232,41 +234,72 @@ public final class DualRetrievalMatcher implements Matcher {
         features.getSource(), Decision.DELETED, List.of(), Trigger.UPLOAD, timings, features.getUploadedAt());
   }
 
-  /** Retrieve, verify and score: candidates in scope, best first. */
+  /** Retrieve, verify and score: candidates in scope, best first (the cascade of {@link RetrievalSettings}). */
   private List<Scored> findCopies(QueryImage query, Scope scope, Timings timings) {
-    Map<ImageRef, Evidence> candidates = retrieve(query, scope);
+    if (scope.isEmpty()) {
+      return List.of();
+    }
+    Map<ImageRef, Evidence> candidates = new HashMap<>();
+    retrieveGlobal(query, scope, candidates);
     timings.lap(STAGE_RETRIEVE);
-    List<Map.Entry<ImageRef, Evidence>> shortlist = shortlist(candidates);
-    List<Scored> scored = new ArrayList<>();
-    List<Verification> verifications = new ArrayList<>();
-    for (var candidate : shortlist) {
-      verifications.add(verifyBest(query, candidate.getKey(), candidate.getValue().meta));
+    if (settings.globalOnly()) {
+      return byGlobalSimilarity(candidates);
+    }
+    Map<ImageRef, Verification> verified = new HashMap<>();
+    boolean confident = false;
+    for (var candidate : shortlist(candidates, settings.firstPassCap())) {
+      Verification verification = verifyBest(query, candidate.getKey(), candidate.getValue().meta);
+      verified.put(candidate.getKey(), verification);
+      confident |= settings.confident(verification.inliers());
     }
     timings.lap(STAGE_VERIFY);
-    for (int i = 0; i < shortlist.size(); i++) {
-      ImageRef ref = shortlist.get(i).getKey();
-      Evidence evidence = shortlist.get(i).getValue();
-      Verification verification = verifications.get(i);
+    if (confident) {
+      return scored(candidates, verified);
+    }
+    retrieveLocal(query, scope, candidates);
+    timings.lap(STAGE_RETRIEVE);
+    for (var candidate : shortlist(candidates, settings.candidateCap())) {
+      verified.computeIfAbsent(candidate.getKey(), ref -> verifyBest(query, ref, candidate.getValue().meta));
+    }
+    timings.lap(STAGE_VERIFY);
+    return scored(candidates, verified);
+  }
+
+  /** The verified candidates, scored, best first. */
+  private List<Scored> scored(Map<ImageRef, Evidence> candidates, Map<ImageRef, Verification> verified) {
+    List<Scored> scored = new ArrayList<>(verified.size());
+    verified.forEach((ref, verification) -> {
+      Evidence evidence = candidates.get(ref);
       double score = scorer.score(new CandidateFeatures(evidence.similarityOrZero(), evidence.localVotes,
           verification.inliers(), verification.queryAreaShare()));
       scored.add(new Scored(ref, evidence.meta, evidence.similarityOrZero(), evidence.localVotes, verification, score));
-    }
-    scored.sort(Comparator.comparingDouble(Scored::score).reversed()
-        .thenComparing(s -> s.ref().tenant()).thenComparing(s -> s.ref().imageId()));
+    });
+    scored.sort(BEST_FIRST);
     return scored;
   }
 
-  private Map<ImageRef, Evidence> retrieve(QueryImage query, Scope scope) {
-    Map<ImageRef, Evidence> candidates = new HashMap<>();
-    if (scope.isEmpty()) {
-      return candidates;
-    }
+  /** Global-only mode: the {@code candidateCap} nearest images by cosine similarity, unverified. */
+  private List<Scored> byGlobalSimilarity(Map<ImageRef, Evidence> candidates) {
+    List<Scored> scored = new ArrayList<>(candidates.size());
+    candidates.forEach((ref, evidence) -> scored.add(new Scored(ref, evidence.meta, evidence.similarityOrZero(), 0,
+        Verification.unverified(ViewKind.FULL, 0), evidence.similarityOrZero())));
+    scored.sort(BEST_FIRST);
+    return List.copyOf(scored.subList(0, Math.min(settings.candidateCap(), scored.size())));
+  }
+
+  private static final Comparator<Scored> BEST_FIRST = Comparator.comparingDouble(Scored::score).reversed()
+      .thenComparing(s -> s.ref().tenant()).thenComparing(s -> s.ref().imageId());
+
+  private void retrieveGlobal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates) {
     for (QueryView view : query.views()) {
       for (GlobalHit hit : index.searchGlobal(view.global(), settings.globalTopK(), scope)) {
         Evidence evidence = candidates.computeIfAbsent(hit.ref(), ref -> new Evidence(hit.meta()));
         evidence.globalSimilarity = Math.max(evidence.globalSimilarity, hit.similarity());
       }
     }
+  }
+
+  private void retrieveLocal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates) {
     for (List<byte[]> descriptors : query.strongestDescriptors()) {
       if (descriptors.isEmpty()) {
         continue;
@@ -279,20 +312,22 @@ public final class DualRetrievalMatcher implements Matcher {
         evidence.localVotes = Math.max(evidence.localVotes, vote.votes());
       }
     }
-    return candidates;
   }
 
-  /** The {@code candidateCap} most promising candidates by their retrieval evidence alone (score with no inliers). */
-  private List<Map.Entry<ImageRef, Evidence>> shortlist(Map<ImageRef, Evidence> candidates) {
+  /** The {@code limit} most promising candidates by their retrieval evidence alone (score with no inliers). */
+  private List<Map.Entry<ImageRef, Evidence>> shortlist(Map<ImageRef, Evidence> candidates, int limit) {
     Comparator<Map.Entry<ImageRef, Evidence>> promise = Comparator.comparingDouble(
         (Map.Entry<ImageRef, Evidence> e) -> scorer.score(new CandidateFeatures(e.getValue().similarityOrZero(), e.getValue().localVotes, 0, 0)));
     return candidates.entrySet().stream()
         .sorted(promise.reversed().thenComparing(e -> e.getKey().tenant()).thenComparing(e -> e.getKey().imageId()))
-        .limit(settings.candidateCap())
+        .limit(limit)
         .toList();
   }
 
-  /** Verifies every view (tiles only for tall or wide queries, which have them) and keeps the best. */
+  /**
+   * Verifies the views in order (FULL, MIRROR, then the tiles of tall or wide queries) and keeps the best; stops at the
+   * first view that explains the query confidently, except for strips, whose tiles locate the copy more tightly.
+   */
   private Verification verifyBest(QueryImage query, ImageRef candidate, ImageMeta meta) {
     StoredKeypoints stored = index.keypoints(candidate);
     Verification best = Verification.unverified(ViewKind.FULL, 0);
@@ -302,6 +337,9 @@ public final class DualRetrievalMatcher implements Matcher {
         if (result.betterThan(best)) {
           best = result;
         }
+        if (settings.confident(best.inliers()) && !query.hasTiles()) {
+          break;
+        }
       } catch (IllegalArgumentException | CvException e) {
         // one unusable stored image must not decide the whole upload; it counts as unverified
         LOG.warn("verification of {} against {} ({} view) failed: {}", query.ref(), candidate, view.kind(), e.getMessage());
@@ -310,16 +348,38 @@ public final class DualRetrievalMatcher implements Matcher {
     return best;
   }
 
-  private static IndexedImage indexedImage(QueryImage query, Purpose purpose, String rightsHolder, String referenceSet) {
+  /**
+   * The rows the matcher indexes for {@code features} (UPLOAD or REFERENCE): FULL and TILE globals, the FULL view's
+   * keypoints strongest first, indexed at the upload time. A re-index writes exactly these.
+   */
+  public static IndexedImage indexEntry(ImageFeatures features) {
+    if (features.getPurpose() == Purpose.DELETE) {
+      throw new InvalidFeaturesException(features.getTenant() + "/" + features.getImageId() + ": a DELETE has no index rows");
+    }
+    return indexedImage(QueryImage.of(features, 1));
+  }
+
+  private static String referenceSetOf(QueryImage query) {
+    ImageFeatures features = query.features();
+    String referenceSet = features.getReferenceSet() != null ? features.getReferenceSet() : features.getRightsHolder();
+    if (referenceSet == null || referenceSet.isBlank()) {
+      throw new InvalidFeaturesException(query.ref() + ": a REFERENCE needs a rightsHolder or a referenceSet");
+    }
+    return referenceSet;
+  }
+
+  private static IndexedImage indexedImage(QueryImage query) {
+    ImageFeatures features = query.features();
+    boolean reference = features.getPurpose() == Purpose.REFERENCE;
     List<float[]> globals = new ArrayList<>();
     for (QueryView view : query.views()) {
       if (view.kind() != ViewKind.MIRROR) {
         globals.add(view.global());
       }
     }
-    ImageFeatures features = query.features();
-    return new IndexedImage(query.ref(), purpose, rightsHolder, referenceSet, features.getUploadedAt().toEpochMilli(),
-        features.getWidth(), features.getHeight(), globals, query.full().keypoints());
+    return new IndexedImage(query.ref(), features.getPurpose(), reference ? features.getRightsHolder() : null,
+        reference ? referenceSetOf(query) : null, features.getUploadedAt().toEpochMilli(),
+        features.getWidth(), features.getHeight(), globals, query.fullKeypointsStrongestFirst());
   }
 
   private static Match toMatch(Scored scored, MatchKind kind) {

@@ -62,11 +62,34 @@ record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, L
     return views.getLast().kind() == ViewKind.TILE;
   }
 
-  /** Descriptors of the {@code limit} keypoints with the highest detector response; ties keep the extractor's order. */
-  private static List<byte[]> strongestDescriptors(FeatureView view, StoredKeypoints keypoints, int limit) {
+  /** The FULL view's keypoints, strongest first (the order the index expects, see {@code IndexedImage}). */
+  StoredKeypoints fullKeypointsStrongestFirst() {
+    FeatureView view = features.getViews().stream().filter(v -> v.getKind() == ViewKind.FULL).findFirst().orElseThrow();
+    StoredKeypoints keypoints = full().keypoints();
+    Integer[] order = strongestFirst(view, keypoints);
+    int bytes = keypoints.descriptorBytes();
+    float[] xs = new float[order.length];
+    float[] ys = new float[order.length];
+    byte[] descriptors = new byte[order.length * bytes];
+    for (int k = 0; k < order.length; k++) {
+      xs[k] = keypoints.xs()[order[k]];
+      ys[k] = keypoints.ys()[order[k]];
+      System.arraycopy(keypoints.descriptors(), order[k] * bytes, descriptors, k * bytes, bytes);
+    }
+    return new StoredKeypoints(xs, ys, descriptors, bytes);
+  }
+
+  /** Keypoint indices by decreasing detector response; ties keep the extractor's order. */
+  private static Integer[] strongestFirst(FeatureView view, StoredKeypoints keypoints) {
     Integer[] order = new Integer[keypoints.size()];
     Arrays.setAll(order, i -> i);
     Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -view.getKeypoints().get(i).getResponse()));
+    return order;
+  }
+
+  /** Descriptors of the {@code limit} keypoints with the highest detector response; ties keep the extractor's order. */
+  private static List<byte[]> strongestDescriptors(FeatureView view, StoredKeypoints keypoints, int limit) {
+    Integer[] order = strongestFirst(view, keypoints);
     int bytes = keypoints.descriptorBytes();
     ByteBuffer all = ByteBuffer.wrap(keypoints.descriptors());
     List<byte[]> out = new ArrayList<>();

@@ -294,6 +294,7 @@ class DualRetrievalMatcherTest {
     @Override public StoredKeypoints keypoints(ImageRef image) { throw down(); }
     @Override public boolean contains(ImageRef image) { throw down(); }
     @Override public void refresh() { throw down(); }
+    @Override public void commit() { throw down(); }
     @Override public void close() {}
   }
 }

@@ -5,6 +5,7 @@ import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.standalone.EmbeddedStack;
 import io.doppel.standalone.StackOptions;
+import io.doppel.standalone.bench.LatencyStats;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.Progress;
 import io.doppel.standalone.cli.UsageException;
@@ -34,6 +35,7 @@ public final class EvalCommand {
   static final String TENANT = "eval";
   static final String RIGHTS_HOLDER = "eval-rights-holder";
   private static final Duration STALL_TIMEOUT = Duration.ofMinutes(3);
+  private static final double MICROS_PER_MILLI = 1_000.0;
 
   public static final String USAGE = """
       doppel eval --refs DIR --queries DIR --out FILE [options]
@@ -85,6 +87,7 @@ public final class EvalCommand {
             candidates.write("query_id,reference_id,label,score,global_similarity,local_votes,inliers,inlier_area_share,mirrored,in_tile\n");
           }
           Set<String> refIdSet = new HashSet<>(refIds);
+          Map<String, List<Double>> stageMillis = new TreeMap<>();
           for (String queryId : queryIds) {
             Outcome outcome = driver.outcome(queryId);
             if (outcome.isDeadLetter()) {
@@ -93,6 +96,8 @@ public final class EvalCommand {
                   outcome.deadLetter().getReason(), outcome.deadLetter().getDetail());
               continue;
             }
+            outcome.event().getStageMicros().forEach((stage, micros) ->
+                stageMillis.computeIfAbsent(stage, k -> new ArrayList<>()).add(micros / MICROS_PER_MILLI));
             for (Match match : bestPerReference(outcome.event(), refIdSet).values()) {
               predictions.write(String.format(Locale.ROOT, "%s,%s,%.6f%n", queryId, match.getImageId(), match.getScore()));
               if (candidates != null) {
@@ -104,6 +109,7 @@ public final class EvalCommand {
               }
             }
           }
+          printStageLatencies(stageMillis);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         System.err.printf("doppel eval: %d references, %d queries (%d dead-lettered) in %.1f s; wrote %s%n",
@@ -125,6 +131,15 @@ public final class EvalCommand {
     driver.flush();
     driver.awaitOutcomes(ids, STALL_TIMEOUT, progress::update);
     return ids;
+  }
+
+  /** Per-stage latency of the queries, from their events' stageMicros (extractor and matcher stages). */
+  private static void printStageLatencies(Map<String, List<Double>> stageMillis) {
+    System.err.println("doppel eval: per-query stage latency (ms)    p50      p95      max");
+    stageMillis.forEach((stage, millis) -> {
+      LatencyStats stats = LatencyStats.ofMillis(millis.stream().mapToDouble(Double::doubleValue).toArray());
+      System.err.printf(Locale.ROOT, "  %-36s %8.1f %8.1f %8.1f%n", stage, stats.p50(), stats.p95(), stats.max());
+    });
   }
 
   /** The best-scored match per reference image (a reference can be found through several views). */

@@ -20,6 +20,13 @@ public interface Matcher extends AutoCloseable {
 
   List<MatchEvent> match(ImageFeatures features);
 
+  /**
+   * Makes every index write of the records matched so far durable. Called before the stream task commits their
+   * offsets; a matcher whose writes are durable when acknowledged (Milvus) has nothing to do. Deliberately not a
+   * default method: a wrapper that forgot to delegate it would silently lose index writes on a crash.
+   */
+  void commit();
+
   @Override
   default void close() {}
 }

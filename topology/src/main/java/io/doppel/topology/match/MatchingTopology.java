@@ -32,6 +32,9 @@ import org.apache.kafka.streams.Topology;
  * below {@code max.poll.interval.ms} and the producer's {@code transaction.timeout.ms} (StreamsRuntime
  * sets both from its {@code maxBlocking}).
  *
+ * <p>Before each task commit, {@link Matcher#commit()} makes the matcher's index writes durable
+ * ({@link MatcherCommitStore}), so a committed offset never covers an index write a crash could lose.
+ *
  * <p>The matcher is shared by all tasks and threads: it must be thread-safe.
  */
 public final class MatchingTopology {
@@ -95,6 +98,7 @@ public final class MatchingTopology {
     topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
         topics.features().name());
     topology.addProcessor(PROCESSOR, () -> new MatchProcessor(topics, matcher, settings, meters), SOURCE);
+    topology.addStateStore(MatcherCommitStore.builder(matcher), PROCESSOR);
     addSink(topology, DUPLICATES_SINK, topics.duplicates());
     addSink(topology, VIOLATIONS_SINK, topics.violations());
     addSink(topology, OUTCOMES_SINK, topics.outcomes());

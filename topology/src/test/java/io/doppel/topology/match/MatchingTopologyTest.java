@@ -88,6 +88,16 @@ class MatchingTopologyTest {
   }
 
   @Test
+  void theMatchersIndexIsMadeDurableWhenTheTaskCommits() {
+    assertThat(matcher.commits()).isZero();
+
+    pipe(Samples.features(Samples.upload("clean-1")));
+
+    // TopologyTestDriver commits the task after each record it pipes
+    assertThat(matcher.commits()).isPositive();
+  }
+
+  @Test
   void aRetroScanViolationIsKeyedByTheEarlierUpload() {
     pipe(Samples.features(Samples.reference(ScriptedMatcher.RETRO_PREFIX + "ref", "studio")));
 

@@ -28,6 +28,7 @@ public final class ScriptedMatcher implements Matcher {
 
   private final AtomicInteger unavailableCalls = new AtomicInteger();
   private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicInteger commits = new AtomicInteger();
 
   @Override
   public List<MatchEvent> match(ImageFeatures features) {
@@ -61,6 +62,16 @@ public final class ScriptedMatcher implements Matcher {
   /** The next {@code count} calls find the index unavailable. */
   public void failNext(int count) {
     unavailableCalls.set(count);
+  }
+
+  @Override
+  public void commit() {
+    commits.incrementAndGet();
+  }
+
+  /** How often the topology asked for durability (before its task commits). */
+  public int commits() {
+    return commits.get();
   }
 
   public int calls() {

@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# The re-index job (model upgrades, docs/runbook.md): ./doppel's commands (io.doppel.standalone.Doppel)
+# with the extractor's CUDA build (-Pgpu) and the matcher's index clients, on the extractor's base.
+# Build from the repository root, with the release that carries the NEW model:
+#   docker build -f deploy/reindex.Dockerfile -t ghcr.io/doppel-project/doppel-reindex:0.2.0 .
+# Run: docker run ... ghcr.io/doppel-project/doppel-reindex:0.2.0 reindex --source-topic=doppel.uploads ...
+
+FROM maven:3.9.9-eclipse-temurin-21 AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 \
+    mvn -B -q -Pgpu -pl standalone -am -DskipTests install \
+ && mvn -B -q -Pgpu -pl standalone dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory=target/lib \
+ && cp standalone/target/standalone-*.jar standalone/target/lib/
+
+# Only its JRE is taken: the runtime base is NVIDIA's (same line as extractor.Dockerfile).
+FROM eclipse-temurin:21.0.8_9-jre-noble AS jre
+
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
+ENV JAVA_HOME=/opt/java/openjdk \
+    PATH=/opt/java/openjdk/bin:$PATH \
+    LANG=C.UTF-8 \
+    DOPPEL_MAIN_CLASS=io.doppel.standalone.Doppel \
+    DOPPEL_JAVA_OPTS="--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.doppel.schemas.avro -Dlogback.configurationFile=doppel-logback-json.xml -XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError"
+COPY --from=jre /opt/java/openjdk /opt/java/openjdk
+RUN groupadd --system --gid 10001 doppel \
+ && useradd --system --uid 10001 --gid doppel --home-dir /nonexistent --shell /usr/sbin/nologin doppel \
+ && mkdir -p /var/lib/doppel/state \
+ && chown -R doppel:doppel /var/lib/doppel
+COPY --from=build /src/standalone/target/lib/ /app/lib/
+USER 10001:10001
+WORKDIR /app
+# --ops-port 8080: /health/live for the Job's liveness probe, /metrics for progress.
+EXPOSE 8080
+# exec: the JVM is PID 1 and receives SIGTERM.
+ENTRYPOINT ["/bin/sh", "-c", "exec java $DOPPEL_JAVA_OPTS -cp '/app/lib/*' \"$DOPPEL_MAIN_CLASS\" \"$@\"", "--"]

@@ -1,0 +1,84 @@
+package io.doppel.matcher.reindex;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.doppel.matcher.MatcherConfig;
+import io.doppel.matcher.MatcherService;
+import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.LuceneIndexConfig;
+import io.doppel.matcher.index.LuceneVectorIndex;
+import io.doppel.matcher.index.ModelKey;
+import io.doppel.matcher.index.Scope;
+import io.doppel.matcher.index.StoredKeypoints;
+import io.doppel.matcher.retrieval.DualRetrievalMatcher;
+import io.doppel.matcher.testing.TestFeatures;
+import io.doppel.matcher.testing.TestImages;
+import io.doppel.schemas.avro.ImageFeatures;
+import io.doppel.schemas.avro.Purpose;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.opencv.core.Mat;
+
+/** A re-indexed image must be indistinguishable from one the matcher indexed while deciding it. */
+class IndexEntriesTest {
+
+  private static final ModelKey MODEL = new ModelKey("test-thumbnail", "1");
+  private static final int TOP_K = 10;
+
+  @TempDir Path dir;
+
+  @Test
+  void reindexedRowsAreTheRowsTheMatcherWrites() {
+    Mat photo = TestImages.resize(TestImages.texture(5, 640, 480), 0.5);
+    List<ImageFeatures> images = List.of(
+        TestFeatures.features("acme", "strip", Purpose.UPLOAD, TestImages.tallStrip(photo, 1600, 500, 3)),
+        TestFeatures.features("rights", "work", Purpose.REFERENCE, TestImages.texture(6, 400, 300), "Studio", null, 1_000L));
+    MatcherConfig config = MatcherConfig.from(Map.of(MatcherConfig.BOOTSTRAP_SERVERS, "unused:9092",
+        MatcherConfig.MODEL_ID, MODEL.modelId(), MatcherConfig.MODEL_VERSION, MODEL.modelVersion(),
+        MatcherConfig.MODEL_DIMENSION, "256"));
+
+    LuceneVectorIndex live = LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("live"), MODEL));
+    try (DualRetrievalMatcher matcher = MatcherService.matcher(config, live, Clock.systemUTC());
+         LuceneVectorIndex reindexed = LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("reindexed"), MODEL))) {
+      images.forEach(matcher::match);
+      images.forEach(features -> reindexed.upsert(IndexEntries.of(features)));
+      reindexed.refresh();
+
+      for (ImageFeatures features : images) {
+        ImageRef ref = new ImageRef(features.getTenant(), features.getImageId());
+        StoredKeypoints expected = live.keypoints(ref);
+        StoredKeypoints actual = reindexed.keypoints(ref);
+        assertThat(actual.size()).as(ref + " keypoints").isEqualTo(expected.size()).isPositive();
+        assertThat(actual.xs()).isEqualTo(expected.xs());
+        assertThat(actual.descriptors()).isEqualTo(expected.descriptors());
+
+        float[] query = IndexEntries.of(features).globals().getLast();
+        Scope everything = new Scope(Set.of("acme"), Set.of("Studio"), Long.MIN_VALUE, null);
+        assertThat(hits(reindexed, query, everything)).as(ref + " hits").isEqualTo(hits(live, query, everything));
+      }
+    }
+  }
+
+  @Test
+  void onlyUploadsAndReferencesWithAHolderAreIndexed() {
+    Mat image = TestImages.texture(8, 320, 240);
+    assertThatThrownBy(() -> IndexEntries.of(TestFeatures.delete("acme", "gone")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DELETE");
+    assertThatThrownBy(() -> IndexEntries.of(TestFeatures.features("rights", "w", Purpose.REFERENCE, image)))
+        .hasMessageContaining("rightsHolder or a referenceSet");
+    assertThat(IndexEntries.of(TestFeatures.features("acme", "u", Purpose.UPLOAD, image)).globals())
+        .as("FULL only: the mirror is a query view, never indexed").hasSize(1);
+  }
+
+  private static List<String> hits(LuceneVectorIndex index, float[] query, Scope scope) {
+    return index.searchGlobal(query, TOP_K, scope).stream()
+        .map(hit -> hit.ref() + " " + hit.meta() + " " + hit.similarity())
+        .toList();
+  }
+}

@@ -1,0 +1,342 @@
+package io.doppel.standalone.reindex;
+
+import io.doppel.extractor.config.ExtractorConfig;
+import io.doppel.extractor.descriptor.ModelBundle;
+import io.doppel.extractor.pipeline.PipelineFeatureExtractor;
+import io.doppel.matcher.index.LuceneIndexConfig;
+import io.doppel.matcher.index.LuceneVectorIndex;
+import io.doppel.matcher.index.MilvusIndexConfig;
+import io.doppel.matcher.index.MilvusVectorIndex;
+import io.doppel.matcher.index.ModelKey;
+import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.reindex.FolderSource;
+import io.doppel.matcher.reindex.ManifestSource;
+import io.doppel.matcher.reindex.ReindexJob;
+import io.doppel.matcher.reindex.ReindexReport;
+import io.doppel.matcher.reindex.ReindexSource;
+import io.doppel.matcher.reindex.UploadsTopicSource;
+import io.doppel.schemas.Topics;
+import io.doppel.schemas.avro.Purpose;
+import io.doppel.schemas.registry.HttpSchemaRegistry;
+import io.doppel.schemas.registry.InMemorySchemaRegistry;
+import io.doppel.standalone.cli.Args;
+import io.doppel.standalone.cli.Progress;
+import io.doppel.standalone.cli.UsageException;
+import io.doppel.topology.ops.DoppelMeters;
+import io.doppel.topology.ops.OpsMetrics;
+import io.doppel.topology.ops.OpsServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.CommonClientConfigs;
+
+/**
+ * {@code doppel reindex}: backfills the index of a NEW model version from the originals, before
+ * traffic switches to that model (docs/runbook.md, "Re-indexing on a model upgrade"). The new
+ * model's index has its own name (Lucene folder, Milvus collections), so the old one is never
+ * touched. Settings come from the command line, else from the services' environment
+ * ({@code DOPPEL_MATCHER_INDEX}, {@code DOPPEL_MILVUS_*}, {@code DOPPEL_KAFKA_*},
+ * {@code DOPPEL_SCHEMA_REGISTRY_URL}, {@code DOPPEL_EXTRACTOR_CONFIG}), as in the Kubernetes Job.
+ */
+public final class ReindexCommand {
+
+  /** What {@code ./doppel eval} registers references as, so a re-indexed eval folder lines up with it. */
+  static final String DEFAULT_TENANT = "eval";
+  static final String DEFAULT_RIGHTS_HOLDER = "eval-rights-holder";
+  static final String STOP_AT_END_OFFSETS_AT_START = "end-offsets-at-start";
+  static final String INDEX_SUBDIRECTORY = "index";
+  static final String DEFAULT_DATA_DIR = "data/matcher";
+  private static final Pattern KAFKA_SECURITY_KEY = Pattern.compile("security\\.protocol|sasl\\..+|ssl\\..+");
+  private static final String KAFKA_PREFIX = "DOPPEL_KAFKA_";
+  private static final String BEARER_PREFIX = "Bearer ";
+  private static final String FILE_ROOTS = "fetch.file-roots";
+
+  public static final String USAGE = """
+      doppel reindex (--refs DIR | --manifest FILE | --source-topic TOPIC) [options]
+        --refs DIR            the image files of one folder; id = file name without extension
+          --tenant T          their tenant (default eval, as ./doppel eval)
+          --purpose P         reference (default) or upload
+          --rights-holder R   for references (default eval-rights-holder); --reference-set S (default R)
+        --manifest FILE       CSV tenant,image_id,purpose,source[,rights_holder,reference_set,uploaded_at];
+                              source: an http(s) URL or a file path relative to the manifest
+        --source-topic TOPIC  the compacted uploads topic (DOPPEL_KAFKA_*, DOPPEL_SCHEMA_REGISTRY_URL[_AUTH])
+          --consumer-group G  default doppel-reindex-<model id>-<model version>; resumes from its offsets
+          --stop-at end-offsets-at-start   the only mode: stop at the end offsets seen at start
+        --model MANIFEST      the NEW model's manifest.json (default: the extractor's configured model)
+        --extractor-config F  extractor settings file (default $DOPPEL_EXTRACTOR_CONFIG)
+        --index lucene|milvus target backend (default $DOPPEL_MATCHER_INDEX, else lucene)
+        --index-dir DIR       Lucene root (default $DOPPEL_MATCHER_DATA_DIR/index, else data/matcher/index)
+        --milvus-uri URI      default $DOPPEL_MILVUS_URI; token $DOPPEL_MILVUS_TOKEN or $DOPPEL_MILVUS_TOKEN_FILE
+        --batch N             images per model call and per durable commit (default 16)
+        --force               extract again images the new index already holds (default: skip them)
+        --ops-port N          serve /health/live and /metrics (doppel_images_total{outcome}) there, for a Job
+      """;
+
+  private ReindexCommand() {}
+
+  public static int run(Args args) throws Exception {
+    return run(args, System.getenv());
+  }
+
+  static int run(Args args, Map<String, String> env) throws Exception {
+    // Avro trusts the contract classes once a serde exists (schemas' ContractClassTrust); a folder
+    // or manifest run builds features without one, so build one (the container images also pass
+    // -Dorg.apache.avro.SERIALIZABLE_PACKAGES, ./doppel does not).
+    Topics.using(new InMemorySchemaRegistry());
+    String refs = args.string("refs", null);
+    String manifest = args.string("manifest", null);
+    String sourceTopic = args.string("source-topic", null);
+    long sources = java.util.stream.Stream.of(refs, manifest, sourceTopic).filter(s -> s != null).count();
+    if (sources != 1) {
+      throw new UsageException("give exactly one of --refs DIR, --manifest FILE, --source-topic TOPIC");
+    }
+    String stopAt = args.string("stop-at", STOP_AT_END_OFFSETS_AT_START);
+    if (!stopAt.equals(STOP_AT_END_OFFSETS_AT_START)) {
+      throw new UsageException("--stop-at supports only " + STOP_AT_END_OFFSETS_AT_START + ", got '" + stopAt + "'");
+    }
+    int batch = args.integer("batch", ReindexJob.Settings.DEFAULT_BATCH_SIZE, 1);
+    boolean force = args.flag("force");
+    String opsPort = args.string("ops-port", null);
+
+    Map<String, String> extractorSettings = new HashMap<>();
+    String model = args.string("model", null);
+    if (model != null) {
+      extractorSettings.put("model.manifest", Path.of(model).toAbsolutePath().toString());
+    }
+    String extractorConfigFile = args.string("extractor-config", null);
+
+    FolderSource.Owner owner = null;
+    if (refs != null) {
+      Purpose purpose = purpose(args.string("purpose", "reference"));
+      String rightsHolder = args.string("rights-holder", purpose == Purpose.REFERENCE ? DEFAULT_RIGHTS_HOLDER : null);
+      try {
+        owner = new FolderSource.Owner(args.string("tenant", DEFAULT_TENANT), purpose, rightsHolder,
+            args.string("reference-set", rightsHolder));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--refs: " + e.getMessage());
+      }
+    }
+    String consumerGroup = args.string("consumer-group", null);
+    String backend = args.string("index", env.getOrDefault("DOPPEL_MATCHER_INDEX", "lucene")).toLowerCase(Locale.ROOT);
+    String indexDir = args.string("index-dir", null);
+    String milvusUri = args.string("milvus-uri", env.get("DOPPEL_MILVUS_URI"));
+    args.rejectUnknown();
+    if (!backend.equals("lucene") && !backend.equals("milvus")) {
+      throw new UsageException("--index must be lucene or milvus, got '" + backend + "'");
+    }
+    if (backend.equals("milvus") && (milvusUri == null || milvusUri.isBlank())) {
+      throw new UsageException("--index milvus needs --milvus-uri or DOPPEL_MILVUS_URI");
+    }
+
+    ManifestSource manifestSource = manifest == null ? null : new ManifestSource(Path.of(manifest));
+    List<Path> fileRoots = new ArrayList<>();
+    if (refs != null) {
+      Path folder = Path.of(refs);
+      if (!Files.isDirectory(folder)) {
+        throw new UsageException("--refs " + refs + " is not a directory");
+      }
+      fileRoots.add(folder);
+    }
+    if (manifestSource != null) {
+      fileRoots.addAll(manifestSource.localFolders());
+    }
+    if (!fileRoots.isEmpty()) {
+      extractorSettings.put(FILE_ROOTS,
+          fileRoots.stream().map(p -> p.toAbsolutePath().normalize().toString()).collect(Collectors.joining(",")));
+    }
+    ExtractorConfig extractorConfig = ExtractorConfig.fromEnvironment(extractorOverrides(extractorConfigFile, extractorSettings));
+    ModelBundle bundle = ModelBundle.load(extractorConfig.model().manifest());
+    ModelKey target = new ModelKey(bundle.manifest().id(), bundle.manifest().version());
+
+    try (Ops ops = Ops.start(opsPort);
+         PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(extractorConfig, bundle);
+         VectorIndex index = openIndex(backend, indexDir, milvusUri, target, bundle.dimension(), env);
+         ReindexSource source = refs != null ? new FolderSource(Path.of(refs), owner)
+             : manifestSource != null ? manifestSource
+             : topicSource(sourceTopic, consumerGroup == null ? defaultGroup(target) : consumerGroup, batch, env)) {
+      System.err.printf("doppel reindex: %s → model %s/%s (%d dimensions, %s), index %s%n", source.describe(),
+          target.modelId(), target.modelVersion(), bundle.dimension(), extractor.device(), describeIndex(backend, indexDir, milvusUri, target, env));
+      Progress progress = new Progress("reindex", source.size());
+      ReindexReport report = new ReindexJob(extractor, index, target, new ReindexJob.Settings(batch, !force && sourceTopic == null))
+          .run(source, p -> {
+            progress.update(p.done());
+            ops.record(p.soFar());
+          });
+      System.out.println("doppel reindex: " + report.summary());
+      report.failures().forEach(line -> System.err.println("  failed: " + line));
+      return 0;
+    }
+  }
+
+  /**
+   * Extractor settings: the --extractor-config file (else DOPPEL_EXTRACTOR_CONFIG and DOPPEL_EXTRACTOR_*
+   * as the extractor service reads them), then this command's own (model, file roots) on top; file
+   * roots are added to those configured.
+   */
+  private static Map<String, String> extractorOverrides(String configFile, Map<String, String> own) {
+    Map<String, String> merged = new HashMap<>();
+    if (configFile != null) {
+      Properties properties = new Properties();
+      try (var reader = Files.newBufferedReader(Path.of(configFile))) {
+        properties.load(reader);
+      } catch (IOException e) {
+        throw new UsageException("--extractor-config " + configFile + " cannot be read: " + e.getMessage());
+      }
+      properties.stringPropertyNames().forEach(k -> merged.put(k, properties.getProperty(k).trim()));
+    }
+    own.forEach((key, value) -> merged.merge(key, value,
+        (configured, added) -> key.equals(FILE_ROOTS) && !configured.isBlank() ? configured + "," + added : added));
+    return merged;
+  }
+
+  /**
+   * The optional ops endpoints of a run: live while the process runs (a Job's liveness probe),
+   * and its counts as {@code doppel_images_total{application="doppel-reindex", outcome}}.
+   */
+  private static final class Ops implements AutoCloseable {
+    static final String APPLICATION = "doppel-reindex";
+    private final OpsMetrics metrics;
+    private final OpsServer server;
+    private ReindexReport recorded = new ReindexReport(0, 0, 0, 0, 0, List.of());
+
+    private Ops(OpsMetrics metrics, OpsServer server) {
+      this.metrics = metrics;
+      this.server = server;
+    }
+
+    static Ops start(String port) {
+      if (port == null) {
+        return new Ops(null, null);
+      }
+      int number;
+      try {
+        number = Integer.parseInt(port);
+      } catch (NumberFormatException e) {
+        throw new UsageException("--ops-port must be a port number, got '" + port + "'");
+      }
+      OpsMetrics metrics = OpsMetrics.forApplication(APPLICATION);
+      try {
+        return new Ops(metrics, OpsServer.start(
+            new OpsServer.Settings(OpsServer.Settings.ALL_INTERFACES, number, OpsServer.Settings.DEFAULT_STOP_GRACE),
+            metrics.registry()));
+      } catch (RuntimeException e) {
+        metrics.close();
+        throw e;
+      }
+    }
+
+    void record(ReindexReport now) {
+      if (metrics == null) {
+        return;
+      }
+      DoppelMeters meters = metrics.meters();
+      meters.images("indexed").increment(now.indexed() - recorded.indexed());
+      meters.images("already_indexed").increment(now.alreadyIndexed() - recorded.alreadyIndexed());
+      meters.images("deleted").increment(now.deleted() - recorded.deleted());
+      meters.images("failed").increment(now.failed() - recorded.failed());
+      recorded = now;
+    }
+
+    @Override
+    public void close() {
+      if (server != null) {
+        server.close();
+        metrics.close();
+      }
+    }
+  }
+
+  static String defaultGroup(ModelKey model) {
+    return "doppel-reindex-" + model.modelId() + "-" + model.modelVersion();
+  }
+
+  private static Purpose purpose(String text) {
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "reference" -> Purpose.REFERENCE;
+      case "upload" -> Purpose.UPLOAD;
+      default -> throw new UsageException("--purpose must be reference or upload, got '" + text + "'");
+    };
+  }
+
+  private static VectorIndex openIndex(String backend, String indexDir, String milvusUri, ModelKey model, int dimension,
+      Map<String, String> env) throws IOException {
+    if (backend.equals("lucene")) {
+      return LuceneVectorIndex.open(LuceneIndexConfig.of(luceneRoot(indexDir, env), model));
+    }
+    String globalIndex = env.getOrDefault("DOPPEL_MILVUS_GLOBAL_INDEX", "hnsw").toUpperCase(Locale.ROOT);
+    return MilvusVectorIndex.open(MilvusIndexConfig.of(milvusUri, milvusToken(env), model, dimension,
+        MilvusIndexConfig.GlobalIndex.valueOf(globalIndex)));
+  }
+
+  private static String describeIndex(String backend, String indexDir, String milvusUri, ModelKey model, Map<String, String> env) {
+    return backend.equals("lucene")
+        ? "lucene " + luceneRoot(indexDir, env).resolve(model.qualifiedName("doppel"))
+        : "milvus " + milvusUri + " (collections named after " + model.qualifiedName("doppel_global") + ")";
+  }
+
+  /** The root the matcher service uses: DOPPEL_MATCHER_DATA_DIR/index. */
+  private static Path luceneRoot(String indexDir, Map<String, String> env) {
+    return indexDir != null ? Path.of(indexDir)
+        : Path.of(env.getOrDefault("DOPPEL_MATCHER_DATA_DIR", DEFAULT_DATA_DIR)).resolve(INDEX_SUBDIRECTORY);
+  }
+
+  private static String milvusToken(Map<String, String> env) throws IOException {
+    String token = env.get("DOPPEL_MILVUS_TOKEN");
+    String file = env.get("DOPPEL_MILVUS_TOKEN_FILE");
+    if ((token == null || token.isBlank()) && file != null && !file.isBlank()) {
+      token = Files.readString(Path.of(file)).strip();
+    }
+    return token == null || token.isBlank() ? null : token;
+  }
+
+  private static ReindexSource topicSource(String topic, String group, int batch, Map<String, String> env) {
+    if (!topic.equals(Topics.UPLOADS)) {
+      throw new UsageException("--source-topic reads the uploads topic " + Topics.UPLOADS + ", got '" + topic + "'");
+    }
+    String bootstrap = env.get("DOPPEL_KAFKA_BOOTSTRAP_SERVERS");
+    String registryUrl = env.get("DOPPEL_SCHEMA_REGISTRY_URL");
+    if (bootstrap == null || registryUrl == null) {
+      throw new UsageException("--source-topic needs DOPPEL_KAFKA_BOOTSTRAP_SERVERS and DOPPEL_SCHEMA_REGISTRY_URL");
+    }
+    Properties kafka = new Properties();
+    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    env.forEach((name, value) -> {
+      if (name.startsWith(KAFKA_PREFIX) && !name.equals("DOPPEL_KAFKA_BOOTSTRAP_SERVERS")) {
+        String key = name.substring(KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+        if (KAFKA_SECURITY_KEY.matcher(key).matches()) {
+          kafka.put(key, value);
+        }
+      }
+    });
+    HttpSchemaRegistry.Settings settings = HttpSchemaRegistry.Settings.of(registryUrl);
+    String auth = env.get("DOPPEL_SCHEMA_REGISTRY_AUTH");
+    if (auth != null && !auth.isBlank()) {
+      settings = settings.withAuth(auth.startsWith(BEARER_PREFIX)
+          ? new HttpSchemaRegistry.Auth.Bearer(auth.substring(BEARER_PREFIX.length()))
+          : HttpSchemaRegistry.Auth.Basic.fromUserInfo(auth));
+    }
+    HttpSchemaRegistry registry = new HttpSchemaRegistry(settings);
+    UploadsTopicSource source = new UploadsTopicSource(kafka, Topics.using(registry).uploads(), group, batch);
+    return new ReindexSource() {
+      @Override public java.util.List<io.doppel.matcher.reindex.ReindexItem> next(int max) { return source.next(max); }
+      @Override public void acknowledge() { source.acknowledge(); }
+      @Override public long size() { return source.size(); }
+      @Override public String describe() { return source.describe(); }
+      @Override public void close() {
+        try {
+          source.close();
+        } finally {
+          registry.close();
+        }
+      }
+    };
+  }
+}
