@@ -61,11 +61,19 @@ public final class MatcherProcess implements AutoCloseable {
 
   /** A scripted matcher whose index is down while {@code flag} exists. */
   public static Matcher withIndexFlag(ScriptedMatcher scripted, Path flag) {
-    return features -> {
-      if (Files.exists(flag)) {
-        throw new DependencyUnavailableException("index unavailable (flag " + flag.getFileName() + ")", null);
+    return new Matcher() {
+      @Override
+      public List<MatchEvent> match(ImageFeatures features) {
+        if (Files.exists(flag)) {
+          throw new DependencyUnavailableException("index unavailable (flag " + flag.getFileName() + ")", null);
+        }
+        return scripted.match(features);
       }
-      return scripted.match(features);
+
+      @Override
+      public void commit() {
+        scripted.commit();
+      }
     };
   }
 
