@@ -4,6 +4,7 @@ import io.doppel.matcher.index.MilvusIndexConfig.GlobalIndex;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.retrieval.RetrievalSettings;
 import io.doppel.matcher.verify.VerifierSettings;
+import io.doppel.topology.runtime.KafkaSecurityEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,9 +90,8 @@ public record MatcherConfig(
   public static final String CONFIDENT_INLIERS = "DOPPEL_MATCHER_CONFIDENT_INLIERS";
   public static final String RATIO = "DOPPEL_MATCHER_RATIO_TEST";
   public static final String REPROJECTION_SHARE = "DOPPEL_MATCHER_REPROJECTION_SHARE";
-  /** {@code DOPPEL_KAFKA_SECURITY_PROTOCOL}, {@code DOPPEL_KAFKA_SASL_*}, {@code DOPPEL_KAFKA_SSL_*} become {@code security.protocol}, {@code sasl.*}, {@code ssl.*}. */
-  public static final String KAFKA_SECURITY_PREFIX = "DOPPEL_KAFKA_";
-  private static final java.util.regex.Pattern KAFKA_SECURITY_KEY = java.util.regex.Pattern.compile("security\\.protocol|sasl\\..+|ssl\\..+");
+  /** {@code DOPPEL_KAFKA_SECURITY_PROTOCOL}, {@code DOPPEL_KAFKA_SASL_*}, {@code DOPPEL_KAFKA_SSL_*} (each also as {@code *_FILE}) become {@code security.protocol}, {@code sasl.*}, {@code ssl.*}: see {@link KafkaSecurityEnvironment}. */
+  public static final String KAFKA_SECURITY_PREFIX = KafkaSecurityEnvironment.PREFIX;
 
   static final String DEFAULT_APPLICATION_ID = "doppel-matcher";
   static final String DEFAULT_DATA_DIR = "data/matcher";
@@ -143,6 +143,9 @@ public record MatcherConfig(
       if (token == null && tokenFile != null) {
         token = reader.secretFile(MILVUS_TOKEN_FILE, tokenFile);
       }
+      if (token != null) {
+        KafkaSecurityEnvironment.registerForRedaction(token);
+      }
       milvus = new Milvus(reader.required(MILVUS_URI), token, reader.choice(MILVUS_GLOBAL_INDEX, GlobalIndex.HNSW, GlobalIndex.class));
     }
     Path policy = reader.existingFile(POLICY_FILE);
@@ -164,17 +167,7 @@ public record MatcherConfig(
         reader.decimal(REPROJECTION_SHARE, v.reprojectionShare()), v.minReprojectionPixels(), v.maxScale(),
         v.maxAnisotropy(), v.maxPerspective(), v.ransacIterations(), v.ransacConfidence()));
     ModelKey model = reader.build("model", () -> modelId == null || modelVersion == null ? null : new ModelKey(modelId, modelVersion));
-    Map<String, String> security = new java.util.TreeMap<>();
-    reader.values.forEach((key, value) -> {
-      if (key.startsWith(KAFKA_SECURITY_PREFIX) && !key.equals(BOOTSTRAP_SERVERS)) {
-        String setting = key.substring(KAFKA_SECURITY_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-        if (KAFKA_SECURITY_KEY.matcher(setting).matches()) {
-          security.put(setting, value);
-        } else {
-          reader.problems.add(key + " is not a Kafka security setting (DOPPEL_KAFKA_SECURITY_PROTOCOL, DOPPEL_KAFKA_SASL_*, DOPPEL_KAFKA_SSL_*)");
-        }
-      }
-    });
+    Map<String, String> security = KafkaSecurityEnvironment.read(reader.values, reader.problems);
     if (!reader.problems.isEmpty()) {
       throw new InvalidConfigException(reader.problems);
     }

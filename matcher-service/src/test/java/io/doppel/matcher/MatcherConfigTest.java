@@ -137,6 +137,24 @@ class MatcherConfigTest {
   }
 
   @Test
+  void kafkaSecretsComeFromMountedFilesAndNeverShowInTheConfigString(@TempDir Path dir) throws Exception {
+    String password = "scram-password-from-file-91c2";
+    String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"doppel\" password=\""
+        + password + "\";";
+    Path jaasFile = Files.writeString(dir.resolve("sasl.jaas.config"), jaas + "\n");
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
+    env.put("DOPPEL_KAFKA_SASL_JAAS_CONFIG_FILE", jaasFile.toString());
+
+    MatcherConfig config = MatcherConfig.from(env);
+
+    assertThat(config.kafkaSecurity()).containsEntry("sasl.jaas.config", jaas);
+    assertThat(config.toString()).doesNotContain(password);
+    env.put("DOPPEL_KAFKA_SASL_JAAS_CONFIG", jaas);
+    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("not both").hasMessageNotContaining(password);
+  }
+
+  @Test
   void missingPolicyFileIsReportedByName() {
     Map<String, String> env = minimal();
     env.put("DOPPEL_MATCHER_POLICY_FILE", "/nonexistent/policy.yaml");

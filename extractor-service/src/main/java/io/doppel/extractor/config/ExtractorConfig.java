@@ -36,7 +36,8 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
     }
   }
 
-  public record Decode(long maxPixels) {}
+  /** {@code timeout}: the longest one image's decoding may take before it is rejected as TIMEOUT. */
+  public record Decode(long maxPixels, Duration timeout) {}
 
   /** {@code manifest}: a filesystem path to manifest.json, or {@code classpath:} followed by a resource path. */
   public record Model(String manifest, Device device, int cudaDeviceId, int batchSize, int intraOpThreads, int interOpThreads) {}
@@ -110,7 +111,8 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
         Duration.ofMillis(r.longIn("fetch.retry.initial-backoff-ms", 200, 1, 60_000)),
         (float) r.doubleIn("fetch.circuit-breaker.failure-rate-percent", 50, 1, 100),
         Duration.ofMillis(r.longIn("fetch.circuit-breaker.open-ms", 30_000, 1, 3_600_000)));
-    Decode decode = new Decode(r.longIn("decode.max-pixels", 40_000_000L, 1, Integer.MAX_VALUE));
+    Decode decode = new Decode(r.longIn("decode.max-pixels", 40_000_000L, 1, Integer.MAX_VALUE),
+        Duration.ofMillis(r.longIn("decode.timeout-ms", 10_000, 1, 600_000)));
     Model model = new Model(
         r.string("model.manifest", BUILT_IN_MANIFEST),
         r.enumValue("model.device", Device.CPU, Device.class),

@@ -3,8 +3,8 @@ package io.doppel.extractor.decode;
 import io.doppel.extractor.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Bytes to pixels, defensively: the format is sniffed from magic bytes, the dimensions are read
@@ -32,13 +31,26 @@ public final class ImageDecoder {
     ImageIO.scanForPlugins();
   }
 
+  /** The default decode budget; see {@link GuardedImageInputStream}. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
   private final long maxPixels;
+  private final Duration timeout;
 
   public ImageDecoder(long maxPixels) {
+    this(maxPixels, DEFAULT_TIMEOUT);
+  }
+
+  /** {@code timeout}: the longest one decode may read its input before it is rejected as TIMEOUT. */
+  public ImageDecoder(long maxPixels, Duration timeout) {
     if (maxPixels <= 0) {
       throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
     }
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+    }
     this.maxPixels = maxPixels;
+    this.timeout = timeout;
   }
 
   public record Decoded(BgrImage image, ImageFormat format) {}
@@ -51,9 +63,16 @@ public final class ImageDecoder {
         DeadLetterReason.UNSUPPORTED_FORMAT, "not a JPEG, PNG, WebP, GIF, BMP or TIFF (unknown magic bytes)"));
     ImageReader reader = readerFor(format);
     List<String> warnings = new ArrayList<>();
-    try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+    try (ImageInputStream input = new GuardedImageInputStream(bytes, timeout)) {
       reader.setInput(input, true, false);
-      reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+      reader.addIIOReadWarningListener((source, warning) -> {
+        warnings.add(warning);
+        if (TRUNCATION_WARNING.matcher(warning).find()) {
+          // The rest would be filler rows for an image already known to be corrupt: with a header
+          // that claims a huge size, decoding them costs seconds. Stop at the next scanline.
+          source.abort();
+        }
+      });
       int width = reader.getWidth(FIRST_FRAME);
       int height = reader.getHeight(FIRST_FRAME);
       checkPixels(format, width, height);
@@ -71,6 +90,9 @@ public final class ImageDecoder {
       }
       return new Decoded(image, format);
     } catch (IOException | RuntimeException e) {
+      if (hasCause(e, GuardedImageInputStream.DeadlineExceeded.class)) {
+        throw new ImageRejectedException(DeadLetterReason.TIMEOUT, format.label() + " " + describe(e), e);
+      }
       throw new ImageRejectedException(DeadLetterReason.CORRUPT, format.label() + " could not be decoded: " + describe(e), e);
     } finally {
       reader.dispose();
@@ -94,6 +116,15 @@ public final class ImageDecoder {
       throw new ImageRejectedException(DeadLetterReason.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format.label() + " on the classpath");
     }
     return readers.next();
+  }
+
+  private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String describe(Exception e) {

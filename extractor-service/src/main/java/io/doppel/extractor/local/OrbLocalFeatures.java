@@ -47,6 +47,11 @@ public final class OrbLocalFeatures {
     double scale = Math.min(1.0, (double) workingSize / Math.max(view.width(), view.height()));
     int w = Math.max(1, (int) Math.round(view.width() * scale));
     int h = Math.max(1, (int) Math.round(view.height() * scale));
+    if (Math.min(w, h) <= 2 * EDGE_THRESHOLD) {
+      // ORB keeps no keypoint within EDGE_THRESHOLD of a border, so there can be none; and its
+      // pyramid fails an OpenCV assertion on a side that rounds to 0 (a 1-pixel-high image).
+      return LocalFeatures.none(DESCRIPTOR_BYTES);
+    }
     Mat colour = new Mat(view.height(), view.width(), CvType.CV_8UC3);
     Mat small = new Mat();
     Mat grey = new Mat();

@@ -50,7 +50,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
   public PipelineFeatureExtractor(ExtractorConfig config, ModelBundle bundle) {
     this.model = new OnnxDescriptorModel(bundle, config.model());
     this.fetcher = new ImageFetcher(config.fetch());
-    this.decoder = new ImageDecoder(config.decode().maxPixels());
+    this.decoder = new ImageDecoder(config.decode().maxPixels(), config.decode().timeout());
     this.planner = new ViewPlanner(config.views(), config.local());
     this.localFeatures = new OrbLocalFeatures(config.local());
     this.modelInfo = new ModelInfo(bundle.manifest().id(), bundle.manifest().version(), bundle.dimension(),

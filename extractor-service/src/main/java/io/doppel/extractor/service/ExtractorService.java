@@ -104,13 +104,8 @@ public final class ExtractorService implements AutoCloseable {
   public static void main(String[] args) throws InterruptedException {
     ServiceSettings settings = ServiceSettings.fromEnvironment(System.getenv());
     ExtractorConfig config = ExtractorConfig.fromEnvironment();
-    HttpSchemaRegistry.Settings registrySettings = HttpSchemaRegistry.Settings.of(settings.schemaRegistryUrl());
-    if (settings.schemaRegistryAuth() != null) {
-      String auth = settings.schemaRegistryAuth();
-      registrySettings = registrySettings.withAuth(auth.startsWith("Bearer ")
-          ? new HttpSchemaRegistry.Auth.Bearer(auth.substring("Bearer ".length()))
-          : HttpSchemaRegistry.Auth.Basic.fromUserInfo(auth));
-    }
+    HttpSchemaRegistry.Settings registrySettings = registrySettings(settings);
+    LOG.info("schema registry {}", registrySettings);
     HttpSchemaRegistry registry = new HttpSchemaRegistry(registrySettings);
     ExtractorService service = start(settings, config, registry);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -122,6 +117,20 @@ public final class ExtractorService implements AutoCloseable {
     }, "extractor-shutdown"));
     stopped.await();
   }
+
+  /** The registry client settings: URL plus basic ({@code user:password}) or bearer ({@code Bearer token}) auth. */
+  static HttpSchemaRegistry.Settings registrySettings(ServiceSettings settings) {
+    HttpSchemaRegistry.Settings registrySettings = HttpSchemaRegistry.Settings.of(settings.schemaRegistryUrl());
+    String auth = settings.schemaRegistryAuth();
+    if (auth == null) {
+      return registrySettings;
+    }
+    return registrySettings.withAuth(auth.startsWith(BEARER_PREFIX)
+        ? new HttpSchemaRegistry.Auth.Bearer(auth.substring(BEARER_PREFIX.length()))
+        : HttpSchemaRegistry.Auth.Basic.fromUserInfo(auth));
+  }
+
+  private static final String BEARER_PREFIX = "Bearer ";
 
   /** How long to wait for the topology at start in tests and tools. */
   public static final Duration DEFAULT_START_WAIT = Duration.ofMinutes(2);

@@ -2,13 +2,15 @@ package io.doppel.extractor.service;
 
 import io.doppel.extractor.config.ConfigException;
 import io.doppel.topology.ops.Deployment;
+import io.doppel.topology.runtime.KafkaSecurityEnvironment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * How the extractor service connects to Kafka and the registry (the image work is {@code
@@ -23,7 +25,8 @@ import java.util.TreeMap;
  * DOPPEL_EXTRACTOR_BATCH_MAX_WAIT_MS     default 20: longest an upload waits for its micro-batch to fill
  * DOPPEL_EXTRACTOR_STREAM_THREADS        default 1
  * DOPPEL_OPS_PORT                        default 8080: /health/live, /health/ready, /metrics
- * DOPPEL_KAFKA_SECURITY_PROTOCOL, DOPPEL_KAFKA_SASL_*, DOPPEL_KAFKA_SSL_*   passed as security.protocol, sasl.*, ssl.*
+ * DOPPEL_KAFKA_SECURITY_PROTOCOL, DOPPEL_KAFKA_SASL_*, DOPPEL_KAFKA_SSL_*   passed as security.protocol, sasl.*, ssl.*;
+ *     each may instead be given as a mounted file with the suffix _FILE (see KafkaSecurityEnvironment)
  * </pre>
  */
 public record ServiceSettings(
@@ -37,7 +40,6 @@ public record ServiceSettings(
     int opsPort,
     Map<String, String> kafkaSecurity) {
 
-  private static final String KAFKA_SECURITY_PREFIX = "DOPPEL_KAFKA_";
   private static final int MAX_PORT = 65_535;
 
   public ServiceSettings {
@@ -57,24 +59,37 @@ public record ServiceSettings(
     long maxWaitMs = number(env, "DOPPEL_EXTRACTOR_BATCH_MAX_WAIT_MS", 20, 1, 60_000, problems);
     int threads = (int) number(env, "DOPPEL_EXTRACTOR_STREAM_THREADS", 1, 1, 64, problems);
     int port = (int) number(env, "DOPPEL_OPS_PORT", Deployment.OPS_PORT, 0, MAX_PORT, problems);
-    Map<String, String> security = new TreeMap<>();
-    env.forEach((name, value) -> {
-      if (name.startsWith(KAFKA_SECURITY_PREFIX) && !name.equals("DOPPEL_KAFKA_BOOTSTRAP_SERVERS")) {
-        String key = name.substring(KAFKA_SECURITY_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-        if (key.equals("security.protocol") || key.startsWith("sasl.") || key.startsWith("ssl.")) {
-          security.put(key, value);
-        } else {
-          problems.add(name + " is not a Kafka security setting (DOPPEL_KAFKA_SECURITY_PROTOCOL, DOPPEL_KAFKA_SASL_*, DOPPEL_KAFKA_SSL_*)");
-        }
-      }
-    });
+    Map<String, String> security = KafkaSecurityEnvironment.read(env, problems);
+    String registryAuth = secret(env, "DOPPEL_SCHEMA_REGISTRY_AUTH", problems);
     if (!problems.isEmpty()) {
       throw new ConfigException("invalid extractor service settings:\n  " + String.join("\n  ", problems), null);
     }
-    return new ServiceSettings(bootstrap, registry, env.get("DOPPEL_SCHEMA_REGISTRY_AUTH"),
+    return new ServiceSettings(bootstrap, registry, registryAuth,
         env.getOrDefault("DOPPEL_EXTRACTOR_APPLICATION_ID", Deployment.EXTRACTOR_APPLICATION_ID),
         Path.of(env.getOrDefault("DOPPEL_EXTRACTOR_DATA_DIR", "data/extractor")),
         Duration.ofMillis(maxWaitMs), threads, port, security);
+  }
+
+  /** {@code name} from the environment, or the content of the file {@code name_FILE} names; registered for log redaction. */
+  private static String secret(Map<String, String> env, String name, List<String> problems) {
+    String value = env.get(name);
+    String file = env.get(name + KafkaSecurityEnvironment.FILE_SUFFIX);
+    if (value != null && file != null) {
+      problems.add("set " + name + " or " + name + KafkaSecurityEnvironment.FILE_SUFFIX + ", not both");
+      return null;
+    }
+    if (file != null) {
+      try {
+        value = KafkaSecurityEnvironment.stripTrailingLineBreak(Files.readString(Path.of(file), StandardCharsets.UTF_8));
+      } catch (IOException | RuntimeException e) {
+        problems.add(name + KafkaSecurityEnvironment.FILE_SUFFIX + "=" + file + " cannot be read: " + e.getClass().getSimpleName());
+        return null;
+      }
+    }
+    if (value != null) {
+      KafkaSecurityEnvironment.registerForRedaction(value);
+    }
+    return value;
   }
 
   private static long number(Map<String, String> env, String name, long fallback, long min, long max, List<String> problems) {

@@ -9,6 +9,7 @@ import io.doppel.schemas.avro.DeadLetterReason;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -157,6 +158,36 @@ class ImageDecoderTest {
     assertThatThrownBy(() -> strict.decode(TestImages.encode(scene, "png")))
         .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TOO_MANY_PIXELS))
         .hasMessageContaining("120x80");
+  }
+
+  @Test
+  void aWebPWhoseHeaderClaimsATallerCanvasThanItsDataIsStoppedAsCorrupt() {
+    byte[] webp = TestImages.resource("/images/webp/scene-alpha-96x96-lossy.webp");
+    // VP8X payload at 20: flags (4 bytes), canvas width-1 (3 bytes LE), canvas height-1 (3 bytes LE).
+    int tallCanvas = 32_767;
+    webp[27] = (byte) tallCanvas;
+    webp[28] = (byte) (tallCanvas >> 8);
+    webp[29] = 0;
+    // Without the read-past-end guard TwelveMonkeys decodes zeros for the whole canvas: minutes.
+    ImageDecoder patient = new ImageDecoder(MAX_PIXELS, Duration.ofMinutes(10));
+    assertThatThrownBy(() -> patient.decode(webp))
+        .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.CORRUPT))
+        .hasMessageContaining("past the end");
+  }
+
+  @Test
+  void aDecodeThatOutlastsItsTimeoutIsRejectedAsTimeout() {
+    ImageDecoder hasty = new ImageDecoder(MAX_PIXELS, Duration.ofNanos(1));
+    assertThatThrownBy(() -> hasty.decode(TestImages.encode(scene, "png")))
+        .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TIMEOUT));
+  }
+
+  @Test
+  void aJpegWhoseHeaderClaimsMoreRowsThanItHasIsCorrupt() {
+    byte[] liar = TestImages.jpegWithHeaderSize(TestImages.encode(scene, "jpeg"), 6_000, 6_000);
+    assertThatThrownBy(() -> decoder.decode(liar))
+        .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.CORRUPT))
+        .hasMessageContaining("truncated");
   }
 
   private void assertRejected(byte[] bytes, DeadLetterReason reason) {

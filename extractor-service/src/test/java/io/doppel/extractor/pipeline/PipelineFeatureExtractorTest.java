@@ -147,6 +147,16 @@ class PipelineFeatureExtractorTest {
   }
 
   @Test
+  void anImageTooThinForOrbHasFeaturesWithoutKeypoints() {
+    byte[] line = TestImages.encode(TestImages.scene(160, 1, 5), "png");
+
+    ImageFeatures features = extracted(extractor.extract(List.of(TestImages.inline("line", line))).getFirst());
+
+    assertThat(features.getHeight()).isEqualTo(1);
+    assertThat(features.getViews()).allSatisfy(view -> assertThat(view.getKeypoints()).isEmpty());
+  }
+
+  @Test
   void squareImagesGetNoTiles() {
     ImageFeatures features = extracted(extractor.extract(List.of(
         TestImages.inline("sq", TestImages.encode(TestImages.scene(300, 300, 15), "png")))).getFirst());

@@ -113,6 +113,40 @@ abstract class VectorIndexContract {
     assertThat(index().searchGlobal(query, 10, uploadsOf(name("mine")))).extracting(GlobalHit::ref).containsExactly(mine.ref());
   }
 
+  /**
+   * Ids that a naive key join or a query syntax would confuse (issue 6): "a/b" + "c" against "a" +
+   * "b/c", wildcards and Lucene/Milvus operators as whole tenant names. Each stays its own image in
+   * its own tenant, and deleting one touches no other.
+   */
+  @Test
+  void hostileTenantAndImageIdsNeverAliasAnotherImage() {
+    String slashTenant = name("a") + "/b";
+    IndexedImage joinedLeft = upload(slashTenant, "c");
+    IndexedImage joinedRight = withGlobal(upload(name("a"), "b/c"), joinedLeft.globals().get(0));
+    List<String> syntax = List.of("*", "?", "tenant:*", "* OR *", "\\", "\" || \"\"==\"", "a' or '1'='1");
+    List<IndexedImage> hostile = syntax.stream()
+        .map(tenant -> withGlobal(upload(tenant + run, "img"), joinedLeft.globals().get(0))).toList();
+    write(joinedLeft, joinedRight);
+    write(hostile.toArray(IndexedImage[]::new));
+    float[] query = joinedLeft.globals().get(0);
+
+    assertThat(index().searchGlobal(query, 20, uploadsOf(slashTenant))).extracting(GlobalHit::ref)
+        .containsExactly(joinedLeft.ref());
+    assertThat(index().searchGlobal(query, 20, uploadsOf(name("a")))).extracting(GlobalHit::ref)
+        .containsExactly(joinedRight.ref());
+    for (IndexedImage image : hostile) {
+      assertThat(index().searchGlobal(query, 20, uploadsOf(image.ref().tenant()))).extracting(GlobalHit::ref)
+          .as("tenant %s sees only itself", image.ref().tenant()).containsExactly(image.ref());
+    }
+    assertThat(index().searchGlobal(query, 20, uploadsOf("*"))).as("no wildcard tenant").isEmpty();
+
+    index().delete(joinedLeft.ref());
+    index().refresh();
+    assertThat(index().contains(joinedLeft.ref())).isFalse();
+    assertThat(index().contains(joinedRight.ref())).as("deleting a/b + c keeps a + b/c").isTrue();
+    assertThat(hostile).allMatch(image -> index().contains(image.ref()));
+  }
+
   @Test
   void referenceSetsScopeReferences() {
     IndexedImage reference = reference(name("rights"), "work-1", name("set-a"));
