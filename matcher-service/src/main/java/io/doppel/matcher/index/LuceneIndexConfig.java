@@ -12,16 +12,21 @@ import java.util.Objects;
  * @param hnswBeamWidth HNSW construction beam width ("efConstruction")
  * @param localSearchThreads how many threads search the query descriptors of one {@code searchLocal} call
  * @param localSearchBeam HNSW search beam per query descriptor ("ef"; at least the neighbours asked for)
+ * @param localHnswMaxConn HNSW graph degree of the local (keypoint) vectors: they are many and individually weak, so
+ *     a sparser, cheaper graph than the global one serves voting as well
+ * @param localHnswBeamWidth HNSW construction beam width of the local vectors (most of the indexing and merge work)
  * @param localVotingKeypoints leading (strongest) keypoints of each image whose descriptors are searchable for local
  *     votes; every keypoint is still stored for verification. The HNSW graph costs more than the descriptor itself
  *     (about 2 x maxConn neighbour ids per vector), so this bounds both the index size and its merge work.
  */
 public record LuceneIndexConfig(Path directory, ModelKey model, int hnswMaxConn, int hnswBeamWidth, int localSearchThreads,
-    int localSearchBeam, int localVotingKeypoints) {
+    int localSearchBeam, int localHnswMaxConn, int localHnswBeamWidth, int localVotingKeypoints) {
 
   public static final int DEFAULT_HNSW_MAX_CONN = 16;
   public static final int DEFAULT_HNSW_BEAM_WIDTH = 100;
   public static final int DEFAULT_LOCAL_SEARCH_BEAM = 64;
+  public static final int DEFAULT_LOCAL_HNSW_MAX_CONN = 8;
+  public static final int DEFAULT_LOCAL_HNSW_BEAM_WIDTH = 32;
   public static final int DEFAULT_LOCAL_VOTING_KEYPOINTS = 200;
   private static final int MAX_HNSW_MAX_CONN = 512;
   private static final int MAX_HNSW_BEAM_WIDTH = 3200;
@@ -33,18 +38,22 @@ public record LuceneIndexConfig(Path directory, ModelKey model, int hnswMaxConn,
     require(hnswBeamWidth >= 1 && hnswBeamWidth <= MAX_HNSW_BEAM_WIDTH, "hnswBeamWidth must be in [1, " + MAX_HNSW_BEAM_WIDTH + "], got " + hnswBeamWidth);
     require(localSearchThreads >= 1, "localSearchThreads must be >= 1, got " + localSearchThreads);
     require(localSearchBeam >= 1, "localSearchBeam must be >= 1, got " + localSearchBeam);
+    require(localHnswMaxConn >= 2 && localHnswMaxConn <= MAX_HNSW_MAX_CONN, "localHnswMaxConn must be in [2, " + MAX_HNSW_MAX_CONN + "], got " + localHnswMaxConn);
+    require(localHnswBeamWidth >= 1 && localHnswBeamWidth <= MAX_HNSW_BEAM_WIDTH, "localHnswBeamWidth must be in [1, " + MAX_HNSW_BEAM_WIDTH + "], got " + localHnswBeamWidth);
     require(localVotingKeypoints >= 1, "localVotingKeypoints must be >= 1, got " + localVotingKeypoints);
   }
 
   /** Defaults for everything but the location and the model. */
   public static LuceneIndexConfig of(Path directory, ModelKey model) {
     return new LuceneIndexConfig(directory, model, DEFAULT_HNSW_MAX_CONN, DEFAULT_HNSW_BEAM_WIDTH,
-        Math.max(1, Runtime.getRuntime().availableProcessors()), DEFAULT_LOCAL_SEARCH_BEAM, DEFAULT_LOCAL_VOTING_KEYPOINTS);
+        Math.max(1, Runtime.getRuntime().availableProcessors()), DEFAULT_LOCAL_SEARCH_BEAM, DEFAULT_LOCAL_HNSW_MAX_CONN,
+        DEFAULT_LOCAL_HNSW_BEAM_WIDTH, DEFAULT_LOCAL_VOTING_KEYPOINTS);
   }
 
   /** These settings with {@code count} voting keypoints per image. */
   public LuceneIndexConfig withLocalVotingKeypoints(int count) {
-    return new LuceneIndexConfig(directory, model, hnswMaxConn, hnswBeamWidth, localSearchThreads, localSearchBeam, count);
+    return new LuceneIndexConfig(directory, model, hnswMaxConn, hnswBeamWidth, localSearchThreads, localSearchBeam,
+        localHnswMaxConn, localHnswBeamWidth, count);
   }
 
   /** The directory of this schema version and model: switching models starts a new index. */

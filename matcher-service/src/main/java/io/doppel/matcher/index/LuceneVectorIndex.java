@@ -118,7 +118,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   public static LuceneVectorIndex open(LuceneIndexConfig config) {
     try {
       Directory directory = FSDirectory.open(config.indexDirectory());
-      IndexWriterConfig writerConfig = new IndexWriterConfig().setCodec(new HnswCodec(config.hnswMaxConn(), config.hnswBeamWidth()));
+      IndexWriterConfig writerConfig = new IndexWriterConfig().setCodec(new HnswCodec(config));
       IndexWriter writer = new IndexWriter(directory, writerConfig);
       return new LuceneVectorIndex(config, directory, writer, new SearcherManager(writer, null));
     } catch (IOException e) {
@@ -585,9 +585,9 @@ public final class LuceneVectorIndex implements VectorIndex {
     private final KnnVectorsFormat globals;
     private final KnnVectorsFormat locals;
 
-    HnswCodec(int maxConn, int beamWidth) {
-      this.globals = new Lucene99HnswVectorsFormat(maxConn, beamWidth);
-      this.locals = new HammingHnswVectorsFormat(maxConn, beamWidth);
+    HnswCodec(LuceneIndexConfig config) {
+      this.globals = new Lucene99HnswVectorsFormat(config.hnswMaxConn(), config.hnswBeamWidth());
+      this.locals = new HammingHnswVectorsFormat(config.localHnswMaxConn(), config.localHnswBeamWidth());
     }
 
     @Override
