@@ -86,6 +86,7 @@ public record MatcherConfig(
   public static final String LOCAL_MAX_HAMMING = "DOPPEL_MATCHER_LOCAL_MAX_HAMMING";
   public static final String LOCAL_MAX_IMAGES = "DOPPEL_MATCHER_LOCAL_MAX_IMAGES";
   public static final String CANDIDATE_CAP = "DOPPEL_MATCHER_CANDIDATE_CAP";
+  public static final String PER_VIEW_CANDIDATES = "DOPPEL_MATCHER_PER_VIEW_CANDIDATES";
   public static final String FIRST_PASS_CAP = "DOPPEL_MATCHER_FIRST_PASS_CAP";
   public static final String CONFIDENT_INLIERS = "DOPPEL_MATCHER_CONFIDENT_INLIERS";
   public static final String RATIO = "DOPPEL_MATCHER_RATIO_TEST";
@@ -158,6 +159,7 @@ public record MatcherConfig(
         reader.integer(LOCAL_MAX_HAMMING, d.localMaxHamming(), 0, Integer.MAX_VALUE),
         reader.integer(LOCAL_MAX_IMAGES, d.localMaxImages(), 1, Integer.MAX_VALUE),
         reader.integer(CANDIDATE_CAP, d.candidateCap(), 1, Integer.MAX_VALUE),
+        reader.integer(PER_VIEW_CANDIDATES, d.perViewCandidates(), 0, Integer.MAX_VALUE),
         reader.integer(FIRST_PASS_CAP, d.firstPassCap(), 1, Integer.MAX_VALUE),
         reader.integer(CONFIDENT_INLIERS, d.confidentInliers(), 0, Integer.MAX_VALUE),
         false));

@@ -94,7 +94,8 @@ public final class FolderSource implements ReindexSource {
     return dot > 0 ? name.substring(0, dot) : name;
   }
 
-  private static boolean isImage(Path file) {
+  /** Whether the file name has an image extension (jpg, jpeg, png, webp, gif, bmp, tif, tiff; any case). */
+  public static boolean isImage(Path file) {
     String name = file.getFileName().toString();
     int dot = name.lastIndexOf('.');
     return dot >= 0 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));

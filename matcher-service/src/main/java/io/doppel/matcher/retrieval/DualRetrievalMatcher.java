@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -240,7 +241,8 @@ public final class DualRetrievalMatcher implements Matcher {
       return List.of();
     }
     Map<ImageRef, Evidence> candidates = new HashMap<>();
-    retrieveGlobal(query, scope, candidates);
+    Set<ImageRef> bestOfEachView = new HashSet<>();
+    retrieveGlobal(query, scope, candidates, bestOfEachView);
     timings.lap(STAGE_RETRIEVE);
     if (settings.globalOnly()) {
       return byGlobalSimilarity(candidates);
@@ -256,10 +258,13 @@ public final class DualRetrievalMatcher implements Matcher {
     if (confident) {
       return scored(candidates, verified);
     }
-    retrieveLocal(query, scope, candidates);
+    retrieveLocal(query, scope, candidates, bestOfEachView);
     timings.lap(STAGE_RETRIEVE);
     for (var candidate : shortlist(candidates, settings.candidateCap())) {
       verified.computeIfAbsent(candidate.getKey(), ref -> verifyBest(query, ref, candidate.getValue().meta));
+    }
+    for (ImageRef ref : bestOfEachView) {
+      verified.computeIfAbsent(ref, r -> verifyBest(query, r, candidates.get(r).meta));
     }
     timings.lap(STAGE_VERIFY);
     return scored(candidates, verified);
@@ -290,22 +295,27 @@ public final class DualRetrievalMatcher implements Matcher {
   private static final Comparator<Scored> BEST_FIRST = Comparator.comparingDouble(Scored::score).reversed()
       .thenComparing(s -> s.ref().tenant()).thenComparing(s -> s.ref().imageId());
 
-  private void retrieveGlobal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates) {
+  /** Global hits of every view into {@code candidates}; each view's best few also into {@code bestOfEachView}. */
+  private void retrieveGlobal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates, Set<ImageRef> bestOfEachView) {
     for (QueryView view : query.views()) {
-      for (GlobalHit hit : index.searchGlobal(view.global(), settings.globalTopK(), scope)) {
+      List<GlobalHit> hits = index.searchGlobal(view.global(), settings.globalTopK(), scope);
+      hits.stream().limit(settings.perViewCandidates()).forEach(hit -> bestOfEachView.add(hit.ref()));
+      for (GlobalHit hit : hits) {
         Evidence evidence = candidates.computeIfAbsent(hit.ref(), ref -> new Evidence(hit.meta()));
         evidence.globalSimilarity = Math.max(evidence.globalSimilarity, hit.similarity());
       }
     }
   }
 
-  private void retrieveLocal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates) {
+  /** Local votes of every view into {@code candidates}; each view's best few also into {@code bestOfEachView}. */
+  private void retrieveLocal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates, Set<ImageRef> bestOfEachView) {
     for (List<byte[]> descriptors : query.strongestDescriptors()) {
       if (descriptors.isEmpty()) {
         continue;
       }
       List<LocalVotes> votes = index.searchLocal(descriptors, settings.localNeighbours(), settings.localMaxHamming(),
           settings.localMaxImages(), scope);
+      votes.stream().limit(settings.perViewCandidates()).forEach(vote -> bestOfEachView.add(vote.ref()));
       for (LocalVotes vote : votes) {
         Evidence evidence = candidates.computeIfAbsent(vote.ref(), ref -> new Evidence(vote.meta()));
         // views overlap (FULL and MIRROR are the same pixels, tiles overlap): the best view counts, not their sum

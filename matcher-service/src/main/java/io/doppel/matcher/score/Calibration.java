@@ -21,7 +21,9 @@ import java.util.List;
  */
 public record Calibration(String version, boolean prior, String fittedOn, List<String> features, List<Double> weights, double bias) {
 
-  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v1.json";
+  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v2.json";
+  /** The hand-set prior that preceded the first fit; kept to re-fit from and to compare against. */
+  public static final String PRIOR_RESOURCE = "/calibration/doppel-calibration-v1.json";
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -78,7 +80,7 @@ public record Calibration(String version, boolean prior, String fittedOn, List<S
     }
   }
 
-  private static Calibration parse(InputStream in, String origin) throws IOException {
+  static Calibration parse(InputStream in, String origin) throws IOException {
     try {
       return JSON.readValue(in, Calibration.class);
     } catch (InvalidCalibrationException e) {

@@ -15,13 +15,30 @@ class FusedScorerTest {
 
   private final FusedScorer scorer = new FusedScorer(Calibration.bundled());
 
+  private final FusedScorer prior = new FusedScorer(resource(Calibration.PRIOR_RESOURCE));
+
   @Test
-  void bundledCalibrationIsAValidDocumentedPrior() {
+  void bundledCalibrationIsFittedAndSaysOnWhat() {
     Calibration bundled = Calibration.bundled();
 
-    assertThat(bundled.prior()).isTrue();
-    assertThat(bundled.fittedOn()).contains("PRIOR");
+    assertThat(bundled.prior()).isFalse();
+    assertThat(bundled.fittedOn()).contains("CalibrationFitter").contains("shared/eval/dev");
     assertThat(scorer.calibrationVersion()).isEqualTo(bundled.version());
+    assertThat(resource(Calibration.PRIOR_RESOURCE).prior()).isTrue();
+  }
+
+  @Test
+  void bundledCalibrationSeparatesAVerifiedCopyFromAnUnrelatedPair() {
+    assertThat(scorer.score(new CandidateFeatures(0.8, 20, 40, 0.5))).isGreaterThan(0.9);
+    assertThat(scorer.score(new CandidateFeatures(0.3, 2, 5, 0.02))).isLessThan(0.01);
+  }
+
+  private static Calibration resource(String name) {
+    try (var in = Calibration.class.getResourceAsStream(name)) {
+      return Calibration.parse(in, "classpath:" + name);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
@@ -37,8 +54,8 @@ class FusedScorerTest {
 
   @Test
   void priorSeparatesTheDevInlierPrior() {
-    assertThat(scorer.score(new CandidateFeatures(0.5, 10, 20, 0.2))).isGreaterThan(0.9);
-    assertThat(scorer.score(new CandidateFeatures(0.5, 10, 8, 0.05))).isLessThan(0.1);
+    assertThat(prior.score(new CandidateFeatures(0.5, 10, 20, 0.2))).isGreaterThan(0.9);
+    assertThat(prior.score(new CandidateFeatures(0.5, 10, 8, 0.05))).isLessThan(0.1);
     assertThat(scorer.score(new CandidateFeatures(1.0, 1000, 100000, 1.0))).isBetween(0.0, 1.0);
     assertThat(scorer.score(new CandidateFeatures(-1.0, 0, 0, 0))).isBetween(0.0, 1.0);
   }

@@ -80,6 +80,7 @@ public final class EvalCommand {
         List<String> refIds = sendAll(driver, refs, Purpose.REFERENCE, "references");
         List<String> queryIds = sendAll(driver, queries, Purpose.UPLOAD, "queries");
         int failed = 0;
+        int failedReferences = reportDeadLetters(driver, refIds, "reference");
         try (BufferedWriter predictions = Files.newBufferedWriter(out);
              BufferedWriter candidates = candidatesOut == null ? null : Files.newBufferedWriter(Path.of(candidatesOut))) {
           predictions.write("query_id,reference_id,score\n");
@@ -112,8 +113,13 @@ public final class EvalCommand {
           printStageLatencies(stageMillis);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        System.err.printf("doppel eval: %d references, %d queries (%d dead-lettered) in %.1f s; wrote %s%n",
-            refIds.size(), queryIds.size(), failed, seconds, out);
+        System.err.printf("doppel eval: %d references (%d dead-lettered), %d queries (%d dead-lettered) in %.1f s; wrote %s%n",
+            refIds.size(), failedReferences, queryIds.size(), failed, seconds, out);
+        if (failed + failedReferences > 0) {
+          System.err.printf("doppel eval: FAILED: %d images could not be processed (reasons above); the predictions"
+              + " miss them%n", failed + failedReferences);
+          return 1;
+        }
       }
     }
     return 0;
@@ -131,6 +137,20 @@ public final class EvalCommand {
     driver.flush();
     driver.awaitOutcomes(ids, STALL_TIMEOUT, progress::update);
     return ids;
+  }
+
+  /** Prints each dead-lettered image of {@code ids}; returns how many there were. */
+  private static int reportDeadLetters(PipelineDriver driver, List<String> ids, String role) {
+    int deadLettered = 0;
+    for (String id : ids) {
+      Outcome outcome = driver.outcome(id);
+      if (outcome.isDeadLetter()) {
+        deadLettered++;
+        System.err.printf("doppel eval: %s %s dead-lettered: %s %s%n", role, id,
+            outcome.deadLetter().getReason(), outcome.deadLetter().getDetail());
+      }
+    }
+    return deadLettered;
   }
 
   /** Per-stage latency of the queries, from their events' stageMicros (extractor and matcher stages). */
