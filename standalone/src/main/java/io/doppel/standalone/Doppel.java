@@ -55,10 +55,7 @@ public final class Doppel {
         case "eval" -> EvalCommand.run(Args.parse(rest, Set.of("global-only")));
         case "bench" -> BenchCommand.run(Args.parse(rest, Set.of("json")), repositoryRoot());
         case "reindex" -> ReindexCommand.run(Args.parse(rest, Set.of("force")));
-        case "bench-extract" -> {
-          ExtractorBenchmark.main(rest.toArray(String[]::new));
-          yield 0;
-        }
+        case "bench-extract" -> ExtractorBenchmark.run(rest.toArray(String[]::new), System.out, System.err);
         case "bench-index" -> {
           IndexBenchmark.main(rest.toArray(String[]::new));
           yield 0;

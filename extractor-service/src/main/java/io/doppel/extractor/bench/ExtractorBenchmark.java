@@ -73,6 +73,10 @@ public final class ExtractorBenchmark {
     } else {
       printTable(report, out);
     }
+    if (report.extracted() == 0) {
+      err.println("bench-extract: no image could be extracted (" + report.failures() + "); the figures above mean nothing");
+      return 1;
+    }
     return 0;
   }
 
@@ -208,7 +212,7 @@ public final class ExtractorBenchmark {
     boolean json = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--images" -> images = Path.of(value(args, ++i, "--images"));
+        case "--images" -> images = Path.of(value(args, ++i, "--images")).toAbsolutePath().normalize();
         case "--device" -> device = value(args, ++i, "--device");
         case "--batch" -> batch = positive(value(args, ++i, "--batch"), "--batch");
         case "--limit" -> limit = positive(value(args, ++i, "--limit"), "--limit");
