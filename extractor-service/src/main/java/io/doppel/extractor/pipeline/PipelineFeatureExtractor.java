@@ -15,6 +15,7 @@ import io.doppel.schemas.avro.Metric;
 import io.doppel.schemas.avro.ModelInfo;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.avro.ViewKind;
+import io.doppel.schemas.serde.ContractClassTrust;
 import io.doppel.topology.extract.Extraction;
 import io.doppel.topology.extract.FeatureExtractor;
 import java.nio.ByteBuffer;
@@ -48,6 +49,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
   }
 
   public PipelineFeatureExtractor(ExtractorConfig config, ModelBundle bundle) {
+    ContractClassTrust.trustContracts();
     this.model = new OnnxDescriptorModel(bundle, config.model());
     this.fetcher = new ImageFetcher(config.fetch());
     this.decoder = new ImageDecoder(config.decode().maxPixels(), config.decode().timeout());

@@ -10,7 +10,7 @@ import org.apache.avro.util.ClassSecurityValidator.ClassSecurityPredicate;
  * generated contracts are trusted here, in code, so that a serde works in any JVM without a flag;
  * everything else stays as the JVM's configuration says.
  */
-final class ContractClassTrust {
+public final class ContractClassTrust {
 
   /** The package the avro-maven-plugin generates the Doppel contracts into. */
   static final String CONTRACT_PACKAGE = ImageKey.class.getPackageName();
@@ -18,6 +18,14 @@ final class ContractClassTrust {
   private static final ClassSecurityPredicate CONTRACTS = type -> type.getPackageName().equals(CONTRACT_PACKAGE);
 
   private ContractClassTrust() {}
+
+  /**
+   * Trusts the contract classes. Serdes do it themselves; code that builds or copies contract records without one
+   * (the extractor's builders copy enum fields through Avro's class loading) calls this first.
+   */
+  public static void trustContracts() {
+    ensureTrusted(ImageKey.class);
+  }
 
   /** Adds the contract package to Avro's global trust, unless {@code type} is trusted already. */
   static synchronized void ensureTrusted(Class<?> type) {

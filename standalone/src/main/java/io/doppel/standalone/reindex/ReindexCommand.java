@@ -18,7 +18,6 @@ import io.doppel.matcher.reindex.UploadsTopicSource;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
-import io.doppel.schemas.registry.InMemorySchemaRegistry;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.Progress;
 import io.doppel.standalone.cli.UsageException;
@@ -87,10 +86,6 @@ public final class ReindexCommand {
   }
 
   static int run(Args args, Map<String, String> env) throws Exception {
-    // Avro trusts the contract classes once a serde exists (schemas' ContractClassTrust); a folder
-    // or manifest run builds features without one, so build one (the container images also pass
-    // -Dorg.apache.avro.SERIALIZABLE_PACKAGES, ./doppel does not).
-    Topics.using(new InMemorySchemaRegistry());
     String refs = args.string("refs", null);
     String manifest = args.string("manifest", null);
     String sourceTopic = args.string("source-topic", null);
