@@ -81,8 +81,30 @@ class DualRetrievalMatcherTest {
   }
 
   private static DualRetrievalMatcher matcherOver(VectorIndex index) {
+    return matcherOver(index, RetrievalSettings.DEFAULTS);
+  }
+
+  private static DualRetrievalMatcher matcherOver(VectorIndex index, RetrievalSettings settings) {
     return new DualRetrievalMatcher(MODEL, index, new GeometricVerifier(VerifierSettings.DEFAULTS),
-        new FusedScorer(Calibration.bundled()), Policy.parse(POLICY, "test"), RetrievalSettings.DEFAULTS, CLOCK);
+        new FusedScorer(Calibration.bundled()), Policy.parse(POLICY, "test"), settings, CLOCK);
+  }
+
+  @Test
+  void globalOnlyRanksByCosineWithoutVerifying() {
+    upload("acme", "original", original);
+    upload("acme", "other", TestImages.texture(2, WIDTH, HEIGHT));
+    matcher = matcherOver(index, RetrievalSettings.DEFAULTS.asGlobalOnly());
+
+    MatchEvent copy = upload("acme", "crop", TestImages.crop(original, 0, 0, 512, 384));
+
+    // the test model is a thumbnail stand-in, so only the contract is asserted, not which texture is nearer
+    assertThat(copy.getMatches()).extracting(Match::getImageId).containsExactlyInAnyOrder("original", "other");
+    assertThat(copy.getMatches()).extracting(Match::getScore).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    assertThat(copy.getMatches()).allSatisfy(match -> {
+      assertThat(match.getInliers()).isZero();
+      assertThat(match.getScore()).isEqualTo(match.getGlobalSimilarity());
+    });
+    assertThat(copy.getStageMicros()).doesNotContainKey(DualRetrievalMatcher.STAGE_VERIFY);
   }
 
   private MatchEvent upload(String tenant, String id, Mat image) {
