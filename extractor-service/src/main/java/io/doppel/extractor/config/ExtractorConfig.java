@@ -46,7 +46,13 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
 
   public record Local(int maxKeypoints, int tileMaxKeypoints, int workingSize, int gridCells) {}
 
-  public record Views(boolean mirror, double tileAspect, int maxTiles) {}
+  /**
+   * @param centreCropShare share of the width and of the height the centred CROP view keeps (1 = no such view)
+   * @param borderCrop add a CROP view of the content inside uniform borders, where there are such borders
+   * @param borderTolerance largest channel difference from the border colour that still counts as border
+   */
+  public record Views(boolean mirror, double tileAspect, int maxTiles, double centreCropShare, boolean borderCrop,
+      int borderTolerance) {}
 
   /** Reads the process environment (and the file it names), validating everything. */
   public static ExtractorConfig fromEnvironment() {
@@ -128,7 +134,10 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
     Views views = new Views(
         r.bool("views.mirror", true),
         r.doubleIn("views.tile-aspect", 2.5, 1.0, 1000),
-        r.intIn("views.max-tiles", 16, 2, 256));
+        r.intIn("views.max-tiles", 16, 2, 256),
+        r.doubleIn("views.centre-crop-share", 0.75, 0.3, 1.0),
+        r.bool("views.border-crop", true),
+        r.intIn("views.border-tolerance", 24, 0, 255));
     int workers = r.intIn("pipeline.worker-threads", CPUS, 1, 1024);
     if (!r.problems.isEmpty()) {
       throw new ConfigException("invalid extractor configuration:\n  " + String.join("\n  ", r.problems));

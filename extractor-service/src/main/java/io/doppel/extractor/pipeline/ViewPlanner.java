@@ -11,11 +11,18 @@ import java.util.List;
  * The views an image is described by: FULL, MIRROR (the horizontally flipped image, so mirrored
  * copies match), and for strips at least {@code tileAspect} long, overlapping square TILE views
  * (side = the short side, start positions evenly spaced at most half a side apart, the last one
- * flush with the end) so a copy embedded in a webtoon strip can be found.
+ * flush with the end) so a copy embedded in a webtoon strip can be found. Other images get
+ * global-only CROP views (no keypoints; FULL's cover the same pixels): the centred
+ * {@code centreCropShare} of each side, which leaves out the fill corners of a rotated copy and
+ * frames like a centre crop does, and the content inside uniform borders where those cover at least
+ * {@value #MIN_BORDER_AREA_SHARE} of the image (padding and letterboxing squash the content in the
+ * model's fixed-size input).
  */
 public final class ViewPlanner {
 
   private static final int HALF = 2;
+  static final double MIN_BORDER_AREA_SHARE = 0.03;
+  private static final int NO_KEYPOINTS = 0;
 
   private final ExtractorConfig.Views views;
   private final ExtractorConfig.Local local;
@@ -43,8 +50,36 @@ public final class ViewPlanner {
         BgrImage pixels = image.crop(region.getX(), region.getY(), side, side);
         planned.add(new PlannedView(ViewKind.TILE, region, pixels, local.tileMaxKeypoints()));
       }
+    } else {
+      planned.addAll(crops(image));
     }
     return planned;
+  }
+
+  private List<PlannedView> crops(BgrImage image) {
+    int w = image.width();
+    int h = image.height();
+    List<PlannedView> crops = new ArrayList<>();
+    if (views.centreCropShare() < 1.0) {
+      int marginX = (int) (w * (1.0 - views.centreCropShare()) / HALF);
+      int marginY = (int) (h * (1.0 - views.centreCropShare()) / HALF);
+      if (marginX > 0 || marginY > 0) {
+        crops.add(crop(image, new Box(marginX, marginY, w - 2 * marginX, h - 2 * marginY)));
+      }
+    }
+    if (views.borderCrop()) {
+      Box content = UniformBorders.contentBox(image, views.borderTolerance());
+      double contentShare = (double) content.getWidth() * content.getHeight() / ((double) w * h);
+      if (contentShare <= 1.0 - MIN_BORDER_AREA_SHARE) {
+        crops.add(crop(image, content));
+      }
+    }
+    return crops;
+  }
+
+  private static PlannedView crop(BgrImage image, Box region) {
+    BgrImage pixels = image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
+    return new PlannedView(ViewKind.CROP, region, pixels, NO_KEYPOINTS);
   }
 
   /** Evenly spaced starts from 0 to {@code length - side}, at most half a side apart unless capped by maxTiles. */

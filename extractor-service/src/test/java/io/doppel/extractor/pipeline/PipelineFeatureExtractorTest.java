@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.doppel.extractor.Fixtures;
 import io.doppel.extractor.TestImages;
 import io.doppel.schemas.avro.DeadLetterReason;
+import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.FeatureView;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Keypoint;
@@ -54,8 +55,13 @@ class PipelineFeatureExtractorTest {
     assertThat(features.getModel().getDimension()).isEqualTo(64);
     assertThat(features.getLocalExtractor()).isEqualTo("orb-256");
     assertThat(features.getStageMicros()).containsOnlyKeys("fetch", "decode", "descriptor", "local");
-    assertThat(features.getViews()).extracting(FeatureView::getKind).containsExactly(ViewKind.FULL, ViewKind.MIRROR);
-    for (FeatureView view : features.getViews()) {
+    assertThat(features.getViews()).extracting(FeatureView::getKind)
+        .containsExactly(ViewKind.FULL, ViewKind.MIRROR, ViewKind.CROP);
+    FeatureView centre = features.getViews().getLast();
+    assertThat(centre.getRegion()).isEqualTo(new Box(80, 60, 480, 360));
+    assertThat(centre.getKeypoints()).isEmpty();
+    assertThat(norm(centre.getGlobal())).isCloseTo(1.0, within(1e-4));
+    for (FeatureView view : features.getViews().subList(0, 2)) {
       assertThat(view.getGlobal()).hasSize(64);
       assertThat(norm(view.getGlobal())).isCloseTo(1.0, within(1e-4));
       assertThat(view.getKeypoints()).hasSizeBetween(MAX_KEYPOINTS / 2, MAX_KEYPOINTS);

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.doppel.extractor.Fixtures;
 import io.doppel.extractor.TestImages;
 import io.doppel.extractor.decode.BgrImage;
+import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.ViewKind;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ViewPlannerTest {
@@ -38,8 +43,65 @@ class ViewPlannerTest {
   }
 
   @Test
-  void mirrorCanBeSwitchedOff() {
-    ViewPlanner planner = new ViewPlanner(Fixtures.config("views.mirror", "false").views(), Fixtures.config().local());
+  void mirrorAndCropsCanBeSwitchedOff() {
+    ViewPlanner planner = new ViewPlanner(
+        Fixtures.config("views.mirror", "false", "views.centre-crop-share", "1", "views.border-crop", "false").views(),
+        Fixtures.config().local());
     assertThat(planner.plan(BgrImage.of(TestImages.scene(100, 100, 3)))).extracting(PlannedView::kind).containsExactly(ViewKind.FULL);
+  }
+
+  @Test
+  void photosGetAGlobalOnlyCentreCrop() {
+    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    List<PlannedView> views = planner.plan(BgrImage.of(noise(400, 300, 3)));
+
+    assertThat(views).extracting(PlannedView::kind).containsExactly(ViewKind.FULL, ViewKind.MIRROR, ViewKind.CROP);
+    PlannedView centre = views.getLast();
+    assertThat(centre.region()).isEqualTo(new Box(50, 37, 300, 226));
+    assertThat(centre.pixels().width()).isEqualTo(300);
+    assertThat(centre.maxKeypoints()).isZero();
+  }
+
+  @Test
+  void letterboxedPhotosAlsoGetTheirContentAsACrop() {
+    BufferedImage letterboxed = padded(noise(300, 200, 4), 0, 60, 0, 60, new Color(30, 60, 200));
+    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+
+    List<PlannedView> crops = planner.plan(BgrImage.of(letterboxed)).stream().filter(v -> v.kind() == ViewKind.CROP).toList();
+
+    assertThat(crops).hasSize(2);
+    assertThat(crops.getLast().region()).isEqualTo(new Box(0, 60, 300, 200));
+  }
+
+  @Test
+  void stripsAreTiledNotCropped() {
+    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    assertThat(planner.plan(BgrImage.of(TestImages.scene(300, 900, 3)))).noneMatch(v -> v.kind() == ViewKind.CROP);
+  }
+
+  /** Photo-like texture: no row or column is uniform (unlike {@link TestImages#scene}'s flat background). */
+  static BufferedImage noise(int width, int height, long seed) {
+    Random random = new Random(seed);
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        image.setRGB(x, y, random.nextInt(0xFFFFFF));
+      }
+    }
+    return image;
+  }
+
+  static BufferedImage padded(BufferedImage content, int left, int top, int right, int bottom, Color colour) {
+    BufferedImage out = new BufferedImage(content.getWidth() + left + right, content.getHeight() + top + bottom,
+        BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = out.createGraphics();
+    try {
+      g.setColor(colour);
+      g.fillRect(0, 0, out.getWidth(), out.getHeight());
+      g.drawImage(content, left, top, null);
+    } finally {
+      g.dispose();
+    }
+    return out;
   }
 }

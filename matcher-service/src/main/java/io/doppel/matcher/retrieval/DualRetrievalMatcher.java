@@ -46,8 +46,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The matcher: dual retrieval (global ANN and local keypoint votes over every view: FULL, MIRROR
- * and the TILEs of strips), geometric verification of the union, a calibrated score, then the tenant's policy.
+ * The matcher: dual retrieval (global ANN over every view: FULL, MIRROR, the TILEs of strips and the
+ * global-only CROPs; local keypoint votes over the views with keypoints), geometric verification of the union, a calibrated score, then the tenant's policy.
  * Uploads are indexed after they are decided; references are indexed and then retro-scanned
  * against earlier uploads of the tenants subscribing to their set; deletes remove every row.
  *
@@ -342,6 +342,9 @@ public final class DualRetrievalMatcher implements Matcher {
     StoredKeypoints stored = index.keypoints(candidate);
     Verification best = Verification.unverified(ViewKind.FULL, 0);
     for (QueryView view : query.views()) {
+      if (view.keypoints().size() == 0) {
+        continue;
+      }
       try {
         Verification result = verifier.verify(view, stored, meta.width(), meta.height());
         if (result.betterThan(best)) {
@@ -383,7 +386,7 @@ public final class DualRetrievalMatcher implements Matcher {
     boolean reference = features.getPurpose() == Purpose.REFERENCE;
     List<float[]> globals = new ArrayList<>();
     for (QueryView view : query.views()) {
-      if (view.kind() != ViewKind.MIRROR) {
+      if (view.kind() == ViewKind.FULL || view.kind() == ViewKind.TILE) {
         globals.add(view.global());
       }
     }

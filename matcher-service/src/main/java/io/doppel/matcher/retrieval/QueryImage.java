@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * An ImageFeatures record checked and turned into what retrieval and verification use: its views
- * (FULL first, then MIRROR, then TILEs) and, per view, its strongest descriptors.
+ * (FULL first, then MIRROR, then TILEs, then global-only CROPs) and, per view, its strongest descriptors.
  */
 record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, List<List<byte[]>> strongestDescriptors) {
 
@@ -59,7 +59,7 @@ record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, L
   }
 
   boolean hasTiles() {
-    return views.getLast().kind() == ViewKind.TILE;
+    return views.stream().anyMatch(view -> view.kind() == ViewKind.TILE);
   }
 
   /** The FULL view's keypoints, strongest first (the order the index expects, see {@code IndexedImage}). */

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.opencv.core.Mat;
+import org.opencv.core.Rect;
 
 class DualRetrievalMatcherTest {
 
@@ -105,6 +106,24 @@ class DualRetrievalMatcherTest {
       assertThat(match.getScore()).isEqualTo(match.getGlobalSimilarity());
     });
     assertThat(copy.getStageMicros()).doesNotContainKey(DualRetrievalMatcher.STAGE_VERIFY);
+  }
+
+  @Test
+  void cropViewsAreSearchedButNeverIndexed() {
+    upload("acme", "original", original);
+    upload("acme", "other", TestImages.texture(2, WIDTH, HEIGHT));
+    Mat framed = TestImages.texture(3, 2 * WIDTH, 2 * HEIGHT);
+    original.copyTo(new Mat(framed, new Rect(WIDTH / 2, HEIGHT / 2, WIDTH, HEIGHT)));
+    ImageFeatures features = TestFeatures.withCrop(
+        TestFeatures.features("acme", "framed", Purpose.UPLOAD, framed), framed, new Rect(WIDTH / 2, HEIGHT / 2, WIDTH, HEIGHT));
+    matcher = matcherOver(index, RetrievalSettings.DEFAULTS.asGlobalOnly());
+
+    MatchEvent event = matcher.match(features).getFirst();
+
+    // the framed image's own FULL thumbnail is mostly frame; its CROP is the original's exact pixels
+    assertThat(event.getMatches().getFirst().getImageId()).isEqualTo("original");
+    assertThat(event.getMatches().getFirst().getGlobalSimilarity()).isCloseTo(1.0f, within(1e-4f));
+    assertThat(DualRetrievalMatcher.indexEntry(features).globals()).hasSize(1);
   }
 
   private MatchEvent upload(String tenant, String id, Mat image) {

@@ -70,6 +70,17 @@ public final class TestFeatures {
         .build();
   }
 
+  /** {@code features} plus a global-only CROP view of {@code region} of {@code image}, as the extractor adds them. */
+  public static ImageFeatures withCrop(ImageFeatures features, Mat image, Rect region) {
+    FeatureView crop = FeatureView.newBuilder(view(ViewKind.CROP, new Mat(image, region), region))
+        .setKeypoints(List.of())
+        .setDescriptors(ByteBuffer.wrap(new byte[0]))
+        .build();
+    List<FeatureView> views = new ArrayList<>(features.getViews());
+    views.add(crop);
+    return ImageFeatures.newBuilder(features).setViews(views).build();
+  }
+
   public static ImageFeatures delete(String tenant, String imageId) {
     return ImageFeatures.newBuilder()
         .setTenant(tenant).setImageId(imageId).setPurpose(Purpose.DELETE)

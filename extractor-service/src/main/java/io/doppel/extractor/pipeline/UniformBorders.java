@@ -1,0 +1,95 @@
+package io.doppel.extractor.pipeline;
+
+import io.doppel.extractor.decode.BgrImage;
+import io.doppel.schemas.avro.Box;
+
+/**
+ * Finds the content inside uniform borders (letterboxing, padding in one colour): from each edge
+ * inwards, a row or column is border while at least {@value #BORDER_PIXEL_SHARE} of its pixels lie
+ * within {@code tolerance} (largest channel difference) of that edge's colour, the median of its
+ * outermost line. The share, not every pixel, so JPEG ringing at the content's edge does not stop
+ * the scan early. At most {@value #MAX_SIDE_SHARE} of a dimension is trimmed from each side, so a
+ * nearly uniform image is never cut to a sliver. Pure and deterministic.
+ */
+public final class UniformBorders {
+
+  static final double BORDER_PIXEL_SHARE = 0.97;
+  static final double MAX_SIDE_SHARE = 0.45;
+  private static final int C = BgrImage.CHANNELS;
+
+  private UniformBorders() {}
+
+  /** The content box of {@code image}: the whole image when it has no uniform border. */
+  public static Box contentBox(BgrImage image, int tolerance) {
+    int w = image.width();
+    int h = image.height();
+    int maxRows = (int) (h * MAX_SIDE_SHARE);
+    int maxColumns = (int) (w * MAX_SIDE_SHARE);
+    int top = borderLines(image, tolerance, maxRows, w, (line, i) -> pixelIndex(w, i, line));
+    int bottom = borderLines(image, tolerance, maxRows, w, (line, i) -> pixelIndex(w, i, h - 1 - line));
+    int left = borderLines(image, tolerance, maxColumns, h, (line, i) -> pixelIndex(w, line, i));
+    int right = borderLines(image, tolerance, maxColumns, h, (line, i) -> pixelIndex(w, w - 1 - line, i));
+    return new Box(left, top, w - left - right, h - top - bottom);
+  }
+
+  /** Maps (line number from the edge, position along the line) to the pixel's byte offset. */
+  private interface LineWalk {
+    int offset(int line, int position);
+  }
+
+  private static int pixelIndex(int width, int x, int y) {
+    return (y * width + x) * C;
+  }
+
+  private static int borderLines(BgrImage image, int tolerance, int maxLines, int lineLength, LineWalk walk) {
+    byte[] bgr = image.bgr();
+    int[] colour = medianColour(bgr, lineLength, position -> walk.offset(0, position));
+    int needed = (int) Math.ceil(BORDER_PIXEL_SHARE * lineLength);
+    int lines = 0;
+    while (lines < maxLines) {
+      int close = 0;
+      for (int i = 0; i < lineLength; i++) {
+        int offset = walk.offset(lines, i);
+        if (near(bgr, offset, colour, tolerance)) {
+          close++;
+        }
+      }
+      if (close < needed) {
+        break;
+      }
+      lines++;
+    }
+    return lines;
+  }
+
+  private static boolean near(byte[] bgr, int offset, int[] colour, int tolerance) {
+    for (int c = 0; c < C; c++) {
+      if (Math.abs((bgr[offset + c] & 0xFF) - colour[c]) > tolerance) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private interface PixelAt {
+    int offset(int position);
+  }
+
+  private static int[] medianColour(byte[] bgr, int lineLength, PixelAt pixel) {
+    int[] colour = new int[C];
+    for (int c = 0; c < C; c++) {
+      int[] histogram = new int[256];
+      for (int i = 0; i < lineLength; i++) {
+        histogram[bgr[pixel.offset(i) + c] & 0xFF]++;
+      }
+      int seen = 0;
+      int value = 0;
+      while (seen + histogram[value] <= lineLength / 2) {
+        seen += histogram[value];
+        value++;
+      }
+      colour[c] = value;
+    }
+    return colour;
+  }
+}

@@ -1,0 +1,49 @@
+package io.doppel.extractor.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.doppel.extractor.TestImages;
+import io.doppel.extractor.decode.BgrImage;
+import io.doppel.schemas.avro.Box;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+class UniformBordersTest {
+
+  private static final int TOLERANCE = 24;
+  /** JPEG ringing (chroma subsampled, 8-pixel blocks) blurs the content's edge by up to half a block. */
+  private static final int JPEG_SLACK = 4;
+
+  @Test
+  void aPhotoWithoutBordersIsAllContent() {
+    BgrImage photo = BgrImage.of(ViewPlannerTest.noise(320, 240, 7));
+    assertThat(UniformBorders.contentBox(photo, TOLERANCE)).isEqualTo(new Box(0, 0, 320, 240));
+  }
+
+  @Test
+  void paddingOnEverySideIsTrimmedEvenAfterJpeg() throws IOException {
+    BufferedImage padded = ViewPlannerTest.padded(ViewPlannerTest.noise(300, 200, 8), 26, 44, 3, 36, new Color(255, 255, 0));
+    BgrImage decoded = BgrImage.of(ImageIO.read(new ByteArrayInputStream(TestImages.encode(padded, "jpeg"))));
+
+    Box content = UniformBorders.contentBox(decoded, TOLERANCE);
+
+    assertThat(content.getX()).isBetween(26 - JPEG_SLACK, 26 + JPEG_SLACK);
+    assertThat(content.getY()).isBetween(44 - JPEG_SLACK, 44 + JPEG_SLACK);
+    assertThat(content.getWidth()).isBetween(300 - 2 * JPEG_SLACK, 300 + 2 * JPEG_SLACK);
+    assertThat(content.getHeight()).isBetween(200 - 2 * JPEG_SLACK, 200 + 2 * JPEG_SLACK);
+  }
+
+  @Test
+  void aUniformImageIsNeverCutToASliver() {
+    BufferedImage blank = ViewPlannerTest.padded(new BufferedImage(1, 1, BufferedImage.TYPE_3BYTE_BGR), 99, 49, 100, 50,
+        Color.WHITE);
+    Box content = UniformBorders.contentBox(BgrImage.of(blank), TOLERANCE);
+
+    assertThat(content.getWidth()).isGreaterThanOrEqualTo((int) (200 * (1 - 2 * UniformBorders.MAX_SIDE_SHARE)));
+    assertThat(content.getHeight()).isGreaterThanOrEqualTo((int) (100 * (1 - 2 * UniformBorders.MAX_SIDE_SHARE)));
+  }
+}
