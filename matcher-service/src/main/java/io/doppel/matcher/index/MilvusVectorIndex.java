@@ -477,7 +477,11 @@ public final class MilvusVectorIndex implements VectorIndex {
     if (!scope.referenceSets().isEmpty()) {
       admitted.add("(" + equalTo(PURPOSE, Purpose.REFERENCE.name()) + " && " + in(REFERENCE_SET, scope.referenceSets()) + ")");
     }
-    String filter = "(" + String.join(" || ", admitted) + ") && " + INDEXED_AT + " >= " + scope.indexedSinceMillis();
+    String filter = "(" + String.join(" || ", admitted) + ")";
+    if (scope.boundedInTime()) {
+      // Milvus' expression parser rejects Long.MIN_VALUE as a literal, so the unbounded case has no clause at all
+      filter += " && " + INDEXED_AT + " >= " + scope.indexedSinceMillis();
+    }
     if (scope.exclude() != null) {
       filter += " && " + notEqualTo(IMAGE_KEY, imageKey(scope.exclude()));
     }

@@ -11,9 +11,16 @@ import java.util.Set;
  */
 public record Scope(Set<String> uploadTenants, Set<String> referenceSets, long indexedSinceMillis, ImageRef exclude) {
 
+  /** {@code indexedSinceMillis} of a scope with no lower time bound (an upload's: whatever was indexed before it). */
+  public static final long ALL_TIME = Long.MIN_VALUE;
+
   public Scope {
     uploadTenants = Set.copyOf(uploadTenants);
     referenceSets = Set.copyOf(referenceSets);
+  }
+
+  public boolean boundedInTime() {
+    return indexedSinceMillis != ALL_TIME;
   }
 
   public boolean isEmpty() {

@@ -188,7 +188,7 @@ public final class Policy {
 
   /** What an upload of {@code tenant} may match: the tenant's own uploads and its subscribed reference sets, never itself. */
   public Scope scopeFor(String tenant, ImageRef self) {
-    return new Scope(Set.of(tenant), forTenant(tenant).referenceSets(), Long.MIN_VALUE, self);
+    return new Scope(Set.of(tenant), forTenant(tenant).referenceSets(), Scope.ALL_TIME, self);
   }
 
   /**

@@ -218,7 +218,7 @@ public final class DualRetrievalMatcher implements Matcher {
     try {
       return Math.subtractExact(registeredAt, lookback.toMillis());
     } catch (ArithmeticException tooLong) {
-      return Long.MIN_VALUE;
+      return Scope.ALL_TIME;
     }
   }
 

@@ -237,6 +237,19 @@ abstract class VectorIndexContract {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Test
+  void anUploadsScopeHasNoTimeBoundAndAdmitsEveryIndexedImage() {
+    IndexedImage ancient = indexedAt(upload(name("t"), "ancient"), -INDEXED_AT);
+    IndexedImage recent = withGlobal(indexedAt(upload(name("t"), "recent"), INDEXED_AT), ancient.globals().get(0));
+    write(ancient, recent);
+    Scope allTime = new Scope(Set.of(name("t")), Set.of(), Scope.ALL_TIME, null);
+
+    assertThat(index().searchGlobal(ancient.globals().get(0), 10, allTime))
+        .extracting(GlobalHit::ref).containsExactlyInAnyOrder(ancient.ref(), recent.ref());
+    assertThat(index().searchLocal(descriptorsOf(recent.keypoints()), NEIGHBOURS, MAX_HAMMING, 10, allTime))
+        .extracting(LocalVotes::ref).contains(recent.ref());
+  }
+
   // ---- fixtures
 
   private void write(IndexedImage... images) {
