@@ -68,21 +68,31 @@ import org.junit.jupiter.api.io.TempDir;
  * every upload has exactly one terminal record, that the MatchEvents (decision and matched images)
  * equal the fault-free run's, and Milvus, read directly, that no index entry is doubled.
  *
- * <p>Runs where {@code ../shared/eval/dev} exists and the Milvus server is the one this JVM starts
- * (it must be stopped and started again); skipped with the reason otherwise.
+ * <p>Runs with {@code -Ddoppel.faults.real=true} where {@code ../shared/eval/dev} exists and the
+ * Milvus server is the one this JVM starts (it must be stopped and started again); skipped with the
+ * reason otherwise.
  */
 class RealServicesFaultInjectionTest {
 
   private static final Path DEV = TestImages.devSet();
 
-  /** Checked before the Milvus server starts: without the DEV set there is nothing to send. */
+  /**
+   * Opt-in: at the issue's 2,000 uploads the run takes far longer than the suite's budget on a
+   * 2-core machine (each reference's Milvus calls are Strong reads, hundreds of ms each).
+   */
+  private static final String ENABLED_PROPERTY = "doppel.faults.real";
+
+  /** Checked before the Milvus server starts: without the DEV set (or unasked) there is nothing to run. */
   @RegisterExtension
   @Order(1)
-  static final BeforeAllCallback DEV_SET_PRESENT = context -> {
-    if (DEV == null) {
-      System.out.println("faults-real: skipped: no DEV set at ../shared/eval/dev relative to the repository root");
+  static final BeforeAllCallback DEV_SET_PRESENT_AND_ASKED_FOR = context -> {
+    String reason = DEV == null ? "skipped: no DEV set at ../shared/eval/dev relative to the repository root"
+        : !Boolean.getBoolean(ENABLED_PROPERTY) ? "skipped: opt-in, run with -D" + ENABLED_PROPERTY + "=true (long: see README)"
+        : null;
+    if (reason != null) {
+      System.out.println("faults-real: " + reason);
     }
-    assumeTrue(DEV != null, "skipped: no DEV set at ../shared/eval/dev relative to the repository root");
+    assumeTrue(reason == null, reason);
   };
 
   @RegisterExtension
