@@ -15,6 +15,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A real Milvus server for the test JVM: {@code DOPPEL_MILVUS_URI} when set, else the one
  * {@code scripts/milvus-server.sh} installs and starts (once per JVM, stopped when the run ends).
+ * A fault test may {@link #stopServer stop} the script-started server and {@link #startServer start}
+ * it again on the same port and data directory, as an outage of the index would.
  */
 public final class MilvusServerExtension implements BeforeAllCallback {
 
@@ -25,6 +27,7 @@ public final class MilvusServerExtension implements BeforeAllCallback {
   private static final int LOG_TAIL_CHARS = 4_000;
 
   private static volatile String uri;
+  private static volatile LocalServer local;
 
   /** The server's URI; valid in tests of classes extended with this extension. */
   public static String uri() {
@@ -34,6 +37,29 @@ public final class MilvusServerExtension implements BeforeAllCallback {
     return uri;
   }
 
+  /** Whether this JVM started the server itself (so a test may stop and restart it), not {@code DOPPEL_MILVUS_URI}'s. */
+  public static boolean restartable() {
+    return local != null;
+  }
+
+  /** Stops the script-started server, keeping its data directory and port for {@link #startServer}. */
+  public static void stopServer() throws IOException {
+    requireLocal().stop();
+  }
+
+  /** Starts the script-started server again on its port and data directory; returns once it serves. */
+  public static void startServer() throws IOException {
+    requireLocal().start();
+  }
+
+  private static LocalServer requireLocal() {
+    if (local == null) {
+      throw new IllegalStateException("no script-started Milvus server in this JVM (external " + URI_VARIABLE
+          + " or the extension not registered)");
+    }
+    return local;
+  }
+
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     String external = System.getenv(URI_VARIABLE);
@@ -41,31 +67,38 @@ public final class MilvusServerExtension implements BeforeAllCallback {
       uri = external;
       return;
     }
-    context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
-        .getOrComputeIfAbsent(LocalServer.class, key -> LocalServer.start(), LocalServer.class);
+    local = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+        .getOrComputeIfAbsent(LocalServer.class, key -> LocalServer.create(), LocalServer.class);
   }
 
   /** The script-started server; JUnit closes it when the root context (the whole run) ends. */
-  private record LocalServer(Path script, Path dataDir) implements ExtensionContext.Store.CloseableResource {
+  private record LocalServer(Path script, Path dataDir, int port) implements ExtensionContext.Store.CloseableResource {
 
-    static LocalServer start() {
+    static LocalServer create() {
       try {
-        Path script = findScript();
-        Path dataDir = Files.createTempDirectory("doppel-milvus-");
-        int port = freePortPair();
-        String output = run(List.of(script.toString(), "start", Integer.toString(port), dataDir.toString()), START_TIMEOUT_MINUTES * 60);
-        uri = "http://127.0.0.1:" + port;
-        System.out.println(output.strip());
-        return new LocalServer(script, dataDir);
+        LocalServer server = new LocalServer(findScript(), Files.createTempDirectory("doppel-milvus-"), freePortPair());
+        server.start();
+        uri = "http://127.0.0.1:" + server.port();
+        return server;
       } catch (IOException e) {
         throw new IllegalStateException("cannot start the test Milvus server: " + e.getMessage(), e);
       }
     }
 
+    void start() throws IOException {
+      String output = run(List.of(script.toString(), "start", Integer.toString(port), dataDir.toString()), START_TIMEOUT_MINUTES * 60);
+      System.out.println(output.strip());
+    }
+
+    void stop() throws IOException {
+      run(List.of(script.toString(), "stop", dataDir.toString()), STOP_TIMEOUT_SECONDS);
+    }
+
     @Override
     public void close() throws IOException {
-      run(List.of(script.toString(), "stop", dataDir.toString()), STOP_TIMEOUT_SECONDS);
+      stop();
       uri = null;
+      local = null;
       try (Stream<Path> paths = Files.walk(dataDir)) {
         paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
       }

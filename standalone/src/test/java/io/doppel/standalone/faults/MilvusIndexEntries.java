@@ -1,0 +1,103 @@
+package io.doppel.standalone.faults;
+
+import io.doppel.matcher.index.MilvusIndexConfig;
+import io.milvus.orm.iterator.QueryIterator;
+import io.milvus.response.QueryResultsWrapper;
+import io.milvus.v2.client.ConnectConfig;
+import io.milvus.v2.client.MilvusClientV2;
+import io.milvus.v2.common.ConsistencyLevel;
+import io.milvus.v2.service.collection.request.DropCollectionReq;
+import io.milvus.v2.service.collection.request.HasCollectionReq;
+import io.milvus.v2.service.vector.request.QueryIteratorReq;
+import io.milvus.v2.service.vector.request.QueryReq;
+import io.milvus.v2.service.vector.response.QueryResp;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads the matcher's Milvus collections directly through the SDK, to count index entries per image
+ * and find primary keys stored more than once; drops them before a run so each run starts empty.
+ */
+final class MilvusIndexEntries {
+
+  private static final String PK = "pk";
+  private static final String IMAGE_KEY = "image_key";
+  /** Milvus' cap on the rows of one query request. */
+  private static final long BATCH = 16_384;
+  private static final String COUNT = "count(*)";
+  private static final String EVERY_ROW = PK + " != \"\"";
+
+  /**
+   * One collection: rows per image key and primary keys seen more than once, as a query iterates them,
+   * and Milvus' own {@code count(*)}, which counts stored rows even where queries merge rows of one key.
+   */
+  record Entries(String collection, Map<String, Integer> rowsPerImage, Map<String, Integer> repeatedKeys, long counted) {
+    long rows() {
+      return rowsPerImage.values().stream().mapToLong(Integer::longValue).sum();
+    }
+  }
+
+  private MilvusIndexEntries() {}
+
+  /** Both collections of {@code config}: global vectors, then keypoints. */
+  static List<Entries> read(MilvusIndexConfig config) {
+    MilvusClientV2 client = client(config);
+    try {
+      return List.of(read(client, config.globalCollection()), read(client, config.localCollection()));
+    } finally {
+      client.close();
+    }
+  }
+
+  static void drop(MilvusIndexConfig config) {
+    MilvusClientV2 client = client(config);
+    try {
+      for (String collection : List.of(config.globalCollection(), config.localCollection())) {
+        if (client.hasCollection(HasCollectionReq.builder().collectionName(collection).build())) {
+          client.dropCollection(DropCollectionReq.builder().collectionName(collection).build());
+        }
+      }
+    } finally {
+      client.close();
+    }
+  }
+
+  private static Entries read(MilvusClientV2 client, String collection) {
+    Map<String, Integer> rowsPerImage = new TreeMap<>();
+    Map<String, Integer> timesPerKey = new HashMap<>();
+    QueryIterator rows = client.queryIterator(QueryIteratorReq.builder()
+        .collectionName(collection)
+        .expr(EVERY_ROW)
+        .outputFields(List.of(PK, IMAGE_KEY))
+        .batchSize(BATCH)
+        .consistencyLevel(ConsistencyLevel.STRONG)
+        .build());
+    try {
+      for (List<QueryResultsWrapper.RowRecord> batch = rows.next(); !batch.isEmpty(); batch = rows.next()) {
+        for (QueryResultsWrapper.RowRecord row : batch) {
+          rowsPerImage.merge((String) row.get(IMAGE_KEY), 1, Integer::sum);
+          timesPerKey.merge((String) row.get(PK), 1, Integer::sum);
+        }
+      }
+    } finally {
+      rows.close();
+    }
+    Map<String, Integer> repeated = new TreeMap<>();
+    timesPerKey.forEach((key, times) -> {
+      if (times > 1) {
+        repeated.put(key, times);
+      }
+    });
+    QueryResp count = client.query(QueryReq.builder().collectionName(collection).filter(EVERY_ROW)
+        .outputFields(List.of(COUNT)).consistencyLevel(ConsistencyLevel.STRONG).build());
+    long counted = ((Number) count.getQueryResults().getFirst().getEntity().get(COUNT)).longValue();
+    return new Entries(collection, rowsPerImage, repeated, counted);
+  }
+
+  private static MilvusClientV2 client(MilvusIndexConfig config) {
+    return new MilvusClientV2(ConnectConfig.builder().uri(config.uri())
+        .rpcDeadlineMs(config.requestTimeout().toMillis()).build());
+  }
+}
