@@ -49,10 +49,11 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
   /**
    * @param centreCropShare share of the width and of the height the centred CROP view keeps (1 = no such view)
    * @param borderCrop add a CROP view of the content inside uniform borders, where there are such borders
-   * @param borderTolerance largest channel difference from the border colour that still counts as border
+   * @param borderTolerance largest channel difference from the border (or gutter) colour that still counts as border
+   * @param stripPanels add a TILE view per panel between a strip's uniform gutters
    */
   public record Views(boolean mirror, double tileAspect, int maxTiles, double centreCropShare, boolean borderCrop,
-      int borderTolerance) {}
+      int borderTolerance, boolean stripPanels) {}
 
   /** Reads the process environment (and the file it names), validating everything. */
   public static ExtractorConfig fromEnvironment() {
@@ -137,7 +138,8 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
         r.intIn("views.max-tiles", 16, 2, 256),
         r.doubleIn("views.centre-crop-share", 0.75, 0.3, 1.0),
         r.bool("views.border-crop", true),
-        r.intIn("views.border-tolerance", 24, 0, 255));
+        r.intIn("views.border-tolerance", 24, 0, 255),
+        r.bool("views.strip-panels", true));
     int workers = r.intIn("pipeline.worker-threads", CPUS, 1, 1024);
     if (!r.problems.isEmpty()) {
       throw new ConfigException("invalid extractor configuration:\n  " + String.join("\n  ", r.problems));

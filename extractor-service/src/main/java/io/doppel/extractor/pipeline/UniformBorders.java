@@ -2,10 +2,12 @@ package io.doppel.extractor.pipeline;
 
 import io.doppel.extractor.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Finds the content inside uniform borders (letterboxing, padding in one colour): from each edge
- * inwards, a row or column is border while at least {@value #BORDER_PIXEL_SHARE} of its pixels lie
+ * Finds the content inside uniform borders (letterboxing, padding in one colour) and the panels of
+ * a strip between uniform gutters. Borders: from each edge inwards, a row or column is border while at least {@value #BORDER_PIXEL_SHARE} of its pixels lie
  * within {@code tolerance} (largest channel difference) of that edge's colour, the median of its
  * outermost line. The share, not every pixel, so JPEG ringing at the content's edge does not stop
  * the scan early. At most {@value #MAX_SIDE_SHARE} of a dimension is trimmed from each side, so a
@@ -15,6 +17,7 @@ public final class UniformBorders {
 
   static final double BORDER_PIXEL_SHARE = 0.97;
   static final double MAX_SIDE_SHARE = 0.45;
+  static final double MAX_PANEL_SHARE = 0.9;
   private static final int C = BgrImage.CHANNELS;
 
   private UniformBorders() {}
@@ -30,6 +33,50 @@ public final class UniformBorders {
     int left = borderLines(image, tolerance, maxColumns, h, (line, i) -> pixelIndex(w, line, i));
     int right = borderLines(image, tolerance, maxColumns, h, (line, i) -> pixelIndex(w, w - 1 - line, i));
     return new Box(left, top, w - left - right, h - top - bottom);
+  }
+
+  /**
+   * The panels of a strip: the runs of rows (a tall strip) or columns (a wide one) between uniform
+   * gutters, each at least {@code minPanelLength} long and shorter than {@value #MAX_PANEL_SHARE} of
+   * the strip (else there is no gutter to speak of), trimmed to their content. A line is a gutter
+   * line when {@value #BORDER_PIXEL_SHARE} of its pixels lie within {@code tolerance} of its median colour.
+   */
+  public static List<Box> panels(BgrImage strip, int tolerance, int minPanelLength) {
+    boolean tall = strip.height() >= strip.width();
+    int length = tall ? strip.height() : strip.width();
+    int breadth = tall ? strip.width() : strip.height();
+    LineWalk walk = tall
+        ? (line, i) -> pixelIndex(strip.width(), i, line)
+        : (line, i) -> pixelIndex(strip.width(), line, i);
+    List<Box> panels = new ArrayList<>();
+    int start = -1;
+    for (int line = 0; line <= length; line++) {
+      boolean gutter = line == length || isUniform(strip.bgr(), tolerance, breadth, line, walk);
+      if (!gutter && start < 0) {
+        start = line;
+      } else if (gutter && start >= 0) {
+        int run = line - start;
+        if (run >= minPanelLength && run < MAX_PANEL_SHARE * length) {
+          Box band = tall ? new Box(0, start, breadth, run) : new Box(start, 0, run, breadth);
+          Box content = contentBox(strip.crop(band.getX(), band.getY(), band.getWidth(), band.getHeight()), tolerance);
+          panels.add(new Box(band.getX() + content.getX(), band.getY() + content.getY(), content.getWidth(), content.getHeight()));
+        }
+        start = -1;
+      }
+    }
+    return panels;
+  }
+
+  private static boolean isUniform(byte[] bgr, int tolerance, int lineLength, int line, LineWalk walk) {
+    int[] colour = medianColour(bgr, lineLength, position -> walk.offset(line, position));
+    int needed = (int) Math.ceil(BORDER_PIXEL_SHARE * lineLength);
+    int close = 0;
+    for (int i = 0; i < lineLength; i++) {
+      if (near(bgr, walk.offset(line, i), colour, tolerance)) {
+        close++;
+      }
+    }
+    return close >= needed;
   }
 
   /** Maps (line number from the edge, position along the line) to the pixel's byte offset. */

@@ -11,7 +11,9 @@ import java.util.List;
  * The views an image is described by: FULL, MIRROR (the horizontally flipped image, so mirrored
  * copies match), and for strips at least {@code tileAspect} long, overlapping square TILE views
  * (side = the short side, start positions evenly spaced at most half a side apart, the last one
- * flush with the end) so a copy embedded in a webtoon strip can be found. Other images get
+ * flush with the end), plus one TILE per panel between the strip's uniform gutters (a square tile
+ * holds a short panel together with its neighbours, which hides it from the global descriptor), so
+ * a copy embedded in a webtoon strip can be found. Other images get
  * global-only CROP views (no keypoints; FULL's cover the same pixels): the centred
  * {@code centreCropShare} of each side, which leaves out the fill corners of a rotated copy and
  * frames like a centre crop does, and the content inside uniform borders where those cover at least
@@ -22,6 +24,8 @@ public final class ViewPlanner {
 
   private static final int HALF = 2;
   static final double MIN_BORDER_AREA_SHARE = 0.03;
+  /** A strip panel shorter than this share of the strip's width (of a tall strip) is a caption, not a picture. */
+  static final double MIN_PANEL_SHARE = 0.2;
   private static final int NO_KEYPOINTS = 0;
 
   private final ExtractorConfig.Views views;
@@ -49,6 +53,14 @@ public final class ViewPlanner {
         Box region = tall ? new Box(0, start, side, side) : new Box(start, 0, side, side);
         BgrImage pixels = image.crop(region.getX(), region.getY(), side, side);
         planned.add(new PlannedView(ViewKind.TILE, region, pixels, local.tileMaxKeypoints()));
+      }
+      if (views.stripPanels()) {
+        int minPanel = (int) Math.ceil(MIN_PANEL_SHARE * side);
+        UniformBorders.panels(image, views.borderTolerance(), minPanel).stream()
+            .limit(views.maxTiles())
+            .map(panel -> new PlannedView(ViewKind.TILE, panel,
+                image.crop(panel.getX(), panel.getY(), panel.getWidth(), panel.getHeight()), local.tileMaxKeypoints()))
+            .forEach(planned::add);
       }
     } else {
       planned.addAll(crops(image));

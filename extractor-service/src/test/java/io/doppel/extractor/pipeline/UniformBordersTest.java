@@ -38,6 +38,21 @@ class UniformBordersTest {
   }
 
   @Test
+  void aStripSplitsIntoItsPanelsBetweenGutters() {
+    BufferedImage strip = StripFixture.strip(300, Color.WHITE, 10,
+        ViewPlannerTest.noise(280, 120, 1), ViewPlannerTest.noise(280, 30, 2), ViewPlannerTest.noise(260, 400, 3));
+
+    // the 30-pixel band is shorter than the minimum panel length: a caption, not a picture
+    assertThat(UniformBorders.panels(BgrImage.of(strip), TOLERANCE, 60))
+        .containsExactly(new Box(10, 10, 280, 120), new Box(20, 180, 260, 400));
+  }
+
+  @Test
+  void anImageWithoutGuttersHasNoPanels() {
+    assertThat(UniformBorders.panels(BgrImage.of(ViewPlannerTest.noise(300, 900, 5)), TOLERANCE, 60)).isEmpty();
+  }
+
+  @Test
   void aUniformImageIsNeverCutToASliver() {
     BufferedImage blank = ViewPlannerTest.padded(new BufferedImage(1, 1, BufferedImage.TYPE_3BYTE_BGR), 99, 49, 100, 50,
         Color.WHITE);

@@ -74,6 +74,21 @@ class ViewPlannerTest {
   }
 
   @Test
+  void stripPanelsAreTilesOfTheirOwn() {
+    BufferedImage strip = StripFixture.strip(300, Color.BLACK, 12,
+        noise(276, 150, 1), noise(276, 500, 2), noise(276, 160, 3));
+    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+
+    List<PlannedView> tiles = planner.plan(BgrImage.of(strip)).stream().filter(v -> v.kind() == ViewKind.TILE).toList();
+
+    assertThat(tiles).extracting(PlannedView::region)
+        .contains(new Box(12, 12, 276, 150), new Box(12, 174, 276, 500), new Box(12, 686, 276, 160));
+    assertThat(tiles).allSatisfy(t -> assertThat(t.pixels().width()).isEqualTo(t.region().getWidth()));
+    ViewPlanner withoutPanels = new ViewPlanner(Fixtures.config("views.strip-panels", "false").views(), Fixtures.config().local());
+    assertThat(withoutPanels.plan(BgrImage.of(strip))).noneMatch(v -> v.region().getHeight() == 150);
+  }
+
+  @Test
   void stripsAreTiledNotCropped() {
     ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
     assertThat(planner.plan(BgrImage.of(TestImages.scene(300, 900, 3)))).noneMatch(v -> v.kind() == ViewKind.CROP);
