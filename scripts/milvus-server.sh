@@ -6,7 +6,9 @@
 #   scripts/milvus-server.sh start PORT DATA_DIR     # starts in the background, returns once it serves
 #   scripts/milvus-server.sh stop DATA_DIR           # stops the server started with DATA_DIR
 #
-# Environment: MILVUS_START_TIMEOUT_S (default 180). The server also binds its embedded etcd
+# Environment: MILVUS_START_TIMEOUT_S (default 180); MILVUS_TIME_TICK_MS (default 20; Milvus' own default
+# is 200): Strong-consistency reads wait for the next time tick, so with 200 ms every matcher call
+# waits ~0.1-0.4 s and tests run at a fraction of a reference per second. The server also binds its embedded etcd
 # (PORT+1) and fixed internal ports (9091 metrics, 2380, 19529, 19531, 21121-21124, 53100), so
 # run one per machine.
 set -euo pipefail
@@ -17,6 +19,27 @@ VENV="${ROOT}/.cache/milvus/venv"
 READY_LINE="Ctrl+C to exit"
 
 die() { echo "milvus-server.sh: $*" >&2; exit 1; }
+
+LAUNCHER='
+import socket, sys
+import milvus
+
+def try_bind_port(self, port):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+        return sock
+    except OSError:
+        sock.close()
+        return None
+
+milvus.MilvusServerConfig.try_bind_port = try_bind_port
+sys.argv[0] = "milvus-server"
+sys.exit(milvus.main())
+'
+
 
 install() {
   if [[ -x "${VENV}/bin/milvus-server" ]] && \
@@ -40,7 +63,11 @@ start() {
     die "a server already runs for ${data_dir} (pid $(cat "${pidfile}"))"
   fi
   # Own session, so stop can end the launcher and the milvus binary it spawns as one group.
-  PYTHONUNBUFFERED=1 setsid "${VENV}/bin/milvus-server" --data "${data_dir}/milvus" --proxy-port "${port}" --etcd-port "$((port + 1))" \
+  # The launcher probes each port with a plain bind and silently takes the next free one when it
+  # fails; right after a stop the proxy port is still in TIME_WAIT, so a restart would move to another
+  # port. Probing with SO_REUSEADDR (as Milvus itself binds) keeps the port a restart asks for.
+  PYTHONUNBUFFERED=1 setsid "${VENV}/bin/python" -c "${LAUNCHER}" --data "${data_dir}/milvus" --proxy-port "${port}" \
+    --etcd-port "$((port + 1))" --extra-config "proxy.timeTickInterval=${MILVUS_TIME_TICK_MS:-20}" \
     >"${log}" 2>&1 < /dev/null &
   echo $! >"${pidfile}"
   local deadline=$((SECONDS + ${MILVUS_START_TIMEOUT_S:-180}))
@@ -57,6 +84,10 @@ start() {
     fi
     sleep 1
   done
+  local config="${data_dir}/milvus/configs/milvus.yaml"
+  if ! awk '/^proxy:/{p=1} p && /^  port:/{print $2; exit}' "${config}" | grep -qx "${port}"; then
+    stop "${data_dir}"; die "milvus did not take port ${port} (see ${config}); is another server using it?"
+  fi
   echo "milvus ${MILVUS_PACKAGE_VERSION} serving on 127.0.0.1:${port} (data ${data_dir}, pid $(cat "${pidfile}"))"
 }
 

@@ -63,7 +63,10 @@ final class MatcherServiceProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(environment);
     try {
-      MatcherServiceProcess child = new MatcherServiceProcess(builder.start(), log);
+      Process process = builder.start();
+      // a test JVM stopped by a signal does not close its resources; the child must not outlive it
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "kill-matcher-child"));
+      MatcherServiceProcess child = new MatcherServiceProcess(process, log);
       child.awaitReady(opsPort);
       return child;
     } catch (IOException e) {
