@@ -6,6 +6,7 @@ import io.doppel.schemas.avro.Purpose;
 import io.doppel.standalone.EmbeddedStack;
 import io.doppel.standalone.StackOptions;
 import io.doppel.standalone.bench.LatencyStats;
+import io.doppel.standalone.bench.ProcessMemory;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.Progress;
 import io.doppel.standalone.cli.UsageException;
@@ -36,6 +37,8 @@ public final class EvalCommand {
   static final String RIGHTS_HOLDER = "eval-rights-holder";
   private static final Duration STALL_TIMEOUT = Duration.ofMinutes(3);
   private static final double MICROS_PER_MILLI = 1_000.0;
+  private static final double BYTES_PER_KB = 1_024.0;
+  private static final double BYTES_PER_MB = 1_024.0 * 1_024.0;
 
   public static final String USAGE = """
       doppel eval --refs DIR --queries DIR --out FILE [options]
@@ -115,6 +118,12 @@ public final class EvalCommand {
         double seconds = (System.nanoTime() - started) / 1e9;
         System.err.printf("doppel eval: %d references (%d dead-lettered), %d queries (%d dead-lettered) in %.1f s; wrote %s%n",
             refIds.size(), failedReferences, queryIds.size(), failed, seconds, out);
+        long indexBytes = ProcessMemory.directoryBytes(stack.indexDirectory());
+        int indexed = refIds.size() + queryIds.size() - failed - failedReferences;
+        if (indexBytes >= 0 && indexed > 0) {
+          System.err.printf(Locale.ROOT, "doppel eval: index on disk %.1f MB for %d images (references and uploads): %.1f KB"
+              + " per image%n", indexBytes / BYTES_PER_MB, indexed, indexBytes / BYTES_PER_KB / indexed);
+        }
         if (failed + failedReferences > 0) {
           System.err.printf("doppel eval: FAILED: %d images could not be processed (reasons above); the predictions"
               + " miss them%n", failed + failedReferences);
