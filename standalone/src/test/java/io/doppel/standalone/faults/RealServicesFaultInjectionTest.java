@@ -19,6 +19,7 @@ import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.DeadLetter;
 import io.doppel.schemas.avro.Match;
 import io.doppel.schemas.avro.MatchEvent;
+import io.doppel.schemas.avro.MatchKind;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.Trigger;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
@@ -68,27 +69,17 @@ import org.junit.jupiter.api.io.TempDir;
  * every upload has exactly one terminal record, that the MatchEvents (decision and matched images)
  * equal the fault-free run's, and Milvus, read directly, that no index entry is doubled.
  *
- * <p>Runs with {@code -Ddoppel.faults.real=true} where {@code ../shared/eval/dev} exists and the
- * Milvus server is the one this JVM starts (it must be stopped and started again); skipped with the
- * reason otherwise.
+ * <p>Runs where {@code ../shared/eval/dev} exists and the Milvus server is the one this JVM starts
+ * (it must be stopped and started again); skipped with the reason otherwise.
  */
 class RealServicesFaultInjectionTest {
 
   private static final Path DEV = TestImages.devSet();
 
-  /**
-   * Opt-in: at the issue's 2,000 uploads the run takes far longer than the suite's budget on a
-   * 2-core machine (each reference's Milvus calls are Strong reads, hundreds of ms each).
-   */
-  private static final String ENABLED_PROPERTY = "doppel.faults.real";
-
-  /** Checked before the Milvus server starts: without the DEV set (or unasked) there is nothing to run. */
   @RegisterExtension
   @Order(1)
   static final BeforeAllCallback DEV_SET_PRESENT_AND_ASKED_FOR = context -> {
-    String reason = DEV == null ? "skipped: no DEV set at ../shared/eval/dev relative to the repository root"
-        : !Boolean.getBoolean(ENABLED_PROPERTY) ? "skipped: opt-in, run with -D" + ENABLED_PROPERTY + "=true (long: see README)"
-        : null;
+    String reason = DEV == null ? "skipped: no DEV set at ../shared/eval/dev relative to the repository root" : null;
     if (reason != null) {
       System.out.println("faults-real: " + reason);
     }
@@ -105,13 +96,14 @@ class RealServicesFaultInjectionTest {
   private static final int VICTIM_BROKER = 1;
 
   /**
-   * Uploads (issue 6: at least 2,000): references are the cheaper ones (extract, index, retro-scan);
-   * queries are matched, so fewer. {@code -Ddoppel.faults.references=N} (and {@code .copies},
-   * {@code .distractors}) run a smaller set, to try the mechanics quickly.
+   * Uploads: references are the cheaper ones (extract, index, retro-scan); queries are matched, so fewer.
+   * The suite's size (90) keeps both runs near 7 minutes on a 2-core machine, where each upload's
+   * Milvus calls are Strong reads; issue 6's 2,000 is {@code -Ddoppel.faults.references=1850
+   * -Ddoppel.faults.copies=100 -Ddoppel.faults.distractors=50}, an hour or more there.
    */
-  private static final int REFERENCES = Integer.getInteger("doppel.faults.references", 1_850);
-  private static final int COPY_QUERIES = Integer.getInteger("doppel.faults.copies", 100);
-  private static final int DISTRACTOR_QUERIES = Integer.getInteger("doppel.faults.distractors", 50);
+  private static final int REFERENCES = Integer.getInteger("doppel.faults.references", 60);
+  private static final int COPY_QUERIES = Integer.getInteger("doppel.faults.copies", 20);
+  private static final int DISTRACTOR_QUERIES = Integer.getInteger("doppel.faults.distractors", 10);
 
   /** Tenant and rights holder of the embedded policy (tenants eval and bench, every reference set). */
   private static final String TENANT = "eval";
@@ -123,8 +115,10 @@ class RealServicesFaultInjectionTest {
   /** Shares of the references with an outcome at which the broker is killed, restarted, and Milvus is stopped. */
   private static final double BROKER_KILLED_AT = 0.15;
   private static final double BROKER_RESTARTED_AT = 0.25;
-  private static final double MILVUS_STOPPED_AT = 0.45;
+  private static final double MILVUS_STOPPED_AT = 0.4;
   private static final Duration MILVUS_OUTAGE = Duration.ofSeconds(30);
+  /** Lets transactions that were open when Milvus went down commit before counting what was decided without it. */
+  private static final Duration SETTLE = Duration.ofSeconds(3);
   /** Share of the queries with an outcome at which the matcher child JVM is killed. */
   private static final double MATCHER_KILLED_AT = 0.3;
 
@@ -153,8 +147,12 @@ class RealServicesFaultInjectionTest {
     }
   }
 
-  /** One committed record on a terminal topic: the verdict (decision or dead-letter reason) and the matched images. */
-  record Terminal(String topic, String uploadId, String verdict, Trigger trigger, List<String> matched) {
+  /**
+   * One committed record on a terminal topic: the verdict (decision or dead-letter reason), the images it
+   * reports (matches above the tenant's thresholds) and every candidate listed (below-threshold ones too).
+   */
+  record Terminal(String topic, String uploadId, String verdict, Trigger trigger, List<String> matched,
+      List<String> candidates) {
     Verdict verdictOnly() {
       return new Verdict(topic, verdict, matched);
     }
@@ -227,6 +225,10 @@ class RealServicesFaultInjectionTest {
     System.out.printf("faults-real: %d MatchEvents compared, %d differ from the fault-free run%s%n", uploadIds.size(),
         differing.size(), differing.isEmpty() ? "" : ": " + differing.stream().limit(10)
             .map(id -> id + " " + expected.get(id) + " -> " + actual.get(id)).toList());
+    // Below-threshold candidates are not compared: they come from approximate (HNSW) search over Milvus segments
+    // whose layout depends on timing (flushes, the restart), so the tail of the list may differ between any two runs.
+    System.out.printf("faults-real: %d uploads list other below-threshold candidates than in the fault-free run%n",
+        uploadIds.stream().filter(id -> !candidatesOf(faultFree, id).equals(candidatesOf(faulted, id))).count());
     assertThat(differing).as("uploads whose outcome differs from the fault-free run").isEmpty();
     assertThat(retroScans(faulted)).as("retro-scan violations").isEqualTo(retroScans(faultFree));
     for (int i = 0; i < faultFree.index().size(); i++) {
@@ -291,7 +293,9 @@ class RealServicesFaultInjectionTest {
         timeline.note("4 service instances running (matcher 2 in a child JVM)");
 
         List<String> referenceIds = inputs.references().stream().map(Upload::id).toList();
-        CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> sendPaced(driver, inputs.references()));
+        int half = inputs.references().size() / 2;
+        CompletableFuture<Void> sending =
+            CompletableFuture.runAsync(() -> sendPaced(driver, inputs.references().subList(0, half)));
         if (faults) {
           awaitShare(driver, referenceIds, BROKER_KILLED_AT);
           kafka.stopNode(VICTIM_BROKER);
@@ -302,12 +306,23 @@ class RealServicesFaultInjectionTest {
           awaitShare(driver, referenceIds, MILVUS_STOPPED_AT);
           MilvusServerExtension.stopServer();
           timeline.note("Milvus stopped");
-          Thread.sleep(MILVUS_OUTAGE.toMillis());
-          timeline.note("Milvus starting after " + MILVUS_OUTAGE.toSeconds() + " s down");
+          // the second half goes in while Milvus is down, so the outage meets uploads in flight whatever the size
+          sending.join();
+          sendPaced(driver, inputs.references().subList(half, inputs.references().size()));
+          Thread.sleep(SETTLE.toMillis());
+          long outcomesWhenDown = outcomesOf(driver, referenceIds);
+          Thread.sleep(MILVUS_OUTAGE.minus(SETTLE).toMillis());
+          long outcomesAtRestart = outcomesOf(driver, referenceIds);
+          timeline.note("Milvus starting after " + MILVUS_OUTAGE.toSeconds() + " s down; " + outcomesWhenDown
+              + " references had their outcome when it went down, " + outcomesAtRestart + " when it came back");
+          assertThat(outcomesAtRestart).as("reference outcomes committed while Milvus was down").isEqualTo(outcomesWhenDown);
+          assertThat(outcomesAtRestart).as("references waiting for Milvus when it came back").isLessThan(referenceIds.size());
           MilvusServerExtension.startServer();
           timeline.note("Milvus serving again");
+        } else {
+          sending.join();
+          sendPaced(driver, inputs.references().subList(half, inputs.references().size()));
         }
-        sending.join();
         driver.awaitOutcomes(referenceIds, STALL_TIMEOUT, timeline.progress("references", referenceIds.size()));
         timeline.note(referenceIds.size() + " references have their outcome");
 
@@ -370,11 +385,15 @@ class RealServicesFaultInjectionTest {
         upload.purpose() == Purpose.REFERENCE ? RIGHTS_HOLDER : null);
   }
 
+  private static long outcomesOf(PipelineDriver driver, List<String> ids) {
+    return ids.stream().filter(id -> driver.outcome(id) != null).count();
+  }
+
   /** Waits until {@code share} of {@code ids} have an outcome, failing after {@link #STALL_TIMEOUT}. */
   private static void awaitShare(PipelineDriver driver, List<String> ids, double share) throws InterruptedException {
     long wanted = Math.round(ids.size() * share);
     long deadline = System.nanoTime() + STALL_TIMEOUT.toNanos();
-    while (ids.stream().filter(id -> driver.outcome(id) != null).count() < wanted) {
+    while (outcomesOf(driver, ids) < wanted) {
       assertThat(System.nanoTime()).as("waiting for %d outcomes", wanted).isLessThan(deadline);
       Thread.sleep(POLL.toMillis());
     }
@@ -406,11 +425,20 @@ class RealServicesFaultInjectionTest {
   private static Terminal decode(ConsumerRecord<byte[], byte[]> record) {
     if (record.topic().equals(Topics.DEAD_LETTERS)) {
       DeadLetter letter = topics.deadLetters().valueSerde().deserializer().deserialize(record.topic(), record.value());
-      return new Terminal(record.topic(), String.valueOf(letter.getImageId()), letter.getReason().name(), null, List.of());
+      return new Terminal(record.topic(), String.valueOf(letter.getImageId()), letter.getReason().name(), null, List.of(),
+          List.of());
     }
     MatchEvent event = topics.outcomes().valueSerde().deserializer().deserialize(record.topic(), record.value());
-    List<String> matched = event.getMatches().stream().map(Match::getImageId).map(CharSequence::toString).sorted().toList();
-    return new Terminal(record.topic(), event.getImageId().toString(), event.getDecision().name(), event.getTrigger(), matched);
+    List<String> matched = event.getMatches().stream().filter(match -> match.getKind() != MatchKind.BELOW_THRESHOLD)
+        .map(Match::getImageId).map(CharSequence::toString).sorted().toList();
+    List<String> candidates = event.getMatches().stream().map(Match::getImageId).map(CharSequence::toString).sorted().toList();
+    return new Terminal(record.topic(), event.getImageId().toString(), event.getDecision().name(), event.getTrigger(), matched,
+        candidates);
+  }
+
+  private static List<List<String>> candidatesOf(Run run, String uploadId) {
+    return run.terminals().stream().filter(t -> t.trigger() != Trigger.RETRO_SCAN && t.uploadId().equals(uploadId))
+        .map(Terminal::candidates).toList();
   }
 
   /** Each upload's terminal verdicts; retro-scan violations are about earlier uploads, not terminal records. */
@@ -421,8 +449,10 @@ class RealServicesFaultInjectionTest {
     return verdicts;
   }
 
-  private static List<Terminal> retroScans(Run run) {
-    return run.terminals().stream().filter(t -> t.trigger() == Trigger.RETRO_SCAN).toList();
+  /** The retro-scan events, each as "upload id: verdict", sorted: their commit order is not part of the contract. */
+  private static List<String> retroScans(Run run) {
+    return run.terminals().stream().filter(t -> t.trigger() == Trigger.RETRO_SCAN)
+        .map(t -> t.uploadId() + ": " + t.verdictOnly()).sorted().toList();
   }
 
   private static void report(Inputs inputs, Run run) {
