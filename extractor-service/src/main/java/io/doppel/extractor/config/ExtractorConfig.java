@@ -128,7 +128,7 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
         r.intIn("model.intra-op-threads", CPUS, 1, 1024),
         r.intIn("model.inter-op-threads", 1, 1, 1024));
     Local local = new Local(
-        r.intIn("local.max-keypoints", 500, 0, 10_000),
+        r.intIn("local.max-keypoints", 150, 0, 10_000),
         r.intIn("local.tile-max-keypoints", 300, 0, 10_000),
         r.intIn("local.working-size", 640, 64, 8192),
         r.intIn("local.grid-cells", 4, 1, 32));

@@ -20,7 +20,7 @@ class ExtractorConfigTest {
     assertThat(config.fetch().fileRoots()).isEmpty();
     assertThat(config.model().device()).isEqualTo(ExtractorConfig.Device.CPU);
     assertThat(config.model().manifest()).isEqualTo(ExtractorConfig.BUILT_IN_MANIFEST);
-    assertThat(config.local().maxKeypoints()).isEqualTo(500);
+    assertThat(config.local().maxKeypoints()).isEqualTo(150);
     assertThat(config.local().workingSize()).isEqualTo(640);
     assertThat(config.views().tileAspect()).isEqualTo(2.5);
   }

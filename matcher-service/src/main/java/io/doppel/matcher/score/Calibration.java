@@ -21,7 +21,7 @@ import java.util.List;
  */
 public record Calibration(String version, boolean prior, String fittedOn, List<String> features, List<Double> weights, double bias) {
 
-  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v2.json";
+  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v3.json";
   /** The hand-set prior that preceded the first fit; kept to re-fit from and to compare against. */
   public static final String PRIOR_RESOURCE = "/calibration/doppel-calibration-v1.json";
 
