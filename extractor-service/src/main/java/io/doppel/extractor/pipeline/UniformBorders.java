@@ -7,9 +7,9 @@ import java.util.List;
 
 /**
  * Finds the content inside uniform borders (letterboxing, padding in one colour) and the panels of
- * a strip between uniform gutters. Borders: from each edge inwards, a row or column is border while at least {@value #BORDER_PIXEL_SHARE} of its pixels lie
- * within {@code tolerance} (largest channel difference) of that edge's colour, the median of its
- * outermost line. The share, not every pixel, so JPEG ringing at the content's edge does not stop
+ * a strip between uniform gutters. Borders: from each edge inwards, a row or column is border while
+ * at least {@value #BORDER_PIXEL_SHARE} of its pixels lie within {@code tolerance} (largest channel
+ * difference) of that edge's colour, the median of its outermost line. The share, not every pixel, so JPEG ringing at the content's edge does not stop
  * the scan early. At most {@value #MAX_SIDE_SHARE} of a dimension is trimmed from each side, so a
  * nearly uniform image is never cut to a sliver. Pure and deterministic.
  */
@@ -69,6 +69,11 @@ public final class UniformBorders {
 
   private static boolean isUniform(byte[] bgr, int tolerance, int lineLength, int line, LineWalk walk) {
     int[] colour = medianColour(bgr, lineLength, position -> walk.offset(line, position));
+    return mostlyNear(bgr, tolerance, lineLength, line, walk, colour);
+  }
+
+  /** Whether at least {@value #BORDER_PIXEL_SHARE} of the line's pixels lie within {@code tolerance} of {@code colour}. */
+  private static boolean mostlyNear(byte[] bgr, int tolerance, int lineLength, int line, LineWalk walk, int[] colour) {
     int needed = (int) Math.ceil(BORDER_PIXEL_SHARE * lineLength);
     int close = 0;
     for (int i = 0; i < lineLength; i++) {
@@ -91,19 +96,8 @@ public final class UniformBorders {
   private static int borderLines(BgrImage image, int tolerance, int maxLines, int lineLength, LineWalk walk) {
     byte[] bgr = image.bgr();
     int[] colour = medianColour(bgr, lineLength, position -> walk.offset(0, position));
-    int needed = (int) Math.ceil(BORDER_PIXEL_SHARE * lineLength);
     int lines = 0;
-    while (lines < maxLines) {
-      int close = 0;
-      for (int i = 0; i < lineLength; i++) {
-        int offset = walk.offset(lines, i);
-        if (near(bgr, offset, colour, tolerance)) {
-          close++;
-        }
-      }
-      if (close < needed) {
-        break;
-      }
+    while (lines < maxLines && mostlyNear(bgr, tolerance, lineLength, lines, walk, colour)) {
       lines++;
     }
     return lines;
