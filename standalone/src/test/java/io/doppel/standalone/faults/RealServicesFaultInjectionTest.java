@@ -97,7 +97,7 @@ class RealServicesFaultInjectionTest {
 
   /**
    * Uploads: references are the cheaper ones (extract, index, retro-scan); queries are matched, so fewer.
-   * The suite's size (90) keeps both runs near 7 minutes on a 2-core machine, where each upload's
+   * The suite's size (90) keeps both runs near 5 minutes on a 2-core machine, where each upload's
    * Milvus calls are Strong reads; issue 6's 2,000 is {@code -Ddoppel.faults.references=1850
    * -Ddoppel.faults.copies=100 -Ddoppel.faults.distractors=50}, an hour or more there.
    */
