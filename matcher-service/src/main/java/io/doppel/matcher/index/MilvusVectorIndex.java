@@ -188,15 +188,19 @@ public final class MilvusVectorIndex implements VectorIndex {
       row.add(DESCRIPTOR, descriptor);
       localRows.add(row);
     }
-    delete(image.ref());
-    write(config.globalCollection(), globalRows);
-    write(config.localCollection(), localRows);
+    // Milvus does not enforce unique primary keys, and an insert that failed on the client may still have
+    // landed (e.g. Milvus went down mid-call). So a retry repeats the whole delete-then-insert, never an insert alone.
+    Retry.decorateRunnable(retry, () -> {
+      delete(image.ref());
+      write(config.globalCollection(), globalRows);
+      write(config.localCollection(), localRows);
+    }).run();
   }
 
   private void write(String collection, List<JsonObject> rows) {
     for (int from = 0; from < rows.size(); from += config.writeBatchRows()) {
       List<JsonObject> batch = rows.subList(from, Math.min(rows.size(), from + config.writeBatchRows()));
-      call("insert into " + collection, () -> client.insert(InsertReq.builder().collectionName(collection).data(batch).build()));
+      callOnce("insert into " + collection, () -> client.insert(InsertReq.builder().collectionName(collection).data(batch).build()));
     }
   }
 
@@ -556,10 +560,21 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   /** Runs one Milvus call through bulkhead, circuit breaker and retry; failures become {@link IndexUnavailableException}. */
   private <T> T call(String what, Supplier<T> action) {
-    Supplier<T> guarded = Retry.decorateSupplier(retry, Bulkhead.decorateSupplier(bulkhead, CircuitBreaker.decorateSupplier(breaker, action)));
+    return guarded(what, Retry.decorateSupplier(retry, Bulkhead.decorateSupplier(bulkhead,
+        CircuitBreaker.decorateSupplier(breaker, action))));
+  }
+
+  /** Like {@link #call} without the retry, for a call that must not be repeated alone. */
+  private <T> T callOnce(String what, Supplier<T> action) {
+    return guarded(what, Bulkhead.decorateSupplier(bulkhead, CircuitBreaker.decorateSupplier(breaker, action)));
+  }
+
+  private static <T> T guarded(String what, Supplier<T> guarded) {
     try {
       return guarded.get();
     } catch (IllegalArgumentException | IllegalStateException e) {
+      throw e;
+    } catch (IndexUnavailableException e) {
       throw e;
     } catch (RuntimeException e) {
       throw new IndexUnavailableException("milvus " + what + " failed: " + e.getMessage(), e);
