@@ -190,8 +190,12 @@ public final class MilvusVectorIndex implements VectorIndex {
     }
     // Milvus does not enforce unique primary keys, and an insert that failed on the client may still have
     // landed (e.g. Milvus went down mid-call). So a retry repeats the whole delete-then-insert, never an insert alone.
+    // The retry also deletes the rows' own primary keys: a delete by key needs no query, so it also removes
+    // a landed row that a delete by filter might not see yet.
     Retry.decorateRunnable(retry, () -> {
       delete(image.ref());
+      deleteKeys(config.globalCollection(), globalRows);
+      deleteKeys(config.localCollection(), localRows);
       write(config.globalCollection(), globalRows);
       write(config.localCollection(), localRows);
     }).run();
@@ -201,6 +205,15 @@ public final class MilvusVectorIndex implements VectorIndex {
     for (int from = 0; from < rows.size(); from += config.writeBatchRows()) {
       List<JsonObject> batch = rows.subList(from, Math.min(rows.size(), from + config.writeBatchRows()));
       callOnce("insert into " + collection, () -> client.insert(InsertReq.builder().collectionName(collection).data(batch).build()));
+    }
+  }
+
+  /** Deletes by primary key ({@code pk in [...]}, which Milvus applies without a query); escaped, unlike the SDK's ids(). */
+  private void deleteKeys(String collection, List<JsonObject> rows) {
+    List<String> keys = rows.stream().map(row -> row.get(PK).getAsString()).toList();
+    for (int from = 0; from < keys.size(); from += config.writeBatchRows()) {
+      String filter = in(PK, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
+      call("delete keys from " + collection, () -> client.delete(DeleteReq.builder().collectionName(collection).filter(filter).build()));
     }
   }
 
