@@ -585,9 +585,7 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static <T> T guarded(String what, Supplier<T> guarded) {
     try {
       return guarded.get();
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      throw e;
-    } catch (IndexUnavailableException e) {
+    } catch (IllegalArgumentException | IllegalStateException | IndexUnavailableException e) {
       throw e;
     } catch (RuntimeException e) {
       throw new IndexUnavailableException("milvus " + what + " failed: " + e.getMessage(), e);
