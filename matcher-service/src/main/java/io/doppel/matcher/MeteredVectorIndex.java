@@ -8,7 +8,9 @@ import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.matcher.index.VectorIndex;
 import io.doppel.topology.ops.DoppelMeters;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -69,6 +71,22 @@ final class MeteredVectorIndex implements VectorIndex {
   @Override
   public StoredKeypoints keypoints(ImageRef image) {
     return timed(KEYPOINTS, () -> delegate.keypoints(image));
+  }
+
+  @Override
+  public List<List<GlobalHit>> searchGlobalBatch(List<float[]> queries, int k, Scope scope) {
+    return timed(SEARCH_GLOBAL, () -> delegate.searchGlobalBatch(queries, k, scope));
+  }
+
+  @Override
+  public List<List<LocalVotes>> searchLocalBatch(List<List<byte[]>> descriptorSets, int neighbours, int maxHamming,
+      int maxImages, Scope scope) {
+    return timed(SEARCH_LOCAL, () -> delegate.searchLocalBatch(descriptorSets, neighbours, maxHamming, maxImages, scope));
+  }
+
+  @Override
+  public Map<ImageRef, StoredKeypoints> keypointsBatch(Collection<ImageRef> images) {
+    return timed(KEYPOINTS, () -> delegate.keypointsBatch(images));
   }
 
   @Override

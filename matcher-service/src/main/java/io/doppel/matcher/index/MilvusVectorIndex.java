@@ -36,10 +36,12 @@ import io.milvus.v2.service.vector.response.QueryResp;
 import io.milvus.v2.service.vector.response.SearchResp;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,6 +98,8 @@ public final class MilvusVectorIndex implements VectorIndex {
   /** Milvus' cap on topK and on nq × topK of one search, and on rows of one query. */
   private static final int MAX_RESULT_WINDOW = 16_384;
   private static final int GLOBAL_OVERFETCH = 4;
+  /** Images whose keypoints one query fetches: 32 × 500 keypoints stays within one result window. */
+  private static final int KEYPOINT_IMAGES_PER_QUERY = 32;
   private static final int HNSW_M = 16;
   private static final int HNSW_EF_CONSTRUCTION = 200;
   private static final int HNSW_EF_MIN = 64;
@@ -229,107 +233,182 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   @Override
   public List<GlobalHit> searchGlobal(float[] query, int k, Scope scope) {
+    return searchGlobalBatch(List.of(query), k, scope).get(0);
+  }
+
+  /**
+   * One search request for all queries (split only where nq × topK would pass Milvus' cap). Hits are rows, several
+   * per image (FULL and TILE vectors), so a query with fewer than {@code k} images in its rows asks again for more.
+   */
+  @Override
+  public List<List<GlobalHit>> searchGlobalBatch(List<float[]> queries, int k, Scope scope) {
     requirePositive(k, "k");
-    if (query.length != config.globalDimensions()) {
-      throw new IllegalArgumentException("query has " + query.length + " dimensions, the index " + config.globalDimensions());
+    for (float[] query : queries) {
+      if (query.length != config.globalDimensions()) {
+        throw new IllegalArgumentException("query has " + query.length + " dimensions, the index " + config.globalDimensions());
+      }
     }
-    if (scope.isEmpty()) {
-      return List.of();
+    List<List<GlobalHit>> answers = new ArrayList<>(queries.size());
+    queries.forEach(query -> answers.add(List.of()));
+    if (scope.isEmpty() || queries.isEmpty()) {
+      return answers;
     }
-    List<BaseVector> data = List.of(new FloatVec(LuceneVectorIndex.unitVector(query)));
     String filter = scopeFilter(scope);
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < queries.size(); i++) {
+      pending.add(i);
+    }
     int fetch = Math.min(MAX_RESULT_WINDOW, k * GLOBAL_OVERFETCH);
-    while (true) {
+    while (!pending.isEmpty()) {
       int topK = fetch;
-      SearchResp response = call("search " + config.globalCollection(), () -> client.search(SearchReq.builder()
-          .collectionName(config.globalCollection())
-          .annsField(VECTOR)
-          .data(data)
-          .topK(topK)
-          .filter(filter)
-          .outputFields(META_FIELDS)
-          .searchParams(globalSearchParams(topK))
-          .consistencyLevel(READ_CONSISTENCY)
-          .build()));
-      List<SearchResp.SearchResult> results = response.getSearchResults().isEmpty() ? List.of() : response.getSearchResults().get(0);
-      Map<String, GlobalHit> bestPerImage = new LinkedHashMap<>();
-      for (SearchResp.SearchResult result : results) {
-        Map<String, Object> entity = result.getEntity();
-        bestPerImage.putIfAbsent((String) entity.get(IMAGE_KEY), new GlobalHit(ref(entity), meta(entity), result.getScore()));
+      List<Integer> unsatisfied = new ArrayList<>();
+      int queriesPerRequest = Math.max(1, MAX_RESULT_WINDOW / topK);
+      for (int from = 0; from < pending.size(); from += queriesPerRequest) {
+        List<Integer> chunk = pending.subList(from, Math.min(pending.size(), from + queriesPerRequest));
+        List<BaseVector> data = new ArrayList<>(chunk.size());
+        chunk.forEach(i -> data.add(new FloatVec(LuceneVectorIndex.unitVector(queries.get(i)))));
+        SearchResp response = call("search " + config.globalCollection(), () -> client.search(SearchReq.builder()
+            .collectionName(config.globalCollection())
+            .annsField(VECTOR)
+            .data(data)
+            .topK(topK)
+            .filter(filter)
+            .outputFields(META_FIELDS)
+            .searchParams(globalSearchParams(topK))
+            .consistencyLevel(READ_CONSISTENCY)
+            .build()));
+        for (int n = 0; n < chunk.size(); n++) {
+          List<SearchResp.SearchResult> results =
+              n < response.getSearchResults().size() ? response.getSearchResults().get(n) : List.of();
+          Map<String, GlobalHit> bestPerImage = new LinkedHashMap<>();
+          for (SearchResp.SearchResult result : results) {
+            Map<String, Object> entity = result.getEntity();
+            bestPerImage.putIfAbsent((String) entity.get(IMAGE_KEY), new GlobalHit(ref(entity), meta(entity), result.getScore()));
+          }
+          answers.set(chunk.get(n), bestPerImage.values().stream().limit(k).toList());
+          if (bestPerImage.size() < k && results.size() >= topK && topK < MAX_RESULT_WINDOW) {
+            unsatisfied.add(chunk.get(n));
+          }
+        }
       }
-      if (bestPerImage.size() >= k || results.size() < topK || topK == MAX_RESULT_WINDOW) {
-        return bestPerImage.values().stream().limit(k).toList();
-      }
+      pending = unsatisfied;
       fetch = Math.min(MAX_RESULT_WINDOW, fetch * 2);
     }
+    return answers;
   }
 
   @Override
   public List<LocalVotes> searchLocal(List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
+    return searchLocalBatch(List.of(descriptors), neighbours, maxHamming, maxImages, scope).get(0);
+  }
+
+  /** The descriptors of every set in as few search requests as Milvus' nq × topK cap allows; votes counted per set. */
+  @Override
+  public List<List<LocalVotes>> searchLocalBatch(List<List<byte[]>> descriptorSets, int neighbours, int maxHamming,
+      int maxImages, Scope scope) {
     requirePositive(neighbours, "neighbours");
     requirePositive(maxImages, "maxImages");
     if (neighbours > MAX_RESULT_WINDOW) {
       throw new IllegalArgumentException("neighbours must be <= " + MAX_RESULT_WINDOW + ", got " + neighbours);
     }
-    descriptors.forEach(BinaryDescriptors::requireDescriptor);
-    if (scope.isEmpty() || descriptors.isEmpty()) {
-      return List.of();
-    }
-    String filter = scopeFilter(scope);
-    Map<String, Integer> votes = new HashMap<>();
+    descriptorSets.forEach(set -> set.forEach(BinaryDescriptors::requireDescriptor));
+    List<Map<String, Integer>> votes = new ArrayList<>(descriptorSets.size());
+    descriptorSets.forEach(set -> votes.add(new HashMap<>()));
     Map<String, Map<String, Object>> entities = new HashMap<>();
-    int queriesPerRequest = Math.max(1, MAX_RESULT_WINDOW / neighbours);
-    for (int from = 0; from < descriptors.size(); from += queriesPerRequest) {
-      List<BaseVector> data = new ArrayList<>();
-      for (byte[] descriptor : descriptors.subList(from, Math.min(descriptors.size(), from + queriesPerRequest))) {
-        data.add(new BinaryVec(ByteBuffer.wrap(descriptor)));
+    // (set, descriptor) pairs in order, so that one request can mix the sets
+    List<int[]> pairs = new ArrayList<>();
+    for (int set = 0; set < descriptorSets.size(); set++) {
+      for (int d = 0; d < descriptorSets.get(set).size(); d++) {
+        pairs.add(new int[] {set, d});
       }
-      SearchResp response = call("search " + config.localCollection(), () -> client.search(SearchReq.builder()
-          .collectionName(config.localCollection())
-          .annsField(DESCRIPTOR)
-          .data(data)
-          .topK(neighbours)
-          .filter(filter)
-          .outputFields(META_FIELDS)
-          .searchParams(localSearchParams())
-          .consistencyLevel(READ_CONSISTENCY)
-          .build()));
-      for (List<SearchResp.SearchResult> perDescriptor : response.getSearchResults()) {
-        Set<String> voted = new HashSet<>();
-        for (SearchResp.SearchResult result : perDescriptor) {
-          if (result.getScore() <= maxHamming) {
-            String key = (String) result.getEntity().get(IMAGE_KEY);
-            if (voted.add(key)) {
-              votes.merge(key, 1, Integer::sum);
-              entities.putIfAbsent(key, result.getEntity());
+    }
+    if (!scope.isEmpty() && !pairs.isEmpty()) {
+      String filter = scopeFilter(scope);
+      int queriesPerRequest = Math.max(1, MAX_RESULT_WINDOW / neighbours);
+      for (int from = 0; from < pairs.size(); from += queriesPerRequest) {
+        List<int[]> chunk = pairs.subList(from, Math.min(pairs.size(), from + queriesPerRequest));
+        List<BaseVector> data = new ArrayList<>(chunk.size());
+        chunk.forEach(pair -> data.add(new BinaryVec(ByteBuffer.wrap(descriptorSets.get(pair[0]).get(pair[1])))));
+        SearchResp response = call("search " + config.localCollection(), () -> client.search(SearchReq.builder()
+            .collectionName(config.localCollection())
+            .annsField(DESCRIPTOR)
+            .data(data)
+            .topK(neighbours)
+            .filter(filter)
+            .outputFields(META_FIELDS)
+            .searchParams(localSearchParams())
+            .consistencyLevel(READ_CONSISTENCY)
+            .build()));
+        for (int n = 0; n < chunk.size() && n < response.getSearchResults().size(); n++) {
+          Map<String, Integer> setVotes = votes.get(chunk.get(n)[0]);
+          Set<String> voted = new HashSet<>();
+          for (SearchResp.SearchResult result : response.getSearchResults().get(n)) {
+            if (result.getScore() <= maxHamming) {
+              String key = (String) result.getEntity().get(IMAGE_KEY);
+              if (voted.add(key)) {
+                setVotes.merge(key, 1, Integer::sum);
+                entities.putIfAbsent(key, result.getEntity());
+              }
             }
           }
         }
       }
     }
-    return votes.entrySet().stream()
+    return votes.stream().map(setVotes -> setVotes.entrySet().stream()
         .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
         .limit(maxImages)
         .map(entry -> new LocalVotes(ref(entities.get(entry.getKey())), meta(entities.get(entry.getKey())), entry.getValue()))
-        .toList();
+        .toList()).toList();
   }
 
   @Override
   public StoredKeypoints keypoints(ImageRef image) {
-    String filter = equalTo(IMAGE_KEY, imageKey(image));
+    return keypointsBatch(List.of(image)).get(image);
+  }
+
+  /** The keypoints of up to {@link #KEYPOINT_IMAGES_PER_QUERY} images per query; a query that fills Milvus' row cap is split. */
+  @Override
+  public Map<ImageRef, StoredKeypoints> keypointsBatch(Collection<ImageRef> images) {
+    List<ImageRef> distinct = new ArrayList<>(new LinkedHashSet<>(images));
+    Map<String, List<Map<String, Object>>> rowsPerKey = new HashMap<>();
+    for (int from = 0; from < distinct.size(); from += KEYPOINT_IMAGES_PER_QUERY) {
+      queryKeypoints(distinct.subList(from, Math.min(distinct.size(), from + KEYPOINT_IMAGES_PER_QUERY)), rowsPerKey);
+    }
+    Map<ImageRef, StoredKeypoints> keypoints = new LinkedHashMap<>();
+    for (ImageRef image : distinct) {
+      keypoints.put(image, storedKeypoints(rowsPerKey.getOrDefault(imageKey(image), List.of())));
+    }
+    return keypoints;
+  }
+
+  private void queryKeypoints(List<ImageRef> images, Map<String, List<Map<String, Object>>> rowsPerKey) {
+    String filter = in(IMAGE_KEY, images.stream().map(MilvusVectorIndex::imageKey).toList());
     QueryResp response = call("query " + config.localCollection(), () -> client.query(QueryReq.builder()
         .collectionName(config.localCollection())
         .filter(filter)
-        .outputFields(List.of(KEYPOINT_INDEX, X, Y, DESCRIPTOR))
+        .outputFields(List.of(IMAGE_KEY, KEYPOINT_INDEX, X, Y, DESCRIPTOR))
         .limit(MAX_RESULT_WINDOW)
         .consistencyLevel(READ_CONSISTENCY)
         .build()));
-    List<Map<String, Object>> rows = response.getQueryResults().stream().map(QueryResp.QueryResult::getEntity)
-        .sorted(Comparator.comparingInt(row -> ((Number) row.get(KEYPOINT_INDEX)).intValue()))
-        .toList();
-    if (rows.isEmpty()) {
+    if (response.getQueryResults().size() >= MAX_RESULT_WINDOW && images.size() > 1) {
+      int half = images.size() / 2;
+      queryKeypoints(images.subList(0, half), rowsPerKey);
+      queryKeypoints(images.subList(half, images.size()), rowsPerKey);
+      return;
+    }
+    for (QueryResp.QueryResult result : response.getQueryResults()) {
+      Map<String, Object> row = result.getEntity();
+      rowsPerKey.computeIfAbsent((String) row.get(IMAGE_KEY), key -> new ArrayList<>()).add(row);
+    }
+  }
+
+  private static StoredKeypoints storedKeypoints(List<Map<String, Object>> unsorted) {
+    if (unsorted.isEmpty()) {
       return StoredKeypoints.EMPTY;
     }
+    List<Map<String, Object>> rows = unsorted.stream()
+        .sorted(Comparator.comparingInt(row -> ((Number) row.get(KEYPOINT_INDEX)).intValue()))
+        .toList();
     float[] xs = new float[rows.size()];
     float[] ys = new float[rows.size()];
     byte[] descriptors = new byte[rows.size() * BinaryDescriptors.BYTES];

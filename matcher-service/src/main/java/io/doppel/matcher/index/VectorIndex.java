@@ -1,6 +1,9 @@
 package io.doppel.matcher.index;
 
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The vector-index port: global descriptors for ANN retrieval and local keypoint descriptors for
@@ -10,6 +13,10 @@ import java.util.List;
  * <p>Writes are idempotent: upserting the same image again replaces its rows, never doubles them.
  * Every search is limited to a {@link Scope}; nothing outside it is ever returned. Unreachable
  * backends throw {@link IndexUnavailableException}.
+ *
+ * <p>The {@code ...Batch} methods answer several questions in one call; their defaults ask one at a
+ * time. A remote backend overrides them to make one round trip instead of many (Milvus: each read
+ * waits for the server's next time tick), and a wrapper must override them to keep that.
  */
 public interface VectorIndex extends AutoCloseable {
 
@@ -31,6 +38,24 @@ public interface VectorIndex extends AutoCloseable {
 
   /** The stored keypoints of an indexed image, for geometric verification; empty if not indexed. */
   StoredKeypoints keypoints(ImageRef image);
+
+  /** {@link #searchGlobal} for each of {@code queries}: one hit list per query, in their order. */
+  default List<List<GlobalHit>> searchGlobalBatch(List<float[]> queries, int k, Scope scope) {
+    return queries.stream().map(query -> searchGlobal(query, k, scope)).toList();
+  }
+
+  /** {@link #searchLocal} for each set of {@code descriptorSets}: one vote list per set, in their order, votes counted per set. */
+  default List<List<LocalVotes>> searchLocalBatch(List<List<byte[]>> descriptorSets, int neighbours, int maxHamming,
+      int maxImages, Scope scope) {
+    return descriptorSets.stream().map(set -> searchLocal(set, neighbours, maxHamming, maxImages, scope)).toList();
+  }
+
+  /** {@link #keypoints} of each distinct image, in the order given; empty for images that are not indexed. */
+  default Map<ImageRef, StoredKeypoints> keypointsBatch(Collection<ImageRef> images) {
+    Map<ImageRef, StoredKeypoints> keypoints = new LinkedHashMap<>();
+    images.forEach(image -> keypoints.computeIfAbsent(image, this::keypoints));
+    return keypoints;
+  }
 
   /** Whether the image has rows in the index. */
   boolean contains(ImageRef image);

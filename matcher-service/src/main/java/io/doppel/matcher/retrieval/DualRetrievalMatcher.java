@@ -38,6 +38,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -248,24 +249,20 @@ public final class DualRetrievalMatcher implements Matcher {
       return byGlobalSimilarity(candidates);
     }
     Map<ImageRef, Verification> verified = new HashMap<>();
-    boolean confident = false;
-    for (var candidate : shortlist(candidates, settings.firstPassCap())) {
-      Verification verification = verifyBest(query, candidate.getKey(), candidate.getValue().meta);
-      verified.put(candidate.getKey(), verification);
-      confident |= settings.confident(verification.inliers());
-    }
+    verifyAll(query, shortlist(candidates, settings.firstPassCap()).stream().map(Map.Entry::getKey).toList(), candidates,
+        verified);
     timings.lap(STAGE_VERIFY);
-    if (confident) {
+    if (verified.values().stream().anyMatch(verification -> settings.confident(verification.inliers()))) {
       return scored(candidates, verified);
     }
     retrieveLocal(query, scope, candidates, bestOfEachView);
     timings.lap(STAGE_RETRIEVE);
-    for (var candidate : shortlist(candidates, settings.candidateCap())) {
-      verified.computeIfAbsent(candidate.getKey(), ref -> verifyBest(query, ref, candidate.getValue().meta));
-    }
-    for (ImageRef ref : bestOfEachView) {
-      verified.computeIfAbsent(ref, r -> verifyBest(query, r, candidates.get(r).meta));
-    }
+    Set<ImageRef> secondPass = new LinkedHashSet<>();
+    shortlist(candidates, settings.candidateCap()).forEach(candidate -> secondPass.add(candidate.getKey()));
+    bestOfEachView.stream().sorted(Comparator.comparing(ImageRef::tenant).thenComparing(ImageRef::imageId))
+        .forEach(secondPass::add);
+    secondPass.removeAll(verified.keySet());
+    verifyAll(query, List.copyOf(secondPass), candidates, verified);
     timings.lap(STAGE_VERIFY);
     return scored(candidates, verified);
   }
@@ -297,8 +294,8 @@ public final class DualRetrievalMatcher implements Matcher {
 
   /** Global hits of every view into {@code candidates}; each view's best few also into {@code bestOfEachView}. */
   private void retrieveGlobal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates, Set<ImageRef> bestOfEachView) {
-    for (QueryView view : query.views()) {
-      List<GlobalHit> hits = index.searchGlobal(view.global(), settings.globalTopK(), scope);
+    List<float[]> globals = query.views().stream().map(QueryView::global).toList();
+    for (List<GlobalHit> hits : index.searchGlobalBatch(globals, settings.globalTopK(), scope)) {
       hits.stream().limit(settings.perViewCandidates()).forEach(hit -> bestOfEachView.add(hit.ref()));
       for (GlobalHit hit : hits) {
         Evidence evidence = candidates.computeIfAbsent(hit.ref(), ref -> new Evidence(hit.meta()));
@@ -309,12 +306,9 @@ public final class DualRetrievalMatcher implements Matcher {
 
   /** Local votes of every view into {@code candidates}; each view's best few also into {@code bestOfEachView}. */
   private void retrieveLocal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates, Set<ImageRef> bestOfEachView) {
-    for (List<byte[]> descriptors : query.strongestDescriptors()) {
-      if (descriptors.isEmpty()) {
-        continue;
-      }
-      List<LocalVotes> votes = index.searchLocal(descriptors, settings.localNeighbours(), settings.localMaxHamming(),
-          settings.localMaxImages(), scope);
+    List<List<byte[]>> descriptorSets = query.strongestDescriptors().stream().filter(set -> !set.isEmpty()).toList();
+    for (List<LocalVotes> votes : index.searchLocalBatch(descriptorSets, settings.localNeighbours(),
+        settings.localMaxHamming(), settings.localMaxImages(), scope)) {
       votes.stream().limit(settings.perViewCandidates()).forEach(vote -> bestOfEachView.add(vote.ref()));
       for (LocalVotes vote : votes) {
         Evidence evidence = candidates.computeIfAbsent(vote.ref(), ref -> new Evidence(vote.meta()));
@@ -334,12 +328,23 @@ public final class DualRetrievalMatcher implements Matcher {
         .toList();
   }
 
+  /** Verifies each of {@code refs} into {@code verified}, their stored keypoints fetched in one index call. */
+  private void verifyAll(QueryImage query, List<ImageRef> refs, Map<ImageRef, Evidence> candidates,
+      Map<ImageRef, Verification> verified) {
+    if (refs.isEmpty()) {
+      return;
+    }
+    Map<ImageRef, StoredKeypoints> stored = index.keypointsBatch(refs);
+    for (ImageRef ref : refs) {
+      verified.put(ref, verifyBest(query, ref, stored.get(ref), candidates.get(ref).meta));
+    }
+  }
+
   /**
    * Verifies the views in order (FULL, MIRROR, then the tiles of tall or wide queries) and keeps the best; stops at the
    * first view that explains the query confidently, except for strips, whose tiles locate the copy more tightly.
    */
-  private Verification verifyBest(QueryImage query, ImageRef candidate, ImageMeta meta) {
-    StoredKeypoints stored = index.keypoints(candidate);
+  private Verification verifyBest(QueryImage query, ImageRef candidate, StoredKeypoints stored, ImageMeta meta) {
     Verification best = Verification.unverified(ViewKind.FULL, 0);
     for (QueryView view : query.views()) {
       if (view.keypoints().size() == 0) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.doppel.schemas.avro.Purpose;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -248,6 +249,50 @@ abstract class VectorIndexContract {
         .extracting(GlobalHit::ref).containsExactlyInAnyOrder(ancient.ref(), recent.ref());
     assertThat(index().searchLocal(descriptorsOf(recent.keypoints()), NEIGHBOURS, MAX_HAMMING, 10, allTime))
         .extracting(LocalVotes::ref).contains(recent.ref());
+  }
+
+  @Test
+  void batchedCallsAnswerEachQuestionAsItsOwnCallDoes() {
+    List<IndexedImage> images = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      images.add(upload(name("t"), "img-" + i));
+    }
+    write(images.toArray(IndexedImage[]::new));
+    Scope scope = uploadsOf(name("t"));
+    List<float[]> globals = List.of(noisy(images.get(1).globals().get(0)), noisy(images.get(3).globals().get(0)), randomVector());
+    List<List<byte[]>> descriptorSets = List.of(descriptorsOf(images.get(0).keypoints()), List.of(),
+        descriptorsOf(images.get(2).keypoints()).subList(0, KEYPOINTS / 3));
+    ImageRef missing = new ImageRef(name("t"), "missing");
+    List<ImageRef> refs = List.of(images.get(2).ref(), missing, images.get(0).ref(), images.get(2).ref());
+
+    List<List<GlobalHit>> hits = index().searchGlobalBatch(globals, 3, scope);
+    List<List<LocalVotes>> votes = index().searchLocalBatch(descriptorSets, NEIGHBOURS, MAX_HAMMING, 10, scope);
+    Map<ImageRef, StoredKeypoints> keypoints = index().keypointsBatch(refs);
+
+    assertThat(hits).hasSize(globals.size());
+    assertThat(hits.get(0).get(0).ref()).isEqualTo(images.get(1).ref());
+    assertThat(hits.get(1).get(0).ref()).isEqualTo(images.get(3).ref());
+    for (int i = 0; i < globals.size(); i++) {
+      assertThat(hits.get(i)).extracting(GlobalHit::ref)
+          .containsExactlyElementsOf(index().searchGlobal(globals.get(i), 3, scope).stream().map(GlobalHit::ref).toList());
+    }
+    assertThat(votes).hasSize(descriptorSets.size());
+    assertThat(votes.get(0).get(0)).extracting(LocalVotes::ref, LocalVotes::votes).containsExactly(images.get(0).ref(), KEYPOINTS);
+    assertThat(votes.get(1)).as("an empty set has no votes").isEmpty();
+    assertThat(votes.get(2).get(0)).extracting(LocalVotes::ref, LocalVotes::votes).containsExactly(images.get(2).ref(), KEYPOINTS / 3);
+    for (int i = 0; i < descriptorSets.size(); i++) {
+      assertThat(votes.get(i)).as("set %d counted on its own", i)
+          .isEqualTo(index().searchLocal(descriptorSets.get(i), NEIGHBOURS, MAX_HAMMING, 10, scope));
+    }
+    assertThat(keypoints.keySet()).containsExactly(images.get(2).ref(), missing, images.get(0).ref());
+    assertThat(keypoints.get(missing).size()).isZero();
+    for (ImageRef ref : List.of(images.get(0).ref(), images.get(2).ref())) {
+      StoredKeypoints alone = index().keypoints(ref);
+      assertThat(keypoints.get(ref).xs()).containsExactly(alone.xs());
+      assertThat(keypoints.get(ref).descriptors()).containsExactly(alone.descriptors());
+    }
+    assertThat(index().searchGlobalBatch(globals, 3, new Scope(Set.of(), Set.of(), 0, null)))
+        .as("empty scope: one empty list per query").containsExactly(List.of(), List.of(), List.of());
   }
 
   // ---- fixtures
