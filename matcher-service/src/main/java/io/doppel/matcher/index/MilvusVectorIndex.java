@@ -19,6 +19,8 @@ import io.milvus.v2.client.MilvusClientV2;
 import io.milvus.v2.common.ConsistencyLevel;
 import io.milvus.v2.common.DataType;
 import io.milvus.v2.common.IndexParam;
+import io.milvus.v2.exception.ErrorCode;
+import io.milvus.v2.exception.MilvusClientException;
 import io.milvus.v2.service.collection.request.AddFieldReq;
 import io.milvus.v2.service.collection.request.CreateCollectionReq;
 import io.milvus.v2.service.collection.request.DescribeCollectionReq;
@@ -105,6 +107,10 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final int HNSW_EF_MIN = 64;
   private static final int BIN_IVF_NLIST = 1024;
   private static final int BIN_IVF_NPROBE = 32;
+  private static final int PARAMETER_ERROR_FAMILY = 100;
+  private static final int INVALID_PARAMETER_CODES = 11;
+  /** How Milvus 2.3, which has no error code for them, words the refusals of a malformed request. */
+  private static final List<String> REFUSAL_MESSAGES = List.of("cannot parse expression", "should be in range");
   private static final double RETRY_BACKOFF_MULTIPLIER = 2.0;
   private static final double RETRY_JITTER = 0.5;
   /** Readers ask for every write acknowledged before the request. */
@@ -650,15 +656,49 @@ public final class MilvusVectorIndex implements VectorIndex {
     return !(error instanceof IllegalArgumentException || error instanceof IllegalStateException);
   }
 
+  /**
+   * Whether Milvus refused the request itself (a filter it cannot parse, a parameter out of range): sending it again
+   * cannot help, unlike an outage. Milvus 2.4+ gives parameter errors codes 1100-1199 (merr's "invalid parameter"
+   * family) or the legacy IllegalArgument; 2.3 reports them as UnexpectedError (65535), so there the message tells; the
+   * SDK's own checks raise INVALID_PARAMS.
+   */
+  static boolean isRejectedRequest(Throwable error) {
+    if (!(error instanceof MilvusClientException e)) {
+      return false;
+    }
+    String message = String.valueOf(e.getMessage());
+    return e.getErrorCode() == ErrorCode.INVALID_PARAMS
+        || e.getServerErrCode() / PARAMETER_ERROR_FAMILY == INVALID_PARAMETER_CODES
+        || e.getLegacyServerCode() == io.milvus.grpc.ErrorCode.IllegalArgument_VALUE
+        || REFUSAL_MESSAGES.stream().anyMatch(message::contains);
+  }
+
   /** Runs one Milvus call through bulkhead, circuit breaker and retry; failures become {@link IndexUnavailableException}. */
   private <T> T call(String what, Supplier<T> action) {
     return guarded(what, Retry.decorateSupplier(retry, Bulkhead.decorateSupplier(bulkhead,
-        CircuitBreaker.decorateSupplier(breaker, action))));
+        CircuitBreaker.decorateSupplier(breaker, rejectionsAsBadInput(what, action)))));
   }
 
   /** Like {@link #call} without the retry, for a call that must not be repeated alone. */
   private <T> T callOnce(String what, Supplier<T> action) {
-    return guarded(what, Bulkhead.decorateSupplier(bulkhead, CircuitBreaker.decorateSupplier(breaker, action)));
+    return guarded(what, Bulkhead.decorateSupplier(bulkhead, CircuitBreaker.decorateSupplier(breaker, rejectionsAsBadInput(what, action))));
+  }
+
+  /**
+   * A request Milvus refuses becomes an {@link IllegalArgumentException}, which the retry does not repeat, the circuit
+   * breaker does not count and the matcher dead-letters, instead of stalling its partition as if Milvus were down.
+   */
+  private static <T> Supplier<T> rejectionsAsBadInput(String what, Supplier<T> action) {
+    return () -> {
+      try {
+        return action.get();
+      } catch (RuntimeException e) {
+        if (isRejectedRequest(e)) {
+          throw new IllegalArgumentException("milvus refused " + what + ": " + e.getMessage(), e);
+        }
+        throw e;
+      }
+    };
   }
 
   private static <T> T guarded(String what, Supplier<T> guarded) {
