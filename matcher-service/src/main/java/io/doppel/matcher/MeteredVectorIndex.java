@@ -51,6 +51,14 @@ final class MeteredVectorIndex implements VectorIndex {
   }
 
   @Override
+  public void upsertBatch(List<IndexedImage> images) {
+    timed(UPSERT, () -> {
+      delegate.upsertBatch(images);
+      return null;
+    });
+  }
+
+  @Override
   public void delete(ImageRef image) {
     timed(DELETE, () -> {
       delegate.delete(image);

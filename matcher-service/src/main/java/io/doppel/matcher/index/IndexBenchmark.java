@@ -41,6 +41,11 @@ public final class IndexBenchmark {
   private static final double P99 = 0.99;
   private static final double NANOS_PER_MILLI = 1e6;
   private static final int WARM_UP_QUERIES = 10;
+  /** Images per upsertBatch while loading: one round trip per batch on Milvus. */
+  private static final int LOAD_BATCH = 1_000;
+  /** Images per upsertBatch in the keypoint index (each with hundreds of keypoint rows). */
+  private static final int LOCAL_LOAD_BATCH = 50;
+  private static final long PROGRESS_EVERY_NANOS = 10_000_000_000L;
 
   /** One measurement row. */
   public record Result(String backend, String operation, int indexedImages, int queries, double p50Millis, double p99Millis,
@@ -89,13 +94,26 @@ public final class IndexBenchmark {
 
   private static void globalGrowth(Options options, Path dir, Consumer<Result> report) {
     Random random = new Random(SEED);
+    long[] printedAt = {System.nanoTime()};
+    java.util.function.IntConsumer progress = loaded -> {
+      if (System.nanoTime() - printedAt[0] >= PROGRESS_EVERY_NANOS) {
+        printedAt[0] = System.nanoTime();
+        System.err.printf("bench-index: %s: %,d images loaded%n", options.backend(), loaded);
+      }
+    };
     try (VectorIndex index = open(options, dir, "bench-global")) {
       int indexed = 0;
       long indexingNanos = 0;
       for (int size : options.sizes()) {
         long start = System.nanoTime();
+        List<IndexedImage> batch = new ArrayList<>(LOAD_BATCH);
         for (; indexed < size; indexed++) {
-          index.upsert(image(indexed, unitVector(random, options.dimensions()), StoredKeypoints.EMPTY));
+          batch.add(image(indexed, unitVector(random, options.dimensions()), StoredKeypoints.EMPTY));
+          if (batch.size() == LOAD_BATCH || indexed == size - 1) {
+            index.upsertBatch(batch);
+            batch.clear();
+            progress.accept(indexed + 1);
+          }
         }
         index.refresh();
         indexingNanos += System.nanoTime() - start;
@@ -116,12 +134,17 @@ public final class IndexBenchmark {
     try (VectorIndex index = open(options, dir, "bench-local")) {
       List<StoredKeypoints> stored = new ArrayList<>();
       long start = System.nanoTime();
+      List<IndexedImage> batch = new ArrayList<>(LOCAL_LOAD_BATCH);
       for (int i = 0; i < options.localImages(); i++) {
         StoredKeypoints keypoints = randomKeypoints(random, options.keypoints());
         if (i < options.localQueries() + WARM_UP_QUERIES) {
           stored.add(keypoints);
         }
-        index.upsert(image(i, unitVector(random, options.dimensions()), keypoints));
+        batch.add(image(i, unitVector(random, options.dimensions()), keypoints));
+        if (batch.size() == LOCAL_LOAD_BATCH || i == options.localImages() - 1) {
+          index.upsertBatch(batch);
+          batch.clear();
+        }
       }
       index.refresh();
       index.commit();

@@ -166,6 +166,58 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   @Override
   public void upsert(IndexedImage image) {
+    upsertBatch(List.of(image));
+  }
+
+  @Override
+  public void upsertBatch(List<IndexedImage> images) {
+    Set<ImageRef> refs = new HashSet<>();
+    List<String> keys = new ArrayList<>();
+    List<JsonObject> globalRows = new ArrayList<>();
+    List<JsonObject> localRows = new ArrayList<>();
+    for (IndexedImage image : images) {
+      if (!refs.add(image.ref())) {
+        throw new IllegalArgumentException("image " + image.ref() + " appears twice in one batch");
+      }
+      String key = validatedKey(image);
+      keys.add(key);
+      for (int n = 0; n < image.globals().size(); n++) {
+        JsonObject row = scalarRow(key + "#" + n, key, image);
+        row.add(VECTOR, floats(LuceneVectorIndex.unitVector(image.globals().get(n))));
+        globalRows.add(row);
+      }
+      StoredKeypoints keypoints = image.keypoints();
+      for (int k = 0; k < keypoints.size(); k++) {
+        JsonObject row = scalarRow(key + "#" + k, key, image);
+        row.addProperty(KEYPOINT_INDEX, k);
+        row.addProperty(X, keypoints.xs()[k]);
+        row.addProperty(Y, keypoints.ys()[k]);
+        JsonArray descriptor = new JsonArray(BinaryDescriptors.BYTES);
+        for (int b = 0; b < BinaryDescriptors.BYTES; b++) {
+          descriptor.add(keypoints.descriptors()[k * BinaryDescriptors.BYTES + b]);
+        }
+        row.add(DESCRIPTOR, descriptor);
+        localRows.add(row);
+      }
+    }
+    if (keys.isEmpty()) {
+      return;
+    }
+    // Milvus does not enforce unique primary keys, and an insert that failed on the client may still have
+    // landed (e.g. Milvus went down mid-call). So a retry repeats the whole delete-then-insert, never an insert alone.
+    // The retry also deletes the rows' own primary keys: a delete by key needs no query, so it also removes
+    // a landed row that a delete by filter might not see yet.
+    Retry.decorateRunnable(retry, () -> {
+      deleteImages(keys);
+      deleteKeys(config.globalCollection(), globalRows);
+      deleteKeys(config.localCollection(), localRows);
+      write(config.globalCollection(), globalRows);
+      write(config.localCollection(), localRows);
+    }).run();
+  }
+
+  /** The image's key, once its ids, keypoints and vectors are checked against what the collections hold. */
+  private String validatedKey(IndexedImage image) {
     BinaryDescriptors.requireKeypoints(image.keypoints());
     requireIdLengths(image.ref());
     if (image.globals().isEmpty()) {
@@ -177,38 +229,7 @@ public final class MilvusVectorIndex implements VectorIndex {
             + config.globalDimensions());
       }
     }
-    String key = imageKey(image.ref());
-    List<JsonObject> globalRows = new ArrayList<>();
-    for (int n = 0; n < image.globals().size(); n++) {
-      JsonObject row = scalarRow(key + "#" + n, key, image);
-      row.add(VECTOR, floats(LuceneVectorIndex.unitVector(image.globals().get(n))));
-      globalRows.add(row);
-    }
-    StoredKeypoints keypoints = image.keypoints();
-    List<JsonObject> localRows = new ArrayList<>();
-    for (int k = 0; k < keypoints.size(); k++) {
-      JsonObject row = scalarRow(key + "#" + k, key, image);
-      row.addProperty(KEYPOINT_INDEX, k);
-      row.addProperty(X, keypoints.xs()[k]);
-      row.addProperty(Y, keypoints.ys()[k]);
-      JsonArray descriptor = new JsonArray(BinaryDescriptors.BYTES);
-      for (int b = 0; b < BinaryDescriptors.BYTES; b++) {
-        descriptor.add(keypoints.descriptors()[k * BinaryDescriptors.BYTES + b]);
-      }
-      row.add(DESCRIPTOR, descriptor);
-      localRows.add(row);
-    }
-    // Milvus does not enforce unique primary keys, and an insert that failed on the client may still have
-    // landed (e.g. Milvus went down mid-call). So a retry repeats the whole delete-then-insert, never an insert alone.
-    // The retry also deletes the rows' own primary keys: a delete by key needs no query, so it also removes
-    // a landed row that a delete by filter might not see yet.
-    Retry.decorateRunnable(retry, () -> {
-      delete(image.ref());
-      deleteKeys(config.globalCollection(), globalRows);
-      deleteKeys(config.localCollection(), localRows);
-      write(config.globalCollection(), globalRows);
-      write(config.localCollection(), localRows);
-    }).run();
+    return imageKey(image.ref());
   }
 
   private void write(String collection, List<JsonObject> rows) {
@@ -229,11 +250,19 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   @Override
   public void delete(ImageRef image) {
-    String filter = equalTo(IMAGE_KEY, imageKey(image));
-    for (String collection : List.of(config.globalCollection(), config.localCollection())) {
-      call("delete from " + collection, () -> client.delete(DeleteReq.builder().collectionName(collection).filter(filter).build()));
+    deleteImages(List.of(imageKey(image)));
+  }
+
+  /** Deletes every row of the images with these keys, in both collections (by filter: Milvus queries, then deletes). */
+  private void deleteImages(List<String> keys) {
+    for (int from = 0; from < keys.size(); from += config.writeBatchRows()) {
+      String filter = in(IMAGE_KEY, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
+      for (String collection : List.of(config.globalCollection(), config.localCollection())) {
+        call("delete from " + collection, () -> client.delete(DeleteReq.builder().collectionName(collection).filter(filter).build()));
+      }
     }
   }
+
 
   // ---- reads
 

@@ -39,6 +39,14 @@ public interface VectorIndex extends AutoCloseable {
   /** The stored keypoints of an indexed image, for geometric verification; empty if not indexed. */
   StoredKeypoints keypoints(ImageRef image);
 
+  /** {@link #upsert} of each image (a bulk load, a re-index); an image may appear once per batch. */
+  default void upsertBatch(List<IndexedImage> images) {
+    if (images.stream().map(IndexedImage::ref).distinct().count() < images.size()) {
+      throw new IllegalArgumentException("an image appears twice in one batch");
+    }
+    images.forEach(this::upsert);
+  }
+
   /** {@link #searchGlobal} for each of {@code queries}: one hit list per query, in their order. */
   default List<List<GlobalHit>> searchGlobalBatch(List<float[]> queries, int k, Scope scope) {
     return queries.stream().map(query -> searchGlobal(query, k, scope)).toList();

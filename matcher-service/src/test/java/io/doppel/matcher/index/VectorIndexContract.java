@@ -295,6 +295,25 @@ abstract class VectorIndexContract {
         .as("empty scope: one empty list per query").containsExactly(List.of(), List.of(), List.of());
   }
 
+  @Test
+  void aBatchUpsertIndexesEveryImageAndReplacesTheOnesAlreadyThere() {
+    IndexedImage kept = upload(name("t"), "kept");
+    IndexedImage replaced = upload(name("t"), "replaced");
+    write(kept, replaced);
+    IndexedImage replacement = withKeypoints(replaced, keypoints(KEYPOINTS / 2));
+    IndexedImage added = upload(name("t"), "added");
+
+    index().upsertBatch(List.of(replacement, added));
+    index().refresh();
+
+    assertThat(index().keypoints(replaced.ref()).descriptors()).containsExactly(replacement.keypoints().descriptors());
+    assertThat(index().keypoints(kept.ref()).descriptors()).containsExactly(kept.keypoints().descriptors());
+    assertThat(index().searchGlobal(added.globals().get(0), 10, uploadsOf(name("t")))).extracting(GlobalHit::ref)
+        .containsExactlyInAnyOrder(added.ref(), kept.ref(), replaced.ref());
+    assertThatThrownBy(() -> index().upsertBatch(List.of(added, added)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+  }
+
   // ---- fixtures
 
   private void write(IndexedImage... images) {
