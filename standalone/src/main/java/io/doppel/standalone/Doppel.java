@@ -3,6 +3,7 @@ package io.doppel.standalone;
 import io.doppel.extractor.bench.ExtractorBenchmark;
 import io.doppel.matcher.index.IndexBenchmark;
 import io.doppel.standalone.bench.BenchCommand;
+import io.doppel.standalone.bench.SoakCommand;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.UsageException;
 import io.doppel.standalone.demo.DemoCommand;
@@ -24,6 +25,7 @@ public final class Doppel {
         bench          throughput and latency through the embedded pipeline; index latency vs size
         bench-extract  extractor throughput and per-phase latency over a folder of images
         bench-index    index query latency against index size, synthetic vectors
+        soak           a steady upload rate for a long run, memory sampled: flat or leaking?
         reindex        backfill a new model version's index from the originals (model upgrades)
         demo           the review console on the embedded stack, preloaded with references and copies
         help           this text
@@ -54,6 +56,7 @@ public final class Doppel {
       return switch (command) {
         case "eval" -> EvalCommand.run(Args.parse(rest, Set.of("global-only")));
         case "bench" -> BenchCommand.run(Args.parse(rest, Set.of("json")), repositoryRoot());
+        case "soak" -> SoakCommand.run(Args.parse(rest, Set.of("json")), repositoryRoot());
         case "reindex" -> ReindexCommand.run(Args.parse(rest, Set.of("force")));
         case "bench-extract" -> ExtractorBenchmark.run(rest.toArray(String[]::new), System.out, System.err);
         case "bench-index" -> {
@@ -62,7 +65,7 @@ public final class Doppel {
         }
         case "demo" -> DemoCommand.run(Args.parse(rest, Set.of()), repositoryRoot());
         case "help", "--help", "-h" -> {
-          System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE + "\n"
+          System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE + "\n" + SoakCommand.USAGE + "\n"
               + ReindexCommand.USAGE + "\n" + DemoCommand.USAGE);
           yield 0;
         }

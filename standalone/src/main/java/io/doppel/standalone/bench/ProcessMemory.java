@@ -21,6 +21,16 @@ public final class ProcessMemory {
     return statusField(pid, "VmRSS:");
   }
 
+  /** Anonymous resident memory (RssAnon: heap, native allocations) of process {@code pid}, in bytes. */
+  public static long rssAnonBytes(long pid) {
+    return statusField(pid, "RssAnon:");
+  }
+
+  /** File-backed resident memory (RssFile: mapped files such as the index, shared libraries) of {@code pid}, in bytes. */
+  public static long rssFileBytes(long pid) {
+    return statusField(pid, "RssFile:");
+  }
+
   private static long statusField(long pid, String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

@@ -121,6 +121,12 @@ public final class PipelineDriver implements AutoCloseable {
     return outcomes.get(imageId);
   }
 
+  /** Drops what the driver holds of an image (its outcome, its send time), so that the id can be sent again and timed anew. */
+  public void forget(String imageId) {
+    outcomes.remove(imageId);
+    sentNanos.remove(imageId);
+  }
+
   /** Upload-to-outcome latency of an image in nanoseconds, or -1 if it has no outcome yet. */
   public long latencyNanos(String imageId) {
     Outcome outcome = outcomes.get(imageId);
