@@ -44,7 +44,7 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
 
   public enum Device { CPU, CUDA }
 
-  public record Local(int maxKeypoints, int tileMaxKeypoints, int workingSize, int gridCells) {}
+  public record Local(int maxKeypoints, int tileMaxKeypoints, int workingSize, double maxUpscale, int gridCells) {}
 
   /**
    * @param centreCropShare share of the width and of the height the centred CROP view keeps (1 = no such view)
@@ -131,6 +131,7 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
         r.intIn("local.max-keypoints", 150, 0, 10_000),
         r.intIn("local.tile-max-keypoints", 300, 0, 10_000),
         r.intIn("local.working-size", 640, 64, 8192),
+        r.doubleIn("local.max-upscale", 1.0, 1.0, 8.0),
         r.intIn("local.grid-cells", 4, 1, 32));
     Views views = new Views(
         r.bool("views.mirror", true),

@@ -32,11 +32,13 @@ public final class OrbLocalFeatures {
   private static final int WTA_K = 2;
 
   private final int workingSize;
+  private final double maxUpscale;
   private final int gridCells;
 
   public OrbLocalFeatures(ExtractorConfig.Local config) {
     OpenCvRuntime.ensureLoaded();
     this.workingSize = config.workingSize();
+    this.maxUpscale = config.maxUpscale();
     this.gridCells = config.gridCells();
   }
 
@@ -44,7 +46,8 @@ public final class OrbLocalFeatures {
     if (maxKeypoints == 0) {
       return LocalFeatures.none(DESCRIPTOR_BYTES);
     }
-    double scale = Math.min(1.0, (double) workingSize / Math.max(view.width(), view.height()));
+    // small images are enlarged (up to maxUpscale) so that ORB's pyramid, which only shrinks, reaches the scales of a larger original
+    double scale = Math.min(maxUpscale, (double) workingSize / Math.max(view.width(), view.height()));
     int w = Math.max(1, (int) Math.round(view.width() * scale));
     int h = Math.max(1, (int) Math.round(view.height() * scale));
     if (Math.min(w, h) <= 2 * EDGE_THRESHOLD) {
@@ -60,8 +63,8 @@ public final class OrbLocalFeatures {
     Mat descriptors = new Mat();
     try {
       colour.put(0, 0, view.bgr());
-      if (scale < 1.0) {
-        Imgproc.resize(colour, small, new Size(w, h), 0, 0, Imgproc.INTER_AREA);
+      if (scale != 1.0) {
+        Imgproc.resize(colour, small, new Size(w, h), 0, 0, scale < 1.0 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
       } else {
         colour.copyTo(small);
       }
