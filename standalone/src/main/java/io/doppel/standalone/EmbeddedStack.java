@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
@@ -70,8 +71,15 @@ public final class EmbeddedStack implements AutoCloseable {
   public static EmbeddedStack start(StackOptions options) {
     Deque<AutoCloseable> started = new ArrayDeque<>();
     try {
-      Path work = options.workDir() != null ? Files.createDirectories(options.workDir())
-          : Files.createTempDirectory("doppel-stack-");
+      Path work;
+      if (options.workDir() != null) {
+        work = Files.createDirectories(options.workDir());
+      } else {
+        // a directory of its own making is the stack's to remove (the broker's log and the index: hundreds of MB a run)
+        Path temporary = Files.createTempDirectory("doppel-stack-");
+        started.push(() -> deleteRecursively(temporary));
+        work = temporary;
+      }
       EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(
           EmbeddedKafkaCluster.Settings.singleNode().withDataDirectory(work.resolve("kafka")));
       started.push(kafka);
@@ -167,6 +175,14 @@ public final class EmbeddedStack implements AutoCloseable {
   @Override
   public void close() {
     closeAll(closeInReverse);
+  }
+
+  private static void deleteRecursively(Path directory) throws IOException {
+    try (var paths = Files.walk(directory)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
   }
 
   private static void closeAll(Deque<AutoCloseable> resources) {

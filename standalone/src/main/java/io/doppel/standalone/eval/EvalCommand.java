@@ -53,7 +53,7 @@ public final class EvalCommand {
         --model MANIFEST      a descriptor model's manifest.json (default: the built-in model)
         --extractor-config F  extractor settings file (properties; see extractor-service/README.md)
         --policy FILE         matcher policy YAML (default: tenants eval and bench, all reference sets)
-        --work DIR            working directory for the broker and index (default: a new temp dir)
+        --work DIR            working directory for the broker and index, kept (default: a temp dir, removed at exit)
         --partitions N        partitions per topic (default 2)
       """;
 
