@@ -56,10 +56,11 @@ public final class SoakCommand {
       """;
 
   /**
-   * One memory sample: this JVM's resident memory (anonymous = heap and native; file = mapped index and libraries), its
-   * heap as the last collection of each pool left it (live data, without the garbage between collections), the broker JVM's.
+   * One memory sample: this JVM's resident memory (anonymous = heap and native; file = mapped index and libraries), the
+   * heap the JVM has committed (it grows in steps and is not given back, so anonymous memory grows with it), the heap as
+   * the last collection of each pool left it (live data, without the garbage between collections), the broker JVM's.
    */
-  record Sample(double minutes, long sent, long outcomes, long rssAnonBytes, long rssFileBytes, long heapAfterGcBytes,
+  record Sample(double minutes, long sent, long outcomes, long rssAnonBytes, long rssFileBytes, long heapCommittedBytes, long heapAfterGcBytes,
       long brokerRssBytes, long indexBytes, LatencyStats latency) {}
 
   private SoakCommand() {}
@@ -164,7 +165,8 @@ public final class SoakCommand {
     long pid = ProcessHandle.current().pid();
     long broker = ProcessHandle.current().children().mapToLong(child -> Math.max(0, ProcessMemory.rssBytes(child.pid()))).sum();
     return new Sample((System.nanoTime() - started) / 60e9, sent, outcomes, ProcessMemory.rssAnonBytes(pid),
-        ProcessMemory.rssFileBytes(pid), heapAfterLastGc(), broker,
+        ProcessMemory.rssFileBytes(pid), ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted(),
+        heapAfterLastGc(), broker,
         ProcessMemory.directoryBytes(indexDirectory),
         LatencyStats.ofMillis(windowMillis.stream().mapToDouble(Double::doubleValue).toArray()));
   }
@@ -183,6 +185,7 @@ public final class SoakCommand {
     drift.put("samples", steady.size());
     drift.put("rss_anonymous", slopePerHour(steady, Sample::rssAnonBytes));
     drift.put("rss_file_mapped", slopePerHour(steady, Sample::rssFileBytes));
+    drift.put("heap_committed", slopePerHour(steady, Sample::heapCommittedBytes));
     drift.put("heap_after_gc", slopePerHour(steady, Sample::heapAfterGcBytes));
     drift.put("broker_rss", slopePerHour(steady, Sample::brokerRssBytes));
     drift.put("index_on_disk", slopePerHour(steady, Sample::indexBytes));
@@ -206,11 +209,14 @@ public final class SoakCommand {
   }
 
   private static void printSamples(List<Sample> samples) {
-    System.out.printf(Locale.ROOT, "%n%7s %8s %8s %10s %10s %10s %10s %10s %9s %9s%n", "minute", "sent", "answered",
-        "anon MB", "file MB", "heap* MB", "broker MB", "index MB", "p50 ms", "p99 ms");
+    System.out.printf(Locale.ROOT, "%n%7s %8s %8s %10s %10s %11s %10s %10s %10s %9s %9s%n", "minute", "sent", "answered",
+        "anon MB", "file MB", "heap c. MB", "heap* MB", "broker MB", "index MB", "p50 ms", "p99 ms");
+    System.out.println("(anon, file: this JVM's resident memory; heap c.: committed heap; heap*: heap after the last GC;"
+        + " broker: the broker JVM's resident memory; latency of the uploads answered in each interval)");
     for (Sample s : samples) {
-      System.out.printf(Locale.ROOT, "%7.1f %8d %8d %10.0f %10.0f %10.0f %10.0f %10.1f %9.0f %9.0f%n", s.minutes(), s.sent(),
-          s.outcomes(), s.rssAnonBytes() / BYTES_PER_MB, s.rssFileBytes() / BYTES_PER_MB, s.heapAfterGcBytes() / BYTES_PER_MB,
+      System.out.printf(Locale.ROOT, "%7.1f %8d %8d %10.0f %10.0f %11.0f %10.0f %10.0f %10.1f %9.0f %9.0f%n", s.minutes(),
+          s.sent(), s.outcomes(), s.rssAnonBytes() / BYTES_PER_MB, s.rssFileBytes() / BYTES_PER_MB,
+          s.heapCommittedBytes() / BYTES_PER_MB, s.heapAfterGcBytes() / BYTES_PER_MB,
           s.brokerRssBytes() / BYTES_PER_MB, s.indexBytes() / BYTES_PER_MB, s.latency().p50(), s.latency().p99());
     }
   }
