@@ -131,7 +131,7 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
         r.intIn("local.max-keypoints", 150, 0, 10_000),
         r.intIn("local.tile-max-keypoints", 300, 0, 10_000),
         r.intIn("local.working-size", 640, 64, 8192),
-        r.doubleIn("local.max-upscale", 1.0, 1.0, 8.0),
+        r.doubleIn("local.max-upscale", 4.0, 1.0, 8.0),
         r.intIn("local.grid-cells", 4, 1, 32));
     Views views = new Views(
         r.bool("views.mirror", true),
