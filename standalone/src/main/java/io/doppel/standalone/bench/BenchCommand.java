@@ -13,7 +13,6 @@ import io.doppel.standalone.cli.UsageException;
 import io.doppel.standalone.eval.ImageFolder;
 import io.doppel.standalone.eval.Outcome;
 import io.doppel.standalone.eval.PipelineDriver;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,26 +53,18 @@ public final class BenchCommand {
   private BenchCommand() {}
 
   public static int run(Args args, Path repositoryRoot) throws Exception {
-    Path shared = repositoryRoot.resolve("../shared/eval/dev").normalize();
-    Path refsDir = Path.of(args.string("refs", shared.resolve("refs").toString()));
-    Path uploadsDir = Path.of(args.string("uploads", shared.resolve("queries").toString()));
-    for (Path dir : List.of(refsDir, uploadsDir)) {
-      if (!Files.isDirectory(dir)) {
-        throw new UsageException(dir + " is not a directory: pass --refs and --uploads");
-      }
-    }
+    BenchInputs inputs = BenchInputs.fromArgs(args, repositoryRoot);
     int count = args.integer("count", 500, 1);
     double rate = args.decimal("rate", 10, 0.1);
     int latencyCount = args.integer("latency-count", 300, 0);
     String indexSizes = args.string("index-sizes", "10000,100000,1000000");
     boolean json = args.flag("json");
-    StackOptions options = StackOptions.fromArgs(args, List.of(refsDir, uploadsDir));
+    StackOptions options = StackOptions.fromArgs(args, inputs.folders());
     args.rejectUnknown();
 
-    ImageFolder refs = ImageFolder.of(refsDir);
-    ImageFolder uploads = ImageFolder.of(uploadsDir);
+        ImageFolder uploads = ImageFolder.of(inputs.uploadsDir());
     if (uploads.files().isEmpty()) {
-      throw new UsageException(uploadsDir + " holds no image files");
+      throw new UsageException(inputs.uploadsDir() + " holds no image files");
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("machine", MachineInfo.describe());
@@ -81,14 +72,7 @@ public final class BenchCommand {
          PipelineDriver driver = new PipelineDriver(stack.bootstrapServers(), stack.topics(), o -> {})) {
       report.put("stack", stack.describe());
       long indexStart = System.nanoTime();
-      List<String> refIds = new ArrayList<>();
-      for (Path file : refs.files()) {
-        String id = "ref-" + ImageFolder.idOf(file);
-        refIds.add(id);
-        driver.send(TENANT, id, Purpose.REFERENCE, file, "bench-rights-holder");
-      }
-      driver.flush();
-      driver.awaitOutcomes(refIds, STALL_TIMEOUT, new Progress("index", refIds.size())::update);
+      List<String> refIds = inputs.indexReferences(driver, STALL_TIMEOUT);
       double indexSeconds = (System.nanoTime() - indexStart) / 1e9;
       report.put("references", Map.of("count", refIds.size(), "seconds", indexSeconds,
           "images_per_second", refIds.size() / indexSeconds));

@@ -12,7 +12,6 @@ import io.doppel.standalone.eval.ImageFolder;
 import io.doppel.standalone.eval.PipelineDriver;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,29 +66,21 @@ public final class SoakCommand {
   private SoakCommand() {}
 
   public static int run(Args args, Path repositoryRoot) throws Exception {
-    Path shared = repositoryRoot.resolve("../shared/eval/dev").normalize();
-    Path refsDir = Path.of(args.string("refs", shared.resolve("refs").toString()));
-    Path uploadsDir = Path.of(args.string("uploads", shared.resolve("queries").toString()));
-    for (Path dir : List.of(refsDir, uploadsDir)) {
-      if (!Files.isDirectory(dir)) {
-        throw new UsageException(dir + " is not a directory: pass --refs and --uploads");
-      }
-    }
+    BenchInputs inputs = BenchInputs.fromArgs(args, repositoryRoot);
     double minutes = args.decimal("minutes", 30, 0.1);
     double rate = args.decimal("rate", 2, 0.1);
     int pool = args.integer("ids", 600, 1);
     int sampleSeconds = args.integer("sample-seconds", 30, 1);
     double warmUpMinutes = args.decimal("warm-up-minutes", 5, 0);
     boolean json = args.flag("json");
-    StackOptions options = StackOptions.fromArgs(args, List.of(refsDir, uploadsDir));
+    StackOptions options = StackOptions.fromArgs(args, inputs.folders());
     args.rejectUnknown();
     if (warmUpMinutes >= minutes) {
       throw new UsageException("--warm-up-minutes (" + warmUpMinutes + ") must be shorter than --minutes (" + minutes + ")");
     }
-    ImageFolder refs = ImageFolder.of(refsDir);
-    ImageFolder uploads = ImageFolder.of(uploadsDir);
+        ImageFolder uploads = ImageFolder.of(inputs.uploadsDir());
     if (uploads.files().isEmpty()) {
-      throw new UsageException(uploadsDir + " holds no image files");
+      throw new UsageException(inputs.uploadsDir() + " holds no image files");
     }
 
     Map<String, Object> report = new LinkedHashMap<>();
@@ -99,14 +90,7 @@ public final class SoakCommand {
     try (EmbeddedStack stack = EmbeddedStack.start(options);
          PipelineDriver driver = new PipelineDriver(stack.bootstrapServers(), stack.topics(), o -> answered.incrementAndGet())) {
       report.put("stack", stack.describe());
-      List<String> refIds = new ArrayList<>();
-      for (Path file : refs.files()) {
-        String id = "ref-" + ImageFolder.idOf(file);
-        refIds.add(id);
-        driver.send(BenchCommand.TENANT, id, Purpose.REFERENCE, file, "bench-rights-holder");
-      }
-      driver.flush();
-      driver.awaitOutcomes(refIds, STALL_TIMEOUT, new Progress("index", refIds.size())::update);
+      List<String> refIds = inputs.indexReferences(driver, STALL_TIMEOUT);
 
       long intervalNanos = (long) (1e9 / rate);
       long total = (long) (minutes * 60 * rate);
