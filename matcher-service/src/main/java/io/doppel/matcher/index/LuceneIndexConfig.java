@@ -11,22 +11,15 @@ import java.util.Objects;
  * @param hnswMaxConn HNSW graph degree (Lucene's {@code maxConn}, "M")
  * @param hnswBeamWidth HNSW construction beam width ("efConstruction")
  * @param localSearchThreads how many threads search the query descriptors of one {@code searchLocal} call
- * @param localSearchBeam HNSW search beam per query descriptor ("ef"; at least the neighbours asked for)
- * @param localHnswMaxConn HNSW graph degree of the local (keypoint) vectors: they are many and individually weak, so
- *     a sparser, cheaper graph than the global one serves voting as well
- * @param localHnswBeamWidth HNSW construction beam width of the local vectors (most of the indexing and merge work)
  * @param localVotingKeypoints leading (strongest) keypoints of each image whose descriptors are searchable for local
- *     votes; every keypoint is still stored for verification. The HNSW graph costs more than the descriptor itself
- *     (about 2 x maxConn neighbour ids per vector), so this bounds both the index size and its merge work.
+ *     votes; every keypoint is still stored for verification. Each searchable descriptor costs 32 bytes on disk and
+ *     132 bytes of heap in {@link KeypointBuckets}, so this bounds both.
  */
 public record LuceneIndexConfig(Path directory, ModelKey model, int hnswMaxConn, int hnswBeamWidth, int localSearchThreads,
-    int localSearchBeam, int localHnswMaxConn, int localHnswBeamWidth, int localVotingKeypoints) {
+    int localVotingKeypoints) {
 
   public static final int DEFAULT_HNSW_MAX_CONN = 16;
   public static final int DEFAULT_HNSW_BEAM_WIDTH = 100;
-  public static final int DEFAULT_LOCAL_SEARCH_BEAM = 64;
-  public static final int DEFAULT_LOCAL_HNSW_MAX_CONN = 8;
-  public static final int DEFAULT_LOCAL_HNSW_BEAM_WIDTH = 32;
   public static final int DEFAULT_LOCAL_VOTING_KEYPOINTS = 200;
   private static final int MAX_HNSW_MAX_CONN = 512;
   private static final int MAX_HNSW_BEAM_WIDTH = 3200;
@@ -37,23 +30,18 @@ public record LuceneIndexConfig(Path directory, ModelKey model, int hnswMaxConn,
     require(hnswMaxConn >= 2 && hnswMaxConn <= MAX_HNSW_MAX_CONN, "hnswMaxConn must be in [2, " + MAX_HNSW_MAX_CONN + "], got " + hnswMaxConn);
     require(hnswBeamWidth >= 1 && hnswBeamWidth <= MAX_HNSW_BEAM_WIDTH, "hnswBeamWidth must be in [1, " + MAX_HNSW_BEAM_WIDTH + "], got " + hnswBeamWidth);
     require(localSearchThreads >= 1, "localSearchThreads must be >= 1, got " + localSearchThreads);
-    require(localSearchBeam >= 1, "localSearchBeam must be >= 1, got " + localSearchBeam);
-    require(localHnswMaxConn >= 2 && localHnswMaxConn <= MAX_HNSW_MAX_CONN, "localHnswMaxConn must be in [2, " + MAX_HNSW_MAX_CONN + "], got " + localHnswMaxConn);
-    require(localHnswBeamWidth >= 1 && localHnswBeamWidth <= MAX_HNSW_BEAM_WIDTH, "localHnswBeamWidth must be in [1, " + MAX_HNSW_BEAM_WIDTH + "], got " + localHnswBeamWidth);
     require(localVotingKeypoints >= 1, "localVotingKeypoints must be >= 1, got " + localVotingKeypoints);
   }
 
   /** Defaults for everything but the location and the model. */
   public static LuceneIndexConfig of(Path directory, ModelKey model) {
     return new LuceneIndexConfig(directory, model, DEFAULT_HNSW_MAX_CONN, DEFAULT_HNSW_BEAM_WIDTH,
-        Math.max(1, Runtime.getRuntime().availableProcessors()), DEFAULT_LOCAL_SEARCH_BEAM, DEFAULT_LOCAL_HNSW_MAX_CONN,
-        DEFAULT_LOCAL_HNSW_BEAM_WIDTH, DEFAULT_LOCAL_VOTING_KEYPOINTS);
+        Math.max(1, Runtime.getRuntime().availableProcessors()), DEFAULT_LOCAL_VOTING_KEYPOINTS);
   }
 
   /** These settings with {@code count} voting keypoints per image. */
   public LuceneIndexConfig withLocalVotingKeypoints(int count) {
-    return new LuceneIndexConfig(directory, model, hnswMaxConn, hnswBeamWidth, localSearchThreads, localSearchBeam,
-        localHnswMaxConn, localHnswBeamWidth, count);
+    return new LuceneIndexConfig(directory, model, hnswMaxConn, hnswBeamWidth, localSearchThreads, count);
   }
 
   /** The directory of this schema version and model: switching models starts a new index. */

@@ -35,6 +35,7 @@ import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
@@ -43,7 +44,6 @@ import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.KnnByteVectorQuery;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
@@ -92,17 +92,21 @@ public final class LuceneVectorIndex implements VectorIndex {
   /** Fetch this many global documents per wanted image at first: tall images have several vectors. */
   private static final int GLOBAL_OVERFETCH = 4;
 
-  /** Local searches post-filter (see {@code imagesNearPostFiltered}) when the scope admits at least this share of the local vectors. */
-  private static final double POST_FILTER_MIN_SHARE = 0.5;
+  /** Scope filters whose per-segment bits are kept: a deployment has a few tenants and reference-set subscriptions. */
+  private static final int SCOPES_KEPT_PER_SEGMENT = 64;
 
   private final LuceneIndexConfig config;
   private final Directory directory;
   private final IndexWriter writer;
   private final SearcherManager searchers;
   private final ExecutorService localSearchPool;
+  private final KeypointBuckets.PerSegment keypointBuckets;
+  private final ResolvedFilter.Cache localScopes = new ResolvedFilter.Cache(SCOPES_KEPT_PER_SEGMENT);
 
-  private LuceneVectorIndex(LuceneIndexConfig config, Directory directory, IndexWriter writer, SearcherManager searchers) {
+  private LuceneVectorIndex(LuceneIndexConfig config, Directory directory, IndexWriter writer, SearcherManager searchers,
+      KeypointBuckets.PerSegment keypointBuckets) {
     this.config = config;
+    this.keypointBuckets = keypointBuckets;
     this.directory = directory;
     this.writer = writer;
     this.searchers = searchers;
@@ -116,11 +120,19 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   /** Opens (or creates) the index of {@code config.model()} under {@code config.directory()}. */
   public static LuceneVectorIndex open(LuceneIndexConfig config) {
+    return open(config, new HammingFlatVectorsFormat());
+  }
+
+  /** As {@link #open(LuceneIndexConfig)}, writing local descriptors in {@code localFormat} (tests of older indexes). */
+  static LuceneVectorIndex open(LuceneIndexConfig config, KnnVectorsFormat localFormat) {
     try {
       Directory directory = FSDirectory.open(config.indexDirectory());
-      IndexWriterConfig writerConfig = new IndexWriterConfig().setCodec(new HnswCodec(config));
+      KeypointBuckets.PerSegment keypointBuckets = new KeypointBuckets.PerSegment(F_LOCAL_VECTOR);
+      // a merged segment's buckets are built by the merge thread, not by the first search that meets it
+      IndexWriterConfig writerConfig = new IndexWriterConfig().setCodec(new HnswCodec(config, localFormat))
+          .setMergedSegmentWarmer(keypointBuckets::of);
       IndexWriter writer = new IndexWriter(directory, writerConfig);
-      return new LuceneVectorIndex(config, directory, writer, new SearcherManager(writer, null));
+      return new LuceneVectorIndex(config, directory, writer, new SearcherManager(writer, null), keypointBuckets);
     } catch (IOException e) {
       throw new IndexUnavailableException("cannot open the lucene index at " + config.indexDirectory(), e);
     }
@@ -144,7 +156,7 @@ public final class LuceneVectorIndex implements VectorIndex {
     for (int i = 0; i < Math.min(keypoints.size(), config.localVotingKeypoints()); i++) {
       Document doc = scopedDocument(key, KIND_LOCAL, image);
       byte[] descriptor = Arrays.copyOfRange(keypoints.descriptors(), i * BinaryDescriptors.BYTES, (i + 1) * BinaryDescriptors.BYTES);
-      // the similarity is recorded but unused: HammingHnswVectorsFormat scores this field
+      // the similarity is recorded but unused: KeypointBuckets compares these by Hamming distance
       doc.add(new KnnByteVectorField(F_LOCAL_VECTOR, descriptor, VectorSimilarityFunction.EUCLIDEAN));
       block.add(doc);
     }
@@ -204,13 +216,23 @@ public final class LuceneVectorIndex implements VectorIndex {
       return List.of();
     }
     return withSearcher(searcher -> {
-      ResolvedFilterQuery filter = ResolvedFilterQuery.resolve(searcher, scopeFilter(KIND_LOCAL, scope));
-      boolean postFilter = filter.cardinality() >= POST_FILTER_MIN_SHARE * localVectorCount(searcher);
+      // the query image is excluded per document, so that the scope's bits stay the same for every query of a tenant
+      Scope shared = new Scope(scope.uploadTenants(), scope.referenceSets(), scope.indexedSinceMillis(), null);
+      Query excluded = scope.exclude() == null ? null : new TermQuery(new Term(F_IMAGE, imageKey(scope.exclude())));
+      // a time-bounded scope (a retro-scan's window) is rarely asked twice: not worth keeping
+      ResolvedFilter filter = ResolvedFilter.resolve(searcher, scopeFilter(KIND_LOCAL, shared), excluded,
+          scope.boundedInTime() ? null : localScopes);
+      List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+      List<KeypointBuckets> buckets = new ArrayList<>(leaves.size());
+      List<Bits> accepted = new ArrayList<>(leaves.size());
+      for (LeafReaderContext leaf : leaves) {
+        buckets.add(keypointBuckets.of(leaf.reader()));
+        accepted.add(filter.acceptedDocs(leaf));
+      }
       List<Future<Set<String>>> perDescriptor = new ArrayList<>(descriptors.size());
       for (byte[] descriptor : descriptors) {
-        perDescriptor.add(localSearchPool.submit(() -> postFilter
-            ? imagesNearPostFiltered(searcher, descriptor, neighbours, maxHamming, filter)
-            : imagesNear(searcher, descriptor, neighbours, maxHamming, filter)));
+        perDescriptor.add(localSearchPool.submit(
+            () -> imagesNear(leaves, buckets, accepted, descriptor, neighbours, maxHamming)));
       }
       Map<String, Integer> votes = new HashMap<>();
       for (Future<Set<String>> images : perDescriptor) {
@@ -232,51 +254,18 @@ public final class LuceneVectorIndex implements VectorIndex {
     });
   }
 
-  /**
-   * As {@link #imagesNear}, for a scope that admits most local vectors: an unfiltered HNSW search whose hits are then
-   * checked against the scope. A filtered kNN search intersects the filter with the vector field's documents on every
-   * call, which costs a pass over the whole scope per query descriptor; when the scope is most of the index the
-   * unfiltered beam holds enough admitted hits, and a hit outside the scope is dropped, so the scope still never widens.
-   */
-  private Set<String> imagesNearPostFiltered(IndexSearcher searcher, byte[] descriptor, int neighbours, int maxHamming,
-      ResolvedFilterQuery filter) throws IOException {
-    int beam = Math.max(neighbours, config.localSearchBeam());
-    TopDocs top = searcher.search(new KnnByteVectorQuery(F_LOCAL_VECTOR, descriptor, beam), beam);
-    Set<String> images = new HashSet<>();
-    int kept = 0;
-    for (ScoreDoc hit : top.scoreDocs) {
-      if (kept == neighbours || hammingFromScore(hit.score) > maxHamming) {
-        break;
-      }
-      if (filter.admits(searcher, hit.doc)) {
-        kept++;
-        images.add(imageKeyOf(searcher, hit.doc));
+  /** The images having one of the {@code neighbours} nearest descriptors found within {@code maxHamming}: one vote each. */
+  private static Set<String> imagesNear(List<LeafReaderContext> leaves, List<KeypointBuckets> buckets, List<Bits> accepted,
+      byte[] descriptor, int neighbours, int maxHamming) throws IOException {
+    KeypointBuckets.NearestDescriptors nearest = new KeypointBuckets.NearestDescriptors(neighbours);
+    for (int segment = 0; segment < leaves.size(); segment++) {
+      if (accepted.get(segment) != null) {
+        buckets.get(segment).collect(descriptor, maxHamming, accepted.get(segment), segment, nearest);
       }
     }
-    return images;
-  }
-
-  /** Local vectors in the searcher's segments (deleted ones included: an upper bound, good enough for a ratio). */
-  private static long localVectorCount(IndexSearcher searcher) throws IOException {
-    long total = 0;
-    for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
-      var vectors = leaf.reader().getByteVectorValues(F_LOCAL_VECTOR);
-      total += vectors == null ? 0 : vectors.size();
-    }
-    return total;
-  }
-
-  /** The images having one of the {@code neighbours} nearest descriptors within {@code maxHamming}: one vote each. */
-  private Set<String> imagesNear(IndexSearcher searcher, byte[] descriptor, int neighbours, int maxHamming, Query filter)
-      throws IOException {
-    // Lucene's HNSW beam is k: a wider beam than the neighbours kept is what gives recall on binary descriptors
-    int beam = Math.max(neighbours, config.localSearchBeam());
-    TopDocs top = searcher.search(new KnnByteVectorQuery(F_LOCAL_VECTOR, descriptor, beam, filter), neighbours);
     Set<String> images = new HashSet<>();
-    for (ScoreDoc hit : top.scoreDocs) {
-      if (hammingFromScore(hit.score) <= maxHamming) {
-        images.add(imageKeyOf(searcher, hit.doc));
-      }
+    for (int i = 0; i < nearest.size(); i++) {
+      images.add(imageKeyOf(leaves.get(nearest.segment(i)), nearest.doc(i)));
     }
     return images;
   }
@@ -426,9 +415,14 @@ public final class LuceneVectorIndex implements VectorIndex {
   private static String imageKeyOf(IndexSearcher searcher, int doc) throws IOException {
     List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
     LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+    return imageKeyOf(leaf, doc - leaf.docBase);
+  }
+
+  /** The image key of {@code doc}, a document number of {@code leaf}'s segment. */
+  private static String imageKeyOf(LeafReaderContext leaf, int doc) throws IOException {
     SortedDocValues keys = leaf.reader().getSortedDocValues(F_IMAGE);
-    if (keys == null || !keys.advanceExact(doc - leaf.docBase)) {
-      throw new IllegalStateException("indexed document " + doc + " has no image key");
+    if (keys == null || !keys.advanceExact(doc)) {
+      throw new IllegalStateException("indexed document " + (leaf.docBase + doc) + " has no image key");
     }
     return keys.lookupOrd(keys.ordValue()).utf8ToString();
   }
@@ -537,11 +531,6 @@ public final class LuceneVectorIndex implements VectorIndex {
     return 2 * score - 1;
   }
 
-  /** {@link HammingHnswVectorsFormat} scores 1 / (1 + Hamming). */
-  static int hammingFromScore(float score) {
-    return Math.round(1 / score - 1);
-  }
-
   static float[] unitVector(float[] vector) {
     double squares = 0;
     for (float v : vector) {
@@ -580,14 +569,14 @@ public final class LuceneVectorIndex implements VectorIndex {
     }
   }
 
-  /** Lucene's default codec with the configured HNSW graph parameters, and Hamming HNSW for local descriptors. */
+  /** Lucene's default codec with the configured HNSW graph for global vectors, and flat packed local descriptors. */
   private static final class HnswCodec extends Lucene104Codec {
     private final KnnVectorsFormat globals;
     private final KnnVectorsFormat locals;
 
-    HnswCodec(LuceneIndexConfig config) {
+    HnswCodec(LuceneIndexConfig config, KnnVectorsFormat locals) {
       this.globals = new Lucene99HnswVectorsFormat(config.hnswMaxConn(), config.hnswBeamWidth());
-      this.locals = new HammingHnswVectorsFormat(config.localHnswMaxConn(), config.localHnswBeamWidth());
+      this.locals = locals;
     }
 
     @Override
