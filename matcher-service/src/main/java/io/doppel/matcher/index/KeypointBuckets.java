@@ -85,9 +85,12 @@ final class KeypointBuckets {
     int[][] ordsByKey = new int[TABLES][];
     char[][] sortedKeys = new char[TABLES][];
     int[][] directory = new int[TABLES][];
+    if (count < KEYS) {
+      return sortedByComparison(descriptors, docs, keys, count);
+    }
     int[] starts = new int[KEYS + 1];
     for (int table = 0; table < TABLES; table++) {
-      // counting sort of the ordinals by this table's key: O(n), where sorting n pairs cost ~40 ms per table at 550k
+      // counting sort of the ordinals by this table's key: O(n + 2^16), where sorting n pairs cost ~40 ms per table at 550k
       Arrays.fill(starts, 0);
       for (int ord = 0; ord < count; ord++) {
         starts[key(keys, ord, table) + 1]++;
@@ -107,6 +110,37 @@ final class KeypointBuckets {
       int[] tableDirectory = new int[DIRECTORY_SIZE];
       for (int top = 0; top < DIRECTORY_SIZE; top++) {
         tableDirectory[top] = starts[Math.min(KEYS, top << DIRECTORY_SHIFT)];
+      }
+      ordsByKey[table] = ords;
+      sortedKeys[table] = sorted;
+      directory[table] = tableDirectory;
+    }
+    return new KeypointBuckets(descriptors, docs, ordsByKey, sortedKeys, directory);
+  }
+
+  /**
+   * For a segment of fewer descriptors than keys (a freshly flushed one holds one image's): a comparison sort of
+   * (key, ordinal) pairs, where counting sort would clear and scan 2^16 counters per table.
+   */
+  private static KeypointBuckets sortedByComparison(long[] descriptors, int[] docs, byte[] keys, int count) {
+    int[][] ordsByKey = new int[TABLES][];
+    char[][] sortedKeys = new char[TABLES][];
+    int[][] directory = new int[TABLES][];
+    long[] pairs = new long[count];
+    for (int table = 0; table < TABLES; table++) {
+      for (int ord = 0; ord < count; ord++) {
+        pairs[ord] = ((long) key(keys, ord, table) << Integer.SIZE) | ord;
+      }
+      Arrays.sort(pairs);
+      int[] ords = new int[count];
+      char[] sorted = new char[count];
+      for (int at = 0; at < count; at++) {
+        ords[at] = (int) pairs[at];
+        sorted[at] = (char) (pairs[at] >>> Integer.SIZE);
+      }
+      int[] tableDirectory = new int[DIRECTORY_SIZE];
+      for (int top = 0; top < DIRECTORY_SIZE; top++) {
+        tableDirectory[top] = firstAtLeast(sorted, 0, count, top << DIRECTORY_SHIFT);
       }
       ordsByKey[table] = ords;
       sortedKeys[table] = sorted;
@@ -137,15 +171,12 @@ final class KeypointBuckets {
       int from = firstAtLeast(sorted, directory[table][top], directory[table][top + 1], k);
       for (int at = from; at < sorted.length && sorted[at] == k; at++) {
         int ord = ords[at];
-        int doc = docs[ord];
-        if (accepted != null && !accepted.get(doc)) {
-          continue;
-        }
         int base = ord * LONGS;
         int hamming = Long.bitCount(q0 ^ descriptors[base]) + Long.bitCount(q1 ^ descriptors[base + 1])
             + Long.bitCount(q2 ^ descriptors[base + 2]) + Long.bitCount(q3 ^ descriptors[base + 3]);
-        if (hamming <= maxHamming) {
-          collector.offer(hamming, segment, doc);
+        // most candidates fail the distance, which costs less to check than the scope
+        if (hamming <= Math.min(maxHamming, collector.farthestKept()) && (accepted == null || accepted.get(docs[ord]))) {
+          collector.offer(hamming, segment, docs[ord]);
         }
       }
     }
@@ -156,7 +187,7 @@ final class KeypointBuckets {
     return (char) KEY_VIEW.get(packed, ord * BinaryDescriptors.BYTES + table * Character.BYTES);
   }
 
-  private static int firstAtLeast(char[] sorted, int from, int to, char key) {
+  private static int firstAtLeast(char[] sorted, int from, int to, int key) {
     int lo = from;
     int hi = to;
     while (lo < hi) {
@@ -210,6 +241,11 @@ final class KeypointBuckets {
 
     int size() {
       return size;
+    }
+
+    /** The largest distance that can still be kept: that of the farthest kept once full, else any. */
+    int farthestKept() {
+      return size < kept.length ? Integer.MAX_VALUE : hamming(size - 1);
     }
 
     int segment(int i) {

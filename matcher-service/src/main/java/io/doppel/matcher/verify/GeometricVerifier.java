@@ -6,15 +6,12 @@ import java.util.List;
 import org.opencv.calib3d.Calib3d;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
-import org.opencv.core.DMatch;
 import org.opencv.core.Mat;
-import org.opencv.core.MatOfDMatch;
 import org.opencv.core.MatOfInt;
 import org.opencv.core.MatOfPoint;
 import org.opencv.core.MatOfPoint2f;
 import org.opencv.core.Point;
 import org.opencv.imgproc.Imgproc;
-import org.opencv.features2d.BFMatcher;
 
 /**
  * Geometric verification of a query view against a candidate's stored keypoints: Hamming
@@ -75,28 +72,37 @@ public final class GeometricVerifier {
     return describe(query, model, queryPoints, candidatePoints, candidateWidth, candidateHeight, matches.size());
   }
 
-  /** Ratio-test matches as (query index, candidate index), at most one per candidate keypoint (the closest). */
+  /**
+   * Ratio-test matches as (query index, candidate index), at most one per candidate keypoint (the closest). The two
+   * nearest candidate descriptors of every query descriptor come from one {@code Core.batchDistance} call: {@code
+   * BFMatcher.knnMatch} answers through a Java list of one {@code MatOfDMatch} per query descriptor, and allocating
+   * (and finalizing) those was a fifth of the matcher's CPU.
+   */
   private List<int[]> tentativeMatches(StoredKeypoints query, StoredKeypoints candidate) {
     Mat queryDescriptors = descriptorMat(query);
     Mat candidateDescriptors = descriptorMat(candidate);
-    List<MatOfDMatch> knn = new ArrayList<>();
-    BFMatcher matcher = BFMatcher.create(Core.NORM_HAMMING, false);
+    Mat distances = new Mat();
+    Mat nearest = new Mat();
+    Mat noMask = new Mat();
     try {
-      matcher.knnMatch(queryDescriptors, candidateDescriptors, knn, KNN);
-      float[] bestDistanceByCandidate = new float[candidate.size()];
+      Core.batchDistance(queryDescriptors, candidateDescriptors, distances, CvType.CV_32S, nearest, Core.NORM_HAMMING, KNN,
+          noMask, 0, false);
+      int[] distance = new int[query.size() * KNN];
+      int[] index = new int[query.size() * KNN];
+      distances.get(0, 0, distance);
+      nearest.get(0, 0, index);
+      int[] bestDistanceByCandidate = new int[candidate.size()];
       int[] bestQueryByCandidate = new int[candidate.size()];
       java.util.Arrays.fill(bestQueryByCandidate, -1);
-      for (MatOfDMatch pair : knn) {
-        DMatch[] nearest = pair.toArray();
-        pair.release();
-        if (nearest.length < KNN || nearest[0].distance >= settings.ratio() * nearest[1].distance) {
+      for (int q = 0; q < query.size(); q++) {
+        int first = q * KNN;
+        int c = index[first];
+        if (c < 0 || index[first + 1] < 0 || distance[first] >= settings.ratio() * distance[first + 1]) {
           continue;
         }
-        DMatch best = nearest[0];
-        int c = best.trainIdx;
-        if (bestQueryByCandidate[c] < 0 || best.distance < bestDistanceByCandidate[c]) {
-          bestQueryByCandidate[c] = best.queryIdx;
-          bestDistanceByCandidate[c] = best.distance;
+        if (bestQueryByCandidate[c] < 0 || distance[first] < bestDistanceByCandidate[c]) {
+          bestQueryByCandidate[c] = q;
+          bestDistanceByCandidate[c] = distance[first];
         }
       }
       List<int[]> kept = new ArrayList<>();
@@ -109,6 +115,9 @@ public final class GeometricVerifier {
     } finally {
       queryDescriptors.release();
       candidateDescriptors.release();
+      distances.release();
+      nearest.release();
+      noMask.release();
     }
   }
 

@@ -19,20 +19,23 @@ import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.util.Bits;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class KeypointBucketsTest {
 
   private static final String FIELD = "local_vector";
-  private static final int DESCRIPTORS = 5_000;
 
-  @Test
-  void aDescriptorWithinFifteenBitsAlwaysSharesAKeyAndIsFound() throws IOException {
+  /** Both ways of sorting a table: by comparison below 2^16 descriptors, by counting from there. */
+  @ParameterizedTest
+  @ValueSource(ints = {5_000, 70_000})
+  void aDescriptorWithinFifteenBitsAlwaysSharesAKeyAndIsFound(int descriptors) throws IOException {
     Random random = new Random(11);
-    List<byte[]> stored = randomDescriptors(random, DESCRIPTORS);
+    List<byte[]> stored = randomDescriptors(random, descriptors);
     try (Directory directory = indexOf(stored); DirectoryReader reader = DirectoryReader.open(directory)) {
       KeypointBuckets buckets = KeypointBuckets.build(onlySegment(reader), FIELD);
-      assertThat(buckets.size()).isEqualTo(DESCRIPTORS);
-      for (int doc = 0; doc < DESCRIPTORS; doc += 97) {
+      assertThat(buckets.size()).isEqualTo(descriptors);
+      for (int doc = 0; doc < descriptors; doc += 97) {
         // 15 flipped bits touch at most 15 of the 16 disjoint keys: one is left intact
         byte[] query = flip(stored.get(doc), 15, random);
         KeypointBuckets.NearestDescriptors nearest = new KeypointBuckets.NearestDescriptors(1);
