@@ -30,6 +30,11 @@ import java.util.concurrent.locks.LockSupport;
  * throughput = uploads / (time of the last outcome − time of the first send), sent as fast as possible
  * latency    = outcome received − upload sent, uploads paced at --rate per second
  * </pre>
+ *
+ * <p>Before the throughput run, {@code --warmup} uploads (not measured) let the JIT compile the query path: the
+ * references exercise only the registration path. Warm-up, throughput and latency runs upload different images of
+ * the folder (its end, its start, and the images after the throughput ones), so that no measured upload is a cheap
+ * re-upload of an earlier one; a folder too small for that is cycled, and the report says so.
  */
 public final class BenchCommand {
 
@@ -43,6 +48,7 @@ public final class BenchCommand {
         --refs DIR            references to index first (default ../shared/eval/dev/refs)
         --uploads DIR         images to upload (default ../shared/eval/dev/queries)
         --count N             uploads in the throughput run (default 500)
+        --warmup N            uploads before it, not measured, so the JIT has compiled the query path (default 200)
         --rate R              uploads per second in the latency run (default 10)
         --latency-count N     uploads in the latency run (default 300)
         --index-sizes LIST    synthetic index sizes for query latency (default 10000,100000,1000000; 0 skips)
@@ -57,14 +63,22 @@ public final class BenchCommand {
     int count = args.integer("count", 500, 1);
     double rate = args.decimal("rate", 10, 0.1);
     int latencyCount = args.integer("latency-count", 300, 0);
+    int warmup = args.integer("warmup", 200, 0);
     String indexSizes = args.string("index-sizes", "10000,100000,1000000");
     boolean json = args.flag("json");
     StackOptions options = StackOptions.fromArgs(args, inputs.folders());
     args.rejectUnknown();
 
-        ImageFolder uploads = ImageFolder.of(inputs.uploadsDir());
-    if (uploads.files().isEmpty()) {
+    ImageFolder uploads = ImageFolder.of(inputs.uploadsDir());
+    int images = uploads.files().size();
+    if (images == 0) {
       throw new UsageException(inputs.uploadsDir() + " holds no image files");
+    }
+    boolean reused = warmup + count + latencyCount > images;
+    if (reused) {
+      System.err.printf("doppel bench: %s holds %d images, fewer than the %d uploads of warm-up, throughput and latency"
+          + " runs: some measured uploads re-upload an earlier image (cheaper than a new one)%n",
+          inputs.uploadsDir(), images, warmup + count + latencyCount);
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("machine", MachineInfo.describe());
@@ -77,15 +91,24 @@ public final class BenchCommand {
       report.put("references", Map.of("count", refIds.size(), "seconds", indexSeconds,
           "images_per_second", refIds.size() / indexSeconds));
 
-      List<String> throughputIds = send(driver, uploads, "tp", count, 0);
+      if (warmup > 0) {
+        long warmupStart = System.nanoTime();
+        List<String> warmupIds = send(driver, uploads, "warm", warmup, Math.floorMod(images - warmup, images), 0);
+        driver.awaitOutcomes(warmupIds, STALL_TIMEOUT, new Progress("warm-up", warmup)::update);
+        report.put("warmup", Map.of("uploads", warmup, "seconds", (System.nanoTime() - warmupStart) / 1e9,
+            "note", "not measured: lets the JIT compile the query path"));
+      }
+
+      List<String> throughputIds = send(driver, uploads, "tp", count, 0, 0);
       long throughputStart = System.nanoTime();
       driver.awaitOutcomes(throughputIds, STALL_TIMEOUT, new Progress("throughput", count)::update);
       double throughputSeconds = (System.nanoTime() - throughputStart) / 1e9;
       report.put("throughput", Map.of("uploads", count, "seconds", throughputSeconds,
-          "uploads_per_second", count / throughputSeconds, "stages", stageStats(driver, throughputIds)));
+          "uploads_per_second", count / throughputSeconds, "distinct_images", !reused,
+          "stages", stageStats(driver, throughputIds)));
 
       if (latencyCount > 0) {
-        List<String> latencyIds = send(driver, uploads, "lat", latencyCount, rate);
+        List<String> latencyIds = send(driver, uploads, "lat", latencyCount, count % images, rate);
         driver.awaitOutcomes(latencyIds, STALL_TIMEOUT, new Progress("latency", latencyCount)::update);
         double[] millis = latencyIds.stream().mapToDouble(id -> driver.latencyNanos(id) / NANOS_PER_MILLI).toArray();
         Map<String, Object> latency = new LinkedHashMap<>();
@@ -93,7 +116,7 @@ public final class BenchCommand {
         latency.putAll(LatencyStats.ofMillis(millis).toMap());
         report.put("latency", latency);
       }
-      int indexed = refIds.size() + count + latencyCount;
+      int indexed = refIds.size() + warmup + count + latencyCount;
       long indexBytes = ProcessMemory.directoryBytes(stack.indexDirectory());
       report.put("index", Map.of("images", indexed, "bytes", indexBytes,
           "bytes_per_image", indexBytes < 0 ? -1 : indexBytes / indexed));
@@ -118,13 +141,17 @@ public final class BenchCommand {
     return 0;
   }
 
-  /** Sends {@code count} uploads cycling over the folder (fresh ids each), paced at {@code rate}/s (0: unpaced). */
-  private static List<String> send(PipelineDriver driver, ImageFolder folder, String prefix, int count, double rate) {
+  /**
+   * Sends {@code count} uploads of the folder's images from {@code first} on, cycling (fresh ids each), paced at
+   * {@code rate}/s (0: unpaced).
+   */
+  private static List<String> send(PipelineDriver driver, ImageFolder folder, String prefix, int count, int first,
+      double rate) {
     List<String> ids = new ArrayList<>(count);
     long intervalNanos = rate > 0 ? (long) (1e9 / rate) : 0;
     long next = System.nanoTime();
     for (int i = 0; i < count; i++) {
-      Path file = folder.files().get(i % folder.files().size());
+      Path file = folder.files().get((first + i) % folder.files().size());
       String id = prefix + "-" + i + "-" + ImageFolder.idOf(file);
       if (intervalNanos > 0) {
         LockSupport.parkNanos(next - System.nanoTime());
