@@ -82,12 +82,12 @@ final class KeypointBuckets {
       }
       docs[ord] = doc;
     }
-    int[][] ordsByKey = new int[TABLES][];
-    char[][] sortedKeys = new char[TABLES][];
-    int[][] directory = new int[TABLES][];
     if (count < KEYS) {
       return sortedByComparison(descriptors, docs, keys, count);
     }
+    int[][] ordsByKey = new int[TABLES][];
+    char[][] sortedKeys = new char[TABLES][];
+    int[][] directory = new int[TABLES][];
     int[] starts = new int[KEYS + 1];
     for (int table = 0; table < TABLES; table++) {
       // counting sort of the ordinals by this table's key: O(n + 2^16), where sorting n pairs cost ~40 ms per table at 550k
@@ -292,10 +292,6 @@ final class KeypointBuckets {
         cacheHelper.addClosedListener(bySegment::remove);
       }
       return bySegment.getOrDefault(key, built);
-    }
-
-    int segments() {
-      return bySegment.size();
     }
   }
 }

@@ -31,11 +31,9 @@ import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
-import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
-import org.apache.lucene.util.Bits;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
@@ -53,18 +51,20 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * The embedded {@link VectorIndex}: Lucene HNSW on local disk.
+ * The embedded {@link VectorIndex}: Lucene on local disk, HNSW for global vectors.
  *
  * <p>Each image is one block of documents written by a single {@code updateDocuments} call keyed
  * by the image: an {@code image} document (metadata, keypoint positions and raw descriptors), one
  * {@code global} document per global vector and one {@code local} document per keypoint. Global
- * vectors are L2-normalised and compared by dot product (cosine). Local descriptors are indexed
- * packed (32 bytes for 256 bits) in an HNSW graph scored by exact Hamming distance
- * ({@link HammingHnswVectorsFormat}), so the cut-off is exact and a descriptor costs 32 bytes. Scope is a
- * Lucene filter inside the kNN query (pre-filtered HNSW), so it can never widen a search.
+ * vectors are L2-normalised and compared by dot product (cosine). Local descriptors are stored
+ * packed and flat (32 bytes for 256 bits, {@link HammingFlatVectorsFormat}) and searched through
+ * {@link KeypointBuckets} by exact Hamming distance, so the cut-off is exact. Scope is a Lucene
+ * filter inside the global kNN query (pre-filtered HNSW) and a per-segment bit set checked for every
+ * local candidate, so it can never widen a search.
  */
 public final class LuceneVectorIndex implements VectorIndex {
 
