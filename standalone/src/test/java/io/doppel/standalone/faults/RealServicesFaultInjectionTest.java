@@ -93,6 +93,12 @@ class RealServicesFaultInjectionTest {
   private static final int NODES = 3;
   private static final int REPLICATION = 3;
   /** Partitions of every topic; with {@link #MATCHER_THREADS} each matcher instance has a thread per partition. */
+  /**
+   * Exact global search: the runs' decisions are compared, and HNSW's answers depend on when Milvus seals and indexes
+   * segments, which the faults shift (with HNSW, one strip's decision differed in a clean-clone run on 2026-12-03:
+   * a duplicate in the fault-free run, a violation of a reference in a panel in the faulted one).
+   */
+  private static final MilvusIndexConfig.GlobalIndex GLOBAL_INDEX = MilvusIndexConfig.GlobalIndex.FLAT;
   private static final int PARTITIONS = Integer.getInteger("doppel.faults.partitions", 8);
   /**
    * Stream threads per matcher instance: a matcher thread spends most of its time waiting on Milvus (every read is
@@ -221,10 +227,13 @@ class RealServicesFaultInjectionTest {
           .as("%s: uploads without exactly one terminal record", run.name()).isEmpty();
       for (MilvusIndexEntries.Entries entries : run.index()) {
         assertThat(entries.repeatedKeys()).as("%s: %s keys stored twice", run.name(), entries.collection()).isEmpty();
-        assertThat(entries.counted()).as("%s: %s count(*) against the rows read", run.name(), entries.collection())
-            .isEqualTo(entries.rows());
       }
     }
+    // Milvus 2.3's count(*) over-counts for a while after upserts (milvus-io/milvus#27515; 150 rows more right after
+    // the faulted run on 2026-12-03, then equal): it is checked against the rows read in the fault-free run only, and
+    // the faulted run's rows per image are checked against the fault-free run's below
+    assertThat(faultFree.index()).allSatisfy(entries -> assertThat(entries.counted())
+        .as("fault-free: %s count(*) against the rows read", entries.collection()).isEqualTo(entries.rows()));
     List<String> differing = uploadIds.stream().filter(id -> !expected.get(id).equals(actual.get(id))).toList();
     System.out.printf("faults-real: %d MatchEvents compared, %d differ from the fault-free run%s%n", uploadIds.size(),
         differing.size(), differing.isEmpty() ? "" : ": " + differing.stream().limit(10)
@@ -272,8 +281,7 @@ class RealServicesFaultInjectionTest {
 
   /** One run on a fresh cluster and fresh Milvus collections: references, then queries; the faults when {@code faults}. */
   private Run run(String name, Inputs inputs, Path dir, Path policy, boolean faults) throws Exception {
-    MilvusIndexConfig index = MilvusIndexConfig.of(MilvusServerExtension.uri(), null, model, dimension,
-        MilvusIndexConfig.GlobalIndex.HNSW);
+    MilvusIndexConfig index = MilvusIndexConfig.of(MilvusServerExtension.uri(), null, model, dimension, GLOBAL_INDEX);
     MilvusIndexEntries.drop(index);
     long started = System.nanoTime();
     Timeline timeline = new Timeline(name, started);
@@ -369,6 +377,7 @@ class RealServicesFaultInjectionTest {
     environment.put(MatcherConfig.MODEL_DIMENSION, Integer.toString(dimension));
     environment.put(MatcherConfig.INDEX, MatcherConfig.IndexBackend.MILVUS.name());
     environment.put(MatcherConfig.MILVUS_URI, MilvusServerExtension.uri());
+    environment.put(MatcherConfig.MILVUS_GLOBAL_INDEX, GLOBAL_INDEX.name());
     environment.put(MatcherConfig.POLICY_FILE, policy.toString());
     environment.put(MatcherConfig.STREAM_THREADS, Integer.toString(MATCHER_THREADS));
     return environment;
