@@ -94,9 +94,9 @@ class RealServicesFaultInjectionTest {
   private static final int REPLICATION = 3;
   /** Partitions of every topic; with {@link #MATCHER_THREADS} each matcher instance has a thread per partition. */
   /**
-   * Exact global search: the runs' decisions are compared, and HNSW's answers depend on when Milvus seals and indexes
-   * segments, which the faults shift (with HNSW, one strip's decision differed in a clean-clone run on 2026-12-03:
-   * a duplicate in the fault-free run, a violation of a reference in a panel in the faulted one).
+   * Exact global search: the runs' decisions are compared, and HNSW's answers also depend on when Milvus seals and
+   * indexes segments, which the faults shift. (It was not what made one strip's decision differ on 2026-12-03: that
+   * difference stayed with FLAT; see {@code MilvusVectorIndex.storedKeypoints}.)
    */
   private static final MilvusIndexConfig.GlobalIndex GLOBAL_INDEX = MilvusIndexConfig.GlobalIndex.FLAT;
   private static final int PARTITIONS = Integer.getInteger("doppel.faults.partitions", 8);
