@@ -67,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * fewer keypoints leaves nothing stale); insert rather than Milvus upsert, because Milvus 2.3's
  * upsert stores partition-key rows where partition-key filters never find them. Reads ask for
  * Strong consistency, so a search sees every acknowledged write. Each call runs through a bulkhead,
- * a circuit breaker and retries with jittered exponential backoff under the client's own deadline.
+ * a circuit breaker and retries with jittered exponential backoff under the client's own deadline;
+ * the SDK's own retries are off, since Milvus keeps a primary key inserted twice twice.
  */
 public final class MilvusVectorIndex implements VectorIndex {
 
@@ -145,6 +146,9 @@ public final class MilvusVectorIndex implements VectorIndex {
     }
     ConnectConfig connectConfig = connect.build();
     this.client = call("connect to " + config.uri(), () -> new MilvusClientV2(connectConfig));
+    // The SDK would send a failed insert again on its own; an insert that landed before its answer was lost would
+    // then be stored twice. Every retry is this class's, which repeats delete-then-insert.
+    client.retryConfig(io.milvus.v2.client.RetryConfig.builder().maxRetryTimes(1).build());
   }
 
   /** Connects, then creates the collections of this schema version and model or checks that existing ones match. */
@@ -438,9 +442,9 @@ public final class MilvusVectorIndex implements VectorIndex {
   }
 
   /**
-   * An image's keypoints from its rows, one per keypoint index. Milvus 2.3 can return an upserted row twice for a while
-   * (after a restart, the faulted suite run counted one image's 150 keypoint rows twice); a duplicated keypoint would
-   * be its own second-nearest neighbour and fail every ratio test of verification.
+   * An image's keypoints from its rows, one per keypoint index whatever Milvus returns: a keypoint stored twice (as an
+   * insert retried by the SDK was, after its answer was lost) would be its own second-nearest neighbour and fail every
+   * ratio test of verification.
    */
   static StoredKeypoints storedKeypoints(List<Map<String, Object>> unsorted) {
     if (unsorted.isEmpty()) {
@@ -637,7 +641,7 @@ public final class MilvusVectorIndex implements VectorIndex {
   }
 
   /** {@code <tenant length>:<tenant>/<image id>}: unambiguous whatever characters the ids hold. */
-  private static String imageKey(ImageRef ref) {
+  static String imageKey(ImageRef ref) {
     return ref.tenant().length() + ":" + ref.tenant() + "/" + ref.imageId();
   }
 
