@@ -137,6 +137,29 @@ final class MilvusIndexEntries {
     return new Entries(collection, rowsPerImage, repeated, counted);
   }
 
+  /**
+   * The images of {@code entries} whose rows Milvus counts more often than a query returns them ({@code count(*)} per
+   * image against the rows read): a primary key stored twice, which queries answer once, or a stale count.
+   */
+  static Map<String, Long> overCounted(MilvusIndexConfig config, Entries entries) {
+    Map<String, Long> overCounted = new TreeMap<>();
+    MilvusClientV2 client = client(config);
+    try {
+      entries.rowsPerImage().forEach((imageKey, rows) -> {
+        QueryResp count = client.query(QueryReq.builder().collectionName(entries.collection())
+            .filter(IMAGE_KEY + " == \"" + imageKey.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
+            .outputFields(List.of(COUNT)).consistencyLevel(ConsistencyLevel.STRONG).build());
+        long counted = ((Number) count.getQueryResults().getFirst().getEntity().get(COUNT)).longValue();
+        if (counted != rows) {
+          overCounted.put(imageKey, counted - rows);
+        }
+      });
+    } finally {
+      client.close();
+    }
+    return overCounted;
+  }
+
   private static MilvusClientV2 client(MilvusIndexConfig config) {
     return new MilvusClientV2(ConnectConfig.builder().uri(config.uri())
         .rpcDeadlineMs(config.requestTimeout().toMillis()).build());
