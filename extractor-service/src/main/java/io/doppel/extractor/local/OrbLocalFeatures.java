@@ -6,8 +6,10 @@ import io.doppel.extractor.decode.BgrImage;
 import io.doppel.schemas.avro.Keypoint;
 import java.util.ArrayList;
 import java.util.List;
+import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
+import org.opencv.core.KeyPoint;
 import org.opencv.core.MatOfKeyPoint;
 import org.opencv.core.Size;
 import org.opencv.features2d.ORB;
@@ -30,6 +32,10 @@ public final class OrbLocalFeatures {
   private static final int PATCH_SIZE = 31;
   private static final int FAST_THRESHOLD = 12;
   private static final int WTA_K = 2;
+  /** {@code Core.flip} code for a reflection about the vertical axis. */
+  private static final int HORIZONTAL = 1;
+  private static final float HALF_TURN_DEGREES = 180f;
+  private static final float FULL_TURN_DEGREES = 360f;
 
   private final int workingSize;
   private final double maxUpscale;
@@ -42,9 +48,29 @@ public final class OrbLocalFeatures {
     this.gridCells = config.gridCells();
   }
 
+  /** The features of a view and of its mirror image, the mirror's from the view's detections. */
+  public record WithMirror(LocalFeatures view, LocalFeatures mirror) {}
+
   public LocalFeatures describe(BgrImage view, int maxKeypoints) {
+    return describe(view, maxKeypoints, false).view();
+  }
+
+  /**
+   * Like {@link #describe} for the view and for its horizontal mirror image, detecting once: the mirror's keypoints are
+   * the view's reflected (see {@link #reflectedX}; {@code angle' = 180° - angle}: FAST, the Harris score and ORB's
+   * intensity-centroid orientation all reflect with the image) and described on the reflected pixels. Detection is most
+   * of ORB's cost. Which candidates the grid keeps can differ from a fresh detection on the mirror image where scores
+   * tie; the keypoints both keep get the same descriptors.
+   */
+  public WithMirror describeWithMirror(BgrImage view, int maxKeypoints) {
+    return describe(view, maxKeypoints, true);
+  }
+
+  private WithMirror describe(BgrImage view, int maxKeypoints, boolean withMirror) {
+    LocalFeatures none = LocalFeatures.none(DESCRIPTOR_BYTES);
+    WithMirror nothing = new WithMirror(none, withMirror ? none : null);
     if (maxKeypoints == 0) {
-      return LocalFeatures.none(DESCRIPTOR_BYTES);
+      return nothing;
     }
     // small images are enlarged (up to maxUpscale) so that ORB's pyramid, which only shrinks, reaches the scales of a larger original
     double scale = Math.min(maxUpscale, (double) workingSize / Math.max(view.width(), view.height()));
@@ -53,14 +79,13 @@ public final class OrbLocalFeatures {
     if (Math.min(w, h) <= 2 * EDGE_THRESHOLD) {
       // ORB keeps no keypoint within EDGE_THRESHOLD of a border, so there can be none; and its
       // pyramid fails an OpenCV assertion on a side that rounds to 0 (a 1-pixel-high image).
-      return LocalFeatures.none(DESCRIPTOR_BYTES);
+      return nothing;
     }
     Mat colour = new Mat(view.height(), view.width(), CvType.CV_8UC3);
     Mat small = new Mat();
     Mat grey = new Mat();
+    Mat mirrorGrey = new Mat();
     MatOfKeyPoint detected = new MatOfKeyPoint();
-    MatOfKeyPoint chosen = new MatOfKeyPoint();
-    Mat descriptors = new Mat();
     try {
       colour.put(0, 0, view.bgr());
       if (scale != 1.0) {
@@ -72,31 +97,70 @@ public final class OrbLocalFeatures {
       ORB orb = ORB.create(maxKeypoints * CANDIDATES_PER_KEPT, PYRAMID_SCALE, PYRAMID_LEVELS, EDGE_THRESHOLD, 0, WTA_K,
           ORB.HARRIS_SCORE, PATCH_SIZE, FAST_THRESHOLD);
       orb.detect(grey, detected);
-      var selected = GridSelector.select(detected.toArray(), w, h, gridCells, maxKeypoints);
-      if (selected.isEmpty()) {
-        return LocalFeatures.none(DESCRIPTOR_BYTES);
-      }
-      chosen.fromList(selected);
-      orb.compute(grey, chosen, descriptors);
-      var kept = chosen.toArray();
-      if (kept.length == 0 || descriptors.rows() != kept.length) {
-        return LocalFeatures.none(DESCRIPTOR_BYTES);
-      }
-      byte[] bytes = new byte[kept.length * DESCRIPTOR_BYTES];
-      descriptors.get(0, 0, bytes);
-      List<Keypoint> keypoints = new ArrayList<>(kept.length);
+      List<KeyPoint> selected = GridSelector.select(detected.toArray(), w, h, gridCells, maxKeypoints);
       double back = 1.0 / scale;
-      for (var k : kept) {
-        keypoints.add(new Keypoint((float) (k.pt.x * back), (float) (k.pt.y * back), (float) (k.size * back), k.angle, k.response));
+      Described described = computed(orb, grey, selected, back);
+      if (!withMirror) {
+        return new WithMirror(described.features(), null);
       }
-      return new LocalFeatures(keypoints, bytes, DESCRIPTOR_BYTES);
+      Core.flip(grey, mirrorGrey, HORIZONTAL);
+      List<KeyPoint> reflected = described.kept().stream().map(k -> new KeyPoint(reflectedX(k.pt.x, k.octave, w), (float) k.pt.y,
+          k.size, reflectedAngle(k.angle), k.response, k.octave, k.class_id)).toList();
+      return new WithMirror(described.features(), computed(orb, mirrorGrey, reflected, back).features());
     } finally {
       colour.release();
       small.release();
       grey.release();
+      mirrorGrey.release();
       detected.release();
+    }
+  }
+
+  /** Features and the keypoints ORB kept (it drops those too near a border to describe). */
+  private record Described(LocalFeatures features, List<KeyPoint> kept) {}
+
+  /** Descriptors of {@code keypoints} on {@code grey}, positions and sizes mapped back to the view by {@code back}. */
+  private static Described computed(ORB orb, Mat grey, List<KeyPoint> keypoints, double back) {
+    if (keypoints.isEmpty()) {
+      return new Described(LocalFeatures.none(DESCRIPTOR_BYTES), List.of());
+    }
+    MatOfKeyPoint chosen = new MatOfKeyPoint();
+    Mat descriptors = new Mat();
+    try {
+      chosen.fromList(keypoints);
+      orb.compute(grey, chosen, descriptors);
+      KeyPoint[] kept = chosen.toArray();
+      if (kept.length == 0 || descriptors.rows() != kept.length) {
+        return new Described(LocalFeatures.none(DESCRIPTOR_BYTES), List.of());
+      }
+      byte[] bytes = new byte[kept.length * DESCRIPTOR_BYTES];
+      descriptors.get(0, 0, bytes);
+      List<Keypoint> mapped = new ArrayList<>(kept.length);
+      for (KeyPoint k : kept) {
+        mapped.add(new Keypoint((float) (k.pt.x * back), (float) (k.pt.y * back), (float) (k.size * back), k.angle, k.response));
+      }
+      return new Described(new LocalFeatures(mapped, bytes, DESCRIPTOR_BYTES), List.of(kept));
+    } finally {
       chosen.release();
       descriptors.release();
     }
+  }
+
+  /**
+   * Where a keypoint detected at {@code x} on pyramid level {@code octave} lies after a horizontal reflection of a
+   * {@code width}-pixel image: ORB detects on level images {@code round(width / s)} wide ({@code s = 1.2^octave}, each
+   * resized straight from the original, so a level of the mirror image is the mirror of the level) and reports level
+   * pixel {@code xl} at {@code xl * s}; its reflection is level pixel {@code levelWidth - 1 - xl}.
+   */
+  static float reflectedX(double x, int octave, int width) {
+    float levelScale = (float) Math.pow(PYRAMID_SCALE, octave);
+    int levelWidth = Math.round(width / levelScale);
+    return (float) ((levelWidth - 1) * levelScale - x);
+  }
+
+  /** An orientation in degrees [0, 360) after a horizontal reflection. */
+  static float reflectedAngle(float degrees) {
+    float reflected = HALF_TURN_DEGREES - degrees;
+    return reflected < 0 ? reflected + FULL_TURN_DEGREES : reflected;
   }
 }

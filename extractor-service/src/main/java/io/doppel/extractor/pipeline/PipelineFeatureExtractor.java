@@ -154,6 +154,25 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     }
   }
 
+  /** Each view's local features; a MIRROR planned right after its FULL view comes from FULL's detections. */
+  private List<LocalFeatures> localFeaturesOf(List<PlannedView> views) {
+    List<LocalFeatures> locals = new ArrayList<>(views.size());
+    for (int i = 0; i < views.size(); i++) {
+      PlannedView view = views.get(i);
+      PlannedView next = i + 1 < views.size() ? views.get(i + 1) : null;
+      if (view.kind() == ViewKind.FULL && next != null && next.kind() == ViewKind.MIRROR
+          && next.maxKeypoints() == view.maxKeypoints()) {
+        OrbLocalFeatures.WithMirror both = localFeatures.describeWithMirror(view.pixels(), view.maxKeypoints());
+        locals.add(both.view());
+        locals.add(both.mirror());
+        i++;
+      } else {
+        locals.add(localFeatures.describe(view.pixels(), view.maxKeypoints()));
+      }
+    }
+    return locals;
+  }
+
   private boolean sharesFullGlobal(PlannedView view) {
     return view.kind() == ViewKind.MIRROR && model.manifest().flipInvariant();
   }
@@ -170,9 +189,10 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     long localStart = System.nanoTime();
     List<FeatureView> views = new ArrayList<>(p.views().size());
     try {
+      List<LocalFeatures> locals = localFeaturesOf(p.views());
       for (int i = 0; i < p.views().size(); i++) {
         PlannedView view = p.views().get(i);
-        LocalFeatures local = localFeatures.describe(view.pixels(), view.maxKeypoints());
+        LocalFeatures local = locals.get(i);
         views.add(new FeatureView(view.kind(), view.region(), boxed(described.globals().get(i)), local.keypoints(),
             ByteBuffer.wrap(local.descriptors()), local.descriptorBytes()));
       }
