@@ -39,15 +39,13 @@ public final class StreamsRuntime implements AutoCloseable {
   private final StreamsRuntimeConfig config;
   private final KafkaStreams streams;
   private final AtomicInteger threadReplacements = new AtomicInteger();
-  private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
 
   private StreamsRuntime(Topology topology, StreamsRuntimeConfig config) {
     this.config = config;
     this.streams = new KafkaStreams(topology, properties(config));
-    streams.setStateListener((newState, oldState) -> {
-      state = newState;
-      LOG.info("{}: {} → {}", config.applicationId(), oldState, newState);
-    });
+    // Logs only: KafkaStreams calls the listener after the change, so a state kept here would lag
+    // streams.state() (close() could return while it still read PENDING_SHUTDOWN).
+    streams.setStateListener((newState, oldState) -> LOG.info("{}: {} → {}", config.applicationId(), oldState, newState));
     streams.setUncaughtExceptionHandler(error -> {
       LOG.error("{}: stream thread failed; replacing it, its task resumes from the last commit",
           config.applicationId(), error);
@@ -88,16 +86,17 @@ public final class StreamsRuntime implements AutoCloseable {
   }
 
   public KafkaStreams.State state() {
-    return state;
+    return streams.state();
   }
 
   /** Readiness: all tasks assigned and running. */
   public boolean isReady() {
-    return state == KafkaStreams.State.RUNNING;
+    return state() == KafkaStreams.State.RUNNING;
   }
 
   /** Liveness: not failed for good (a replaced thread or a rebalance is still alive). */
   public boolean isAlive() {
+    KafkaStreams.State state = state();
     return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR;
   }
 
@@ -115,6 +114,7 @@ public final class StreamsRuntime implements AutoCloseable {
   public void awaitRunning(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!isReady()) {
+      KafkaStreams.State state = state();
       if (!isAlive() || state == KafkaStreams.State.NOT_RUNNING) {
         throw new IllegalStateException(config.applicationId() + " stopped in state " + state);
       }
