@@ -111,7 +111,7 @@ class PipelineFeatureExtractorTest {
   }
 
   @Test
-  void mirrorViewEqualsThePreFlippedImageButHasItsOwnKeypoints() {
+  void mirrorViewEqualsThePreFlippedImageAndFindsItsKeypointsWithoutDetectingAgain() {
     BufferedImage scene = TestImages.scene(400, 300, 13);
     BufferedImage flipped = flipHorizontally(scene);
 
@@ -126,7 +126,11 @@ class PipelineFeatureExtractorTest {
     assertThat(floats(mirror.getGlobal())).containsExactly(floats(flippedFull.getGlobal()), within(1e-5f));
     assertThat(floats(mirror.getGlobal())).isNotEqualTo(floats(full.getGlobal()));
     assertThat(mirror.getKeypoints()).isNotEqualTo(full.getKeypoints());
-    assertThat(mirror.getKeypoints()).isEqualTo(flippedFull.getKeypoints());
+    // reflected from the full view's (OrbLocalFeatures.describeWithMirror): where a detection on the flipped image finds them
+    assertThat(mirror.getKeypoints()).hasSizeGreaterThan(full.getKeypoints().size() * 9 / 10);
+    long detectedThereToo = mirror.getKeypoints().stream().filter(reflected -> flippedFull.getKeypoints().stream()
+        .anyMatch(detected -> Math.hypot(reflected.getX() - detected.getX(), reflected.getY() - detected.getY()) <= 1.0)).count();
+    assertThat((double) detectedThereToo / mirror.getKeypoints().size()).isGreaterThanOrEqualTo(0.9);
   }
 
   @Test
