@@ -48,6 +48,7 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -414,7 +415,8 @@ class RealServicesFaultInjectionTest {
       terminals = readCommitted(bootstrap);
       timeline.note(terminals.size() + " committed terminal records read");
     }
-    List<MilvusIndexEntries.Entries> entries = MilvusIndexEntries.read(index);
+    List<MilvusIndexEntries.Entries> entries = MilvusIndexEntries.read(index, TENANT,
+        Stream.concat(inputs.references().stream(), inputs.queries().stream()).map(Upload::id).toList());
     timeline.note("Milvus index entries read");
     return new Run(name, terminals, entries, timeline.lines(), Duration.ofNanos(System.nanoTime() - started));
   }
