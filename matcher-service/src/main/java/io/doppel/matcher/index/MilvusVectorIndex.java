@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * upsert stores partition-key rows where partition-key filters never find them. Reads ask for
  * Strong consistency, so a search sees every acknowledged write. Each call runs through a bulkhead,
  * a circuit breaker and retries with jittered exponential backoff under the client's own deadline;
- * the SDK's own retries are off, since Milvus keeps a primary key inserted twice twice.
+ * the SDK's own retries are off, since Milvus stores a primary key inserted twice as two rows.
  */
 public final class MilvusVectorIndex implements VectorIndex {
 
@@ -116,6 +116,8 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final double RETRY_JITTER = 0.5;
   /** Readers ask for every write acknowledged before the request. */
   private static final ConsistencyLevel READ_CONSISTENCY = ConsistencyLevel.STRONG;
+  /** One: the SDK sends each request once; retries are this class's. */
+  private static final int SDK_ATTEMPTS_PER_CALL = 1;
 
   private final MilvusIndexConfig config;
   private final Retry retry;
@@ -148,7 +150,7 @@ public final class MilvusVectorIndex implements VectorIndex {
     this.client = call("connect to " + config.uri(), () -> new MilvusClientV2(connectConfig));
     // The SDK would send a failed insert again on its own; an insert that landed before its answer was lost would
     // then be stored twice. Every retry is this class's, which repeats delete-then-insert.
-    client.retryConfig(io.milvus.v2.client.RetryConfig.builder().maxRetryTimes(1).build());
+    client.retryConfig(io.milvus.v2.client.RetryConfig.builder().maxRetryTimes(SDK_ATTEMPTS_PER_CALL).build());
   }
 
   /** Connects, then creates the collections of this schema version and model or checks that existing ones match. */
