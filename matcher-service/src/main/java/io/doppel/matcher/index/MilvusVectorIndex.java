@@ -118,6 +118,8 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final ConsistencyLevel READ_CONSISTENCY = ConsistencyLevel.STRONG;
   /** One: the SDK sends each request once; retries are this class's. */
   private static final int SDK_ATTEMPTS_PER_CALL = 1;
+  /** Image keys a repeated write names in its log line. */
+  private static final int LOGGED_KEYS = 5;
 
   private final MilvusIndexConfig config;
   private final Retry retry;
@@ -213,7 +215,12 @@ public final class MilvusVectorIndex implements VectorIndex {
     // landed (e.g. Milvus went down mid-call). So a retry repeats the whole delete-then-insert, never an insert alone.
     // The retry also deletes the rows' own primary keys: a delete by key needs no query, so it also removes
     // a landed row that a delete by filter might not see yet.
+    int[] attempt = {0};
     Retry.decorateRunnable(retry, () -> {
+      if (++attempt[0] > 1) {
+        LOG.warn("writing {} image(s) to milvus again, attempt {} of {}: {}", keys.size(), attempt[0], config.maxAttempts(),
+            keys.size() <= LOGGED_KEYS ? keys : keys.subList(0, LOGGED_KEYS) + " ...");
+      }
       deleteImages(keys);
       deleteKeys(config.globalCollection(), globalRows);
       deleteKeys(config.localCollection(), localRows);
