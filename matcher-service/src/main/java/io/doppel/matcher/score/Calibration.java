@@ -9,10 +9,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A versioned logistic-regression calibration: score = sigmoid(bias + sum(weights[i] * feature[i])),
- * over {@link CandidateFeatures#FEATURE_NAMES}. Weights are non-negative so that more evidence never
+ * over the features it names, some or all of {@link CandidateFeatures#FEATURE_NAMES} (earlier versions
+ * weigh fewer). Weights are non-negative so that more evidence never
  * lowers a score (the fitter enforces it; loading checks it).
  *
  * @param version recorded in every MatchEvent as calibrationVersion
@@ -21,7 +23,7 @@ import java.util.List;
  */
 public record Calibration(String version, boolean prior, String fittedOn, List<String> features, List<Double> weights, double bias) {
 
-  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v3.json";
+  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v5.json";
   /** The hand-set prior that preceded the first fit; kept to re-fit from and to compare against. */
   public static final String PRIOR_RESOURCE = "/calibration/doppel-calibration-v1.json";
 
@@ -38,9 +40,10 @@ public record Calibration(String version, boolean prior, String fittedOn, List<S
     if (fittedOn == null || fittedOn.isBlank()) {
       throw new InvalidCalibrationException("calibration " + version + ": 'fittedOn' must say what it was fitted on, or that it is a prior");
     }
-    if (!CandidateFeatures.FEATURE_NAMES.equals(features)) {
-      throw new InvalidCalibrationException("calibration " + version + ": 'features' must be " + CandidateFeatures.FEATURE_NAMES
-          + " in this order, got " + features);
+    if (features == null || features.isEmpty() || !CandidateFeatures.FEATURE_NAMES.containsAll(features)
+        || Set.copyOf(features).size() != features.size()) {
+      throw new InvalidCalibrationException("calibration " + version + ": 'features' must name some of "
+          + CandidateFeatures.FEATURE_NAMES + ", each once, got " + features);
     }
     if (weights == null || weights.size() != features.size()) {
       throw new InvalidCalibrationException("calibration " + version + ": one weight per feature expected ("

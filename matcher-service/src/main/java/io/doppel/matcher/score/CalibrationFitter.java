@@ -150,11 +150,9 @@ public final class CalibrationFitter {
   }
 
   static double logLoss(FusedScorer scorer, Calibration calibration, Samples samples) {
-    double[] weights = calibration.weights().stream().mapToDouble(Double::doubleValue).toArray();
     double loss = 0;
     for (int i = 0; i < samples.labels().size(); i++) {
-      double p = FusedScorer.sigmoid(calibration.bias() + FusedScorer.dot(weights, samples.features().get(i)));
-      p = Math.clamp(p, 1e-12, 1 - 1e-12);
+      double p = Math.clamp(scorer.score(samples.features().get(i)), 1e-12, 1 - 1e-12);
       loss -= samples.labels().get(i) == 1 ? Math.log(p) : Math.log(1 - p);
     }
     return loss / samples.labels().size();

@@ -16,20 +16,30 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
   public static final String INLIERS = "inliers";
   public static final String INLIER_AREA_SHARE = "inlier_area_share";
 
-  /** Calibration feature names, in the order {@link #vector()} returns them. */
-  public static final java.util.List<String> FEATURE_NAMES =
-      java.util.List.of("log1p_inliers", INLIER_AREA_SHARE, GLOBAL_SIMILARITY, "log1p_local_votes");
+  /**
+   * Inliers that unrelated pairs do not reach: on DEV, ORB+RANSAC finds at most this many between unrelated images
+   * (issue 5's measurement), so each inlier beyond it is evidence that log(1+n) alone weighs too little.
+   */
+  public static final int UNRELATED_MAX_INLIERS = 11;
+  /** Inliers per unit of the {@code inliers_beyond_unrelated} feature, keeping it on the others' scale. */
+  public static final double INLIERS_PER_UNIT = 10.0;
+
+  /** Calibration feature names, in the order {@link #vector()} returns them; a calibration weighs some or all. */
+  public static final java.util.List<String> FEATURE_NAMES = java.util.List.of("log1p_inliers", INLIER_AREA_SHARE,
+      GLOBAL_SIMILARITY, "log1p_local_votes", "inliers_beyond_unrelated");
 
   /**
    * The model's input: counts enter as log(1+n) because the tenth inlier says much more than the
-   * hundredth; similarity is clamped to [0,1] since negative cosine says "unrelated" no louder than 0.
+   * hundredth; similarity is clamped to [0,1] since negative cosine says "unrelated" no louder than 0. Inliers also
+   * enter linearly beyond what unrelated pairs reach: fifty inliers prove a copy whatever the global similarity.
    */
   public double[] vector() {
     return new double[] {
       Math.log1p(Math.max(0, inliers)),
       Math.clamp(inlierAreaShare, 0.0, 1.0),
       Math.clamp(globalSimilarity, 0.0, 1.0),
-      Math.log1p(Math.max(0, localVotes))
+      Math.log1p(Math.max(0, localVotes)),
+      Math.max(0, inliers - UNRELATED_MAX_INLIERS) / INLIERS_PER_UNIT
     };
   }
 }

@@ -4,15 +4,24 @@ package io.doppel.matcher.score;
 public final class FusedScorer {
 
   private final Calibration calibration;
+  /** The calibration's weights, placed at their features' positions in {@link CandidateFeatures#vector()}. */
   private final double[] weights;
 
   public FusedScorer(Calibration calibration) {
     this.calibration = calibration;
-    this.weights = calibration.weights().stream().mapToDouble(Double::doubleValue).toArray();
+    this.weights = new double[CandidateFeatures.FEATURE_NAMES.size()];
+    for (int i = 0; i < calibration.features().size(); i++) {
+      weights[CandidateFeatures.FEATURE_NAMES.indexOf(calibration.features().get(i))] = calibration.weights().get(i);
+    }
   }
 
   public double score(CandidateFeatures features) {
-    return sigmoid(calibration.bias() + dot(weights, features.vector()));
+    return score(features.vector());
+  }
+
+  /** The score of a feature vector in {@link CandidateFeatures#vector()}'s order. */
+  double score(double[] vector) {
+    return sigmoid(calibration.bias() + dot(weights, vector));
   }
 
   public String calibrationVersion() {

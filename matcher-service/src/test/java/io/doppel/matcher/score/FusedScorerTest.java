@@ -74,6 +74,27 @@ class FusedScorerTest {
   }
 
   @Test
+  void anEarlierCalibrationWeighsOnlyTheFeaturesItNames() {
+    Calibration v3 = resource("/calibration/doppel-calibration-v3.json");
+    assertThat(v3.features()).doesNotContain("inliers_beyond_unrelated");
+    FusedScorer earlier = new FusedScorer(v3);
+    CandidateFeatures features = new CandidateFeatures(0.4, 10, 60, 0.05);
+    double expected = FusedScorer.sigmoid(v3.bias() + v3.weights().get(0) * Math.log1p(60) + v3.weights().get(1) * 0.05
+        + v3.weights().get(2) * 0.4 + v3.weights().get(3) * Math.log1p(10));
+    assertThat(earlier.score(features)).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12));
+  }
+
+  @Test
+  void manyInliersOutweighALowGlobalSimilarity() {
+    // Two DEV copies that v3 scored 0.27 and 0.40: 50-55 inliers over a small share of the view, a middling global
+    // similarity, no local votes.
+    assertThat(scorer.score(new CandidateFeatures(0.366, 0, 50, 0.060))).isGreaterThan(0.5);
+    assertThat(scorer.score(new CandidateFeatures(0.441, 0, 55, 0.045))).isGreaterThan(0.5);
+    // An unrelated pair at what unrelated pairs reach stays below.
+    assertThat(scorer.score(new CandidateFeatures(0.38, 0, CandidateFeatures.UNRELATED_MAX_INLIERS, 0.05))).isLessThan(0.5);
+  }
+
+  @Test
   void calibrationFileWithUnknownFeatureOrKeyIsRejected(@TempDir Path dir) throws Exception {
     Path wrongFeatures = dir.resolve("features.json");
     Files.writeString(wrongFeatures, """
@@ -84,7 +105,12 @@ class FusedScorerTest {
          "weights":[1,1,1,1],"bias":0,"temperature":2}""");
 
     assertThatThrownBy(() -> Calibration.load(wrongFeatures)).isInstanceOf(InvalidCalibrationException.class)
-        .hasMessageContaining("'features' must be");
+        .hasMessageContaining("'features' must name some of");
+    Path repeated = dir.resolve("repeated.json");
+    Files.writeString(repeated, """
+        {"version":"x","prior":false,"fittedOn":"test","features":["log1p_inliers","log1p_inliers"],"weights":[1,1],"bias":0}""");
+    assertThatThrownBy(() -> Calibration.load(repeated)).isInstanceOf(InvalidCalibrationException.class)
+        .hasMessageContaining("each once");
     assertThatThrownBy(() -> Calibration.load(unknownKey)).isInstanceOf(InvalidCalibrationException.class)
         .hasMessageContaining("temperature");
   }
