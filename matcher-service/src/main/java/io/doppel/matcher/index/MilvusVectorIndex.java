@@ -63,8 +63,8 @@ import org.slf4j.LoggerFactory;
  *
  * Both carry the tenant (partition key), image id, purpose, reference set, rights holder, indexed-at
  * time and image size as scalar fields; every filter is built by {@link FilterExpressions}. Writes
- * delete the image's rows first, then insert (keyed rows, so a replay replaces them and one with
- * fewer keypoints leaves nothing stale); insert rather than Milvus upsert, because Milvus 2.3's
+ * delete the image's rows first where it has any, then insert (keyed rows, so a replay replaces them
+ * and one with fewer keypoints leaves nothing stale); insert rather than Milvus upsert, because Milvus 2.3's
  * upsert stores partition-key rows where partition-key filters never find them. Reads ask for
  * Strong consistency, so a search sees every acknowledged write. Each call runs through a bulkhead,
  * a circuit breaker and retries with jittered exponential backoff under the client's own deadline;
@@ -214,16 +214,22 @@ public final class MilvusVectorIndex implements VectorIndex {
     // Milvus does not enforce unique primary keys, and an insert that failed on the client may still have
     // landed (e.g. Milvus went down mid-call). So a retry repeats the whole delete-then-insert, never an insert alone.
     // The retry also deletes the rows' own primary keys: a delete by key needs no query, so it also removes
-    // a landed row that a delete by filter might not see yet.
+    // a landed row that a delete by filter might not see yet. A first attempt deletes only where the images already
+    // have rows (a replay, a re-index): deleting keys that are inserted right after is four needless writes per image,
+    // and a primary key deleted then inserted again is the pattern Milvus has lost rows in (milvus-io/milvus#17066,
+    // #21446, #24234).
     int[] attempt = {0};
     Retry.decorateRunnable(retry, () -> {
-      if (++attempt[0] > 1) {
+      boolean retrying = ++attempt[0] > 1;
+      if (retrying) {
         LOG.warn("writing {} image(s) to milvus again, attempt {} of {}: {}", keys.size(), attempt[0], config.maxAttempts(),
             keys.size() <= LOGGED_KEYS ? keys : keys.subList(0, LOGGED_KEYS) + " ...");
       }
-      deleteImages(keys);
-      deleteKeys(config.globalCollection(), globalRows);
-      deleteKeys(config.localCollection(), localRows);
+      if (retrying || anyRowOf(keys)) {
+        deleteImages(keys);
+        deleteKeys(config.globalCollection(), globalRows);
+        deleteKeys(config.localCollection(), localRows);
+      }
       write(config.globalCollection(), globalRows);
       write(config.localCollection(), localRows);
     }).run();
@@ -259,6 +265,21 @@ public final class MilvusVectorIndex implements VectorIndex {
       String filter = in(PK, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
       call("delete keys from " + collection, () -> client.delete(DeleteReq.builder().collectionName(collection).filter(filter).build()));
     }
+  }
+
+  /** Whether either collection holds a row of any of the images with these keys (a Strong read: every landed write). */
+  private boolean anyRowOf(List<String> keys) {
+    for (int from = 0; from < keys.size(); from += config.writeBatchRows()) {
+      String filter = in(IMAGE_KEY, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
+      for (String collection : List.of(config.globalCollection(), config.localCollection())) {
+        QueryResp rows = call("query " + collection, () -> client.query(QueryReq.builder().collectionName(collection)
+            .filter(filter).outputFields(List.of(PK)).limit(1).consistencyLevel(READ_CONSISTENCY).build()));
+        if (!rows.getQueryResults().isEmpty()) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   @Override
