@@ -280,33 +280,29 @@ class RealServicesFaultInjectionTest {
    */
   private static Map<String, String> persistentlyDifferingRows(MilvusIndexEntries.Entries faultFree,
       MilvusIndexEntries.Entries faulted, Set<String> uploadIds) {
-    Map<String, String> differing = differingRows(faultFree, faulted);
+    Set<String> images = new TreeSet<>(faultFree.rowsPerImage().keySet());
+    images.addAll(faulted.rowsPerImage().keySet());
+    Map<String, String> differing = differingRows(images, faultFree.rowsPerImage(), faulted.rowsPerImage());
     for (int reread = 1; reread <= REREADS && !differing.isEmpty(); reread++) {
       System.out.printf("faults-real: %s: %d images with other rows than in the fault-free run (fault-free -> faulted,"
               + " position among the uploads): %s%n", faulted.collection(), differing.size(), describe(differing, uploadIds));
       Map<String, MilvusIndexEntries.ImageRows> again = MilvusIndexEntries.reread(indexConfig(), faulted.collection(),
           differing.keySet());
       System.out.printf("faults-real: %s: read again (%d of %d): %s%n", faulted.collection(), reread, REREADS, again);
-      Map<String, String> still = new TreeMap<>();
-      again.forEach((image, rows) -> {
-        int expected = faultFree.rowsPerImage().getOrDefault(image, 0);
-        if (rows.rows() != expected) {
-          still.put(image, expected + " -> " + rows.rows());
-        }
-      });
-      differing = still;
+      Map<String, Integer> rowsAgain = new TreeMap<>();
+      again.forEach((image, rows) -> rowsAgain.put(image, rows.rows()));
+      differing = differingRows(again.keySet(), faultFree.rowsPerImage(), rowsAgain);
     }
     return differing;
   }
 
-  /** Image key to "fault-free rows -> faulted rows", for the images where the two differ. */
-  private static Map<String, String> differingRows(MilvusIndexEntries.Entries faultFree, MilvusIndexEntries.Entries faulted) {
+  /** Image key to "fault-free rows -> faulted rows", for those of {@code images} where the two differ. */
+  private static Map<String, String> differingRows(Set<String> images, Map<String, Integer> faultFree,
+      Map<String, Integer> faulted) {
     Map<String, String> differing = new TreeMap<>();
-    Set<String> images = new TreeSet<>(faultFree.rowsPerImage().keySet());
-    images.addAll(faulted.rowsPerImage().keySet());
     for (String image : images) {
-      int expected = faultFree.rowsPerImage().getOrDefault(image, 0);
-      int actual = faulted.rowsPerImage().getOrDefault(image, 0);
+      int expected = faultFree.getOrDefault(image, 0);
+      int actual = faulted.getOrDefault(image, 0);
       if (expected != actual) {
         differing.put(image, expected + " -> " + actual);
       }
