@@ -34,6 +34,7 @@ import io.doppel.topology.match.Matcher;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -126,9 +127,10 @@ public final class DualRetrievalMatcher implements Matcher {
     }
   }
 
-  /** What retrieval found about one image before verification. */
+  /** What retrieval found about one image before verification, and through which query views. */
   private static final class Evidence {
     final ImageMeta meta;
+    final BitSet foundBy = new BitSet();
     double globalSimilarity = Double.NEGATIVE_INFINITY;
     int localVotes;
 
@@ -295,25 +297,38 @@ public final class DualRetrievalMatcher implements Matcher {
   /** Global hits of every view into {@code candidates}; each view's best few also into {@code bestOfEachView}. */
   private void retrieveGlobal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates, Set<ImageRef> bestOfEachView) {
     List<float[]> globals = query.views().stream().map(QueryView::global).toList();
-    for (List<GlobalHit> hits : index.searchGlobalBatch(globals, settings.globalTopK(), scope)) {
+    List<List<GlobalHit>> hitsPerView = index.searchGlobalBatch(globals, settings.globalTopK(), scope);
+    for (int view = 0; view < hitsPerView.size(); view++) {
+      List<GlobalHit> hits = hitsPerView.get(view);
       hits.stream().limit(settings.perViewCandidates()).forEach(hit -> bestOfEachView.add(hit.ref()));
       for (GlobalHit hit : hits) {
         Evidence evidence = candidates.computeIfAbsent(hit.ref(), ref -> new Evidence(hit.meta()));
         evidence.globalSimilarity = Math.max(evidence.globalSimilarity, hit.similarity());
+        evidence.foundBy.set(view);
       }
     }
   }
 
   /** Local votes of every view into {@code candidates}; each view's best few also into {@code bestOfEachView}. */
   private void retrieveLocal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates, Set<ImageRef> bestOfEachView) {
-    List<List<byte[]>> descriptorSets = query.strongestDescriptors().stream().filter(set -> !set.isEmpty()).toList();
-    for (List<LocalVotes> votes : index.searchLocalBatch(descriptorSets, settings.localNeighbours(),
-        settings.localMaxHamming(), settings.localMaxImages(), scope)) {
+    List<Integer> searchedViews = new ArrayList<>();
+    List<List<byte[]>> descriptorSets = new ArrayList<>();
+    for (int view = 0; view < query.strongestDescriptors().size(); view++) {
+      if (!query.strongestDescriptors().get(view).isEmpty()) {
+        searchedViews.add(view);
+        descriptorSets.add(query.strongestDescriptors().get(view));
+      }
+    }
+    List<List<LocalVotes>> votesPerSet = index.searchLocalBatch(descriptorSets, settings.localNeighbours(),
+        settings.localMaxHamming(), settings.localMaxImages(), scope);
+    for (int set = 0; set < votesPerSet.size(); set++) {
+      List<LocalVotes> votes = votesPerSet.get(set);
       votes.stream().limit(settings.perViewCandidates()).forEach(vote -> bestOfEachView.add(vote.ref()));
       for (LocalVotes vote : votes) {
         Evidence evidence = candidates.computeIfAbsent(vote.ref(), ref -> new Evidence(vote.meta()));
         // views overlap (FULL and MIRROR are the same pixels, tiles overlap): the best view counts, not their sum
         evidence.localVotes = Math.max(evidence.localVotes, vote.votes());
+        evidence.foundBy.set(searchedViews.get(set));
       }
     }
   }
@@ -336,18 +351,24 @@ public final class DualRetrievalMatcher implements Matcher {
     }
     Map<ImageRef, StoredKeypoints> stored = index.keypointsBatch(refs);
     for (ImageRef ref : refs) {
-      verified.put(ref, verifyBest(query, ref, stored.get(ref), candidates.get(ref).meta));
+      Evidence evidence = candidates.get(ref);
+      verified.put(ref, verifyBest(query, ref, stored.get(ref), evidence.meta, evidence.foundBy));
     }
   }
 
   /**
-   * Verifies the views in order (FULL, MIRROR, then the tiles of tall or wide queries) and keeps the best; stops at the
-   * first view that explains the query confidently, except for strips, whose tiles locate the copy more tightly.
+   * Verifies the FULL view and the other views that retrieved the candidate ({@code foundBy}), in order (FULL, MIRROR,
+   * then the tiles of tall or wide queries), and keeps the best; stops at the first view that explains the query
+   * confidently, except for strips, whose tiles locate the copy more tightly. A view that did not retrieve the
+   * candidate is skipped: a mirrored copy is what the MIRROR view's descriptors find, a copy in one panel of a strip
+   * what that panel's tile finds, and verifying every view of a 20-tile strip against 30 candidates was most of the
+   * matcher's time. A global-only CROP view has no keypoints: its candidates are verified through FULL.
    */
-  private Verification verifyBest(QueryImage query, ImageRef candidate, StoredKeypoints stored, ImageMeta meta) {
+  private Verification verifyBest(QueryImage query, ImageRef candidate, StoredKeypoints stored, ImageMeta meta, BitSet foundBy) {
     Verification best = Verification.unverified(ViewKind.FULL, 0);
-    for (QueryView view : query.views()) {
-      if (view.keypoints().size() == 0) {
+    for (int viewIndex = 0; viewIndex < query.views().size(); viewIndex++) {
+      QueryView view = query.views().get(viewIndex);
+      if (view.keypoints().size() == 0 || (view.kind() != ViewKind.FULL && !foundBy.get(viewIndex))) {
         continue;
       }
       try {
