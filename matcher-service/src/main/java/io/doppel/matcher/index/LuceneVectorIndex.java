@@ -101,7 +101,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   private final SearcherManager searchers;
   private final ExecutorService localSearchPool;
   private final KeypointBuckets.PerSegment keypointBuckets;
-  private final ResolvedFilter.Cache localScopes = new ResolvedFilter.Cache(SCOPES_KEPT_PER_SEGMENT);
+  private final ResolvedFilter.Cache scopeBits = new ResolvedFilter.Cache(SCOPES_KEPT_PER_SEGMENT);
 
   private LuceneVectorIndex(LuceneIndexConfig config, Directory directory, IndexWriter writer, SearcherManager searchers,
       KeypointBuckets.PerSegment keypointBuckets) {
@@ -178,33 +178,55 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   @Override
   public List<GlobalHit> searchGlobal(float[] query, int k, Scope scope) {
+    return searchGlobalBatch(List.of(query), k, scope).getFirst();
+  }
+
+  /**
+   * Every query under one searcher: the scope's bits are resolved once (and kept per segment for the next upload), and
+   * the metadata of the union of hits is read once.
+   */
+  @Override
+  public List<List<GlobalHit>> searchGlobalBatch(List<float[]> queries, int k, Scope scope) {
     requirePositive(k, "k");
+    List<float[]> targets = queries.stream().map(LuceneVectorIndex::unitVector).toList();
     if (scope.isEmpty()) {
-      return List.of();
+      return targets.stream().map(target -> List.<GlobalHit>of()).toList();
     }
-    float[] target = unitVector(query);
-    Query filter = scopeFilter(KIND_GLOBAL, scope);
     return withSearcher(searcher -> {
-      int fetch = k * GLOBAL_OVERFETCH;
-      while (true) {
-        TopDocs top = searcher.search(new KnnFloatVectorQuery(F_GLOBAL_VECTOR, target, fetch, filter), fetch);
-        Map<String, Float> bestPerImage = new LinkedHashMap<>();
-        for (ScoreDoc hit : top.scoreDocs) {
-          bestPerImage.putIfAbsent(imageKeyOf(searcher, hit.doc), cosineFromDotProductScore(hit.score));
-        }
-        boolean exhausted = top.scoreDocs.length < fetch;
-        if (bestPerImage.size() >= k || exhausted) {
-          List<String> keys = bestPerImage.keySet().stream().limit(k).toList();
-          Map<String, StoredImage> stored = storedImages(searcher, keys);
-          List<GlobalHit> hits = new ArrayList<>(keys.size());
-          for (String key : keys) {
-            hits.add(new GlobalHit(stored.get(key).ref(), stored.get(key).meta(), bestPerImage.get(key)));
-          }
-          return hits;
-        }
-        fetch *= 2;
+      Query filter = resolvedScope(searcher, KIND_GLOBAL, scope).asQuery();
+      List<Map<String, Float>> nearestPerQuery = new ArrayList<>(targets.size());
+      Set<String> found = new HashSet<>();
+      for (float[] target : targets) {
+        Map<String, Float> nearest = nearestImages(searcher, target, k, filter);
+        nearestPerQuery.add(nearest);
+        found.addAll(nearest.keySet());
       }
+      Map<String, StoredImage> stored = storedImages(searcher, List.copyOf(found));
+      List<List<GlobalHit>> hitsPerQuery = new ArrayList<>(targets.size());
+      for (Map<String, Float> nearest : nearestPerQuery) {
+        List<GlobalHit> hits = new ArrayList<>(nearest.size());
+        nearest.forEach((key, similarity) -> hits.add(new GlobalHit(stored.get(key).ref(), stored.get(key).meta(), similarity)));
+        hitsPerQuery.add(hits);
+      }
+      return hitsPerQuery;
     });
+  }
+
+  /** The {@code k} images nearest to {@code target} within {@code filter}, by image key, nearest first, with their cosine. */
+  private static Map<String, Float> nearestImages(IndexSearcher searcher, float[] target, int k, Query filter) throws IOException {
+    int fetch = k * GLOBAL_OVERFETCH;
+    while (true) {
+      ScoreDoc[] hits = searcher.search(new KnnFloatVectorQuery(F_GLOBAL_VECTOR, target, fetch, filter), fetch).scoreDocs;
+      String[] keys = imageKeysOf(searcher, hits);
+      Map<String, Float> bestPerImage = new LinkedHashMap<>();
+      for (int i = 0; i < hits.length && bestPerImage.size() < k; i++) {
+        bestPerImage.putIfAbsent(keys[i], cosineFromDotProductScore(hits[i].score));
+      }
+      if (bestPerImage.size() >= k || hits.length < fetch) {
+        return bestPerImage;
+      }
+      fetch *= 2;
+    }
   }
 
   @Override
@@ -216,12 +238,7 @@ public final class LuceneVectorIndex implements VectorIndex {
       return List.of();
     }
     return withSearcher(searcher -> {
-      // the query image is excluded per document, so that the scope's bits stay the same for every query of a tenant
-      Scope shared = new Scope(scope.uploadTenants(), scope.referenceSets(), scope.indexedSinceMillis(), null);
-      Query excluded = scope.exclude() == null ? null : new TermQuery(new Term(F_IMAGE, imageKey(scope.exclude())));
-      // a time-bounded scope (a retro-scan's window) is rarely asked twice: not worth keeping
-      ResolvedFilter filter = ResolvedFilter.resolve(searcher, scopeFilter(KIND_LOCAL, shared), excluded,
-          scope.boundedInTime() ? null : localScopes);
+      ResolvedFilter filter = resolvedScope(searcher, KIND_LOCAL, scope);
       List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
       List<KeypointBuckets> buckets = new ArrayList<>(leaves.size());
       List<Bits> accepted = new ArrayList<>(leaves.size());
@@ -252,6 +269,15 @@ public final class LuceneVectorIndex implements VectorIndex {
       }
       return result;
     });
+  }
+
+  /** {@code scope} over the documents of {@code kind}, its bits kept per segment unless it is bounded in time. */
+  private ResolvedFilter resolvedScope(IndexSearcher searcher, String kind, Scope scope) throws IOException {
+    // the query image is excluded per document, so that the scope's bits stay the same for every query of a tenant
+    Scope shared = new Scope(scope.uploadTenants(), scope.referenceSets(), scope.indexedSinceMillis(), null);
+    Query excluded = scope.exclude() == null ? null : new TermQuery(new Term(F_IMAGE, imageKey(scope.exclude())));
+    // a time-bounded scope (a retro-scan's window) is rarely asked twice: not worth keeping
+    return ResolvedFilter.resolve(searcher, scopeFilter(kind, shared), excluded, scope.boundedInTime() ? null : scopeBits);
   }
 
   /** The images having one of the {@code neighbours} nearest descriptors found within {@code maxHamming}: one vote each. */
@@ -412,15 +438,33 @@ public final class LuceneVectorIndex implements VectorIndex {
         .build();
   }
 
-  private static String imageKeyOf(IndexSearcher searcher, int doc) throws IOException {
+  /** The image key of each hit, each segment's keys opened once and read in document order. */
+  private static String[] imageKeysOf(IndexSearcher searcher, ScoreDoc[] hits) throws IOException {
     List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
-    LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
-    return imageKeyOf(leaf, doc - leaf.docBase);
+    Integer[] byDoc = new Integer[hits.length];
+    Arrays.setAll(byDoc, i -> i);
+    Arrays.sort(byDoc, Comparator.comparingInt(i -> hits[i].doc));
+    String[] keys = new String[hits.length];
+    LeafReaderContext leaf = null;
+    SortedDocValues leafKeys = null;
+    for (int i : byDoc) {
+      int doc = hits[i].doc;
+      if (leaf == null || doc >= leaf.docBase + leaf.reader().maxDoc()) {
+        leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+        leafKeys = leaf.reader().getSortedDocValues(F_IMAGE);
+      }
+      keys[i] = imageKeyOf(leafKeys, leaf, doc - leaf.docBase);
+    }
+    return keys;
   }
 
   /** The image key of {@code doc}, a document number of {@code leaf}'s segment. */
   private static String imageKeyOf(LeafReaderContext leaf, int doc) throws IOException {
-    SortedDocValues keys = leaf.reader().getSortedDocValues(F_IMAGE);
+    return imageKeyOf(leaf.reader().getSortedDocValues(F_IMAGE), leaf, doc);
+  }
+
+  /** As {@link #imageKeyOf(LeafReaderContext, int)} through {@code keys}, positioned before {@code doc}. */
+  private static String imageKeyOf(SortedDocValues keys, LeafReaderContext leaf, int doc) throws IOException {
     if (keys == null || !keys.advanceExact(doc)) {
       throw new IllegalStateException("indexed document " + (leaf.docBase + doc) + " has no image key");
     }

@@ -9,19 +9,25 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.search.ConstantScoreScorer;
+import org.apache.lucene.search.ConstantScoreWeight;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.BitSetIterator;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.FixedBitSet;
 
 /**
  * A filter evaluated once against one searcher's reader, as a bit set per segment, minus a few
  * excluded documents: {@code searchLocal} checks hundreds of query descriptors' candidates against
- * the same scope. Valid only with the searcher it was built from.
+ * the same scope, and every view of an upload searches its global vectors within it. Valid only
+ * with the searcher it was built from.
  */
 final class ResolvedFilter {
 
@@ -58,6 +64,62 @@ final class ResolvedFilter {
       @Override
       public int length() {
         return bits.length();
+      }
+    };
+  }
+
+  /**
+   * This filter as a query, for {@code KnnFloatVectorQuery}'s filter: per segment, its bits minus the excluded documents
+   * (the search applies deletes itself). Valid only with the searcher it was resolved with; never cached (it is
+   * equal only to itself).
+   */
+  Query asQuery() {
+    return new Query() {
+      @Override
+      public Weight createWeight(IndexSearcher searcher, ScoreMode scoreMode, float boost) {
+        return new ConstantScoreWeight(this, boost) {
+          @Override
+          public ScorerSupplier scorerSupplier(LeafReaderContext leaf) {
+            FixedBitSet bits = leaf.ord < perLeaf.length ? perLeaf[leaf.ord] : null;
+            if (bits == null) {
+              return null;
+            }
+            int[] excluded = excludedPerLeaf[leaf.ord];
+            if (excluded.length > 0) {
+              bits = bits.clone();
+              for (int doc : excluded) {
+                bits.clear(doc);
+              }
+            }
+            BitSetIterator docs = new BitSetIterator(bits, bits.approximateCardinality());
+            return new DefaultScorerSupplier(new ConstantScoreScorer(score(), scoreMode, docs));
+          }
+
+          @Override
+          public boolean isCacheable(LeafReaderContext leaf) {
+            return false;
+          }
+        };
+      }
+
+      @Override
+      public String toString(String field) {
+        return "ResolvedFilter";
+      }
+
+      @Override
+      public void visit(QueryVisitor visitor) {
+        visitor.visitLeaf(this);
+      }
+
+      @Override
+      public boolean equals(Object other) {
+        return this == other;
+      }
+
+      @Override
+      public int hashCode() {
+        return System.identityHashCode(this);
       }
     };
   }
