@@ -81,6 +81,8 @@ public final class OnnxDescriptorModel implements AutoCloseable {
     options.setIntraOpNumThreads(config.intraOpThreads());
     options.setInterOpNumThreads(config.interOpThreads());
     options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+    // idle intra-op threads would spin for work, burning the cores ORB and the matcher share with them
+    options.addConfigEntry("session.intra_op.allow_spinning", "0");
     return options;
   }
 
