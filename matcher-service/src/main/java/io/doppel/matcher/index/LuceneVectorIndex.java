@@ -274,10 +274,9 @@ public final class LuceneVectorIndex implements VectorIndex {
   /** {@code scope} over the documents of {@code kind}, its bits kept per segment unless it is bounded in time. */
   private ResolvedFilter resolvedScope(IndexSearcher searcher, String kind, Scope scope) throws IOException {
     // the query image is excluded per document, so that the scope's bits stay the same for every query of a tenant
-    Scope shared = new Scope(scope.uploadTenants(), scope.referenceSets(), scope.indexedSinceMillis(), null);
     Query excluded = scope.exclude() == null ? null : new TermQuery(new Term(F_IMAGE, imageKey(scope.exclude())));
     // a time-bounded scope (a retro-scan's window) is rarely asked twice: not worth keeping
-    return ResolvedFilter.resolve(searcher, scopeFilter(kind, shared), excluded, scope.boundedInTime() ? null : scopeBits);
+    return ResolvedFilter.resolve(searcher, scopeFilter(kind, scope), excluded, scope.boundedInTime() ? null : scopeBits);
   }
 
   /** The images having one of the {@code neighbours} nearest descriptors found within {@code maxHamming}: one vote each. */
@@ -406,7 +405,7 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   // ---- queries
 
-  /** Scope as a Lucene filter: (own uploads OR subscribed references) AND indexed since AND NOT the query image. */
+  /** Scope as a Lucene filter: (own uploads OR subscribed references) AND indexed since; the query image is excluded apart. */
   private static Query scopeFilter(String kind, Scope scope) {
     BooleanQuery.Builder admitted = new BooleanQuery.Builder().setMinimumNumberShouldMatch(1);
     if (!scope.uploadTenants().isEmpty()) {
@@ -425,9 +424,6 @@ public final class LuceneVectorIndex implements VectorIndex {
         .add(new TermQuery(new Term(F_KIND, kind)), Occur.FILTER)
         .add(admitted.build(), Occur.FILTER)
         .add(LongPoint.newRangeQuery(F_INDEXED_AT, scope.indexedSinceMillis(), Long.MAX_VALUE), Occur.FILTER);
-    if (scope.exclude() != null) {
-      filter.add(new TermQuery(new Term(F_IMAGE, imageKey(scope.exclude()))), Occur.MUST_NOT);
-    }
     return filter.build();
   }
 
