@@ -37,8 +37,8 @@ final class KeypointBuckets {
   static final int KEY_BITS = 16;
   private static final int KEYS = 1 << KEY_BITS;
   private static final int LONGS = BinaryDescriptors.BYTES / Long.BYTES;
-  /** Keys are found by binary search inside the range their top byte selects. */
-  private static final int DIRECTORY_SHIFT = 8;
+  /** Keys are found by binary search inside the range their top byte selects (where the radix sort's last pass put them). */
+  private static final int DIRECTORY_SHIFT = Byte.SIZE;
   private static final int DIRECTORY_SIZE = (KEYS >>> DIRECTORY_SHIFT) + 1;
   private static final VarHandle LONG_VIEW = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle KEY_VIEW = MethodHandles.byteArrayViewVarHandle(char[].class, ByteOrder.LITTLE_ENDIAN);
@@ -82,34 +82,36 @@ final class KeypointBuckets {
       }
       docs[ord] = doc;
     }
-    if (count < KEYS) {
-      return sortedByComparison(descriptors, docs, keys, count);
-    }
     int[][] ordsByKey = new int[TABLES][];
     char[][] sortedKeys = new char[TABLES][];
     int[][] directory = new int[TABLES][];
-    int[] starts = new int[KEYS + 1];
+    char[] tableKeys = new char[count];
+    int[] ordsByLowByte = new int[count];
+    char[] keysByLowByte = new char[count];
     for (int table = 0; table < TABLES; table++) {
-      // counting sort of the ordinals by this table's key: O(n + 2^16), where sorting n pairs cost ~40 ms per table at 550k
-      Arrays.fill(starts, 0);
       for (int ord = 0; ord < count; ord++) {
-        starts[key(keys, ord, table) + 1]++;
+        tableKeys[ord] = (char) key(keys, ord, table);
       }
-      for (int k = 0; k < KEYS; k++) {
-        starts[k + 1] += starts[k];
+      // a stable radix sort of the ordinals by key, low byte then high byte, each key carried along so that both
+      // passes read in order. Building 60k descriptors' buckets: 8.5 ms, where the comparison sort of (key, ordinal)
+      // pairs it replaces took 59 ms and was the merge thread's largest cost; at 200k, 33 ms against 24 ms for
+      // counting over all 2^16 keys, so one way serves every segment size
+      int[] lowStarts = byteStarts(tableKeys, 0);
+      for (int ord = 0; ord < count; ord++) {
+        int at = lowStarts[tableKeys[ord] & 0xFF]++;
+        ordsByLowByte[at] = ord;
+        keysByLowByte[at] = tableKeys[ord];
       }
+      int[] highStarts = byteStarts(tableKeys, Byte.SIZE);
+      int[] tableDirectory = Arrays.copyOf(highStarts, DIRECTORY_SIZE);
+      tableDirectory[DIRECTORY_SIZE - 1] = count;
       int[] ords = new int[count];
       char[] sorted = new char[count];
-      int[] next = Arrays.copyOf(starts, KEYS);
-      for (int ord = 0; ord < count; ord++) {
-        int k = key(keys, ord, table);
-        int at = next[k]++;
-        ords[at] = ord;
-        sorted[at] = (char) k;
-      }
-      int[] tableDirectory = new int[DIRECTORY_SIZE];
-      for (int top = 0; top < DIRECTORY_SIZE; top++) {
-        tableDirectory[top] = starts[Math.min(KEYS, top << DIRECTORY_SHIFT)];
+      for (int i = 0; i < count; i++) {
+        char k = keysByLowByte[i];
+        int at = highStarts[k >>> Byte.SIZE]++;
+        ords[at] = ordsByLowByte[i];
+        sorted[at] = k;
       }
       ordsByKey[table] = ords;
       sortedKeys[table] = sorted;
@@ -118,35 +120,18 @@ final class KeypointBuckets {
     return new KeypointBuckets(descriptors, docs, ordsByKey, sortedKeys, directory);
   }
 
-  /**
-   * For a segment of fewer descriptors than keys (a freshly flushed one holds one image's): a comparison sort of
-   * (key, ordinal) pairs, where counting sort would clear and scan 2^16 counters per table.
-   */
-  private static KeypointBuckets sortedByComparison(long[] descriptors, int[] docs, byte[] keys, int count) {
-    int[][] ordsByKey = new int[TABLES][];
-    char[][] sortedKeys = new char[TABLES][];
-    int[][] directory = new int[TABLES][];
-    long[] pairs = new long[count];
-    for (int table = 0; table < TABLES; table++) {
-      for (int ord = 0; ord < count; ord++) {
-        pairs[ord] = ((long) key(keys, ord, table) << Integer.SIZE) | ord;
-      }
-      Arrays.sort(pairs);
-      int[] ords = new int[count];
-      char[] sorted = new char[count];
-      for (int at = 0; at < count; at++) {
-        ords[at] = (int) pairs[at];
-        sorted[at] = (char) (pairs[at] >>> Integer.SIZE);
-      }
-      int[] tableDirectory = new int[DIRECTORY_SIZE];
-      for (int top = 0; top < DIRECTORY_SIZE; top++) {
-        tableDirectory[top] = firstAtLeast(sorted, 0, count, top << DIRECTORY_SHIFT);
-      }
-      ordsByKey[table] = ords;
-      sortedKeys[table] = sorted;
-      directory[table] = tableDirectory;
+  /** Where each value of the byte at {@code shift} of the keys starts in an order sorted by that byte. */
+  private static int[] byteStarts(char[] keys, int shift) {
+    int[] starts = new int[1 << Byte.SIZE];
+    for (char key : keys) {
+      starts[(key >>> shift) & 0xFF]++;
     }
-    return new KeypointBuckets(descriptors, docs, ordsByKey, sortedKeys, directory);
+    for (int value = 0, start = 0; value < starts.length; value++) {
+      int size = starts[value];
+      starts[value] = start;
+      start += size;
+    }
+    return starts;
   }
 
   int size() {

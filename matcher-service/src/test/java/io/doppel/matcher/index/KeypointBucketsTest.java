@@ -26,7 +26,7 @@ class KeypointBucketsTest {
 
   private static final String FIELD = "local_vector";
 
-  /** Both ways of sorting a table: by comparison below 2^16 descriptors, by counting from there. */
+  /** A small segment and one with more descriptors than keys, where every key repeats. */
   @ParameterizedTest
   @ValueSource(ints = {5_000, 70_000})
   void aDescriptorWithinFifteenBitsAlwaysSharesAKeyAndIsFound(int descriptors) throws IOException {
