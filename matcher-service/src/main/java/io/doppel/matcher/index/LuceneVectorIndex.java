@@ -303,6 +303,20 @@ public final class LuceneVectorIndex implements VectorIndex {
     });
   }
 
+  /** One query for every image's document, instead of one search per image. */
+  @Override
+  public Map<ImageRef, StoredKeypoints> keypointsBatch(Collection<ImageRef> images) {
+    List<ImageRef> distinct = images.stream().distinct().toList();
+    Map<String, StoredImage> stored = withSearcher(
+        searcher -> storedImages(searcher, distinct.stream().map(LuceneVectorIndex::imageKey).toList(), true));
+    Map<ImageRef, StoredKeypoints> keypoints = new LinkedHashMap<>();
+    for (ImageRef image : distinct) {
+      StoredImage found = stored.get(imageKey(image));
+      keypoints.put(image, found == null ? StoredKeypoints.EMPTY : found.keypoints());
+    }
+    return keypoints;
+  }
+
   @Override
   public boolean contains(ImageRef image) {
     return withSearcher(searcher -> searcher.count(imageDocQuery(imageKey(image))) > 0);
@@ -475,6 +489,12 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   /** Metadata of the images behind search hits, by image key, in one query. */
   private static Map<String, StoredImage> storedImages(IndexSearcher searcher, List<String> keys) throws IOException {
+    return storedImages(searcher, keys, false);
+  }
+
+  /** The stored documents of {@code keys}, by image key, in one query; keypoints only when asked for. */
+  private static Map<String, StoredImage> storedImages(IndexSearcher searcher, List<String> keys, boolean withKeypoints)
+      throws IOException {
     if (keys.isEmpty()) {
       return Map.of();
     }
@@ -484,8 +504,11 @@ public final class LuceneVectorIndex implements VectorIndex {
         .build();
     StoredFields storedFields = searcher.storedFields();
     Map<String, StoredImage> byKey = new HashMap<>();
-    for (ScoreDoc hit : searcher.search(images, keys.size()).scoreDocs) {
-      StoredImage image = toStoredImage(storedFields.document(hit.doc, META_FIELDS), false);
+    ScoreDoc[] hits = searcher.search(images, keys.size()).scoreDocs;
+    // in document order: neighbouring documents share a compressed block
+    Arrays.sort(hits, Comparator.comparingInt(hit -> hit.doc));
+    for (ScoreDoc hit : hits) {
+      StoredImage image = toStoredImage(storedFields.document(hit.doc, withKeypoints ? ALL_FIELDS : META_FIELDS), withKeypoints);
       byKey.put(imageKey(image.ref()), image);
     }
     return byKey;
