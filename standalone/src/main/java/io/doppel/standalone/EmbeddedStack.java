@@ -53,16 +53,19 @@ public final class EmbeddedStack implements AutoCloseable {
   private final Topics topics;
   private final PipelineFeatureExtractor extractor;
   private final DualRetrievalMatcher matcher;
+  private final VectorIndex index;
   private final Path indexDirectory;
   private final String description;
   private final Deque<AutoCloseable> closeInReverse;
 
   private EmbeddedStack(EmbeddedKafkaCluster kafka, Topics topics, PipelineFeatureExtractor extractor,
-      DualRetrievalMatcher matcher, Path indexDirectory, String description, Deque<AutoCloseable> closeInReverse) {
+      DualRetrievalMatcher matcher, VectorIndex index, Path indexDirectory, String description,
+      Deque<AutoCloseable> closeInReverse) {
     this.kafka = kafka;
     this.topics = topics;
     this.extractor = extractor;
     this.matcher = matcher;
+    this.index = index;
     this.indexDirectory = indexDirectory;
     this.description = description;
     this.closeInReverse = closeInReverse;
@@ -118,7 +121,7 @@ public final class EmbeddedStack implements AutoCloseable {
       String description = String.format("broker %s, model %s/%s on %s, index %s, work dir %s",
           kafka.bootstrapServers(), modelKey.modelId(), modelKey.modelVersion(), extractor.device(),
           options.index(), work);
-      return new EmbeddedStack(kafka, topics, extractor, matcher, work.resolve("index"), description, started);
+      return new EmbeddedStack(kafka, topics, extractor, matcher, index, work.resolve("index"), description, started);
     } catch (IOException e) {
       closeAll(started);
       throw new UncheckedIOException("cannot prepare the embedded stack's work directory", e);
@@ -166,6 +169,18 @@ public final class EmbeddedStack implements AutoCloseable {
   /** Where the embedded (Lucene) index keeps its files. */
   public Path indexDirectory() {
     return indexDirectory;
+  }
+
+  /**
+   * Bytes of the embedded index once everything written so far is committed to its segments (the write-ahead log
+   * emptied, merged-away files deleted); -1 for Milvus.
+   */
+  public long committedIndexBytes() {
+    if (!(index instanceof LuceneVectorIndex lucene)) {
+      return -1;
+    }
+    lucene.commitSegments();
+    return lucene.sizeOnDiskBytes();
   }
 
   public String describe() {

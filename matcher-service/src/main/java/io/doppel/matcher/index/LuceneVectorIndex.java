@@ -4,6 +4,7 @@ import io.doppel.schemas.avro.Purpose;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -53,6 +54,8 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded {@link VectorIndex}: Lucene on local disk, HNSW for global vectors.
@@ -65,6 +68,11 @@ import org.apache.lucene.util.BytesRef;
  * {@link KeypointBuckets} by exact Hamming distance, so the cut-off is exact. Scope is a Lucene
  * filter inside the global kNN query (pre-filtered HNSW) and a per-segment bit set checked for every
  * local candidate, so it can never widen a search.
+ *
+ * <p>Writes are searchable at once and durable at the next {@link #commit()} without a segment each: the latest
+ * {@code reopenAfterWrites} are searched in memory ({@link RecentWrites}) until the reader is reopened over them, and
+ * the writes since the last Lucene commit are kept in a {@link WriteAheadLog} that is synced on {@link #commit()} and
+ * replayed on opening. A segment, a reader reopen and a commit per upload were most of the matcher's index time.
  */
 public final class LuceneVectorIndex implements VectorIndex {
 
@@ -95,6 +103,13 @@ public final class LuceneVectorIndex implements VectorIndex {
   /** Scope filters whose per-segment bits are kept: a deployment has a few tenants and reference-set subscriptions. */
   private static final int SCOPES_KEPT_PER_SEGMENT = 64;
 
+  /** The write-ahead log's file, in the index directory (Lucene leaves files of other names alone). */
+  static final String WRITE_LOG_FILE = "doppel-writes.log";
+  /** Writes after which a Lucene commit empties the log whatever the interval: bounds its size (~20 MB) in bulk loads. */
+  private static final int MAX_LOGGED_WRITES = 1024;
+
+  private static final Logger LOG = LoggerFactory.getLogger(LuceneVectorIndex.class);
+
   private final LuceneIndexConfig config;
   private final Directory directory;
   private final IndexWriter writer;
@@ -102,10 +117,18 @@ public final class LuceneVectorIndex implements VectorIndex {
   private final ExecutorService localSearchPool;
   private final KeypointBuckets.PerSegment keypointBuckets;
   private final ResolvedFilter.Cache scopeBits = new ResolvedFilter.Cache(SCOPES_KEPT_PER_SEGMENT);
+  private final RecentWrites recentWrites;
+  /** Held while a write goes to the log and the writer, and while a commit empties the log. */
+  private final Object writeLock = new Object();
+  private final WriteAheadLog writeLog;
+  /** When Lucene last committed ({@link System#nanoTime()}); guarded by {@link #writeLock}. */
+  private long luceneCommittedAt = System.nanoTime();
 
   private LuceneVectorIndex(LuceneIndexConfig config, Directory directory, IndexWriter writer, SearcherManager searchers,
-      KeypointBuckets.PerSegment keypointBuckets) {
+      KeypointBuckets.PerSegment keypointBuckets, WriteAheadLog writeLog) {
     this.config = config;
+    this.writeLog = writeLog;
+    this.recentWrites = new RecentWrites(config.localVotingKeypoints());
     this.keypointBuckets = keypointBuckets;
     this.directory = directory;
     this.writer = writer;
@@ -132,14 +155,75 @@ public final class LuceneVectorIndex implements VectorIndex {
       IndexWriterConfig writerConfig = new IndexWriterConfig().setCodec(new HnswCodec(config, localFormat))
           .setMergedSegmentWarmer(keypointBuckets::of);
       IndexWriter writer = new IndexWriter(directory, writerConfig);
-      return new LuceneVectorIndex(config, directory, writer, new SearcherManager(writer, null), keypointBuckets);
+      WriteAheadLog writeLog = replayWriteLog(config, writer);
+      return new LuceneVectorIndex(config, directory, writer, new SearcherManager(writer, null), keypointBuckets, writeLog);
     } catch (IOException e) {
       throw new IndexUnavailableException("cannot open the lucene index at " + config.indexDirectory(), e);
     }
   }
 
+  /**
+   * The writes a crash left in the log, applied and committed before the index serves; returns the log, emptied. Writes
+   * are idempotent, so a write that the last Lucene commit already held is applied again harmlessly.
+   */
+  private static WriteAheadLog replayWriteLog(LuceneIndexConfig config, IndexWriter writer) throws IOException {
+    Path file = config.indexDirectory().resolve(WRITE_LOG_FILE);
+    List<WriteAheadLog.Entry> logged = WriteAheadLog.read(file);
+    for (WriteAheadLog.Entry entry : logged) {
+      Term term = new Term(F_IMAGE, imageKey(entry.ref()));
+      if (entry.image() == null) {
+        writer.deleteDocuments(term);
+      } else {
+        writer.updateDocuments(term, documentsOf(entry.image(), config.localVotingKeypoints()));
+      }
+    }
+    if (!logged.isEmpty()) {
+      writer.commit();
+      LOG.info("lucene index {}: replayed {} writes from the write-ahead log", config.indexDirectory(), logged.size());
+    }
+    WriteAheadLog writeLog = WriteAheadLog.open(file);
+    writeLog.clear();
+    return writeLog;
+  }
+
   @Override
   public void upsert(IndexedImage image) {
+    upsertAll(List.of(image));
+  }
+
+  /** Every image in one hold of the write lock, the reader reopened at most once after them. */
+  @Override
+  public void upsertBatch(List<IndexedImage> images) {
+    if (images.stream().map(IndexedImage::ref).distinct().count() < images.size()) {
+      throw new IllegalArgumentException("an image appears twice in one batch");
+    }
+    upsertAll(images);
+  }
+
+  private void upsertAll(List<IndexedImage> images) {
+    List<List<Document>> blocks = new ArrayList<>(images.size());
+    for (IndexedImage image : images) {
+      blocks.add(documentsOf(image, config.localVotingKeypoints()));
+    }
+    synchronized (writeLock) {
+      for (int i = 0; i < images.size(); i++) {
+        IndexedImage image = images.get(i);
+        String key = imageKey(image.ref());
+        try {
+          writeLog.appendUpsert(image);
+          writer.updateDocuments(new Term(F_IMAGE, key), blocks.get(i));
+        } catch (IOException e) {
+          throw new IndexUnavailableException("lucene write failed for " + image.ref(), e);
+        }
+        recentWrites.upserted(key, image);
+      }
+      commitIfLogFull();
+    }
+    reopenIfManyRecent();
+  }
+
+  /** The documents of one image: its image document, one per global vector, one per voting keypoint. */
+  private static List<Document> documentsOf(IndexedImage image, int votingKeypoints) {
     BinaryDescriptors.requireKeypoints(image.keypoints());
     if (image.globals().isEmpty()) {
       throw new IllegalArgumentException("image " + image.ref() + " has no global vector");
@@ -153,27 +237,48 @@ public final class LuceneVectorIndex implements VectorIndex {
       block.add(doc);
     }
     StoredKeypoints keypoints = image.keypoints();
-    for (int i = 0; i < Math.min(keypoints.size(), config.localVotingKeypoints()); i++) {
+    for (int i = 0; i < Math.min(keypoints.size(), votingKeypoints); i++) {
       Document doc = scopedDocument(key, KIND_LOCAL, image);
       byte[] descriptor = Arrays.copyOfRange(keypoints.descriptors(), i * BinaryDescriptors.BYTES, (i + 1) * BinaryDescriptors.BYTES);
       // the similarity is recorded but unused: KeypointBuckets compares these by Hamming distance
       doc.add(new KnnByteVectorField(F_LOCAL_VECTOR, descriptor, VectorSimilarityFunction.EUCLIDEAN));
       block.add(doc);
     }
-    try {
-      writer.updateDocuments(new Term(F_IMAGE, key), block);
-    } catch (IOException e) {
-      throw new IndexUnavailableException("lucene write failed for " + image.ref(), e);
-    }
+    return block;
   }
 
   @Override
   public void delete(ImageRef image) {
-    try {
-      writer.deleteDocuments(new Term(F_IMAGE, imageKey(image)));
-    } catch (IOException e) {
-      throw new IndexUnavailableException("lucene delete failed for " + image, e);
+    String key = imageKey(image);
+    synchronized (writeLock) {
+      try {
+        writeLog.appendDelete(image);
+        writer.deleteDocuments(new Term(F_IMAGE, key));
+      } catch (IOException e) {
+        throw new IndexUnavailableException("lucene delete failed for " + image, e);
+      }
+      recentWrites.deleted(key);
+      commitIfLogFull();
     }
+    reopenIfManyRecent();
+  }
+
+  /** Reopens the reader once enough writes are searched in memory; a no-op otherwise. */
+  private void reopenIfManyRecent() {
+    if (recentWrites.size() >= config.reopenAfterWrites()) {
+      reopen();
+    }
+  }
+
+  /** Reopens the reader over every write so far and forgets those from the recent writes. */
+  private void reopen() {
+    long upTo = recentWrites.lastSequence();
+    try {
+      searchers.maybeRefreshBlocking();
+    } catch (IOException e) {
+      throw new IndexUnavailableException("lucene refresh failed", e);
+    }
+    recentWrites.dropUpTo(upTo);
   }
 
   @Override
@@ -192,16 +297,17 @@ public final class LuceneVectorIndex implements VectorIndex {
     if (scope.isEmpty()) {
       return targets.stream().map(target -> List.<GlobalHit>of()).toList();
     }
+    RecentWrites.Snapshot recent = recentWrites.snapshot();
     return withSearcher(searcher -> {
-      Query filter = resolvedScope(searcher, KIND_GLOBAL, scope).asQuery();
+      Query filter = resolvedScope(searcher, KIND_GLOBAL, scope, recent).asQuery();
       List<Map<String, Float>> nearestPerQuery = new ArrayList<>(targets.size());
       Set<String> found = new HashSet<>();
       for (float[] target : targets) {
-        Map<String, Float> nearest = nearestImages(searcher, target, k, filter);
+        Map<String, Float> nearest = withRecent(nearestImages(searcher, target, k, filter), recent.similarities(target, scope), k);
         nearestPerQuery.add(nearest);
         found.addAll(nearest.keySet());
       }
-      Map<String, StoredImage> stored = storedImages(searcher, List.copyOf(found));
+      Map<String, StoredImage> stored = storedImages(searcher, recent, found);
       List<List<GlobalHit>> hitsPerQuery = new ArrayList<>(targets.size());
       for (Map<String, Float> nearest : nearestPerQuery) {
         List<GlobalHit> hits = new ArrayList<>(nearest.size());
@@ -210,6 +316,21 @@ public final class LuceneVectorIndex implements VectorIndex {
       }
       return hitsPerQuery;
     });
+  }
+
+  /** The {@code k} most similar of Lucene's nearest images and the recent writes', most similar first. */
+  private static Map<String, Float> withRecent(Map<String, Float> nearest, Map<IndexedImage, Float> recent, int k) {
+    if (recent.isEmpty()) {
+      return nearest;
+    }
+    Map<String, Float> all = new HashMap<>(nearest);
+    recent.forEach((image, similarity) -> all.put(imageKey(image.ref()), similarity));
+    Map<String, Float> best = new LinkedHashMap<>();
+    all.entrySet().stream()
+        .sorted(Map.Entry.<String, Float>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .limit(k)
+        .forEach(entry -> best.put(entry.getKey(), entry.getValue()));
+    return best;
   }
 
   /** The {@code k} images nearest to {@code target} within {@code filter}, by image key, nearest first, with their cosine. */
@@ -237,8 +358,9 @@ public final class LuceneVectorIndex implements VectorIndex {
     if (scope.isEmpty() || descriptors.isEmpty()) {
       return List.of();
     }
+    RecentWrites.Snapshot recent = recentWrites.snapshot();
     return withSearcher(searcher -> {
-      ResolvedFilter filter = resolvedScope(searcher, KIND_LOCAL, scope);
+      ResolvedFilter filter = resolvedScope(searcher, KIND_LOCAL, scope, recent);
       List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
       List<KeypointBuckets> buckets = new ArrayList<>(leaves.size());
       List<Bits> accepted = new ArrayList<>(leaves.size());
@@ -246,10 +368,13 @@ public final class LuceneVectorIndex implements VectorIndex {
         buckets.add(keypointBuckets.of(leaf.reader()));
         accepted.add(filter.acceptedDocs(leaf));
       }
+      // the recent writes are searched as one more segment, after the reader's
+      buckets.add(recent.buckets());
+      accepted.add(recent.acceptedDescriptors(scope));
       List<Future<Set<String>>> perDescriptor = new ArrayList<>(descriptors.size());
       for (byte[] descriptor : descriptors) {
         perDescriptor.add(localSearchPool.submit(
-            () -> imagesNear(leaves, buckets, accepted, descriptor, neighbours, maxHamming)));
+            () -> imagesNear(leaves, recent, buckets, accepted, descriptor, neighbours, maxHamming)));
       }
       Map<String, Integer> votes = new HashMap<>();
       for (Future<Set<String>> images : perDescriptor) {
@@ -261,7 +386,7 @@ public final class LuceneVectorIndex implements VectorIndex {
           .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
           .limit(maxImages)
           .toList();
-      Map<String, StoredImage> stored = storedImages(searcher, ranked.stream().map(Map.Entry::getKey).toList());
+      Map<String, StoredImage> stored = storedImages(searcher, recent, ranked.stream().map(Map.Entry::getKey).toList());
       List<LocalVotes> result = new ArrayList<>(ranked.size());
       for (Map.Entry<String, Integer> entry : ranked) {
         StoredImage image = stored.get(entry.getKey());
@@ -271,32 +396,51 @@ public final class LuceneVectorIndex implements VectorIndex {
     });
   }
 
-  /** {@code scope} over the documents of {@code kind}, its bits kept per segment unless it is bounded in time. */
-  private ResolvedFilter resolvedScope(IndexSearcher searcher, String kind, Scope scope) throws IOException {
+  /**
+   * {@code scope} over the documents of {@code kind}, its bits kept per segment unless it is bounded in time; without
+   * the images of the {@code recent} writes, which are searched in memory.
+   */
+  private ResolvedFilter resolvedScope(IndexSearcher searcher, String kind, Scope scope, RecentWrites.Snapshot recent)
+      throws IOException {
     // the query image is excluded per document, so that the scope's bits stay the same for every query of a tenant
-    Query excluded = scope.exclude() == null ? null : new TermQuery(new Term(F_IMAGE, imageKey(scope.exclude())));
+    Set<String> excludedKeys = new HashSet<>(recent.keys());
+    if (scope.exclude() != null) {
+      excludedKeys.add(imageKey(scope.exclude()));
+    }
+    Query excluded = excludedKeys.isEmpty() ? null : new TermInSetQuery(F_IMAGE, bytesRefs(excludedKeys));
     // a time-bounded scope (a retro-scan's window) is rarely asked twice: not worth keeping
     return ResolvedFilter.resolve(searcher, scopeFilter(kind, scope), excluded, scope.boundedInTime() ? null : scopeBits);
   }
 
-  /** The images having one of the {@code neighbours} nearest descriptors found within {@code maxHamming}: one vote each. */
-  private static Set<String> imagesNear(List<LeafReaderContext> leaves, List<KeypointBuckets> buckets, List<Bits> accepted,
-      byte[] descriptor, int neighbours, int maxHamming) throws IOException {
+  /**
+   * The images having one of the {@code neighbours} nearest descriptors found within {@code maxHamming}: one vote each.
+   * {@code buckets} and {@code accepted} hold one entry per leaf, then one for the {@code recent} writes.
+   */
+  private static Set<String> imagesNear(List<LeafReaderContext> leaves, RecentWrites.Snapshot recent,
+      List<KeypointBuckets> buckets, List<Bits> accepted, byte[] descriptor, int neighbours, int maxHamming)
+      throws IOException {
     KeypointBuckets.NearestDescriptors nearest = new KeypointBuckets.NearestDescriptors(neighbours);
-    for (int segment = 0; segment < leaves.size(); segment++) {
+    for (int segment = 0; segment < buckets.size(); segment++) {
       if (accepted.get(segment) != null) {
         buckets.get(segment).collect(descriptor, maxHamming, accepted.get(segment), segment, nearest);
       }
     }
     Set<String> images = new HashSet<>();
     for (int i = 0; i < nearest.size(); i++) {
-      images.add(imageKeyOf(leaves.get(nearest.segment(i)), nearest.doc(i)));
+      int segment = nearest.segment(i);
+      images.add(segment < leaves.size() ? imageKeyOf(leaves.get(segment), nearest.doc(i))
+          : imageKey(recent.imageOfDescriptor(nearest.doc(i)).ref()));
     }
     return images;
   }
 
   @Override
   public StoredKeypoints keypoints(ImageRef image) {
+    RecentWrites.Snapshot recent = recentWrites.snapshot();
+    if (recent.has(imageKey(image))) {
+      IndexedImage written = recent.image(imageKey(image));
+      return written == null ? StoredKeypoints.EMPTY : written.keypoints();
+    }
     return withSearcher(searcher -> {
       StoredImage stored = storedImage(searcher, imageKey(image), true);
       return stored == null ? StoredKeypoints.EMPTY : stored.keypoints();
@@ -307,8 +451,9 @@ public final class LuceneVectorIndex implements VectorIndex {
   @Override
   public Map<ImageRef, StoredKeypoints> keypointsBatch(Collection<ImageRef> images) {
     List<ImageRef> distinct = images.stream().distinct().toList();
+    RecentWrites.Snapshot recent = recentWrites.snapshot();
     Map<String, StoredImage> stored = withSearcher(
-        searcher -> storedImages(searcher, distinct.stream().map(LuceneVectorIndex::imageKey).toList(), true));
+        searcher -> storedImages(searcher, recent, distinct.stream().map(LuceneVectorIndex::imageKey).toList(), true));
     Map<ImageRef, StoredKeypoints> keypoints = new LinkedHashMap<>();
     for (ImageRef image : distinct) {
       StoredImage found = stored.get(imageKey(image));
@@ -319,32 +464,67 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   @Override
   public boolean contains(ImageRef image) {
+    RecentWrites.Snapshot recent = recentWrites.snapshot();
+    if (recent.has(imageKey(image))) {
+      return recent.image(imageKey(image)) != null;
+    }
     return withSearcher(searcher -> searcher.count(imageDocQuery(imageKey(image))) > 0);
   }
 
-  /** Reopens the near-real-time reader so every prior write is searchable (not yet durable: see {@link #commit()}). */
+  /** Nothing to do: every write is searchable once written (the recent ones in memory). */
   @Override
-  public void refresh() {
-    try {
-      searchers.maybeRefreshBlocking();
-    } catch (IOException e) {
-      throw new IndexUnavailableException("lucene refresh failed", e);
-    }
-  }
+  public void refresh() {}
 
-  /** Commits every prior write to disk (fsync), once per stream-task commit rather than once per image. */
+  /**
+   * Makes every prior write durable: syncs the write-ahead log, and commits Lucene (emptying the log) when the last
+   * Lucene commit is {@code commitInterval} old.
+   */
   @Override
   public void commit() {
-    try {
-      if (writer.hasUncommittedChanges()) {
-        writer.commit();
+    synchronized (writeLock) {
+      try {
+        writeLog.sync();
+        if (System.nanoTime() - luceneCommittedAt >= config.commitInterval().toNanos()) {
+          commitLucene();
+        }
+      } catch (IOException e) {
+        throw new IndexUnavailableException("lucene commit failed", e);
       }
-    } catch (IOException e) {
-      throw new IndexUnavailableException("lucene commit failed", e);
     }
   }
 
-  /** Bytes of the committed index on disk (call {@link #commit()} first). */
+  /** A Lucene commit once the log holds {@link #MAX_LOGGED_WRITES}; under the write lock. */
+  private void commitIfLogFull() {
+    if (writeLog.records() >= MAX_LOGGED_WRITES) {
+      try {
+        commitLucene();
+      } catch (IOException e) {
+        throw new IndexUnavailableException("lucene commit failed", e);
+      }
+    }
+  }
+
+  /** Commits every write to Lucene's files and empties the log; under the write lock. */
+  private void commitLucene() throws IOException {
+    if (writer.hasUncommittedChanges()) {
+      writer.commit();
+    }
+    writeLog.clear();
+    luceneCommittedAt = System.nanoTime();
+  }
+
+  /** Commits every write to Lucene's segments now, whatever the interval, emptying the log; for size measurements. */
+  public void commitSegments() {
+    synchronized (writeLock) {
+      try {
+        commitLucene();
+      } catch (IOException e) {
+        throw new IndexUnavailableException("lucene commit failed", e);
+      }
+    }
+  }
+
+  /** Bytes of the index on disk: its segments and the write-ahead log (see {@link #commitSegments()}). */
   public long sizeOnDiskBytes() {
     try {
       long total = 0;
@@ -357,12 +537,12 @@ public final class LuceneVectorIndex implements VectorIndex {
     }
   }
 
-  /** Merges the index to one segment, as a long-lived index converges to; for size measurements. */
+  /** Merges the index to one segment, as a long-lived index converges to, and commits it; for size measurements. */
   public void forceMerge() {
     try {
       writer.forceMerge(1);
-      commit();
-      refresh();
+      commitSegments();
+      reopen();
     } catch (IOException e) {
       throw new IndexUnavailableException("lucene force-merge failed", e);
     }
@@ -371,8 +551,20 @@ public final class LuceneVectorIndex implements VectorIndex {
   @Override
   public void close() {
     localSearchPool.shutdownNow();
-    try (directory; writer; searchers) {
-      writer.commit();
+    try (directory; writer; searchers; writeLog) {
+      synchronized (writeLock) {
+        commitLucene();
+      }
+    } catch (IOException e) {
+      throw new IndexUnavailableException("closing the lucene index failed", e);
+    }
+  }
+
+  /** Ends this index as a crash would: Lucene's uncommitted changes are lost, the log stays as written. For tests. */
+  void crash() {
+    localSearchPool.shutdownNow();
+    try (directory; searchers; writeLog) {
+      writer.rollback();
     } catch (IOException e) {
       throw new IndexUnavailableException("closing the lucene index failed", e);
     }
@@ -487,9 +679,28 @@ public final class LuceneVectorIndex implements VectorIndex {
       Set.of(F_TENANT, F_IMAGE_ID, F_PURPOSE, F_RIGHTS_HOLDER, F_REFERENCE_SET, F_INDEXED_AT, F_WIDTH, F_HEIGHT);
   private static final Set<String> ALL_FIELDS = union(META_FIELDS, Set.of(F_XS, F_YS, F_DESCRIPTORS, F_DESCRIPTOR_BYTES));
 
-  /** Metadata of the images behind search hits, by image key, in one query. */
-  private static Map<String, StoredImage> storedImages(IndexSearcher searcher, List<String> keys) throws IOException {
-    return storedImages(searcher, keys, false);
+  /** Metadata of the images behind search hits, by image key: the recent writes' from memory, the others in one query. */
+  private static Map<String, StoredImage> storedImages(IndexSearcher searcher, RecentWrites.Snapshot recent,
+      Collection<String> keys) throws IOException {
+    return storedImages(searcher, recent, keys, false);
+  }
+
+  /** As {@link #storedImages(IndexSearcher, RecentWrites.Snapshot, Collection)}, with keypoints when asked for. */
+  private static Map<String, StoredImage> storedImages(IndexSearcher searcher, RecentWrites.Snapshot recent,
+      Collection<String> keys, boolean withKeypoints) throws IOException {
+    Map<String, StoredImage> byKey = new HashMap<>();
+    List<String> inLucene = new ArrayList<>(keys.size());
+    for (String key : keys) {
+      if (!recent.has(key)) {
+        inLucene.add(key);
+      } else if (recent.image(key) != null) {
+        IndexedImage image = recent.image(key);
+        byKey.put(key, new StoredImage(image.ref(), new ImageMeta(image.purpose(), image.rightsHolder(), image.referenceSet(),
+            image.indexedAtMillis(), image.width(), image.height()), image.keypoints()));
+      }
+    }
+    byKey.putAll(storedImages(searcher, inLucene, withKeypoints));
+    return byKey;
   }
 
   /** The stored documents of {@code keys}, by image key, in one query; keypoints only when asked for. */

@@ -2,14 +2,44 @@ package io.doppel.matcher.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The contract with the default write batching (the latest writes searched in memory), and the Lucene specifics. */
 class LuceneVectorIndexTest extends VectorIndexContract {
+
+  /** The contract again with every write reopened into a segment at once: the reader's path alone. */
+  @Nested
+  class EveryWriteInASegment extends VectorIndexContract {
+
+    @TempDir Path ownDirectory;
+    private LuceneVectorIndex segmented;
+
+    @BeforeEach
+    void open() {
+      segmented = LuceneVectorIndex.open(LuceneIndexConfig.of(ownDirectory, MODEL).withWriteBatching(1, Duration.ZERO));
+    }
+
+    @AfterEach
+    void close() {
+      segmented.close();
+    }
+
+    @Override
+    protected VectorIndex index() {
+      return segmented;
+    }
+  }
 
   @TempDir Path directory;
   private LuceneVectorIndex index;
@@ -39,6 +69,73 @@ class LuceneVectorIndexTest extends VectorIndexContract {
 
     assertThat(index.searchGlobal(image.globals().get(0), 1, uploadsOf("tenant"))).extracting(GlobalHit::ref).containsExactly(image.ref());
     assertThat(index.keypoints(image.ref())).usingRecursiveComparison().isEqualTo(image.keypoints());
+  }
+
+  @Test
+  void aRecentWriteReplacesItsOlderVersionInTheReaderAtOnce() {
+    index.close();
+    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL).withWriteBatching(2, Duration.ofHours(1)));
+    IndexedImage first = upload("tenant", "replaced");
+    IndexedImage deleted = upload("tenant", "deleted");
+    index.upsert(first);
+    index.upsert(deleted);
+    IndexedImage second = upload("tenant", "replaced");
+
+    index.upsert(second);
+    index.delete(deleted.ref());
+
+    assertThat(index.searchGlobal(second.globals().get(0), 5, uploadsOf("tenant")))
+        .as("the replaced image once, with its new vector").singleElement()
+        .satisfies(hit -> assertThat(hit.ref()).isEqualTo(second.ref()))
+        .satisfies(hit -> assertThat(hit.similarity()).isGreaterThan(0.99f));
+    assertThat(index.searchGlobal(first.globals().get(0), 5, uploadsOf("tenant")))
+        .allSatisfy(hit -> assertThat(hit.similarity()).as("the old vector is gone").isLessThan(0.9f));
+    assertThat(index.searchLocal(descriptorsOf(first.keypoints()), 2, 16, 5, uploadsOf("tenant"))).isEmpty();
+    assertThat(index.searchLocal(descriptorsOf(second.keypoints()), 2, 16, 5, uploadsOf("tenant")))
+        .extracting(LocalVotes::ref).containsExactly(second.ref());
+    assertThat(index.keypoints(second.ref())).usingRecursiveComparison().isEqualTo(second.keypoints());
+    assertThat(index.contains(deleted.ref())).isFalse();
+    assertThat(index.keypoints(deleted.ref()).size()).isZero();
+    assertThat(index.searchLocal(descriptorsOf(deleted.keypoints()), 2, 16, 5, uploadsOf("tenant"))).isEmpty();
+  }
+
+  @Test
+  void writesCommittedOnlyToTheLogSurviveACrash() {
+    index.close();
+    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL).withWriteBatching(1, Duration.ofHours(1)));
+    IndexedImage kept = reference("holder", "kept", "set-a");
+    IndexedImage deleted = upload("tenant", "deleted");
+    index.upsert(kept);
+    index.upsert(deleted);
+    index.delete(deleted.ref());
+    index.commit();
+
+    index.crash();
+    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL));
+
+    assertThat(index.searchGlobal(kept.globals().get(0), 5, new Scope(Set.of("tenant"), Set.of("set-a"), Scope.ALL_TIME, null)))
+        .extracting(GlobalHit::ref, GlobalHit::meta)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(kept.ref(), new ImageMeta(kept.purpose(), kept.rightsHolder(),
+            kept.referenceSet(), kept.indexedAtMillis(), kept.width(), kept.height())));
+    assertThat(index.keypoints(kept.ref())).usingRecursiveComparison().isEqualTo(kept.keypoints());
+    assertThat(index.contains(deleted.ref())).isFalse();
+  }
+
+  @Test
+  void aLogEndingInATornRecordKeepsTheRecordsBeforeIt() throws IOException {
+    index.close();
+    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL).withWriteBatching(1, Duration.ofHours(1)));
+    IndexedImage image = upload("tenant", "before-the-tear");
+    index.upsert(image);
+    index.commit();
+    index.crash();
+    Path log = LuceneIndexConfig.of(directory, MODEL).indexDirectory().resolve(LuceneVectorIndex.WRITE_LOG_FILE);
+    Files.write(log, new byte[] {0, 0, 1, 0, 42, 42}, StandardOpenOption.APPEND);
+
+    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL));
+
+    assertThat(index.contains(image.ref())).isTrue();
+    assertThat(Files.size(log)).as("emptied once replayed and committed").isZero();
   }
 
   @Test

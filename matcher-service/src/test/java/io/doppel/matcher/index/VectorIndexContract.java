@@ -332,7 +332,7 @@ abstract class VectorIndexContract {
         List.of(randomVector()), keypoints(KEYPOINTS));
   }
 
-  private IndexedImage reference(String tenant, String imageId, String referenceSet) {
+  IndexedImage reference(String tenant, String imageId, String referenceSet) {
     return new IndexedImage(new ImageRef(tenant, imageId), Purpose.REFERENCE, "Rights Holder Ltd", referenceSet, INDEXED_AT, 640, 480,
         List.of(randomVector()), keypoints(KEYPOINTS));
   }

@@ -117,7 +117,7 @@ public final class BenchCommand {
         report.put("latency", latency);
       }
       int indexed = refIds.size() + warmup + count + latencyCount;
-      long indexBytes = ProcessMemory.directoryBytes(stack.indexDirectory());
+      long indexBytes = stack.committedIndexBytes();
       report.put("index", Map.of("images", indexed, "bytes", indexBytes,
           "bytes_per_image", indexBytes < 0 ? -1 : indexBytes / indexed));
       report.put("memory", Map.of(

@@ -6,7 +6,6 @@ import io.doppel.schemas.avro.Purpose;
 import io.doppel.standalone.EmbeddedStack;
 import io.doppel.standalone.StackOptions;
 import io.doppel.standalone.bench.LatencyStats;
-import io.doppel.standalone.bench.ProcessMemory;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.Progress;
 import io.doppel.standalone.cli.UsageException;
@@ -118,7 +117,7 @@ public final class EvalCommand {
         double seconds = (System.nanoTime() - started) / 1e9;
         System.err.printf("doppel eval: %d references (%d dead-lettered), %d queries (%d dead-lettered) in %.1f s; wrote %s%n",
             refIds.size(), failedReferences, queryIds.size(), failed, seconds, out);
-        long indexBytes = ProcessMemory.directoryBytes(stack.indexDirectory());
+        long indexBytes = stack.committedIndexBytes();
         int indexed = refIds.size() + queryIds.size() - failed - failedReferences;
         if (indexBytes >= 0 && indexed > 0) {
           System.err.printf(Locale.ROOT, "doppel eval: index on disk %.1f MB for %d images (references and uploads): %.1f KB"

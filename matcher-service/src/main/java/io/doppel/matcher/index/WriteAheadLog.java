@@ -1,0 +1,241 @@
+package io.doppel.matcher.index;
+
+import io.doppel.schemas.avro.Purpose;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The index writes made since the last Lucene commit, appended to one file and synced on every stream commit, so that
+ * a Lucene commit (a flush to a new segment and an fsync of its files) is needed only every few seconds: a stream task
+ * commits every 100 ms under exactly-once, and a Lucene commit per task commit meant a segment per upload. On opening
+ * the index, the log is replayed into it and committed.
+ *
+ * <p>Each record is {@code length, CRC-32C, payload}. A record cut short or failing its checksum ends the log: it was
+ * written after the last sync, so no stream commit covers it and its input is processed again. Not thread-safe: the
+ * index calls it under its write lock.
+ */
+final class WriteAheadLog implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
+  private static final byte UPSERT = 1;
+  private static final byte DELETE = 2;
+  /** Far above any image's record (a few hundred KB with thousands of keypoints): a larger length is a torn header. */
+  private static final int MAX_RECORD_BYTES = 64 << 20;
+
+  /** One logged write: an upsert of {@code image}, or a delete of {@code ref} when {@code image} is null. */
+  record Entry(ImageRef ref, IndexedImage image) {}
+
+  private final Path file;
+  private FileChannel channel;
+  private DataOutputStream out;
+  private long records;
+
+  private WriteAheadLog(Path file) throws IOException {
+    this.file = file;
+    open(StandardOpenOption.APPEND);
+  }
+
+  /** Opens the log at {@code file} for appending, creating it if absent. */
+  static WriteAheadLog open(Path file) throws IOException {
+    return new WriteAheadLog(file);
+  }
+
+  /** The complete records of the log at {@code file}, oldest first; none when there is no file. */
+  static List<Entry> read(Path file) throws IOException {
+    List<Entry> entries = new ArrayList<>();
+    if (!Files.exists(file)) {
+      return entries;
+    }
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+      while (true) {
+        byte[] payload = nextPayload(in);
+        if (payload == null) {
+          break;
+        }
+        entries.add(decode(payload));
+      }
+    }
+    return entries;
+  }
+
+  private static byte[] nextPayload(DataInputStream in) throws IOException {
+    int length;
+    int checksum;
+    try {
+      length = in.readInt();
+      checksum = in.readInt();
+    } catch (EOFException end) {
+      return null;
+    }
+    if (length < 0 || length > MAX_RECORD_BYTES) {
+      LOG.warn("index write-ahead log ends in a torn record header (length {}); the writes after it were never synced", length);
+      return null;
+    }
+    byte[] payload = new byte[length];
+    try {
+      in.readFully(payload);
+    } catch (EOFException end) {
+      LOG.warn("index write-ahead log ends in a record cut short; the writes after it were never synced");
+      return null;
+    }
+    if (crc(payload) != checksum) {
+      LOG.warn("index write-ahead log record fails its checksum; replay stops there (the writes after it were never synced)");
+      return null;
+    }
+    return payload;
+  }
+
+  void appendUpsert(IndexedImage image) throws IOException {
+    append(encode(image));
+  }
+
+  void appendDelete(ImageRef ref) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream payload = new DataOutputStream(bytes);
+    payload.writeByte(DELETE);
+    payload.writeUTF(ref.tenant());
+    payload.writeUTF(ref.imageId());
+    append(bytes.toByteArray());
+  }
+
+  private void append(byte[] payload) throws IOException {
+    out.writeInt(payload.length);
+    out.writeInt(crc(payload));
+    out.write(payload);
+    records++;
+  }
+
+  /** Records appended since the log was last emptied. */
+  long records() {
+    return records;
+  }
+
+  /** Makes every appended record durable. */
+  void sync() throws IOException {
+    out.flush();
+    channel.force(false);
+  }
+
+  /** Empties the log: a Lucene commit now holds every write in it. */
+  void clear() throws IOException {
+    out.close();
+    open(StandardOpenOption.TRUNCATE_EXISTING);
+    channel.force(true);
+    records = 0;
+  }
+
+  @Override
+  public void close() throws IOException {
+    out.close();
+  }
+
+  private void open(StandardOpenOption mode) throws IOException {
+    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
+    out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+  }
+
+  private static byte[] encode(IndexedImage image) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream payload = new DataOutputStream(bytes);
+    payload.writeByte(UPSERT);
+    payload.writeUTF(image.ref().tenant());
+    payload.writeUTF(image.ref().imageId());
+    payload.writeUTF(image.purpose().name());
+    writeNullable(payload, image.rightsHolder());
+    writeNullable(payload, image.referenceSet());
+    payload.writeLong(image.indexedAtMillis());
+    payload.writeInt(image.width());
+    payload.writeInt(image.height());
+    payload.writeInt(image.globals().size());
+    for (float[] global : image.globals()) {
+      writeFloats(payload, global);
+    }
+    StoredKeypoints keypoints = image.keypoints();
+    payload.writeInt(keypoints.descriptorBytes());
+    writeFloats(payload, keypoints.xs());
+    writeFloats(payload, keypoints.ys());
+    payload.writeInt(keypoints.descriptors().length);
+    payload.write(keypoints.descriptors());
+    return bytes.toByteArray();
+  }
+
+  private static Entry decode(byte[] bytes) throws IOException {
+    DataInputStream payload = new DataInputStream(new ByteArrayInputStream(bytes));
+    byte kind = payload.readByte();
+    ImageRef ref = new ImageRef(payload.readUTF(), payload.readUTF());
+    if (kind == DELETE) {
+      return new Entry(ref, null);
+    }
+    if (kind != UPSERT) {
+      throw new IOException("index write-ahead log record of unknown kind " + kind);
+    }
+    Purpose purpose = Purpose.valueOf(payload.readUTF());
+    String rightsHolder = readNullable(payload);
+    String referenceSet = readNullable(payload);
+    long indexedAt = payload.readLong();
+    int width = payload.readInt();
+    int height = payload.readInt();
+    int globalCount = payload.readInt();
+    List<float[]> globals = new ArrayList<>(globalCount);
+    for (int i = 0; i < globalCount; i++) {
+      globals.add(readFloats(payload));
+    }
+    int descriptorBytes = payload.readInt();
+    float[] xs = readFloats(payload);
+    float[] ys = readFloats(payload);
+    byte[] descriptors = new byte[payload.readInt()];
+    payload.readFully(descriptors);
+    StoredKeypoints keypoints = new StoredKeypoints(xs, ys, descriptors, descriptorBytes);
+    return new Entry(ref, new IndexedImage(ref, purpose, rightsHolder, referenceSet, indexedAt, width, height, globals, keypoints));
+  }
+
+  private static void writeNullable(DataOutputStream out, String value) throws IOException {
+    out.writeBoolean(value != null);
+    if (value != null) {
+      out.writeUTF(value);
+    }
+  }
+
+  private static String readNullable(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readUTF() : null;
+  }
+
+  private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES);
+    buffer.asFloatBuffer().put(values);
+    out.writeInt(values.length);
+    out.write(buffer.array());
+  }
+
+  private static float[] readFloats(DataInputStream data) throws IOException {
+    int count = data.readInt();
+    byte[] bytes = new byte[count * Float.BYTES];
+    data.readFully(bytes);
+    float[] values = new float[count];
+    ByteBuffer.wrap(bytes).asFloatBuffer().get(values);
+    return values;
+  }
+
+  private static int crc(byte[] payload) {
+    CRC32C crc = new CRC32C();
+    crc.update(payload);
+    return (int) crc.getValue();
+  }
+}
