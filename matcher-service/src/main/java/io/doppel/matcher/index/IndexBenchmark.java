@@ -203,6 +203,7 @@ public final class IndexBenchmark {
 
   private static Double bytesPerImage(VectorIndex index, int images) {
     if (index instanceof LuceneVectorIndex lucene) {
+      lucene.commitSegments();
       return (double) lucene.sizeOnDiskBytes() / images;
     }
     return null;

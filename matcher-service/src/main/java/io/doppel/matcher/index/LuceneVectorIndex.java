@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -105,8 +106,12 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   /** The write-ahead log's file, in the index directory (Lucene leaves files of other names alone). */
   static final String WRITE_LOG_FILE = "doppel-writes.log";
-  /** Writes after which a Lucene commit empties the log whatever the interval: bounds its size (~20 MB) in bulk loads. */
-  private static final int MAX_LOGGED_WRITES = 1024;
+  /**
+   * Log size at which a Lucene commit empties it whatever the interval: bounds the log in bulk loads (about 2,500 images
+   * with keypoints) and its replay to about a second, without cutting a load into more segments than Lucene's own
+   * 16 MB indexing buffer does.
+   */
+  private static final long MAX_LOG_BYTES = 64L << 20;
 
   private static final Logger LOG = LoggerFactory.getLogger(LuceneVectorIndex.class);
 
@@ -121,6 +126,8 @@ public final class LuceneVectorIndex implements VectorIndex {
   /** Held while a write goes to the log and the writer, and while a commit empties the log. */
   private final Object writeLock = new Object();
   private final WriteAheadLog writeLog;
+  /** Whether {@link #upsertBatch} wrote since the last {@link #refresh()}. */
+  private final AtomicBoolean bulkWritesUnseen = new AtomicBoolean();
   /** When Lucene last committed ({@link System#nanoTime()}); guarded by {@link #writeLock}. */
   private long luceneCommittedAt = System.nanoTime();
 
@@ -186,40 +193,52 @@ public final class LuceneVectorIndex implements VectorIndex {
     return writeLog;
   }
 
+  /** Searchable at once: in memory until the reader is reopened over it. */
   @Override
   public void upsert(IndexedImage image) {
-    upsertAll(List.of(image));
+    List<Document> block = documentsOf(image, config.localVotingKeypoints());
+    String key = imageKey(image.ref());
+    synchronized (writeLock) {
+      write(image, key, block);
+      recentWrites.upserted(key, image);
+      commitIfLogFull();
+    }
+    reopenIfManyRecent();
   }
 
-  /** Every image in one hold of the write lock, the reader reopened at most once after them. */
+  /**
+   * A bulk load (a re-index, a benchmark): searchable after {@link #refresh()}, which reopens the reader once for the
+   * whole load; a reopen per batch would cut the load into a segment per batch. Durable at {@link #commit()} as any write.
+   */
   @Override
   public void upsertBatch(List<IndexedImage> images) {
     if (images.stream().map(IndexedImage::ref).distinct().count() < images.size()) {
       throw new IllegalArgumentException("an image appears twice in one batch");
     }
-    upsertAll(images);
-  }
-
-  private void upsertAll(List<IndexedImage> images) {
     List<List<Document>> blocks = new ArrayList<>(images.size());
     for (IndexedImage image : images) {
       blocks.add(documentsOf(image, config.localVotingKeypoints()));
     }
     synchronized (writeLock) {
       for (int i = 0; i < images.size(); i++) {
-        IndexedImage image = images.get(i);
-        String key = imageKey(image.ref());
-        try {
-          writeLog.appendUpsert(image);
-          writer.updateDocuments(new Term(F_IMAGE, key), blocks.get(i));
-        } catch (IOException e) {
-          throw new IndexUnavailableException("lucene write failed for " + image.ref(), e);
-        }
-        recentWrites.upserted(key, image);
+        String key = imageKey(images.get(i).ref());
+        write(images.get(i), key, blocks.get(i));
+        // an older version kept in memory must not hide this one once the reader is reopened
+        recentWrites.forget(key);
+        commitIfLogFull();
       }
-      commitIfLogFull();
+      bulkWritesUnseen.set(true);
     }
-    reopenIfManyRecent();
+  }
+
+  /** Logs and writes one image; under the write lock. */
+  private void write(IndexedImage image, String key, List<Document> block) {
+    try {
+      writeLog.appendUpsert(image);
+      writer.updateDocuments(new Term(F_IMAGE, key), block);
+    } catch (IOException e) {
+      throw new IndexUnavailableException("lucene write failed for " + image.ref(), e);
+    }
   }
 
   /** The documents of one image: its image document, one per global vector, one per voting keypoint. */
@@ -471,9 +490,13 @@ public final class LuceneVectorIndex implements VectorIndex {
     return withSearcher(searcher -> searcher.count(imageDocQuery(imageKey(image))) > 0);
   }
 
-  /** Nothing to do: every write is searchable once written (the recent ones in memory). */
+  /** Reopens the reader over bulk writes ({@link #upsertBatch}); every other write is searchable once written. */
   @Override
-  public void refresh() {}
+  public void refresh() {
+    if (bulkWritesUnseen.getAndSet(false)) {
+      reopen();
+    }
+  }
 
   /**
    * Makes every prior write durable: syncs the write-ahead log, and commits Lucene (emptying the log) when the last
@@ -493,9 +516,9 @@ public final class LuceneVectorIndex implements VectorIndex {
     }
   }
 
-  /** A Lucene commit once the log holds {@link #MAX_LOGGED_WRITES}; under the write lock. */
+  /** A Lucene commit once the log holds {@link #MAX_LOG_BYTES}; under the write lock. */
   private void commitIfLogFull() {
-    if (writeLog.records() >= MAX_LOGGED_WRITES) {
+    if (writeLog.bytes() >= MAX_LOG_BYTES) {
       try {
         commitLucene();
       } catch (IOException e) {

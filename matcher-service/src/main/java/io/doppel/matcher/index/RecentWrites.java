@@ -53,6 +53,13 @@ final class RecentWrites {
     return lastSequence;
   }
 
+  /** Forgets {@code key}: a bulk write replaced it, visible after the next reopen. */
+  synchronized void forget(String key) {
+    if (writes.remove(key) != null) {
+      snapshot = null;
+    }
+  }
+
   /** The sequence number of the latest write (0 before any). */
   synchronized long lastSequence() {
     return lastSequence;

@@ -45,7 +45,7 @@ final class WriteAheadLog implements AutoCloseable {
   private final Path file;
   private FileChannel channel;
   private DataOutputStream out;
-  private long records;
+  private long bytes;
 
   private WriteAheadLog(Path file) throws IOException {
     this.file = file;
@@ -119,12 +119,12 @@ final class WriteAheadLog implements AutoCloseable {
     out.writeInt(payload.length);
     out.writeInt(crc(payload));
     out.write(payload);
-    records++;
+    bytes += 2L * Integer.BYTES + payload.length;
   }
 
-  /** Records appended since the log was last emptied. */
-  long records() {
-    return records;
+  /** Bytes appended since the log was last emptied. */
+  long bytes() {
+    return bytes;
   }
 
   /** Makes every appended record durable. */
@@ -138,7 +138,7 @@ final class WriteAheadLog implements AutoCloseable {
     out.close();
     open(StandardOpenOption.TRUNCATE_EXISTING);
     channel.force(true);
-    records = 0;
+    bytes = 0;
   }
 
   @Override
