@@ -254,7 +254,8 @@ public final class DualRetrievalMatcher implements Matcher {
     verifyAll(query, shortlist(candidates, settings.firstPassCap()).stream().map(Map.Entry::getKey).toList(), candidates,
         verified);
     timings.lap(STAGE_VERIFY);
-    if (verified.values().stream().anyMatch(verification -> settings.confident(verification.inliers()))) {
+    if (verified.entrySet().stream().anyMatch(
+        entry -> settings.confident(entry.getValue().inliers()) && settles(candidates.get(entry.getKey()).meta, scope))) {
       return scored(candidates, verified);
     }
     retrieveLocal(query, scope, candidates, bestOfEachView);
@@ -267,6 +268,16 @@ public final class DualRetrievalMatcher implements Matcher {
     verifyAll(query, List.copyOf(secondPass), candidates, verified);
     timings.lap(STAGE_VERIFY);
     return scored(candidates, verified);
+  }
+
+  /**
+   * Whether a confident match with {@code candidate} ends the search early. One with an earlier upload does not, where
+   * the scope holds registered works: the query may also copy a work that the first pass did not verify (in DEV, a
+   * strip sharing its filler photos with an earlier strip stopped there, and its panel copying a reference, found only
+   * by a tile's local votes, went unreported in some runs, depending on which strip the matcher saw first).
+   */
+  private static boolean settles(ImageMeta candidate, Scope scope) {
+    return candidate.purpose() == Purpose.REFERENCE || scope.referenceSets().isEmpty();
   }
 
   /** The verified candidates, scored, best first. */

@@ -282,6 +282,25 @@ class DualRetrievalMatcherTest {
   }
 
   @Test
+  void aDuplicateOfEarlierUploadsIsStillCheckedAgainstRegisteredWorks() {
+    Mat work = TestImages.texture(5, WIDTH, HEIGHT);
+    matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work, "Getty Images", null, T0.toEpochMilli()));
+    Mat strip = TestImages.tallStrip(TestImages.resize(work, 0.5), 1600, 900, 42);
+    // more earlier copies of the strip than the first pass verifies: on their own they would settle the upload
+    for (int i = 0; i < RetrievalSettings.DEFAULTS.firstPassCap() + 1; i++) {
+      upload("acme", "earlier-" + i, strip, T0.plus(Duration.ofDays(1)));
+    }
+
+    MatchEvent again = upload("acme", "again", strip, T0.plus(Duration.ofDays(2)));
+
+    assertThat(again.getDecision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
+    assertThat(again.getMatches()).anySatisfy(match -> {
+      assertThat(match.getImageId()).isEqualTo("work-1");
+      assertThat(match.getKind()).isEqualTo(MatchKind.COPYRIGHT_VIOLATION);
+    });
+  }
+
+  @Test
   void anUnreachableIndexIsAnErrorNeverACleanDecision() {
     DualRetrievalMatcher overOutage = matcherOver(new UnreachableIndex());
 
