@@ -86,18 +86,21 @@ final class RecentWrites {
   /** The recent writes at one moment. Immutable. */
   static final class Snapshot {
 
-    static final Snapshot EMPTY = new Snapshot(Map.of(), List.of(), new int[0], KeypointBuckets.EMPTY);
+    static final Snapshot EMPTY = new Snapshot(Map.of(), List.of(), List.of(), new int[0], KeypointBuckets.EMPTY);
 
     private final Map<String, IndexedImage> byKey;
     /** Upserted images, oldest first: the "documents" of {@link #buckets} are positions in {@link #descriptorImage}. */
     private final List<IndexedImage> images;
+    /** Each image's global vectors, L2-normalised once here rather than for every query view. */
+    private final List<List<float[]>> unitGlobals;
     private final int[] descriptorImage;
     private final KeypointBuckets buckets;
 
-    private Snapshot(Map<String, IndexedImage> byKey, List<IndexedImage> images, int[] descriptorImage,
-        KeypointBuckets buckets) {
+    private Snapshot(Map<String, IndexedImage> byKey, List<IndexedImage> images, List<List<float[]>> unitGlobals,
+        int[] descriptorImage, KeypointBuckets buckets) {
       this.byKey = byKey;
       this.images = images;
+      this.unitGlobals = unitGlobals;
       this.descriptorImage = descriptorImage;
       this.buckets = buckets;
     }
@@ -133,7 +136,9 @@ final class RecentWrites {
       for (int i = 0; i < descriptors; i++) {
         docs[i] = i;
       }
-      return new Snapshot(Collections.unmodifiableMap(byKey), List.copyOf(images), descriptorImage,
+      List<List<float[]>> unitGlobals = images.stream()
+          .map(image -> image.globals().stream().map(LuceneVectorIndex::unitVector).toList()).toList();
+      return new Snapshot(Collections.unmodifiableMap(byKey), List.copyOf(images), unitGlobals, descriptorImage,
           KeypointBuckets.of(packed, docs));
     }
 
@@ -155,15 +160,15 @@ final class RecentWrites {
     /** The upserted images in {@code scope} with their best cosine similarity to {@code unitQuery} over their vectors. */
     Map<IndexedImage, Float> similarities(float[] unitQuery, Scope scope) {
       Map<IndexedImage, Float> similarities = new LinkedHashMap<>();
-      for (IndexedImage image : images) {
-        if (!admits(scope, image)) {
+      for (int i = 0; i < images.size(); i++) {
+        if (!admits(scope, images.get(i))) {
           continue;
         }
         float best = Float.NEGATIVE_INFINITY;
-        for (float[] global : image.globals()) {
-          best = Math.max(best, dot(unitQuery, LuceneVectorIndex.unitVector(global)));
+        for (float[] global : unitGlobals.get(i)) {
+          best = Math.max(best, dot(unitQuery, global));
         }
-        similarities.put(image, best);
+        similarities.put(images.get(i), best);
       }
       return similarities;
     }
