@@ -5,15 +5,17 @@ import io.doppel.extractor.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.ViewKind;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * The views an image is described by: FULL, MIRROR (the horizontally flipped image, so mirrored
- * copies match), and for strips at least {@code tileAspect} long, overlapping square TILE views
- * (side = the short side, start positions evenly spaced at most half a side apart, the last one
- * flush with the end), plus one TILE per panel between the strip's uniform gutters (a square tile
- * holds a short panel together with its neighbours, which hides it from the global descriptor), so
- * a copy embedded in a webtoon strip can be found. Other images get
+ * copies match), and for strips at least {@code tileAspect} long, TILE views: one per panel between
+ * the strip's uniform gutters (a square tile holds a short panel together with its neighbours, which
+ * hides it from the global descriptor), and overlapping square tiles (side = the short side, starts
+ * at most half a side apart) over every stretch that no single-picture panel covers: the whole strip
+ * when it has no gutters, and panels longer than the strip is wide, which may hold several pictures
+ * with no gutter between them. So a copy embedded in a webtoon strip can be found. Other images get
  * global-only CROP views (no keypoints; FULL's cover the same pixels): the centred
  * {@code centreCropShare} of each side, which leaves out the fill corners of a rotated copy and
  * frames like a centre crop does, and the content inside uniform borders where those cover at least
@@ -49,18 +51,20 @@ public final class ViewPlanner {
     int length = Math.max(w, h);
     if ((double) length / side >= views.tileAspect()) {
       boolean tall = h > w;
-      for (int start : tileStarts(length, side, views.maxTiles())) {
+      int minPanel = (int) Math.ceil(MIN_PANEL_SHARE * side);
+      List<Box> panels = views.stripPanels()
+          ? UniformBorders.panels(image, views.borderTolerance(), minPanel).stream().limit(views.maxTiles()).toList()
+          : List.of();
+      // a panel longer than the strip is wide may hold several pictures with no gutter between them: squares cover it too
+      List<Box> singlePictures = panels.stream().filter(p -> (tall ? p.getHeight() : p.getWidth()) <= side).toList();
+      squareTileStarts(length, side, spansOutside(singlePictures, tall, length, minPanel), views.maxTiles()).forEach(start -> {
         Box region = tall ? new Box(0, start, side, side) : new Box(start, 0, side, side);
-        BgrImage pixels = image.crop(region.getX(), region.getY(), side, side);
-        planned.add(new PlannedView(ViewKind.TILE, region, pixels, local.tileMaxKeypoints()));
-      }
-      if (views.stripPanels()) {
-        int minPanel = (int) Math.ceil(MIN_PANEL_SHARE * side);
-        UniformBorders.panels(image, views.borderTolerance(), minPanel).stream()
-            .limit(views.maxTiles())
-            .map(panel -> new PlannedView(ViewKind.TILE, panel,
-                image.crop(panel.getX(), panel.getY(), panel.getWidth(), panel.getHeight()), local.tileMaxKeypoints()))
-            .forEach(planned::add);
+        planned.add(new PlannedView(ViewKind.TILE, region, image.crop(region.getX(), region.getY(), side, side),
+            local.tileMaxKeypoints()));
+      });
+      for (Box panel : panels) {
+        planned.add(new PlannedView(ViewKind.TILE, panel,
+            image.crop(panel.getX(), panel.getY(), panel.getWidth(), panel.getHeight()), local.tileMaxKeypoints()));
       }
     } else {
       planned.addAll(crops(image));
@@ -92,6 +96,47 @@ public final class ViewPlanner {
   private static PlannedView crop(BgrImage image, Box region) {
     BgrImage pixels = image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
     return new PlannedView(ViewKind.CROP, region, pixels, NO_KEYPOINTS);
+  }
+
+  /**
+   * The spans {@code [from, to)} along the strip that no panel covers and that are long enough ({@code minSpan}) to hold
+   * a picture: the whole strip when there are no panels. Gutters and captions between panels are shorter.
+   */
+  static List<int[]> spansOutside(List<Box> panels, boolean tall, int length, int minSpan) {
+    List<int[]> covered = panels.stream()
+        .map(p -> tall ? new int[] {p.getY(), p.getY() + p.getHeight()} : new int[] {p.getX(), p.getX() + p.getWidth()})
+        .sorted(Comparator.comparingInt((int[] span) -> span[0]))
+        .toList();
+    List<int[]> outside = new ArrayList<>();
+    int from = 0;
+    for (int[] span : covered) {
+      if (span[0] - from >= minSpan) {
+        outside.add(new int[] {from, span[0]});
+      }
+      from = Math.max(from, span[1]);
+    }
+    if (length - from >= minSpan) {
+      outside.add(new int[] {from, length});
+    }
+    return outside;
+  }
+
+  /**
+   * Square tiles over each span: evenly spaced, at most half a side apart, the first flush with the span's start and
+   * the last with its end (a span shorter than a side gets one tile centred on it, kept inside the strip); at most
+   * {@code maxTiles} in all.
+   */
+  static List<Integer> squareTileStarts(int length, int side, List<int[]> spans, int maxTiles) {
+    List<Integer> starts = new ArrayList<>();
+    for (int[] span : spans) {
+      int spanLength = span[1] - span[0];
+      if (spanLength <= side) {
+        starts.add(Math.clamp(span[0] - (side - spanLength) / HALF, 0, length - side));
+      } else {
+        tileStarts(spanLength, side, maxTiles).forEach(start -> starts.add(span[0] + start));
+      }
+    }
+    return starts.stream().distinct().limit(maxTiles).toList();
   }
 
   /** Evenly spaced starts from 0 to {@code length - side}, at most half a side apart unless capped by maxTiles. */

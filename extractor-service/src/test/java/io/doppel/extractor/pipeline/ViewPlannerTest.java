@@ -81,11 +81,27 @@ class ViewPlannerTest {
 
     List<PlannedView> tiles = planner.plan(BgrImage.of(strip)).stream().filter(v -> v.kind() == ViewKind.TILE).toList();
 
-    assertThat(tiles).extracting(PlannedView::region)
-        .contains(new Box(12, 12, 276, 150), new Box(12, 174, 276, 500), new Box(12, 686, 276, 160));
+    // the 500-long panel may hold several pictures: squares cover its stretch; the short panels need none
+    assertThat(tiles).extracting(PlannedView::region).containsExactly(
+        new Box(0, 162, 300, 300), new Box(0, 274, 300, 300), new Box(0, 386, 300, 300),
+        new Box(12, 12, 276, 150), new Box(12, 174, 276, 500), new Box(12, 686, 276, 160));
     assertThat(tiles).allSatisfy(t -> assertThat(t.pixels().width()).isEqualTo(t.region().getWidth()));
     ViewPlanner withoutPanels = new ViewPlanner(Fixtures.config("views.strip-panels", "false").views(), Fixtures.config().local());
     assertThat(withoutPanels.plan(BgrImage.of(strip))).noneMatch(v -> v.region().getHeight() == 150);
+  }
+
+  @Test
+  void squaresCoverOnlyWhatNoSinglePicturePanelCovers() {
+    // panels [12,162) and [174,324) of a 1000-long strip, 300 wide: gutters and captions (< 60) need no tile
+    List<Box> panels = List.of(new Box(12, 12, 276, 150), new Box(12, 174, 276, 150), new Box(12, 900, 276, 40));
+    List<int[]> outside = ViewPlanner.spansOutside(panels, true, 1000, 60);
+    assertThat(outside).containsExactly(new int[] {324, 900}, new int[] {940, 1000});
+
+    assertThat(ViewPlanner.squareTileStarts(1000, 300, outside, 16)).containsExactly(324, 462, 600, 700);
+    assertThat(ViewPlanner.spansOutside(List.of(), true, 1000, 60)).containsExactly(new int[] {0, 1000});
+    assertThat(ViewPlanner.squareTileStarts(1000, 300, List.of(new int[] {0, 1000}), 16))
+        .isEqualTo(ViewPlanner.tileStarts(1000, 300, 16));
+    assertThat(ViewPlanner.squareTileStarts(1000, 300, List.of(new int[] {0, 1000}), 3)).hasSize(3);
   }
 
   @Test
