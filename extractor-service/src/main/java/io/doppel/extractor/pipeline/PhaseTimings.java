@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * Where one image's extraction time went, in nanoseconds. The model phase is the image's share of
- * the batched model call (by number of views), since one call serves the whole batch.
+ * the batched model call (by number of views), since one call serves the whole batch. The local phase is the sum
+ * over the image's views, which run in parallel: work, not wall time.
  */
 public record PhaseTimings(long fetchNanos, long decodeNanos, long preprocessNanos, long modelNanos, long localNanos) {
 

@@ -30,7 +30,8 @@ import java.util.function.Function;
 
 /**
  * The extraction stage: fetch → decode → views → one batched model call for every view of every
- * image → local features. Per-image work runs on a small worker pool; the model call is shared.
+ * image → local features. Fetch and decode run per image on a small worker pool, local features per view on the
+ * same pool (a strip's tiles in parallel); the model call is shared.
  * A bad image becomes {@link Extraction.Failed}; only an unusable model stops construction.
  */
 public final class PipelineFeatureExtractor implements FeatureExtractor {
@@ -114,7 +115,23 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
         described.add(new Described(p.withModelNanos(modelNanosPerView * p.tensors().size()), own, null));
       }
     }
-    return inParallel(described, this::finish);
+    List<LocalTask> tasks = new ArrayList<>();
+    for (int i = 0; i < described.size(); i++) {
+      if (described.get(i).failure() == null) {
+        tasks.addAll(localTasks(i, described.get(i).prepared().views()));
+      }
+    }
+    List<LocalResult> results = inParallel(tasks, task -> runLocal(described, task));
+    List<List<LocalResult>> perImage = new ArrayList<>(described.size());
+    described.forEach(d -> perImage.add(new ArrayList<>()));
+    for (int t = 0; t < tasks.size(); t++) {
+      perImage.get(tasks.get(t).image()).add(results.get(t));
+    }
+    List<TimedExtraction> extractions = new ArrayList<>(described.size());
+    for (int i = 0; i < described.size(); i++) {
+      extractions.add(finish(described.get(i), perImage.get(i)));
+    }
+    return extractions;
   }
 
   private record Prepared(UploadEvent event, ImageDecoder.Decoded decoded, List<PlannedView> views, List<float[]> tensors,
@@ -154,23 +171,46 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     }
   }
 
-  /** Each view's local features; a MIRROR planned right after its FULL view comes from FULL's detections. */
-  private List<LocalFeatures> localFeaturesOf(List<PlannedView> views) {
-    List<LocalFeatures> locals = new ArrayList<>(views.size());
+  /**
+   * One unit of local-feature work: a single view, or a FULL view with the MIRROR planned right after it, which comes
+   * from FULL's detections. Units run in parallel across every image of the batch, so that a strip's twenty tiles
+   * use every worker, not one.
+   */
+  private record LocalTask(int image, int firstView, boolean withMirror) {}
+
+  /** What one {@link LocalTask} produced: one or two views' features, or why it failed, and how long it took. */
+  private record LocalResult(List<LocalFeatures> features, RuntimeException failure, long nanos) {}
+
+  private static List<LocalTask> localTasks(int image, List<PlannedView> views) {
+    List<LocalTask> tasks = new ArrayList<>(views.size());
     for (int i = 0; i < views.size(); i++) {
       PlannedView view = views.get(i);
       PlannedView next = i + 1 < views.size() ? views.get(i + 1) : null;
-      if (view.kind() == ViewKind.FULL && next != null && next.kind() == ViewKind.MIRROR
-          && next.maxKeypoints() == view.maxKeypoints()) {
-        OrbLocalFeatures.WithMirror both = localFeatures.describeWithMirror(view.pixels(), view.maxKeypoints());
-        locals.add(both.view());
-        locals.add(both.mirror());
+      boolean withMirror = view.kind() == ViewKind.FULL && next != null && next.kind() == ViewKind.MIRROR
+          && next.maxKeypoints() == view.maxKeypoints();
+      tasks.add(new LocalTask(image, i, withMirror));
+      if (withMirror) {
         i++;
-      } else {
-        locals.add(localFeatures.describe(view.pixels(), view.maxKeypoints()));
       }
     }
-    return locals;
+    return tasks;
+  }
+
+  private LocalResult runLocal(List<Described> described, LocalTask task) {
+    long start = System.nanoTime();
+    PlannedView view = described.get(task.image()).prepared().views().get(task.firstView());
+    try {
+      List<LocalFeatures> features;
+      if (task.withMirror()) {
+        OrbLocalFeatures.WithMirror both = localFeatures.describeWithMirror(view.pixels(), view.maxKeypoints());
+        features = List.of(both.view(), both.mirror());
+      } else {
+        features = List.of(localFeatures.describe(view.pixels(), view.maxKeypoints()));
+      }
+      return new LocalResult(features, null, System.nanoTime() - start);
+    } catch (RuntimeException e) {
+      return new LocalResult(List.of(), e, System.nanoTime() - start);
+    }
   }
 
   private boolean sharesFullGlobal(PlannedView view) {
@@ -181,26 +221,30 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     return new Prepared(event, null, List.of(), List.of(), failure, new PhaseTimings(fetchNanos, decodeNanos, 0, 0, 0));
   }
 
-  private TimedExtraction finish(Described described) {
+  /** The image's ImageFeatures from its globals and its views' local features ({@code locals}, in view order). */
+  private TimedExtraction finish(Described described, List<LocalResult> locals) {
     Prepared p = described.prepared();
     if (described.failure() != null) {
       return new TimedExtraction(described.failure(), p.timings());
     }
-    long localStart = System.nanoTime();
-    List<FeatureView> views = new ArrayList<>(p.views().size());
-    try {
-      List<LocalFeatures> locals = localFeaturesOf(p.views());
-      for (int i = 0; i < p.views().size(); i++) {
-        PlannedView view = p.views().get(i);
-        LocalFeatures local = locals.get(i);
-        views.add(new FeatureView(view.kind(), view.region(), boxed(described.globals().get(i)), local.keypoints(),
-            ByteBuffer.wrap(local.descriptors()), local.descriptorBytes()));
+    long localNanos = locals.stream().mapToLong(LocalResult::nanos).sum();
+    List<LocalFeatures> viewLocals = new ArrayList<>(p.views().size());
+    for (LocalResult local : locals) {
+      if (local.failure() != null) {
+        return new TimedExtraction(new Extraction.Failed(DeadLetterReason.MODEL_ERROR, "local features failed: " + local.failure()),
+            p.timings());
       }
-    } catch (RuntimeException e) {
-      return new TimedExtraction(new Extraction.Failed(DeadLetterReason.MODEL_ERROR, "local features failed: " + e), p.timings());
+      viewLocals.addAll(local.features());
+    }
+    List<FeatureView> views = new ArrayList<>(p.views().size());
+    for (int i = 0; i < p.views().size(); i++) {
+      PlannedView view = p.views().get(i);
+      LocalFeatures local = viewLocals.get(i);
+      views.add(new FeatureView(view.kind(), view.region(), boxed(described.globals().get(i)), local.keypoints(),
+          ByteBuffer.wrap(local.descriptors()), local.descriptorBytes()));
     }
     PhaseTimings t = p.timings();
-    PhaseTimings timings = new PhaseTimings(t.fetchNanos(), t.decodeNanos(), t.preprocessNanos(), t.modelNanos(), System.nanoTime() - localStart);
+    PhaseTimings timings = new PhaseTimings(t.fetchNanos(), t.decodeNanos(), t.preprocessNanos(), t.modelNanos(), localNanos);
     UploadEvent e = p.event();
     ImageFeatures features = ImageFeatures.newBuilder()
         .setTenant(e.getTenant())

@@ -10,11 +10,13 @@ import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.FeatureView;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Keypoint;
+import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.avro.ViewKind;
 import io.doppel.topology.extract.Extraction;
 import java.awt.geom.AffineTransform;
 import java.awt.image.AffineTransformOp;
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -171,6 +173,38 @@ class PipelineFeatureExtractorTest {
     ImageFeatures features = extracted(extractor.extract(List.of(
         TestImages.inline("sq", TestImages.encode(TestImages.scene(300, 300, 15), "png")))).getFirst());
     assertThat(features.getViews()).noneMatch(v -> v.getKind() == ViewKind.TILE);
+  }
+
+  @Test
+  void eachImageOfABatchGetsTheFeaturesItGetsAlone() {
+    // the views' local features of a whole batch run as one pool of tasks: none may land on another image or view
+    List<byte[]> images = List.of(
+        TestImages.encode(TestImages.scene(300, 1500, 21), "png"),
+        TestImages.encode(TestImages.scene(400, 300, 22), "jpeg"),
+        new byte[0],
+        TestImages.encode(TestImages.scene(1400, 280, 23), "png"),
+        TestImages.encode(TestImages.scene(250, 250, 24), "jpeg"));
+    List<UploadEvent> batch = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      batch.add(TestImages.inline("img" + i, images.get(i)));
+    }
+
+    List<Extraction> together = extractor.extract(batch);
+
+    assertThat(reason(together.get(2))).isEqualTo(DeadLetterReason.CORRUPT);
+    for (int i : List.of(0, 1, 3, 4)) {
+      ImageFeatures inBatch = extracted(together.get(i));
+      ImageFeatures alone = extracted(extractor.extract(List.of(batch.get(i))).getFirst());
+      assertThat(inBatch.getViews()).as("views of image %d", i).hasSameSizeAs(alone.getViews());
+      for (int v = 0; v < alone.getViews().size(); v++) {
+        FeatureView a = alone.getViews().get(v);
+        FeatureView b = inBatch.getViews().get(v);
+        assertThat(b.getKind()).isEqualTo(a.getKind());
+        assertThat(b.getRegion()).isEqualTo(a.getRegion());
+        assertThat(b.getKeypoints()).as("keypoints of image %d view %d", i, v).isEqualTo(a.getKeypoints());
+        assertThat(b.getDescriptors()).isEqualTo(a.getDescriptors());
+      }
+    }
   }
 
   @Test

@@ -16,6 +16,7 @@ import io.doppel.standalone.eval.PipelineDriver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ public final class BenchCommand {
   private static final Duration STALL_TIMEOUT = Duration.ofMinutes(3);
   private static final double NANOS_PER_MILLI = 1e6;
   private static final double MICROS_PER_SECOND = 1e6;
+  private static final int SLOWEST_SHOWN = 5;
 
   public static final String USAGE = """
       doppel bench [options]
@@ -114,6 +116,7 @@ public final class BenchCommand {
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("rate_per_second", rate);
         latency.putAll(LatencyStats.ofMillis(millis).toMap());
+        latency.put("slowest", slowest(driver, latencyIds, SLOWEST_SHOWN));
         report.put("latency", latency);
       }
       int indexed = refIds.size() + warmup + count + latencyCount;
@@ -187,6 +190,32 @@ public final class BenchCommand {
       stats.put(stage, entry);
     });
     return stats;
+  }
+
+  /**
+   * The {@code limit} slowest uploads: latency, the time their stages took (service) and the rest (waiting in topics
+   * and queues), so that a tail can be told apart as heavy images or as queueing behind them.
+   */
+  private static List<Map<String, Object>> slowest(PipelineDriver driver, List<String> ids, int limit) {
+    return ids.stream()
+        .filter(id -> driver.outcome(id) != null && !driver.outcome(id).isDeadLetter())
+        .sorted(Comparator.comparingLong(driver::latencyNanos).reversed())
+        .limit(limit)
+        .map(id -> {
+          MatchEvent event = driver.outcome(id).event();
+          double latencyMs = driver.latencyNanos(id) / NANOS_PER_MILLI;
+          double serviceMs = event.getStageMicros().values().stream().mapToLong(Long::longValue).sum() / 1000.0;
+          Map<String, Object> entry = new LinkedHashMap<>();
+          entry.put("upload", id);
+          entry.put("latency_ms", latencyMs);
+          entry.put("stages_ms", serviceMs);
+          entry.put("waiting_ms", latencyMs - serviceMs);
+          Map<String, Double> stages = new TreeMap<>();
+          event.getStageMicros().forEach((stage, micros) -> stages.put(stage, micros / 1000.0));
+          entry.put("stage_ms", stages);
+          return entry;
+        })
+        .toList();
   }
 
   private static void print(Map<String, Object> report, boolean json) throws Exception {
