@@ -5,6 +5,7 @@ import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.retrieval.RetrievalSettings;
 import io.doppel.matcher.verify.VerifierSettings;
 import io.doppel.topology.runtime.KafkaSecurityEnvironment;
+import io.doppel.topology.runtime.StreamsRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ public record MatcherConfig(
     Path dataDirectory,
     int streamThreads,
     Duration retryBudget,
+    Duration commitInterval,
     ModelKey model,
     int modelDimension,
     IndexBackend indexBackend,
@@ -70,6 +72,7 @@ public record MatcherConfig(
   public static final String DATA_DIR = "DOPPEL_MATCHER_DATA_DIR";
   public static final String STREAM_THREADS = "DOPPEL_MATCHER_STREAM_THREADS";
   public static final String RETRY_BUDGET = "DOPPEL_MATCHER_RETRY_BUDGET";
+  public static final String COMMIT_INTERVAL_MS = "DOPPEL_MATCHER_COMMIT_INTERVAL_MS";
   public static final String MODEL_ID = "DOPPEL_MODEL_ID";
   public static final String MODEL_VERSION = "DOPPEL_MODEL_VERSION";
   public static final String MODEL_DIMENSION = "DOPPEL_MODEL_DIMENSION";
@@ -98,6 +101,7 @@ public record MatcherConfig(
   static final String DEFAULT_DATA_DIR = "data/matcher";
   static final int DEFAULT_STREAM_THREADS = 1;
   static final Duration DEFAULT_RETRY_BUDGET = Duration.ofSeconds(60);
+  private static final int MAX_COMMIT_INTERVAL_MS = 60_000;
   private static final int MAX_PORT = 65_535;
 
   /** Secrets are never read from the config file, which may live in a repository. */
@@ -108,7 +112,7 @@ public record MatcherConfig(
   public String toString() {
     return "MatcherConfig[bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl
         + ", schemaRegistryAuth=" + (schemaRegistryAuth == null ? "none" : "****") + ", applicationId=" + applicationId + ", dataDirectory=" + dataDirectory + ", streamThreads=" + streamThreads
-        + ", retryBudget=" + retryBudget + ", model=" + model + ", modelDimension=" + modelDimension
+        + ", retryBudget=" + retryBudget + ", commitInterval=" + commitInterval + ", model=" + model + ", modelDimension=" + modelDimension
         + ", indexBackend=" + indexBackend + ", milvus=" + milvus + ", policyFile=" + policyFile
         + ", calibrationFile=" + calibrationFile + ", retrieval=" + retrieval + ", verifier=" + verifier
         + ", opsPort=" + opsPort + ", kafkaSecurity=" + kafkaSecurity.keySet() + "]";
@@ -130,6 +134,8 @@ public record MatcherConfig(
     Path dataDir = reader.path(DATA_DIR, Path.of(DEFAULT_DATA_DIR));
     int threads = reader.integer(STREAM_THREADS, DEFAULT_STREAM_THREADS, 1, Integer.MAX_VALUE);
     Duration retryBudget = reader.duration(RETRY_BUDGET, DEFAULT_RETRY_BUDGET);
+    Duration commitInterval = Duration.ofMillis(reader.integer(COMMIT_INTERVAL_MS,
+        (int) StreamsRuntime.DEFAULT_COMMIT_INTERVAL.toMillis(), 1, MAX_COMMIT_INTERVAL_MS));
     String modelId = reader.required(MODEL_ID);
     String modelVersion = reader.required(MODEL_VERSION);
     int dimension = reader.integer(MODEL_DIMENSION, -1, 1, Integer.MAX_VALUE);
@@ -173,7 +179,7 @@ public record MatcherConfig(
     if (!reader.problems.isEmpty()) {
       throw new InvalidConfigException(reader.problems);
     }
-    return new MatcherConfig(bootstrap, registry, registryAuth, applicationId, dataDir, threads, retryBudget, model, dimension,
+    return new MatcherConfig(bootstrap, registry, registryAuth, applicationId, dataDir, threads, retryBudget, commitInterval, model, dimension,
         backend, milvus, policy, calibration, retrieval, verifier, opsPort, security);
   }
 

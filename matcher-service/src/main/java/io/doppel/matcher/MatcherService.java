@@ -21,6 +21,7 @@ import io.doppel.topology.ops.OpsMetrics;
 import io.doppel.topology.ops.OpsServer;
 import io.doppel.topology.runtime.StreamsRuntime;
 import io.doppel.topology.runtime.StreamsRuntimeConfig;
+import org.apache.kafka.streams.StreamsConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Clock;
@@ -99,7 +100,8 @@ public final class MatcherService implements AutoCloseable {
       StreamsRuntimeConfig streams = new StreamsRuntimeConfig(config.bootstrapServers(), config.applicationId(),
           config.dataDirectory().resolve(STREAMS_SUBDIRECTORY), config.streamThreads(),
           config.retryBudget().plus(PROCESSING_ALLOWANCE), StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT,
-          config.kafkaSecurity(), Map.of());
+          config.kafkaSecurity(),
+          Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(config.commitInterval().toMillis())));
       StreamsRuntime runtime = StreamsRuntime.start(topology, streams);
       ops.watch(runtime.streams());
       return new MatcherService(metrics, ops, matcher, runtime, metrics.bindKafkaStreams(runtime.streams()));

@@ -34,6 +34,7 @@ class MatcherConfigTest {
     assertThat(config.dataDirectory()).isEqualTo(Path.of("data/matcher"));
     assertThat(config.retrieval()).isEqualTo(RetrievalSettings.DEFAULTS);
     assertThat(config.retryBudget()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.commitInterval()).isEqualTo(Duration.ofMillis(25));
     assertThat(config.policyFile()).isNull();
     assertThat(config.kafkaSecurity()).isEmpty();
     assertThat(config.opsPort()).isEqualTo(io.doppel.topology.ops.Deployment.OPS_PORT);
@@ -56,9 +57,13 @@ class MatcherConfigTest {
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret-password"));
 
     env.put("DOPPEL_OPS_PORT", "9100");
+    env.put("DOPPEL_MATCHER_COMMIT_INTERVAL_MS", "0");
+    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("DOPPEL_MATCHER_COMMIT_INTERVAL_MS");
+    env.put("DOPPEL_MATCHER_COMMIT_INTERVAL_MS", "200");
     env.put("DOPPEL_SCHEMA_REGISTRY_AUTH", "user:secret-password");
     MatcherConfig config = MatcherConfig.from(env);
     assertThat(config.opsPort()).isEqualTo(9100);
+    assertThat(config.commitInterval()).isEqualTo(Duration.ofMillis(200));
     assertThat(config.toString()).doesNotContain("secret-password");
   }
 

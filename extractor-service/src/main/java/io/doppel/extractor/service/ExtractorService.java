@@ -10,6 +10,7 @@ import io.doppel.topology.ops.OpsMetrics;
 import io.doppel.topology.ops.OpsServer;
 import io.doppel.topology.runtime.StreamsRuntime;
 import io.doppel.topology.runtime.StreamsRuntimeConfig;
+import org.apache.kafka.streams.StreamsConfig;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Map;
@@ -61,7 +62,8 @@ public final class ExtractorService implements AutoCloseable {
           ExtractionTopology.Settings.of(config.model().batchSize(), settings.batchMaxWait()), metrics.registry());
       StreamsRuntimeConfig streams = new StreamsRuntimeConfig(settings.bootstrapServers(), settings.applicationId(),
           settings.dataDirectory().resolve("streams"), settings.streamThreads(), StreamsRuntimeConfig.DEFAULT_MAX_BLOCKING,
-          StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT, settings.kafkaSecurity(), Map.of());
+          StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT, settings.kafkaSecurity(),
+          Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitInterval().toMillis())));
       StreamsRuntime runtime = StreamsRuntime.start(topology, streams);
       ops.watch(runtime.streams());
       return new ExtractorService(metrics, ops, extractor, runtime, metrics.bindKafkaStreams(runtime.streams()));

@@ -6,6 +6,7 @@ import io.doppel.topology.runtime.KafkaSecurityEnvironment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import io.doppel.topology.runtime.StreamsRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.Map;
  * DOPPEL_EXTRACTOR_DATA_DIR              default data/extractor (Kafka Streams state: the batch buffer)
  * DOPPEL_EXTRACTOR_BATCH_MAX_WAIT_MS     default 20: longest an upload waits for its micro-batch to fill
  * DOPPEL_EXTRACTOR_STREAM_THREADS        default 1
+ * DOPPEL_EXTRACTOR_COMMIT_INTERVAL_MS    default 25: Streams commit interval; features reach the matcher at a commit
  * DOPPEL_OPS_PORT                        default 8080: /health/live, /health/ready, /metrics
  * DOPPEL_KAFKA_SECURITY_PROTOCOL, DOPPEL_KAFKA_SASL_*, DOPPEL_KAFKA_SSL_*   passed as security.protocol, sasl.*, ssl.*;
  *     each may instead be given as a mounted file with the suffix _FILE (see KafkaSecurityEnvironment)
@@ -37,6 +39,7 @@ public record ServiceSettings(
     Path dataDirectory,
     Duration batchMaxWait,
     int streamThreads,
+    Duration commitInterval,
     int opsPort,
     Map<String, String> kafkaSecurity) {
 
@@ -58,6 +61,8 @@ public record ServiceSettings(
     }
     long maxWaitMs = number(env, "DOPPEL_EXTRACTOR_BATCH_MAX_WAIT_MS", 20, 1, 60_000, problems);
     int threads = (int) number(env, "DOPPEL_EXTRACTOR_STREAM_THREADS", 1, 1, 64, problems);
+    long commitIntervalMs = number(env, "DOPPEL_EXTRACTOR_COMMIT_INTERVAL_MS",
+        StreamsRuntime.DEFAULT_COMMIT_INTERVAL.toMillis(), 1, 60_000, problems);
     int port = (int) number(env, "DOPPEL_OPS_PORT", Deployment.OPS_PORT, 0, MAX_PORT, problems);
     Map<String, String> security = KafkaSecurityEnvironment.read(env, problems);
     String registryAuth = secret(env, "DOPPEL_SCHEMA_REGISTRY_AUTH", problems);
@@ -67,7 +72,7 @@ public record ServiceSettings(
     return new ServiceSettings(bootstrap, registry, registryAuth,
         env.getOrDefault("DOPPEL_EXTRACTOR_APPLICATION_ID", Deployment.EXTRACTOR_APPLICATION_ID),
         Path.of(env.getOrDefault("DOPPEL_EXTRACTOR_DATA_DIR", "data/extractor")),
-        Duration.ofMillis(maxWaitMs), threads, port, security);
+        Duration.ofMillis(maxWaitMs), threads, Duration.ofMillis(commitIntervalMs), port, security);
   }
 
   /** {@code name} from the environment, or the content of the file {@code name_FILE} names; registered for log redaction. */

@@ -477,7 +477,8 @@ class RealServicesFaultInjectionTest {
 
   private static ServiceSettings extractorSettings(String bootstrap, Path dir, int instance) {
     return new ServiceSettings(bootstrap, registryServer.ccompatUrl().toString(), null, Deployment.EXTRACTOR_APPLICATION_ID,
-        dir.resolve("extractor-" + instance), Duration.ofMillis(20), 1, 0, Map.of());
+        dir.resolve("extractor-" + instance), Duration.ofMillis(20), 1,
+        io.doppel.topology.runtime.StreamsRuntime.DEFAULT_COMMIT_INTERVAL, 0, Map.of());
   }
 
   /** The matcher's real configuration, from the environment as in production: Milvus, the policy, defaults otherwise. */

@@ -25,6 +25,14 @@ class StreamsRuntimeConfigTest {
   }
 
   @Test
+  void commitsEvery25MillisecondsUnlessOverridden() {
+    // each hop's output is visible downstream only at its transaction's commit: the interval is latency
+    assertThat(StreamsRuntime.properties(base)).containsEntry("commit.interval.ms", 25L);
+    assertThat(StreamsRuntime.properties(base.withOverrides(Map.of("commit.interval.ms", "200"))))
+        .containsEntry("commit.interval.ms", "200");
+  }
+
+  @Test
   void securitySettingsPassThroughButNeverShowInItsString() {
     var config = base.withSecurity(Map.of("security.protocol", "SASL_SSL",
         "sasl.mechanism", "PLAIN", "sasl.jaas.config", SECRET));
