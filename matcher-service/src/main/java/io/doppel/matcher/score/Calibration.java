@@ -23,7 +23,7 @@ import java.util.Set;
  */
 public record Calibration(String version, boolean prior, String fittedOn, List<String> features, List<Double> weights, double bias) {
 
-  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v5.json";
+  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v6.json";
   /** The hand-set prior that preceded the first fit; kept to re-fit from and to compare against. */
   public static final String PRIOR_RESOURCE = "/calibration/doppel-calibration-v1.json";
 

@@ -16,7 +16,8 @@ import java.util.List;
  * non-negative so scores never fall as evidence grows. Deterministic: no sampling, fixed steps.
  * Fit on DEV only.
  *
- * <p>Usage: {@code CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note>}
+ * <p>Usage: {@code CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note> [feature,feature,...]}: the
+ * features of {@link CandidateFeatures#FEATURE_NAMES} to weigh, all by default.
  */
 public final class CalibrationFitter {
 
@@ -32,12 +33,13 @@ public final class CalibrationFitter {
   private CalibrationFitter() {}
 
   public static void main(String[] args) {
-    if (args.length != 4) {
-      System.err.println("usage: CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note>");
+    if (args.length != 4 && args.length != 5) {
+      System.err.println("usage: CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note> [feature,feature,...]");
       System.exit(2);
     }
     Samples samples = read(Path.of(args[0]));
-    Calibration calibration = fit(samples, args[2], args[3]);
+    List<String> features = args.length == 5 ? List.of(args[4].split(",")) : CandidateFeatures.FEATURE_NAMES;
+    Calibration calibration = fit(samples, features, args[2], args[3]);
     calibration.write(Path.of(args[1]));
     FusedScorer scorer = new FusedScorer(calibration);
     System.out.printf("fitted %s on %d rows (%d positive): log-loss %.4f, weights %s, bias %.4f%n",
@@ -97,12 +99,34 @@ public final class CalibrationFitter {
   }
 
   public static Calibration fit(Samples samples, String version, String fittedOn) {
+    return fit(samples, CandidateFeatures.FEATURE_NAMES, version, fittedOn);
+  }
+
+  /** Fits weights for {@code features} only (names of {@link CandidateFeatures#FEATURE_NAMES}); the others weigh 0. */
+  public static Calibration fit(Samples samples, List<String> features, String version, String fittedOn) {
+    for (String feature : features) {
+      if (!CandidateFeatures.FEATURE_NAMES.contains(feature)) {
+        throw new IllegalArgumentException("unknown feature '" + feature + "'; known: " + CandidateFeatures.FEATURE_NAMES);
+      }
+    }
+    int[] columns = features.stream().mapToInt(CandidateFeatures.FEATURE_NAMES::indexOf).toArray();
+    List<double[]> selected = samples.features().stream().map(x -> {
+      double[] picked = new double[columns.length];
+      for (int j = 0; j < columns.length; j++) {
+        picked[j] = x[columns[j]];
+      }
+      return picked;
+    }).toList();
+    return fitColumns(new Samples(selected, samples.labels()), List.copyOf(features), version, fittedOn);
+  }
+
+  private static Calibration fitColumns(Samples samples, List<String> features, String version, String fittedOn) {
     int n = samples.labels().size();
     long positives = samples.labels().stream().filter(y -> y == 1).count();
     if (positives == 0 || positives == n) {
       throw new IllegalArgumentException("fitting needs both labels; got " + positives + " positive of " + n + " rows");
     }
-    int d = CandidateFeatures.FEATURE_NAMES.size();
+    int d = features.size();
     double[] mean = new double[d];
     double[] std = new double[d];
     for (double[] x : samples.features()) {
@@ -146,7 +170,7 @@ public final class CalibrationFitter {
       weights.add(w[j] / std[j]);
       bias -= w[j] * mean[j] / std[j];
     }
-    return new Calibration(version, false, fittedOn, CandidateFeatures.FEATURE_NAMES, weights, bias);
+    return new Calibration(version, false, fittedOn, features, weights, bias);
   }
 
   static double logLoss(FusedScorer scorer, Calibration calibration, Samples samples) {

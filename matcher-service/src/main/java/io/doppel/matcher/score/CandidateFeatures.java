@@ -26,12 +26,14 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
 
   /** Calibration feature names, in the order {@link #vector()} returns them; a calibration weighs some or all. */
   public static final java.util.List<String> FEATURE_NAMES = java.util.List.of("log1p_inliers", INLIER_AREA_SHARE,
-      GLOBAL_SIMILARITY, "log1p_local_votes", "inliers_beyond_unrelated");
+      GLOBAL_SIMILARITY, "log1p_local_votes", "inliers_beyond_unrelated", "supported_area_share");
 
   /**
    * The model's input: counts enter as log(1+n) because the tenth inlier says much more than the
    * hundredth; similarity is clamped to [0,1] since negative cosine says "unrelated" no louder than 0. Inliers also
    * enter linearly beyond what unrelated pairs reach: fifty inliers prove a copy whatever the global similarity.
+   * The inliers' area share counts in full only once the inliers outnumber what unrelated pairs reach: four chance
+   * inliers can span a third of a view, and that says little.
    */
   public double[] vector() {
     return new double[] {
@@ -39,7 +41,8 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
       Math.clamp(inlierAreaShare, 0.0, 1.0),
       Math.clamp(globalSimilarity, 0.0, 1.0),
       Math.log1p(Math.max(0, localVotes)),
-      Math.max(0, inliers - UNRELATED_MAX_INLIERS) / INLIERS_PER_UNIT
+      Math.max(0, inliers - UNRELATED_MAX_INLIERS) / INLIERS_PER_UNIT,
+      Math.clamp(inlierAreaShare, 0.0, 1.0) * Math.min(1.0, Math.max(0, inliers) / (double) (UNRELATED_MAX_INLIERS + 1))
     };
   }
 }

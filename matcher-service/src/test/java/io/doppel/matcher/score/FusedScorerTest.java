@@ -142,6 +142,23 @@ class FusedScorerTest {
     Path out = dir.resolve("fitted.json");
     first.write(out);
     assertThat(Calibration.load(out)).isEqualTo(first);
+
+    List<String> some = List.of("log1p_inliers", "supported_area_share", "global_similarity");
+    Calibration subset = CalibrationFitter.fit(samples, some, "test-v2", "synthetic");
+    assertThat(subset.features()).isEqualTo(some);
+    assertThat(subset.weights()).hasSize(3);
+    assertThat(new FusedScorer(subset).score(new CandidateFeatures(0.7, 20, 40, 0.2))).isGreaterThan(0.9);
+    assertThatThrownBy(() -> CalibrationFitter.fit(samples, List.of("inliers_squared"), "x", "y"))
+        .hasMessageContaining("unknown feature 'inliers_squared'");
+  }
+
+  @Test
+  void areaShareSupportedByFewInliersCountsLess() {
+    double[] chance = new CandidateFeatures(0.4, 2, 4, 0.3).vector();
+    double[] copy = new CandidateFeatures(0.4, 2, 24, 0.3).vector();
+    int supported = CandidateFeatures.FEATURE_NAMES.indexOf("supported_area_share");
+    assertThat(chance[supported]).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(copy[supported]).isEqualTo(0.3);
   }
 
   @Test
