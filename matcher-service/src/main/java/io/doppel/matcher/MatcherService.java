@@ -21,7 +21,6 @@ import io.doppel.topology.ops.OpsMetrics;
 import io.doppel.topology.ops.OpsServer;
 import io.doppel.topology.runtime.StreamsRuntime;
 import io.doppel.topology.runtime.StreamsRuntimeConfig;
-import org.apache.kafka.streams.StreamsConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Clock;
@@ -29,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -10,11 +10,11 @@ import io.doppel.topology.ops.OpsMetrics;
 import io.doppel.topology.ops.OpsServer;
 import io.doppel.topology.runtime.StreamsRuntime;
 import io.doppel.topology.runtime.StreamsRuntimeConfig;
-import org.apache.kafka.streams.StreamsConfig;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
