@@ -36,13 +36,15 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
    * inliers can span a third of a view, and that says little.
    */
   public double[] vector() {
+    int counted = Math.max(0, inliers);
+    double areaShare = Math.clamp(inlierAreaShare, 0.0, 1.0);
     return new double[] {
-      Math.log1p(Math.max(0, inliers)),
-      Math.clamp(inlierAreaShare, 0.0, 1.0),
+      Math.log1p(counted),
+      areaShare,
       Math.clamp(globalSimilarity, 0.0, 1.0),
       Math.log1p(Math.max(0, localVotes)),
       Math.max(0, inliers - UNRELATED_MAX_INLIERS) / INLIERS_PER_UNIT,
-      Math.clamp(inlierAreaShare, 0.0, 1.0) * Math.min(1.0, Math.max(0, inliers) / (double) (UNRELATED_MAX_INLIERS + 1))
+      areaShare * Math.min(1.0, counted / (double) (UNRELATED_MAX_INLIERS + 1))
     };
   }
 }

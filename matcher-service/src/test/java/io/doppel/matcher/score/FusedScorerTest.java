@@ -2,6 +2,7 @@ package io.doppel.matcher.score;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,7 +158,7 @@ class FusedScorerTest {
     double[] chance = new CandidateFeatures(0.4, 2, 4, 0.3).vector();
     double[] copy = new CandidateFeatures(0.4, 2, 24, 0.3).vector();
     int supported = CandidateFeatures.FEATURE_NAMES.indexOf("supported_area_share");
-    assertThat(chance[supported]).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(chance[supported]).isCloseTo(0.1, offset(1e-9));
     assertThat(copy[supported]).isEqualTo(0.3);
   }
 

@@ -27,6 +27,7 @@ import io.doppel.schemas.testing.ApicurioRegistryServer;
 import io.doppel.standalone.eval.ImageFolder;
 import io.doppel.standalone.eval.PipelineDriver;
 import io.doppel.topology.ops.Deployment;
+import io.doppel.topology.runtime.StreamsRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -478,7 +479,7 @@ class RealServicesFaultInjectionTest {
   private static ServiceSettings extractorSettings(String bootstrap, Path dir, int instance) {
     return new ServiceSettings(bootstrap, registryServer.ccompatUrl().toString(), null, Deployment.EXTRACTOR_APPLICATION_ID,
         dir.resolve("extractor-" + instance), Duration.ofMillis(20), 1,
-        io.doppel.topology.runtime.StreamsRuntime.DEFAULT_COMMIT_INTERVAL, 0, Map.of());
+        StreamsRuntime.DEFAULT_COMMIT_INTERVAL, 0, Map.of());
   }
 
   /** The matcher's real configuration, from the environment as in production: Milvus, the policy, defaults otherwise. */
