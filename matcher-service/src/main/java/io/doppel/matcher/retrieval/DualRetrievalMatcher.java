@@ -445,6 +445,7 @@ public final class DualRetrievalMatcher implements Matcher {
         .setLocalVotes(scored.localVotes())
         .setInliers(v.inliers())
         .setInlierAreaShare((float) v.queryAreaShare())
+        .setTentativeMatches(v.tentativeMatches())
         .setQueryRegion(points(v.queryRegion()))
         .setReferenceRegion(points(v.candidateRegion()))
         .setHints(MatchHints.newBuilder()

@@ -87,7 +87,7 @@ public final class EvalCommand {
              BufferedWriter candidates = candidatesOut == null ? null : Files.newBufferedWriter(Path.of(candidatesOut))) {
           predictions.write("query_id,reference_id,score\n");
           if (candidates != null) {
-            candidates.write("query_id,reference_id,label,score,global_similarity,local_votes,inliers,inlier_area_share,mirrored,in_tile\n");
+            candidates.write("query_id,reference_id,label,score,global_similarity,local_votes,inliers,inlier_area_share,tentative_matches,mirrored,in_tile\n");
           }
           Set<String> refIdSet = new HashSet<>(refIds);
           Map<String, List<Double>> stageMillis = new TreeMap<>();
@@ -105,9 +105,9 @@ public final class EvalCommand {
               predictions.write(String.format(Locale.ROOT, "%s,%s,%.6f%n", queryId, match.getImageId(), match.getScore()));
               if (candidates != null) {
                 int label = match.getImageId().equals(truth.get(queryId)) ? 1 : 0;
-                candidates.write(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%d,%d,%.6f,%b,%b%n",
+                candidates.write(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%d,%d,%.6f,%d,%b,%b%n",
                     queryId, match.getImageId(), label, match.getScore(), match.getGlobalSimilarity(),
-                    match.getLocalVotes(), match.getInliers(), match.getInlierAreaShare(),
+                    match.getLocalVotes(), match.getInliers(), match.getInlierAreaShare(), match.getTentativeMatches(),
                     match.getHints().getMirrored(), match.getHints().getInTile()));
               }
             }
