@@ -25,12 +25,13 @@ final class MeteredVectorIndex implements VectorIndex {
   static final String SEARCH_GLOBAL = "search_global";
   static final String SEARCH_LOCAL = "search_local";
   static final String KEYPOINTS = "keypoints";
+  static final String GLOBAL_VECTORS = "global_vectors";
   static final String CONTAINS = "contains";
   static final String REFRESH = "refresh";
   static final String COMMIT = "commit";
   static final String SUCCESS = "success";
   static final String ERROR = "error";
-  static final List<String> OPERATIONS = List.of(UPSERT, DELETE, SEARCH_GLOBAL, SEARCH_LOCAL, KEYPOINTS, CONTAINS, REFRESH, COMMIT);
+  static final List<String> OPERATIONS = List.of(UPSERT, DELETE, SEARCH_GLOBAL, SEARCH_LOCAL, KEYPOINTS, GLOBAL_VECTORS, CONTAINS, REFRESH, COMMIT);
 
   private final VectorIndex delegate;
   private final DoppelMeters meters;
@@ -95,6 +96,11 @@ final class MeteredVectorIndex implements VectorIndex {
   @Override
   public Map<ImageRef, StoredKeypoints> keypointsBatch(Collection<ImageRef> images) {
     return timed(KEYPOINTS, () -> delegate.keypointsBatch(images));
+  }
+
+  @Override
+  public Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images) {
+    return timed(GLOBAL_VECTORS, () -> delegate.globalVectors(images));
   }
 
   @Override

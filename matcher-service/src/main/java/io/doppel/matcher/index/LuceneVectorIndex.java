@@ -33,8 +33,10 @@ import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SortedDocValues;
@@ -43,14 +45,18 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.Weight;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.Bits;
@@ -479,6 +485,64 @@ public final class LuceneVectorIndex implements VectorIndex {
       keypoints.put(image, found == null ? StoredKeypoints.EMPTY : found.keypoints());
     }
     return keypoints;
+  }
+
+  /** The recent writes' vectors from memory, the others read from the vector values of one query's documents. */
+  @Override
+  public Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images) {
+    List<ImageRef> distinct = images.stream().distinct().toList();
+    RecentWrites.Snapshot recent = recentWrites.snapshot();
+    Map<String, List<float[]>> byKey = new HashMap<>();
+    List<String> inLucene = new ArrayList<>();
+    for (ImageRef image : distinct) {
+      String key = imageKey(image);
+      if (!recent.has(key)) {
+        inLucene.add(key);
+      } else if (recent.image(key) != null) {
+        byKey.put(key, recent.image(key).globals().stream().map(LuceneVectorIndex::unitVector).toList());
+      }
+    }
+    if (!inLucene.isEmpty()) {
+      byKey.putAll(withSearcher(searcher -> storedGlobalVectors(searcher, inLucene)));
+    }
+    Map<ImageRef, List<float[]>> vectors = new LinkedHashMap<>();
+    for (ImageRef image : distinct) {
+      vectors.put(image, List.copyOf(byKey.getOrDefault(imageKey(image), List.of())));
+    }
+    return vectors;
+  }
+
+  /** The vectors of the global documents of {@code keys}, by image key, walked per segment in document order. */
+  private static Map<String, List<float[]>> storedGlobalVectors(IndexSearcher searcher, List<String> keys) throws IOException {
+    Query globals = new BooleanQuery.Builder()
+        .add(new TermQuery(new Term(F_KIND, KIND_GLOBAL)), Occur.FILTER)
+        .add(new TermInSetQuery(F_IMAGE, keys.stream().map(BytesRef::new).toList()), Occur.FILTER)
+        .build();
+    Weight weight = searcher.createWeight(searcher.rewrite(globals), ScoreMode.COMPLETE_NO_SCORES, 1f);
+    Map<String, List<float[]>> byKey = new HashMap<>();
+    for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+      Scorer scorer = weight.scorer(leaf);
+      FloatVectorValues values = leaf.reader().getFloatVectorValues(F_GLOBAL_VECTOR);
+      if (scorer == null || values == null) {
+        continue;
+      }
+      SortedDocValues leafKeys = leaf.reader().getSortedDocValues(F_IMAGE);
+      // a scorer also matches deleted documents: an image's replaced vectors until their segment merges
+      Bits live = leaf.reader().getLiveDocs();
+      KnnVectorValues.DocIndexIterator withVector = values.iterator();
+      DocIdSetIterator matching = scorer.iterator();
+      for (int doc = matching.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = matching.nextDoc()) {
+        if (live != null && !live.get(doc)) {
+          continue;
+        }
+        if (withVector.docID() < doc && withVector.advance(doc) != doc) {
+          throw new IllegalStateException("global document " + (leaf.docBase + doc) + " has no vector");
+        }
+        byKey.computeIfAbsent(imageKeyOf(leafKeys, leaf, doc), key -> new ArrayList<>())
+            .add(values.vectorValue(withVector.index()).clone());
+      }
+    }
+    return byKey;
   }
 
   @Override

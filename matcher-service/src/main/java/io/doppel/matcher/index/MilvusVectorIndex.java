@@ -498,6 +498,42 @@ public final class MilvusVectorIndex implements VectorIndex {
     return new StoredKeypoints(xs, ys, descriptors, BinaryDescriptors.BYTES);
   }
 
+  /** One query of the global collection for all images; one that fills Milvus' row cap is split. */
+  @Override
+  public Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images) {
+    List<ImageRef> distinct = new ArrayList<>(new LinkedHashSet<>(images));
+    Map<String, List<float[]>> byKey = new HashMap<>();
+    if (!distinct.isEmpty()) {
+      queryGlobalVectors(distinct, byKey);
+    }
+    Map<ImageRef, List<float[]>> vectors = new LinkedHashMap<>();
+    for (ImageRef image : distinct) {
+      vectors.put(image, List.copyOf(byKey.getOrDefault(imageKey(image), List.of())));
+    }
+    return vectors;
+  }
+
+  private void queryGlobalVectors(List<ImageRef> images, Map<String, List<float[]>> byKey) {
+    String filter = in(IMAGE_KEY, images.stream().map(MilvusVectorIndex::imageKey).toList());
+    QueryResp response = call("query " + config.globalCollection(), () -> client.query(QueryReq.builder()
+        .collectionName(config.globalCollection())
+        .filter(filter)
+        .outputFields(List.of(IMAGE_KEY, VECTOR))
+        .limit(MAX_RESULT_WINDOW)
+        .consistencyLevel(READ_CONSISTENCY)
+        .build()));
+    if (response.getQueryResults().size() >= MAX_RESULT_WINDOW && images.size() > 1) {
+      int half = images.size() / 2;
+      queryGlobalVectors(images.subList(0, half), byKey);
+      queryGlobalVectors(images.subList(half, images.size()), byKey);
+      return;
+    }
+    for (QueryResp.QueryResult result : response.getQueryResults()) {
+      Map<String, Object> row = result.getEntity();
+      byKey.computeIfAbsent((String) row.get(IMAGE_KEY), key -> new ArrayList<>()).add(floatsOf(row.get(VECTOR)));
+    }
+  }
+
   @Override
   public boolean contains(ImageRef image) {
     String filter = equalTo(IMAGE_KEY, imageKey(image));
@@ -691,6 +727,17 @@ public final class MilvusVectorIndex implements VectorIndex {
       array.add(value);
     }
     return array;
+  }
+
+  private static float[] floatsOf(Object value) {
+    if (value instanceof List<?> list) {
+      float[] floats = new float[list.size()];
+      for (int i = 0; i < floats.length; i++) {
+        floats[i] = ((Number) list.get(i)).floatValue();
+      }
+      return floats;
+    }
+    throw new IllegalStateException("unexpected float vector type from milvus: " + (value == null ? "null" : value.getClass()));
   }
 
   private static byte[] bytes(Object value) {

@@ -65,6 +65,13 @@ public interface VectorIndex extends AutoCloseable {
     return keypoints;
   }
 
+  /**
+   * The stored global vectors of each distinct image, scaled to unit length (in no set order), by image in the order given;
+   * an empty list for images that are not indexed. For scoring a candidate that local votes found but the
+   * global search did not rank: its similarity is then computed, not assumed to be nil.
+   */
+  Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images);
+
   /** Whether the image has rows in the index. */
   boolean contains(ImageRef image);
 

@@ -2,6 +2,7 @@ package io.doppel.matcher.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.doppel.schemas.avro.Purpose;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.lucene.util.VectorUtil;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -314,6 +316,44 @@ abstract class VectorIndexContract {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
   }
 
+  @Test
+  void globalVectorsAreTheLatestStoredOnesAtUnitLength() {
+    IndexedImage strip = withGlobals(upload(name("t"), "strip"), List.of(randomVector(), randomVector(), randomVector()));
+    IndexedImage replaced = upload(name("t"), "replaced");
+    IndexedImage deleted = upload(name("t"), "deleted");
+    index().upsertBatch(List.of(strip, replaced, deleted));
+    index().refresh();
+    IndexedImage replacement = withGlobal(replaced, randomVector());
+    index().upsertBatch(List.of(replacement));
+    index().delete(deleted.ref());
+    IndexedImage recent = upload(name("t"), "recent");
+    write(recent);
+    ImageRef missing = new ImageRef(name("t"), "missing");
+
+    Map<ImageRef, List<float[]>> vectors = index().globalVectors(
+        List.of(replaced.ref(), strip.ref(), missing, deleted.ref(), recent.ref(), strip.ref()));
+
+    assertThat(vectors.keySet()).containsExactly(replaced.ref(), strip.ref(), missing, deleted.ref(), recent.ref());
+    assertSameDirections(vectors.get(strip.ref()), strip.globals());
+    assertSameDirections(vectors.get(replaced.ref()), replacement.globals());
+    assertSameDirections(vectors.get(recent.ref()), recent.globals());
+    assertThat(vectors.get(missing)).isEmpty();
+    assertThat(vectors.get(deleted.ref())).as("a deleted image has no vectors").isEmpty();
+    assertThat(index().globalVectors(List.of())).isEmpty();
+  }
+
+  /** {@code actual} holds, in any order, each of {@code expected} scaled to unit length. */
+  private static void assertSameDirections(List<float[]> actual, List<float[]> expected) {
+    assertThat(actual).hasSameSizeAs(expected);
+    for (float[] vector : actual) {
+      assertThat(VectorUtil.dotProduct(vector, vector)).isCloseTo(1f, within(1e-4f));
+    }
+    for (float[] vector : expected) {
+      assertThat(actual).as("a stored vector along each indexed one")
+          .anySatisfy(stored -> assertThat(VectorUtil.cosine(stored, vector)).isGreaterThan(0.9999f));
+    }
+  }
+
   // ---- fixtures
 
   private void write(IndexedImage... images) {
@@ -340,6 +380,11 @@ abstract class VectorIndexContract {
   private static IndexedImage withGlobal(IndexedImage image, float[] global) {
     return new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(), image.referenceSet(), image.indexedAtMillis(),
         image.width(), image.height(), List.of(global), image.keypoints());
+  }
+
+  private static IndexedImage withGlobals(IndexedImage image, List<float[]> globals) {
+    return new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(), image.referenceSet(), image.indexedAtMillis(),
+        image.width(), image.height(), globals, image.keypoints());
   }
 
   private static IndexedImage withKeypoints(IndexedImage image, StoredKeypoints keypoints) {

@@ -34,8 +34,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.lucene.util.VectorUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -159,6 +162,42 @@ class DualRetrievalMatcherTest {
     assertThat(copy.getModelId()).isEqualTo("test-thumbnail");
     assertThat(copy.getStageMicros()).containsKeys("decode", "local", "retrieve", "verify", "score", "index");
     assertThat(copy.getDecidedAt()).isEqualTo(CLOCK.instant());
+  }
+
+  @Test
+  void aCandidateThatOnlyLocalVotesFoundIsScoredWithItsTrueGlobalSimilarity() {
+    ImageFeatures originalFeatures = TestFeatures.features("acme", "original", Purpose.UPLOAD, original, null, null, T0.toEpochMilli());
+    matcher.match(originalFeatures);
+    Mat crop = TestImages.crop(original, 0, 0, 512, 384);
+    // exact twins of the query and of its mirror take the one global hit of each view
+    upload("acme", "twin", crop);
+    upload("acme", "mirrored-twin", TestImages.mirror(crop));
+    RetrievalSettings oneGlobalHit = new RetrievalSettings(1, 128, 4, 64, 20, 30, 0, 5, 0, false);
+    matcher = matcherOver(index, oneGlobalHit);
+    ImageFeatures query = TestFeatures.features("acme", "crop", Purpose.UPLOAD, crop, null, null, T0.toEpochMilli());
+
+    Match found = matcher.match(query).getFirst().getMatches().stream()
+        .filter(match -> match.getImageId().equals("original")).findFirst().orElseThrow();
+
+    float expected = Float.NEGATIVE_INFINITY;
+    for (float[] stored : DualRetrievalMatcher.indexEntry(originalFeatures).globals()) {
+      for (float[] view : globalsOfViews(query)) {
+        expected = Math.max(expected, VectorUtil.cosine(view, stored));
+      }
+    }
+    assertThat(found.getInliers()).isGreaterThanOrEqualTo(12);
+    assertThat(expected).isGreaterThan(0f);
+    assertThat(found.getGlobalSimilarity()).as("not the 0 of an unknown similarity").isCloseTo(expected, within(1e-4f));
+  }
+
+  private static List<float[]> globalsOfViews(ImageFeatures features) {
+    return features.getViews().stream().map(view -> {
+      float[] global = new float[view.getGlobal().size()];
+      for (int i = 0; i < global.length; i++) {
+        global[i] = view.getGlobal().get(i);
+      }
+      return global;
+    }).toList();
   }
 
   @Test
@@ -352,6 +391,7 @@ class DualRetrievalMatcherTest {
     @Override public List<GlobalHit> searchGlobal(float[] query, int k, Scope scope) { throw down(); }
     @Override public List<LocalVotes> searchLocal(List<byte[]> d, int n, int h, int m, Scope scope) { throw down(); }
     @Override public StoredKeypoints keypoints(ImageRef image) { throw down(); }
+    @Override public Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images) { throw down(); }
     @Override public boolean contains(ImageRef image) { throw down(); }
     @Override public void refresh() { throw down(); }
     @Override public void commit() { throw down(); }
