@@ -44,7 +44,12 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
 
   public enum Device { CPU, CUDA }
 
-  public record Local(int maxKeypoints, int tileMaxKeypoints, int workingSize, double maxUpscale, int gridCells) {}
+  /**
+   * @param borderMargin keypoints closer than this (pixels at the working size, times the keypoint's pyramid scale) to an
+   *     edge where a view's content meets a uniform border are dropped: they describe the border (0 keeps them)
+   */
+  public record Local(int maxKeypoints, int tileMaxKeypoints, int workingSize, double maxUpscale, int gridCells,
+      double borderMargin) {}
 
   /**
    * @param centreCropShare share of the width and of the height the centred CROP view keeps (1 = no such view)
@@ -132,7 +137,8 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
         r.intIn("local.tile-max-keypoints", 300, 0, 10_000),
         r.intIn("local.working-size", 640, 64, 8192),
         r.doubleIn("local.max-upscale", 4.0, 1.0, 8.0),
-        r.intIn("local.grid-cells", 4, 1, 32));
+        r.intIn("local.grid-cells", 4, 1, 32),
+        r.doubleIn("local.border-margin", 6.0, 0.0, 64.0));
     Views views = new Views(
         r.bool("views.mirror", true),
         r.doubleIn("views.tile-aspect", 2.5, 1.0, 1000),

@@ -3,6 +3,7 @@ package io.doppel.extractor.local;
 import io.doppel.extractor.OpenCvRuntime;
 import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.decode.BgrImage;
+import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.Keypoint;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +18,8 @@ import org.opencv.imgproc.Imgproc;
 
 /**
  * ORB keypoints with 256-bit descriptors, computed on a copy shrunk so its longer side is at most
- * the working size, spread over the view by {@link GridSelector}, with positions and sizes mapped
- * back to the view's own pixels. Thread-safe (a detector per call; they are cheap).
+ * the working size, none along the edges of uniform borders, spread over the view by {@link GridSelector}, with
+ * positions and sizes mapped back to the view's own pixels. Thread-safe (a detector per call; they are cheap).
  */
 public final class OrbLocalFeatures {
 
@@ -40,19 +41,30 @@ public final class OrbLocalFeatures {
   private final int workingSize;
   private final double maxUpscale;
   private final int gridCells;
+  private final double borderMargin;
 
   public OrbLocalFeatures(ExtractorConfig.Local config) {
     OpenCvRuntime.ensureLoaded();
     this.workingSize = config.workingSize();
     this.maxUpscale = config.maxUpscale();
     this.gridCells = config.gridCells();
+    this.borderMargin = config.borderMargin();
   }
 
   /** The features of a view and of its mirror image, the mirror's from the view's detections. */
   public record WithMirror(LocalFeatures view, LocalFeatures mirror) {}
 
+  /** The features of a view with no uniform border: see {@link #describe(BgrImage, Box, int)}. */
   public LocalFeatures describe(BgrImage view, int maxKeypoints) {
-    return describe(view, maxKeypoints, false).view();
+    return describe(view, wholeOf(view), maxKeypoints);
+  }
+
+  /**
+   * The features of a view whose content inside uniform borders is {@code content} (view pixels): keypoints along the
+   * edges where the content meets a border are dropped (see {@link #awayFromBorders}).
+   */
+  public LocalFeatures describe(BgrImage view, Box content, int maxKeypoints) {
+    return describe(view, content, maxKeypoints, false).view();
   }
 
   /**
@@ -62,11 +74,20 @@ public final class OrbLocalFeatures {
    * of ORB's cost. Which candidates the grid keeps can differ from a fresh detection on the mirror image where scores
    * tie; the keypoints both keep get the same descriptors.
    */
-  public WithMirror describeWithMirror(BgrImage view, int maxKeypoints) {
-    return describe(view, maxKeypoints, true);
+  public WithMirror describeWithMirror(BgrImage view, Box content, int maxKeypoints) {
+    return describe(view, content, maxKeypoints, true);
   }
 
-  private WithMirror describe(BgrImage view, int maxKeypoints, boolean withMirror) {
+  /** {@link #describeWithMirror(BgrImage, Box, int)} of a view with no uniform border. */
+  public WithMirror describeWithMirror(BgrImage view, int maxKeypoints) {
+    return describeWithMirror(view, wholeOf(view), maxKeypoints);
+  }
+
+  private static Box wholeOf(BgrImage view) {
+    return new Box(0, 0, view.width(), view.height());
+  }
+
+  private WithMirror describe(BgrImage view, Box content, int maxKeypoints, boolean withMirror) {
     LocalFeatures none = LocalFeatures.none(DESCRIPTOR_BYTES);
     WithMirror nothing = new WithMirror(none, withMirror ? none : null);
     if (maxKeypoints == 0) {
@@ -97,7 +118,8 @@ public final class OrbLocalFeatures {
       ORB orb = ORB.create(maxKeypoints * CANDIDATES_PER_KEPT, PYRAMID_SCALE, PYRAMID_LEVELS, EDGE_THRESHOLD, 0, WTA_K,
           ORB.HARRIS_SCORE, PATCH_SIZE, FAST_THRESHOLD);
       orb.detect(grey, detected);
-      List<KeyPoint> selected = GridSelector.select(detected.toArray(), w, h, gridCells, maxKeypoints);
+      KeyPoint[] candidates = awayFromBorders(detected.toArray(), content, view.width(), view.height(), scale, borderMargin);
+      List<KeyPoint> selected = GridSelector.select(candidates, w, h, gridCells, maxKeypoints);
       double back = 1.0 / scale;
       Described described = computed(orb, grey, selected, back);
       if (!withMirror) {
@@ -114,6 +136,38 @@ public final class OrbLocalFeatures {
       mirrorGrey.release();
       detected.release();
     }
+  }
+
+  /**
+   * The {@code candidates} (detected on the view shrunk by {@code scale}) that lie at least {@code margin} pixels, times
+   * their pyramid level's scale, inside every edge where {@code content} (view pixels) meets a uniform border. Corners
+   * and edges of padding, letterboxing or a frame are strong, repeatable ORB keypoints that every image with the same
+   * border shares: on DEV, 8 of them matched two different motorbikes framed alike, scored 0.99. An edge of
+   * {@code content} that is the view's own edge is no border; ORB keeps away from those already.
+   */
+  static KeyPoint[] awayFromBorders(KeyPoint[] candidates, Box content, int viewWidth, int viewHeight, double scale,
+      double margin) {
+    boolean left = content.getX() > 0;
+    boolean top = content.getY() > 0;
+    boolean right = content.getX() + content.getWidth() < viewWidth;
+    boolean bottom = content.getY() + content.getHeight() < viewHeight;
+    if (margin <= 0 || !(left || top || right || bottom)) {
+      return candidates;
+    }
+    double minX = content.getX() * scale;
+    double minY = content.getY() * scale;
+    double maxX = (content.getX() + content.getWidth()) * scale;
+    double maxY = (content.getY() + content.getHeight()) * scale;
+    List<KeyPoint> kept = new ArrayList<>(candidates.length);
+    for (KeyPoint k : candidates) {
+      double m = margin * Math.pow(PYRAMID_SCALE, k.octave);
+      boolean onBorder = (left && k.pt.x < minX + m) || (top && k.pt.y < minY + m)
+          || (right && k.pt.x > maxX - m) || (bottom && k.pt.y > maxY - m);
+      if (!onBorder) {
+        kept.add(k);
+      }
+    }
+    return kept.toArray(KeyPoint[]::new);
   }
 
   /** Features and the keypoints ORB kept (it drops those too near a border to describe). */

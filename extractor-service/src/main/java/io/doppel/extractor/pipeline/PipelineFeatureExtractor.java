@@ -202,10 +202,10 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     try {
       List<LocalFeatures> features;
       if (task.withMirror()) {
-        OrbLocalFeatures.WithMirror both = localFeatures.describeWithMirror(view.pixels(), view.maxKeypoints());
+        OrbLocalFeatures.WithMirror both = localFeatures.describeWithMirror(view.pixels(), view.content(), view.maxKeypoints());
         features = List.of(both.view(), both.mirror());
       } else {
-        features = List.of(localFeatures.describe(view.pixels(), view.maxKeypoints()));
+        features = List.of(localFeatures.describe(view.pixels(), view.content(), view.maxKeypoints()));
       }
       return new LocalResult(features, null, System.nanoTime() - start);
     } catch (RuntimeException e) {

@@ -20,7 +20,8 @@ import java.util.List;
  * {@code centreCropShare} of each side, which leaves out the fill corners of a rotated copy and
  * frames like a centre crop does, and the content inside uniform borders where those cover at least
  * {@value #MIN_BORDER_AREA_SHARE} of the image (padding and letterboxing squash the content in the
- * model's fixed-size input).
+ * model's fixed-size input). Each view with keypoints carries its content inside uniform borders, so that keypoints
+ * along a border's edge, which every image with such a border shares, can be left out.
  */
 public final class ViewPlanner {
 
@@ -42,10 +43,13 @@ public final class ViewPlanner {
     int w = image.width();
     int h = image.height();
     Box whole = new Box(0, 0, w, h);
+    Box content = UniformBorders.contentBox(image, views.borderTolerance());
     List<PlannedView> planned = new ArrayList<>();
-    planned.add(new PlannedView(ViewKind.FULL, whole, image, local.maxKeypoints()));
+    planned.add(new PlannedView(ViewKind.FULL, whole, image, local.maxKeypoints(), content));
     if (views.mirror()) {
-      planned.add(new PlannedView(ViewKind.MIRROR, whole, image.mirrored(), local.maxKeypoints()));
+      Box mirroredContent = new Box(w - content.getX() - content.getWidth(), content.getY(), content.getWidth(),
+          content.getHeight());
+      planned.add(new PlannedView(ViewKind.MIRROR, whole, image.mirrored(), local.maxKeypoints(), mirroredContent));
     }
     int side = Math.min(w, h);
     int length = Math.max(w, h);
@@ -59,20 +63,25 @@ public final class ViewPlanner {
       List<Box> singlePictures = panels.stream().filter(p -> (tall ? p.getHeight() : p.getWidth()) <= side).toList();
       squareTileStarts(length, side, spansOutside(singlePictures, tall, length, minPanel), views.maxTiles()).forEach(start -> {
         Box region = tall ? new Box(0, start, side, side) : new Box(start, 0, side, side);
-        planned.add(new PlannedView(ViewKind.TILE, region, image.crop(region.getX(), region.getY(), side, side),
-            local.tileMaxKeypoints()));
+        planned.add(tile(image, region));
       });
       for (Box panel : panels) {
-        planned.add(new PlannedView(ViewKind.TILE, panel,
-            image.crop(panel.getX(), panel.getY(), panel.getWidth(), panel.getHeight()), local.tileMaxKeypoints()));
+        planned.add(tile(image, panel));
       }
     } else {
-      planned.addAll(crops(image));
+      planned.addAll(crops(image, content));
     }
     return planned;
   }
 
-  private List<PlannedView> crops(BgrImage image) {
+  private PlannedView tile(BgrImage image, Box region) {
+    BgrImage pixels = image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
+    return new PlannedView(ViewKind.TILE, region, pixels, local.tileMaxKeypoints(),
+        UniformBorders.contentBox(pixels, views.borderTolerance()));
+  }
+
+  /** {@code content}: the image's content inside uniform borders. */
+  private List<PlannedView> crops(BgrImage image, Box content) {
     int w = image.width();
     int h = image.height();
     List<PlannedView> crops = new ArrayList<>();
@@ -84,7 +93,6 @@ public final class ViewPlanner {
       }
     }
     if (views.borderCrop()) {
-      Box content = UniformBorders.contentBox(image, views.borderTolerance());
       double contentShare = (double) content.getWidth() * content.getHeight() / ((double) w * h);
       if (contentShare <= 1.0 - MIN_BORDER_AREA_SHARE) {
         crops.add(crop(image, content));
@@ -95,7 +103,7 @@ public final class ViewPlanner {
 
   private static PlannedView crop(BgrImage image, Box region) {
     BgrImage pixels = image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
-    return new PlannedView(ViewKind.CROP, region, pixels, NO_KEYPOINTS);
+    return new PlannedView(ViewKind.CROP, region, pixels, NO_KEYPOINTS, new Box(0, 0, region.getWidth(), region.getHeight()));
   }
 
   /**

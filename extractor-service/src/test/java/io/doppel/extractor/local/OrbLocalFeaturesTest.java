@@ -6,7 +6,11 @@ import io.doppel.extractor.OpenCvRuntime;
 import io.doppel.extractor.TestImages;
 import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.decode.BgrImage;
+import io.doppel.extractor.pipeline.UniformBorders;
+import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.Keypoint;
+import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.Image;
 import java.awt.image.BufferedImage;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,6 +21,10 @@ class OrbLocalFeaturesTest {
   private static final int KEYPOINTS = 150;
   private static final int WORKING_SIZE = 640;
   private static final int GRID_CELLS = 4;
+  private static final double BORDER_MARGIN = 3.0;
+  private static final int BORDER_TOLERANCE = 24;
+  /** A black frame on white, like the photos of a catalogue. */
+  private static final Box FRAME = new Box(40, 40, 560, 400);
   private static final double SAME_PLACE_PIXELS = 1.5;
   /** Well under the ~128 bits two unrelated ORB descriptors differ by. */
   private static final int SAME_DESCRIPTOR_BITS = 24;
@@ -81,6 +89,35 @@ class OrbLocalFeaturesTest {
   }
 
   @Test
+  void theCornersAndEdgesOfAFrameGiveNoKeypoints() {
+    BufferedImage framed = new BufferedImage(WORKING_SIZE, 480, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = framed.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, WORKING_SIZE, 480);
+    g.setColor(Color.BLACK);
+    g.fillRect(FRAME.getX(), FRAME.getY(), FRAME.getWidth(), FRAME.getHeight());
+    g.drawImage(TestImages.scene(400, 280, 14), 120, 100, null);
+    g.dispose();
+    BgrImage view = BgrImage.of(framed);
+    Box content = UniformBorders.contentBox(view, BORDER_TOLERANCE);
+
+    LocalFeatures kept = orb(1.0, 0.0).describe(view, content, KEYPOINTS);
+    LocalFeatures dropped = orb(1.0, BORDER_MARGIN).describe(view, content, KEYPOINTS);
+
+    assertThat(content).isEqualTo(FRAME);
+    assertThat(kept.keypoints()).as("the frame's corners are strong keypoints").anySatisfy(k -> assertThat(onFrame(k)).isTrue());
+    assertThat(dropped.keypoints()).isNotEmpty().noneSatisfy(k -> assertThat(onFrame(k)).isTrue());
+    assertThat(orb(1.0, BORDER_MARGIN).describe(view, KEYPOINTS).keypoints()).as("no content box given, nothing dropped")
+        .isEqualTo(kept.keypoints());
+  }
+
+  /** Within {@value #BORDER_MARGIN} pixels of the frame's edges. */
+  private static boolean onFrame(Keypoint k) {
+    return k.getX() < FRAME.getX() + BORDER_MARGIN || k.getY() < FRAME.getY() + BORDER_MARGIN
+        || k.getX() > FRAME.getX() + FRAME.getWidth() - BORDER_MARGIN || k.getY() > FRAME.getY() + FRAME.getHeight() - BORDER_MARGIN;
+  }
+
+  @Test
   void anAngleReflectsAboutTheVerticalAxis() {
     assertThat(OrbLocalFeatures.reflectedAngle(0f)).isEqualTo(180f);
     assertThat(OrbLocalFeatures.reflectedAngle(180f)).isEqualTo(0f);
@@ -99,7 +136,11 @@ class OrbLocalFeaturesTest {
   }
 
   private static OrbLocalFeatures orb(double maxUpscale) {
-    return new OrbLocalFeatures(new ExtractorConfig.Local(KEYPOINTS, KEYPOINTS, WORKING_SIZE, maxUpscale, GRID_CELLS));
+    return orb(maxUpscale, BORDER_MARGIN);
+  }
+
+  private static OrbLocalFeatures orb(double maxUpscale, double borderMargin) {
+    return new OrbLocalFeatures(new ExtractorConfig.Local(KEYPOINTS, KEYPOINTS, WORKING_SIZE, maxUpscale, GRID_CELLS, borderMargin));
   }
 
   private static BufferedImage shrunk(BufferedImage image, int width, int height) {

@@ -74,6 +74,21 @@ class ViewPlannerTest {
   }
 
   @Test
+  void viewsWithKeypointsKnowTheirContentInsideUniformBorders() {
+    BufferedImage padded = padded(noise(300, 200, 5), 40, 10, 20, 30, new Color(250, 250, 250));
+    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+
+    List<PlannedView> views = planner.plan(BgrImage.of(padded));
+
+    assertThat(views.get(0).kind()).isEqualTo(ViewKind.FULL);
+    assertThat(views.get(0).content()).isEqualTo(new Box(40, 10, 300, 200));
+    assertThat(views.get(1).kind()).isEqualTo(ViewKind.MIRROR);
+    assertThat(views.get(1).content()).as("the left and right borders swap").isEqualTo(new Box(20, 10, 300, 200));
+    assertThat(views.stream().filter(v -> v.kind() == ViewKind.CROP))
+        .allSatisfy(crop -> assertThat(crop.content()).isEqualTo(new Box(0, 0, crop.pixels().width(), crop.pixels().height())));
+  }
+
+  @Test
   void stripPanelsAreTilesOfTheirOwn() {
     BufferedImage strip = StripFixture.strip(300, Color.BLACK, 12,
         noise(276, 150, 1), noise(276, 500, 2), noise(276, 160, 3));
