@@ -535,7 +535,8 @@ public final class LuceneVectorIndex implements VectorIndex {
         if (live != null && !live.get(doc)) {
           continue;
         }
-        if (withVector.docID() < doc && withVector.advance(doc) != doc) {
+        int withVectorAt = withVector.docID() < doc ? withVector.advance(doc) : withVector.docID();
+        if (withVectorAt != doc) {
           throw new IllegalStateException("global document " + (leaf.docBase + doc) + " has no vector");
         }
         byKey.computeIfAbsent(imageKeyOf(leafKeys, leaf, doc), key -> new ArrayList<>())
