@@ -111,6 +111,8 @@ class ReviewConsoleTest {
     assertThat(detail.path("policyVersion").asText()).isEqualTo("policy-7");
     assertThat(detail.at("/matches/0/queryRegion")).hasSize(4);
     assertThat(detail.at("/matches/0/hints/mirrored").asBoolean()).isTrue();
+    assertThat(detail.at("/matches/0/inliers").asInt()).isEqualTo(25);
+    assertThat(detail.at("/matches/0/tentativeMatches").asInt()).isEqualTo(31);
     assertThat(JSON.readTree(get("/api/reports?rightsHolder=nobody", "Bearer " + TOKEN).body()).path("reports")).isEmpty();
   }
 
@@ -215,7 +217,7 @@ class ReviewConsoleTest {
   private static Match match() {
     List<Point> square = List.of(new Point(0.1f, 0.1f), new Point(0.9f, 0.1f), new Point(0.9f, 0.9f), new Point(0.1f, 0.9f));
     return Match.newBuilder().setTenant("studio").setImageId("ref-1").setKind(MatchKind.COPYRIGHT_VIOLATION)
-        .setRightsHolder("studio").setScore(0.97f).setGlobalSimilarity(0.9f).setLocalVotes(30).setInliers(25)
+        .setRightsHolder("studio").setScore(0.97f).setGlobalSimilarity(0.9f).setLocalVotes(30).setInliers(25).setTentativeMatches(31)
         .setInlierAreaShare(0.6f).setQueryRegion(square).setReferenceRegion(square)
         .setHints(MatchHints.newBuilder().setMirrored(true).build()).build();
   }

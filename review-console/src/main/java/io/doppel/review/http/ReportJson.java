@@ -62,6 +62,7 @@ final class ReportJson {
       match.put("globalSimilarity", m.getGlobalSimilarity());
       match.put("localVotes", m.getLocalVotes());
       match.put("inliers", m.getInliers());
+      match.put("tentativeMatches", m.getTentativeMatches());
       match.put("inlierAreaShare", m.getInlierAreaShare());
       match.set("queryRegion", points(m.getQueryRegion()));
       match.set("referenceRegion", points(m.getReferenceRegion()));

@@ -149,7 +149,7 @@ function matchRow(m) {
   choose.name = 'match';
   choose.addEventListener('change', () => showMatch(m.index));
   row.append(cell(choose), cell(m.tenant + ' / ' + m.imageId), cell(m.kind.toLowerCase()), cell(m.rightsHolder || ''),
-      cell(m.score.toFixed(3)), cell(m.globalSimilarity.toFixed(3)), cell(String(m.localVotes)), cell(String(m.inliers)),
+      cell(m.score.toFixed(3)), cell(m.globalSimilarity.toFixed(3)), cell(String(m.localVotes)), cell(m.inliers + ' / ' + m.tentativeMatches),
       cell(Math.round(m.inlierAreaShare * 100) + '%'), cell(...hints.map(h => span('hint', h))));
   return row;
 }
