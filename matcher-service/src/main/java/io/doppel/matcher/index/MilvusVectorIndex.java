@@ -441,7 +441,8 @@ public final class MilvusVectorIndex implements VectorIndex {
     List<ImageRef> distinct = new ArrayList<>(new LinkedHashSet<>(images));
     Map<String, List<Map<String, Object>>> rowsPerKey = new HashMap<>();
     for (int from = 0; from < distinct.size(); from += KEYPOINT_IMAGES_PER_QUERY) {
-      queryKeypoints(distinct.subList(from, Math.min(distinct.size(), from + KEYPOINT_IMAGES_PER_QUERY)), rowsPerKey);
+      queryRowsByImage(config.localCollection(), List.of(IMAGE_KEY, KEYPOINT_INDEX, X, Y, DESCRIPTOR),
+          distinct.subList(from, Math.min(distinct.size(), from + KEYPOINT_IMAGES_PER_QUERY)), rowsPerKey);
     }
     Map<ImageRef, StoredKeypoints> keypoints = new LinkedHashMap<>();
     for (ImageRef image : distinct) {
@@ -450,19 +451,24 @@ public final class MilvusVectorIndex implements VectorIndex {
     return keypoints;
   }
 
-  private void queryKeypoints(List<ImageRef> images, Map<String, List<Map<String, Object>>> rowsPerKey) {
+  /**
+   * The {@code fields} of every row of {@code images} in {@code collection}, grouped by image key, in one query; a query
+   * that fills Milvus' row cap is split in halves.
+   */
+  private void queryRowsByImage(String collection, List<String> fields, List<ImageRef> images,
+      Map<String, List<Map<String, Object>>> rowsPerKey) {
     String filter = in(IMAGE_KEY, images.stream().map(MilvusVectorIndex::imageKey).toList());
-    QueryResp response = call("query " + config.localCollection(), () -> client.query(QueryReq.builder()
-        .collectionName(config.localCollection())
+    QueryResp response = call("query " + collection, () -> client.query(QueryReq.builder()
+        .collectionName(collection)
         .filter(filter)
-        .outputFields(List.of(IMAGE_KEY, KEYPOINT_INDEX, X, Y, DESCRIPTOR))
+        .outputFields(fields)
         .limit(MAX_RESULT_WINDOW)
         .consistencyLevel(READ_CONSISTENCY)
         .build()));
     if (response.getQueryResults().size() >= MAX_RESULT_WINDOW && images.size() > 1) {
       int half = images.size() / 2;
-      queryKeypoints(images.subList(0, half), rowsPerKey);
-      queryKeypoints(images.subList(half, images.size()), rowsPerKey);
+      queryRowsByImage(collection, fields, images.subList(0, half), rowsPerKey);
+      queryRowsByImage(collection, fields, images.subList(half, images.size()), rowsPerKey);
       return;
     }
     for (QueryResp.QueryResult result : response.getQueryResults()) {
@@ -502,36 +508,16 @@ public final class MilvusVectorIndex implements VectorIndex {
   @Override
   public Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images) {
     List<ImageRef> distinct = new ArrayList<>(new LinkedHashSet<>(images));
-    Map<String, List<float[]>> byKey = new HashMap<>();
+    Map<String, List<Map<String, Object>>> rowsPerKey = new HashMap<>();
     if (!distinct.isEmpty()) {
-      queryGlobalVectors(distinct, byKey);
+      queryRowsByImage(config.globalCollection(), List.of(IMAGE_KEY, VECTOR), distinct, rowsPerKey);
     }
     Map<ImageRef, List<float[]>> vectors = new LinkedHashMap<>();
     for (ImageRef image : distinct) {
-      vectors.put(image, List.copyOf(byKey.getOrDefault(imageKey(image), List.of())));
+      List<Map<String, Object>> rows = rowsPerKey.getOrDefault(imageKey(image), List.of());
+      vectors.put(image, rows.stream().map(row -> floatsOf(row.get(VECTOR))).toList());
     }
     return vectors;
-  }
-
-  private void queryGlobalVectors(List<ImageRef> images, Map<String, List<float[]>> byKey) {
-    String filter = in(IMAGE_KEY, images.stream().map(MilvusVectorIndex::imageKey).toList());
-    QueryResp response = call("query " + config.globalCollection(), () -> client.query(QueryReq.builder()
-        .collectionName(config.globalCollection())
-        .filter(filter)
-        .outputFields(List.of(IMAGE_KEY, VECTOR))
-        .limit(MAX_RESULT_WINDOW)
-        .consistencyLevel(READ_CONSISTENCY)
-        .build()));
-    if (response.getQueryResults().size() >= MAX_RESULT_WINDOW && images.size() > 1) {
-      int half = images.size() / 2;
-      queryGlobalVectors(images.subList(0, half), byKey);
-      queryGlobalVectors(images.subList(half, images.size()), byKey);
-      return;
-    }
-    for (QueryResp.QueryResult result : response.getQueryResults()) {
-      Map<String, Object> row = result.getEntity();
-      byKey.computeIfAbsent((String) row.get(IMAGE_KEY), key -> new ArrayList<>()).add(floatsOf(row.get(VECTOR)));
-    }
   }
 
   @Override

@@ -279,10 +279,7 @@ public final class DualRetrievalMatcher implements Matcher {
    * scored as 0, below what unrelated images reach (a DEV copy with 32 inliers scored 0.47 that way).
    */
   private void completeGlobalSimilarity(QueryImage query, Set<ImageRef> verified, Map<ImageRef, Evidence> candidates) {
-    List<ImageRef> unranked = verified.stream()
-        .filter(ref -> !Double.isFinite(candidates.get(ref).globalSimilarity))
-        .sorted(Comparator.comparing(ImageRef::tenant).thenComparing(ImageRef::imageId))
-        .toList();
+    List<ImageRef> unranked = verified.stream().filter(ref -> !Double.isFinite(candidates.get(ref).globalSimilarity)).toList();
     if (unranked.isEmpty()) {
       return;
     }
