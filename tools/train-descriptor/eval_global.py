@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared"))
 DEFAULT_MODEL = os.path.normpath(os.path.join(
-    HERE, "..", "..", "extractor-service", "src", "main", "resources", "models", "doppel-copy-v1"))
+    HERE, "..", "..", "extractor-service", "src", "main", "resources", "models", "doppel-copy-v2"))
 TOP_K = 10
 BATCH = 16
 

@@ -1,4 +1,4 @@
-"""Export a training checkpoint to ONNX with the extractor's manifest (models/doppel-copy-v1/)."""
+"""Export a training checkpoint to ONNX with the extractor's manifest (models/doppel-copy-v<version>/)."""
 import argparse
 import json
 import os
@@ -15,8 +15,8 @@ import data  # noqa: E402
 from model import CopyDescriptor  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.normpath(os.path.join(
-    HERE, "..", "..", "extractor-service", "src", "main", "resources", "models", "doppel-copy-v1"))
+MODELS_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "extractor-service", "src", "main", "resources", "models"))
+DEFAULT_VERSION = "2"
 OPSET = 17
 LICENCE_NOTE = "Apache-2.0 (Doppel project's own weights, trained on Caltech101 CC BY 4.0 photos)"
 EXPORT_TOLERANCE = 1e-4
@@ -58,9 +58,9 @@ def embed_training_images(model, directory, size):
     return np.concatenate(out)
 
 
-def manifest(size, dim, gem_p):
+def manifest(version, size, dim, gem_p):
     return {
-        "id": "doppel-copy", "version": "1", "file": "model.onnx", "licence": LICENCE_NOTE,
+        "id": "doppel-copy", "version": version, "file": "model.onnx", "licence": LICENCE_NOTE,
         "input": {"name": "images", "layout": "NCHW", "width": size, "height": size, "resize": "STRETCH",
                   "channels": "RGB", "scale": data.PIXEL_SCALE, "mean": list(data.MEAN), "std": list(data.STD)},
         "output": {"name": "embedding", "dimension": dim, "pooling": "NONE", "gemP": gem_p},
@@ -71,7 +71,9 @@ def manifest(size, dim, gem_p):
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--checkpoint", default=os.path.join(HERE, "checkpoints", "last.pt"))
-    p.add_argument("--out", default=DEFAULT_OUT)
+    p.add_argument("--version", default=DEFAULT_VERSION,
+                   help="model version in the manifest; a new version needs a re-index (docs/runbook.md)")
+    p.add_argument("--out", default=None, help="default: the extractor's models/doppel-copy-v<version>/")
     p.add_argument("--size", type=int, default=None, help="inference input side; default: the training size")
     p.add_argument("--whiten", action="store_true", help="bake a PCA-whitening fitted on the TRAIN images into the graph")
     p.add_argument("--shrink", type=float, default=DEFAULT_SHRINK, help="whitening eigenvalue shrinkage (share of the mean)")
@@ -85,13 +87,14 @@ def main():
     model.load_state_dict(state["model"])
     model.eval()
     size = a.size or cfg["size"]
+    out = a.out or os.path.join(MODELS_DIR, "doppel-copy-v" + a.version)
     if a.whiten:
         torch.set_num_threads(2)
         mean, matrix = fit_whitening(embed_training_images(model, a.images, size), a.shrink)
         model = Whitened(model, mean, matrix).eval()
 
-    os.makedirs(a.out, exist_ok=True)
-    onnx_path = os.path.join(a.out, "model.onnx")
+    os.makedirs(out, exist_ok=True)
+    onnx_path = os.path.join(out, "model.onnx")
     example = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(0))
     torch.onnx.export(model, (example,), onnx_path, input_names=["images"], output_names=["embedding"],
                       dynamic_axes={"images": {0: "batch"}, "embedding": {0: "batch"}},
@@ -106,11 +109,11 @@ def main():
     if err > EXPORT_TOLERANCE:
         raise SystemExit(f"ONNX output differs from PyTorch by {err:.2e} (> {EXPORT_TOLERANCE})")
 
-    with open(os.path.join(a.out, "manifest.json"), "w") as f:
-        json.dump(manifest(size, cfg["dim"], cfg["gem_p"]), f, indent=2)
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest(a.version, size, cfg["dim"], cfg["gem_p"]), f, indent=2)
         f.write("\n")
-    shutil.copyfile(os.path.join(HERE, "MODEL_LICENSE"), os.path.join(a.out, "LICENSE"))
-    print(f"exported epoch {state['epoch'] + 1} at {size}px{' with TRAIN whitening' if a.whiten else ''} to {a.out} "
+    shutil.copyfile(os.path.join(HERE, "MODEL_LICENSE"), os.path.join(out, "LICENSE"))
+    print(f"exported epoch {state['epoch'] + 1} at {size}px{' with TRAIN whitening' if a.whiten else ''} to {out} "
           f"({os.path.getsize(onnx_path) / 1e6:.1f} MB, max |onnx - torch| {err:.1e})")
 
 

@@ -221,7 +221,7 @@ class ManifestInvariantsTest {
 
   /** The model the extractor image ships and runs unless extractor.properties names another. */
   static final Path BUILT_IN_MODEL_MANIFEST =
-      Repository.ROOT.resolve("extractor-service/src/main/resources/models/doppel-copy-v1/manifest.json");
+      Repository.ROOT.resolve("extractor-service/src/main/resources/models/doppel-copy-v2/manifest.json");
 
   @ParameterizedTest
   @MethodSource("overlays")

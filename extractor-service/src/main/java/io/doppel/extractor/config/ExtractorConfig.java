@@ -24,7 +24,7 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
 
   public static final String ENV_PREFIX = "DOPPEL_EXTRACTOR_";
   public static final String CONFIG_FILE_ENV = "DOPPEL_EXTRACTOR_CONFIG";
-  public static final String BUILT_IN_MANIFEST = "classpath:models/doppel-copy-v1/manifest.json";
+  public static final String BUILT_IN_MANIFEST = "classpath:models/doppel-copy-v2/manifest.json";
   private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
   public record Fetch(long maxBytes, Duration connectTimeout, Duration readTimeout, int maxRedirects,

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReindexCommandTest {
 
-  private static final String BUILT_IN = "models/doppel-copy-v1/";
-  private static final ModelKey OLD = new ModelKey("doppel-copy", "1");
-  private static final ModelKey NEW = new ModelKey("doppel-copy", "2");
+  private static final String BUILT_IN = "models/doppel-copy-v2/";
+  private static final ModelKey OLD = new ModelKey("doppel-copy", "2");
+  private static final ModelKey NEW = new ModelKey("doppel-copy", "3");
   private static final List<String> IDS = List.of("alpha", "beta", "gamma");
 
   @TempDir Path work;
