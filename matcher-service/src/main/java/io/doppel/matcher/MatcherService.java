@@ -171,6 +171,12 @@ public final class MatcherService implements AutoCloseable {
     try {
       Policy policy = config.policyFile() == null ? Policy.bundled() : Policy.load(config.policyFile());
       Calibration calibration = config.calibrationFile() == null ? Calibration.bundled() : Calibration.load(config.calibrationFile());
+      if (!calibration.fitsModel(config.model())) {
+        // a warning, as for the prior: test and fixture models run with the bundled calibration on purpose
+        LOG.warn("calibration {} was fitted on the similarities of global model {}, but this matcher's model is {}: scores are"
+            + " miscalibrated until {} names a calibration fitted for it (matcher-service/README.md, \"Decision core\")",
+            calibration.version(), calibration.globalModel(), Calibration.globalModelName(config.model()), MatcherConfig.CALIBRATION_FILE);
+      }
       if (calibration.prior()) {
         LOG.warn("calibration {} is a prior, not fitted on data: scores are rough until a fitted file is configured ({})",
             calibration.version(), MatcherConfig.CALIBRATION_FILE);

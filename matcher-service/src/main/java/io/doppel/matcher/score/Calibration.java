@@ -1,5 +1,7 @@
 package io.doppel.matcher.score;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -8,6 +10,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.doppel.matcher.index.ModelKey;
 import java.util.List;
 import java.util.Set;
 
@@ -20,17 +23,28 @@ import java.util.Set;
  * @param version recorded in every MatchEvent as calibrationVersion
  * @param prior true for a hand-set prior that was not fitted on data
  * @param fittedOn what it was fitted on (or why it is a prior)
+ * @param globalModel the global descriptor model ({@code id/version}) whose similarities it was fitted on: another
+ *     model's similarities are distributed differently, so a matcher of another model refuses it. Null in the prior
+ *     and in files fitted before this was recorded (v6 and earlier, all for {@code doppel-copy/1}).
  */
-public record Calibration(String version, boolean prior, String fittedOn, List<String> features, List<Double> weights, double bias) {
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Calibration(
+    @JsonProperty(required = true) String version,
+    @JsonProperty(required = true) boolean prior,
+    @JsonProperty(required = true) String fittedOn,
+    String globalModel,
+    @JsonProperty(required = true) List<String> features,
+    @JsonProperty(required = true) List<Double> weights,
+    @JsonProperty(required = true) double bias) {
 
-  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v6.json";
+  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v7.json";
   /** The hand-set prior that preceded the first fit; kept to re-fit from and to compare against. */
   public static final String PRIOR_RESOURCE = "/calibration/doppel-calibration-v1.json";
 
+  /** Every property but {@code globalModel} is required (each marked so), since files before v7 lack that one. */
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
       .enable(SerializationFeature.INDENT_OUTPUT);
 
   public Calibration {
@@ -39,6 +53,10 @@ public record Calibration(String version, boolean prior, String fittedOn, List<S
     }
     if (fittedOn == null || fittedOn.isBlank()) {
       throw new InvalidCalibrationException("calibration " + version + ": 'fittedOn' must say what it was fitted on, or that it is a prior");
+    }
+    if (globalModel != null && !globalModel.matches("[^/\\s]+/[^/\\s]+")) {
+      throw new InvalidCalibrationException("calibration " + version + ": 'globalModel' must be '<model id>/<model version>', got '"
+          + globalModel + "'");
     }
     if (features == null || features.isEmpty() || !CandidateFeatures.FEATURE_NAMES.containsAll(features)
         || Set.copyOf(features).size() != features.size()) {
@@ -61,6 +79,21 @@ public record Calibration(String version, boolean prior, String fittedOn, List<S
     }
     features = List.copyOf(features);
     weights = List.copyOf(weights);
+  }
+
+  /** {@code id/version} of {@code model}, as {@link #globalModel} names it. */
+  public static String globalModelName(ModelKey model) {
+    return model.modelId() + "/" + model.modelVersion();
+  }
+
+  /** True unless this was fitted on the similarities of a global model other than {@code model}. */
+  public boolean fitsModel(ModelKey model) {
+    return globalModel == null || globalModel.equals(globalModelName(model));
+  }
+
+  /** This calibration, marked as fitted on the similarities of {@code model} ({@code id/version}). */
+  public Calibration forGlobalModel(String model) {
+    return new Calibration(version, prior, fittedOn, model, features, weights, bias);
   }
 
   public static Calibration load(Path file) {

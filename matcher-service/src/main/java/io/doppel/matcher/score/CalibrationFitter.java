@@ -16,7 +16,7 @@ import java.util.List;
  * non-negative so scores never fall as evidence grows. Deterministic: no sampling, fixed steps.
  * Fit on DEV only.
  *
- * <p>Usage: {@code CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note> [feature,feature,...]}: the
+ * <p>Usage: {@code CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note> <global model id/version> [feature,feature,...]}: the
  * features of {@link CandidateFeatures#FEATURE_NAMES} to weigh, all by default.
  */
 public final class CalibrationFitter {
@@ -33,13 +33,14 @@ public final class CalibrationFitter {
   private CalibrationFitter() {}
 
   public static void main(String[] args) {
-    if (args.length != 4 && args.length != 5) {
-      System.err.println("usage: CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note> [feature,feature,...]");
+    if (args.length != 5 && args.length != 6) {
+      System.err.println("usage: CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note> <global model id/version>"
+          + " [feature,feature,...]");
       System.exit(2);
     }
     Samples samples = read(Path.of(args[0]));
-    List<String> features = args.length == 5 ? List.of(args[4].split(",")) : CandidateFeatures.FEATURE_NAMES;
-    Calibration calibration = fit(samples, features, args[2], args[3]);
+    List<String> features = args.length == 6 ? List.of(args[5].split(",")) : CandidateFeatures.FEATURE_NAMES;
+    Calibration calibration = fit(samples, features, args[2], args[3]).forGlobalModel(args[4]);
     calibration.write(Path.of(args[1]));
     FusedScorer scorer = new FusedScorer(calibration);
     System.out.printf("fitted %s on %d rows (%d positive): log-loss %.4f, weights %s, bias %.4f%n",
@@ -170,7 +171,7 @@ public final class CalibrationFitter {
       weights.add(w[j] / std[j]);
       bias -= w[j] * mean[j] / std[j];
     }
-    return new Calibration(version, false, fittedOn, features, weights, bias);
+    return new Calibration(version, false, fittedOn, null, features, weights, bias);
   }
 
   static double logLoss(FusedScorer scorer, Calibration calibration, Samples samples) {

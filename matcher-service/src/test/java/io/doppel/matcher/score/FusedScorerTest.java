@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
+import io.doppel.matcher.index.ModelKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,6 +73,31 @@ class FusedScorerTest {
         .isInstanceOf(InvalidCalibrationException.class)
         .hasMessageContaining("inlier_area_share")
         .hasMessageContaining(">= 0");
+  }
+
+  @Test
+  void aCalibrationFitsOnlyTheGlobalModelItWasFittedOn(@TempDir Path dir) throws Exception {
+    ModelKey fittedFor = new ModelKey("doppel-copy", "2");
+    Calibration fitted = resource("/calibration/doppel-calibration-v6.json").forGlobalModel("doppel-copy/2");
+    assertThat(fitted.fitsModel(fittedFor)).isTrue();
+    assertThat(fitted.fitsModel(new ModelKey("doppel-copy", "1"))).isFalse();
+    Path out = dir.resolve("fitted.json");
+    fitted.write(out);
+    assertThat(Calibration.load(out)).isEqualTo(fitted);
+
+    Calibration older = resource("/calibration/doppel-calibration-v6.json");
+    assertThat(older.globalModel()).as("files before v7 name no model").isNull();
+    assertThat(older.fitsModel(new ModelKey("any", "1"))).isTrue();
+    Calibration bundled = Calibration.bundled();
+    assertThat(bundled.globalModel()).as("the bundled calibration names its model").isNotNull();
+
+    assertThatThrownBy(() -> fitted.forGlobalModel("doppel-copy")).isInstanceOf(InvalidCalibrationException.class)
+        .hasMessageContaining("'<model id>/<model version>'");
+    Path noBias = dir.resolve("no-bias.json");
+    Files.writeString(noBias, """
+        {"version":"x","prior":false,"fittedOn":"test","features":["log1p_inliers"],"weights":[1.0]}""");
+    assertThatThrownBy(() -> Calibration.load(noBias)).isInstanceOf(InvalidCalibrationException.class)
+        .hasMessageContaining("bias");
   }
 
   @Test
