@@ -5,12 +5,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.doppel.matcher.index.ModelKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.doppel.matcher.index.ModelKey;
 import java.util.List;
 import java.util.Set;
 
@@ -24,7 +24,7 @@ import java.util.Set;
  * @param prior true for a hand-set prior that was not fitted on data
  * @param fittedOn what it was fitted on (or why it is a prior)
  * @param globalModel the global descriptor model ({@code id/version}) whose similarities it was fitted on: another
- *     model's similarities are distributed differently, so a matcher of another model refuses it. Null in the prior
+ *     model's similarities are distributed differently, so a matcher of another model warns at start-up. Null in the prior
  *     and in files fitted before this was recorded (v6 and earlier, all for {@code doppel-copy/1}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
