@@ -105,7 +105,11 @@ class CopiesEndToEndTest {
 
     send(earlyCopy, Purpose.UPLOAD, GeneratedImages.crop(painting, CROP_REMOVED));
     MatchEvent upload = await(earlyCopy).event();
-    assertThat(upload.getDecision()).as("nothing registered yet").isEqualTo(Decision.CLEAN);
+    // Not necessarily CLEAN: the other tests' uploads share this tenant, and model v2 finds these synthetic shape
+    // collages alike (global similarity up to 0.78, 2 inliers: reported as a DUPLICATE; README, "Known limitations").
+    assertThat(upload.getDecision()).as("nothing registered yet, matched %s", upload.getMatches())
+        .isNotEqualTo(Decision.COPYRIGHT_VIOLATION);
+    assertThat(upload.getMatches()).extracting(Match::getImageId).doesNotContain(reference);
     send(reference, Purpose.REFERENCE, painting);
     assertThat(await(reference).event().getDecision()).isEqualTo(Decision.REGISTERED);
 
