@@ -175,7 +175,7 @@ public final class MatcherService implements AutoCloseable {
         // a warning, as for the prior: test and fixture models run with the bundled calibration on purpose
         LOG.warn("calibration {} was fitted on the similarities of global model {}, but this matcher's model is {}: scores are"
             + " miscalibrated until {} names a calibration fitted for it (matcher-service/README.md, \"Decision core\")",
-            calibration.version(), calibration.globalModel(), Calibration.globalModelName(config.model()), MatcherConfig.CALIBRATION_FILE);
+            calibration.version(), calibration.globalModel(), config.model().idAndVersion(), MatcherConfig.CALIBRATION_FILE);
       }
       if (calibration.prior()) {
         LOG.warn("calibration {} is a prior, not fitted on data: scores are rough until a fitted file is configured ({})",

@@ -24,6 +24,11 @@ public record ModelKey(String modelId, String modelVersion) {
     }
   }
 
+  /** {@code <model id>/<model version>}, as logs and calibration files name a model. */
+  public String idAndVersion() {
+    return modelId + "/" + modelVersion;
+  }
+
   /** {@code <prefix>_v<schema>_<model>_<version>}, lower-case letters, digits and underscores only. */
   public String qualifiedName(String prefix) {
     return prefix + "_v" + SCHEMA_VERSION + "_" + sanitize(modelId) + "_" + sanitize(modelVersion);

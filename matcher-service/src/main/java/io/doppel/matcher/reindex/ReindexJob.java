@@ -139,7 +139,7 @@ public final class ReindexJob {
     ModelInfo model = features.getModel();
     if (!model.getId().equals(targetModel.modelId()) || !model.getVersion().equals(targetModel.modelVersion())) {
       throw new IllegalStateException("the extractor produced features of model " + model.getId() + "/" + model.getVersion()
-          + " but the target index is for " + targetModel.modelId() + "/" + targetModel.modelVersion());
+          + " but the target index is for " + targetModel.idAndVersion());
     }
   }
 }

@@ -81,17 +81,12 @@ public record Calibration(
     weights = List.copyOf(weights);
   }
 
-  /** {@code id/version} of {@code model}, as {@link #globalModel} names it. */
-  public static String globalModelName(ModelKey model) {
-    return model.modelId() + "/" + model.modelVersion();
-  }
-
   /** True unless this was fitted on the similarities of a global model other than {@code model}. */
   public boolean fitsModel(ModelKey model) {
-    return globalModel == null || globalModel.equals(globalModelName(model));
+    return globalModel == null || globalModel.equals(model.idAndVersion());
   }
 
-  /** This calibration, marked as fitted on the similarities of {@code model} ({@code id/version}). */
+  /** This calibration, marked as fitted on the similarities of {@code model} ({@link ModelKey#idAndVersion()}). */
   public Calibration forGlobalModel(String model) {
     return new Calibration(version, prior, fittedOn, model, features, weights, bias);
   }

@@ -2,6 +2,8 @@ package io.doppel.standalone.reindex;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.doppel.extractor.config.ExtractorConfig;
+import io.doppel.extractor.descriptor.ModelBundle;
 import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.LuceneIndexConfig;
 import io.doppel.matcher.index.LuceneVectorIndex;
@@ -27,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReindexCommandTest {
 
-  private static final String BUILT_IN = "models/doppel-copy-v2/";
-  private static final ModelKey OLD = new ModelKey("doppel-copy", "2");
-  private static final ModelKey NEW = new ModelKey("doppel-copy", "3");
+  private static final String BUILT_IN_MANIFEST = ExtractorConfig.BUILT_IN_MANIFEST.substring(ModelBundle.CLASSPATH_PREFIX.length());
+  private static final ModelBundle BUILT_IN = ModelBundle.load(ExtractorConfig.BUILT_IN_MANIFEST);
+  private static final ModelKey OLD = new ModelKey(BUILT_IN.manifest().id(), BUILT_IN.manifest().version());
+  private static final ModelKey NEW = new ModelKey(OLD.modelId(), OLD.modelVersion() + "-next");
   private static final List<String> IDS = List.of("alpha", "beta", "gamma");
 
   @TempDir Path work;
@@ -119,13 +122,11 @@ class ReindexCommandTest {
   /** The built-in model's weights under another version: what a model upgrade ships. */
   private Path modelVersion(String version) throws Exception {
     Path dir = Files.createDirectories(work.resolve("model-v" + version));
-    String manifest = resource(BUILT_IN + "manifest.json");
+    String manifest = resource(BUILT_IN_MANIFEST);
     String renamed = manifest.replaceFirst("\"version\"\\s*:\\s*\"[^\"]*\"", "\"version\": \"" + version + "\"");
     assertThat(renamed).isNotEqualTo(manifest);
     Files.writeString(dir.resolve("manifest.json"), renamed);
-    try (InputStream in = ReindexCommandTest.class.getClassLoader().getResourceAsStream(BUILT_IN + "model.onnx")) {
-      Files.copy(in, dir.resolve("model.onnx"));
-    }
+    Files.write(dir.resolve(BUILT_IN.manifest().file()), BUILT_IN.model());
     return dir.resolve("manifest.json");
   }
 
