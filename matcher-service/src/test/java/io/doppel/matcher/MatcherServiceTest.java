@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.doppel.matcher.testing.DevPairs;
 import io.doppel.matcher.testing.TestFeatures;
-import io.doppel.matcher.testing.TestImages;
+import io.doppel.matcher.testing.TestMats;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.Decision;
 import io.doppel.schemas.avro.ImageFeatures;
@@ -105,13 +105,13 @@ class MatcherServiceTest {
 
   @Test
   void uploadsAreDecidedAndRoutedToTheirTopics() {
-    Mat original = TestImages.texture(11, 640, 480);
+    Mat original = TestMats.texture(11, 640, 480);
     String tenant = "svc-" + UUID.randomUUID();
     List<ImageFeatures> features = List.of(
         TestFeatures.features(tenant, "original", Purpose.UPLOAD, original),
-        TestFeatures.features(tenant, "crop", Purpose.UPLOAD, TestImages.crop(original, 0, 0, 500, 380)),
-        TestFeatures.features(tenant, "mirror", Purpose.UPLOAD, TestImages.mirror(original)),
-        TestFeatures.features(tenant, "strip", Purpose.UPLOAD, TestImages.tallStrip(TestImages.resize(original, 0.5), 1600, 500, 3)));
+        TestFeatures.features(tenant, "crop", Purpose.UPLOAD, TestMats.crop(original, 0, 0, 500, 380)),
+        TestFeatures.features(tenant, "mirror", Purpose.UPLOAD, TestMats.mirror(original)),
+        TestFeatures.features(tenant, "strip", Purpose.UPLOAD, TestMats.tallStrip(TestMats.resize(original, 0.5), 1600, 500, 3)));
 
     produce(features);
     Map<String, MatchEvent> events = consume(tenant, features.size());
@@ -134,10 +134,10 @@ class MatcherServiceTest {
     assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
     assertThat(ready.body()).contains("\"kafka-streams\":\"UP\"", "\"" + MatcherService.INDEX_HEALTH_CHECK + "\":\"UP\"");
 
-    Mat original = TestImages.texture(23, 640, 480);
+    Mat original = TestMats.texture(23, 640, 480);
     String tenant = "ops-" + UUID.randomUUID();
     produce(List.of(TestFeatures.features(tenant, "original", Purpose.UPLOAD, original),
-        TestFeatures.features(tenant, "crop", Purpose.UPLOAD, TestImages.crop(original, 0, 0, 500, 380))));
+        TestFeatures.features(tenant, "crop", Purpose.UPLOAD, TestMats.crop(original, 0, 0, 500, 380))));
     consume(tenant, 2);
 
     String metrics = get(http, base + Deployment.METRICS_PATH).body();
@@ -153,7 +153,7 @@ class MatcherServiceTest {
 
   @Test
   void devCopiesOfARegisteredWorkAreViolationsWithRegionAndHints() {
-    Path dev = TestImages.devSet();
+    Path dev = TestMats.devSet();
     assumeTrue(dev != null, "skipped: no DEV set at ../shared/eval/dev relative to the repository root");
     List<DevPairs.Pair> all = DevPairs.read(dev);
     DevPairs.Pair mirrored = all.stream().filter(p -> p.family().equals("hflip")).findFirst().orElseThrow();
@@ -162,11 +162,11 @@ class MatcherServiceTest {
     DevPairs.Pair strip = all.stream().filter(p -> p.family().equals("tall_strip")).findFirst().orElseThrow();
     List<ImageFeatures> features = new ArrayList<>();
     for (DevPairs.Pair pair : List.of(mirrored, cropped, strip)) {
-      features.add(TestFeatures.features("rights", "ref-" + pair.queryId(), Purpose.REFERENCE, TestImages.read(pair.reference()),
+      features.add(TestFeatures.features("rights", "ref-" + pair.queryId(), Purpose.REFERENCE, TestMats.read(pair.reference()),
           "Dev Rights", "dev-set", T0.toEpochMilli()));
     }
     for (DevPairs.Pair pair : List.of(mirrored, cropped, strip)) {
-      features.add(TestFeatures.features("acme", pair.queryId(), Purpose.UPLOAD, TestImages.read(pair.query()),
+      features.add(TestFeatures.features("acme", pair.queryId(), Purpose.UPLOAD, TestMats.read(pair.query()),
           null, null, T0.plusSeconds(60).toEpochMilli()));
     }
 

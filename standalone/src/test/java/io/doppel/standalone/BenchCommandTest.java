@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.doppel.testing.SyntheticImages;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,10 +47,10 @@ class BenchCommandTest {
     Path refs = Files.createDirectories(work.resolve("refs-" + uploadFiles));
     Path uploads = Files.createDirectories(work.resolve("uploads-" + uploadFiles));
     for (int i = 0; i < REFERENCES; i++) {
-      GeneratedImages.writePng(GeneratedImages.texture(300 + i, 320, 240), refs.resolve("ref" + i + ".png"));
+      SyntheticImages.writePng(SyntheticImages.texture(300 + i, 320, 240), refs.resolve("ref" + i + ".png"));
     }
     for (int i = 0; i < uploadFiles; i++) {
-      GeneratedImages.writePng(GeneratedImages.texture(400 + i, 320, 240), uploads.resolve("up" + i + ".png"));
+      SyntheticImages.writePng(SyntheticImages.texture(400 + i, 320, 240), uploads.resolve("up" + i + ".png"));
     }
     PrintStream originalOut = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();

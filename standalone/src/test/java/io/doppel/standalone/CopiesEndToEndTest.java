@@ -13,6 +13,7 @@ import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.Trigger;
 import io.doppel.standalone.eval.Outcome;
 import io.doppel.standalone.eval.PipelineDriver;
+import io.doppel.testing.SyntheticImages;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -77,7 +78,7 @@ class CopiesEndToEndTest {
 
   @Test
   void copiesOfAGeneratedWorkAreFoundAndExplained() throws Exception {
-    assertCopiesFoundAndExplained(GeneratedImages.texture(42, 640, 480), true);
+    assertCopiesFoundAndExplained(SyntheticImages.texture(42, 640, 480), true);
   }
 
   @Test
@@ -93,17 +94,17 @@ class CopiesEndToEndTest {
     }
     // Known gap (README, "Known limitations"): the DEV photo at half size in a strip verifies with ~12 inliers over a
     // tiny area, which the fitted calibration scores below the violation threshold; it must still be found and explained.
-    assertCopiesFoundAndExplained(GeneratedImages.read(reference), false);
+    assertCopiesFoundAndExplained(SyntheticImages.read(reference), false);
   }
 
   @Test
   void aCopyUploadedBeforeItsWorkWasRegisteredIsReportedByTheRetroScan() throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
-    BufferedImage painting = GeneratedImages.texture(77, 640, 480);
+    BufferedImage painting = SyntheticImages.texture(77, 640, 480);
     String earlyCopy = "early-copy-" + run;
     String reference = "late-ref-" + run;
 
-    send(earlyCopy, Purpose.UPLOAD, GeneratedImages.crop(painting, CROP_REMOVED));
+    send(earlyCopy, Purpose.UPLOAD, SyntheticImages.crop(painting, CROP_REMOVED));
     MatchEvent upload = await(earlyCopy).event();
     // Not necessarily CLEAN: the other tests' uploads share this tenant, and model v2 finds these synthetic shape
     // collages alike (global similarity up to 0.78, 2 inliers: reported as a DUPLICATE; README, "Known limitations").
@@ -127,13 +128,13 @@ class CopiesEndToEndTest {
     String mirrored = "mirror-" + run;
     String cropped = "crop-" + run;
     String strip = "strip-" + run;
-    BufferedImage photo = GeneratedImages.scale(original, STRIP_PHOTO_SCALE);
+    BufferedImage photo = SyntheticImages.scale(original, STRIP_PHOTO_SCALE);
 
     send(reference, Purpose.REFERENCE, original);
     assertThat(await(reference).event().getDecision()).isEqualTo(Decision.REGISTERED);
-    send(mirrored, Purpose.UPLOAD, GeneratedImages.mirror(original));
-    send(cropped, Purpose.UPLOAD, GeneratedImages.crop(original, CROP_REMOVED));
-    send(strip, Purpose.UPLOAD, GeneratedImages.tallStrip(photo, photo.getWidth() * STRIP_ASPECT, photo.getWidth(), 9));
+    send(mirrored, Purpose.UPLOAD, SyntheticImages.mirror(original));
+    send(cropped, Purpose.UPLOAD, SyntheticImages.crop(original, CROP_REMOVED));
+    send(strip, Purpose.UPLOAD, SyntheticImages.tallStrip(photo, photo.getWidth() * STRIP_ASPECT, photo.getWidth(), 9));
 
     for (String copy : List.of(mirrored, cropped, strip)) {
       MatchEvent event = await(copy).event();
@@ -192,7 +193,7 @@ class CopiesEndToEndTest {
   }
 
   private static void send(String imageId, Purpose purpose, BufferedImage image) {
-    Path file = GeneratedImages.writePng(image, work.resolve("images").resolve(imageId + ".png"));
+    Path file = SyntheticImages.writePng(image, work.resolve("images").resolve(imageId + ".png"));
     driver.send(TENANT, imageId, purpose, file, purpose == Purpose.REFERENCE ? RIGHTS_HOLDER : null);
     driver.flush();
   }

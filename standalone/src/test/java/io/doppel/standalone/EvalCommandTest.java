@@ -2,6 +2,7 @@ package io.doppel.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.doppel.testing.SyntheticImages;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,9 +34,9 @@ class EvalCommandTest {
     Path refs = Files.createDirectories(work.resolve("data/refs"));
     Path queries = Files.createDirectories(work.resolve("data/queries"));
     for (int i = 0; i < REFERENCES; i++) {
-      BufferedImage reference = GeneratedImages.texture(100 + i, 480, 360);
-      GeneratedImages.writePng(reference, refs.resolve("ref" + i + ".png"));
-      GeneratedImages.writePng(GeneratedImages.mirror(GeneratedImages.crop(reference, CROPPED_SHARE)),
+      BufferedImage reference = SyntheticImages.texture(100 + i, 480, 360);
+      SyntheticImages.writePng(reference, refs.resolve("ref" + i + ".png"));
+      SyntheticImages.writePng(SyntheticImages.mirror(SyntheticImages.crop(reference, CROPPED_SHARE)),
           queries.resolve("copy" + i + ".png"));
     }
     Files.writeString(queries.resolve("broken.jpg"), "not an image");

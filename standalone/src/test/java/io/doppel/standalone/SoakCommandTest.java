@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.doppel.testing.SyntheticImages;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,10 +32,10 @@ class SoakCommandTest {
     Path refs = Files.createDirectories(work.resolve("refs"));
     Path uploads = Files.createDirectories(work.resolve("uploads"));
     for (int i = 0; i < REFERENCES; i++) {
-      GeneratedImages.writePng(GeneratedImages.texture(300 + i, 320, 240), refs.resolve("ref" + i + ".png"));
+      SyntheticImages.writePng(SyntheticImages.texture(300 + i, 320, 240), refs.resolve("ref" + i + ".png"));
     }
     for (int i = 0; i < UPLOAD_FILES; i++) {
-      GeneratedImages.writePng(GeneratedImages.texture(400 + i, 320, 240), uploads.resolve("up" + i + ".png"));
+      SyntheticImages.writePng(SyntheticImages.texture(400 + i, 320, 240), uploads.resolve("up" + i + ".png"));
     }
 
     PrintStream originalOut = System.out;

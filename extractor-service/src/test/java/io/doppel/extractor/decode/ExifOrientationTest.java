@@ -2,12 +2,13 @@ package io.doppel.extractor.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.doppel.extractor.TestImages;
+import io.doppel.testing.ImageFiles;
+import io.doppel.testing.SyntheticImages;
 import org.junit.jupiter.api.Test;
 
 class ExifOrientationTest {
 
-  private final BgrImage image = BgrImage.of(TestImages.scene(7, 4, 5));
+  private final BgrImage image = BgrImage.of(SyntheticImages.texture(5, 7, 4));
 
   @Test
   void rotationClockwiseMovesTheLeftColumnToTheTop() {
@@ -35,9 +36,9 @@ class ExifOrientationTest {
 
   @Test
   void jpegWithoutExifOrGarbageExifIsNormal() {
-    assertThat(ExifOrientation.ofJpeg(TestImages.encode(TestImages.scene(20, 10, 1), "jpeg"))).isEqualTo(ExifOrientation.NORMAL);
+    assertThat(ExifOrientation.ofJpeg(ImageFiles.encode(SyntheticImages.texture(1, 20, 10), "jpeg"))).isEqualTo(ExifOrientation.NORMAL);
     byte[] brokenExif = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE1, 0, 12, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0};
     assertThat(ExifOrientation.ofJpeg(brokenExif)).isEqualTo(ExifOrientation.NORMAL);
-    assertThat(ExifOrientation.ofJpeg(TestImages.resource("/images/halves-48x32-exif6.jpg"))).isEqualTo(6);
+    assertThat(ExifOrientation.ofJpeg(ImageFiles.resource("/images/halves-48x32-exif6.jpg"))).isEqualTo(6);
   }
 }

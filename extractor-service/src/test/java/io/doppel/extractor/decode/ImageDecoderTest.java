@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.doppel.extractor.ImageRejectedException;
-import io.doppel.extractor.TestImages;
 import io.doppel.schemas.avro.DeadLetterReason;
+import io.doppel.testing.ImageFiles;
+import io.doppel.testing.SyntheticImages;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -20,12 +21,12 @@ class ImageDecoderTest {
 
   private static final long MAX_PIXELS = 40_000_000L;
   private final ImageDecoder decoder = new ImageDecoder(MAX_PIXELS);
-  private final BufferedImage scene = TestImages.scene(120, 80, 7);
+  private final BufferedImage scene = SyntheticImages.texture(7, 120, 80);
 
   @ParameterizedTest
   @ValueSource(strings = {"jpeg", "png", "gif", "bmp", "tiff"})
   void decodesEveryWritableFormatAndSniffsIt(String format) throws Exception {
-    ImageDecoder.Decoded decoded = decoder.decode(TestImages.encode(scene, format));
+    ImageDecoder.Decoded decoded = decoder.decode(ImageFiles.encode(scene, format));
 
     assertThat(decoded.format().label()).isEqualTo(format);
     assertThat(decoded.image().width()).isEqualTo(120);
@@ -35,13 +36,13 @@ class ImageDecoderTest {
   @Test
   void losslessFormatsKeepThePixels() throws Exception {
     BgrImage original = BgrImage.of(scene);
-    assertThat(decoder.decode(TestImages.encode(scene, "png")).image().bgr()).isEqualTo(original.bgr());
-    assertThat(decoder.decode(TestImages.encode(scene, "bmp")).image().bgr()).isEqualTo(original.bgr());
+    assertThat(decoder.decode(ImageFiles.encode(scene, "png")).image().bgr()).isEqualTo(original.bgr());
+    assertThat(decoder.decode(ImageFiles.encode(scene, "bmp")).image().bgr()).isEqualTo(original.bgr());
   }
 
   @Test
   void decodesProgressiveJpeg() throws Exception {
-    byte[] progressive = TestImages.progressiveJpeg(scene);
+    byte[] progressive = ImageFiles.progressiveJpeg(scene);
     assertThat(containsMarker(progressive, 0xC2)).as("SOF2 (progressive) marker").isTrue();
 
     ImageDecoder.Decoded decoded = decoder.decode(progressive);
@@ -52,7 +53,7 @@ class ImageDecoderTest {
 
   @Test
   void decodesCmykJpegIntoColours() throws Exception {
-    BgrImage image = decoder.decode(TestImages.resource("/images/halves-48x32-cmyk.jpg")).image();
+    BgrImage image = decoder.decode(ImageFiles.resource("/images/halves-48x32-cmyk.jpg")).image();
 
     int[] left = pixel(image, 8, 16);
     int[] right = pixel(image, 40, 16);
@@ -65,7 +66,7 @@ class ImageDecoderTest {
 
   @Test
   void decodesWebP() throws Exception {
-    ImageDecoder.Decoded decoded = decoder.decode(TestImages.resource("/images/halves-48x32.webp"));
+    ImageDecoder.Decoded decoded = decoder.decode(ImageFiles.resource("/images/halves-48x32.webp"));
 
     assertThat(decoded.format()).isEqualTo(ImageFormat.WEBP);
     assertThat(pixel(decoded.image(), 8, 16)).containsExactly(0, 0, 255);
@@ -74,7 +75,7 @@ class ImageDecoderTest {
 
   @Test
   void appliesExifOrientation() throws Exception {
-    BgrImage image = decoder.decode(TestImages.resource("/images/halves-48x32-exif6.jpg")).image();
+    BgrImage image = decoder.decode(ImageFiles.resource("/images/halves-48x32-exif6.jpg")).image();
 
     assertThat(image.width()).isEqualTo(32);
     assertThat(image.height()).isEqualTo(48);
@@ -92,7 +93,7 @@ class ImageDecoderTest {
     g.fillRect(0, 0, 10, 10);
     g.dispose();
 
-    BgrImage image = decoder.decode(TestImages.encode(withAlpha, "png")).image();
+    BgrImage image = decoder.decode(ImageFiles.encode(withAlpha, "png")).image();
 
     assertThat(pixel(image, 5, 5)).containsExactly(0, 0, 0);
     assertThat(pixel(image, 15, 5)).containsExactly(255, 255, 255);
@@ -100,8 +101,8 @@ class ImageDecoderTest {
 
   @Test
   void readsOnlyTheFirstFrameOfAManyFrameGif() throws Exception {
-    BufferedImage first = TestImages.solid(64, 48, Color.GREEN);
-    byte[] gif = TestImages.animatedGif(first, 300);
+    BufferedImage first = SyntheticImages.solid(64, 48, Color.GREEN);
+    byte[] gif = ImageFiles.animatedGif(first, 300);
 
     ImageDecoder.Decoded decoded = decoder.decode(gif);
 
@@ -111,20 +112,20 @@ class ImageDecoderTest {
 
   @Test
   void refusesHugePngHeaderBeforeDecoding() {
-    byte[] bomb = TestImages.pngWithHeaderSize(TestImages.encode(scene, "png"), 60_000, 60_000);
+    byte[] bomb = ImageFiles.pngWithHeaderSize(ImageFiles.encode(scene, "png"), 60_000, 60_000);
     assertRejected(bomb, DeadLetterReason.TOO_MANY_PIXELS);
   }
 
   @Test
   void refusesHugeJpegHeaderBeforeDecoding() {
-    byte[] bomb = TestImages.jpegWithHeaderSize(TestImages.encode(scene, "jpeg"), 60_000, 60_000);
+    byte[] bomb = ImageFiles.jpegWithHeaderSize(ImageFiles.encode(scene, "jpeg"), 60_000, 60_000);
     assertRejected(bomb, DeadLetterReason.TOO_MANY_PIXELS);
   }
 
   @Test
   void truncatedFilesAreCorrupt() {
     for (String format : new String[] {"jpeg", "png", "gif", "bmp", "tiff"}) {
-      byte[] whole = TestImages.encode(scene, format);
+      byte[] whole = ImageFiles.encode(scene, format);
       assertRejected(Arrays.copyOf(whole, whole.length / 2), DeadLetterReason.CORRUPT);
     }
   }
@@ -155,14 +156,14 @@ class ImageDecoderTest {
   @Test
   void pixelLimitIsConfigurable() {
     ImageDecoder strict = new ImageDecoder(50 * 50);
-    assertThatThrownBy(() -> strict.decode(TestImages.encode(scene, "png")))
+    assertThatThrownBy(() -> strict.decode(ImageFiles.encode(scene, "png")))
         .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TOO_MANY_PIXELS))
         .hasMessageContaining("120x80");
   }
 
   @Test
   void aWebPWhoseHeaderClaimsATallerCanvasThanItsDataIsStoppedAsCorrupt() {
-    byte[] webp = TestImages.resource("/images/webp/scene-alpha-96x96-lossy.webp");
+    byte[] webp = ImageFiles.resource("/images/webp/scene-alpha-96x96-lossy.webp");
     // VP8X payload at 20: flags (4 bytes), canvas width-1 (3 bytes LE), canvas height-1 (3 bytes LE).
     int tallCanvas = 32_767;
     webp[27] = (byte) tallCanvas;
@@ -178,13 +179,13 @@ class ImageDecoderTest {
   @Test
   void aDecodeThatOutlastsItsTimeoutIsRejectedAsTimeout() {
     ImageDecoder hasty = new ImageDecoder(MAX_PIXELS, Duration.ofNanos(1));
-    assertThatThrownBy(() -> hasty.decode(TestImages.encode(scene, "png")))
+    assertThatThrownBy(() -> hasty.decode(ImageFiles.encode(scene, "png")))
         .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TIMEOUT));
   }
 
   @Test
   void aJpegWhoseHeaderClaimsMoreRowsThanItHasIsCorrupt() {
-    byte[] liar = TestImages.jpegWithHeaderSize(TestImages.encode(scene, "jpeg"), 6_000, 6_000);
+    byte[] liar = ImageFiles.jpegWithHeaderSize(ImageFiles.encode(scene, "jpeg"), 6_000, 6_000);
     assertThatThrownBy(() -> decoder.decode(liar))
         .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.CORRUPT))
         .hasMessageContaining("truncated");

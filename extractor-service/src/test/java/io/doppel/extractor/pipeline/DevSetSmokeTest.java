@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.doppel.extractor.Fixtures;
-import io.doppel.extractor.TestImages;
+import io.doppel.extractor.TestUploads;
 import io.doppel.schemas.avro.FeatureView;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.topology.extract.Extraction;
@@ -27,7 +27,7 @@ class DevSetSmokeTest {
     List<UploadEvent> events;
     try (Stream<Path> files = Files.list(DEV_REFS)) {
       events = files.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(SAMPLE)
-          .map(p -> TestImages.fromSource(p.getFileName().toString(), p.toUri().toString())).toList();
+          .map(p -> TestUploads.fromSource(p.getFileName().toString(), p.toUri().toString())).toList();
     }
     try (PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(Fixtures.config("fetch.file-roots", DEV_REFS.toString()))) {
       List<Extraction> results = extractor.extract(events);

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.doppel.extractor.ImageMutator;
 import io.doppel.extractor.ImageMutator.Format;
 import io.doppel.extractor.ImageMutator.Mutant;
-import io.doppel.extractor.TestImages;
+import io.doppel.extractor.TestUploads;
 import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.decode.ImageDecoder;
 import io.doppel.schemas.avro.DeadLetterReason;
+import io.doppel.testing.ImageFiles;
+import io.doppel.testing.SyntheticImages;
 import io.doppel.topology.extract.Extraction;
 import java.awt.image.BufferedImage;
 import java.time.Duration;
@@ -83,7 +85,7 @@ class MalformedImageFuzzTest {
     long start = System.nanoTime();
     try (PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(config)) {
       for (Seed seed : seeds) {
-        Extraction original = extractor.extract(List.of(TestImages.inline(seed.name(), seed.bytes()))).getFirst();
+        Extraction original = extractor.extract(List.of(TestUploads.inline(seed.name(), seed.bytes()))).getFirst();
         assertThat(original).as("the unmutated seed %s", seed.name()).isInstanceOf(Extraction.Extracted.class);
       }
       ExecutorService callers = Executors.newFixedThreadPool(CALLERS);
@@ -98,7 +100,7 @@ class MalformedImageFuzzTest {
             inFlight.put(Thread.currentThread().getName(), input);
             String outcome;
             try {
-              Extraction result = extractor.extract(List.of(TestImages.inline("fuzz", mutant.bytes()))).getFirst();
+              Extraction result = extractor.extract(List.of(TestUploads.inline("fuzz", mutant.bytes()))).getFirst();
               outcome = switch (result) {
                 case Extraction.Extracted extracted -> FEATURES;
                 case Extraction.Failed failed -> {
@@ -160,16 +162,16 @@ class MalformedImageFuzzTest {
   /** Small, deterministic seeds of every fuzzed format and its common variants. */
   private static List<Seed> seeds() {
     BufferedImage gray = new BufferedImage(112, 96, BufferedImage.TYPE_BYTE_GRAY);
-    gray.getGraphics().drawImage(TestImages.scene(112, 96, 3), 0, 0, null);
+    gray.getGraphics().drawImage(SyntheticImages.texture(3, 112, 96), 0, 0, null);
     return List.of(
-        new Seed("baseline.jpg", Format.JPEG, TestImages.encode(TestImages.scene(128, 96, 1), "jpeg")),
-        new Seed("progressive.jpg", Format.JPEG, TestImages.progressiveJpeg(TestImages.scene(112, 96, 2))),
-        new Seed("rgb.png", Format.PNG, TestImages.encode(TestImages.scene(128, 96, 4), "png")),
-        new Seed("gray.png", Format.PNG, TestImages.encode(gray, "png")),
-        new Seed("still.gif", Format.GIF, TestImages.encode(TestImages.scene(120, 96, 5), "gif")),
-        new Seed("animated.gif", Format.GIF, TestImages.animatedGif(TestImages.scene(96, 96, 6), 3)),
-        new Seed("lossy.webp", Format.WEBP, TestImages.resource("/images/webp/scene-160x120-lossy.webp")),
-        new Seed("lossless.webp", Format.WEBP, TestImages.resource("/images/webp/scene-160x120-lossless.webp")),
-        new Seed("alpha.webp", Format.WEBP, TestImages.resource("/images/webp/scene-alpha-96x96-lossy.webp")));
+        new Seed("baseline.jpg", Format.JPEG, ImageFiles.encode(SyntheticImages.texture(1, 128, 96), "jpeg")),
+        new Seed("progressive.jpg", Format.JPEG, ImageFiles.progressiveJpeg(SyntheticImages.texture(2, 112, 96))),
+        new Seed("rgb.png", Format.PNG, ImageFiles.encode(SyntheticImages.texture(4, 128, 96), "png")),
+        new Seed("gray.png", Format.PNG, ImageFiles.encode(gray, "png")),
+        new Seed("still.gif", Format.GIF, ImageFiles.encode(SyntheticImages.texture(5, 120, 96), "gif")),
+        new Seed("animated.gif", Format.GIF, ImageFiles.animatedGif(SyntheticImages.texture(6, 96, 96), 3)),
+        new Seed("lossy.webp", Format.WEBP, ImageFiles.resource("/images/webp/scene-160x120-lossy.webp")),
+        new Seed("lossless.webp", Format.WEBP, ImageFiles.resource("/images/webp/scene-160x120-lossless.webp")),
+        new Seed("alpha.webp", Format.WEBP, ImageFiles.resource("/images/webp/scene-alpha-96x96-lossy.webp")));
   }
 }

@@ -50,7 +50,7 @@ public final class DevMatcherSurvey {
   public static void main(String[] args) throws Exception {
     int pairCount = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int distractorCount = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-    Path dev = TestImages.devSet();
+    Path dev = TestMats.devSet();
     if (dev == null) {
       System.err.println("no DEV set at ../shared/eval/dev");
       return;
@@ -71,7 +71,7 @@ public final class DevMatcherSurvey {
           new FusedScorer(Calibration.bundled()), Policy.parse(POLICY, "survey"), RetrievalSettings.DEFAULTS, Clock.systemUTC());
       long indexStart = System.nanoTime();
       for (DevPairs.Pair pair : pairs) {
-        matcher.match(TestFeatures.features("rights", pair.referenceId(), Purpose.REFERENCE, TestImages.read(pair.reference()),
+        matcher.match(TestFeatures.features("rights", pair.referenceId(), Purpose.REFERENCE, TestMats.read(pair.reference()),
             "dev", "dev", 0));
       }
       System.out.printf("registered %d references in %.1f s%n", pairs.size(), (System.nanoTime() - indexStart) / 1e9);
@@ -80,7 +80,7 @@ public final class DevMatcherSurvey {
       int found = 0;
       for (DevPairs.Pair pair : pairs) {
         MatchEvent event = matcher.match(TestFeatures.features("acme", pair.queryId(), Purpose.UPLOAD,
-            TestImages.read(pair.query()), null, null, 1)).getFirst();
+            TestMats.read(pair.query()), null, null, 1)).getFirst();
         event.getStageMicros().forEach((stage, micros) -> stages.computeIfAbsent(stage, s -> new ArrayList<>()).add(micros));
         boolean hit = event.getDecision() == Decision.COPYRIGHT_VIOLATION
             && event.getMatches().getFirst().getImageId().equals(pair.referenceId());
@@ -92,7 +92,7 @@ public final class DevMatcherSurvey {
       int falseViolations = 0;
       for (Path query : distractors) {
         MatchEvent event = matcher.match(TestFeatures.features("acme", query.getFileName().toString(), Purpose.UPLOAD,
-            TestImages.read(query), null, null, 1)).getFirst();
+            TestMats.read(query), null, null, 1)).getFirst();
         falseViolations += event.getDecision() == Decision.COPYRIGHT_VIOLATION ? 1 : 0;
       }
       byFamily.forEach((family, c) -> System.out.printf("%-16s %3d/%3d%n", family, c[1], c[0]));

@@ -27,7 +27,7 @@ public final class DevVerificationSurvey {
   private DevVerificationSurvey() {}
 
   public static void main(String[] args) {
-    Path dev = args.length > 0 ? Path.of(args[0]) : TestImages.devSet();
+    Path dev = args.length > 0 ? Path.of(args[0]) : TestMats.devSet();
     if (dev == null) {
       System.err.println("no DEV set (../shared/eval/dev); pass its path");
       return;
@@ -39,15 +39,15 @@ public final class DevVerificationSurvey {
     for (int i = 0; i < pairs.size(); i++) {
       DevPairs.Pair pair = pairs.get(i);
       DevPairs.Pair other = pairs.get((i + 1) % pairs.size());
-      Mat query = TestImages.read(pair.query());
+      Mat query = TestMats.read(pair.query());
       ImageFeatures features = TestFeatures.features("dev", pair.queryId(), Purpose.UPLOAD, query);
       int[] counts = byFamily.computeIfAbsent(pair.family(), f -> new int[2]);
       counts[0]++;
-      if (best(verifier, features, TestImages.read(pair.reference())).inliers() >= COPY_INLIERS) {
+      if (best(verifier, features, TestMats.read(pair.reference())).inliers() >= COPY_INLIERS) {
         counts[1]++;
       }
       if (!other.referenceId().equals(pair.referenceId())
-          && best(verifier, features, TestImages.read(other.reference())).inliers() >= COPY_INLIERS) {
+          && best(verifier, features, TestMats.read(other.reference())).inliers() >= COPY_INLIERS) {
         unrelatedOver++;
       }
     }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.doppel.matcher.testing.DevPairs;
 import io.doppel.matcher.testing.DevVerificationSurvey;
 import io.doppel.matcher.testing.TestFeatures;
-import io.doppel.matcher.testing.TestImages;
+import io.doppel.matcher.testing.TestMats;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Purpose;
 import java.nio.file.Path;
@@ -29,7 +29,7 @@ class DevPairsVerificationTest {
 
   @BeforeAll
   static void findDevSet() {
-    dev = TestImages.devSet();
+    dev = TestMats.devSet();
     assumeTrue(dev != null, "skipped: no DEV set at ../shared/eval/dev relative to the repository root");
   }
 
@@ -38,8 +38,8 @@ class DevPairsVerificationTest {
   }
 
   private Verification verify(DevPairs.Pair pair) {
-    ImageFeatures query = TestFeatures.features("dev", pair.queryId(), Purpose.UPLOAD, TestImages.read(pair.query()));
-    return DevVerificationSurvey.best(verifier, query, TestImages.read(pair.reference()));
+    ImageFeatures query = TestFeatures.features("dev", pair.queryId(), Purpose.UPLOAD, TestMats.read(pair.query()));
+    return DevVerificationSurvey.best(verifier, query, TestMats.read(pair.reference()));
   }
 
   @Test
@@ -69,7 +69,7 @@ class DevPairsVerificationTest {
       double stripHeight = Double.parseDouble(box.group(1));
       double top = Double.parseDouble(box.group(3)) / stripHeight;
       double bottom = (Double.parseDouble(box.group(3)) + Double.parseDouble(box.group(5))) / stripHeight;
-      Mat strip = TestImages.read(pair.query());
+      Mat strip = TestMats.read(pair.query());
       assertThat(strip.rows()).isEqualTo((int) stripHeight);
 
       Verification result = verify(pair);

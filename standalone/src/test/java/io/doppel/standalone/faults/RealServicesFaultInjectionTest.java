@@ -14,7 +14,7 @@ import io.doppel.matcher.index.milvus.MilvusIndexConfig;
 import io.doppel.matcher.index.milvus.MilvusServerExtension;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.testing.DevPairs;
-import io.doppel.matcher.testing.TestImages;
+import io.doppel.matcher.testing.TestMats;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.DeadLetter;
 import io.doppel.schemas.avro.Match;
@@ -85,7 +85,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RealServicesFaultInjectionTest {
 
-  private static final Path DEV = TestImages.devSet();
+  private static final Path DEV = TestMats.devSet();
 
   @RegisterExtension
   @Order(1)

@@ -17,7 +17,7 @@ import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
-import io.doppel.standalone.GeneratedImages;
+import io.doppel.testing.SyntheticImages;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -98,7 +98,7 @@ class ReindexFromTopicTest {
 
   private static UploadEvent upload(String id) throws Exception {
     ByteArrayOutputStream png = new ByteArrayOutputStream();
-    ImageIO.write(GeneratedImages.texture(id.hashCode(), 256, 192), "png", png);
+    ImageIO.write(SyntheticImages.texture(id.hashCode(), 256, 192), "png", png);
     return UploadEvent.newBuilder().setTenant(TENANT).setImageId(id).setPurpose(Purpose.UPLOAD)
         .setInlineBytes(ByteBuffer.wrap(png.toByteArray())).setUploadedAt(Instant.parse("2026-11-01T00:00:00Z")).build();
   }

@@ -1,42 +1,52 @@
 package io.doppel.matcher.testing;
 
 import io.doppel.matcher.verify.OpenCvRuntime;
+import io.doppel.testing.SyntheticImages;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Point;
 import org.opencv.core.Rect;
-import org.opencv.core.Scalar;
 import org.opencv.core.Size;
 import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 
-/** Generated and DEV images for tests, as OpenCV BGR mats. */
-public final class TestImages {
+/**
+ * The matcher tests' images as OpenCV BGR mats: {@link SyntheticImages}' textures converted pixel for pixel, the
+ * operations the tests apply to mats (crop, mirror, resize, rotate, tall strip), and DEV images.
+ */
+public final class TestMats {
 
-  private static final int SHAPES = 160;
+  private TestMats() {}
 
-  private TestImages() {}
-
-  /** A seeded texture of random filled rectangles, circles and lines: rich in ORB corners, unique per seed. */
-  public static Mat texture(long seed, int width, int height) {
+  /** {@code image}'s pixels as a CV_8UC3 BGR mat (the byte order of {@code TYPE_3BYTE_BGR}). */
+  public static Mat of(BufferedImage image) {
     OpenCvRuntime.ensureLoaded();
-    Random random = new Random(seed);
-    Mat image = new Mat(height, width, CvType.CV_8UC3, new Scalar(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
-    for (int i = 0; i < SHAPES; i++) {
-      Scalar colour = new Scalar(random.nextInt(256), random.nextInt(256), random.nextInt(256));
-      Point a = new Point(random.nextInt(width), random.nextInt(height));
-      Point b = new Point(a.x + random.nextInt(width / 5) + 5, a.y + random.nextInt(height / 5) + 5);
-      switch (random.nextInt(3)) {
-        case 0 -> Imgproc.rectangle(image, a, b, colour, -1);
-        case 1 -> Imgproc.circle(image, a, random.nextInt(Math.min(width, height) / 10) + 3, colour, -1);
-        default -> Imgproc.line(image, a, b, colour, random.nextInt(4) + 1);
-      }
+    int width = image.getWidth();
+    int height = image.getHeight();
+    BufferedImage bgr = image;
+    byte[] bytes = image.getType() == BufferedImage.TYPE_3BYTE_BGR
+        ? ((DataBufferByte) image.getRaster().getDataBuffer()).getData() : null;
+    if (bytes == null || bytes.length != width * height * 3) { // another type, or a view into a larger raster
+      bgr = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+      Graphics2D g = bgr.createGraphics();
+      g.drawImage(image, 0, 0, null);
+      g.dispose();
+      bytes = ((DataBufferByte) bgr.getRaster().getDataBuffer()).getData();
     }
-    return image;
+    Mat mat = new Mat(height, width, CvType.CV_8UC3);
+    mat.put(0, 0, bytes);
+    return mat;
+  }
+
+  /** {@link SyntheticImages#texture} as a mat. */
+  public static Mat texture(long seed, int width, int height) {
+    return of(SyntheticImages.texture(seed, width, height));
   }
 
   public static Mat crop(Mat image, int x, int y, int width, int height) {

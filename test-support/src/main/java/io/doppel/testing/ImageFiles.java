@@ -1,20 +1,12 @@
-package io.doppel.extractor;
+package io.doppel.testing;
 
-import io.doppel.schemas.avro.Purpose;
-import io.doppel.schemas.avro.UploadEvent;
-import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.util.Random;
 import java.util.zip.CRC32;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -25,45 +17,15 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
 
-/** Generated test images: textured synthetic scenes, encoded in every format, and broken variants. */
-public final class TestImages {
+/**
+ * Encoded images for decoder tests: every format ImageIO writes, progressive JPEG, animated GIF, headers that lie about
+ * the size, and classpath resources (the WebP seeds under {@code /images/webp/} ship with this module).
+ */
+public final class ImageFiles {
 
-  private static final int SHAPES = 40;
+  private ImageFiles() {}
 
-  private TestImages() {}
-
-  /** A deterministic scene of coloured shapes and text: enough corners for ORB everywhere. */
-  public static BufferedImage scene(int width, int height, long seed) {
-    Random random = new Random(seed);
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF);
-    g.setColor(new Color(random.nextInt(0xFFFFFF)));
-    g.fillRect(0, 0, width, height);
-    int shapes = SHAPES * Math.max(1, (width * height) / (320 * 240));
-    for (int i = 0; i < shapes; i++) {
-      g.setColor(new Color(random.nextInt(0xFFFFFF)));
-      int x = random.nextInt(width);
-      int y = random.nextInt(height);
-      int w = 8 + random.nextInt(Math.max(1, width / 4));
-      int h = 8 + random.nextInt(Math.max(1, height / 4));
-      switch (random.nextInt(4)) {
-        case 0 -> g.fillRect(x, y, w, h);
-        case 1 -> g.fillOval(x, y, w, h);
-        case 2 -> {
-          g.setStroke(new BasicStroke(1 + random.nextInt(4)));
-          g.drawLine(x, y, x + w, y + h);
-        }
-        default -> {
-          g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 10 + random.nextInt(24)));
-          g.drawString("Doppel" + i, x, y);
-        }
-      }
-    }
-    g.dispose();
-    return image;
-  }
-
+  /** {@code image} in {@code format} ({@code jpeg}, {@code png}, {@code gif}, {@code bmp}, {@code tiff}, ...). */
   public static byte[] encode(BufferedImage image, String format) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
@@ -100,7 +62,8 @@ public final class TestImages {
       writer.setOutput(stream);
       writer.prepareWriteSequence(null);
       for (int i = 0; i < frames; i++) {
-        BufferedImage frame = i == 0 ? first : solid(first.getWidth(), first.getHeight(), new Color(i * 37 % 256, 0, 255 - i % 256));
+        BufferedImage frame = i == 0 ? first
+            : SyntheticImages.solid(first.getWidth(), first.getHeight(), new Color(i * 37 % 256, 0, 255 - i % 256));
         writer.writeToSequence(new IIOImage(frame, null, frameMetadata(writer, frame)), null);
       }
       writer.endWriteSequence();
@@ -125,15 +88,6 @@ public final class TestImages {
     root.appendChild(control);
     metadata.setFromTree(format, root);
     return metadata;
-  }
-
-  public static BufferedImage solid(int width, int height, Color colour) {
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = image.createGraphics();
-    g.setColor(colour);
-    g.fillRect(0, 0, width, height);
-    g.dispose();
-    return image;
   }
 
   /** A PNG whose IHDR claims {@code width x height} (CRC fixed), pixel data unchanged. */
@@ -167,8 +121,9 @@ public final class TestImages {
     throw new IllegalArgumentException("no SOF marker found");
   }
 
+  /** The bytes of a classpath resource ({@code /images/webp/scene-160x120-lossy.webp}, a module's own fixtures). */
   public static byte[] resource(String path) {
-    try (InputStream in = TestImages.class.getResourceAsStream(path)) {
+    try (InputStream in = ImageFiles.class.getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalArgumentException("missing test resource " + path);
       }
@@ -176,15 +131,5 @@ public final class TestImages {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  public static UploadEvent inline(String imageId, byte[] bytes) {
-    return UploadEvent.newBuilder().setTenant("tenant-a").setImageId(imageId).setPurpose(Purpose.UPLOAD)
-        .setInlineBytes(ByteBuffer.wrap(bytes)).setContentType("image/jpeg").setUploadedAt(Instant.ofEpochMilli(1_700_000_000_000L)).build();
-  }
-
-  public static UploadEvent fromSource(String imageId, String source) {
-    return UploadEvent.newBuilder().setTenant("tenant-a").setImageId(imageId).setPurpose(Purpose.UPLOAD)
-        .setSource(source).setUploadedAt(Instant.ofEpochMilli(1_700_000_000_000L)).build();
   }
 }

@@ -1,4 +1,4 @@
-package io.doppel.standalone;
+package io.doppel.testing;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -11,14 +11,20 @@ import java.nio.file.Path;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
-/** Textured test images and the copies the pipeline must find (mirror, crop, inside a tall strip), built in memory. */
-public final class GeneratedImages {
+/**
+ * The tests' synthetic images, all {@code TYPE_3BYTE_BGR}: a seeded texture full of corners and edges (ORB needs them),
+ * and the copies the pipeline must find (mirror, crop, rescale, inside a tall strip), built in memory.
+ *
+ * <p>The same seed and size give the same pixels (guarded by {@code SyntheticImagesTest}): standalone's end-to-end
+ * tests and the extractor's and matcher's feature tests assert on what ORB and the verifier find in them.
+ */
+public final class SyntheticImages {
 
   private static final int SHAPES = 180;
 
-  private GeneratedImages() {}
+  private SyntheticImages() {}
 
-  /** A photo-like image full of corners and edges (ORB needs them), the same for the same seed. */
+  /** A photo-like image of {@value #SHAPES} random shapes and strokes, the same for the same seed and size. */
   public static BufferedImage texture(long seed, int width, int height) {
     Random random = new Random(seed);
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
@@ -30,8 +36,9 @@ public final class GeneratedImages {
       g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
       int x = random.nextInt(width);
       int y = random.nextInt(height);
-      int w = 8 + random.nextInt(width / 5);
-      int h = 8 + random.nextInt(height / 5);
+      // max(1, ...) only matters below 5 pixels a side; larger images draw exactly as without it
+      int w = 8 + random.nextInt(Math.max(1, width / 5));
+      int h = 8 + random.nextInt(Math.max(1, height / 5));
       switch (random.nextInt(4)) {
         case 0 -> g.fillRect(x, y, w, h);
         case 1 -> g.fillOval(x, y, w, h);
@@ -46,6 +53,17 @@ public final class GeneratedImages {
     return image;
   }
 
+  /** One colour everywhere: no corners at all. */
+  public static BufferedImage solid(int width, int height, Color colour) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = image.createGraphics();
+    g.setColor(colour);
+    g.fillRect(0, 0, width, height);
+    g.dispose();
+    return image;
+  }
+
+  /** Left and right swapped. */
   public static BufferedImage mirror(BufferedImage image) {
     BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = out.createGraphics();
@@ -64,16 +82,7 @@ public final class GeneratedImages {
     return copy(image.getSubimage(x, y, w, h));
   }
 
-  /** A webtoon-like strip {@code stripHeight} tall: filler panels, and {@code photo} at {@code photoTop}. */
-  public static BufferedImage tallStrip(BufferedImage photo, int stripHeight, int photoTop, long fillerSeed) {
-    BufferedImage strip = new BufferedImage(photo.getWidth(), stripHeight, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = strip.createGraphics();
-    g.drawImage(texture(fillerSeed, photo.getWidth(), stripHeight), 0, 0, null);
-    g.drawImage(photo, 0, photoTop, null);
-    g.dispose();
-    return strip;
-  }
-
+  /** Both sides times {@code factor}, bilinear. */
   public static BufferedImage scale(BufferedImage image, double factor) {
     int w = (int) Math.round(image.getWidth() * factor);
     int h = (int) Math.round(image.getHeight() * factor);
@@ -85,6 +94,17 @@ public final class GeneratedImages {
     return out;
   }
 
+  /** A webtoon-like strip {@code stripHeight} tall: a filler texture, and {@code photo} at {@code photoTop}. */
+  public static BufferedImage tallStrip(BufferedImage photo, int stripHeight, int photoTop, long fillerSeed) {
+    BufferedImage strip = new BufferedImage(photo.getWidth(), stripHeight, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = strip.createGraphics();
+    g.drawImage(texture(fillerSeed, photo.getWidth(), stripHeight), 0, 0, null);
+    g.drawImage(photo, 0, photoTop, null);
+    g.dispose();
+    return strip;
+  }
+
+  /** An image file ImageIO reads, as {@code TYPE_3BYTE_BGR}. */
   public static BufferedImage read(Path file) {
     try {
       BufferedImage image = ImageIO.read(file.toFile());
