@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.doppel.extractor.config.ExtractorConfig;
+import io.doppel.image.fetch.FetchSettings;
 import io.doppel.review.http.Reviewers;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.Decision;
@@ -81,7 +81,7 @@ class ReviewConsoleTest {
     }
     console = ReviewConsole.start(new ReviewConsole.Settings(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
             "127.0.0.1", 0, new Reviewers(Map.of(TOKEN, "alice")),
-            ExtractorConfig.of(Map.of("fetch.file-roots", images.toString())).fetch(), 100, 100),
+            FetchSettings.of(Map.of("fetch.file-roots", images.toString())), 100, 100),
         TOPICS, Clock.fixed(NOW, ZoneOffset.UTC));
   }
 

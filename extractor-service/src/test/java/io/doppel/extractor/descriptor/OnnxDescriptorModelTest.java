@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.doppel.extractor.Fixtures;
 import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.testing.ImageFiles;
 import io.doppel.testing.SyntheticImages;
 import java.io.IOException;

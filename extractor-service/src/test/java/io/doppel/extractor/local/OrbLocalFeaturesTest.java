@@ -2,10 +2,10 @@ package io.doppel.extractor.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.doppel.extractor.OpenCvRuntime;
 import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.BgrImage;
 import io.doppel.extractor.pipeline.UniformBorders;
+import io.doppel.image.OpenCvRuntime;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.Keypoint;
 import io.doppel.testing.SyntheticImages;

@@ -7,7 +7,7 @@ import io.doppel.extractor.ImageMutator.Format;
 import io.doppel.extractor.ImageMutator.Mutant;
 import io.doppel.extractor.TestUploads;
 import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.ImageDecoder;
+import io.doppel.image.decode.ImageDecoder;
 import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.testing.ImageFiles;
 import io.doppel.testing.SyntheticImages;

@@ -3,7 +3,7 @@ package io.doppel.extractor.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.doppel.extractor.Fixtures;
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.ViewKind;
 import io.doppel.testing.SyntheticImages;

@@ -1,6 +1,6 @@
 package io.doppel.matcher.testing;
 
-import io.doppel.matcher.verify.OpenCvRuntime;
+import io.doppel.image.OpenCvRuntime;
 import io.doppel.testing.SyntheticImages;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

@@ -1,7 +1,6 @@
-package io.doppel.extractor.fetch;
+package io.doppel.image.fetch;
 
-import io.doppel.extractor.ImageRejectedException;
-import io.doppel.extractor.config.ExtractorConfig;
+import io.doppel.image.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -50,13 +49,13 @@ public final class HttpImageFetcher implements AutoCloseable {
 
   private record Answer(byte[] body, URI redirect) {}
 
-  private final ExtractorConfig.Fetch config;
+  private final FetchSettings config;
   private final AddressPolicy addressPolicy;
   private final HttpClient client;
   private final Retry retry;
   private final CircuitBreakerRegistry circuitBreakers;
 
-  public HttpImageFetcher(ExtractorConfig.Fetch config, AddressPolicy addressPolicy) {
+  public HttpImageFetcher(FetchSettings config, AddressPolicy addressPolicy) {
     this.config = config;
     this.addressPolicy = addressPolicy;
     this.client = HttpClient.newBuilder()

@@ -1,18 +1,18 @@
-package io.doppel.extractor.fetch;
+package io.doppel.image.fetch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.doppel.extractor.Fixtures;
-import io.doppel.extractor.ImageRejectedException;
-import io.doppel.extractor.config.ExtractorConfig;
+import io.doppel.image.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -71,11 +71,12 @@ class HttpImageFetcherTest {
   }
 
   private HttpImageFetcher fetcher(String... overrides) {
-    String[] all = new String[overrides.length + 6];
-    System.arraycopy(new String[] {"fetch.allow-list", "127.0.0.1/32", "fetch.retry.initial-backoff-ms", "10",
-        "fetch.max-bytes", String.valueOf(1024 * 1024)}, 0, all, 0, 6);
-    System.arraycopy(overrides, 0, all, 6, overrides.length);
-    ExtractorConfig.Fetch config = Fixtures.config(all).fetch();
+    Map<String, String> settings = new HashMap<>(Map.of("fetch.allow-list", "127.0.0.1/32",
+        "fetch.retry.initial-backoff-ms", "10", "fetch.max-bytes", String.valueOf(1024 * 1024)));
+    for (int i = 0; i < overrides.length; i += 2) {
+      settings.put(overrides[i], overrides[i + 1]);
+    }
+    FetchSettings config = FetchSettings.of(settings);
     return new HttpImageFetcher(config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
   }
 
@@ -92,7 +93,7 @@ class HttpImageFetcherTest {
       "http://192.168.0.1/", "http://172.16.5.5/", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[fd00::1]/",
       "http://0.0.0.0/", "http://[fe80::1]/", "http://224.0.0.1/", "http://100.64.0.1/"})
   void refusesNonPublicAddressesByDefault(String url) {
-    try (HttpImageFetcher fetcher = new HttpImageFetcher(Fixtures.config().fetch(), new AddressPolicy(true, java.util.List.of()))) {
+    try (HttpImageFetcher fetcher = new HttpImageFetcher(FetchSettings.of(Map.of()), new AddressPolicy(true, java.util.List.of()))) {
       assertReason(() -> fetcher.fetch(URI.create(url)), DeadLetterReason.BLOCKED_ADDRESS);
     }
   }

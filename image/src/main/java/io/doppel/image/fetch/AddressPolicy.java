@@ -1,6 +1,6 @@
-package io.doppel.extractor.fetch;
+package io.doppel.image.fetch;
 
-import io.doppel.extractor.ImageRejectedException;
+import io.doppel.image.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import java.net.Inet4Address;
 import java.net.Inet6Address;

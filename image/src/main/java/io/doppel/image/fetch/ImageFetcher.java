@@ -1,7 +1,6 @@
-package io.doppel.extractor.fetch;
+package io.doppel.image.fetch;
 
-import io.doppel.extractor.ImageRejectedException;
-import io.doppel.extractor.config.ExtractorConfig;
+import io.doppel.image.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
@@ -17,7 +16,7 @@ public final class ImageFetcher implements AutoCloseable {
   private final FileImageFetcher files;
   private final HttpImageFetcher http;
 
-  public ImageFetcher(ExtractorConfig.Fetch config) {
+  public ImageFetcher(FetchSettings config) {
     this.maxBytes = config.maxBytes();
     this.files = new FileImageFetcher(config.fileRoots(), config.maxBytes());
     this.http = new HttpImageFetcher(config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));

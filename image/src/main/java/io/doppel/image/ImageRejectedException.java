@@ -1,4 +1,4 @@
-package io.doppel.extractor;
+package io.doppel.image;
 
 import io.doppel.schemas.avro.DeadLetterReason;
 import java.util.Objects;

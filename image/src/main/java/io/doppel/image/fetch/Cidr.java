@@ -1,4 +1,4 @@
-package io.doppel.extractor.fetch;
+package io.doppel.image.fetch;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

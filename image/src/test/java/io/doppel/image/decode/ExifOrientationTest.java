@@ -1,4 +1,4 @@
-package io.doppel.extractor.decode;
+package io.doppel.image.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.doppel.extractor.fetch;
+package io.doppel.image.fetch;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,9 +1,9 @@
-package io.doppel.extractor.decode;
+package io.doppel.image.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.doppel.extractor.ImageRejectedException;
+import io.doppel.image.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.testing.ImageFiles;
 import io.doppel.testing.SyntheticImages;

@@ -1,9 +1,9 @@
-package io.doppel.extractor.fetch;
+package io.doppel.image.fetch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.doppel.extractor.ImageRejectedException;
+import io.doppel.image.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
-package io.doppel.extractor.decode;
+package io.doppel.image.decode;
 
-import io.doppel.extractor.ImageRejectedException;
+import io.doppel.image.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
