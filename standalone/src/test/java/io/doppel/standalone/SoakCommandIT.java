@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code doppel soak} on generated images through the real embedded stack: every upload is answered although its id is
  * sent again and again, the index stops growing at references + id pool, and memory is sampled with a drift fitted.
  */
-class SoakCommandTest {
+class SoakCommandIT {
 
   private static final int REFERENCES = 3;
   private static final int UPLOAD_FILES = 4;

@@ -7,12 +7,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The HTTP client against a real Confluent-compatible registry (Apicurio's ccompat API). */
 @ExtendWith(ApicurioRegistryExtension.class)
-class HttpSchemaRegistryContractTest extends SchemaRegistryContract {
+class HttpSchemaRegistryContractIT extends SchemaRegistryContract {
 
   private final HttpSchemaRegistry registry;
   private final HttpSchemaRegistry anotherClient;
 
-  HttpSchemaRegistryContractTest(ApicurioRegistryServer server) {
+  HttpSchemaRegistryContractIT(ApicurioRegistryServer server) {
     HttpSchemaRegistry.Settings settings = HttpSchemaRegistry.Settings.of(server.ccompatUrl().toString());
     this.registry = new HttpSchemaRegistry(settings);
     this.anotherClient = new HttpSchemaRegistry(settings);

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The contract against a real Milvus server started by {@code scripts/milvus-server.sh} (or {@code DOPPEL_MILVUS_URI}). */
 @ExtendWith(MilvusServerExtension.class)
-class MilvusVectorIndexTest extends VectorIndexContract {
+class MilvusVectorIndexIT extends VectorIndexContract {
 
   /** Unique per run, so an external server keeps no state between runs that could mask a bug. */
   private static final ModelKey RUN_MODEL = new ModelKey("contract-" + UUID.randomUUID().toString().substring(0, 8), "1");

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
  * and mutant index, which reproduce the input.
  */
 @Tag("fuzz")
-class MalformedImageFuzzTest {
+class MalformedImageFuzzIT {
 
   /** {@code -Dfuzz.mutants=100} gives a quick local run (which then fails the 10,000 minimum on purpose). */
   private static final int MUTANTS_PER_SEED = Integer.getInteger("fuzz.mutants", 1_120);

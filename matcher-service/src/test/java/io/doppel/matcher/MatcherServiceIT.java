@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.opencv.core.Mat;
 
 /** The service end to end through a real (embedded, KRaft) broker: features in, routed MatchEvents out. */
-class MatcherServiceTest {
+class MatcherServiceIT {
 
   @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 

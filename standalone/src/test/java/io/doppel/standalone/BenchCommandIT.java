@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code doppel bench} on generated images through the real embedded stack: the warm-up, throughput and latency runs
  * each get their uploads answered, and the report says whether their images were distinct.
  */
-class BenchCommandTest {
+class BenchCommandIT {
 
   private static final int REFERENCES = 3;
 

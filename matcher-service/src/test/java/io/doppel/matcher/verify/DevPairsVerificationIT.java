@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.opencv.core.Mat;
 
 /** Real DEV pairs (../shared/eval/dev): skipped, with a message, where this checkout has none. */
-class DevPairsVerificationTest {
+class DevPairsVerificationIT {
 
   private static final int COPY_INLIERS = 12;
   private static final int PAIRS_PER_FAMILY = 3;

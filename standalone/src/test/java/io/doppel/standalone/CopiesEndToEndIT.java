@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reported by the retro-scan. Runs on generated images everywhere, and on a DEV reference too
  * where {@code ../shared/eval/dev} exists.
  */
-class CopiesEndToEndTest {
+class CopiesEndToEndIT {
 
   private static final String TENANT = "eval";
   private static final String RIGHTS_HOLDER = "eval-rights-holder";

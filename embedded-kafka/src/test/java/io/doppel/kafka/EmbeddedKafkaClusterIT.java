@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class EmbeddedKafkaClusterTest {
+class EmbeddedKafkaClusterIT {
 
   private static final String TOPIC = "replicated";
   private static final int PARTITIONS = 3;

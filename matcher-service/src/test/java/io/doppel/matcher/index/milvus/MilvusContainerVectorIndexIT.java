@@ -12,7 +12,7 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.milvus.MilvusContainer;
 
 /** The contract against Milvus in Docker (Testcontainers), where Docker is present; skipped elsewhere. */
-class MilvusContainerVectorIndexTest extends VectorIndexContract {
+class MilvusContainerVectorIndexIT extends VectorIndexContract {
 
   /** A released Milvus standalone image: the production server line the adapter targets. */
   private static final String MILVUS_IMAGE = "milvusdb/milvus:v2.5.4";
@@ -23,7 +23,7 @@ class MilvusContainerVectorIndexTest extends VectorIndexContract {
   @BeforeAll
   static void start() {
     assumeTrue(DockerClientFactory.instance().isDockerAvailable(),
-        "Docker is not available here: the Testcontainers Milvus run is skipped; MilvusVectorIndexTest covers the contract"
+        "Docker is not available here: the Testcontainers Milvus run is skipped; MilvusVectorIndexIT covers the contract"
             + " against the server scripts/milvus-server.sh starts");
     milvus = new MilvusContainer(MILVUS_IMAGE);
     milvus.start();

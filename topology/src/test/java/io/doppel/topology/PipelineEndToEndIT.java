@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and every upload ends as exactly one committed record on duplicates, violations, outcomes or
  * dead-letters.
  */
-class PipelineEndToEndTest {
+class PipelineEndToEndIT {
 
   @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 

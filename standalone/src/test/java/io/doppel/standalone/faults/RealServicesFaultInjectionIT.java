@@ -83,7 +83,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Runs where {@code ../shared/eval/dev} exists and the Milvus server is the one this JVM starts
  * (it must be stopped and started again); skipped with the reason otherwise.
  */
-class RealServicesFaultInjectionTest {
+class RealServicesFaultInjectionIT {
 
   private static final Path DEV = TestMats.devSet();
 
@@ -218,7 +218,7 @@ class RealServicesFaultInjectionTest {
       throws Exception {
     Inputs inputs = inputs(DEV);
     Path policy = work.resolve("policy.yaml");
-    try (InputStream in = RealServicesFaultInjectionTest.class.getResourceAsStream(POLICY_RESOURCE)) {
+    try (InputStream in = RealServicesFaultInjectionIT.class.getResourceAsStream(POLICY_RESOURCE)) {
       Files.copy(in, policy);
     }
     long started = System.nanoTime();
@@ -246,7 +246,7 @@ class RealServicesFaultInjectionTest {
       }
     }
     // count(*) counts what Milvus stores, where a query answers one row per primary key. An insert retried by the SDK
-    // after its answer was lost was stored twice (MilvusVectorIndexTest.anInsertWhoseAnswerIsLostIsStoredOnce; the
+    // after its answer was lost was stored twice (MilvusVectorIndexIT.anInsertWhoseAnswerIsLostIsStoredOnce; the
     // SDK's retries are off since). In the fault-free run the two must agree. After the Milvus restart count(*) read
     // 150-450 above the rows for a while on 2026-12-03, then equal (a count that settles, as in milvus-io/milvus#24171),
     // so there it is printed per image; what the matcher reads, rows per image and decisions, is compared below.

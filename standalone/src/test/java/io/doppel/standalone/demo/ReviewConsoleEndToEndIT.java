@@ -44,7 +44,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * generated images. {@code -Ddoppel.review.screenshot=FILE} also writes the report page's
  * screenshot there (docs/review-console.png is made this way).
  */
-class ReviewConsoleEndToEndTest {
+class ReviewConsoleEndToEndIT {
 
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -62,12 +62,12 @@ class ReviewConsoleEndToEndTest {
   void aDismissedCopyIsRecordedAndNotReportedAgain() throws Exception {
     boolean chromiumThere = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
     if (!chromiumThere) {
-      System.out.println("SKIPPED ReviewConsoleEndToEndTest: needs " + CHROMIUM + " and " + CHROMEDRIVER
+      System.out.println("SKIPPED ReviewConsoleEndToEndIT: needs " + CHROMIUM + " and " + CHROMEDRIVER
           + " (install Debian's chromium and chromium-driver; scripts/test.sh does where apt-get is available)");
     }
     assumeTrue(chromiumThere, "no headless Chromium here");
     if (!Files.isDirectory(DEV)) {
-      System.out.println("ReviewConsoleEndToEndTest: " + DEV.toAbsolutePath().normalize()
+      System.out.println("ReviewConsoleEndToEndIT: " + DEV.toAbsolutePath().normalize()
           + " does not exist; using generated images instead of a DEV pair");
     }
 

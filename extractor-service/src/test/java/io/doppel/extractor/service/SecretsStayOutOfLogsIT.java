@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * service's, Kafka's own config dumps, Streams') are captured unredacted, and none may contain a
  * secret; the configuration must still show up in the log, masked.
  */
-class SecretsStayOutOfLogsTest {
+class SecretsStayOutOfLogsIT {
 
   @RegisterExtension
   static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
@@ -82,7 +82,7 @@ class SecretsStayOutOfLogsTest {
       release(captured);
     }
 
-    List<String> lines = captured.list.stream().map(SecretsStayOutOfLogsTest::render).toList();
+    List<String> lines = captured.list.stream().map(SecretsStayOutOfLogsIT::render).toList();
     System.out.printf("secrets: %d log events captured from a service run, %d secrets looked for%n",
         lines.size(), secrets.size());
     assertThat(lines).as("the run logged something").hasSizeGreaterThan(10);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * its best-scored prediction; folders given as relative paths with ".." work (file roots and file:// URIs refuse
  * un-normalised paths); an image that cannot be processed makes the command fail, with its reason printed.
  */
-class EvalCommandTest {
+class EvalCommandIT {
 
   private static final int REFERENCES = 4;
   private static final double CROPPED_SHARE = 0.2;

@@ -61,7 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
  * on duplicates, violations, outcomes or dead-letters, with the expected decision or reason, and
  * that no verdict was committed while the index was down.
  */
-class FaultInjectionEndToEndTest {
+class FaultInjectionEndToEndIT {
 
   private static final int NODES = 3;
   private static final int REPLICATION = 3;

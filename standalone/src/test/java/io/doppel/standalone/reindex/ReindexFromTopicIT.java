@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the topic held when it started, applies tombstones, and a second run under the same consumer
  * group reads only what arrived since.
  */
-class ReindexFromTopicTest {
+class ReindexFromTopicIT {
 
   private static final String TENANT = "acme";
   private static final String GROUP = "doppel-reindex-test";

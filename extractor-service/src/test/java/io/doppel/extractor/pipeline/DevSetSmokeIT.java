@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Real photos from the DEV set (../shared/eval/dev, next to the repository); skipped where it is absent. */
-class DevSetSmokeTest {
+class DevSetSmokeIT {
 
   private static final int SAMPLE = 24;
   /** Surefire runs in the module directory; the shared folder sits next to the repository root. */

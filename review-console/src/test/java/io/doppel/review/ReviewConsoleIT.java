@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The console against a real broker: reads a report, serves its images only from the report and
  * only under the fetch roots, requires the token, and records a decision with who and when.
  */
-class ReviewConsoleTest {
+class ReviewConsoleIT {
 
   @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 

@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code src/main/avro} to {@code src/test/resources/released/N+1}, which then becomes the bar.
  */
 @ExtendWith(ApicurioRegistryExtension.class)
-class SchemaEvolutionTest {
+class SchemaEvolutionIT {
 
   private static final int LATEST = ReleasedSchemas.latestVersion();
   private static final ObjectMapper JSON = new ObjectMapper();

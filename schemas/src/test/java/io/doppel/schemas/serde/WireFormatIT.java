@@ -46,7 +46,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Confluent's KafkaAvroSerializer, reads and writes the same bytes.
  */
 @ExtendWith(ApicurioRegistryExtension.class)
-class WireFormatTest {
+class WireFormatIT {
 
   private static final int UNUSED_ID = 1_999_999_999;
   private static final Instant UPLOADED_AT = Instant.parse("2026-11-22T04:00:00.123Z");
@@ -57,7 +57,7 @@ class WireFormatTest {
   private final AvroSerde<ImageKey> keys;
   private final String topic = "wire-" + UUID.randomUUID();
 
-  WireFormatTest(ApicurioRegistryServer server) {
+  WireFormatIT(ApicurioRegistryServer server) {
     this.server = server;
     this.registry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(server.ccompatUrl().toString()));
     this.values = AvroSerde.forValues(registry, UploadEvent.class);

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The service on a real broker: health and metrics endpoints answer, and an upload becomes features. */
-class ExtractorServiceTest {
+class ExtractorServiceIT {
 
   @RegisterExtension
   static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();

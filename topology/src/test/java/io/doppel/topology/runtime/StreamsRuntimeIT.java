@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The runtime on a real broker: readiness, thread replacement, and a clean stop while failing. */
-class StreamsRuntimeTest {
+class StreamsRuntimeIT {
 
   @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 

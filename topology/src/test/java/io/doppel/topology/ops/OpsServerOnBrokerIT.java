@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * from CREATED to RUNNING, liveness fails once it has stopped, and the consumer-lag series the
  * alerts and the dashboard read is exposed.
  */
-class OpsServerOnBrokerTest {
+class OpsServerOnBrokerIT {
 
   @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
