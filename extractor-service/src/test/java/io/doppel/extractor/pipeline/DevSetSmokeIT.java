@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class DevSetSmokeIT {
 
   private static final int SAMPLE = 24;
-  /** Surefire runs in the module directory; the shared folder sits next to the repository root. */
+  /** Failsafe runs in the module directory; the shared folder sits next to the repository root. */
   private static final Path DEV_REFS = Path.of("").toAbsolutePath().getParent().resolve("../shared/eval/dev/refs").normalize();
 
   @Test

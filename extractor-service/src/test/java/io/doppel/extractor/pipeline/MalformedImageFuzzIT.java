@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * rejection with the reason its DeadLetter would carry; no exception or error may escape, and no
  * image may take longer than {@link #IMAGE_TIMEOUT}.
  *
- * <p>Runs in its own Surefire execution ({@code fuzz}, see this module's pom) with {@code
+ * <p>Runs in its own Failsafe execution ({@code fuzz}, see this module's pom) with {@code
  * -Xmx512m}; the test checks it really got a small heap. Deterministic: a failure names the seed
  * and mutant index, which reproduce the input.
  */
@@ -68,7 +68,7 @@ class MalformedImageFuzzIT {
   @Test
   void everyMalformedImageEndsAsFeaturesOrAClassifiedRejection() throws Exception {
     assertThat(Runtime.getRuntime().maxMemory())
-        .as("heap of this JVM: run through the 'fuzz' Surefire execution (-Xmx512m)")
+        .as("heap of this JVM: run through the 'fuzz' Failsafe execution (-Xmx512m)")
         .isLessThanOrEqualTo(SMALL_HEAP_BYTES);
     List<Seed> seeds = seeds();
     Map<String, Map<String, Integer>> outcomes = new ConcurrentHashMap<>();

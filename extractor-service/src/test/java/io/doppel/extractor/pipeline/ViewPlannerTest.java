@@ -125,7 +125,7 @@ class ViewPlannerTest {
     assertThat(planner.plan(BgrImage.of(SyntheticImages.texture(3, 300, 900)))).noneMatch(v -> v.kind() == ViewKind.CROP);
   }
 
-  /** Photo-like texture: no row or column is uniform (unlike {@link TestImages#scene}'s flat background). */
+  /** Pixel noise: no row or column is uniform (unlike {@link io.doppel.testing.SyntheticImages#texture}'s background). */
   static BufferedImage noise(int width, int height, long seed) {
     Random random = new Random(seed);
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
