@@ -214,7 +214,8 @@ def before_after(ctx: Ctx):
     panel_aspect = rng.uniform(0.75, 1.4)  # h / w
     ph = int(pw * panel_aspect)
     photos = [ctx.main if k == slot else ctx.filler() for k in range(2)]
-    f = font(rng.choice(DISPLAY_FONTS), pw * rng.uniform(0.07, 0.12))
+    fstyle = rng.choice(DISPLAY_FONTS)
+    f = font(fstyle, pw * rng.uniform(0.07, 0.12))
     band_h = int(f.size * 1.8) if label_style == "band" else 0
     title_h = int(f.size * 2.0) if label_style == "title" else 0
     band_pos = rng.choice(["above", "below"])
@@ -249,9 +250,15 @@ def before_after(ctx: Ctx):
         lab = labels[k]
         if label_style == "band":
             by = oy - band_h if band_pos == "above" else oy + ph
-            d.text((ox + pw / 2, by + band_h / 2), lab, font=f, fill=fg, anchor="mm")
+            bf = f
+            while bf.getlength(lab) > pw * 0.95 and bf.size > 9:
+                bf = font(fstyle, bf.size * 0.9)
+            d.text((ox + pw / 2, by + band_h / 2), lab, font=bf, fill=fg, anchor="mm")
         elif label_style == "overlay":
-            lf = font(rng.choice(["sans_bold", "cond_bold", "sans"]), pw * 0.06)
+            lstyle = rng.choice(["sans_bold", "cond_bold", "sans"])
+            lf = font(lstyle, pw * 0.06)
+            while lf.getlength(lab) > pw * 0.85 and lf.size > 9:  # a long label gets a smaller font
+                lf = font(lstyle, lf.size * 0.9)
             tw = lf.getlength(lab)
             corner = rng.choice(["tl", "tc", "bl", "bc"]) if k == 0 else corner  # same place on both
             lx = ox + pw * 0.04 if corner[1] == "l" else ox + pw / 2 - tw / 2 - lf.size * 0.5
@@ -267,8 +274,10 @@ def before_after(ctx: Ctx):
                 d.text((ox + pw / 2, oy + ph * 0.03 + i * bf.size * 1.1), line, font=bf, fill=(255, 255, 255), anchor="mt",
                        stroke_width=max(2, bf.size // 12), stroke_fill=(0, 0, 0))
     if label_style == "title":
-        d.text((W / 2, margin + title_h / 2), f"{labels[0]} vs {labels[1]}" if rng.random() < 0.5 else
-               sentence(rng, rng.choice(LANG_NAMES), 2, 5), font=f, fill=fg, anchor="mm")
+        title = f"{labels[0]} vs {labels[1]}" if rng.random() < 0.5 else sentence(rng, rng.choice(LANG_NAMES), 2, 5)
+        while f.getlength(title) > W * 0.95 and f.size > 9:
+            f = font(fstyle, f.size * 0.9)
+        d.text((W / 2, margin + title_h / 2), title, font=f, fill=fg, anchor="mm")
     params = {"orientation": orient, "slot": slot, "labels": list(labels), "label_style": label_style, "gap": gap,
               "margin": margin, "panel": [pw, ph], "crop": crop}
     return canvas, box, params
