@@ -212,13 +212,13 @@ def cover(img: Image.Image, w: int, h: int, focus=(0.5, 0.5)) -> tuple[Image.Ima
     sw, sh = img.size
     target = w / h
     if sw / sh > target:  # too wide: crop the sides
-        cw = sh * target
-        x0 = (sw - cw) * focus[0]
-        box = (x0, 0, x0 + cw, sh)
-    else:
-        ch = sw / target
-        y0 = (sh - ch) * focus[1]
-        box = (0, y0, sw, y0 + ch)
+        cw = min(sw, sh * target)
+        x0 = max(0.0, (sw - cw) * focus[0])
+        box = (x0, 0, min(sw, x0 + cw), sh)
+    else:  # too tall: crop top and bottom (max/min: float rounding must not leave the image)
+        ch = min(sh, sw / target)
+        y0 = max(0.0, (sh - ch) * focus[1])
+        box = (0, y0, sw, min(sh, y0 + ch))
     out = img.resize((w, h), Image.Resampling.LANCZOS if w < sw else Image.Resampling.BICUBIC, box=box)
     return out, [round(box[0] / sw, 3), round(box[1] / sh, 3), round(box[2] / sw, 3), round(box[3] / sh, 3)]
 
