@@ -224,11 +224,12 @@ final class RetrievalCascade {
 
   /**
    * Verifies the FULL view and the other views that retrieved the candidate ({@code foundBy}), in order (FULL, MIRROR,
-   * then the tiles of tall or wide queries), and keeps the best; stops at the first view that explains the query
-   * confidently, except for strips, whose tiles locate the copy more tightly. A view that did not retrieve the
-   * candidate is skipped: a mirrored copy is what the MIRROR view's descriptors find, a copy in one panel of a strip
-   * what that panel's tile finds, and verifying every view of a 20-tile strip against 30 candidates was most of the
-   * matcher's time. A global-only CROP view has no keypoints: its candidates are verified through FULL.
+   * the tiles of strips, the regions of layouts), and keeps the best; stops at the first view that explains the query
+   * confidently, except where the query has sub-pictures (tiles, regions), which locate the copy more tightly. A view
+   * that did not retrieve the candidate is skipped: a mirrored copy is what the MIRROR view's descriptors find, a copy
+   * in one panel of a strip or one tile of a collage what that sub-picture finds, and verifying every view against
+   * every candidate would be most of the matcher's time. A global-only CROP view has no keypoints: its candidates are
+   * verified through FULL.
    */
   private Verification verifyBest(QueryImage query, ImageRef candidate, StoredKeypoints stored, ImageMeta meta, BitSet foundBy) {
     Verification best = Verification.unverified(ViewKind.FULL, 0);
@@ -242,7 +243,7 @@ final class RetrievalCascade {
         if (result.betterThan(best)) {
           best = result;
         }
-        if (settings.confident(best.inliers()) && !query.hasTiles()) {
+        if (settings.confident(best.inliers()) && !query.hasSubPictures()) {
           break;
         }
       } catch (IllegalArgumentException | CvException e) {

@@ -44,8 +44,9 @@ public record Verification(
     return view == ViewKind.MIRROR;
   }
 
+  /** Verified through a sub-picture of the query: a strip's tile or a region. */
   public boolean inTile() {
-    return view == ViewKind.TILE;
+    return view == ViewKind.TILE || view == ViewKind.REGION;
   }
 
   /** Share of the candidate not visible in the query (0 when unverified: nothing is known). */
