@@ -423,7 +423,7 @@ class ManifestInvariantsTest {
   @Test
   void devOverlayRunsTheExtractorWithoutGpus() {
     Kustomize.Rendering rendering = render("dev");
-    assumeTrue(rendering.patchesApplied(), "kubectl not on the PATH: overlay patches not applied");
+    assumeTrue(rendering.patchesApplied(), "no kustomize and no kubectl: overlay patches not applied");
     PodSpec pod =
         deployment(rendering.resources(), EXTRACTOR).orElseThrow().getSpec().getTemplate().getSpec();
 
