@@ -23,6 +23,15 @@ final class Repository {
     return root;
   }
 
+  /** Everything kustomize renders on its own: the base, each overlay, and the re-index job. */
+  static java.util.List<Path> renderable() {
+    java.util.List<Path> directories = new java.util.ArrayList<>();
+    directories.add(K8S.resolve("base"));
+    OVERLAYS.forEach(overlay -> directories.add(overlay(overlay)));
+    directories.add(K8S.resolve("jobs/reindex"));
+    return directories;
+  }
+
   static Path overlay(String name) {
     return K8S.resolve("overlays").resolve(name);
   }
