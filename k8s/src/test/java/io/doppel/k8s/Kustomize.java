@@ -157,7 +157,10 @@ final class Kustomize {
     return Optional.empty();
   }
 
-  /** The fallback rendering: resources lists followed, namespace applied, patches not. */
+  /**
+   * The fallback rendering: resources lists followed, namespace applied, ConfigMap generators
+   * turned into ConfigMaps of their files (without a name suffix), patches not applied.
+   */
   static Rendering resolveWithoutKustomize(Path directory) {
     return new Rendering(directory, List.copyOf(resolveResources(directory, null)), null);
   }
@@ -194,6 +197,19 @@ final class Kustomize {
           resources.add(parsed);
         }
       }
+    }
+    for (JsonNode generator : kustomization.path("configMapGenerator")) {
+      io.fabric8.kubernetes.api.model.ConfigMapBuilder configMap = new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+          .withNewMetadata().withName(generator.path("name").asText()).withNamespace(namespace).endMetadata();
+      for (JsonNode file : generator.path("files")) {
+        try {
+          configMap.addToData(Path.of(file.asText()).getFileName().toString(),
+              Files.readString(directory.resolve(file.asText())));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      resources.add(configMap.build());
     }
     return resources;
   }
