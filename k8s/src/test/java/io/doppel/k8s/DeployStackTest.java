@@ -42,6 +42,7 @@ class DeployStackTest {
   private static final String COMPOSE_SCHEMA = "/compose-spec/compose-spec.json";
   private static final Pattern DOPPEL_SERIES = Pattern.compile("\\bdoppel_[a-z_]+\\b");
   private static final Pattern CREATED_TOPIC = Pattern.compile("--topic (\\S+)");
+  private static final Pattern RECORDED = Pattern.compile("doppel:[a-z_:0-9]+");
   private static final List<String> HISTOGRAM_SUFFIXES = List.of("_bucket", "_count", "_sum");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -218,34 +219,78 @@ class DeployStackTest {
     assertThat(config.path("rule_files").toString()).contains("alerts.yml");
   }
 
+  /** Where every runbook_url points: the runbook in the project's repository, by section. */
+  static final String RUNBOOK_URL = "https://github.com/doppel-project/doppel/blob/main/docs/runbook.md#";
+
   @Test
   void alertsUseRegisteredMetricsAndLinkToRunbookSections() throws IOException {
     JsonNode rules = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
     Set<String> anchors = runbookAnchors();
     List<String> alerts = new ArrayList<>();
+    List<String> recorded = new ArrayList<>();
     for (JsonNode group : rules.path("groups")) {
       for (JsonNode rule : group.path("rules")) {
+        String expr = rule.path("expr").asText();
+        if (rule.has("record")) {
+          recorded.add(rule.path("record").asText());
+          assertThat(seriesIn(expr)).as(rule.path("record").asText() + " series").isSubsetOf(knownSeries());
+          continue;
+        }
         String alert = rule.path("alert").asText();
         alerts.add(alert);
-        assertThat(rule.path("expr").asText()).as(alert + " expr").isNotBlank();
-        assertThat(seriesIn(rule.path("expr").asText())).as(alert + " series")
-            .isSubsetOf(knownSeries());
+        assertThat(expr).as(alert + " expr").isNotBlank();
+        assertThat(seriesIn(expr)).as(alert + " series").isSubsetOf(knownSeries());
         assertThat(rule.at("/labels/severity").asText()).as(alert).isIn("warning", "critical");
         assertThat(rule.at("/annotations/summary").asText()).as(alert).isNotBlank();
         String runbook = rule.at("/annotations/runbook_url").asText();
-        assertThat(runbook).as(alert + " runbook_url").startsWith("docs/runbook.md#");
+        assertThat(runbook).as(alert + " runbook_url, absolute").startsWith(RUNBOOK_URL);
         assertThat(anchors).as(alert + " runbook section")
             .contains(runbook.substring(runbook.indexOf('#') + 1));
+        Matcher recordedName = RECORDED.matcher(expr);
+        while (recordedName.find()) {
+          assertThat(recorded).as(alert + " reads a recorded series defined before it").contains(recordedName.group());
+        }
       }
     }
     assertThat(rules.at("/groups/0/rules/0/alert").asText()).isEqualTo("DoppelConsumerLagGrowing");
     assertThat(rules.at("/groups/0/rules/0/expr").asText())
-        .as("lag of the main consumers only, as exposed by the Kafka Streams binder")
+        .as("lag of the main consumers only, as exposed by the Kafka Streams binder, per stage and topic")
         .contains(Deployment.CONSUMER_LAG_SERIES)
-        .contains(mainConsumerSelector());
+        .contains(mainConsumerSelector())
+        .contains("by (namespace, application, topic)");
     assertThat(alerts).contains(
-        "DoppelConsumerLagGrowing", "DoppelDeadLettersRising", "DoppelMilvusCircuitOpen",
-        "DoppelModelOnCpu");
+        "DoppelConsumerLagGrowing", "DoppelDeadLettersRising", "DoppelDeadLettersFromFaults",
+        "DoppelMilvusCircuitOpen", "DoppelModelOnCpu", "DoppelPodsNotReady",
+        "DoppelDecisionLatencyBudgetBurn", "DoppelDecisionLatencyBudgetBurnSlow");
+  }
+
+  /** The dead-letter alerts split the reasons by name: every name must be a real DeadLetterReason. */
+  @Test
+  void deadLetterAlertsNameRealReasons() {
+    JsonNode rules = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
+    Set<String> reasons = Arrays.stream(io.doppel.schemas.avro.DeadLetterReason.values()).map(Enum::name)
+        .collect(Collectors.toSet());
+    Matcher matcher = Pattern.compile("reason[!=]~\"([A-Z_|]+)\"").matcher(rules.toString().replace("\\\"", "\""));
+    int found = 0;
+    while (matcher.find()) {
+      found++;
+      assertThat(Set.of(matcher.group(1).split("\\|"))).isSubsetOf(reasons);
+    }
+    assertThat(found).as("reason selectors in the dead-letter alerts").isGreaterThanOrEqualTo(2);
+  }
+
+  /** The SLO reads the histogram bucket at the threshold the code registers, and its objective. */
+  @Test
+  void theLatencySloReadsTheBucketTheMatcherRegisters() {
+    JsonNode rules = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
+    double threshold = io.doppel.topology.ops.DoppelMeters.DECISION_SLO_THRESHOLD.toMillis() / 1000.0;
+    double budget = 1 - io.doppel.topology.ops.DoppelMeters.DECISION_SLO_OBJECTIVE;
+    String text = rules.toString();
+
+    assertThat(text).contains(DoppelMeter.DECISION_LATENCY.prometheusName() + "_bucket{le=\\\"" + threshold + "\\\"}");
+    for (String factor : List.of("14.4", "6", "3", "1")) {
+      assertThat(text).contains("> " + factor + " * " + String.format(Locale.ROOT, "%.2f", budget));
+    }
   }
 
   // ---- grafana ---------------------------------------------------------------------------------
@@ -259,8 +304,14 @@ class DeployStackTest {
       for (JsonNode target : panel.path("targets")) {
         charted.addAll(seriesIn(target.path("expr").asText()));
       }
-      assertThat(panel.at("/datasource/uid").asText()).isEqualTo(prometheusDatasourceUid());
+      assertThat(panel.at("/datasource/uid").asText()).as("panels use the datasource variable")
+          .isEqualTo("${datasource}");
     }
+    JsonNode variable = java.util.stream.StreamSupport.stream(dashboard.at("/templating/list").spliterator(), false)
+        .filter(candidate -> candidate.path("name").asText().equals("datasource")).findFirst().orElseThrow();
+    assertThat(variable.path("type").asText()).isEqualTo("datasource");
+    assertThat(variable.at("/current/value").asText()).as("the compose stack's provisioned Prometheus by default")
+        .isEqualTo(prometheusDatasourceUid());
 
     assertThat(charted).isSubsetOf(knownSeries());
     assertThat(dashboard.findValuesAsText("expr")).as("consumer lag panel")
