@@ -91,7 +91,7 @@ class ManifestInvariantsTest {
   static Stream<Path> renderable() {
     return Stream.concat(
         Repository.OVERLAYS.stream().map(Repository::overlay),
-        Stream.of(Repository.K8S.resolve("jobs/reindex")));
+        Repository.JOBS.stream().map(Repository.K8S::resolve));
   }
 
   private static Kustomize.Rendering render(String overlay) {
@@ -595,7 +595,7 @@ class ManifestInvariantsTest {
   @MethodSource("renderable")
   void everyReferencedConfigMapAndServiceAccountExists(Path directory) {
     Kustomize.Rendering rendering = Kustomize.render(directory);
-    // The re-index job runs beside an overlay and uses its ConfigMaps.
+    // The jobs run beside an overlay and use its ConfigMaps.
     List<HasMetadata> available = new ArrayList<>(rendering.resources());
     available.addAll(render("production").resources());
     Set<String> configMaps = names(available, ConfigMap.class);

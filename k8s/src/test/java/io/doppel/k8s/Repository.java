@@ -11,6 +11,8 @@ final class Repository {
   static final Path DEPLOY = ROOT.resolve("deploy");
   static final Path RUNBOOK = ROOT.resolve("docs/runbook.md");
   static final java.util.List<String> OVERLAYS = java.util.List.of("dev", "production");
+  /** Jobs applied by hand beside an overlay (docs/runbook.md). */
+  static final java.util.List<String> JOBS = java.util.List.of("jobs/reindex", "jobs/first-violation");
 
   private Repository() {}
 
@@ -23,12 +25,12 @@ final class Repository {
     return root;
   }
 
-  /** Everything kustomize renders on its own: the base, each overlay, and the re-index job. */
+  /** Everything kustomize renders on its own: the base, each overlay, and each job. */
   static java.util.List<Path> renderable() {
     java.util.List<Path> directories = new java.util.ArrayList<>();
     directories.add(K8S.resolve("base"));
     OVERLAYS.forEach(overlay -> directories.add(overlay(overlay)));
-    directories.add(K8S.resolve("jobs/reindex"));
+    JOBS.forEach(job -> directories.add(K8S.resolve(job)));
     return directories;
   }
 
