@@ -122,6 +122,39 @@ class DeployStackTest {
         .containsExactly("doppel-extractor", "doppel-matcher");
   }
 
+  /** ONNX Runtime, OpenCV and RocksDB load native libraries they unpack into /tmp. */
+  @Test
+  void scratchSpaceAllowsExecAndKafkaKeepsItsDataOnItsVolume() {
+    JsonNode services = compose().path("services");
+    for (String service : List.of("extractor", "matcher", "review-console")) {
+      assertThat(services.at("/" + service + "/tmpfs").toString()).as(service + " /tmp")
+          .containsPattern("/tmp:[^\"]*\\bexec\\b").doesNotContain("noexec");
+    }
+    JsonNode kafka = services.path("kafka");
+    String logDirs = kafka.at("/environment/KAFKA_LOG_DIRS").asText();
+    assertThat(logDirs).as("KAFKA_LOG_DIRS (unset: /tmp/kraft-combined-logs inside the container)").isNotBlank();
+    assertThat(kafka.path("volumes").toString()).as("Kafka's log dir is a volume").contains(":" + logDirs);
+  }
+
+  /** Every long-running service says when it is healthy, and nothing starts before what it needs is. */
+  @Test
+  void everyServiceHasAHealthcheckAndDependentsWaitForIt() {
+    JsonNode services = compose().path("services");
+    Set<String> oneShot = Set.of("kafka-init");
+    services.properties().forEach(service -> {
+      if (!oneShot.contains(service.getKey())) {
+        assertThat(service.getValue().path("healthcheck").path("test").isMissingNode())
+            .as(service.getKey() + " healthcheck").isFalse();
+      }
+      service.getValue().path("depends_on").properties().forEach(dependency ->
+          assertThat(dependency.getValue().path("condition").asText())
+              .as(service.getKey() + " waits for " + dependency.getKey())
+              .isEqualTo(oneShot.contains(dependency.getKey())
+                  ? "service_completed_successfully" : "service_healthy"));
+    });
+    assertThat(services.at("/matcher/healthcheck/test").toString()).contains(Deployment.READINESS_PATH);
+  }
+
   @Test
   void composeServicesAgreeOnTheBuiltInModel() {
     JsonNode manifest = Manifests.readYaml(ManifestInvariantsTest.BUILT_IN_MODEL_MANIFEST);
@@ -150,7 +183,7 @@ class DeployStackTest {
   // ---- images ----------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"extractor.Dockerfile", "matcher.Dockerfile", "reindex.Dockerfile"})
+  @ValueSource(strings = {"extractor.Dockerfile", "matcher.Dockerfile", "reindex.Dockerfile", "review-console.Dockerfile"})
   void imagesArePinnedNonRootAndRunTheJvmAsPidOne(String file) throws IOException {
     List<String> lines = Files.readAllLines(Repository.DEPLOY.resolve(file));
     List<String> bases = lines.stream().filter(line -> line.startsWith("FROM "))
@@ -169,9 +202,16 @@ class DeployStackTest {
     assertThat(text).as(file)
         .contains("--enable-native-access=ALL-UNNAMED")
         .contains("-Dlogback.configurationFile=" + Deployment.JSON_LOGBACK_CONFIGURATION)
-        .contains("EXPOSE " + Deployment.OPS_PORT)
-        .contains("mkdir -p " + Deployment.STATE_DIR)
-        .contains("exec java");
+        .contains("exec java")
+        .containsPattern("(?m)^HEALTHCHECK .*\\n\\s+CMD \\[\"/bin/bash\", \"-c\", \"exec 3<>/dev/tcp/127\\.0\\.0\\.1/");
+    if (file.equals("review-console.Dockerfile")) {
+      assertThat(text).contains("EXPOSE 8090").contains("GET / HTTP/1.0");
+    } else {
+      assertThat(text).as(file)
+          .contains("EXPOSE " + Deployment.OPS_PORT)
+          .contains("mkdir -p " + Deployment.STATE_DIR)
+          .contains("GET " + Deployment.LIVENESS_PATH + " HTTP/1.0");
+    }
   }
 
   @ParameterizedTest
@@ -189,6 +229,9 @@ class DeployStackTest {
         .contains("DOPPEL_MAIN_CLASS=io.doppel.matcher.MatcherService");
     assertThat(Files.readString(Repository.DEPLOY.resolve("reindex.Dockerfile")))
         .contains("DOPPEL_MAIN_CLASS=io.doppel.standalone.Doppel");
+    assertThat(Files.readString(Repository.DEPLOY.resolve("review-console.Dockerfile")))
+        .contains("DOPPEL_MAIN_CLASS=io.doppel.review.ReviewConsoleMain");
+    assertThat(Repository.ROOT.resolve("review-console/src/main/java/io/doppel/review/ReviewConsoleMain.java")).exists();
     for (String source : List.of(
         "extractor-service/src/main/java/io/doppel/extractor/service/ExtractorService.java",
         "matcher-service/src/main/java/io/doppel/matcher/MatcherService.java",
