@@ -25,12 +25,13 @@ final class Repository {
     return root;
   }
 
-  /** Everything kustomize renders on its own: the base, each overlay, and each job. */
+  /** Everything kustomize renders on its own: the base, each overlay, each job, and the component's example. */
   static java.util.List<Path> renderable() {
     java.util.List<Path> directories = new java.util.ArrayList<>();
     directories.add(K8S.resolve("base"));
     OVERLAYS.forEach(overlay -> directories.add(overlay(overlay)));
     JOBS.forEach(job -> directories.add(K8S.resolve(job)));
+    directories.add(K8S.resolve("components/examples/console-sign-in"));
     return directories;
   }
 
