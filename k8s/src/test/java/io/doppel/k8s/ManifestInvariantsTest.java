@@ -635,6 +635,63 @@ class ManifestInvariantsTest {
   }
 
   /**
+   * Every key a workload or KEDA reads from a Secret is a key the runbook's `kubectl create
+   * secret` line creates: a key named differently there is a pod stuck in ContainerCreating.
+   */
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void secretKeysUsedAreTheKeysTheRunbookCreates(Path directory) throws IOException {
+    Map<String, Set<String>> created = documentedSecretKeys();
+    List<HasMetadata> resources = Kustomize.render(directory).resources();
+    Map<String, Set<String>> used = new java.util.TreeMap<>();
+    for (Workload workload : workloads(resources)) {
+      for (Volume volume : Optional.ofNullable(workload.pod().getVolumes()).orElse(List.of())) {
+        if (volume.getSecret() != null && volume.getSecret().getItems() != null) {
+          volume.getSecret().getItems().forEach(item ->
+              used.computeIfAbsent(volume.getSecret().getSecretName(), k -> new java.util.TreeSet<>()).add(item.getKey()));
+        }
+      }
+      for (Container container : workload.pod().getContainers()) {
+        for (EnvVar env : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
+          if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
+            used.computeIfAbsent(env.getValueFrom().getSecretKeyRef().getName(), k -> new java.util.TreeSet<>())
+                .add(env.getValueFrom().getSecretKeyRef().getKey());
+          }
+        }
+      }
+    }
+    resources.stream()
+        .filter(resource -> resource.getKind().equals("TriggerAuthentication"))
+        .forEach(auth -> Manifests.tree(auth).at("/spec/secretTargetRef").forEach(ref ->
+            used.computeIfAbsent(ref.path("name").asText(), k -> new java.util.TreeSet<>()).add(ref.path("key").asText())));
+    ofKind(resources, io.fabric8.kubernetes.api.model.networking.v1.Ingress.class).forEach(ingress ->
+        ingress.getSpec().getTls().forEach(tls ->
+            used.computeIfAbsent(tls.getSecretName(), k -> new java.util.TreeSet<>()).addAll(List.of("tls.crt", "tls.key"))));
+
+    assertThat(used).isNotEmpty();
+    used.forEach((secret, keys) -> assertThat(created.getOrDefault(secret, Set.of()))
+        .as("keys of Secret " + secret + " created in docs/runbook.md").containsAll(keys));
+  }
+
+  /** Secret name → the keys its `kubectl create secret` command in the runbook creates. */
+  static Map<String, Set<String>> documentedSecretKeys() throws IOException {
+    String runbook = Files.readString(Repository.RUNBOOK).replace("\\\n", " ");
+    Map<String, Set<String>> keys = new java.util.TreeMap<>();
+    Matcher command = Pattern.compile("kubectl (?:-n \\S+ )?create secret (\\S+) ([a-z0-9.-]+)([^\\n]*)").matcher(runbook);
+    while (command.find()) {
+      Set<String> created = keys.computeIfAbsent(command.group(2), k -> new java.util.TreeSet<>());
+      if (command.group(1).equals("tls")) {
+        created.addAll(List.of("tls.crt", "tls.key"));
+      }
+      Matcher key = Pattern.compile("--from-(?:literal|file)=([A-Za-z0-9._-]+)=").matcher(command.group(3));
+      while (key.find()) {
+        created.add(key.group(1));
+      }
+    }
+    return keys;
+  }
+
+  /**
    * Secrets reach the services as mounted files (DOPPEL_*_FILE), never as environment values,
    * which `kubectl describe pod` and /proc/PID/environ show. The re-index job is the exception
    * until `doppel reindex` reads the _FILE forms (k8s/README.md, "Known gaps").
