@@ -758,6 +758,9 @@ class ManifestInvariantsTest {
     for (Workload workload : workloads(Kustomize.render(directory).resources())) {
       PodSpec pod = workload.pod();
       assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(workload + " runAsNonRoot").isTrue();
+      // With the checks below: the "restricted" Pod Security Standard the runbook enforces.
+      assertThat(pod.getSecurityContext().getSeccompProfile().getType()).as(workload + " seccomp")
+          .isEqualTo("RuntimeDefault");
       assertThat(pod.getAutomountServiceAccountToken()).as(workload + " API token").isFalse();
       Map<String, Volume> volumes = new java.util.HashMap<>();
       pod.getVolumes().forEach(volume -> volumes.put(volume.getName(), volume));
