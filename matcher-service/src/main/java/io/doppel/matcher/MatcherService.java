@@ -1,11 +1,10 @@
 package io.doppel.matcher;
 
 import io.doppel.matcher.index.ImageRef;
-import io.doppel.matcher.index.LuceneIndexConfig;
-import io.doppel.matcher.index.LuceneVectorIndex;
-import io.doppel.matcher.index.MilvusIndexConfig;
-import io.doppel.matcher.index.MilvusVectorIndex;
+import io.doppel.matcher.index.milvus.MilvusVectorIndex;
+import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.index.VectorIndexes;
 import io.doppel.matcher.policy.Policy;
 import io.doppel.matcher.retrieval.DualRetrievalMatcher;
 import io.doppel.matcher.score.Calibration;
@@ -14,6 +13,8 @@ import io.doppel.matcher.verify.GeometricVerifier;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
 import io.doppel.schemas.registry.SchemaRegistry;
+import io.doppel.topology.config.ConfigException;
+import io.doppel.topology.config.ConfigReader;
 import io.doppel.topology.match.Matcher;
 import io.doppel.topology.match.MatchingTopology;
 import io.doppel.topology.ops.HealthCheck;
@@ -47,7 +48,6 @@ import org.slf4j.LoggerFactory;
 public final class MatcherService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MatcherService.class);
-  private static final String INDEX_SUBDIRECTORY = "index";
   private static final String STREAMS_SUBDIRECTORY = "streams";
   /** Time one record may take on top of its retry budget before Streams would fence the instance. */
   private static final Duration PROCESSING_ALLOWANCE = Duration.ofSeconds(30);
@@ -57,7 +57,6 @@ public final class MatcherService implements AutoCloseable {
   static final String INDEX_HEALTH_CHECK = "vector-index";
   /** How long a readiness answer about the index is reused, so probes never queue calls on a slow index. */
   private static final Duration INDEX_CHECK_TTL = Duration.ofSeconds(5);
-  private static final String BEARER_PREFIX = "Bearer ";
 
   private final OpsMetrics metrics;
   private final OpsServer ops;
@@ -80,28 +79,29 @@ public final class MatcherService implements AutoCloseable {
    */
   public static MatcherService start(MatcherConfig config, SchemaRegistry registry) {
     LOG.info("starting the matcher with {}", config);
-    OpsMetrics metrics = OpsMetrics.forApplication(config.applicationId());
+    OpsMetrics metrics = OpsMetrics.forApplication(config.streams().applicationId());
     OpsServer ops = OpsServer.start(new OpsServer.Settings(OpsServer.Settings.ALL_INTERFACES, config.opsPort(),
         OpsServer.Settings.DEFAULT_STOP_GRACE), metrics.registry());
     Matcher matcher = null;
     try {
-      VectorIndex opened = openIndex(config);
+      VectorIndex opened = VectorIndexes.open(config.index());
       if (opened instanceof MilvusVectorIndex milvus) {
         metrics.meters().circuitBreaker(MILVUS_DEPENDENCY,
             () -> milvus.circuitBreaker().getState() == CircuitBreaker.State.OPEN);
       }
       VectorIndex index = new MeteredVectorIndex(opened, metrics.meters());
       ops.addReadinessCheck(indexReachable(index, INDEX_CHECK_TTL));
-      matcher = new MeteredMatcher(matcher(config, index, Clock.systemUTC()), metrics.meters());
+      matcher = new MeteredMatcher(matcher(config.model(), config.matching(), index, Clock.systemUTC()), metrics.meters());
       MatchingTopology.Settings defaults = MatchingTopology.Settings.DEFAULTS;
+      MatcherConfig.Streams settings = config.streams();
       var topology = MatchingTopology.build(Topics.using(registry), matcher,
-          new MatchingTopology.Settings(defaults.initialBackoff(), defaults.maxBackoff(), config.retryBudget()),
+          new MatchingTopology.Settings(defaults.initialBackoff(), defaults.maxBackoff(), settings.retryBudget()),
           metrics.registry());
-      StreamsRuntimeConfig streams = new StreamsRuntimeConfig(config.bootstrapServers(), config.applicationId(),
-          config.dataDirectory().resolve(STREAMS_SUBDIRECTORY), config.streamThreads(),
-          config.retryBudget().plus(PROCESSING_ALLOWANCE), StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT,
-          config.kafkaSecurity(),
-          Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(config.commitInterval().toMillis())));
+      StreamsRuntimeConfig streams = new StreamsRuntimeConfig(config.kafka().bootstrapServers(), settings.applicationId(),
+          settings.dataDirectory().resolve(STREAMS_SUBDIRECTORY), settings.threads(),
+          settings.retryBudget().plus(PROCESSING_ALLOWANCE), StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT,
+          config.kafka().security(),
+          Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitInterval().toMillis())));
       StreamsRuntime runtime = StreamsRuntime.start(topology, streams);
       ops.watch(runtime.streams());
       return new MatcherService(metrics, ops, matcher, runtime, metrics.bindKafkaStreams(runtime.streams()));
@@ -154,39 +154,39 @@ public final class MatcherService implements AutoCloseable {
     }
   }
 
-  /** The configured index backend, opened (and its collections created or validated). */
-  public static VectorIndex openIndex(MatcherConfig config) {
-    return switch (config.indexBackend()) {
-      case LUCENE -> LuceneVectorIndex.open(LuceneIndexConfig.of(config.dataDirectory().resolve(INDEX_SUBDIRECTORY), config.model()));
-      case MILVUS -> MilvusVectorIndex.open(MilvusIndexConfig.of(config.milvus().uri(), config.milvus().token(),
-          config.model(), config.modelDimension(), config.milvus().globalIndex()));
-    };
-  }
-
   /**
    * The matcher over {@code index} with the configured policy, calibration and settings: the same
    * code path the pipeline runs, for evaluation and benchmark commands too. Closing it closes the index.
    */
-  public static DualRetrievalMatcher matcher(MatcherConfig config, VectorIndex index, Clock clock) {
+  public static DualRetrievalMatcher matcher(ModelKey model, MatcherConfig.Matching config, VectorIndex index, Clock clock) {
     try {
       Policy policy = config.policyFile() == null ? Policy.bundled() : Policy.load(config.policyFile());
-      Calibration calibration = config.calibrationFile() == null ? Calibration.bundled() : Calibration.load(config.calibrationFile());
-      if (!calibration.fitsModel(config.model())) {
-        // a warning, as for the prior: test and fixture models run with the bundled calibration on purpose
-        LOG.warn("calibration {} was fitted on the similarities of global model {}, but this matcher's model is {}: scores are"
-            + " miscalibrated until {} names a calibration fitted for it (matcher-service/README.md, \"Decision core\")",
-            calibration.version(), calibration.globalModel(), config.model().idAndVersion(), MatcherConfig.CALIBRATION_FILE);
-      }
-      if (calibration.prior()) {
-        LOG.warn("calibration {} is a prior, not fitted on data: scores are rough until a fitted file is configured ({})",
-            calibration.version(), MatcherConfig.CALIBRATION_FILE);
-      }
-      return new DualRetrievalMatcher(config.model(), index, new GeometricVerifier(config.verifier()),
-          new FusedScorer(calibration), policy, config.retrieval(), clock);
+      return matcher(model, config, policy, index, clock);
     } catch (RuntimeException e) {
       index.close();
       throw e;
     }
+  }
+
+  /**
+   * As {@link #matcher(ModelKey, MatcherConfig.Matching, VectorIndex, Clock)} with the given policy; the index stays the
+   * caller's to close if this throws.
+   */
+  public static DualRetrievalMatcher matcher(ModelKey model, MatcherConfig.Matching config, Policy policy, VectorIndex index,
+      Clock clock) {
+    Calibration calibration = config.calibrationFile() == null ? Calibration.bundled() : Calibration.load(config.calibrationFile());
+    if (!calibration.fitsModel(model)) {
+      // a warning, as for the prior: test and fixture models run with the bundled calibration on purpose
+      LOG.warn("calibration {} was fitted on the similarities of global model {}, but this matcher's model is {}: scores are"
+          + " miscalibrated until {} names a calibration fitted for it (matcher-service/README.md, \"Decision core\")",
+          calibration.version(), calibration.globalModel(), model.idAndVersion(), ConfigReader.variable(MatcherConfig.CALIBRATION_FILE));
+    }
+    if (calibration.prior()) {
+      LOG.warn("calibration {} is a prior, not fitted on data: scores are rough until a fitted file is configured ({})",
+          calibration.version(), ConfigReader.variable(MatcherConfig.CALIBRATION_FILE));
+    }
+    return new DualRetrievalMatcher(model, index, new GeometricVerifier(config.verifier()),
+        new FusedScorer(calibration), policy, config.retrieval(), clock);
   }
 
   public boolean isReady() {
@@ -225,10 +225,11 @@ public final class MatcherService implements AutoCloseable {
   /** Runs the service from the environment (and DOPPEL_MATCHER_CONFIG_FILE) until SIGTERM. */
   public static void main(String[] args) throws InterruptedException {
     MatcherConfig config = MatcherConfig.fromEnvironment();
-    if (config.schemaRegistryUrl() == null) {
-      throw new InvalidConfigException(List.of(MatcherConfig.SCHEMA_REGISTRY_URL + " is required to run the service"));
+    if (config.schemaRegistry() == null) {
+      throw new ConfigException("invalid matcher configuration",
+          List.of("schema-registry.url (DOPPEL_SCHEMA_REGISTRY_URL) is required to run the service"));
     }
-    HttpSchemaRegistry registry = new HttpSchemaRegistry(registrySettings(config));
+    HttpSchemaRegistry registry = new HttpSchemaRegistry(config.schemaRegistry());
     MatcherService service = start(config, registry);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -238,16 +239,5 @@ public final class MatcherService implements AutoCloseable {
       stopped.countDown();
     }, "matcher-shutdown"));
     stopped.await();
-  }
-
-  private static HttpSchemaRegistry.Settings registrySettings(MatcherConfig config) {
-    HttpSchemaRegistry.Settings settings = HttpSchemaRegistry.Settings.of(config.schemaRegistryUrl());
-    String auth = config.schemaRegistryAuth();
-    if (auth == null) {
-      return settings;
-    }
-    return settings.withAuth(auth.startsWith(BEARER_PREFIX)
-        ? new HttpSchemaRegistry.Auth.Bearer(auth.substring(BEARER_PREFIX.length()))
-        : HttpSchemaRegistry.Auth.Basic.fromUserInfo(auth));
   }
 }

@@ -11,6 +11,7 @@ import io.doppel.topology.ops.DoppelMeters;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -122,6 +123,11 @@ final class MeteredVectorIndex implements VectorIndex {
       delegate.commit();
       return null;
     });
+  }
+
+  @Override
+  public OptionalLong committedBytesOnDisk() {
+    return delegate.committedBytesOnDisk();
   }
 
   @Override

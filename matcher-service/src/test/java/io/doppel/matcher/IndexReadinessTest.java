@@ -2,8 +2,8 @@ package io.doppel.matcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.doppel.matcher.index.LuceneIndexConfig;
-import io.doppel.matcher.index.LuceneVectorIndex;
+import io.doppel.matcher.index.lucene.LuceneIndexConfig;
+import io.doppel.matcher.index.lucene.LuceneVectorIndex;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.topology.ops.HealthCheck;
 import java.nio.file.Path;

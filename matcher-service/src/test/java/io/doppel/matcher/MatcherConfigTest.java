@@ -3,8 +3,10 @@ package io.doppel.matcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.doppel.matcher.index.MilvusIndexConfig.GlobalIndex;
+import io.doppel.matcher.index.milvus.MilvusIndexConfig.GlobalIndex;
+import io.doppel.matcher.index.IndexConfig;
 import io.doppel.matcher.retrieval.RetrievalSettings;
+import io.doppel.topology.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,16 +31,17 @@ class MatcherConfigTest {
   void minimalEnvironmentGetsTheDocumentedDefaults() {
     MatcherConfig config = MatcherConfig.from(minimal());
 
-    assertThat(config.indexBackend()).isEqualTo(MatcherConfig.IndexBackend.LUCENE);
-    assertThat(config.applicationId()).isEqualTo("doppel-matcher");
-    assertThat(config.dataDirectory()).isEqualTo(Path.of("data/matcher"));
-    assertThat(config.retrieval()).isEqualTo(RetrievalSettings.DEFAULTS);
-    assertThat(config.retryBudget()).isEqualTo(Duration.ofSeconds(60));
-    assertThat(config.commitInterval()).isEqualTo(Duration.ofMillis(25));
-    assertThat(config.policyFile()).isNull();
-    assertThat(config.kafkaSecurity()).isEmpty();
+    assertThat(config.index().backend()).isEqualTo(IndexConfig.Backend.LUCENE);
+    assertThat(config.index().luceneRoot()).isEqualTo(Path.of("data/matcher/index"));
+    assertThat(config.streams().applicationId()).isEqualTo("doppel-matcher");
+    assertThat(config.streams().dataDirectory()).isEqualTo(Path.of("data/matcher"));
+    assertThat(config.matching().retrieval()).isEqualTo(RetrievalSettings.DEFAULTS);
+    assertThat(config.streams().retryBudget()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.streams().commitInterval()).isEqualTo(Duration.ofMillis(25));
+    assertThat(config.matching().policyFile()).isNull();
+    assertThat(config.kafka().security()).isEmpty();
     assertThat(config.opsPort()).isEqualTo(io.doppel.topology.ops.Deployment.OPS_PORT);
-    assertThat(config.schemaRegistryAuth()).isNull();
+    assertThat(config.schemaRegistry()).isNull();
   }
 
   @Test
@@ -46,7 +49,7 @@ class MatcherConfigTest {
     Map<String, String> env = minimal();
     env.put("DOPPEL_OPS_PORT", "70000");
     assertThatThrownBy(() -> MatcherConfig.from(env))
-        .hasMessageContaining("DOPPEL_OPS_PORT must be an integer (must be in [0, 65535]), got '70000'");
+        .hasMessageContaining("(DOPPEL_OPS_PORT) must be in [0, 65535], got '70000'");
 
     Path file = dir.resolve("matcher.properties");
     Files.writeString(file, "DOPPEL_SCHEMA_REGISTRY_AUTH=user:secret-password\n");
@@ -60,10 +63,12 @@ class MatcherConfigTest {
     env.put("DOPPEL_MATCHER_COMMIT_INTERVAL_MS", "0");
     assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("DOPPEL_MATCHER_COMMIT_INTERVAL_MS");
     env.put("DOPPEL_MATCHER_COMMIT_INTERVAL_MS", "200");
+    env.put("DOPPEL_SCHEMA_REGISTRY_URL", "http://registry:8081");
     env.put("DOPPEL_SCHEMA_REGISTRY_AUTH", "user:secret-password");
     MatcherConfig config = MatcherConfig.from(env);
     assertThat(config.opsPort()).isEqualTo(9100);
-    assertThat(config.commitInterval()).isEqualTo(Duration.ofMillis(200));
+    assertThat(config.streams().commitInterval()).isEqualTo(Duration.ofMillis(200));
+    assertThat(config.schemaRegistry().auth().authorizationHeader()).isPresent();
     assertThat(config.toString()).doesNotContain("secret-password");
   }
 
@@ -75,20 +80,22 @@ class MatcherConfigTest {
     env.put("DOPPEL_MATCHER_RATIO_TEST", "1.5");
 
     assertThatThrownBy(() -> MatcherConfig.from(env))
-        .isInstanceOf(InvalidConfigException.class)
-        .satisfies(e -> assertThat(((InvalidConfigException) e).problems()).hasSize(7))
-        .hasMessageContaining("DOPPEL_KAFKA_BOOTSTRAP_SERVERS is required")
-        .hasMessageContaining("DOPPEL_MODEL_DIMENSION is required")
-        .hasMessageContaining("DOPPEL_MATCHER_GLOBAL_TOP_K must be an integer, got 'many'")
-        .hasMessageContaining("DOPPEL_MATCHER_INDEX must be one of [lucene, milvus], got 'faiss'")
-        .hasMessageContaining("ratio must be in (0,1), got 1.5");
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(7))
+        .hasMessageContaining("(DOPPEL_KAFKA_BOOTSTRAP_SERVERS) is required")
+        .hasMessageContaining("(DOPPEL_MODEL_ID) is required")
+        .hasMessageContaining("(DOPPEL_MODEL_VERSION) is required")
+        .hasMessageContaining("(DOPPEL_MODEL_DIMENSION) is required")
+        .hasMessageContaining("(DOPPEL_MATCHER_GLOBAL_TOP_K) must be a whole number, got 'many'")
+        .hasMessageContaining("(DOPPEL_MATCHER_INDEX) must be one of [lucene, milvus], got 'faiss'")
+        .hasMessageContaining("(DOPPEL_MATCHER_RATIO_TEST) must be in [0.0, 1.0], got '1.5'");
   }
 
   @Test
   void milvusNeedsAUriAndTakesItsTokenFromTheEnvironmentOrAFile(@TempDir Path dir) throws Exception {
     Map<String, String> env = minimal();
     env.put("DOPPEL_MATCHER_INDEX", "milvus");
-    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("DOPPEL_MILVUS_URI is required");
+    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("(DOPPEL_MILVUS_URI) is required");
 
     Path token = dir.resolve("token");
     Files.writeString(token, "s3cret\n");
@@ -97,8 +104,8 @@ class MatcherConfigTest {
     env.put("DOPPEL_MILVUS_GLOBAL_INDEX", "flat");
     MatcherConfig config = MatcherConfig.from(env);
 
-    assertThat(config.milvus().token()).isEqualTo("s3cret");
-    assertThat(config.milvus().globalIndex()).isEqualTo(GlobalIndex.FLAT);
+    assertThat(config.index().milvus().token()).isEqualTo("s3cret");
+    assertThat(config.index().milvus().globalIndex()).isEqualTo(GlobalIndex.FLAT);
     assertThat(config.toString()).doesNotContain("s3cret");
   }
 
@@ -112,20 +119,22 @@ class MatcherConfigTest {
 
     MatcherConfig config = MatcherConfig.from(env);
 
-    assertThat(config.retrieval().candidateCap()).isEqualTo(80);
-    assertThat(config.retrieval().globalTopK()).isEqualTo(30);
+    assertThat(config.matching().retrieval().candidateCap()).isEqualTo(80);
+    assertThat(config.matching().retrieval().globalTopK()).isEqualTo(30);
   }
 
   @Test
   void secretsAndUnknownKeysAreRefusedInTheFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("matcher.properties");
-    Files.writeString(file, "DOPPEL_MILVUS_TOKEN=leaked\nmilvus.uri=x\n");
+    Files.writeString(file, "DOPPEL_MILVUS_TOKEN=leaked\nmilvus.url=x\n");
     Map<String, String> env = minimal();
     env.put("DOPPEL_MATCHER_CONFIG_FILE", file.toString());
+    env.put("DOPPEL_MATCHER_INDEX", "milvus");
+    env.put("DOPPEL_MILVUS_URI", "http://milvus:19530");
 
     assertThatThrownBy(() -> MatcherConfig.from(env))
         .hasMessageContaining("DOPPEL_MILVUS_TOKEN is a secret")
-        .hasMessageContaining("unknown key milvus.uri")
+        .hasMessageContaining("unknown key milvus.url")
         .hasMessageNotContaining("leaked");
   }
 
@@ -134,7 +143,7 @@ class MatcherConfigTest {
     Map<String, String> env = minimal();
     env.put("DOPPEL_KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
     env.put("DOPPEL_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
-    assertThat(MatcherConfig.from(env).kafkaSecurity())
+    assertThat(MatcherConfig.from(env).kafka().security())
         .containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512");
 
     env.put("DOPPEL_KAFKA_ACKS", "0");
@@ -153,7 +162,7 @@ class MatcherConfigTest {
 
     MatcherConfig config = MatcherConfig.from(env);
 
-    assertThat(config.kafkaSecurity()).containsEntry("sasl.jaas.config", jaas);
+    assertThat(config.kafka().security()).containsEntry("sasl.jaas.config", jaas);
     assertThat(config.toString()).doesNotContain(password);
     env.put("DOPPEL_KAFKA_SASL_JAAS_CONFIG", jaas);
     assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("not both").hasMessageNotContaining(password);
@@ -164,6 +173,19 @@ class MatcherConfigTest {
     Map<String, String> env = minimal();
     env.put("DOPPEL_MATCHER_POLICY_FILE", "/nonexistent/policy.yaml");
 
-    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("DOPPEL_MATCHER_POLICY_FILE=/nonexistent/policy.yaml is not a readable file");
+    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("(DOPPEL_MATCHER_POLICY_FILE)=/nonexistent/policy.yaml is not a readable file");
+  }
+
+  @Test
+  void aMilvusTokenGivenBothWaysIsRefusedRatherThanOneSilentlyWinning(@TempDir Path dir) throws Exception {
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_MATCHER_INDEX", "milvus");
+    env.put("DOPPEL_MILVUS_URI", "http://milvus:19530");
+    env.put("DOPPEL_MILVUS_TOKEN", "token-from-env");
+    env.put("DOPPEL_MILVUS_TOKEN_FILE", Files.writeString(dir.resolve("token"), "token-from-file").toString());
+
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining("set DOPPEL_MILVUS_TOKEN or DOPPEL_MILVUS_TOKEN_FILE, not both")
+        .hasMessageNotContaining("token-from");
   }
 }

@@ -83,15 +83,15 @@ class MatcherServiceTest {
     Path policy = dataDir.resolve("policy.yaml");
     Files.writeString(policy, POLICY);
     Map<String, String> env = new HashMap<>();
-    env.put(MatcherConfig.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
+    env.put("DOPPEL_KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
     applicationId = "matcher-test-" + UUID.randomUUID();
-    env.put(MatcherConfig.APPLICATION_ID, applicationId);
-    env.put(MatcherConfig.DATA_DIR, dataDir.resolve("matcher").toString());
-    env.put(MatcherConfig.MODEL_ID, "test-thumbnail");
-    env.put(MatcherConfig.MODEL_VERSION, "1");
-    env.put(MatcherConfig.MODEL_DIMENSION, "256");
-    env.put(MatcherConfig.POLICY_FILE, policy.toString());
-    env.put(MatcherConfig.OPS_PORT, "0");
+    env.put("DOPPEL_MATCHER_APPLICATION_ID", applicationId);
+    env.put("DOPPEL_MATCHER_DATA_DIR", dataDir.resolve("matcher").toString());
+    env.put("DOPPEL_MODEL_ID", "test-thumbnail");
+    env.put("DOPPEL_MODEL_VERSION", "1");
+    env.put("DOPPEL_MODEL_DIMENSION", "256");
+    env.put("DOPPEL_MATCHER_POLICY_FILE", policy.toString());
+    env.put("DOPPEL_OPS_PORT", "0");
     service = MatcherService.start(MatcherConfig.from(env), REGISTRY);
     service.runtime().awaitRunning(WAIT);
   }

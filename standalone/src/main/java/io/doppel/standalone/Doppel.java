@@ -1,7 +1,7 @@
 package io.doppel.standalone;
 
 import io.doppel.extractor.bench.ExtractorBenchmark;
-import io.doppel.matcher.index.IndexBenchmark;
+import io.doppel.standalone.bench.IndexBenchmark;
 import io.doppel.standalone.bench.BenchCommand;
 import io.doppel.standalone.bench.SoakCommand;
 import io.doppel.standalone.cli.Args;

@@ -4,21 +4,17 @@ import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.descriptor.ModelBundle;
 import io.doppel.extractor.pipeline.PipelineFeatureExtractor;
 import io.doppel.kafka.EmbeddedKafkaCluster;
-import io.doppel.matcher.index.LuceneIndexConfig;
-import io.doppel.matcher.index.LuceneVectorIndex;
-import io.doppel.matcher.index.MilvusIndexConfig;
-import io.doppel.matcher.index.MilvusVectorIndex;
+import io.doppel.matcher.MatcherConfig;
+import io.doppel.matcher.MatcherService;
+import io.doppel.matcher.index.IndexConfig;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.index.VectorIndexes;
 import io.doppel.matcher.policy.Policy;
 import io.doppel.matcher.retrieval.DualRetrievalMatcher;
-import io.doppel.matcher.retrieval.RetrievalSettings;
-import io.doppel.matcher.score.Calibration;
-import io.doppel.matcher.score.FusedScorer;
-import io.doppel.matcher.verify.GeometricVerifier;
-import io.doppel.matcher.verify.VerifierSettings;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
+import io.doppel.topology.config.ConfigReader;
 import io.doppel.topology.extract.ExtractionTopology;
 import io.doppel.topology.match.MatchingTopology;
 import io.doppel.topology.ops.Deployment;
@@ -35,7 +31,6 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Doppel on one machine with no servers: a real KRaft broker from Kafka's artifacts, the in-memory
@@ -89,20 +84,26 @@ public final class EmbeddedStack implements AutoCloseable {
       kafka.createTopics(Topics.NAMES, options.partitions(), REPLICATION);
       Topics topics = Topics.using(new InMemorySchemaRegistry());
 
-      ExtractorConfig extractorConfig = extractorConfig(options);
+      Map<String, String> environment = System.getenv();
+      ExtractorConfig extractorConfig =
+          ExtractorConfig.fromEnvironment(environment, options.extractorSettings()).withFileRoots(options.fileRoots());
       ModelBundle model = ModelBundle.load(extractorConfig.model().manifest());
       PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(extractorConfig, model);
       started.push(extractor);
 
       ModelKey modelKey = new ModelKey(model.manifest().id(), model.manifest().version());
-      VectorIndex index = options.index().equals(StackOptions.MILVUS)
-          ? MilvusVectorIndex.open(MilvusIndexConfig.of(options.milvusUri(), System.getenv("DOPPEL_MILVUS_TOKEN"),
-              modelKey, model.dimension(), MilvusIndexConfig.GlobalIndex.AUTOINDEX))
-          : LuceneVectorIndex.open(LuceneIndexConfig.of(work.resolve("index"), modelKey));
+      ConfigReader reader = ConfigReader.of(MatcherConfig.PROGRAM, environment, matcherOverrides(options, modelKey, model));
+      IndexConfig indexConfig = MatcherConfig.readIndex(reader, work.resolve("index"));
+      MatcherConfig.Matching matching = MatcherConfig.readMatching(reader);
+      reader.finish();
+      if (options.globalOnly()) {
+        matching = new MatcherConfig.Matching(matching.policyFile(), matching.calibrationFile(),
+            matching.retrieval().asGlobalOnly(), matching.verifier());
+      }
+      VectorIndex index = VectorIndexes.open(indexConfig);
       started.push(index);
-      DualRetrievalMatcher matcher = new DualRetrievalMatcher(modelKey, index,
-          new GeometricVerifier(VerifierSettings.DEFAULTS), new FusedScorer(Calibration.bundled()),
-          policy(options), retrievalSettings(options), Clock.systemUTC());
+      Policy policy = matching.policyFile() != null ? Policy.load(matching.policyFile()) : embeddedPolicy();
+      DualRetrievalMatcher matcher = MatcherService.matcher(modelKey, matching, policy, index, Clock.systemUTC());
 
       StreamsRuntime extraction = StreamsRuntime.start(
           ExtractionTopology.build(topics, extractor,
@@ -110,13 +111,13 @@ public final class EmbeddedStack implements AutoCloseable {
           StreamsRuntimeConfig.of(kafka.bootstrapServers(), Deployment.EXTRACTOR_APPLICATION_ID,
               Files.createDirectories(work.resolve("state/extractor"))));
       started.push(extraction);
-      StreamsRuntime matching = StreamsRuntime.start(
+      StreamsRuntime matchingRuntime = StreamsRuntime.start(
           MatchingTopology.build(topics, matcher, MatchingTopology.Settings.DEFAULTS),
           StreamsRuntimeConfig.of(kafka.bootstrapServers(), Deployment.MATCHER_APPLICATION_ID,
               Files.createDirectories(work.resolve("state/matcher"))).withStreamThreads(options.partitions()));
-      started.push(matching);
+      started.push(matchingRuntime);
       extraction.awaitRunning(START_TIMEOUT);
-      matching.awaitRunning(START_TIMEOUT);
+      matchingRuntime.awaitRunning(START_TIMEOUT);
 
       String description = String.format("broker %s, model %s/%s on %s, index %s, work dir %s",
           kafka.bootstrapServers(), modelKey.modelId(), modelKey.modelVersion(), extractor.device(),
@@ -131,27 +132,32 @@ public final class EmbeddedStack implements AutoCloseable {
     }
   }
 
-  private static ExtractorConfig extractorConfig(StackOptions options) {
-    Map<String, String> settings = new HashMap<>(options.extractorSettings());
-    settings.merge("fetch.file-roots",
-        options.fileRoots().stream().map(p -> p.toAbsolutePath().normalize().toString()).collect(Collectors.joining(",")),
-        (given, roots) -> given + "," + roots);
-    return ExtractorConfig.of(settings);
+  /**
+   * The matcher settings this stack sets over the environment's: the model of the extractor, the index chosen on the
+   * command line and, for Milvus, AUTOINDEX for the global vectors (whatever index the server supports).
+   */
+  private static Map<String, String> matcherOverrides(StackOptions options, ModelKey model, ModelBundle bundle) {
+    Map<String, String> overrides = new HashMap<>();
+    overrides.put("model.id", model.modelId());
+    overrides.put("model.version", model.modelVersion());
+    overrides.put("model.dimension", String.valueOf(bundle.dimension()));
+    overrides.put("matcher.index", options.index());
+    if (options.index().equals(StackOptions.MILVUS)) {
+      overrides.put("milvus.uri", options.milvusUri());
+      overrides.put("milvus.global-index", "autoindex");
+    }
+    if (options.policyFile() != null) {
+      overrides.put("matcher.policy-file", options.policyFile().toString());
+    }
+    return overrides;
   }
 
-  private static Policy policy(StackOptions options) {
-    if (options.policyFile() != null) {
-      return Policy.load(options.policyFile());
-    }
+  private static Policy embeddedPolicy() {
     try (var in = EmbeddedStack.class.getResourceAsStream(EMBEDDED_POLICY)) {
       return Policy.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), "classpath:" + EMBEDDED_POLICY);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the embedded policy " + EMBEDDED_POLICY, e);
     }
-  }
-
-  private static RetrievalSettings retrievalSettings(StackOptions options) {
-    return options.globalOnly() ? RetrievalSettings.DEFAULTS.asGlobalOnly() : RetrievalSettings.DEFAULTS;
   }
 
   public String bootstrapServers() {
@@ -176,11 +182,7 @@ public final class EmbeddedStack implements AutoCloseable {
    * emptied, merged-away files deleted); -1 for Milvus.
    */
   public long committedIndexBytes() {
-    if (!(index instanceof LuceneVectorIndex lucene)) {
-      return -1;
-    }
-    lucene.commitSegments();
-    return lucene.sizeOnDiskBytes();
+    return index.committedBytesOnDisk().orElse(-1);
   }
 
   public String describe() {

@@ -2,14 +2,11 @@ package io.doppel.standalone;
 
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.UsageException;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
+import io.doppel.topology.config.ConfigReader;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * How to run the embedded stack.
@@ -21,7 +18,8 @@ import java.util.Properties;
  * @param globalOnly global descriptor only: no local recall or verification
  * @param partitions partitions of every topic
  * @param policyFile the matcher's tenant policy; null for the embedded default (tenants eval and bench)
- * @param extractorSettings extractor settings keyed as in its properties file (e.g. {@code model.manifest})
+ * @param extractorSettings extractor settings keyed as in its properties file (e.g. {@code model.manifest}), over the
+ *     environment's; {@code config-file} names that file
  */
 public record StackOptions(
     Path workDir, List<Path> fileRoots, String index, String milvusUri, boolean globalOnly, int partitions,
@@ -48,13 +46,7 @@ public record StackOptions(
     Map<String, String> extractorSettings = new HashMap<>();
     String configFile = args.string("extractor-config", null);
     if (configFile != null) {
-      Properties properties = new Properties();
-      try (Reader reader = Files.newBufferedReader(Path.of(configFile))) {
-        properties.load(reader);
-      } catch (IOException e) {
-        throw new UsageException("--extractor-config " + configFile + " cannot be read: " + e.getMessage());
-      }
-      properties.stringPropertyNames().forEach(k -> extractorSettings.put(k, properties.getProperty(k).trim()));
+      extractorSettings.put(ConfigReader.CONFIG_FILE, configFile);
     }
     String model = args.string("model", null);
     if (model != null) {

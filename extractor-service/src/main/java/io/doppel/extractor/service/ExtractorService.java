@@ -60,9 +60,9 @@ public final class ExtractorService implements AutoCloseable {
       var topology = ExtractionTopology.build(Topics.using(registry),
           new MeteredExtractor(extractor, metrics.meters(), extractor.device()),
           ExtractionTopology.Settings.of(config.model().batchSize(), settings.batchMaxWait()), metrics.registry());
-      StreamsRuntimeConfig streams = new StreamsRuntimeConfig(settings.bootstrapServers(), settings.applicationId(),
+      StreamsRuntimeConfig streams = new StreamsRuntimeConfig(settings.kafka().bootstrapServers(), settings.applicationId(),
           settings.dataDirectory().resolve("streams"), settings.streamThreads(), StreamsRuntimeConfig.DEFAULT_MAX_BLOCKING,
-          StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT, settings.kafkaSecurity(),
+          StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT, settings.kafka().security(),
           Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitInterval().toMillis())));
       StreamsRuntime runtime = StreamsRuntime.start(topology, streams);
       ops.watch(runtime.streams());
@@ -104,12 +104,9 @@ public final class ExtractorService implements AutoCloseable {
   }
 
   public static void main(String[] args) throws InterruptedException {
-    ServiceSettings settings = ServiceSettings.fromEnvironment(System.getenv());
-    ExtractorConfig config = ExtractorConfig.fromEnvironment();
-    HttpSchemaRegistry.Settings registrySettings = registrySettings(settings);
-    LOG.info("schema registry {}", registrySettings);
-    HttpSchemaRegistry registry = new HttpSchemaRegistry(registrySettings);
-    ExtractorService service = start(settings, config, registry);
+    ServiceSettings.Both config = ServiceSettings.fromEnvironment(System.getenv());
+    HttpSchemaRegistry registry = new HttpSchemaRegistry(config.service().schemaRegistry());
+    ExtractorService service = start(config.service(), config.extractor(), registry);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("SIGTERM: stopping the extractor");
@@ -119,20 +116,6 @@ public final class ExtractorService implements AutoCloseable {
     }, "extractor-shutdown"));
     stopped.await();
   }
-
-  /** The registry client settings: URL plus basic ({@code user:password}) or bearer ({@code Bearer token}) auth. */
-  static HttpSchemaRegistry.Settings registrySettings(ServiceSettings settings) {
-    HttpSchemaRegistry.Settings registrySettings = HttpSchemaRegistry.Settings.of(settings.schemaRegistryUrl());
-    String auth = settings.schemaRegistryAuth();
-    if (auth == null) {
-      return registrySettings;
-    }
-    return registrySettings.withAuth(auth.startsWith(BEARER_PREFIX)
-        ? new HttpSchemaRegistry.Auth.Bearer(auth.substring(BEARER_PREFIX.length()))
-        : HttpSchemaRegistry.Auth.Basic.fromUserInfo(auth));
-  }
-
-  private static final String BEARER_PREFIX = "Bearer ";
 
   /** How long to wait for the topology at start in tests and tools. */
   public static final Duration DEFAULT_START_WAIT = Duration.ofMinutes(2);

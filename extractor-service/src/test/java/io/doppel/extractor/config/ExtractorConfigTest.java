@@ -3,6 +3,7 @@ package io.doppel.extractor.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.doppel.topology.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,10 +31,10 @@ class ExtractorConfigTest {
     Path file = dir.resolve("extractor.properties");
     Files.writeString(file, "model.batch-size=8\nmodel.device=cuda\nfetch.read-timeout-ms=1500\n");
 
-    ExtractorConfig config = ExtractorConfig.load(Map.of(
-        "DOPPEL_EXTRACTOR_CONFIG", file.toString(),
+    ExtractorConfig config = ExtractorConfig.fromEnvironment(Map.of(
+        "DOPPEL_EXTRACTOR_CONFIG_FILE", file.toString(),
         "DOPPEL_EXTRACTOR_MODEL_BATCH_SIZE", "16",
-        "DOPPEL_EXTRACTOR_FETCH_ALLOW_LIST", "10.0.0.0/8, images.internal"));
+        "DOPPEL_EXTRACTOR_FETCH_ALLOW_LIST", "10.0.0.0/8, images.internal"), Map.of());
 
     assertThat(config.model().batchSize()).isEqualTo(16);
     assertThat(config.model().device()).isEqualTo(ExtractorConfig.Device.CUDA);
@@ -43,11 +44,11 @@ class ExtractorConfigTest {
 
   @Test
   void everyInvalidValueIsReportedWithItsVariableName() {
-    assertThatThrownBy(() -> ExtractorConfig.load(Map.of(
+    assertThatThrownBy(() -> ExtractorConfig.fromEnvironment(Map.of(
         "DOPPEL_EXTRACTOR_MODEL_BATCH_SIZE", "0",
         "DOPPEL_EXTRACTOR_MODEL_DEVICE", "tpu",
         "DOPPEL_EXTRACTOR_FETCH_BLOCK_PRIVATE_ADDRESSES", "maybe",
-        "DOPPEL_EXTRACTOR_LOCAL_MAX_KEYPOINTS", "lots")))
+        "DOPPEL_EXTRACTOR_LOCAL_MAX_KEYPOINTS", "lots"), Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("DOPPEL_EXTRACTOR_MODEL_BATCH_SIZE")
         .hasMessageContaining("[cpu, cuda]")
@@ -57,7 +58,24 @@ class ExtractorConfigTest {
 
   @Test
   void missingConfigFileIsAClearError() {
-    assertThatThrownBy(() -> ExtractorConfig.load(Map.of("DOPPEL_EXTRACTOR_CONFIG", "/nonexistent/extractor.properties")))
+    assertThatThrownBy(() -> ExtractorConfig.fromEnvironment(
+        Map.of("DOPPEL_EXTRACTOR_CONFIG_FILE", "/nonexistent/extractor.properties"), Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("/nonexistent/extractor.properties");
+  }
+
+  @Test
+  void theOldNameOfTheFileVariableIsStillRead(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("extractor.properties"), "model.batch-size=8\n");
+
+    assertThat(ExtractorConfig.fromEnvironment(Map.of("DOPPEL_EXTRACTOR_CONFIG", file.toString()), Map.of())
+        .model().batchSize()).isEqualTo(8);
+  }
+
+  @Test
+  void aKeyInTheFileThatNamesNoSettingIsAnError(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("extractor.properties"), "model.bacth-size=8\n");
+
+    assertThatThrownBy(() -> ExtractorConfig.fromEnvironment(Map.of("DOPPEL_EXTRACTOR_CONFIG_FILE", file.toString()), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key model.bacth-size");
   }
 }

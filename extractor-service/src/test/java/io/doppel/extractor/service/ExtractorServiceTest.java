@@ -56,7 +56,7 @@ class ExtractorServiceTest {
         "DOPPEL_KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(),
         "DOPPEL_SCHEMA_REGISTRY_URL", "http://unused.invalid",
         "DOPPEL_EXTRACTOR_DATA_DIR", dataDir.toString(),
-        "DOPPEL_OPS_PORT", "0"));
+        "DOPPEL_OPS_PORT", "0")).service();
     try (ExtractorService service = ExtractorService.start(settings, Fixtures.config(), registry)) {
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://127.0.0.1:" + service.opsPort();

@@ -68,10 +68,10 @@ class SecretsStayOutOfLogsTest {
 
     ListAppender<ILoggingEvent> captured = captureAllLogs();
     try {
-      ServiceSettings settings = ServiceSettings.fromEnvironment(env);
-      assertThat(settings.kafkaSecurity()).containsEntry("sasl.jaas.config", JAAS)
+      ServiceSettings settings = ServiceSettings.fromEnvironment(env).service();
+      assertThat(settings.kafka().security()).containsEntry("sasl.jaas.config", JAAS)
           .containsEntry("ssl.key.password", KEY_PASSWORD).containsEntry("ssl.truststore.password", TRUSTSTORE_PASSWORD);
-      HttpSchemaRegistry.Settings registry = ExtractorService.registrySettings(settings);
+      HttpSchemaRegistry.Settings registry = settings.schemaRegistry();
       assertThat(registry.auth().authorizationHeader()).isPresent();
       LoggerFactory.getLogger(getClass()).info("configured {} and registry {}", settings, registry);
 
@@ -91,7 +91,7 @@ class SecretsStayOutOfLogsTest {
     }
     assertThat(lines).as("the configuration is logged, masked")
         .anyMatch(line -> line.contains("sasl.jaas.config=****"))
-        .anyMatch(line -> line.contains("schemaRegistryAuth=****"))
+        .anyMatch(line -> line.contains("Basic[user=doppel, password=***]"))
         .anyMatch(line -> line.contains("sasl.jaas.config = [hidden]"));
   }
 

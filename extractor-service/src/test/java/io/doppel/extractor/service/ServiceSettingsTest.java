@@ -3,7 +3,7 @@ package io.doppel.extractor.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.doppel.extractor.config.ConfigException;
+import io.doppel.topology.config.ConfigException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,7 +20,7 @@ class ServiceSettingsTest {
 
   @Test
   void minimalEnvironmentGetsTheDocumentedDefaults() {
-    ServiceSettings settings = ServiceSettings.fromEnvironment(minimal());
+    ServiceSettings settings = ServiceSettings.fromEnvironment(minimal()).service();
 
     assertThat(settings.batchMaxWait()).isEqualTo(Duration.ofMillis(20));
     assertThat(settings.streamThreads()).isEqualTo(1);
@@ -37,13 +37,23 @@ class ServiceSettingsTest {
 
     assertThatThrownBy(() -> ServiceSettings.fromEnvironment(env))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("DOPPEL_EXTRACTOR_COMMIT_INTERVAL_MS must be in [1, 60000], got 0")
-        .hasMessageContaining("DOPPEL_EXTRACTOR_STREAM_THREADS must be a whole number, got 'two'")
-        .hasMessageContaining("DOPPEL_SCHEMA_REGISTRY_URL is required");
+        .hasMessageContaining("(DOPPEL_EXTRACTOR_COMMIT_INTERVAL_MS) must be in [1, 60000], got '0'")
+        .hasMessageContaining("(DOPPEL_EXTRACTOR_STREAM_THREADS) must be a whole number, got 'two'")
+        .hasMessageContaining("(DOPPEL_SCHEMA_REGISTRY_URL) is required");
 
     env.put("DOPPEL_SCHEMA_REGISTRY_URL", "http://registry:8081");
     env.put("DOPPEL_EXTRACTOR_STREAM_THREADS", "2");
     env.put("DOPPEL_EXTRACTOR_COMMIT_INTERVAL_MS", "200");
-    assertThat(ServiceSettings.fromEnvironment(env).commitInterval()).isEqualTo(Duration.ofMillis(200));
+    assertThat(ServiceSettings.fromEnvironment(env).service().commitInterval()).isEqualTo(Duration.ofMillis(200));
+  }
+
+  @Test
+  void aMistypedVariableOfTheServiceIsAnErrorNotIgnored() {
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_EXTRACTOR_STREAM_THEADS", "2");
+
+    assertThatThrownBy(() -> ServiceSettings.fromEnvironment(env))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("DOPPEL_EXTRACTOR_STREAM_THEADS is not a setting of the extractor");
   }
 }

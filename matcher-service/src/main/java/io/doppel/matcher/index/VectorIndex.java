@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The vector-index port: global descriptors for ANN retrieval and local keypoint descriptors for
@@ -80,6 +81,14 @@ public interface VectorIndex extends AutoCloseable {
 
   /** Makes every preceding write durable (Lucene commit; Milvus: acknowledged writes already are). */
   void commit();
+
+  /**
+   * Bytes the index keeps on this machine's disk once every write so far is in its segments; empty where the index
+   * lives on a server (Milvus), whose storage this process cannot see. May commit, so not for the request path.
+   */
+  default OptionalLong committedBytesOnDisk() {
+    return OptionalLong.empty();
+  }
 
   @Override
   void close();

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Test;
  * The behaviour every {@link VectorIndex} must have. Subclasses supply the backend; names are
  * unique per test so backends shared across tests (a Milvus server) need no cleanup.
  */
-abstract class VectorIndexContract {
+public abstract class VectorIndexContract {
 
-  static final ModelKey MODEL = new ModelKey("contract-model", "1");
-  static final int DIMENSIONS = 64;
-  static final String INJECTION = "a\" or 1==1 or \"";
+  public static final ModelKey MODEL = new ModelKey("contract-model", "1");
+  public static final int DIMENSIONS = 64;
+  public static final String INJECTION = "a\" or 1==1 or \"";
 
   private static final int KEYPOINTS = 60;
   private static final int MAX_HAMMING = 24;
@@ -363,16 +363,16 @@ abstract class VectorIndexContract {
     index().refresh();
   }
 
-  static Scope uploadsOf(String tenant) {
+  public static Scope uploadsOf(String tenant) {
     return new Scope(Set.of(tenant), Set.of(), 0, null);
   }
 
-  IndexedImage upload(String tenant, String imageId) {
+  protected IndexedImage upload(String tenant, String imageId) {
     return new IndexedImage(new ImageRef(tenant, imageId), Purpose.UPLOAD, null, null, INDEXED_AT, 640, 480,
         List.of(randomVector()), keypoints(KEYPOINTS));
   }
 
-  IndexedImage reference(String tenant, String imageId, String referenceSet) {
+  protected IndexedImage reference(String tenant, String imageId, String referenceSet) {
     return new IndexedImage(new ImageRef(tenant, imageId), Purpose.REFERENCE, "Rights Holder Ltd", referenceSet, INDEXED_AT, 640, 480,
         List.of(randomVector()), keypoints(KEYPOINTS));
   }
@@ -397,7 +397,7 @@ abstract class VectorIndexContract {
         image.width(), image.height(), image.globals(), image.keypoints());
   }
 
-  float[] randomVector() {
+  public float[] randomVector() {
     float[] vector = new float[DIMENSIONS];
     for (int i = 0; i < DIMENSIONS; i++) {
       vector[i] = (float) random.nextGaussian();
@@ -413,7 +413,7 @@ abstract class VectorIndexContract {
     return copy;
   }
 
-  StoredKeypoints keypoints(int count) {
+  protected StoredKeypoints keypoints(int count) {
     float[] xs = new float[count];
     float[] ys = new float[count];
     for (int i = 0; i < count; i++) {
@@ -442,7 +442,7 @@ abstract class VectorIndexContract {
     return copy;
   }
 
-  static List<byte[]> descriptorsOf(StoredKeypoints keypoints) {
+  public static List<byte[]> descriptorsOf(StoredKeypoints keypoints) {
     List<byte[]> descriptors = new ArrayList<>();
     for (int i = 0; i < keypoints.size(); i++) {
       byte[] descriptor = new byte[keypoints.descriptorBytes()];

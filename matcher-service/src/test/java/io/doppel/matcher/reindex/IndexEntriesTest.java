@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.doppel.matcher.MatcherConfig;
 import io.doppel.matcher.MatcherService;
+import io.doppel.topology.config.ConfigReader;
 import io.doppel.matcher.index.ImageRef;
-import io.doppel.matcher.index.LuceneIndexConfig;
-import io.doppel.matcher.index.LuceneVectorIndex;
+import io.doppel.matcher.index.lucene.LuceneIndexConfig;
+import io.doppel.matcher.index.lucene.LuceneVectorIndex;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
@@ -39,12 +40,10 @@ class IndexEntriesTest {
     List<ImageFeatures> images = List.of(
         TestFeatures.features("acme", "strip", Purpose.UPLOAD, TestImages.tallStrip(photo, 1600, 500, 3)),
         TestFeatures.features("rights", "work", Purpose.REFERENCE, TestImages.texture(6, 400, 300), "Studio", null, 1_000L));
-    MatcherConfig config = MatcherConfig.from(Map.of(MatcherConfig.BOOTSTRAP_SERVERS, "unused:9092",
-        MatcherConfig.MODEL_ID, MODEL.modelId(), MatcherConfig.MODEL_VERSION, MODEL.modelVersion(),
-        MatcherConfig.MODEL_DIMENSION, "256"));
+    MatcherConfig.Matching config = MatcherConfig.readMatching(ConfigReader.ofOverrides(MatcherConfig.PROGRAM, Map.of()));
 
     LuceneVectorIndex live = LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("live"), MODEL));
-    try (DualRetrievalMatcher matcher = MatcherService.matcher(config, live, Clock.systemUTC());
+    try (DualRetrievalMatcher matcher = MatcherService.matcher(MODEL, config, live, Clock.systemUTC());
          LuceneVectorIndex reindexed = LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("reindexed"), MODEL))) {
       images.forEach(matcher::match);
       images.forEach(features -> reindexed.upsert(IndexEntries.of(features)));

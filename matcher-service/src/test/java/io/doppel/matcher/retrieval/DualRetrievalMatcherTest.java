@@ -9,8 +9,9 @@ import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.IndexUnavailableException;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
-import io.doppel.matcher.index.LuceneIndexConfig;
-import io.doppel.matcher.index.LuceneVectorIndex;
+import io.doppel.matcher.index.lucene.LuceneIndexConfig;
+import io.doppel.matcher.index.lucene.LuceneVectorIndex;
+import io.doppel.matcher.index.memory.InMemoryVectorIndex;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
@@ -46,7 +47,23 @@ import org.junit.jupiter.api.io.TempDir;
 import org.opencv.core.Mat;
 import org.opencv.core.Rect;
 
+/**
+ * The matcher's behaviour, run on the Lucene index (this class) and on the exact in-memory index ({@link
+ * OnTheInMemoryIndexTest}): both must decide alike.
+ */
 class DualRetrievalMatcherTest {
+
+  /** The same tests over the in-memory reference index. */
+  static class OnTheInMemoryIndexTest extends DualRetrievalMatcherTest {
+    @Override
+    VectorIndex openIndex(Path directory) {
+      return new InMemoryVectorIndex();
+    }
+  }
+
+  VectorIndex openIndex(Path directory) {
+    return LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL));
+  }
 
   private static final String POLICY = """
       version: test-policy-1
@@ -69,13 +86,13 @@ class DualRetrievalMatcherTest {
   private static final int HEIGHT = 480;
 
   @TempDir Path indexDir;
-  private LuceneVectorIndex index;
+  private VectorIndex index;
   private DualRetrievalMatcher matcher;
   private final Mat original = TestImages.texture(1, WIDTH, HEIGHT);
 
   @BeforeEach
   void open() {
-    index = LuceneVectorIndex.open(LuceneIndexConfig.of(indexDir, MODEL));
+    index = openIndex(indexDir);
     matcher = matcherOver(index);
   }
 

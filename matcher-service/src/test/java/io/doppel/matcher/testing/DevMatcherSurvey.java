@@ -1,7 +1,7 @@
 package io.doppel.matcher.testing;
 
-import io.doppel.matcher.index.LuceneIndexConfig;
-import io.doppel.matcher.index.LuceneVectorIndex;
+import io.doppel.matcher.index.lucene.LuceneIndexConfig;
+import io.doppel.matcher.index.lucene.LuceneVectorIndex;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.policy.Policy;
 import io.doppel.matcher.retrieval.DualRetrievalMatcher;

@@ -225,6 +225,20 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
       return new None();
     }
 
+    /**
+     * The one written form every Doppel program reads: {@code Bearer <token>}, or Confluent's {@code user:password}
+     * for basic authentication; null or blank means none.
+     */
+    static Auth parse(String value) {
+      if (value == null || value.isBlank()) {
+        return none();
+      }
+      return value.startsWith(BEARER_PREFIX) ? new Bearer(value.substring(BEARER_PREFIX.length()).strip())
+          : Basic.fromUserInfo(value);
+    }
+
+    String BEARER_PREFIX = "Bearer ";
+
     record None() implements Auth {
       @Override
       public Optional<String> authorizationHeader() {

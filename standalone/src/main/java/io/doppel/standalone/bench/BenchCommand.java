@@ -2,7 +2,6 @@ package io.doppel.standalone.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.doppel.matcher.index.IndexBenchmark;
 import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.standalone.EmbeddedStack;

@@ -3,12 +3,11 @@ package io.doppel.standalone.reindex;
 import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.descriptor.ModelBundle;
 import io.doppel.extractor.pipeline.PipelineFeatureExtractor;
-import io.doppel.matcher.index.LuceneIndexConfig;
-import io.doppel.matcher.index.LuceneVectorIndex;
-import io.doppel.matcher.index.MilvusIndexConfig;
-import io.doppel.matcher.index.MilvusVectorIndex;
+import io.doppel.matcher.MatcherConfig;
+import io.doppel.matcher.index.IndexConfig;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.index.VectorIndexes;
 import io.doppel.matcher.reindex.FolderSource;
 import io.doppel.matcher.reindex.ManifestSource;
 import io.doppel.matcher.reindex.ReindexJob;
@@ -21,10 +20,12 @@ import io.doppel.schemas.registry.HttpSchemaRegistry;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.Progress;
 import io.doppel.standalone.cli.UsageException;
+import io.doppel.topology.config.ConfigReader;
+import io.doppel.topology.config.KafkaConnection;
+import io.doppel.topology.config.SchemaRegistryConnection;
 import io.doppel.topology.ops.DoppelMeters;
 import io.doppel.topology.ops.OpsMetrics;
 import io.doppel.topology.ops.OpsServer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,17 +34,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
  * {@code doppel reindex}: backfills the index of a NEW model version from the originals, before
  * traffic switches to that model (docs/runbook.md, "Re-indexing on a model upgrade"). The new
  * model's index has its own name (Lucene folder, Milvus collections), so the old one is never
- * touched. Settings come from the command line, else from the services' environment
- * ({@code DOPPEL_MATCHER_INDEX}, {@code DOPPEL_MILVUS_*}, {@code DOPPEL_KAFKA_*},
- * {@code DOPPEL_SCHEMA_REGISTRY_URL}, {@code DOPPEL_EXTRACTOR_CONFIG}), as in the Kubernetes Job.
+ * touched. Settings come from the command line, else from the services' environment, read as the services read it
+ * ({@link MatcherConfig#readIndex}, {@link ExtractorConfig}, {@link KafkaConnection}, {@link SchemaRegistryConnection}),
+ * as in the Kubernetes Job.
  */
 public final class ReindexCommand {
 
@@ -51,12 +50,6 @@ public final class ReindexCommand {
   static final String DEFAULT_TENANT = "eval";
   static final String DEFAULT_RIGHTS_HOLDER = "eval-rights-holder";
   static final String STOP_AT_END_OFFSETS_AT_START = "end-offsets-at-start";
-  static final String INDEX_SUBDIRECTORY = "index";
-  static final String DEFAULT_DATA_DIR = "data/matcher";
-  private static final Pattern KAFKA_SECURITY_KEY = Pattern.compile("security\\.protocol|sasl\\..+|ssl\\..+");
-  private static final String KAFKA_PREFIX = "DOPPEL_KAFKA_";
-  private static final String BEARER_PREFIX = "Bearer ";
-  private static final String FILE_ROOTS = "fetch.file-roots";
 
   public static final String USAGE = """
       doppel reindex (--refs DIR | --manifest FILE | --source-topic TOPIC) [options]
@@ -70,7 +63,7 @@ public final class ReindexCommand {
           --consumer-group G  default doppel-reindex-<model id>-<model version>; resumes from its offsets
           --stop-at end-offsets-at-start   the only mode: stop at the end offsets seen at start
         --model MANIFEST      the NEW model's manifest.json (default: the extractor's configured model)
-        --extractor-config F  extractor settings file (default $DOPPEL_EXTRACTOR_CONFIG)
+        --extractor-config F  extractor settings file (default $DOPPEL_EXTRACTOR_CONFIG_FILE)
         --index lucene|milvus target backend (default $DOPPEL_MATCHER_INDEX, else lucene)
         --index-dir DIR       Lucene root (default $DOPPEL_MATCHER_DATA_DIR/index, else data/matcher/index)
         --milvus-uri URI      default $DOPPEL_MILVUS_URI; token $DOPPEL_MILVUS_TOKEN or $DOPPEL_MILVUS_TOKEN_FILE
@@ -101,12 +94,15 @@ public final class ReindexCommand {
     boolean force = args.flag("force");
     String opsPort = args.string("ops-port", null);
 
-    Map<String, String> extractorSettings = new HashMap<>();
+    Map<String, String> extractorOverrides = new HashMap<>();
     String model = args.string("model", null);
     if (model != null) {
-      extractorSettings.put("model.manifest", Path.of(model).toAbsolutePath().toString());
+      extractorOverrides.put("model.manifest", Path.of(model).toAbsolutePath().toString());
     }
     String extractorConfigFile = args.string("extractor-config", null);
+    if (extractorConfigFile != null) {
+      extractorOverrides.put(ConfigReader.CONFIG_FILE, extractorConfigFile);
+    }
 
     FolderSource.Owner owner = null;
     if (refs != null) {
@@ -120,16 +116,11 @@ public final class ReindexCommand {
       }
     }
     String consumerGroup = args.string("consumer-group", null);
-    String backend = args.string("index", env.getOrDefault("DOPPEL_MATCHER_INDEX", "lucene")).toLowerCase(Locale.ROOT);
+    Map<String, String> matcherOverrides = new HashMap<>();
+    putIfSet(matcherOverrides, "matcher.index", args.string("index", null));
+    putIfSet(matcherOverrides, "milvus.uri", args.string("milvus-uri", null));
     String indexDir = args.string("index-dir", null);
-    String milvusUri = args.string("milvus-uri", env.get("DOPPEL_MILVUS_URI"));
     args.rejectUnknown();
-    if (!backend.equals("lucene") && !backend.equals("milvus")) {
-      throw new UsageException("--index must be lucene or milvus, got '" + backend + "'");
-    }
-    if (backend.equals("milvus") && (milvusUri == null || milvusUri.isBlank())) {
-      throw new UsageException("--index milvus needs --milvus-uri or DOPPEL_MILVUS_URI");
-    }
 
     ManifestSource manifestSource = manifest == null ? null : new ManifestSource(Path.of(manifest));
     List<Path> fileRoots = new ArrayList<>();
@@ -143,22 +134,28 @@ public final class ReindexCommand {
     if (manifestSource != null) {
       fileRoots.addAll(manifestSource.localFolders());
     }
-    if (!fileRoots.isEmpty()) {
-      extractorSettings.put(FILE_ROOTS,
-          fileRoots.stream().map(p -> p.toAbsolutePath().normalize().toString()).collect(Collectors.joining(",")));
-    }
-    ExtractorConfig extractorConfig = ExtractorConfig.fromEnvironment(extractorOverrides(extractorConfigFile, extractorSettings));
+    ExtractorConfig extractorConfig = ExtractorConfig.fromEnvironment(env, extractorOverrides).withFileRoots(fileRoots);
     ModelBundle bundle = ModelBundle.load(extractorConfig.model().manifest());
     ModelKey target = new ModelKey(bundle.manifest().id(), bundle.manifest().version());
 
+    // the matcher's own settings, for the NEW model: its index must never receive another model's vectors
+    matcherOverrides.put("model.id", target.modelId());
+    matcherOverrides.put("model.version", target.modelVersion());
+    matcherOverrides.put("model.dimension", String.valueOf(bundle.dimension()));
+    ConfigReader reader = ConfigReader.of(MatcherConfig.PROGRAM, env, matcherOverrides);
+    IndexConfig indexConfig = MatcherConfig.readIndex(reader, indexDir == null ? null : Path.of(indexDir));
+    KafkaConnection kafka = sourceTopic == null ? null : KafkaConnection.read(reader);
+    HttpSchemaRegistry.Settings registry = sourceTopic == null ? null : SchemaRegistryConnection.read(reader);
+    reader.finish();
+
     try (Ops ops = Ops.start(opsPort);
          PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(extractorConfig, bundle);
-         VectorIndex index = openIndex(backend, indexDir, milvusUri, target, bundle.dimension(), env);
+         VectorIndex index = VectorIndexes.open(indexConfig);
          ReindexSource source = refs != null ? new FolderSource(Path.of(refs), owner)
              : manifestSource != null ? manifestSource
-             : topicSource(sourceTopic, consumerGroup == null ? defaultGroup(target) : consumerGroup, batch, env)) {
+             : topicSource(sourceTopic, consumerGroup == null ? defaultGroup(target) : consumerGroup, batch, kafka, registry)) {
       System.err.printf("doppel reindex: %s → model %s/%s (%d dimensions, %s), index %s%n", source.describe(),
-          target.modelId(), target.modelVersion(), bundle.dimension(), extractor.device(), describeIndex(backend, indexDir, milvusUri, target, env));
+          target.modelId(), target.modelVersion(), bundle.dimension(), extractor.device(), indexConfig.describe());
       Progress progress = new Progress("reindex", source.size());
       ReindexReport report = new ReindexJob(extractor, index, target, new ReindexJob.Settings(batch, !force && sourceTopic == null))
           .run(source, p -> {
@@ -171,25 +168,10 @@ public final class ReindexCommand {
     }
   }
 
-  /**
-   * Extractor settings: the --extractor-config file (else DOPPEL_EXTRACTOR_CONFIG and DOPPEL_EXTRACTOR_*
-   * as the extractor service reads them), then this command's own (model, file roots) on top; file
-   * roots are added to those configured.
-   */
-  private static Map<String, String> extractorOverrides(String configFile, Map<String, String> own) {
-    Map<String, String> merged = new HashMap<>();
-    if (configFile != null) {
-      Properties properties = new Properties();
-      try (var reader = Files.newBufferedReader(Path.of(configFile))) {
-        properties.load(reader);
-      } catch (IOException e) {
-        throw new UsageException("--extractor-config " + configFile + " cannot be read: " + e.getMessage());
-      }
-      properties.stringPropertyNames().forEach(k -> merged.put(k, properties.getProperty(k).trim()));
+  private static void putIfSet(Map<String, String> overrides, String setting, String value) {
+    if (value != null) {
+      overrides.put(setting, value);
     }
-    own.forEach((key, value) -> merged.merge(key, value,
-        (configured, added) -> key.equals(FILE_ROOTS) && !configured.isBlank() ? configured + "," + added : added));
-    return merged;
   }
 
   /**
@@ -261,65 +243,16 @@ public final class ReindexCommand {
     };
   }
 
-  private static VectorIndex openIndex(String backend, String indexDir, String milvusUri, ModelKey model, int dimension,
-      Map<String, String> env) throws IOException {
-    if (backend.equals("lucene")) {
-      return LuceneVectorIndex.open(LuceneIndexConfig.of(luceneRoot(indexDir, env), model));
-    }
-    String globalIndex = env.getOrDefault("DOPPEL_MILVUS_GLOBAL_INDEX", "hnsw").toUpperCase(Locale.ROOT);
-    return MilvusVectorIndex.open(MilvusIndexConfig.of(milvusUri, milvusToken(env), model, dimension,
-        MilvusIndexConfig.GlobalIndex.valueOf(globalIndex)));
-  }
-
-  private static String describeIndex(String backend, String indexDir, String milvusUri, ModelKey model, Map<String, String> env) {
-    return backend.equals("lucene")
-        ? "lucene " + luceneRoot(indexDir, env).resolve(model.qualifiedName("doppel"))
-        : "milvus " + milvusUri + " (collections named after " + model.qualifiedName("doppel_global") + ")";
-  }
-
-  /** The root the matcher service uses: DOPPEL_MATCHER_DATA_DIR/index. */
-  private static Path luceneRoot(String indexDir, Map<String, String> env) {
-    return indexDir != null ? Path.of(indexDir)
-        : Path.of(env.getOrDefault("DOPPEL_MATCHER_DATA_DIR", DEFAULT_DATA_DIR)).resolve(INDEX_SUBDIRECTORY);
-  }
-
-  private static String milvusToken(Map<String, String> env) throws IOException {
-    String token = env.get("DOPPEL_MILVUS_TOKEN");
-    String file = env.get("DOPPEL_MILVUS_TOKEN_FILE");
-    if ((token == null || token.isBlank()) && file != null && !file.isBlank()) {
-      token = Files.readString(Path.of(file)).strip();
-    }
-    return token == null || token.isBlank() ? null : token;
-  }
-
-  private static ReindexSource topicSource(String topic, String group, int batch, Map<String, String> env) {
+  private static ReindexSource topicSource(String topic, String group, int batch, KafkaConnection kafka,
+      HttpSchemaRegistry.Settings registrySettings) {
     if (!topic.equals(Topics.UPLOADS)) {
       throw new UsageException("--source-topic reads the uploads topic " + Topics.UPLOADS + ", got '" + topic + "'");
     }
-    String bootstrap = env.get("DOPPEL_KAFKA_BOOTSTRAP_SERVERS");
-    String registryUrl = env.get("DOPPEL_SCHEMA_REGISTRY_URL");
-    if (bootstrap == null || registryUrl == null) {
-      throw new UsageException("--source-topic needs DOPPEL_KAFKA_BOOTSTRAP_SERVERS and DOPPEL_SCHEMA_REGISTRY_URL");
-    }
-    Properties kafka = new Properties();
-    kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    env.forEach((name, value) -> {
-      if (name.startsWith(KAFKA_PREFIX) && !name.equals("DOPPEL_KAFKA_BOOTSTRAP_SERVERS")) {
-        String key = name.substring(KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-        if (KAFKA_SECURITY_KEY.matcher(key).matches()) {
-          kafka.put(key, value);
-        }
-      }
-    });
-    HttpSchemaRegistry.Settings settings = HttpSchemaRegistry.Settings.of(registryUrl);
-    String auth = env.get("DOPPEL_SCHEMA_REGISTRY_AUTH");
-    if (auth != null && !auth.isBlank()) {
-      settings = settings.withAuth(auth.startsWith(BEARER_PREFIX)
-          ? new HttpSchemaRegistry.Auth.Bearer(auth.substring(BEARER_PREFIX.length()))
-          : HttpSchemaRegistry.Auth.Basic.fromUserInfo(auth));
-    }
-    HttpSchemaRegistry registry = new HttpSchemaRegistry(settings);
-    UploadsTopicSource source = new UploadsTopicSource(kafka, Topics.using(registry).uploads(), group, batch);
+    Properties clientSettings = new Properties();
+    clientSettings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    clientSettings.putAll(kafka.security());
+    HttpSchemaRegistry registry = new HttpSchemaRegistry(registrySettings);
+    UploadsTopicSource source = new UploadsTopicSource(clientSettings, Topics.using(registry).uploads(), group, batch);
     return new ReindexSource() {
       @Override public java.util.List<io.doppel.matcher.reindex.ReindexItem> next(int max) { return source.next(max); }
       @Override public void acknowledge() { source.acknowledge(); }

@@ -1,7 +1,7 @@
 package io.doppel.standalone.faults;
 
-import io.doppel.matcher.index.FilterExpressions;
-import io.doppel.matcher.index.MilvusIndexConfig;
+import io.doppel.matcher.index.milvus.FilterExpressions;
+import io.doppel.matcher.index.milvus.MilvusIndexConfig;
 import io.milvus.v2.client.ConnectConfig;
 import io.milvus.v2.client.MilvusClientV2;
 import io.milvus.v2.common.ConsistencyLevel;

@@ -10,8 +10,8 @@ import io.doppel.extractor.service.ServiceSettings;
 import io.doppel.kafka.EmbeddedKafkaCluster;
 import io.doppel.matcher.MatcherConfig;
 import io.doppel.matcher.MatcherService;
-import io.doppel.matcher.index.MilvusIndexConfig;
-import io.doppel.matcher.index.MilvusServerExtension;
+import io.doppel.matcher.index.milvus.MilvusIndexConfig;
+import io.doppel.matcher.index.milvus.MilvusServerExtension;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.testing.DevPairs;
 import io.doppel.matcher.testing.TestImages;
@@ -26,6 +26,7 @@ import io.doppel.schemas.registry.HttpSchemaRegistry;
 import io.doppel.schemas.testing.ApicurioRegistryServer;
 import io.doppel.standalone.eval.ImageFolder;
 import io.doppel.standalone.eval.PipelineDriver;
+import io.doppel.topology.config.KafkaConnection;
 import io.doppel.topology.ops.Deployment;
 import io.doppel.topology.runtime.StreamsRuntime;
 import java.io.IOException;
@@ -477,27 +478,27 @@ class RealServicesFaultInjectionTest {
   }
 
   private static ServiceSettings extractorSettings(String bootstrap, Path dir, int instance) {
-    return new ServiceSettings(bootstrap, registryServer.ccompatUrl().toString(), null, Deployment.EXTRACTOR_APPLICATION_ID,
-        dir.resolve("extractor-" + instance), Duration.ofMillis(20), 1,
-        StreamsRuntime.DEFAULT_COMMIT_INTERVAL, 0, Map.of());
+    return new ServiceSettings(new KafkaConnection(bootstrap, Map.of()),
+        HttpSchemaRegistry.Settings.of(registryServer.ccompatUrl().toString()), Deployment.EXTRACTOR_APPLICATION_ID,
+        dir.resolve("extractor-" + instance), Duration.ofMillis(20), 1, StreamsRuntime.DEFAULT_COMMIT_INTERVAL, 0);
   }
 
   /** The matcher's real configuration, from the environment as in production: Milvus, the policy, defaults otherwise. */
   private static Map<String, String> matcherEnvironment(String bootstrap, Path dir, int instance, int opsPort, Path policy) {
     Map<String, String> environment = new HashMap<>();
-    environment.put(MatcherConfig.BOOTSTRAP_SERVERS, bootstrap);
-    environment.put(MatcherConfig.SCHEMA_REGISTRY_URL, registryServer.ccompatUrl().toString());
-    environment.put(MatcherConfig.OPS_PORT, Integer.toString(opsPort));
-    environment.put(MatcherConfig.APPLICATION_ID, Deployment.MATCHER_APPLICATION_ID);
-    environment.put(MatcherConfig.DATA_DIR, dir.resolve("matcher-" + instance).toString());
-    environment.put(MatcherConfig.MODEL_ID, model.modelId());
-    environment.put(MatcherConfig.MODEL_VERSION, model.modelVersion());
-    environment.put(MatcherConfig.MODEL_DIMENSION, Integer.toString(dimension));
-    environment.put(MatcherConfig.INDEX, MatcherConfig.IndexBackend.MILVUS.name());
-    environment.put(MatcherConfig.MILVUS_URI, MilvusServerExtension.uri());
-    environment.put(MatcherConfig.MILVUS_GLOBAL_INDEX, GLOBAL_INDEX.name());
-    environment.put(MatcherConfig.POLICY_FILE, policy.toString());
-    environment.put(MatcherConfig.STREAM_THREADS, Integer.toString(MATCHER_THREADS));
+    environment.put("DOPPEL_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+    environment.put("DOPPEL_SCHEMA_REGISTRY_URL", registryServer.ccompatUrl().toString());
+    environment.put("DOPPEL_OPS_PORT", Integer.toString(opsPort));
+    environment.put("DOPPEL_MATCHER_APPLICATION_ID", Deployment.MATCHER_APPLICATION_ID);
+    environment.put("DOPPEL_MATCHER_DATA_DIR", dir.resolve("matcher-" + instance).toString());
+    environment.put("DOPPEL_MODEL_ID", model.modelId());
+    environment.put("DOPPEL_MODEL_VERSION", model.modelVersion());
+    environment.put("DOPPEL_MODEL_DIMENSION", Integer.toString(dimension));
+    environment.put("DOPPEL_MATCHER_INDEX", "milvus");
+    environment.put("DOPPEL_MILVUS_URI", MilvusServerExtension.uri());
+    environment.put("DOPPEL_MILVUS_GLOBAL_INDEX", GLOBAL_INDEX.name());
+    environment.put("DOPPEL_MATCHER_POLICY_FILE", policy.toString());
+    environment.put("DOPPEL_MATCHER_STREAM_THREADS", Integer.toString(MATCHER_THREADS));
     return environment;
   }
 

@@ -2,6 +2,7 @@ package io.doppel.topology.ops;
 
 import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.encoder.JsonEscapeUtil;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -65,9 +66,11 @@ public class RedactingJsonEncoder extends JsonEncoder {
   private static String redact(String line, Set<String> secrets) {
     String result = line;
     for (String secret : secrets) {
-      // The encoder escapes quotes and backslashes, so the secret may appear in either form.
-      String escaped = new String(JsonStringEncoder.getInstance().quoteAsString(secret));
-      result = result.replace(secret, MASK).replace(escaped, MASK);
+      // A secret reaches the line as written, or escaped: logback's encoder escapes '/' as well as quotes, backslashes
+      // and control characters, Jackson's (in values logged as JSON) does not. Guarded by ConfigReaderTest.
+      String logbackEscaped = JsonEscapeUtil.jsonEscapeString(secret);
+      String jacksonEscaped = new String(JsonStringEncoder.getInstance().quoteAsString(secret));
+      result = result.replace(secret, MASK).replace(logbackEscaped, MASK).replace(jacksonEscaped, MASK);
     }
     return result;
   }

@@ -1,5 +1,8 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.milvus;
 
+import io.doppel.matcher.index.ModelKey;
+import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.index.VectorIndexContract;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.UUID;

@@ -1,5 +1,22 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.lucene;
 
+import static io.doppel.matcher.index.IndexSupport.GLOBAL_OVERFETCH;
+import static io.doppel.matcher.index.IndexSupport.imageKey;
+import static io.doppel.matcher.index.IndexSupport.mostVoted;
+import static io.doppel.matcher.index.IndexSupport.requirePositive;
+import static io.doppel.matcher.index.IndexSupport.unitVector;
+
+import io.doppel.matcher.index.BinaryDescriptors;
+import io.doppel.matcher.index.GlobalHit;
+import io.doppel.matcher.index.ImageMeta;
+import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.IndexSupport;
+import io.doppel.matcher.index.IndexUnavailableException;
+import io.doppel.matcher.index.IndexedImage;
+import io.doppel.matcher.index.LocalVotes;
+import io.doppel.matcher.index.Scope;
+import io.doppel.matcher.index.StoredKeypoints;
+import io.doppel.matcher.index.VectorIndex;
 import io.doppel.schemas.avro.Purpose;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,6 +31,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -104,8 +122,6 @@ public final class LuceneVectorIndex implements VectorIndex {
   private static final String KIND_GLOBAL = "global";
   private static final String KIND_LOCAL = "local";
 
-  /** Fetch this many global documents per wanted image at first: tall images have several vectors. */
-  private static final int GLOBAL_OVERFETCH = 4;
 
   /** Scope filters whose per-segment bits are kept: a deployment has a few tenants and reference-set subscriptions. */
   private static final int SCOPES_KEPT_PER_SEGMENT = 64;
@@ -318,7 +334,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   @Override
   public List<List<GlobalHit>> searchGlobalBatch(List<float[]> queries, int k, Scope scope) {
     requirePositive(k, "k");
-    List<float[]> targets = queries.stream().map(LuceneVectorIndex::unitVector).toList();
+    List<float[]> targets = queries.stream().map(IndexSupport::unitVector).toList();
     if (scope.isEmpty()) {
       return targets.stream().map(target -> List.<GlobalHit>of()).toList();
     }
@@ -407,10 +423,7 @@ public final class LuceneVectorIndex implements VectorIndex {
           votes.merge(key, 1, Integer::sum);
         }
       }
-      List<Map.Entry<String, Integer>> ranked = votes.entrySet().stream()
-          .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-          .limit(maxImages)
-          .toList();
+      List<Map.Entry<String, Integer>> ranked = mostVoted(votes, maxImages);
       Map<String, StoredImage> stored = storedImages(searcher, recent, ranked.stream().map(Map.Entry::getKey).toList());
       List<LocalVotes> result = new ArrayList<>(ranked.size());
       for (Map.Entry<String, Integer> entry : ranked) {
@@ -478,7 +491,7 @@ public final class LuceneVectorIndex implements VectorIndex {
     List<ImageRef> distinct = images.stream().distinct().toList();
     RecentWrites.Snapshot recent = recentWrites.snapshot();
     Map<String, StoredImage> stored = withSearcher(
-        searcher -> storedImages(searcher, recent, distinct.stream().map(LuceneVectorIndex::imageKey).toList(), true));
+        searcher -> storedImages(searcher, recent, distinct.stream().map(IndexSupport::imageKey).toList(), true));
     Map<ImageRef, StoredKeypoints> keypoints = new LinkedHashMap<>();
     for (ImageRef image : distinct) {
       StoredImage found = stored.get(imageKey(image));
@@ -499,7 +512,7 @@ public final class LuceneVectorIndex implements VectorIndex {
       if (!recent.has(key)) {
         inLucene.add(key);
       } else if (recent.image(key) != null) {
-        byKey.put(key, recent.image(key).globals().stream().map(LuceneVectorIndex::unitVector).toList());
+        byKey.put(key, recent.image(key).globals().stream().map(IndexSupport::unitVector).toList());
       }
     }
     if (!inLucene.isEmpty()) {
@@ -610,6 +623,12 @@ public final class LuceneVectorIndex implements VectorIndex {
         throw new IndexUnavailableException("lucene commit failed", e);
       }
     }
+  }
+
+  @Override
+  public OptionalLong committedBytesOnDisk() {
+    commitSegments();
+    return OptionalLong.of(sizeOnDiskBytes());
   }
 
   /** Bytes of the index on disk: its segments and the write-ahead log (see {@link #commitSegments()}). */
@@ -883,30 +902,9 @@ public final class LuceneVectorIndex implements VectorIndex {
     }
   }
 
-  /** {@code <tenant length>:<tenant>/<image id>}: unambiguous whatever characters the ids hold. */
-  private static String imageKey(ImageRef ref) {
-    return ref.tenant().length() + ":" + ref.tenant() + "/" + ref.imageId();
-  }
-
   /** Lucene's DOT_PRODUCT score for floats is (1 + dot) / 2. */
   private static float cosineFromDotProductScore(float score) {
     return 2 * score - 1;
-  }
-
-  static float[] unitVector(float[] vector) {
-    double squares = 0;
-    for (float v : vector) {
-      squares += (double) v * v;
-    }
-    if (!(squares > 0) || Double.isInfinite(squares)) {
-      throw new IllegalArgumentException("a global vector must be finite and non-zero");
-    }
-    float inverseNorm = (float) (1 / Math.sqrt(squares));
-    float[] unit = new float[vector.length];
-    for (int i = 0; i < vector.length; i++) {
-      unit[i] = vector[i] * inverseNorm;
-    }
-    return unit;
   }
 
   private static Collection<BytesRef> bytesRefs(Set<String> values) {
@@ -923,12 +921,6 @@ public final class LuceneVectorIndex implements VectorIndex {
     float[] values = new float[bytes.length / Float.BYTES];
     ByteBuffer.wrap(bytes.bytes, bytes.offset, bytes.length).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
     return values;
-  }
-
-  private static void requirePositive(int value, String name) {
-    if (value < 1) {
-      throw new IllegalArgumentException(name + " must be >= 1, got " + value);
-    }
   }
 
   /** Lucene's default codec with the configured HNSW graph for global vectors, and flat packed local descriptors. */

@@ -1,5 +1,7 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.milvus;
 
+import io.doppel.matcher.index.BinaryDescriptors;
+import io.doppel.matcher.index.StoredKeypoints;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;

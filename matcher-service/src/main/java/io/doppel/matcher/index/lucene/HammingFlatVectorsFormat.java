@@ -1,4 +1,4 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.lucene;
 
 import java.io.IOException;
 import org.apache.lucene.codecs.KnnVectorsFormat;

@@ -1,5 +1,6 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.lucene;
 
+import io.doppel.matcher.index.BinaryDescriptors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -1,5 +1,11 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.milvus;
 
+import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.IndexUnavailableException;
+import io.doppel.matcher.index.IndexedImage;
+import io.doppel.matcher.index.ModelKey;
+import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.index.VectorIndexContract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchRuntimeException;
@@ -120,7 +126,7 @@ class MilvusVectorIndexTest extends VectorIndexContract {
     Map<String, Long> expectedRows = Map.of(direct.globalCollection(), 1L, direct.localCollection(), (long) LOST_ANSWER_KEYPOINTS);
     MilvusClientV2 client = new MilvusClientV2(ConnectConfig.builder().uri(MilvusServerExtension.uri()).build());
     try {
-      String filter = "image_key == \"" + MilvusVectorIndex.imageKey(image.ref()) + "\"";
+      String filter = "image_key == \"" + io.doppel.matcher.index.IndexSupport.imageKey(image.ref()) + "\"";
       expectedRows.forEach((collection, expected) -> {
         Object counted = client.query(QueryReq.builder().collectionName(collection).filter(filter).outputFields(List.of("count(*)"))
             .consistencyLevel(ConsistencyLevel.STRONG).build()).getQueryResults().get(0).getEntity().get("count(*)");

@@ -1,5 +1,8 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.lucene;
 
+import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.IndexedImage;
+import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.schemas.avro.Purpose;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -1,4 +1,4 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.milvus;
 
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -1,5 +1,6 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.lucene;
 
+import io.doppel.matcher.index.ModelKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,5 +1,6 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.lucene;
 
+import io.doppel.matcher.index.BinaryDescriptors;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

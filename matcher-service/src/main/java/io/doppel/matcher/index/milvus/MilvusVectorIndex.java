@@ -1,8 +1,26 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.milvus;
 
-import static io.doppel.matcher.index.FilterExpressions.equalTo;
-import static io.doppel.matcher.index.FilterExpressions.in;
-import static io.doppel.matcher.index.FilterExpressions.notEqualTo;
+import static io.doppel.matcher.index.IndexSupport.GLOBAL_OVERFETCH;
+import static io.doppel.matcher.index.IndexSupport.imageKey;
+import static io.doppel.matcher.index.IndexSupport.mostVoted;
+import static io.doppel.matcher.index.IndexSupport.requirePositive;
+import static io.doppel.matcher.index.IndexSupport.unitVector;
+
+import io.doppel.matcher.index.BinaryDescriptors;
+import io.doppel.matcher.index.GlobalHit;
+import io.doppel.matcher.index.ImageMeta;
+import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.IndexSupport;
+import io.doppel.matcher.index.IndexUnavailableException;
+import io.doppel.matcher.index.IndexedImage;
+import io.doppel.matcher.index.LocalVotes;
+import io.doppel.matcher.index.ModelKey;
+import io.doppel.matcher.index.Scope;
+import io.doppel.matcher.index.StoredKeypoints;
+import io.doppel.matcher.index.VectorIndex;
+import static io.doppel.matcher.index.milvus.FilterExpressions.equalTo;
+import static io.doppel.matcher.index.milvus.FilterExpressions.in;
+import static io.doppel.matcher.index.milvus.FilterExpressions.notEqualTo;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -100,7 +118,6 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final int MAX_PURPOSE_LENGTH = 16;
   /** Milvus' cap on topK and on nq × topK of one search, and on rows of one query. */
   private static final int MAX_RESULT_WINDOW = 16_384;
-  private static final int GLOBAL_OVERFETCH = 4;
   /** Images whose keypoints one query fetches: 32 × 500 keypoints stays within one result window. */
   private static final int KEYPOINT_IMAGES_PER_QUERY = 32;
   private static final int HNSW_M = 16;
@@ -191,7 +208,7 @@ public final class MilvusVectorIndex implements VectorIndex {
       keys.add(key);
       for (int n = 0; n < image.globals().size(); n++) {
         JsonObject row = scalarRow(key + "#" + n, key, image);
-        row.add(VECTOR, floats(LuceneVectorIndex.unitVector(image.globals().get(n))));
+        row.add(VECTOR, floats(unitVector(image.globals().get(n))));
         globalRows.add(row);
       }
       StoredKeypoints keypoints = image.keypoints();
@@ -335,7 +352,7 @@ public final class MilvusVectorIndex implements VectorIndex {
       for (int from = 0; from < pending.size(); from += queriesPerRequest) {
         List<Integer> chunk = pending.subList(from, Math.min(pending.size(), from + queriesPerRequest));
         List<BaseVector> data = new ArrayList<>(chunk.size());
-        chunk.forEach(i -> data.add(new FloatVec(LuceneVectorIndex.unitVector(queries.get(i)))));
+        chunk.forEach(i -> data.add(new FloatVec(unitVector(queries.get(i)))));
         SearchResp response = call("search " + config.globalCollection(), () -> client.search(SearchReq.builder()
             .collectionName(config.globalCollection())
             .annsField(VECTOR)
@@ -423,9 +440,7 @@ public final class MilvusVectorIndex implements VectorIndex {
         }
       }
     }
-    return votes.stream().map(setVotes -> setVotes.entrySet().stream()
-        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-        .limit(maxImages)
+    return votes.stream().map(setVotes -> mostVoted(setVotes, maxImages).stream()
         .map(entry -> new LocalVotes(ref(entities.get(entry.getKey())), meta(entities.get(entry.getKey())), entry.getValue()))
         .toList()).toList();
   }
@@ -457,7 +472,7 @@ public final class MilvusVectorIndex implements VectorIndex {
    */
   private void queryRowsByImage(String collection, List<String> fields, List<ImageRef> images,
       Map<String, List<Map<String, Object>>> rowsPerKey) {
-    String filter = in(IMAGE_KEY, images.stream().map(MilvusVectorIndex::imageKey).toList());
+    String filter = in(IMAGE_KEY, images.stream().map(IndexSupport::imageKey).toList());
     QueryResp response = call("query " + collection, () -> client.query(QueryReq.builder()
         .collectionName(collection)
         .filter(filter)
@@ -693,10 +708,6 @@ public final class MilvusVectorIndex implements VectorIndex {
   }
 
   /** {@code <tenant length>:<tenant>/<image id>}: unambiguous whatever characters the ids hold. */
-  static String imageKey(ImageRef ref) {
-    return ref.tenant().length() + ":" + ref.tenant() + "/" + ref.imageId();
-  }
-
   private static void requireIdLengths(ImageRef ref) {
     if (utf8Length(ref.tenant()) > MAX_ID_LENGTH || utf8Length(ref.imageId()) > MAX_ID_LENGTH) {
       throw new IllegalArgumentException("tenant and image id must have at most " + MAX_ID_LENGTH + " UTF-8 bytes: " + ref);
@@ -745,12 +756,6 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   private static String emptyToNull(String value) {
     return value == null || value.isEmpty() ? null : value;
-  }
-
-  private static void requirePositive(int value, String name) {
-    if (value < 1) {
-      throw new IllegalArgumentException(name + " must be >= 1, got " + value);
-    }
   }
 
   // ---- resilience

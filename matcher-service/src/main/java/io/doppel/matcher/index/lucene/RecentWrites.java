@@ -1,5 +1,10 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.lucene;
 
+import io.doppel.matcher.index.BinaryDescriptors;
+import io.doppel.matcher.index.IndexSupport;
+import io.doppel.matcher.index.IndexedImage;
+import io.doppel.matcher.index.Scope;
+import io.doppel.matcher.index.StoredKeypoints;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -137,7 +142,7 @@ final class RecentWrites {
         docs[i] = i;
       }
       List<List<float[]>> unitGlobals = images.stream()
-          .map(image -> image.globals().stream().map(LuceneVectorIndex::unitVector).toList()).toList();
+          .map(image -> image.globals().stream().map(IndexSupport::unitVector).toList()).toList();
       return new Snapshot(Collections.unmodifiableMap(byKey), List.copyOf(images), unitGlobals, descriptorImage,
           KeypointBuckets.of(packed, docs));
     }

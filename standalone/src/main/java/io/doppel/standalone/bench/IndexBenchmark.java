@@ -1,5 +1,18 @@
-package io.doppel.matcher.index;
+package io.doppel.standalone.bench;
 
+import io.doppel.matcher.MatcherConfig;
+import io.doppel.matcher.index.BinaryDescriptors;
+import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.IndexConfig;
+import io.doppel.matcher.index.IndexSupport;
+import io.doppel.matcher.index.IndexedImage;
+import io.doppel.matcher.index.LocalVotes;
+import io.doppel.matcher.index.ModelKey;
+import io.doppel.matcher.index.Scope;
+import io.doppel.matcher.index.StoredKeypoints;
+import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.index.VectorIndexes;
+import io.doppel.topology.config.ConfigReader;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.doppel.schemas.avro.Purpose;
@@ -13,6 +26,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -202,21 +216,24 @@ public final class IndexBenchmark {
   }
 
   private static Double bytesPerImage(VectorIndex index, int images) {
-    if (index instanceof LuceneVectorIndex lucene) {
-      lucene.commitSegments();
-      return (double) lucene.sizeOnDiskBytes() / images;
-    }
-    return null;
+    OptionalLong bytes = index.committedBytesOnDisk();
+    return bytes.isPresent() ? (double) bytes.getAsLong() / images : null;
   }
 
+  /** A fresh index of the chosen backend, read as the matcher reads its own (the Milvus token from the environment). */
   private static VectorIndex open(Options options, Path dir, String model) {
-    ModelKey key = new ModelKey(model, Long.toString(System.currentTimeMillis()));
-    return switch (options.backend()) {
-      case "lucene" -> LuceneVectorIndex.open(LuceneIndexConfig.of(dir, key));
-      case "milvus" -> MilvusVectorIndex.open(MilvusIndexConfig.of(options.milvusUri(), System.getenv("DOPPEL_MILVUS_TOKEN"), key,
-          options.dimensions(), MilvusIndexConfig.GlobalIndex.HNSW));
-      default -> throw new IllegalArgumentException("--backend must be lucene or milvus, got " + options.backend());
-    };
+    Map<String, String> overrides = new HashMap<>();
+    overrides.put("matcher.index", options.backend());
+    overrides.put("model.id", model);
+    overrides.put("model.version", Long.toString(System.currentTimeMillis()));
+    overrides.put("model.dimension", String.valueOf(options.dimensions()));
+    if (options.milvusUri() != null) {
+      overrides.put("milvus.uri", options.milvusUri());
+    }
+    ConfigReader reader = ConfigReader.of(MatcherConfig.PROGRAM, System.getenv(), overrides);
+    IndexConfig config = MatcherConfig.readIndex(reader, dir);
+    reader.finish();
+    return VectorIndexes.open(config);
   }
 
   private static IndexedImage image(int i, float[] global, StoredKeypoints keypoints) {
@@ -228,7 +245,7 @@ public final class IndexBenchmark {
     for (int i = 0; i < dimensions; i++) {
       vector[i] = (float) random.nextGaussian();
     }
-    return LuceneVectorIndex.unitVector(vector);
+    return IndexSupport.unitVector(vector);
   }
 
   private static StoredKeypoints randomKeypoints(Random random, int count) {

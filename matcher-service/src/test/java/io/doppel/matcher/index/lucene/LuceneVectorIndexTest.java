@@ -1,5 +1,14 @@
-package io.doppel.matcher.index;
+package io.doppel.matcher.index.lucene;
 
+import io.doppel.matcher.index.BinaryDescriptors;
+import io.doppel.matcher.index.GlobalHit;
+import io.doppel.matcher.index.ImageMeta;
+import io.doppel.matcher.index.IndexedImage;
+import io.doppel.matcher.index.LocalVotes;
+import io.doppel.matcher.index.ModelKey;
+import io.doppel.matcher.index.Scope;
+import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.index.VectorIndexContract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
