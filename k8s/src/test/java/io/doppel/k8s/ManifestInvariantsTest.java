@@ -402,10 +402,10 @@ class ManifestInvariantsTest {
       JsonNode trigger = Manifests.tree(only(resources, "ScaledObject", name)).at("/spec/triggers/0/metadata");
       assertThat(trigger.path("bootstrapServers").asText()).as("KEDA " + name).isEqualTo(bootstrap);
     }
-    String consoleBootstrap = only(resources, ConfigMap.class, "doppel-review-console-config").getData()
-        .get("DOPPEL_REVIEW_BOOTSTRAP_SERVERS");
-    assertThat(consoleBootstrap).startsWith(bootstrapHost + ":");
-    listener(listeners, port(consoleBootstrap));
+    assertThat(deployment(resources, "doppel-review-console").orElseThrow().getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getEnvFrom())
+        .as("the console reads Kafka and the registry from doppel-shared, as the services")
+        .anySatisfy(source -> assertThat(source.getConfigMapRef().getName()).isEqualTo("doppel-shared"));
 
     topics(resources).forEach((name, topic) -> {
       assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText()).as(name).isEqualTo(kafkaCluster);
@@ -469,6 +469,22 @@ class ManifestInvariantsTest {
     }
     assertThat(allowed(acls, "group", "doppel-reindex-doppel-copy-v2")).contains("Read");
     assertThat(allowed(acls, "cluster", "kafka-cluster")).contains("IdempotentWrite");
+  }
+
+  /** The console reads the report topics (no group) and writes review decisions, nothing more. */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void theConsolesKafkaUserMayReadReportsAndWriteDecisionsOnly(String overlay) {
+    JsonNode acls = Manifests.tree(only(render(overlay).resources(), "KafkaUser", "doppel-review-console"))
+        .at("/spec/authorization/acls");
+
+    for (String topic : List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES)) {
+      assertThat(allowed(acls, "topic", topic)).as(topic).containsExactlyInAnyOrder("Describe", "Read");
+    }
+    assertThat(allowed(acls, "topic", Topics.REVIEW_FEEDBACK)).containsExactlyInAnyOrder("Describe", "Write");
+    assertThat(allowed(acls, "topic", Topics.UPLOADS)).isEmpty();
+    assertThat(allowed(acls, "group", "doppel-review-console")).isEmpty();
+    assertThat(allowed(acls, "transactionalId", "doppel-review-console")).isEmpty();
   }
 
   /** Operations the ACLs allow on one resource name, literal or by prefix. */
@@ -692,14 +708,13 @@ class ManifestInvariantsTest {
   }
 
   /**
-   * Secrets reach the services as mounted files (DOPPEL_*_FILE), never as environment values,
-   * which `kubectl describe pod` and /proc/PID/environ show. The re-index job is the exception
-   * until `doppel reindex` reads the _FILE forms (k8s/README.md, "Known gaps").
+   * Secrets reach every workload as mounted files (DOPPEL_*_FILE), never as environment values,
+   * which `kubectl describe pod` and /proc/PID/environ show.
    */
   @ParameterizedTest
-  @MethodSource("overlays")
-  void servicesReadSecretsFromFilesNotFromTheEnvironment(String overlay) {
-    for (Workload workload : workloads(render(overlay).resources())) {
+  @MethodSource("renderable")
+  void workloadsReadSecretsFromFilesNotFromTheEnvironment(Path directory) {
+    for (Workload workload : workloads(Kustomize.render(directory).resources())) {
       for (Container container : workload.pod().getContainers()) {
         assertThat(Optional.ofNullable(container.getEnv()).orElse(List.of()))
             .as(workload + " environment")
