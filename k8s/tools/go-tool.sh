@@ -3,7 +3,8 @@
 # repository with `go install` (from the Go module proxy) when it is not there yet:
 #
 #   k8s/tools/go-tool.sh kustomize    # sigs.k8s.io/kustomize/kustomize/v5, KUSTOMIZE_VERSION
-#   k8s/tools/go-tool.sh promtool     # github.com/prometheus/prometheus/cmd/promtool, PROMTOOL_VERSION
+#   k8s/tools/go-tool.sh promtool     # Debian's prometheus package unpacked, else
+#                                     # github.com/prometheus/prometheus/cmd/promtool, PROMTOOL_VERSION
 #
 # Exits 3 with a reason on stderr when there is no Go toolchain or the install fails; callers
 # (the k8s tests) then fall back or skip and say so. The binary of each version lives in its own
@@ -27,6 +28,27 @@ bin_dir="$root/.tools/$tool/$version"
 if [ -x "$bin_dir/$tool" ]; then
   echo "$bin_dir/$tool"
   exit 0
+fi
+
+# promtool: Debian's prometheus package carries one (2.42, enough for `promtool test rules`); unpacking it takes
+# seconds where building Prometheus with `go install` takes 8-20 minutes on a 2-core machine. Nothing is installed
+# system-wide: the package is only downloaded and unpacked under .tools/.
+if [ "$tool" = promtool ] && command -v apt-get >/dev/null && command -v dpkg >/dev/null; then
+  debian_dir="$root/.tools/promtool/debian"
+  if [ ! -x "$debian_dir/usr/bin/promtool" ]; then
+    mkdir -p "$debian_dir"
+    exec 8>"$debian_dir/.lock"
+    flock 8
+    if [ ! -x "$debian_dir/usr/bin/promtool" ]; then
+      (cd "$debian_dir" && apt-get download -qq prometheus >/dev/null 2>&1 && dpkg -x prometheus_*.deb . \
+        && rm -f prometheus_*.deb) || true
+    fi
+  fi
+  if [ -x "$debian_dir/usr/bin/promtool" ] && "$debian_dir/usr/bin/promtool" --version >/dev/null 2>&1; then
+    echo "$debian_dir/usr/bin/promtool"
+    exit 0
+  fi
+  echo "Debian's prometheus package could not be unpacked; building promtool with go install" >&2
 fi
 
 go_binary=$(command -v go || true)

@@ -14,11 +14,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The alert rules as Prometheus itself reads them, with the pinned promtool that
- * {@code k8s/tools/go-tool.sh promtool} installs into .tools/ (with {@code go install}, about 8
- * minutes the first time on two cores): every expression parses, and the unit tests in
+ * The alert rules as Prometheus itself reads them, with the promtool that {@code k8s/tools/go-tool.sh
+ * promtool} puts into .tools/ (Debian's prometheus package unpacked, in seconds; else built with
+ * {@code go install}, about 8 minutes the first time on two cores): every expression parses, and the unit tests in
  * src/test/resources/promtool feed synthetic series and expect exactly the alerts that must fire
- * (the SLO burn rates, dead letters by reason, lag per stage, pods not ready). Without Go the
+ * (the SLO burn rates, dead letters by reason, lag per stage, pods not ready). Without either the
  * tests say they are skipped.
  */
 class PrometheusRulesTest {
