@@ -23,4 +23,8 @@ COPY --from=build /src/matcher-service/target/lib/ /app/lib/
 USER 10001:10001
 WORKDIR /app
 EXPOSE 8080
+# The image's health is liveness (the process answers on the ops port); compose's healthchecks
+# ask /health/ready instead, which also waits for Kafka Streams and the dependencies.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${DOPPEL_OPS_PORT:-8080} && printf 'GET /health/live HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["/bin/sh", "-c", "exec java $DOPPEL_JAVA_OPTS -cp '/app/lib/*' \"$DOPPEL_MAIN_CLASS\" \"$@\"", "--"]

@@ -33,5 +33,9 @@ USER 10001:10001
 WORKDIR /app
 # --ops-port 8080: /health/live for the Job's liveness probe, /metrics for progress.
 EXPOSE 8080
+# With --ops-port 8080 (as the Job runs it) the image's health is liveness (the process answers on the ops port); compose's healthchecks
+# ask /health/ready instead, which also waits for Kafka Streams and the dependencies.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${DOPPEL_OPS_PORT:-8080} && printf 'GET /health/live HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 # exec: the JVM is PID 1 and receives SIGTERM.
 ENTRYPOINT ["/bin/sh", "-c", "exec java $DOPPEL_JAVA_OPTS -cp '/app/lib/*' \"$DOPPEL_MAIN_CLASS\" \"$@\"", "--"]

@@ -42,6 +42,7 @@ class DeployStackTest {
   private static final String COMPOSE_SCHEMA = "/compose-spec/compose-spec.json";
   private static final Pattern DOPPEL_SERIES = Pattern.compile("\\bdoppel_[a-z_]+\\b");
   private static final Pattern CREATED_TOPIC = Pattern.compile("--topic (\\S+)");
+  private static final Pattern RECORDED = Pattern.compile("doppel:[a-z_:0-9]+");
   private static final List<String> HISTOGRAM_SUFFIXES = List.of("_bucket", "_count", "_sum");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -121,6 +122,39 @@ class DeployStackTest {
         .containsExactly("doppel-extractor", "doppel-matcher");
   }
 
+  /** ONNX Runtime, OpenCV and RocksDB load native libraries they unpack into /tmp. */
+  @Test
+  void scratchSpaceAllowsExecAndKafkaKeepsItsDataOnItsVolume() {
+    JsonNode services = compose().path("services");
+    for (String service : List.of("extractor", "matcher", "review-console")) {
+      assertThat(services.at("/" + service + "/tmpfs").toString()).as(service + " /tmp")
+          .containsPattern("/tmp:[^\"]*\\bexec\\b").doesNotContain("noexec");
+    }
+    JsonNode kafka = services.path("kafka");
+    String logDirs = kafka.at("/environment/KAFKA_LOG_DIRS").asText();
+    assertThat(logDirs).as("KAFKA_LOG_DIRS (unset: /tmp/kraft-combined-logs inside the container)").isNotBlank();
+    assertThat(kafka.path("volumes").toString()).as("Kafka's log dir is a volume").contains(":" + logDirs);
+  }
+
+  /** Every long-running service says when it is healthy, and nothing starts before what it needs is. */
+  @Test
+  void everyServiceHasAHealthcheckAndDependentsWaitForIt() {
+    JsonNode services = compose().path("services");
+    Set<String> oneShot = Set.of("kafka-init");
+    services.properties().forEach(service -> {
+      if (!oneShot.contains(service.getKey())) {
+        assertThat(service.getValue().path("healthcheck").path("test").isMissingNode())
+            .as(service.getKey() + " healthcheck").isFalse();
+      }
+      service.getValue().path("depends_on").properties().forEach(dependency ->
+          assertThat(dependency.getValue().path("condition").asText())
+              .as(service.getKey() + " waits for " + dependency.getKey())
+              .isEqualTo(oneShot.contains(dependency.getKey())
+                  ? "service_completed_successfully" : "service_healthy"));
+    });
+    assertThat(services.at("/matcher/healthcheck/test").toString()).contains(Deployment.READINESS_PATH);
+  }
+
   @Test
   void composeServicesAgreeOnTheBuiltInModel() {
     JsonNode manifest = Manifests.readYaml(ManifestInvariantsTest.BUILT_IN_MODEL_MANIFEST);
@@ -149,7 +183,7 @@ class DeployStackTest {
   // ---- images ----------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"extractor.Dockerfile", "matcher.Dockerfile", "reindex.Dockerfile"})
+  @ValueSource(strings = {"extractor.Dockerfile", "matcher.Dockerfile", "reindex.Dockerfile", "review-console.Dockerfile"})
   void imagesArePinnedNonRootAndRunTheJvmAsPidOne(String file) throws IOException {
     List<String> lines = Files.readAllLines(Repository.DEPLOY.resolve(file));
     List<String> bases = lines.stream().filter(line -> line.startsWith("FROM "))
@@ -168,9 +202,16 @@ class DeployStackTest {
     assertThat(text).as(file)
         .contains("--enable-native-access=ALL-UNNAMED")
         .contains("-Dlogback.configurationFile=" + Deployment.JSON_LOGBACK_CONFIGURATION)
-        .contains("EXPOSE " + Deployment.OPS_PORT)
-        .contains("mkdir -p " + Deployment.STATE_DIR)
-        .contains("exec java");
+        .contains("exec java")
+        .containsPattern("(?m)^HEALTHCHECK .*\\n\\s+CMD \\[\"/bin/bash\", \"-c\", \"exec 3<>/dev/tcp/127\\.0\\.0\\.1/");
+    if (file.equals("review-console.Dockerfile")) {
+      assertThat(text).contains("EXPOSE 8090").contains("GET / HTTP/1.0");
+    } else {
+      assertThat(text).as(file)
+          .contains("EXPOSE " + Deployment.OPS_PORT)
+          .contains("mkdir -p " + Deployment.STATE_DIR)
+          .contains("GET " + Deployment.LIVENESS_PATH + " HTTP/1.0");
+    }
   }
 
   @ParameterizedTest
@@ -188,6 +229,9 @@ class DeployStackTest {
         .contains("DOPPEL_MAIN_CLASS=io.doppel.matcher.MatcherService");
     assertThat(Files.readString(Repository.DEPLOY.resolve("reindex.Dockerfile")))
         .contains("DOPPEL_MAIN_CLASS=io.doppel.standalone.Doppel");
+    assertThat(Files.readString(Repository.DEPLOY.resolve("review-console.Dockerfile")))
+        .contains("DOPPEL_MAIN_CLASS=io.doppel.review.ReviewConsoleMain");
+    assertThat(Repository.ROOT.resolve("review-console/src/main/java/io/doppel/review/ReviewConsoleMain.java")).exists();
     for (String source : List.of(
         "extractor-service/src/main/java/io/doppel/extractor/service/ExtractorService.java",
         "matcher-service/src/main/java/io/doppel/matcher/MatcherService.java",
@@ -218,34 +262,78 @@ class DeployStackTest {
     assertThat(config.path("rule_files").toString()).contains("alerts.yml");
   }
 
+  /** Where every runbook_url points: the runbook in the project's repository, by section. */
+  static final String RUNBOOK_URL = "https://github.com/doppel-project/doppel/blob/main/docs/runbook.md#";
+
   @Test
   void alertsUseRegisteredMetricsAndLinkToRunbookSections() throws IOException {
     JsonNode rules = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
     Set<String> anchors = runbookAnchors();
     List<String> alerts = new ArrayList<>();
+    List<String> recorded = new ArrayList<>();
     for (JsonNode group : rules.path("groups")) {
       for (JsonNode rule : group.path("rules")) {
+        String expr = rule.path("expr").asText();
+        if (rule.has("record")) {
+          recorded.add(rule.path("record").asText());
+          assertThat(seriesIn(expr)).as(rule.path("record").asText() + " series").isSubsetOf(knownSeries());
+          continue;
+        }
         String alert = rule.path("alert").asText();
         alerts.add(alert);
-        assertThat(rule.path("expr").asText()).as(alert + " expr").isNotBlank();
-        assertThat(seriesIn(rule.path("expr").asText())).as(alert + " series")
-            .isSubsetOf(knownSeries());
+        assertThat(expr).as(alert + " expr").isNotBlank();
+        assertThat(seriesIn(expr)).as(alert + " series").isSubsetOf(knownSeries());
         assertThat(rule.at("/labels/severity").asText()).as(alert).isIn("warning", "critical");
         assertThat(rule.at("/annotations/summary").asText()).as(alert).isNotBlank();
         String runbook = rule.at("/annotations/runbook_url").asText();
-        assertThat(runbook).as(alert + " runbook_url").startsWith("docs/runbook.md#");
+        assertThat(runbook).as(alert + " runbook_url, absolute").startsWith(RUNBOOK_URL);
         assertThat(anchors).as(alert + " runbook section")
             .contains(runbook.substring(runbook.indexOf('#') + 1));
+        Matcher recordedName = RECORDED.matcher(expr);
+        while (recordedName.find()) {
+          assertThat(recorded).as(alert + " reads a recorded series defined before it").contains(recordedName.group());
+        }
       }
     }
     assertThat(rules.at("/groups/0/rules/0/alert").asText()).isEqualTo("DoppelConsumerLagGrowing");
     assertThat(rules.at("/groups/0/rules/0/expr").asText())
-        .as("lag of the main consumers only, as exposed by the Kafka Streams binder")
+        .as("lag of the main consumers only, as exposed by the Kafka Streams binder, per stage and topic")
         .contains(Deployment.CONSUMER_LAG_SERIES)
-        .contains(mainConsumerSelector());
+        .contains(mainConsumerSelector())
+        .contains("by (namespace, application, topic)");
     assertThat(alerts).contains(
-        "DoppelConsumerLagGrowing", "DoppelDeadLettersRising", "DoppelMilvusCircuitOpen",
-        "DoppelModelOnCpu");
+        "DoppelConsumerLagGrowing", "DoppelDeadLettersRising", "DoppelDeadLettersFromFaults",
+        "DoppelMilvusCircuitOpen", "DoppelModelOnCpu", "DoppelPodsNotReady",
+        "DoppelDecisionLatencyBudgetBurn", "DoppelDecisionLatencyBudgetBurnSlow");
+  }
+
+  /** The dead-letter alerts split the reasons by name: every name must be a real DeadLetterReason. */
+  @Test
+  void deadLetterAlertsNameRealReasons() {
+    JsonNode rules = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
+    Set<String> reasons = Arrays.stream(io.doppel.schemas.avro.DeadLetterReason.values()).map(Enum::name)
+        .collect(Collectors.toSet());
+    Matcher matcher = Pattern.compile("reason[!=]~\"([A-Z_|]+)\"").matcher(rules.toString().replace("\\\"", "\""));
+    int found = 0;
+    while (matcher.find()) {
+      found++;
+      assertThat(Set.of(matcher.group(1).split("\\|"))).isSubsetOf(reasons);
+    }
+    assertThat(found).as("reason selectors in the dead-letter alerts").isGreaterThanOrEqualTo(2);
+  }
+
+  /** The SLO reads the histogram bucket at the threshold the code registers, and its objective. */
+  @Test
+  void theLatencySloReadsTheBucketTheMatcherRegisters() {
+    JsonNode rules = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
+    double threshold = io.doppel.topology.ops.DoppelMeters.DECISION_SLO_THRESHOLD.toMillis() / 1000.0;
+    double budget = 1 - io.doppel.topology.ops.DoppelMeters.DECISION_SLO_OBJECTIVE;
+    String text = rules.toString();
+
+    assertThat(text).contains(DoppelMeter.DECISION_LATENCY.prometheusName() + "_bucket{le=\\\"" + threshold + "\\\"}");
+    for (String factor : List.of("14.4", "6", "3", "1")) {
+      assertThat(text).contains("> " + factor + " * " + String.format(Locale.ROOT, "%.2f", budget));
+    }
   }
 
   // ---- grafana ---------------------------------------------------------------------------------
@@ -259,8 +347,14 @@ class DeployStackTest {
       for (JsonNode target : panel.path("targets")) {
         charted.addAll(seriesIn(target.path("expr").asText()));
       }
-      assertThat(panel.at("/datasource/uid").asText()).isEqualTo(prometheusDatasourceUid());
+      assertThat(panel.at("/datasource/uid").asText()).as("panels use the datasource variable")
+          .isEqualTo("${datasource}");
     }
+    JsonNode variable = java.util.stream.StreamSupport.stream(dashboard.at("/templating/list").spliterator(), false)
+        .filter(candidate -> candidate.path("name").asText().equals("datasource")).findFirst().orElseThrow();
+    assertThat(variable.path("type").asText()).isEqualTo("datasource");
+    assertThat(variable.at("/current/value").asText()).as("the compose stack's provisioned Prometheus by default")
+        .isEqualTo(prometheusDatasourceUid());
 
     assertThat(charted).isSubsetOf(knownSeries());
     assertThat(dashboard.findValuesAsText("expr")).as("consumer lag panel")

@@ -8,21 +8,21 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Where kubectl is missing the tests follow the resources lists; they must find the same objects. */
+/** Where no kustomize is found the tests follow the resources lists; they must find the same objects. */
 class KustomizeFallbackTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"dev", "production"})
-  void fallbackFindsTheSameResourcesAsKubectl(String overlay) {
-    assumeTrue(Kustomize.kubectlAvailable(), "kubectl not on the PATH: nothing to compare with");
+  void fallbackFindsTheSameResourcesAsKustomize(String overlay) {
+    assumeTrue(Kustomize.realRendererAvailable(), "no kustomize and no kubectl: nothing to compare with");
 
-    Kustomize.Rendering kubectl = Kustomize.render(Repository.overlay(overlay));
-    Kustomize.Rendering fallback = Kustomize.resolveWithoutKubectl(Repository.overlay(overlay));
+    Kustomize.Rendering real = Kustomize.render(Repository.overlay(overlay));
+    Kustomize.Rendering fallback = Kustomize.resolveWithoutKustomize(Repository.overlay(overlay));
 
-    assertThat(kubectl.patchesApplied()).isTrue();
+    assertThat(real.patchesApplied()).isTrue();
     assertThat(fallback.patchesApplied()).isFalse();
     assertThat(identities(fallback.resources()))
-        .containsExactlyInAnyOrderElementsOf(identities(kubectl.resources()));
+        .containsExactlyInAnyOrderElementsOf(identities(real.resources()));
   }
 
   private static List<String> identities(List<HasMetadata> resources) {

@@ -64,8 +64,19 @@ class ManifestInvariantsTest {
       Pattern.compile("kubectl (?:-n \\S+ )?create secret \\S+ ([a-z0-9.-]+)");
   private static final Pattern DIGEST = Pattern.compile("@sha256:[a-f0-9]{64}$");
 
+  /**
+   * The workloads that run Doppel's Kafka Streams code (and its ops server): the services and the
+   * re-index job. The schema registry and the review console are other programs with their own
+   * ports and no Streams state; the invariants common to every workload apply to them.
+   */
+  private static final Set<String> DOPPEL_RUNTIMES = Set.of(EXTRACTOR, MATCHER, "doppel-reindex");
+
   /** A pod template with the resource that owns it. */
-  record Workload(String kind, String name, PodSpec pod) {
+  record Workload(String kind, String name, PodSpec pod, Map<String, String> labels) {
+    boolean runsDoppel() {
+      return DOPPEL_RUNTIMES.contains(name);
+    }
+
     @Override
     public String toString() {
       return kind + "/" + name;
@@ -80,7 +91,7 @@ class ManifestInvariantsTest {
   static Stream<Path> renderable() {
     return Stream.concat(
         Repository.OVERLAYS.stream().map(Repository::overlay),
-        Stream.of(Repository.K8S.resolve("jobs/reindex")));
+        Repository.JOBS.stream().map(Repository.K8S::resolve));
   }
 
   private static Kustomize.Rendering render(String overlay) {
@@ -106,12 +117,12 @@ class ManifestInvariantsTest {
     }
     assertThat(typedKinds)
         .contains(
-            "Deployment", "Service", "ServiceAccount", "ConfigMap", "HorizontalPodAutoscaler",
-            "PodDisruptionBudget", "NetworkPolicy", "Job");
+            "Deployment", "Service", "ServiceAccount", "ConfigMap", "PodDisruptionBudget",
+            "NetworkPolicy", "Ingress", "Job");
     assertThat(customKinds)
         .containsExactlyInAnyOrder(
-            "ScaledObject", "TriggerAuthentication", "KafkaTopic", "Milvus", "ServiceMonitor",
-            "PrometheusRule");
+            "ScaledObject", "TriggerAuthentication", "Kafka", "KafkaNodePool", "KafkaUser",
+            "KafkaTopic", "Milvus", "ServiceMonitor", "PrometheusRule");
   }
 
   @ParameterizedTest
@@ -131,6 +142,9 @@ class ManifestInvariantsTest {
   @MethodSource("renderable")
   void probesUseTheOpsServerPortAndPaths(Path directory) {
     for (Workload workload : workloads(Kustomize.render(directory).resources())) {
+      if (!workload.runsDoppel()) {
+        continue;
+      }
       for (Container container : workload.pod().getContainers()) {
         String where = workload + " container " + container.getName();
         assertThat(container.getLivenessProbe()).as(where + " liveness").isNotNull();
@@ -141,6 +155,25 @@ class ManifestInvariantsTest {
         if (workload.kind().equals("Deployment")) {
           assertThat(container.getReadinessProbe()).as(where + " readiness").isNotNull();
           assertProbe(where, container, container.getReadinessProbe(), Deployment.READINESS_PATH);
+        }
+      }
+    }
+  }
+
+  /** The registry and the console: probed over HTTP on a port their container declares. */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void otherWorkloadsAreProbedOnTheirOwnPorts(String overlay) {
+    List<Workload> others = workloads(render(overlay).resources()).stream()
+        .filter(workload -> !workload.runsDoppel()).toList();
+    assertThat(others).extracting(Workload::name)
+        .containsExactlyInAnyOrder("doppel-schema-registry", "doppel-review-console");
+    for (Workload workload : others) {
+      for (Container container : workload.pod().getContainers()) {
+        for (Probe probe : List.of(container.getLivenessProbe(), container.getReadinessProbe())) {
+          assertThat(probe).as(workload + " probes").isNotNull();
+          assertThat(probe.getHttpGet()).as(workload + " probes over HTTP").isNotNull();
+          resolvePort(container, probe.getHttpGet().getPort());
         }
       }
     }
@@ -208,14 +241,30 @@ class ManifestInvariantsTest {
 
   @ParameterizedTest
   @MethodSource("renderable")
-  void networkPoliciesAdmitOnlyTheOpsPort(Path directory) {
-    List<NetworkPolicy> policies = ofKind(Kustomize.render(directory).resources(), NetworkPolicy.class);
+  void networkPoliciesAdmitOnlyThePortsTheirPodsServe(Path directory) {
+    List<HasMetadata> resources = Kustomize.render(directory).resources();
+    List<NetworkPolicy> policies = ofKind(resources, NetworkPolicy.class);
     assertThat(policies).isNotEmpty();
     for (NetworkPolicy policy : policies) {
-      assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+      String where = "NetworkPolicy " + policy.getMetadata().getName();
+      assertThat(policy.getSpec().getPolicyTypes()).as(where).containsExactlyInAnyOrder("Ingress", "Egress");
+      Map<String, String> selector = policy.getSpec().getPodSelector().getMatchLabels();
+      List<Workload> selected = workloads(resources).stream()
+          .filter(workload -> workload.labels().entrySet().containsAll(selector.entrySet()))
+          .toList();
+      assertThat(selected).as(where + " selects pods").isNotEmpty();
+      Set<Integer> served = new HashSet<>();
+      selected.forEach(workload -> workload.pod().getContainers().forEach(container ->
+          Optional.ofNullable(container.getPorts()).orElse(List.of())
+              .forEach(port -> served.add(port.getContainerPort()))));
       assertThat(policy.getSpec().getIngress())
+          .as(where + " admits only ports its pods serve " + served)
           .flatExtracting(rule -> rule.getPorts())
-          .allSatisfy(port -> assertThat(port.getPort().getIntVal()).isEqualTo(Deployment.OPS_PORT));
+          .allSatisfy(port -> assertThat(served).contains(port.getPort().getIntVal()));
+      if (selected.stream().anyMatch(Workload::runsDoppel)) {
+        assertThat(policy.getSpec().getIngress()).flatExtracting(rule -> rule.getPorts())
+            .allSatisfy(port -> assertThat(port.getPort().getIntVal()).isEqualTo(Deployment.OPS_PORT));
+      }
     }
   }
 
@@ -321,66 +370,188 @@ class ManifestInvariantsTest {
   }
 
   /**
-   * Strimzi names the bootstrap Service {@code <cluster>-kafka-bootstrap} and labels the brokers
-   * {@code strimzi.io/cluster=<cluster>}; milvus-operator names the Service {@code <name>-milvus}
-   * and labels the pods {@code app.kubernetes.io/instance=<name>}. A rename on one side only
-   * leaves pods that cannot connect or topics that nobody creates.
+   * Strimzi names the bootstrap Service {@code <cluster>-kafka-bootstrap} in the Kafka cluster's
+   * namespace and labels the brokers {@code strimzi.io/cluster=<cluster>}; milvus-operator names
+   * the Service {@code <name>-milvus} and labels the pods {@code app.kubernetes.io/instance=<name>}.
+   * Kafka and Milvus run in their own namespaces, so every address is fully qualified (KEDA's
+   * operator resolves short names in its own namespace) and every NetworkPolicy peer names the
+   * namespace. A rename on one side only leaves pods that cannot connect or topics nobody creates.
    */
   @ParameterizedTest
   @MethodSource("overlays")
   void kafkaAndMilvusReferencesNameTheClustersThatExist(String overlay) {
     List<HasMetadata> resources = render(overlay).resources();
+    HasMetadata kafka = resources.stream().filter(resource -> resource.getKind().equals("Kafka"))
+        .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), list -> {
+          assertThat(list).as("one Kafka cluster").hasSize(1);
+          return list.get(0);
+        }));
+    String kafkaCluster = kafka.getMetadata().getName();
+    String kafkaNamespace = kafka.getMetadata().getNamespace();
+    String bootstrapHost = kafkaCluster + "-kafka-bootstrap." + kafkaNamespace + ".svc";
+    JsonNode listeners = Manifests.tree(kafka).at("/spec/kafka/listeners");
+
     String bootstrap = only(resources, ConfigMap.class, "doppel-shared").getData()
         .get("DOPPEL_KAFKA_BOOTSTRAP_SERVERS");
-    String kafkaCluster = bootstrap.substring(0, bootstrap.indexOf("-kafka-bootstrap"));
-    JsonNode scaledObject = Manifests.tree(only(resources, "ScaledObject", EXTRACTOR));
-    assertThat(scaledObject.at("/spec/triggers/0/metadata/bootstrapServers").asText())
-        .isEqualTo(bootstrap);
-    topics(resources).forEach((name, topic) ->
-        assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText()).as(name)
-            .isEqualTo(kafkaCluster));
+    assertThat(bootstrap).startsWith(bootstrapHost + ":");
+    JsonNode servicesListener = listener(listeners, port(bootstrap));
+    assertThat(servicesListener.at("/authentication/type").asText()).as("the services' listener")
+        .isEqualTo("scram-sha-512");
+    assertThat(servicesListener.path("tls").asBoolean()).as("the services' listener is TLS").isTrue();
+    for (String name : List.of(EXTRACTOR, MATCHER)) {
+      JsonNode trigger = Manifests.tree(only(resources, "ScaledObject", name)).at("/spec/triggers/0/metadata");
+      assertThat(trigger.path("bootstrapServers").asText()).as("KEDA " + name).isEqualTo(bootstrap);
+    }
+    assertThat(deployment(resources, "doppel-review-console").orElseThrow().getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getEnvFrom())
+        .as("the console reads Kafka and the registry from doppel-shared, as the services")
+        .anySatisfy(source -> assertThat(source.getConfigMapRef().getName()).isEqualTo("doppel-shared"));
+
+    topics(resources).forEach((name, topic) -> {
+      assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText()).as(name).isEqualTo(kafkaCluster);
+      assertThat(topic.at("/metadata/namespace").asText()).as(name + ": the Topic Operator watches its cluster's namespace")
+          .isEqualTo(kafkaNamespace);
+    });
 
     HasMetadata milvus = resources.stream()
         .filter(resource -> resource.getKind().equals("Milvus")).findFirst().orElseThrow();
-    String milvusName = milvus.getMetadata().getName();
     String milvusUri = only(resources, ConfigMap.class, "doppel-matcher-config").getData()
         .get("DOPPEL_MILVUS_URI");
-    assertThat(java.net.URI.create(milvusUri).getHost()).isEqualTo(milvusName + "-milvus");
+    assertThat(java.net.URI.create(milvusUri).getHost())
+        .isEqualTo(milvus.getMetadata().getName() + "-milvus." + milvus.getMetadata().getNamespace() + ".svc");
 
     for (NetworkPolicy policy : ofKind(resources, NetworkPolicy.class)) {
-      policy.getSpec().getEgress().stream()
-          .flatMap(rule -> rule.getTo().stream())
-          .filter(peer -> peer.getPodSelector() != null
-              && peer.getPodSelector().getMatchLabels() != null)
-          .map(peer -> peer.getPodSelector().getMatchLabels())
-          .forEach(labels -> {
-            if (labels.containsKey("strimzi.io/cluster")) {
-              assertThat(labels.get("strimzi.io/cluster")).isEqualTo(kafkaCluster);
-            }
-            if (labels.containsKey("app.kubernetes.io/instance")) {
-              assertThat(labels.get("app.kubernetes.io/instance")).isEqualTo(milvusName);
-            }
-          });
+      for (var rule : policy.getSpec().getEgress()) {
+        for (var peer : rule.getTo()) {
+          Map<String, String> labels = peer.getPodSelector() == null ? null : peer.getPodSelector().getMatchLabels();
+          if (labels == null) {
+            continue;
+          }
+          String where = "NetworkPolicy " + policy.getMetadata().getName() + " egress to " + labels;
+          if (labels.containsKey("strimzi.io/cluster")) {
+            assertThat(labels.get("strimzi.io/cluster")).as(where).isEqualTo(kafkaCluster);
+            assertThat(peer.getNamespaceSelector().getMatchLabels())
+                .as(where).containsEntry("kubernetes.io/metadata.name", kafkaNamespace);
+            rule.getPorts().forEach(port -> listener(listeners, port.getPort().getIntVal()));
+          }
+          if (labels.containsKey("app.kubernetes.io/instance")) {
+            assertThat(labels.get("app.kubernetes.io/instance")).as(where).isEqualTo(milvus.getMetadata().getName());
+            assertThat(peer.getNamespaceSelector().getMatchLabels())
+                .as(where).containsEntry("kubernetes.io/metadata.name", milvus.getMetadata().getNamespace());
+          }
+        }
+      }
     }
   }
 
+  /**
+   * The services' KafkaUser may do what an exactly-once Streams application does, under the names
+   * the code uses: read and write the topic table, create internal topics named after the
+   * application id, join the group named after it, and use transactional ids that start with it.
+   */
   @ParameterizedTest
   @MethodSource("overlays")
-  void matcherIsAutoscaledOnCpuAndBothHaveDisruptionBudgets(String overlay) {
+  void theServicesKafkaUserHasTheAclsOfExactlyOnceStreams(String overlay) {
     List<HasMetadata> resources = render(overlay).resources();
-    HorizontalPodAutoscaler hpa = only(resources, HorizontalPodAutoscaler.class, MATCHER);
-    assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(MATCHER);
-    assertThat(hpa.getSpec().getMetrics())
-        .anySatisfy(metric -> assertThat(metric.getResource().getName()).isEqualTo("cpu"));
-    int featuresPartitions = topics(resources).get(Topics.FEATURES).at("/spec/partitions").asInt();
-    assertThat(hpa.getSpec().getMaxReplicas()).isBetween(hpa.getSpec().getMinReplicas(), featuresPartitions);
+    JsonNode user = Manifests.tree(only(resources, "KafkaUser", "doppel"));
+    assertThat(user.at("/spec/authentication/type").asText()).isEqualTo("scram-sha-512");
+    JsonNode acls = user.at("/spec/authorization/acls");
 
+    for (String topic : Topics.NAMES) {
+      assertThat(allowed(acls, "topic", topic)).as(topic).contains("Read", "Write", "Describe");
+    }
     for (String applicationId : Deployment.APPLICATION_IDS) {
+      assertThat(allowed(acls, "topic", applicationId + "-KSTREAM-REPARTITION"))
+          .as(applicationId + " internal topics").contains("Create", "Read", "Write", "Delete");
+      assertThat(allowed(acls, "group", applicationId)).as(applicationId + " group").contains("Read");
+      assertThat(allowed(acls, "transactionalId", applicationId + "-5f0c-1"))
+          .as(applicationId + " transactional ids").contains("Write", "Describe");
+    }
+    assertThat(allowed(acls, "group", "doppel-reindex-doppel-copy-v2")).contains("Read");
+    assertThat(allowed(acls, "cluster", "kafka-cluster")).contains("IdempotentWrite");
+  }
+
+  /** The console reads the report topics (no group) and writes review decisions, nothing more. */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void theConsolesKafkaUserMayReadReportsAndWriteDecisionsOnly(String overlay) {
+    JsonNode acls = Manifests.tree(only(render(overlay).resources(), "KafkaUser", "doppel-review-console"))
+        .at("/spec/authorization/acls");
+
+    for (String topic : List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES)) {
+      assertThat(allowed(acls, "topic", topic)).as(topic).containsExactlyInAnyOrder("Describe", "Read");
+    }
+    assertThat(allowed(acls, "topic", Topics.REVIEW_FEEDBACK)).containsExactlyInAnyOrder("Describe", "Write");
+    assertThat(allowed(acls, "topic", Topics.UPLOADS)).isEmpty();
+    assertThat(allowed(acls, "group", "doppel-review-console")).isEmpty();
+    assertThat(allowed(acls, "transactionalId", "doppel-review-console")).isEmpty();
+  }
+
+  /** Operations the ACLs allow on one resource name, literal or by prefix. */
+  private static Set<String> allowed(JsonNode acls, String type, String name) {
+    Set<String> operations = new HashSet<>();
+    for (JsonNode acl : acls) {
+      JsonNode resource = acl.path("resource");
+      if (!resource.path("type").asText().equals(type)) {
+        continue;
+      }
+      String pattern = resource.path("name").asText("");
+      boolean matches = type.equals("cluster")
+          || (resource.path("patternType").asText("literal").equals("prefix")
+              ? name.startsWith(pattern) : name.equals(pattern));
+      if (matches && !acl.path("type").asText("allow").equals("deny")) {
+        acl.path("operations").forEach(operation -> operations.add(operation.asText()));
+      }
+    }
+    return operations;
+  }
+
+  private static int port(String hostPort) {
+    return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+  }
+
+  private static JsonNode listener(JsonNode listeners, int port) {
+    for (JsonNode listener : listeners) {
+      if (listener.path("port").asInt() == port) {
+        return listener;
+      }
+    }
+    throw new AssertionError("the Kafka cluster has no listener on port " + port);
+  }
+
+  /**
+   * KEDA owns the replica count of both services: a Deployment it scales must not set
+   * spec.replicas, or every apply resets it (GPU pods restarted, a Streams rebalance). Each
+   * service scales on its own consumer group's lag, within the partitions of its input topic.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void bothServicesScaleOnTheirConsumerLagAndApplyNeverResetsTheirReplicas(String overlay) {
+    List<HasMetadata> resources = render(overlay).resources();
+    Map<String, String> inputs = Map.of(EXTRACTOR, Topics.UPLOADS, MATCHER, Topics.FEATURES);
+    for (String applicationId : Deployment.APPLICATION_IDS) {
+      JsonNode scaledObject = Manifests.tree(only(resources, "ScaledObject", applicationId));
+      assertThat(scaledObject.at("/spec/scaleTargetRef/name").asText()).isEqualTo(applicationId);
+      JsonNode lag = scaledObject.at("/spec/triggers/0");
+      assertThat(lag.path("type").asText()).isEqualTo("kafka");
+      assertThat(lag.at("/metadata/consumerGroup").asText()).isEqualTo(applicationId);
+      assertThat(lag.at("/metadata/topic").asText()).isEqualTo(inputs.get(applicationId));
+      int partitions = topics(resources).get(inputs.get(applicationId)).at("/spec/partitions").asInt();
+      assertThat(scaledObject.at("/spec/maxReplicaCount").asInt())
+          .as(applicationId + " replicas beyond the partitions of " + inputs.get(applicationId) + " sit idle")
+          .isBetween(Math.max(1, scaledObject.at("/spec/minReplicaCount").asInt()), partitions);
+      assertThat(deployment(resources, applicationId).orElseThrow().getSpec().getReplicas())
+          .as(applicationId + " spec.replicas (KEDA owns it)").isNull();
+
       PodDisruptionBudget budget = only(resources, PodDisruptionBudget.class, applicationId);
       assertThat(podsSelectedBy(resources, budget.getSpec().getSelector().getMatchLabels()))
           .as("pods covered by PDB " + applicationId)
           .containsExactly(applicationId);
     }
+    assertThat(Manifests.tree(only(resources, "ScaledObject", MATCHER)).at("/spec/triggers"))
+        .as("the matcher also scales on CPU (verification)")
+        .anySatisfy(trigger -> assertThat(trigger.path("type").asText()).isEqualTo("cpu"));
+    assertThat(ofKind(resources, HorizontalPodAutoscaler.class)).as("HPAs are KEDA's, not ours").isEmpty();
   }
 
   @ParameterizedTest
@@ -423,7 +594,7 @@ class ManifestInvariantsTest {
   @Test
   void devOverlayRunsTheExtractorWithoutGpus() {
     Kustomize.Rendering rendering = render("dev");
-    assumeTrue(rendering.patchesApplied(), "kubectl not on the PATH: overlay patches not applied");
+    assumeTrue(rendering.patchesApplied(), "no kustomize and no kubectl: overlay patches not applied");
     PodSpec pod =
         deployment(rendering.resources(), EXTRACTOR).orElseThrow().getSpec().getTemplate().getSpec();
 
@@ -440,7 +611,7 @@ class ManifestInvariantsTest {
   @MethodSource("renderable")
   void everyReferencedConfigMapAndServiceAccountExists(Path directory) {
     Kustomize.Rendering rendering = Kustomize.render(directory);
-    // The re-index job runs beside an overlay and uses its ConfigMaps.
+    // The jobs run beside an overlay and use its ConfigMaps.
     List<HasMetadata> available = new ArrayList<>(rendering.resources());
     available.addAll(render("production").resources());
     Set<String> configMaps = names(available, ConfigMap.class);
@@ -464,12 +635,95 @@ class ManifestInvariantsTest {
         .filter(resource -> resource.getKind().equals("TriggerAuthentication"))
         .forEach(auth -> Manifests.tree(auth).at("/spec/secretTargetRef")
             .forEach(ref -> referenced.add(ref.path("name").asText())));
+    ofKind(resources, io.fabric8.kubernetes.api.model.networking.v1.Ingress.class)
+        .forEach(ingress -> ingress.getSpec().getTls().forEach(tls -> referenced.add(tls.getSecretName())));
+    resources.stream()
+        .filter(resource -> resource.getKind().equals("Milvus"))
+        .map(milvus -> Manifests.tree(milvus).at("/spec/dependencies/storage/secretRef").asText(""))
+        .filter(name -> !name.isEmpty())
+        .forEach(referenced::add);
 
     assertThat(referenced).isNotEmpty();
     assertThat(documentedSecrets())
         .as("Secrets with a `kubectl create secret` command in docs/runbook.md")
         .containsAll(referenced);
     assertThat(ofKind(resources, Secret.class)).as("Secrets rendered by " + directory).isEmpty();
+  }
+
+  /**
+   * Every key a workload or KEDA reads from a Secret is a key the runbook's `kubectl create
+   * secret` line creates: a key named differently there is a pod stuck in ContainerCreating.
+   */
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void secretKeysUsedAreTheKeysTheRunbookCreates(Path directory) throws IOException {
+    Map<String, Set<String>> created = documentedSecretKeys();
+    List<HasMetadata> resources = Kustomize.render(directory).resources();
+    Map<String, Set<String>> used = new java.util.TreeMap<>();
+    for (Workload workload : workloads(resources)) {
+      for (Volume volume : Optional.ofNullable(workload.pod().getVolumes()).orElse(List.of())) {
+        if (volume.getSecret() != null && volume.getSecret().getItems() != null) {
+          volume.getSecret().getItems().forEach(item ->
+              used.computeIfAbsent(volume.getSecret().getSecretName(), k -> new java.util.TreeSet<>()).add(item.getKey()));
+        }
+      }
+      for (Container container : workload.pod().getContainers()) {
+        for (EnvVar env : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
+          if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
+            used.computeIfAbsent(env.getValueFrom().getSecretKeyRef().getName(), k -> new java.util.TreeSet<>())
+                .add(env.getValueFrom().getSecretKeyRef().getKey());
+          }
+        }
+      }
+    }
+    resources.stream()
+        .filter(resource -> resource.getKind().equals("TriggerAuthentication"))
+        .forEach(auth -> Manifests.tree(auth).at("/spec/secretTargetRef").forEach(ref ->
+            used.computeIfAbsent(ref.path("name").asText(), k -> new java.util.TreeSet<>()).add(ref.path("key").asText())));
+    ofKind(resources, io.fabric8.kubernetes.api.model.networking.v1.Ingress.class).forEach(ingress ->
+        ingress.getSpec().getTls().forEach(tls ->
+            used.computeIfAbsent(tls.getSecretName(), k -> new java.util.TreeSet<>()).addAll(List.of("tls.crt", "tls.key"))));
+
+    assertThat(used).isNotEmpty();
+    used.forEach((secret, keys) -> assertThat(created.getOrDefault(secret, Set.of()))
+        .as("keys of Secret " + secret + " created in docs/runbook.md").containsAll(keys));
+  }
+
+  /** Secret name → the keys its `kubectl create secret` command in the runbook creates. */
+  static Map<String, Set<String>> documentedSecretKeys() throws IOException {
+    String runbook = Files.readString(Repository.RUNBOOK).replace("\\\n", " ");
+    Map<String, Set<String>> keys = new java.util.TreeMap<>();
+    Matcher command = Pattern.compile("kubectl (?:-n \\S+ )?create secret (\\S+) ([a-z0-9.-]+)([^\\n]*)").matcher(runbook);
+    while (command.find()) {
+      Set<String> created = keys.computeIfAbsent(command.group(2), k -> new java.util.TreeSet<>());
+      if (command.group(1).equals("tls")) {
+        created.addAll(List.of("tls.crt", "tls.key"));
+      }
+      Matcher key = Pattern.compile("--from-(?:literal|file)=([A-Za-z0-9._-]+)=").matcher(command.group(3));
+      while (key.find()) {
+        created.add(key.group(1));
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * Secrets reach every workload as mounted files (DOPPEL_*_FILE), never as environment values,
+   * which `kubectl describe pod` and /proc/PID/environ show.
+   */
+  @ParameterizedTest
+  @MethodSource("renderable")
+  void workloadsReadSecretsFromFilesNotFromTheEnvironment(Path directory) {
+    for (Workload workload : workloads(Kustomize.render(directory).resources())) {
+      for (Container container : workload.pod().getContainers()) {
+        assertThat(Optional.ofNullable(container.getEnv()).orElse(List.of()))
+            .as(workload + " environment")
+            .noneMatch(env -> env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null);
+        assertThat(Optional.ofNullable(container.getEnvFrom()).orElse(List.of()))
+            .as(workload + " environment")
+            .noneMatch(source -> source.getSecretRef() != null);
+      }
+    }
   }
 
   @Test
@@ -519,6 +773,9 @@ class ManifestInvariantsTest {
     for (Workload workload : workloads(Kustomize.render(directory).resources())) {
       PodSpec pod = workload.pod();
       assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(workload + " runAsNonRoot").isTrue();
+      // With the checks below: the "restricted" Pod Security Standard the runbook enforces.
+      assertThat(pod.getSecurityContext().getSeccompProfile().getType()).as(workload + " seccomp")
+          .isEqualTo("RuntimeDefault");
       assertThat(pod.getAutomountServiceAccountToken()).as(workload + " API token").isFalse();
       Map<String, Volume> volumes = new java.util.HashMap<>();
       pod.getVolumes().forEach(volume -> volumes.put(volume.getName(), volume));
@@ -527,7 +784,7 @@ class ManifestInvariantsTest {
         assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).as(where).isTrue();
         assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).as(where).isFalse();
         assertThat(container.getSecurityContext().getCapabilities().getDrop()).as(where).contains("ALL");
-        for (String writable : List.of(TMP, Deployment.STATE_DIR)) {
+        for (String writable : workload.runsDoppel() ? List.of(TMP, Deployment.STATE_DIR) : List.of(TMP)) {
           VolumeMount mount = container.getVolumeMounts().stream()
               .filter(candidate -> candidate.getMountPath().equals(writable))
               .findFirst()
@@ -587,10 +844,10 @@ class ManifestInvariantsTest {
     for (HasMetadata resource : resources) {
       if (resource instanceof io.fabric8.kubernetes.api.model.apps.Deployment deployment) {
         workloads.add(new Workload("Deployment", deployment.getMetadata().getName(),
-            deployment.getSpec().getTemplate().getSpec()));
+            deployment.getSpec().getTemplate().getSpec(), deployment.getSpec().getTemplate().getMetadata().getLabels()));
       } else if (resource instanceof Job job) {
         workloads.add(new Workload("Job", job.getMetadata().getName(),
-            job.getSpec().getTemplate().getSpec()));
+            job.getSpec().getTemplate().getSpec(), job.getSpec().getTemplate().getMetadata().getLabels()));
       }
     }
     assertThat(workloads).as("workloads").isNotEmpty();
@@ -717,6 +974,7 @@ class ManifestInvariantsTest {
     try (Stream<Path> walk = Files.walk(Repository.K8S)) {
       return walk.filter(path -> path.toString().endsWith(".yaml") || path.toString().endsWith(".yml"))
           .filter(path -> !path.startsWith(Repository.K8S.resolve("target")))
+          .filter(path -> !path.startsWith(Repository.K8S.resolve("src")))
           .toList();
     }
   }

@@ -40,6 +40,22 @@ final class Manifests {
     return resources;
   }
 
+  /** Every non-empty document of a (multi-document) YAML text, as written. */
+  static List<JsonNode> documents(String yaml) {
+    List<JsonNode> documents = new ArrayList<>();
+    try (MappingIterator<JsonNode> iterator = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+      while (iterator.hasNext()) {
+        JsonNode document = iterator.next();
+        if (document != null && !document.isNull() && !document.isEmpty()) {
+          documents.add(document);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return documents;
+  }
+
   static List<HasMetadata> parse(Path file) {
     try {
       return parse(Files.readString(file));

@@ -4,6 +4,7 @@ import io.doppel.extractor.bench.ExtractorBenchmark;
 import io.doppel.standalone.bench.IndexBenchmark;
 import io.doppel.standalone.bench.BenchCommand;
 import io.doppel.standalone.bench.SoakCommand;
+import io.doppel.standalone.calibrate.CalibrateCommand;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.UsageException;
 import io.doppel.standalone.demo.DemoCommand;
@@ -27,6 +28,7 @@ public final class Doppel {
         bench-index    index query latency against index size, synthetic vectors
         soak           a steady upload rate for a long run, memory sampled: flat or leaking?
         reindex        backfill a new model version's index from the originals (model upgrades)
+        calibrate      fit the score calibration on one half of eval candidates, report on the other
         demo           the review console on the embedded stack, preloaded with references and copies
         help           this text
 
@@ -58,6 +60,7 @@ public final class Doppel {
         case "bench" -> BenchCommand.run(Args.parse(rest, Set.of("json")), repositoryRoot());
         case "soak" -> SoakCommand.run(Args.parse(rest, Set.of("json")), repositoryRoot());
         case "reindex" -> ReindexCommand.run(Args.parse(rest, Set.of("force")));
+        case "calibrate" -> CalibrateCommand.run(Args.parse(rest, Set.of("held-out")));
         case "bench-extract" -> ExtractorBenchmark.run(rest.toArray(String[]::new), System.out, System.err);
         case "bench-index" -> {
           IndexBenchmark.main(rest.toArray(String[]::new));
@@ -66,7 +69,7 @@ public final class Doppel {
         case "demo" -> DemoCommand.run(Args.parse(rest, Set.of()), repositoryRoot());
         case "help", "--help", "-h" -> {
           System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE + "\n" + SoakCommand.USAGE + "\n"
-              + ReindexCommand.USAGE + "\n" + DemoCommand.USAGE);
+              + ReindexCommand.USAGE + "\n" + CalibrateCommand.USAGE + "\n" + DemoCommand.USAGE);
           yield 0;
         }
         default -> throw new UsageException("unknown command '" + command + "'");

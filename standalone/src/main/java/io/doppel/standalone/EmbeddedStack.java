@@ -149,6 +149,9 @@ public final class EmbeddedStack implements AutoCloseable {
     if (options.policyFile() != null) {
       overrides.put("matcher.policy-file", options.policyFile().toString());
     }
+    if (options.calibrationFile() != null) {
+      overrides.put(MatcherConfig.CALIBRATION_FILE, options.calibrationFile().toString());
+    }
     return overrides;
   }
 

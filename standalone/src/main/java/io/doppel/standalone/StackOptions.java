@@ -18,12 +18,13 @@ import java.util.Map;
  * @param globalOnly global descriptor only: no local recall or verification
  * @param partitions partitions of every topic
  * @param policyFile the matcher's tenant policy; null for the embedded default (tenants eval and bench)
+ * @param calibrationFile the matcher's score calibration; null for the environment's or the bundled one
  * @param extractorSettings extractor settings keyed as in its properties file (e.g. {@code model.manifest}), over the
  *     environment's; {@code config-file} names that file
  */
 public record StackOptions(
     Path workDir, List<Path> fileRoots, String index, String milvusUri, boolean globalOnly, int partitions,
-    Path policyFile, Map<String, String> extractorSettings) {
+    Path policyFile, Path calibrationFile, Map<String, String> extractorSettings) {
 
   public static final String LUCENE = "lucene";
   public static final String MILVUS = "milvus";
@@ -60,6 +61,7 @@ public record StackOptions(
         args.flag("global-only"),
         args.integer("partitions", DEFAULT_PARTITIONS, 1),
         args.string("policy", null) == null ? null : Path.of(args.string("policy", null)),
+        args.string("calibration", null) == null ? null : Path.of(args.string("calibration", null)),
         extractorSettings);
   }
 }

@@ -62,7 +62,7 @@ class CopiesEndToEndIT {
   static void start() throws IOException {
     Path images = Files.createDirectories(work.resolve("images"));
     stack = EmbeddedStack.start(new StackOptions(work.resolve("stack"), List.of(images), StackOptions.LUCENE, null,
-        false, 1, null, Map.of()));
+        false, 1, null, null, Map.of()));
     driver = new PipelineDriver(stack.bootstrapServers(), stack.topics(), outcome -> {});
   }
 

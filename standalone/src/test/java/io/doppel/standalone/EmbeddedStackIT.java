@@ -30,6 +30,6 @@ class EmbeddedStackIT {
   }
 
   private StackOptions options(Path workDir) {
-    return new StackOptions(workDir, List.of(work), StackOptions.LUCENE, null, false, 1, null, Map.of());
+    return new StackOptions(workDir, List.of(work), StackOptions.LUCENE, null, false, 1, null, null, Map.of());
   }
 }

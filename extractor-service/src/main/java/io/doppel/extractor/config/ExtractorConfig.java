@@ -32,17 +32,18 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
    * @param borderMargin keypoints closer than this (pixels at the working size, times the keypoint's pyramid scale) to an
    *     edge where a view's content meets a uniform border are dropped: they describe the border (0 keeps them)
    */
-  public record Local(int maxKeypoints, int tileMaxKeypoints, int workingSize, double maxUpscale, int gridCells,
-      double borderMargin) {}
+  public record Local(int maxKeypoints, int tileMaxKeypoints, int regionMaxKeypoints, int workingSize, double maxUpscale,
+      int gridCells, double borderMargin) {}
 
   /**
    * @param centreCropShare share of the width and of the height the centred CROP view keeps (1 = no such view)
    * @param borderCrop add a CROP view of the content inside uniform borders, where there are such borders
    * @param borderTolerance largest channel difference from the border (or gutter) colour that still counts as border
    * @param stripPanels add a TILE view per panel between a strip's uniform gutters
+   * @param maxRegions most REGION views (photo-like parts of a layout, see {@code RegionProposer}) per image; 0 for none
    */
   public record Views(boolean mirror, double tileAspect, int maxTiles, double centreCropShare, boolean borderCrop,
-      int borderTolerance, boolean stripPanels) {}
+      int borderTolerance, boolean stripPanels, int maxRegions) {}
 
   /** Reads the process environment (and the properties file it names), validating everything. */
   public static ExtractorConfig fromEnvironment() {
@@ -95,6 +96,7 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
     Local local = new Local(
         r.integer("local.max-keypoints", 150, 0, 10_000),
         r.integer("local.tile-max-keypoints", 300, 0, 10_000),
+        r.integer("local.region-max-keypoints", 150, 0, 10_000),
         r.integer("local.working-size", 640, 64, 8192),
         r.decimal("local.max-upscale", 4.0, 1.0, 8.0),
         r.integer("local.grid-cells", 4, 1, 32),
@@ -106,7 +108,8 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
         r.decimal("views.centre-crop-share", 0.75, 0.3, 1.0),
         r.bool("views.border-crop", true),
         r.integer("views.border-tolerance", 24, 0, 255),
-        r.bool("views.strip-panels", true));
+        r.bool("views.strip-panels", true),
+        r.integer("views.max-regions", 4, 0, 32));
     int workers = r.integer("pipeline.worker-threads", CPUS, 1, 1024);
     return new ExtractorConfig(fetch, decode, model, local, views, workers);
   }

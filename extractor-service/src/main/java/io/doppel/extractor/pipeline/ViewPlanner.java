@@ -20,8 +20,10 @@ import java.util.List;
  * {@code centreCropShare} of each side, which leaves out the fill corners of a rotated copy and
  * frames like a centre crop does, and the content inside uniform borders where those cover at least
  * {@value #MIN_BORDER_AREA_SHARE} of the image (padding and letterboxing squash the content in the
- * model's fixed-size input). Each view with keypoints carries its content inside uniform borders, so that keypoints
- * along a border's edge, which every image with such a border shares, can be left out.
+ * model's fixed-size input), and REGION views of the photo-like parts of a layout ({@link RegionProposer}: the post in
+ * a screenshot, a meme's photo, the tiles of a collage, an inset), each with its own keypoints, so that a copy that
+ * fills a fifth of an upload is described by itself. Each view with keypoints carries its content inside uniform
+ * borders, so that keypoints along a border's edge, which every image with such a border shares, can be left out.
  */
 public final class ViewPlanner {
 
@@ -33,10 +35,12 @@ public final class ViewPlanner {
 
   private final ExtractorConfig.Views views;
   private final ExtractorConfig.Local local;
+  private final RegionProposer regions;
 
   public ViewPlanner(ExtractorConfig.Views views, ExtractorConfig.Local local) {
     this.views = views;
     this.local = local;
+    this.regions = new RegionProposer(views.maxRegions(), views.borderTolerance());
   }
 
   public List<PlannedView> plan(BgrImage image) {
@@ -70,6 +74,11 @@ public final class ViewPlanner {
       }
     } else {
       planned.addAll(crops(image, content));
+      for (Box region : regions.propose(image)) {
+        BgrImage pixels = image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
+        planned.add(new PlannedView(ViewKind.REGION, region, pixels, local.regionMaxKeypoints(),
+            UniformBorders.contentBox(pixels, views.borderTolerance())));
+      }
     }
     return planned;
   }

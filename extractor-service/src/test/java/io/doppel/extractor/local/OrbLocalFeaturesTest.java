@@ -140,7 +140,7 @@ class OrbLocalFeaturesTest {
   }
 
   private static OrbLocalFeatures orb(double maxUpscale, double borderMargin) {
-    return new OrbLocalFeatures(new ExtractorConfig.Local(KEYPOINTS, KEYPOINTS, WORKING_SIZE, maxUpscale, GRID_CELLS, borderMargin));
+    return new OrbLocalFeatures(new ExtractorConfig.Local(KEYPOINTS, KEYPOINTS, KEYPOINTS, WORKING_SIZE, maxUpscale, GRID_CELLS, borderMargin));
   }
 
   private static BufferedImage shrunk(BufferedImage image, int width, int height) {

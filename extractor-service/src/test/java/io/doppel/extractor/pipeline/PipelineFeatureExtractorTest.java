@@ -59,9 +59,10 @@ class PipelineFeatureExtractorTest {
     assertThat(features.getModel().getDimension()).isEqualTo(64);
     assertThat(features.getLocalExtractor()).isEqualTo("orb-256");
     assertThat(features.getStageMicros()).containsOnlyKeys("fetch", "decode", "descriptor", "local");
+    // the scene's drawn rectangles may also be proposed as REGIONs, which come after these
     assertThat(features.getViews()).extracting(FeatureView::getKind)
-        .containsExactly(ViewKind.FULL, ViewKind.MIRROR, ViewKind.CROP);
-    FeatureView centre = features.getViews().getLast();
+        .startsWith(ViewKind.FULL, ViewKind.MIRROR, ViewKind.CROP);
+    FeatureView centre = features.getViews().get(2);
     assertThat(centre.getRegion()).isEqualTo(new Box(80, 60, 480, 360));
     assertThat(centre.getKeypoints()).isEmpty();
     assertThat(norm(centre.getGlobal())).isCloseTo(1.0, within(1e-4));

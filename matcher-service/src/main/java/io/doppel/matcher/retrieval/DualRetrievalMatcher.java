@@ -101,7 +101,8 @@ public final class DualRetrievalMatcher implements Matcher {
   private MatchEvent upload(ImageFeatures features) {
     QueryImage query = QueryImage.of(features, settings.localDescriptors());
     StageTimings timings = new StageTimings();
-    List<VerifiedCandidate> ranked = cascade.findCopies(query, policy.scopeFor(query.ref().tenant(), query.ref()), timings);
+    List<VerifiedCandidate> ranked = cascade.findCopies(query, policy.scopeFor(query.ref().tenant(), query.ref()),
+        RetrievalCascade.QuerySide.UPLOAD, timings);
     PolicyDecision decision = policy.decide(new Query(query.ref().tenant(), query.ref().imageId(), features.getUploader()),
         ranked.stream().map(VerifiedCandidate::forPolicy).toList());
     List<Match> matches = new ArrayList<>();
@@ -140,7 +141,7 @@ public final class DualRetrievalMatcher implements Matcher {
       TenantPolicy tenantPolicy = policy.forTenant(tenant);
       Scope uploads = new Scope(Set.of(tenant), Set.of(), windowStart(registeredAt, tenantPolicy.retroScanLookback()), query.ref());
       StageTimings timings = new StageTimings();
-      for (VerifiedCandidate upload : cascade.findCopies(query, uploads, timings)) {
+      for (VerifiedCandidate upload : cascade.findCopies(query, uploads, RetrievalCascade.QuerySide.ORIGINAL, timings)) {
         ScoredCandidate asReference = new ScoredCandidate(query.ref(), Purpose.REFERENCE, reference.getRightsHolder(),
             referenceSet, upload.score());
         PolicyDecision decision = policy.decide(new Query(tenant, upload.ref().imageId(), null), List.of(asReference));

@@ -87,6 +87,8 @@ final class MatchEvents {
         .setInliers(v.inliers())
         .setInlierAreaShare((float) v.queryAreaShare())
         .setTentativeMatches(v.tentativeMatches())
+        .setReferenceCoverage((float) v.candidateCoverage().share())
+        .setInlierDensity((float) v.candidateCoverage().density())
         .setQueryRegion(points(v.queryRegion()))
         .setReferenceRegion(points(v.candidateRegion()))
         .setHints(MatchHints.newBuilder()

@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * An ImageFeatures record checked and turned into what retrieval and verification use: its views
- * (FULL first, then MIRROR, then TILEs, then global-only CROPs) and, per view, its strongest descriptors.
+ * (FULL first, then MIRROR, then TILEs, then global-only CROPs, then REGIONs) and, per view, its strongest descriptors.
  */
 record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, List<List<byte[]>> strongestDescriptors) {
 
@@ -58,8 +58,9 @@ record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, L
     return views.getFirst();
   }
 
-  boolean hasTiles() {
-    return views.stream().anyMatch(view -> view.kind() == ViewKind.TILE);
+  /** Whether the query has sub-pictures (strip tiles or regions), whose verification locates a copy more tightly. */
+  boolean hasSubPictures() {
+    return views.stream().anyMatch(view -> view.kind() == ViewKind.TILE || view.kind() == ViewKind.REGION);
   }
 
   /** The FULL view's keypoints, strongest first (the order the index expects, see {@code IndexedImage}). */

@@ -73,8 +73,15 @@ final class RetrievalCascade {
     }
   }
 
-  /** Retrieves, verifies and scores the candidates in {@code scope}, best first. */
-  List<VerifiedCandidate> findCopies(QueryImage query, Scope scope, StageTimings timings) {
+  /** Which side of the pairs the query is: the image that may copy (an upload), or the original that may be copied. */
+  enum QuerySide { UPLOAD, ORIGINAL }
+
+  /**
+   * Retrieves, verifies and scores the candidates in {@code scope}, best first. The score weighs the evidence the same
+   * way whichever side the query is ({@code side}): an upload matched against earlier images, or a registered work
+   * retro-scanned against earlier uploads.
+   */
+  List<VerifiedCandidate> findCopies(QueryImage query, Scope scope, QuerySide side, StageTimings timings) {
     if (scope.isEmpty()) {
       return List.of();
     }
@@ -91,7 +98,7 @@ final class RetrievalCascade {
     timings.lap(StageTimings.VERIFY);
     if (verified.entrySet().stream().anyMatch(
         entry -> settings.confident(entry.getValue().inliers()) && settles(candidates.get(entry.getKey()).meta, scope))) {
-      return scored(candidates, verified);
+      return scored(candidates, verified, side == QuerySide.ORIGINAL);
     }
     retrieveLocal(query, scope, candidates, bestOfEachView);
     timings.lap(StageTimings.RETRIEVE);
@@ -104,7 +111,7 @@ final class RetrievalCascade {
     timings.lap(StageTimings.VERIFY);
     completeGlobalSimilarity(query, verified.keySet(), candidates);
     timings.lap(StageTimings.RETRIEVE);
-    return scored(candidates, verified);
+    return scored(candidates, verified, side == QuerySide.ORIGINAL);
   }
 
   /**
@@ -139,12 +146,13 @@ final class RetrievalCascade {
   }
 
   /** The verified candidates, scored, best first. */
-  private List<VerifiedCandidate> scored(Map<ImageRef, Evidence> candidates, Map<ImageRef, Verification> verified) {
+  private List<VerifiedCandidate> scored(Map<ImageRef, Evidence> candidates, Map<ImageRef, Verification> verified,
+      boolean queryIsOriginal) {
     List<VerifiedCandidate> scored = new ArrayList<>(verified.size());
     verified.forEach((ref, verification) -> {
       Evidence evidence = candidates.get(ref);
-      double score = scorer.score(new CandidateFeatures(evidence.similarityOrZero(), evidence.localVotes,
-          verification.inliers(), verification.queryAreaShare()));
+      Verification uploadAsQuery = queryIsOriginal ? verification.reversed() : verification;
+      double score = scorer.score(CandidateFeatures.of(evidence.similarityOrZero(), evidence.localVotes, uploadAsQuery));
       scored.add(new VerifiedCandidate(ref, evidence.meta, evidence.similarityOrZero(), evidence.localVotes, verification, score));
     });
     scored.sort(VerifiedCandidate.BEST_FIRST);
@@ -202,7 +210,7 @@ final class RetrievalCascade {
   /** The {@code limit} most promising candidates by their retrieval evidence alone (score with no inliers). */
   private List<Map.Entry<ImageRef, Evidence>> shortlist(Map<ImageRef, Evidence> candidates, int limit) {
     Comparator<Map.Entry<ImageRef, Evidence>> promise = Comparator.comparingDouble(
-        (Map.Entry<ImageRef, Evidence> e) -> scorer.score(new CandidateFeatures(e.getValue().similarityOrZero(), e.getValue().localVotes, 0, 0)));
+        (Map.Entry<ImageRef, Evidence> e) -> scorer.score(CandidateFeatures.unverified(e.getValue().similarityOrZero(), e.getValue().localVotes)));
     return candidates.entrySet().stream()
         .sorted(promise.reversed().thenComparing(e -> e.getKey().tenant()).thenComparing(e -> e.getKey().imageId()))
         .limit(limit)
@@ -224,11 +232,12 @@ final class RetrievalCascade {
 
   /**
    * Verifies the FULL view and the other views that retrieved the candidate ({@code foundBy}), in order (FULL, MIRROR,
-   * then the tiles of tall or wide queries), and keeps the best; stops at the first view that explains the query
-   * confidently, except for strips, whose tiles locate the copy more tightly. A view that did not retrieve the
-   * candidate is skipped: a mirrored copy is what the MIRROR view's descriptors find, a copy in one panel of a strip
-   * what that panel's tile finds, and verifying every view of a 20-tile strip against 30 candidates was most of the
-   * matcher's time. A global-only CROP view has no keypoints: its candidates are verified through FULL.
+   * the tiles of strips, the regions of layouts), and keeps the best; stops at the first view that explains the query
+   * confidently, except where the query has sub-pictures (tiles, regions), which locate the copy more tightly. A view
+   * that did not retrieve the candidate is skipped: a mirrored copy is what the MIRROR view's descriptors find, a copy
+   * in one panel of a strip or one tile of a collage what that sub-picture finds, and verifying every view against
+   * every candidate would be most of the matcher's time. A global-only CROP view has no keypoints: its candidates are
+   * verified through FULL.
    */
   private Verification verifyBest(QueryImage query, ImageRef candidate, StoredKeypoints stored, ImageMeta meta, BitSet foundBy) {
     Verification best = Verification.unverified(ViewKind.FULL, 0);
@@ -242,7 +251,7 @@ final class RetrievalCascade {
         if (result.betterThan(best)) {
           best = result;
         }
-        if (settings.confident(best.inliers()) && !query.hasTiles()) {
+        if (settings.confident(best.inliers()) && !query.hasSubPictures()) {
           break;
         }
       } catch (IllegalArgumentException | CvException e) {

@@ -26,6 +26,8 @@ import java.util.Set;
  * @param globalModel the global descriptor model ({@code id/version}) whose similarities it was fitted on: another
  *     model's similarities are distributed differently, so a matcher of another model warns at start-up. Null in the prior
  *     and in files fitted before this was recorded (v6 and earlier, all for {@code doppel-copy/1}).
+ * @param split how the fitting data were halved, and which half the fit saw; figures are reported on the other half.
+ *     Null for calibrations fitted on all their data (v7 and earlier): their figures on that data are in-sample.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Calibration(
@@ -33,6 +35,7 @@ public record Calibration(
     @JsonProperty(required = true) boolean prior,
     @JsonProperty(required = true) String fittedOn,
     String globalModel,
+    HeldOutSplit split,
     @JsonProperty(required = true) List<String> features,
     @JsonProperty(required = true) List<Double> weights,
     @JsonProperty(required = true) double bias) {
@@ -88,7 +91,7 @@ public record Calibration(
 
   /** This calibration, marked as fitted on the similarities of {@code model} ({@link ModelKey#idAndVersion()}). */
   public Calibration forGlobalModel(String model) {
-    return new Calibration(version, prior, fittedOn, model, features, weights, bias);
+    return new Calibration(version, prior, fittedOn, model, split, features, weights, bias);
   }
 
   public static Calibration load(Path file) {

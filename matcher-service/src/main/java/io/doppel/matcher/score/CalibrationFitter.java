@@ -9,15 +9,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Fits a {@link Calibration} from a CSV of candidate evidence and 0/1 labels (one row per
- * verified candidate; header names the columns {@code global_similarity, local_votes, inliers,
- * inlier_area_share, label}; other columns are ignored). Logistic regression by full-batch
- * projected gradient descent on standardised features, with a small L2 penalty and weights kept
- * non-negative so scores never fall as evidence grows. Deterministic: no sampling, fixed steps.
- * Fit on DEV only.
- *
- * <p>Usage: {@code CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note> <global model id/version> [feature,feature,...]}: the
- * features of {@link CandidateFeatures#FEATURE_NAMES} to weigh, all by default.
+ * Fits a {@link Calibration} from candidate evidence and 0/1 labels: the {@code --candidates} CSV of {@code ./doppel
+ * eval} (one row per verified candidate; columns {@code query_id, reference_id, label, global_similarity, local_votes,
+ * inliers, inlier_area_share} and, where the file has them, {@code reference_coverage, inlier_density}; other columns
+ * are ignored). Logistic regression by full-batch projected gradient descent on standardised features, with a small L2
+ * penalty and weights kept non-negative so scores never fall as evidence grows. Deterministic: no sampling, fixed
+ * steps. {@code ./doppel calibrate} splits the rows with a {@link HeldOutSplit}, fits on one half and reports on the
+ * other.
  */
 public final class CalibrationFitter {
 
@@ -27,26 +25,41 @@ public final class CalibrationFitter {
   private static final double L2_PENALTY = 1e-4;
   private static final double MIN_STD = 1e-9;
 
-  /** Feature vectors and labels read from a CSV. */
-  public record Samples(List<double[]> features, List<Integer> labels) {}
+  /** Feature vectors and labels, with the (query, reference) pair of each row. */
+  public record Samples(List<String> queryIds, List<String> referenceIds, List<double[]> features, List<Integer> labels) {
+
+    /** The rows whose query {@code keep} accepts. */
+    public Samples where(java.util.function.Predicate<String> keep) {
+      List<String> q = new ArrayList<>();
+      List<String> r = new ArrayList<>();
+      List<double[]> x = new ArrayList<>();
+      List<Integer> y = new ArrayList<>();
+      for (int i = 0; i < labels.size(); i++) {
+        if (keep.test(queryIds.get(i))) {
+          q.add(queryIds.get(i));
+          r.add(referenceIds.get(i));
+          x.add(features.get(i));
+          y.add(labels.get(i));
+        }
+      }
+      return new Samples(q, r, x, y);
+    }
+
+    /** These rows followed by {@code other}'s. */
+    public Samples plus(Samples other) {
+      List<String> q = new ArrayList<>(queryIds);
+      List<String> r = new ArrayList<>(referenceIds);
+      List<double[]> x = new ArrayList<>(features);
+      List<Integer> y = new ArrayList<>(labels);
+      q.addAll(other.queryIds());
+      r.addAll(other.referenceIds());
+      x.addAll(other.features());
+      y.addAll(other.labels());
+      return new Samples(q, r, x, y);
+    }
+  }
 
   private CalibrationFitter() {}
-
-  public static void main(String[] args) {
-    if (args.length != 5 && args.length != 6) {
-      System.err.println("usage: CalibrationFitter <candidates.csv> <out.json> <version> <fitted-on note> <global model id/version>"
-          + " [feature,feature,...]");
-      System.exit(2);
-    }
-    Samples samples = read(Path.of(args[0]));
-    List<String> features = args.length == 6 ? List.of(args[5].split(",")) : CandidateFeatures.FEATURE_NAMES;
-    Calibration calibration = fit(samples, features, args[2], args[3]).forGlobalModel(args[4]);
-    calibration.write(Path.of(args[1]));
-    FusedScorer scorer = new FusedScorer(calibration);
-    System.out.printf("fitted %s on %d rows (%d positive): log-loss %.4f, weights %s, bias %.4f%n",
-        calibration.version(), samples.labels().size(), samples.labels().stream().mapToInt(Integer::intValue).sum(),
-        logLoss(scorer, calibration, samples), calibration.weights(), calibration.bias());
-  }
 
   public static Samples read(Path csv) {
     List<String> lines;
@@ -59,11 +72,17 @@ public final class CalibrationFitter {
       throw new IllegalArgumentException(csv + " is empty: a header row is required");
     }
     List<String> header = Arrays.stream(lines.getFirst().split(",", -1)).map(String::strip).toList();
+    int query = column(header, "query_id", csv);
+    int reference = column(header, "reference_id", csv);
     int similarity = column(header, CandidateFeatures.GLOBAL_SIMILARITY, csv);
     int votes = column(header, CandidateFeatures.LOCAL_VOTES, csv);
     int inliers = column(header, CandidateFeatures.INLIERS, csv);
     int area = column(header, CandidateFeatures.INLIER_AREA_SHARE, csv);
     int label = column(header, LABEL, csv);
+    int coverage = header.indexOf(CandidateFeatures.REFERENCE_COVERAGE);
+    int density = header.indexOf(CandidateFeatures.INLIER_DENSITY);
+    List<String> queryIds = new ArrayList<>();
+    List<String> referenceIds = new ArrayList<>();
     List<double[]> features = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
     for (int row = 1; row < lines.size(); row++) {
@@ -77,18 +96,21 @@ public final class CalibrationFitter {
       try {
         CandidateFeatures candidate = new CandidateFeatures(Double.parseDouble(cells[similarity].strip()),
             (int) Double.parseDouble(cells[votes].strip()), (int) Double.parseDouble(cells[inliers].strip()),
-            Double.parseDouble(cells[area].strip()));
+            Double.parseDouble(cells[area].strip()), coverage < 0 ? 0 : Double.parseDouble(cells[coverage].strip()),
+            density < 0 ? 0 : Double.parseDouble(cells[density].strip()));
         int y = Integer.parseInt(cells[label].strip());
         if (y != 0 && y != 1) {
           throw new IllegalArgumentException(csv + " line " + (row + 1) + ": label must be 0 or 1, got " + y);
         }
+        queryIds.add(cells[query].strip());
+        referenceIds.add(cells[reference].strip());
         features.add(candidate.vector());
         labels.add(y);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(csv + " line " + (row + 1) + ": not a number: " + e.getMessage(), e);
       }
     }
-    return new Samples(features, labels);
+    return new Samples(queryIds, referenceIds, features, labels);
   }
 
   private static int column(List<String> header, String name, Path csv) {
@@ -118,7 +140,8 @@ public final class CalibrationFitter {
       }
       return picked;
     }).toList();
-    return fitColumns(new Samples(selected, samples.labels()), List.copyOf(features), version, fittedOn);
+    return fitColumns(new Samples(samples.queryIds(), samples.referenceIds(), selected, samples.labels()),
+        List.copyOf(features), version, fittedOn);
   }
 
   private static Calibration fitColumns(Samples samples, List<String> features, String version, String fittedOn) {
@@ -171,10 +194,10 @@ public final class CalibrationFitter {
       weights.add(w[j] / std[j]);
       bias -= w[j] * mean[j] / std[j];
     }
-    return new Calibration(version, false, fittedOn, null, features, weights, bias);
+    return new Calibration(version, false, fittedOn, null, null, features, weights, bias);
   }
 
-  static double logLoss(FusedScorer scorer, Calibration calibration, Samples samples) {
+  public static double logLoss(FusedScorer scorer, Samples samples) {
     double loss = 0;
     for (int i = 0; i < samples.labels().size(); i++) {
       double p = Math.clamp(scorer.score(samples.features().get(i)), 1e-12, 1 - 1e-12);

@@ -20,7 +20,7 @@ public final class FusedScorer {
   }
 
   /** The score of a feature vector in {@link CandidateFeatures#vector()}'s order. */
-  double score(double[] vector) {
+  public double score(double[] vector) {
     return sigmoid(calibration.bias() + dot(weights, vector));
   }
 

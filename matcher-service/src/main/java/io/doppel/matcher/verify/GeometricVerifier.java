@@ -8,8 +8,6 @@ import org.opencv.calib3d.Calib3d;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
-import org.opencv.core.MatOfInt;
-import org.opencv.core.MatOfPoint;
 import org.opencv.core.MatOfPoint2f;
 import org.opencv.core.Point;
 import org.opencv.imgproc.Imgproc;
@@ -70,7 +68,7 @@ public final class GeometricVerifier {
     if (model == null) {
       return Verification.unverified(query.kind(), matches.size());
     }
-    return describe(query, model, queryPoints, candidatePoints, candidateWidth, candidateHeight, matches.size());
+    return describe(query, model, queryPoints, candidatePoints, candidate, candidateWidth, candidateHeight, matches.size());
   }
 
   /**
@@ -220,7 +218,7 @@ public final class GeometricVerifier {
   }
 
   private Verification describe(QueryView query, Model model, Point[] queryPoints, Point[] candidatePoints,
-      int candidateWidth, int candidateHeight, int tentative) {
+      StoredKeypoints candidate, int candidateWidth, int candidateHeight, int tentative) {
     double[] h = model.h();
     double[] inverse = invert(h);
     double w = candidateWidth;
@@ -237,47 +235,33 @@ public final class GeometricVerifier {
       double[] p = project(h, corner[0], corner[1]);
       candidateRegion.add(clamp(new RegionPoint(p[0] / w, p[1] / ht)));
     }
-    double queryHull = hullArea(queryPoints, model.inlier()) / (vw * vh);
-    double candidateHull = hullArea(candidatePoints, model.inlier()) / (w * ht);
+    ConvexHull queryHull = inlierHull(queryPoints, model.inlier());
+    ConvexHull candidateHull = inlierHull(candidatePoints, model.inlier());
     double candidatePerQuery = Math.sqrt(h[0] * h[4] - h[1] * h[3]);
     // query-to-candidate turns by the opposite of the copy's rotation; with y pointing down that
     // makes atan2(h10, h00) the copy's counter-clockwise (as displayed) rotation
     double rotation = Math.toDegrees(Math.atan2(h[3], h[0]));
-    return new Verification(query.kind(), tentative, model.inliers(), Math.min(1, queryHull),
-        Math.min(1, candidateHull), queryRegion, candidateRegion, rotation, 1 / candidatePerQuery);
+    return new Verification(query.kind(), tentative, model.inliers(), Math.min(1, queryHull.area() / (vw * vh)),
+        Math.min(1, candidateHull.area() / (w * ht)), queryRegion, candidateRegion, rotation, 1 / candidatePerQuery,
+        Verification.Coverage.of(queryHull, query.keypoints(), model.inliers()),
+        Verification.Coverage.of(candidateHull, candidate, model.inliers()));
   }
 
-  private static double hullArea(Point[] points, boolean[] inlier) {
-    List<Point> kept = new ArrayList<>();
+  private static ConvexHull inlierHull(Point[] points, boolean[] inlier) {
+    int count = 0;
+    for (boolean in : inlier) {
+      count += in ? 1 : 0;
+    }
+    double[] xs = new double[count];
+    double[] ys = new double[count];
+    int k = 0;
     for (int i = 0; i < points.length; i++) {
       if (inlier[i]) {
-        kept.add(points[i]);
+        xs[k] = points[i].x;
+        ys[k++] = points[i].y;
       }
     }
-    if (kept.size() < 3) {
-      return 0;
-    }
-    return convexHullArea(kept);
-  }
-
-  private static double convexHullArea(List<Point> points) {
-    MatOfPoint integerPoints = new MatOfPoint();
-    MatOfInt hullIndices = new MatOfInt();
-    try {
-      // convexHull's Java binding takes integer points; sub-pixel precision does not matter for an area share.
-      integerPoints.fromArray(points.stream().map(p -> new Point(Math.round(p.x), Math.round(p.y))).toArray(Point[]::new));
-      Imgproc.convexHull(integerPoints, hullIndices);
-      int[] order = hullIndices.toArray();
-      Point[] all = integerPoints.toArray();
-      List<RegionPoint> polygon = new ArrayList<>();
-      for (int index : order) {
-        polygon.add(new RegionPoint(all[index].x, all[index].y));
-      }
-      return RegionPoint.area(polygon);
-    } finally {
-      integerPoints.release();
-      hullIndices.release();
-    }
+    return ConvexHull.of(xs, ys);
   }
 
   private static RegionPoint clamp(RegionPoint p) {

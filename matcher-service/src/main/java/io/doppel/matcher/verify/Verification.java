@@ -1,5 +1,6 @@
 package io.doppel.matcher.verify;
 
+import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.schemas.avro.ViewKind;
 import java.util.List;
 
@@ -15,6 +16,8 @@ import java.util.List;
  * @param candidateRegion the query view's frame seen in the candidate, normalised; empty if unverified
  * @param rotationDegrees rotation of the query relative to the candidate, degrees counter-clockwise as displayed
  * @param scale size of the query relative to the candidate (0.5: the copy is half as large)
+ * @param queryCoverage how the inliers cover the query view's keypoints
+ * @param candidateCoverage how the inliers cover the candidate's keypoints
  */
 public record Verification(
     ViewKind view,
@@ -25,7 +28,29 @@ public record Verification(
     List<RegionPoint> queryRegion,
     List<RegionPoint> candidateRegion,
     double rotationDegrees,
-    double scale) {
+    double scale,
+    Coverage queryCoverage,
+    Coverage candidateCoverage) {
+
+  /**
+   * How the inliers cover one side's keypoints: {@code share}, the share of its keypoints inside the inliers' convex
+   * hull (how much of what can be matched is accounted for: a copy shows most of its original, a look-alike agrees on
+   * a small part); {@code density}, inliers over the keypoints inside that hull (within the matched part, how much
+   * agrees). Both in [0,1], 0 when unverified. Normalising by keypoints, not pixels, makes an object photographed on a
+   * plain background, whose keypoints all lie on the object, as well covered as a photo full of texture.
+   */
+  public record Coverage(double share, double density) {
+
+    public static final Coverage NONE = new Coverage(0, 0);
+
+    static Coverage of(ConvexHull hull, StoredKeypoints keypoints, int inliers) {
+      int inside = hull.countInside(keypoints.xs(), keypoints.ys());
+      if (inside == 0 || keypoints.size() == 0) {
+        return NONE;
+      }
+      return new Coverage((double) inside / keypoints.size(), Math.min(1.0, (double) inliers / inside));
+    }
+  }
 
   public Verification {
     queryRegion = List.copyOf(queryRegion);
@@ -33,7 +58,7 @@ public record Verification(
   }
 
   public static Verification unverified(ViewKind view, int tentativeMatches) {
-    return new Verification(view, tentativeMatches, 0, 0, 0, List.of(), List.of(), 0, 1);
+    return new Verification(view, tentativeMatches, 0, 0, 0, List.of(), List.of(), 0, 1, Coverage.NONE, Coverage.NONE);
   }
 
   public boolean verified() {
@@ -44,8 +69,9 @@ public record Verification(
     return view == ViewKind.MIRROR;
   }
 
+  /** Verified through a sub-picture of the query: a strip's tile or a region. */
   public boolean inTile() {
-    return view == ViewKind.TILE;
+    return view == ViewKind.TILE || view == ViewKind.REGION;
   }
 
   /** Share of the candidate not visible in the query (0 when unverified: nothing is known). */
@@ -62,7 +88,7 @@ public record Verification(
       return this;
     }
     return new Verification(view, tentativeMatches, inliers, candidateAreaShare, queryAreaShare,
-        candidateRegion, queryRegion, -rotationDegrees, 1 / scale);
+        candidateRegion, queryRegion, -rotationDegrees, 1 / scale, candidateCoverage, queryCoverage);
   }
 
   /** Better evidence first: more inliers, then larger inlier area. */

@@ -191,7 +191,7 @@ class FusedScorerTest {
   @Test
   void fitterRejectsACsvWithoutLabels(@TempDir Path dir) throws Exception {
     Path csv = dir.resolve("nolabel.csv");
-    Files.writeString(csv, "global_similarity,local_votes,inliers,inlier_area_share\n0.5,1,2,0.1\n");
+    Files.writeString(csv, "query_id,reference_id,global_similarity,local_votes,inliers,inlier_area_share\nq,r,0.5,1,2,0.1\n");
 
     assertThatThrownBy(() -> CalibrationFitter.read(csv)).hasMessageContaining("'label' missing");
   }

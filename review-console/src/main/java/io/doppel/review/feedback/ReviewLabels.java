@@ -24,7 +24,8 @@ import java.util.Map;
 public final class ReviewLabels {
 
   public static final String HEADER =
-      "tenant,image_id,matched_tenant,matched_image_id,global_similarity,local_votes,inliers,inlier_area_share,label,reviewer,decided_at";
+      "tenant,query_id,matched_tenant,reference_id,global_similarity,local_votes,inliers,inlier_area_share,"
+          + "reference_coverage,inlier_density,label,reviewer,decided_at";
 
   private ReviewLabels() {}
 
@@ -46,6 +47,7 @@ public final class ReviewLabels {
       lines.add(String.join(",", cell(d.getTenant()), cell(d.getImageId()), cell(m.getTenant()), cell(m.getImageId()),
           String.format(Locale.ROOT, "%.6f", m.getGlobalSimilarity()), String.valueOf(m.getLocalVotes()),
           String.valueOf(m.getInliers()), String.format(Locale.ROOT, "%.6f", m.getInlierAreaShare()),
+          String.format(Locale.ROOT, "%.6f", m.getReferenceCoverage()), String.format(Locale.ROOT, "%.6f", m.getInlierDensity()),
           d.getAction() == ReviewAction.DISMISS ? "0" : "1", cell(d.getReviewer()), d.getDecidedAt().toString()));
     });
     return lines;

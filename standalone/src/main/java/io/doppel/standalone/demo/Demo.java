@@ -87,7 +87,7 @@ public final class Demo implements AutoCloseable {
         .flatMap(s -> java.util.stream.Stream.of(s.reference().getParent(), s.query().getParent()))
         .map(p -> p.toAbsolutePath().normalize()).distinct().toList();
     EmbeddedStack stack = EmbeddedStack.start(
-        new StackOptions(null, roots, StackOptions.LUCENE, null, false, PARTITIONS, null, Map.of()));
+        new StackOptions(null, roots, StackOptions.LUCENE, null, false, PARTITIONS, null, null, Map.of()));
     ReviewConsole console = null;
     try {
       String token = newToken();

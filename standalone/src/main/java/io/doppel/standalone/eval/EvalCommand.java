@@ -52,6 +52,7 @@ public final class EvalCommand {
         --model MANIFEST      a descriptor model's manifest.json (default: the built-in model)
         --extractor-config F  extractor settings file (properties; see extractor-service/README.md)
         --policy FILE         matcher policy YAML (default: tenants eval and bench, all reference sets)
+        --calibration FILE    score calibration JSON (default: the bundled one)
         --work DIR            working directory for the broker and index, kept (default: a temp dir, removed at exit)
         --partitions N        partitions per topic (default 2)
       """;
@@ -87,7 +88,8 @@ public final class EvalCommand {
              BufferedWriter candidates = candidatesOut == null ? null : Files.newBufferedWriter(Path.of(candidatesOut))) {
           predictions.write("query_id,reference_id,score\n");
           if (candidates != null) {
-            candidates.write("query_id,reference_id,label,score,global_similarity,local_votes,inliers,inlier_area_share,tentative_matches,mirrored,in_tile\n");
+            candidates.write("query_id,reference_id,label,score,global_similarity,local_votes,inliers,inlier_area_share,"
+                + "reference_coverage,inlier_density,tentative_matches,mirrored,in_tile\n");
           }
           Set<String> refIdSet = new HashSet<>(refIds);
           Map<String, List<Double>> stageMillis = new TreeMap<>();
@@ -105,10 +107,11 @@ public final class EvalCommand {
               predictions.write(String.format(Locale.ROOT, "%s,%s,%.6f%n", queryId, match.getImageId(), match.getScore()));
               if (candidates != null) {
                 int label = match.getImageId().equals(truth.get(queryId)) ? 1 : 0;
-                candidates.write(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%d,%d,%.6f,%d,%b,%b%n",
+                candidates.write(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%d,%d,%.6f,%.6f,%.6f,%d,%b,%b%n",
                     queryId, match.getImageId(), label, match.getScore(), match.getGlobalSimilarity(),
-                    match.getLocalVotes(), match.getInliers(), match.getInlierAreaShare(), match.getTentativeMatches(),
-                    match.getHints().getMirrored(), match.getHints().getInTile()));
+                    match.getLocalVotes(), match.getInliers(), match.getInlierAreaShare(), match.getReferenceCoverage(),
+                    match.getInlierDensity(), match.getTentativeMatches(), match.getHints().getMirrored(),
+                    match.getHints().getInTile()));
               }
             }
           }

@@ -6,10 +6,13 @@ import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.ReviewAction;
+import io.doppel.schemas.avro.Trigger;
 import io.doppel.schemas.serde.MalformedRecordException;
 import io.doppel.topology.deadletter.DeadLetters;
 import io.doppel.topology.deadletter.PoisonCounter;
 import io.doppel.topology.deadletter.RawRecord;
+import io.doppel.topology.ops.DoppelMeters;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +35,7 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
   private final Matcher matcher;
   private final DependencyRetry retry;
   private final MeterRegistry meters;
+  private final DoppelMeters doppelMeters;
 
   private ProcessorContext<ImageKey, SpecificRecord> context;
   private PoisonCounter poison;
@@ -42,6 +46,7 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
     this.matcher = matcher;
     this.retry = new DependencyRetry(settings);
     this.meters = meters;
+    this.doppelMeters = new DoppelMeters(meters);
   }
 
   @Override
@@ -100,6 +105,10 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
       MatchEvent event = ReviewSuppression.apply(decided, this::reviewed);
       ImageKey eventKey = new ImageKey(event.getTenant(), event.getImageId());
       context.forward(new Record<>(eventKey, event, raw.timestamp()), MatchingTopology.sinkOf(event.getDecision()));
+      if (event.getTrigger() == Trigger.UPLOAD) {
+        doppelMeters.decisionLatency(event.getDecision().name(),
+            Duration.between(event.getUploadedAt(), event.getDecidedAt()));
+      }
     }
   }
 

@@ -24,7 +24,15 @@ public enum DoppelMeter {
       "doppel.index.errors", Kind.COUNTER, "Failed vector-index calls.", "operation"),
   CIRCUIT_BREAKER_OPEN(
       "doppel.circuit.breaker.open", Kind.GAUGE, "1 while a dependency's circuit is open.",
-      "dependency");
+      "dependency"),
+  /**
+   * Upload to decision: a MatchEvent's {@code decidedAt - uploadedAt}, recorded by the matcher
+   * for every event of trigger UPLOAD (a retro-scan's uploadedAt is the earlier upload's). Its
+   * buckets are {@link DoppelMeters#DECISION_LATENCY_BUCKETS}; the SLO reads the bucket at
+   * {@link DoppelMeters#DECISION_SLO_THRESHOLD}.
+   */
+  DECISION_LATENCY(
+      "doppel.decision.latency", Kind.TIMER, "Time from an upload to its decision.", "decision");
 
   /** How a meter is registered, which fixes the suffix of its Prometheus name. */
   public enum Kind {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,25 @@ public final class DoppelMeters {
 
   /** Devices {@link #modelDevice(String)} reports, one series each. */
   public static final List<String> DEVICES = List.of(DoppelMeter.DEVICE_GPU, DoppelMeter.DEVICE_CPU);
+
+  /**
+   * The decision-latency SLO: {@link #DECISION_SLO_OBJECTIVE} of the decisions within this
+   * (over 30 days; the alert rules in deploy/prometheus/alerts.yml read the bucket with this
+   * upper bound, so it must stay one of {@link #DECISION_LATENCY_BUCKETS}).
+   */
+  public static final Duration DECISION_SLO_THRESHOLD = Duration.ofSeconds(2);
+
+  /** The share of decisions the SLO promises within {@link #DECISION_SLO_THRESHOLD}. */
+  public static final double DECISION_SLO_OBJECTIVE = 0.99;
+
+  /**
+   * Upper bounds of the decision-latency histogram: few and fixed (one series each per decision
+   * and pod), from a commit interval's worth up to a backlog of minutes.
+   */
+  public static final List<Duration> DECISION_LATENCY_BUCKETS = List.of(
+      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      DECISION_SLO_THRESHOLD, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+      Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15));
 
   private final MeterRegistry registry;
   private final ConcurrentMap<String, Boolean> deviceInUse = new ConcurrentHashMap<>();
@@ -55,6 +75,19 @@ public final class DoppelMeters {
   /** Times one vector-index call; {@code outcome} is "success" or "error". */
   public Timer indexCall(String operation, String outcome) {
     return timer(DoppelMeter.INDEX_CALL, operation, outcome);
+  }
+
+  /**
+   * Records one upload's time to its decision ({@code decidedAt - uploadedAt}), tagged with the
+   * decision. A negative difference (an uploader's clock ahead of the matcher's) counts as zero.
+   */
+  public void decisionLatency(String decision, Duration uploadToDecision) {
+    Timer.builder(DoppelMeter.DECISION_LATENCY.meterName())
+        .description(DoppelMeter.DECISION_LATENCY.description())
+        .tags(tags(DoppelMeter.DECISION_LATENCY, decision))
+        .serviceLevelObjectives(DECISION_LATENCY_BUCKETS.toArray(Duration[]::new))
+        .register(registry)
+        .record(uploadToDecision.isNegative() ? Duration.ZERO : uploadToDecision);
   }
 
   public Counter indexErrors(String operation) {

@@ -88,6 +88,23 @@ class MatchingTopologyTest {
   }
 
   @Test
+  void eachUploadsTimeToItsDecisionIsRecordedButNotARetroScansOfAnEarlierUpload() {
+    var late = io.doppel.schemas.avro.UploadEvent.newBuilder(Samples.upload("copy-late"))
+        .setUploadedAt(Samples.UPLOADED_AT.minusMillis(1500)).build();
+    pipe(Samples.features(late));
+    pipe(Samples.features(Samples.reference(ScriptedMatcher.RETRO_PREFIX + "ref", "studio")));
+
+    String name = DoppelMeter.DECISION_LATENCY.meterName();
+    var violation = meters.get(name).tag("decision", "COPYRIGHT_VIOLATION").timer();
+    assertThat(violation.count()).isEqualTo(1);
+    assertThat(violation.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(1500);
+    assertThat(meters.get(name).tag("decision", "REGISTERED").timer().count()).isEqualTo(1);
+    assertThat(meters.get(name).timers()).as("the retro-scan's violation is not an upload's decision")
+        .extracting(timer -> timer.getId().getTag("decision"))
+        .containsExactlyInAnyOrder("COPYRIGHT_VIOLATION", "REGISTERED");
+  }
+
+  @Test
   void theMatchersIndexIsMadeDurableWhenTheTaskCommits() {
     assertThat(matcher.commits()).isZero();
 

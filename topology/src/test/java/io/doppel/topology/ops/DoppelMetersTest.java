@@ -31,6 +31,7 @@ class DoppelMetersTest {
     meters.indexCall("search", "success").record(Duration.ofMillis(3));
     meters.indexErrors("search").increment();
     meters.circuitBreaker("milvus", () -> false);
+    meters.decisionLatency("CLEAN", Duration.ofMillis(400));
 
     String scrape = registry.scrape();
 
@@ -41,6 +42,23 @@ class DoppelMetersTest {
     assertThat(scrape)
         .contains("doppel_dead_letters_total{reason=\"undecodable-image\"} 2.0")
         .contains("doppel_stage_seconds_bucket{stage=\"decode\"");
+  }
+
+  /** The SLO's good events are the bucket at the threshold: it must exist, with exactly that bound. */
+  @Test
+  void decisionLatencyHasABucketAtTheSloThresholdAndCountsClockSkewAsZero() {
+    meters.decisionLatency("CLEAN", Duration.ofMillis(1999));
+    meters.decisionLatency("CLEAN", Duration.ofMillis(2001));
+    meters.decisionLatency("CLEAN", Duration.ofMillis(-50));
+
+    String scrape = registry.scrape();
+
+    assertThat(DoppelMeters.DECISION_LATENCY_BUCKETS).contains(DoppelMeters.DECISION_SLO_THRESHOLD);
+    assertThat(scrape)
+        .contains("doppel_decision_latency_seconds_bucket{decision=\"CLEAN\",le=\"0.1\"} 1")
+        .contains("doppel_decision_latency_seconds_bucket{decision=\"CLEAN\",le=\"2.0\"} 2")
+        .contains("doppel_decision_latency_seconds_bucket{decision=\"CLEAN\",le=\"5.0\"} 3")
+        .contains("doppel_decision_latency_seconds_count{decision=\"CLEAN\"} 3");
   }
 
   @Test

@@ -1,0 +1,234 @@
+package io.doppel.extractor.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.doppel.image.decode.BgrImage;
+import io.doppel.schemas.avro.Box;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The proposer on generated layouts of the kinds users post: each photo located within a few pixels. */
+class RegionProposerTest {
+
+  /** Largest distance of any side from the truth, in image pixels: about two working pixels at these sizes. */
+  private static final int SLACK = 10;
+  private final RegionProposer proposer = new RegionProposer(6, 24);
+
+  @Test
+  void findsThePhotoOfAPostInAFeedScreenshot() {
+    BufferedImage screen = canvas(1080, 2160, Color.WHITE);
+    Graphics2D g = screen.createGraphics();
+    text(g, "9:41", 40, 60, 34, Color.BLACK);
+    g.fillRoundRect(960, 30, 70, 32, 8, 8);
+    g.setColor(new Color(40, 120, 220));
+    g.fillOval(30, 170, 90, 90);
+    text(g, "wanderlust.daily", 140, 210, 34, Color.BLACK);
+    text(g, "Lisbon, Portugal", 140, 250, 26, Color.GRAY);
+    Box post = new Box(0, 300, 1080, 1080);
+    g.drawImage(photo(1080, 1080, 1), post.getX(), post.getY(), null);
+    g.setColor(Color.BLACK);
+    g.setStroke(new BasicStroke(5));
+    for (int i = 0; i < 3; i++) {
+      g.drawOval(40 + i * 110, 1410, 60, 60);
+    }
+    text(g, "1,204 likes", 40, 1540, 32, Color.BLACK);
+    text(g, "wanderlust.daily golden hour over the old town", 40, 1600, 30, Color.BLACK);
+    text(g, "View all 87 comments", 40, 1660, 28, Color.GRAY);
+    g.setColor(new Color(200, 80, 40));
+    g.fillOval(30, 1760, 90, 90);
+    text(g, "next.account", 140, 1815, 34, Color.BLACK);
+    g.drawImage(photo(1080, 1080, 2), 0, 1890, null);
+    g.dispose();
+
+    assertThat(proposer.propose(BgrImage.of(screen))).anySatisfy(found -> assertClose(found, post));
+  }
+
+  @Test
+  void findsEachTileOfAGridWithGutters() {
+    BufferedImage grid = canvas(1000, 1000, new Color(245, 245, 245));
+    Graphics2D g = grid.createGraphics();
+    List<Box> tiles = List.of(new Box(10, 10, 485, 485), new Box(505, 10, 485, 485), new Box(10, 505, 485, 485),
+        new Box(505, 505, 485, 485));
+    for (int i = 0; i < tiles.size(); i++) {
+      Box tile = tiles.get(i);
+      g.drawImage(photo(tile.getWidth(), tile.getHeight(), 10 + i), tile.getX(), tile.getY(), null);
+    }
+    g.dispose();
+
+    List<Box> found = proposer.propose(BgrImage.of(grid));
+
+    for (Box tile : tiles) {
+      assertThat(found).anySatisfy(region -> assertClose(region, tile));
+    }
+  }
+
+  @Test
+  void findsTheTilesOfAGridWithNoGutterWhereThePhotosMeet() {
+    BufferedImage grid = canvas(1200, 400, Color.BLACK);
+    Graphics2D g = grid.createGraphics();
+    List<Box> tiles = List.of(new Box(0, 0, 400, 400), new Box(400, 0, 400, 400), new Box(800, 0, 400, 400));
+    for (int i = 0; i < tiles.size(); i++) {
+      g.drawImage(photo(400, 400, 20 + i), tiles.get(i).getX(), 0, null);
+    }
+    g.dispose();
+
+    List<Box> found = proposer.propose(BgrImage.of(grid));
+
+    assertThat(found).anySatisfy(region -> assertClose(region, tiles.get(1)));
+  }
+
+  @Test
+  void findsAnInsetOverAnotherPhoto() {
+    BufferedImage picture = photo(1280, 720, 30);
+    Graphics2D g = picture.createGraphics();
+    Box inset = new Box(800, 60, 420, 300);
+    g.setColor(Color.WHITE);
+    g.fillRect(inset.getX() - 6, inset.getY() - 6, inset.getWidth() + 12, inset.getHeight() + 12);
+    g.drawImage(photo(inset.getWidth(), inset.getHeight(), 31), inset.getX(), inset.getY(), null);
+    g.dispose();
+
+    assertThat(proposer.propose(BgrImage.of(picture))).anySatisfy(found -> assertClose(found, inset));
+  }
+
+  @Test
+  void findsTheInsetInACornerWithNoBorder() {
+    BufferedImage picture = photo(1280, 720, 40);
+    Graphics2D g = picture.createGraphics();
+    Box inset = new Box(780, 380, 500, 340);
+    g.drawImage(photo(inset.getWidth(), inset.getHeight(), 41), inset.getX(), inset.getY(), null);
+    g.dispose();
+
+    assertThat(proposer.propose(BgrImage.of(picture))).anySatisfy(found -> assertClose(found, inset));
+  }
+
+  @Test
+  void findsAMemesPhotoUnderItsCaptionBandAndProposesNoTextRegion() {
+    BufferedImage meme = canvas(800, 860, Color.WHITE);
+    Graphics2D g = meme.createGraphics();
+    text(g, "WHEN THE CODE COMPILES", 60, 80, 52, Color.BLACK);
+    text(g, "ON THE FIRST TRY", 160, 150, 52, Color.BLACK);
+    Box photo = new Box(0, 220, 800, 640);
+    g.drawImage(photo(800, 640, 50), 0, 220, null);
+    g.dispose();
+
+    List<Box> found = proposer.propose(BgrImage.of(meme));
+
+    assertThat(found).anySatisfy(region -> assertClose(region, photo));
+    assertThat(found).as("the caption band is text, not a picture").noneMatch(region -> region.getY() + region.getHeight() <= 220);
+  }
+
+  @Test
+  void aPlainPhotoHasNoRegionAndTextAloneHasNone() {
+    assertThat(proposer.propose(BgrImage.of(photo(640, 480, 60)))).isEmpty();
+
+    BufferedImage page = canvas(800, 600, Color.WHITE);
+    Graphics2D g = page.createGraphics();
+    for (int line = 0; line < 10; line++) {
+      text(g, "Lorem ipsum dolor sit amet, consectetur " + line, 30, 60 + line * 55, 32, Color.DARK_GRAY);
+    }
+    g.dispose();
+    assertThat(proposer.propose(BgrImage.of(page))).isEmpty();
+  }
+
+  @Test
+  void atMostTheConfiguredNumberOfRegionsAndNoneWhenSwitchedOff() {
+    BufferedImage grid = canvas(900, 600, Color.WHITE);
+    Graphics2D g = grid.createGraphics();
+    for (int row = 0; row < 2; row++) {
+      for (int column = 0; column < 3; column++) {
+        g.drawImage(photo(290, 290, 70 + row * 3 + column), 5 + column * 300, 5 + row * 300, null);
+      }
+    }
+    g.dispose();
+
+    assertThat(new RegionProposer(2, 24).propose(BgrImage.of(grid))).hasSize(2);
+    assertThat(new RegionProposer(0, 24).propose(BgrImage.of(grid))).isEmpty();
+  }
+
+  @Test
+  void theSameImageGivesTheSameRegions() {
+    BufferedImage grid = canvas(900, 600, Color.WHITE);
+    Graphics2D g = grid.createGraphics();
+    g.drawImage(photo(440, 590, 80), 5, 5, null);
+    g.drawImage(photo(440, 590, 81), 455, 5, null);
+    g.dispose();
+
+    assertThat(proposer.propose(BgrImage.of(grid))).isEqualTo(proposer.propose(BgrImage.of(grid)));
+  }
+
+  private static void assertClose(Box found, Box truth) {
+    assertThat(Math.abs(found.getX() - truth.getX())).as("left of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
+    assertThat(Math.abs(found.getY() - truth.getY())).as("top of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
+    assertThat(Math.abs(found.getX() + found.getWidth() - truth.getX() - truth.getWidth()))
+        .as("right of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
+    assertThat(Math.abs(found.getY() + found.getHeight() - truth.getY() - truth.getHeight()))
+        .as("bottom of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
+  }
+
+  private static BufferedImage canvas(int width, int height, Color fill) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = image.createGraphics();
+    g.setColor(fill);
+    g.fillRect(0, 0, width, height);
+    g.dispose();
+    return image;
+  }
+
+  private static void text(Graphics2D g, String text, int x, int y, int size, Color colour) {
+    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setColor(colour);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, size));
+    g.drawString(text, x, y);
+  }
+
+  /**
+   * A photo-like picture, different for each seed: a background shaded in both directions, many shaded shapes of all
+   * sizes, and sensor noise, so that no row or column of it is uniform.
+   */
+  static BufferedImage photo(int width, int height, long seed) {
+    Random random = new Random(seed);
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = image.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setPaint(new GradientPaint(0, 0, randomColour(random), width, height, randomColour(random)));
+    g.fillRect(0, 0, width, height);
+    for (int i = 0; i < 120; i++) {
+      int x = random.nextInt(width) - width / 10;
+      int y = random.nextInt(height) - height / 10;
+      int w = 6 + random.nextInt(Math.max(1, i < 20 ? width / 2 : width / 6));
+      int h = 6 + random.nextInt(Math.max(1, i < 20 ? height / 2 : height / 6));
+      g.setPaint(new GradientPaint(x, y, randomColour(random), x + w, y + h, randomColour(random)));
+      if (random.nextBoolean()) {
+        g.fillOval(x, y, w, h);
+      } else {
+        // tilted quadrilaterals: photos rarely hold straight, axis-aligned rectangles
+        g.fillPolygon(new int[] {x, x + w, x + w - random.nextInt(w / 2 + 1), x + random.nextInt(w / 2 + 1)},
+            new int[] {y + random.nextInt(h / 3 + 1), y, y + h, y + h - random.nextInt(h / 3 + 1)}, 4);
+      }
+    }
+    g.dispose();
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        int rgb = image.getRGB(x, y);
+        int noise = (int) Math.round(random.nextGaussian() * 10);
+        int r = Math.clamp(((rgb >> 16) & 0xFF) + noise, 0, 255);
+        int gr = Math.clamp(((rgb >> 8) & 0xFF) + noise, 0, 255);
+        int b = Math.clamp((rgb & 0xFF) + noise, 0, 255);
+        image.setRGB(x, y, (r << 16) | (gr << 8) | b);
+      }
+    }
+    return image;
+  }
+
+  private static Color randomColour(Random random) {
+    return new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256));
+  }
+}
