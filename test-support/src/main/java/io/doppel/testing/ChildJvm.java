@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * org.apache.avro.SERIALIZABLE_PACKAGES} (Avro refuses to decode Doppel's records without it) and {@code
  * java.class.path}; its standard output and error are appended to one log file. A test waits for it with {@link
  * #awaitLine} or {@link #awaitReady}; if it dies or the time is up first, the child is killed and the error carries
- * the end of its log. A child never outlives the test JVM, even one stopped by a signal. Guarded by {@code
- * ChildJvmIT}.
+ * the end of its log. A shutdown hook kills a child that is still running when the test JVM exits (a test that did
+ * not close it, SIGTERM). Guarded by {@code ChildJvmIT}.
  */
 public final class ChildJvm implements AutoCloseable {
 
