@@ -14,9 +14,6 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -79,28 +76,12 @@ class ServiceConfigurationTest {
   void theReviewConsoleAcceptsItsEnvironment(String overlay) throws Exception {
     Map<String, String> environment = environment(overlay, "doppel-review-console");
     assertNoDeprecatedNames(environment);
-    // ReviewConsoleMain.read(Map) is what its main method runs; package-private, so reflection.
-    Method read = Class.forName("io.doppel.review.ReviewConsoleMain").getDeclaredMethod("read", Map.class);
-    read.setAccessible(true);
-
-    assertThatCode(() -> {
-      try {
-        read.invoke(null, environment);
-      } catch (InvocationTargetException e) {
-        throw e.getCause();
-      }
-    }).doesNotThrowAnyException();
+    assertThatCode(() -> io.doppel.review.ReviewConsoleMain.read(environment)).doesNotThrowAnyException();
   }
 
   private static void assertNoDeprecatedNames(Map<String, String> environment) {
-    try {
-      Field deprecated = io.doppel.topology.config.ConfigReader.class.getDeclaredField("DEPRECATED");
-      deprecated.setAccessible(true);
-      assertThat(environment.keySet()).as("variables read only for one more release")
-          .doesNotContainAnyElementsOf(((Map<String, ?>) deprecated.get(null)).keySet());
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError("ConfigReader.DEPRECATED moved: update this test", e);
-    }
+    assertThat(environment.keySet()).as("variables read only for one more release")
+        .doesNotContainAnyElementsOf(io.doppel.topology.config.ConfigReader.deprecatedVariables());
   }
 
   /**

@@ -56,6 +56,14 @@ public record MatcherConfig(
   /** The service's configuration from {@code environment} (and the file it names); every problem reported at once. */
   public static MatcherConfig from(Map<String, String> environment) {
     ConfigReader reader = ConfigReader.of(PROGRAM, environment);
+    MatcherConfig config = read(reader);
+    reader.rejectUnknownVariables();
+    reader.finish();
+    return config;
+  }
+
+  /** Every setting of the service from {@code reader}; problems are left in the reader for its {@code finish}. */
+  public static MatcherConfig read(ConfigReader reader) {
     KafkaConnection kafka = KafkaConnection.read(reader);
     HttpSchemaRegistry.Settings registry = SchemaRegistryConnection.readOptional(reader);
     int opsPort = reader.integer("ops.port", Deployment.OPS_PORT, 0, MAX_PORT);
@@ -68,8 +76,6 @@ public record MatcherConfig(
         r.millis("commit-interval-ms", StreamsRuntime.DEFAULT_COMMIT_INTERVAL, Duration.ofMillis(1), Duration.ofMinutes(1)));
     IndexConfig index = readIndex(reader, null);
     Matching matching = readMatching(reader);
-    reader.rejectUnknownVariables();
-    reader.finish();
     return new MatcherConfig(kafka, registry, streams, index, matching, opsPort);
   }
 
@@ -90,15 +96,13 @@ public record MatcherConfig(
     Path root = luceneRoot != null ? luceneRoot : r.path("data-dir", Path.of("data/matcher")).resolve(INDEX_SUBDIRECTORY);
     String modelId = reader.required("model.id");
     String modelVersion = reader.required("model.version");
-    int dimension = reader.integer("model.dimension", 0, 1, Integer.MAX_VALUE);
-    reader.check(dimension > 0 || reader.string("model.dimension", null) != null,
-        reader.describe("model.dimension") + " is required (the global descriptor's dimension)");
+    int dimension = reader.requiredInteger("model.dimension", 1, Integer.MAX_VALUE);
     IndexConfig.Milvus milvus = backend != IndexConfig.Backend.MILVUS ? null
         : new IndexConfig.Milvus(reader.required("milvus.uri"), reader.secret("milvus.token"),
             reader.choice("milvus.global-index", GlobalIndex.HNSW, GlobalIndex.class));
     ModelKey model = modelId == null || modelVersion == null ? null
         : reader.build("model", () -> new ModelKey(modelId, modelVersion));
-    return model == null || dimension <= 0 ? null
+    return model == null ? null
         : reader.build(reader.describe(r.name("index")), () -> new IndexConfig(backend, model, dimension, root, milvus));
   }
 

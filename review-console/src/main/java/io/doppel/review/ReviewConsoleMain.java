@@ -27,10 +27,18 @@ public final class ReviewConsoleMain {
   private ReviewConsoleMain() {}
 
   /** The console's settings and registry from {@code environment}; every problem reported at once. */
-  record Config(ReviewConsole.Settings console, HttpSchemaRegistry.Settings registry) {}
+  public record Config(ReviewConsole.Settings console, HttpSchemaRegistry.Settings registry) {}
 
-  static Config read(Map<String, String> environment) {
+  public static Config read(Map<String, String> environment) {
     ConfigReader reader = ConfigReader.of(PROGRAM, environment);
+    Config config = read(reader);
+    reader.rejectUnknownVariables();
+    reader.finish();
+    return config;
+  }
+
+  /** Every setting of the console from {@code reader}; null with problems left in the reader where one is invalid. */
+  public static Config read(ConfigReader reader) {
     KafkaConnection kafka = KafkaConnection.read(reader);
     HttpSchemaRegistry.Settings registry = SchemaRegistryConnection.read(reader);
     ConfigReader r = reader.section(PROGRAM);
@@ -43,8 +51,9 @@ public final class ReviewConsoleMain {
     int maxReports = r.integer("max-reports", ReviewConsole.Settings.DEFAULT_MAX_REPORTS, 1, Integer.MAX_VALUE);
     int maxImages = r.integer("max-images", ReviewConsole.Settings.DEFAULT_MAX_IMAGES, 1, Integer.MAX_VALUE);
     FetchSettings fetch = FetchSettings.read(r);
-    reader.rejectUnknownVariables();
-    reader.finish();
+    if (kafka.bootstrapServers() == null || reviewers == null) {
+      return null;
+    }
     Map<String, Object> clients = new HashMap<>(kafka.security());
     clients.put("bootstrap.servers", kafka.bootstrapServers());
     return new Config(new ReviewConsole.Settings(clients, bind, port, reviewers, fetch, maxReports, maxImages), registry);

@@ -155,7 +155,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
       ImageDecoder.Decoded decoded = decoder.decode(bytes);
       decodeNanos = System.nanoTime() - decodeStart;
       long preprocessStart = System.nanoTime();
-      List<PlannedView> views = planner.plan(decoded.image());
+      List<PlannedView> views = planner.plan(decoded.image(), event.getPurpose());
       List<float[]> tensors = new ArrayList<>(views.size());
       for (PlannedView view : views) {
         if (!sharesFullGlobal(view)) {

@@ -20,6 +20,9 @@ import java.util.List;
  *       pieces split only by edges are also kept joined, since an edge may be a horizon inside one photo.
  *   <li><b>Frames</b>: rectangles outlined by straight edges on all four sides, the image's own border counting as an
  *       edge (an inset over a photo, in a corner or anywhere).
+ *   <li><b>Blobs</b>: the bounding boxes of connected areas of fine detail on a smooth surround (a photo tilted on a
+ *       gradient or a blurred backdrop, a screen photographed at an angle, a sticker-framed print), where no straight
+ *       line parts the picture from what lies around it.
  *   <li><b>Filter</b>: a candidate is trimmed to its content inside uniform borders and kept if it is large enough, not
  *       a sliver, and photo-like: no single tone covers most of it and its other tones are spread, unlike text or UI
  *       drawn on a flat fill.
@@ -44,6 +47,10 @@ public final class RegionProposer {
   /** Shortest side of a region in image pixels: ORB and the descriptor need that much to see anything. */
   static final int MIN_SIDE_PIXELS = 48;
   static final double MAX_ASPECT = 5.0;
+  /** Kinds of candidate, the fifth element of a working box: one picture, several, or a detailed area. */
+  static final int SINGLE = 0;
+  static final int COMPOSITE = 1;
+  static final int BLOB = 2;
   /** Two candidates whose intersection covers this share of the larger one are the same picture. */
   static final double SAME_REGION_OVERLAP = 0.85;
   /** A line is uniform when this share of its pixels lie within the tolerance of its median colour. */
@@ -67,6 +74,15 @@ public final class RegionProposer {
   static final double SEGMENT_FILL = 0.6;
   /** A side not at the image's edge nor on a uniform line must be a straight edge along this share of it. */
   static final double MIN_SIDE_SEPARATION = 0.6;
+  /** Tone change across a pixel (horizontal plus vertical) that makes it detail... */
+  static final int DETAIL_STEP = 24;
+  /** ...closed over gaps this wide (working pixels)... */
+  static final int CLOSING = 2;
+  /** ...and kept as a picture where it fills this share of its bounding box. */
+  static final double MIN_BLOB_FILL = 0.5;
+  /** Width (working pixels) of the band around a blob that must be smooth, and the detail it may hold (stickers). */
+  static final int SURROUND = 3;
+  static final double MAX_SURROUND_DETAIL = 0.25;
   /** Luminance bins of the photo-likeness test, and the share the most common may take at most. */
   static final int TONE_BINS = 32;
   static final double MAX_DOMINANT_TONE_SHARE = 0.7;
@@ -98,6 +114,7 @@ public final class RegionProposer {
     List<int[]> candidates = new ArrayList<>();
     cut(small, new int[] {0, 0, small.width, small.height}, 0, candidates);
     candidates.addAll(frames(small));
+    candidates.addAll(detailBlobs(small));
     List<Ranked> regions = new ArrayList<>();
     double imageArea = (double) image.width() * image.height();
     for (int[] candidate : candidates) {
@@ -108,9 +125,11 @@ public final class RegionProposer {
       Box box = refine(small.toImage(content, image.width(), image.height()), image, small.scaleTo(image));
       double share = (double) box.getWidth() * box.getHeight() / imageArea;
       double aspect = (double) Math.max(box.getWidth(), box.getHeight()) / Math.min(box.getWidth(), box.getHeight());
+      boolean blob = candidate[4] == BLOB;
       if (share >= MIN_AREA_SHARE && share <= MAX_AREA_SHARE && aspect <= MAX_ASPECT
-          && Math.min(box.getWidth(), box.getHeight()) >= MIN_SIDE_PIXELS && separated(box, image)) {
-        regions.add(new Ranked(box, candidate.length > 4 && candidate[4] == 1));
+          && Math.min(box.getWidth(), box.getHeight()) >= MIN_SIDE_PIXELS
+          && (blob ? small.smoothAround(content) : separated(box, image))) {
+        regions.add(new Ranked(box, candidate[4] == COMPOSITE));
       }
     }
     return distinctBestFirst(regions);
@@ -358,10 +377,10 @@ public final class RegionProposer {
     }
     boolean composite = !pieces.pieces().isEmpty();
     if (depth > 0) {
-      out.add(new int[] {box[0], box[1], box[2], box[3], composite ? 1 : 0});
+      out.add(new int[] {box[0], box[1], box[2], box[3], composite ? COMPOSITE : SINGLE});
     }
     for (int[] joined : pieces.joined()) {
-      out.add(new int[] {joined[0], joined[1], joined[2], joined[3], 1});
+      out.add(new int[] {joined[0], joined[1], joined[2], joined[3], COMPOSITE});
     }
     for (int[] piece : pieces.pieces()) {
       cut(image, piece, depth + 1, out);
@@ -456,11 +475,107 @@ public final class RegionProposer {
           }
         }
         if (x1 - x0 >= minSide && ox1 - ox0 >= FRAME_SIDE_SHARE * (x1 - x0)) {
-          frames.add(new int[] {Math.max(0, x0), top[0], Math.min(image.width, x1), bottom[0], 0});
+          frames.add(new int[] {Math.max(0, x0), top[0], Math.min(image.width, x1), bottom[0], SINGLE});
         }
       }
     }
     return frames;
+  }
+
+  /**
+   * Bounding boxes {x0, y0, x1, y1, BLOB} of the connected areas of detail: pixels where the tone changes by more than
+   * {@value #DETAIL_STEP} across the pixel (horizontally plus vertically), closed over gaps of {@value #CLOSING}
+   * pixels, that fill at least {@value #MIN_BLOB_FILL} of their box. A photo is detailed almost everywhere; a gradient
+   * or a blurred backdrop nowhere; text is detailed only along thin strokes, so its boxes are sparse or small.
+   */
+  private static List<int[]> detailBlobs(Working image) {
+    int w = image.width;
+    int h = image.height;
+    boolean[] detail = new boolean[w * h];
+    for (int y = 1; y < h - 1; y++) {
+      for (int x = 1; x < w - 1; x++) {
+        int i = y * w + x;
+        int change = Math.abs(image.tone[i + 1] - image.tone[i - 1]) + Math.abs(image.tone[i + w] - image.tone[i - w]);
+        detail[i] = change > DETAIL_STEP;
+      }
+    }
+    boolean[] closed = erode(dilate(detail, w, h, CLOSING), w, h, CLOSING);
+    int[] label = new int[w * h];
+    List<int[]> blobs = new ArrayList<>();
+    int[] queue = new int[w * h];
+    int next = 0;
+    for (int start = 0; start < w * h; start++) {
+      if (!closed[start] || label[start] != 0) {
+        continue;
+      }
+      next++;
+      int head = 0;
+      int tail = 0;
+      queue[tail++] = start;
+      label[start] = next;
+      int x0 = w;
+      int y0 = h;
+      int x1 = 0;
+      int y1 = 0;
+      int filled = 0;
+      while (head < tail) {
+        int i = queue[head++];
+        int x = i % w;
+        int y = i / w;
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x + 1);
+        y1 = Math.max(y1, y + 1);
+        filled++;
+        int[] neighbours = {x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1};
+        for (int n : neighbours) {
+          if (n >= 0 && closed[n] && label[n] == 0) {
+            label[n] = next;
+            queue[tail++] = n;
+          }
+        }
+      }
+      long box = (long) (x1 - x0) * (y1 - y0);
+      if (box >= MIN_AREA_SHARE * w * h && filled >= MIN_BLOB_FILL * box) {
+        blobs.add(new int[] {x0, y0, x1, y1, BLOB});
+      }
+    }
+    return blobs;
+  }
+
+  private static boolean[] dilate(boolean[] mask, int w, int h, int radius) {
+    return morph(mask, w, h, radius, true);
+  }
+
+  private static boolean[] erode(boolean[] mask, int w, int h, int radius) {
+    return morph(mask, w, h, radius, false);
+  }
+
+  /** A square structuring element of side 2·radius+1, separably: rows then columns. */
+  private static boolean[] morph(boolean[] mask, int w, int h, int radius, boolean dilate) {
+    boolean[] rows = new boolean[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        boolean result = !dilate;
+        for (int d = -radius; d <= radius; d++) {
+          int xx = Math.clamp(x + d, 0, w - 1);
+          result = dilate ? result || mask[y * w + xx] : result && mask[y * w + xx];
+        }
+        rows[y * w + x] = result;
+      }
+    }
+    boolean[] out = new boolean[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        boolean result = !dilate;
+        for (int d = -radius; d <= radius; d++) {
+          int yy = Math.clamp(y + d, 0, h - 1);
+          result = dilate ? result || rows[yy * w + x] : result && rows[yy * w + x];
+        }
+        out[y * w + x] = result;
+      }
+    }
+    return out;
   }
 
   /** Whether the vertical segments near column {@code x} together cover {@value #FRAME_SIDE_SHARE} of rows [y0, y1). */
@@ -716,6 +831,28 @@ public final class RegionProposer {
         tones++;
       }
       return tones >= MIN_TONE_SPREAD;
+    }
+
+    /**
+     * Whether the band of {@value #SURROUND} pixels around {@code box} (inside the image) is mostly free of detail:
+     * a detailed area on a smooth surround is a picture laid on a backdrop, not a part of one photo.
+     */
+    boolean smoothAround(int[] box) {
+      int band = 0;
+      int detailed = 0;
+      for (int y = Math.max(1, box[1] - SURROUND); y < Math.min(height - 1, box[3] + SURROUND); y++) {
+        for (int x = Math.max(1, box[0] - SURROUND); x < Math.min(width - 1, box[2] + SURROUND); x++) {
+          if (x >= box[0] && x < box[2] && y >= box[1] && y < box[3]) {
+            continue;
+          }
+          int i = y * width + x;
+          band++;
+          if (Math.abs(tone[i + 1] - tone[i - 1]) + Math.abs(tone[i + width] - tone[i - width]) > DETAIL_STEP) {
+            detailed++;
+          }
+        }
+      }
+      return band > 0 && detailed <= MAX_SURROUND_DETAIL * band;
     }
 
     /** Image pixels per working pixel. */

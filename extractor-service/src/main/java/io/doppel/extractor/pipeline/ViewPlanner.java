@@ -3,6 +3,7 @@ package io.doppel.extractor.pipeline;
 import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
+import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.ViewKind;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,7 +44,16 @@ public final class ViewPlanner {
     this.regions = new RegionProposer(views.maxRegions(), views.borderTolerance());
   }
 
+  /** The views of an uploaded image. */
   public List<PlannedView> plan(BgrImage image) {
+    return plan(image, Purpose.UPLOAD);
+  }
+
+  /**
+   * The views of an image uploaded for {@code purpose}. A REFERENCE gets no REGION views: regions are only ever searched,
+   * never indexed, and a registered work is matched as an original, not searched for inside a layout.
+   */
+  public List<PlannedView> plan(BgrImage image, Purpose purpose) {
     int w = image.width();
     int h = image.height();
     Box whole = new Box(0, 0, w, h);
@@ -74,7 +84,12 @@ public final class ViewPlanner {
       }
     } else {
       planned.addAll(crops(image, content));
-      for (Box region : regions.propose(image)) {
+      List<Box> proposed = purpose == Purpose.UPLOAD ? regions.propose(image) : List.of();
+      for (Box region : proposed) {
+        if (RegionProposer.sameRegion(region, content)) {
+          // the whole picture inside uniform borders: FULL and the border CROP already describe it
+          continue;
+        }
         BgrImage pixels = image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
         planned.add(new PlannedView(ViewKind.REGION, region, pixels, local.regionMaxKeypoints(),
             UniformBorders.contentBox(pixels, views.borderTolerance())));

@@ -150,4 +150,32 @@ class ViewPlannerTest {
     }
     return out;
   }
+
+  @Test
+  void anUploadedLayoutGetsRegionViewsAndARegisteredWorkNone() {
+    BufferedImage collage = new BufferedImage(900, 450, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = collage.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, 900, 450);
+    g.drawImage(RegionProposerTest.photo(430, 430, 1), 10, 10, null);
+    g.drawImage(RegionProposerTest.photo(430, 430, 2), 460, 10, null);
+    g.dispose();
+    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+
+    List<PlannedView> uploaded = planner.plan(BgrImage.of(collage), io.doppel.schemas.avro.Purpose.UPLOAD);
+    List<PlannedView> registered = planner.plan(BgrImage.of(collage), io.doppel.schemas.avro.Purpose.REFERENCE);
+
+    assertThat(uploaded).filteredOn(v -> v.kind() == ViewKind.REGION).hasSize(2)
+        .allSatisfy(v -> assertThat(v.maxKeypoints()).isEqualTo(Fixtures.config().local().regionMaxKeypoints()));
+    assertThat(registered).noneMatch(v -> v.kind() == ViewKind.REGION);
+  }
+
+  @Test
+  void aPhotoOnAPlainBackgroundIsNotRepeatedAsARegion() {
+    BufferedImage padded = padded(RegionProposerTest.photo(300, 200, 3), 60, 60, 60, 60, Color.WHITE);
+    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+
+    assertThat(planner.plan(BgrImage.of(padded))).as("FULL and the border CROP already describe the content")
+        .noneMatch(v -> v.kind() == ViewKind.REGION);
+  }
 }

@@ -40,7 +40,7 @@ public record Calibration(
     @JsonProperty(required = true) List<Double> weights,
     @JsonProperty(required = true) double bias) {
 
-  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v7.json";
+  public static final String DEFAULT_RESOURCE = "/calibration/doppel-calibration-v8.json";
   /** The hand-set prior that preceded the first fit; kept to re-fit from and to compare against. */
   public static final String PRIOR_RESOURCE = "/calibration/doppel-calibration-v1.json";
 

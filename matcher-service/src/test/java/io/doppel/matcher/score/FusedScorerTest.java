@@ -24,7 +24,8 @@ class FusedScorerTest {
     Calibration bundled = Calibration.bundled();
 
     assertThat(bundled.prior()).isFalse();
-    assertThat(bundled.fittedOn()).contains("CalibrationFitter").contains("shared/eval/dev");
+    assertThat(bundled.fittedOn()).contains("./doppel calibrate").contains("DEV");
+    assertThat(bundled.split()).as("the half it was fitted on is recorded, so its figures can be held out").isNotNull();
     assertThat(scorer.calibrationVersion()).isEqualTo(bundled.version());
     assertThat(resource(Calibration.PRIOR_RESOURCE).prior()).isTrue();
   }
@@ -112,13 +113,14 @@ class FusedScorerTest {
   }
 
   @Test
-  void manyInliersOutweighALowGlobalSimilarity() {
-    // Two DEV copies that v3 scored 0.27 and 0.40: 50-55 inliers over a small share of the view, a middling global
-    // similarity, no local votes.
-    assertThat(scorer.score(new CandidateFeatures(0.366, 0, 50, 0.060))).isGreaterThan(0.5);
-    assertThat(scorer.score(new CandidateFeatures(0.441, 0, 55, 0.045))).isGreaterThan(0.5);
-    // An unrelated pair at what unrelated pairs reach stays below.
-    assertThat(scorer.score(new CandidateFeatures(0.38, 0, CandidateFeatures.UNRELATED_MAX_INLIERS, 0.05))).isLessThan(0.5);
+  void manyInliersCoveringTheOriginalOutweighALowGlobalSimilarity() {
+    // copies with 50-55 inliers over a small share of the query view and a middling global similarity, no local votes,
+    // whose inliers cover most of the original's keypoints (a copy inside a layout, or a small crop)
+    assertThat(scorer.score(new CandidateFeatures(0.366, 0, 50, 0.060, 0.55, 0.4))).isGreaterThan(0.5);
+    assertThat(scorer.score(new CandidateFeatures(0.441, 0, 55, 0.045, 0.6, 0.5))).isGreaterThan(0.5);
+    // an unrelated pair at what unrelated pairs reach, agreeing on a small part of the other image, stays below
+    assertThat(scorer.score(new CandidateFeatures(0.38, 0, CandidateFeatures.UNRELATED_MAX_INLIERS, 0.05, 0.15, 0.3)))
+        .isLessThan(0.5);
   }
 
   @Test

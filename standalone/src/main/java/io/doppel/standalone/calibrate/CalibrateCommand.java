@@ -44,6 +44,8 @@ public final class CalibrateCommand {
         --salt S              names the split (default doppel-split-1); --fit-half 0|1 (default 0)
         --model ID/VERSION    the global model the candidates came from (default doppel-copy/2)
         --note TEXT           what the data were, for the calibration's fittedOn
+        --fit-sets I,J        fit on the fit half of these sets only (0-based, in --candidates order; default all):
+                              the other sets are then held out whole, a test of kinds of copy the fit never saw
       doppel calibrate --held-out --calibration FILE --pred F --gt F --transforms F [--out DIR]
         scores predictions on the queries the calibration's fit did not see; --out DIR writes them, with their
         ground truth and transforms, for ../shared/eval/score.py
@@ -70,6 +72,7 @@ public final class CalibrateCommand {
     HeldOutSplit split = new HeldOutSplit(args.string("salt", HeldOutSplit.DEFAULT_SALT), args.integer("fit-half", 0, 0));
     String model = args.string("model", "doppel-copy/2");
     String note = args.string("note", "");
+    String fitSets = args.string("fit-sets", null);
     args.rejectUnknown();
     if (candidateFiles.size() != truthFiles.size() || candidateFiles.size() != transformFiles.size()) {
       throw new UsageException("give one --gt and one --transforms file per --candidates file");
@@ -79,28 +82,48 @@ public final class CalibrateCommand {
       sets.add(read(candidateFiles.get(i), truthFiles.get(i), transformFiles.get(i)));
     }
 
+    Set<Integer> fitted = new LinkedHashSet<>();
+    for (int i = 0; i < sets.size(); i++) {
+      if (fitSets == null || Arrays.asList(fitSets.split(",")).contains(String.valueOf(i))) {
+        fitted.add(i);
+      }
+    }
+    if (fitted.isEmpty()) {
+      throw new UsageException("--fit-sets names none of the " + sets.size() + " --candidates files");
+    }
     Samples fitRows = null;
-    for (EvalSet set : sets) {
+    for (int i : fitted) {
+      EvalSet set = sets.get(i);
       Samples half = set.samples().where(query -> !heldOut(split, set, query));
       fitRows = fitRows == null ? half : fitRows.plus(half);
     }
     String fittedOn = String.format(Locale.ROOT, "Fitted by ./doppel calibrate on the fit half (%d of split '%s', by reference)"
         + " of the verified candidates of %s: %d rows, %d copies. %s", split.fittedHalf(), split.salt(),
-        sets.stream().map(EvalSet::name).toList(), fitRows.labels().size(),
+        fitted.stream().map(i -> sets.get(i).name()).toList(), fitRows.labels().size(),
         fitRows.labels().stream().mapToInt(Integer::intValue).sum(), note).strip();
-    Calibration fitted = CalibrationFitter.fit(fitRows, features, version, fittedOn).forGlobalModel(model);
-    Calibration calibration = new Calibration(fitted.version(), false, fitted.fittedOn(), fitted.globalModel(), split,
-        fitted.features(), fitted.weights(), fitted.bias());
+    Calibration fit = CalibrationFitter.fit(fitRows, features, version, fittedOn).forGlobalModel(model);
+    Calibration calibration = new Calibration(fit.version(), false, fit.fittedOn(), fit.globalModel(), split,
+        fit.features(), fit.weights(), fit.bias());
     calibration.write(out);
 
     FusedScorer scorer = new FusedScorer(calibration);
     System.out.printf("doppel calibrate: %s written to %s: weights %s over %s, bias %.4f%n", version, out,
         calibration.weights(), calibration.features(), calibration.bias());
-    for (EvalSet set : sets) {
-      System.out.printf("%n%s (%s)%n", set.name(), set.samples().queryIds().isEmpty() ? "no rows" : "re-scored candidates");
+    for (int i = 0; i < sets.size(); i++) {
+      EvalSet set = sets.get(i);
+      if (!fitted.contains(i)) {
+        // no row of this set was fitted on: all of it is held out, though its references may be shared with a fitted
+        // set, so its held-out half is printed too
+        System.out.printf("%n%s (not fitted on)%n", set.name());
+        System.out.println("  all, " + version + "      : " + metrics(set, q -> true, rescored(set, scorer)).summary());
+      } else {
+        System.out.printf("%n%s (re-scored candidates)%n", set.name());
+      }
       System.out.println("  held out, as evaluated : " + metrics(set, q -> heldOut(split, set, q), set.recordedScores()).summary());
       System.out.println("  held out, " + version + " : " + metrics(set, q -> heldOut(split, set, q), rescored(set, scorer)).summary());
-      System.out.println("  in-sample, " + version + ": " + metrics(set, q -> !heldOut(split, set, q), rescored(set, scorer)).summary());
+      if (fitted.contains(i)) {
+        System.out.println("  in-sample, " + version + ": " + metrics(set, q -> !heldOut(split, set, q), rescored(set, scorer)).summary());
+      }
     }
     System.out.println("\nOnly the held-out lines are out-of-sample. Confirm with ./doppel eval --calibration, then"
         + " ./doppel calibrate --held-out on its predictions.");

@@ -69,6 +69,11 @@ public final class ConfigReader {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConfigReader.class);
 
+  /** The old variable names still read, for checks that a deployment no longer uses them. */
+  public static Set<String> deprecatedVariables() {
+    return DEPRECATED.keySet();
+  }
+
   /** One setting as read: for the configuration reference and its test. */
   public record Setting(String name, String variable, String defaultValue, boolean secret) {}
 
@@ -171,6 +176,16 @@ public final class ConfigReader {
       problem(describe(full) + " is required");
     }
     return value;
+  }
+
+  /** A whole number in [min, max] that must be set. */
+  public int requiredInteger(String name, int min, int max) {
+    String full = record(name, null);
+    if (raw(full) == null) {
+      problem(describe(full) + " is required");
+      return min;
+    }
+    return integer(name, min, min, max);
   }
 
   public int integer(String name, int fallback, int min, int max) {
@@ -442,7 +457,8 @@ public final class ConfigReader {
   }
 
   private <T> T parse(String name, T fallback, Function<String, T> parser, String expected) {
-    String full = record(name, fallback == null ? null : String.valueOf(fallback).toLowerCase(Locale.ROOT));
+    String shown = fallback instanceof Enum<?> constant ? constant.name().toLowerCase(Locale.ROOT) : String.valueOf(fallback);
+    String full = record(name, fallback == null ? null : shown);
     String text = raw(full);
     if (text == null) {
       return fallback;
