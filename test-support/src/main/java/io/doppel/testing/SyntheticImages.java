@@ -53,6 +53,25 @@ public final class SyntheticImages {
     return image;
   }
 
+  /**
+   * {@code image} with seeded grain of up to {@code amplitude} per channel, as a camera leaves it: the texture's flat
+   * fill has rows of one colour, which a photo almost never has and layout analysis takes for gutters.
+   */
+  public static BufferedImage grain(BufferedImage image, int amplitude, long seed) {
+    Random random = new Random(seed);
+    BufferedImage out = copy(image);
+    for (int y = 0; y < out.getHeight(); y++) {
+      for (int x = 0; x < out.getWidth(); x++) {
+        int rgb = out.getRGB(x, y);
+        int r = Math.clamp(((rgb >> 16) & 0xFF) + random.nextInt(2 * amplitude + 1) - amplitude, 0, 255);
+        int g = Math.clamp(((rgb >> 8) & 0xFF) + random.nextInt(2 * amplitude + 1) - amplitude, 0, 255);
+        int b = Math.clamp((rgb & 0xFF) + random.nextInt(2 * amplitude + 1) - amplitude, 0, 255);
+        out.setRGB(x, y, (r << 16) | (g << 8) | b);
+      }
+    }
+    return out;
+  }
+
   /** One colour everywhere: no corners at all. */
   public static BufferedImage solid(int width, int height, Color colour) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);

@@ -1,0 +1,214 @@
+package io.doppel.testing;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.Rectangle;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The ways users repost a photo inside another picture, drawn in memory: a meme (caption bands above and below), a
+ * post in a phone's feed screenshot, a collage tile and a picture-in-picture inset.
+ *
+ * <p>Each returns the upload and where the photo landed in it ({@link Placed#box}), so a test can check that the
+ * pipeline's reported region is that box. The same arguments give the same pixels; the Python generator in
+ * {@code tools/wild-eval} draws the same kinds, with more variety, for measurement.
+ */
+public final class Layouts {
+
+  /** An upload and the part of it that shows the photo, in upload pixels. */
+  public record Placed(BufferedImage image, Rectangle box) {}
+
+  private static final Color INK = new Color(20, 20, 20);
+  private static final Color MUTED = new Color(120, 124, 130);
+  private static final String[] WORDS = {"when", "the", "photo", "you", "posted", "comes", "back", "again", "every",
+      "monday", "mood", "nobody", "me", "literally", "this", "weekend", "vibes", "same", "energy", "finally"};
+
+  private Layouts() {}
+
+  /**
+   * A classic meme: {@code photo} resized to {@code width}, a white band with {@code lines} lines of bold black
+   * caption above it, and a second band below when {@code bottomBand}.
+   */
+  public static Placed meme(BufferedImage photo, int width, int lines, boolean bottomBand, long seed) {
+    Random random = new Random(seed);
+    BufferedImage scaled = fit(photo, width, Math.round((float) photo.getHeight() * width / photo.getWidth()));
+    int lineHeight = Math.max(24, width / 12);
+    int band = lineHeight * lines + lineHeight / 2;
+    int bottom = bottomBand ? lineHeight + lineHeight / 2 : 0;
+    BufferedImage out = canvas(width, band + scaled.getHeight() + bottom, Color.WHITE);
+    Graphics2D g = graphics(out);
+    g.drawImage(scaled, 0, band, null);
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, lineHeight * 4 / 5));
+    for (int line = 0; line < lines; line++) {
+      centred(g, caption(random, 4), width, lineHeight / 4 + lineHeight * (line + 1) - lineHeight / 5);
+    }
+    if (bottomBand) {
+      centred(g, caption(random, 3), width, band + scaled.getHeight() + lineHeight);
+    }
+    g.dispose();
+    return new Placed(out, new Rectangle(0, band, scaled.getWidth(), scaled.getHeight()));
+  }
+
+  /**
+   * A phone screenshot of a social feed: status bar, app bar, the poster's avatar and name, {@code photo} cropped to
+   * a square the width of the screen, action icons, a caption and the next post cut off, all inside a drawn phone
+   * frame {@code width} wide (9:19.5).
+   */
+  public static Placed feedScreenshot(BufferedImage photo, int width, long seed) {
+    Random random = new Random(seed);
+    int height = width * 39 / 18;
+    int bezel = width / 24;
+    BufferedImage out = canvas(width, height, new Color(30, 30, 32));
+    Graphics2D g = graphics(out);
+    int screenW = width - 2 * bezel;
+    int x0 = bezel;
+    int y0 = bezel * 2;
+    g.setColor(Color.WHITE);
+    g.fillRoundRect(x0, y0, screenW, height - 4 * bezel, bezel, bezel);
+    int unit = screenW / 20;
+    g.setColor(INK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, unit * 3 / 4));
+    g.drawString(String.format("%d:%02d", 9 + random.nextInt(12), random.nextInt(60)), x0 + unit, y0 + unit);
+    for (int bar = 0; bar < 4; bar++) {
+      g.fillRect(x0 + screenW - 4 * unit + bar * unit / 2, y0 + unit - bar * unit / 5, unit / 3, bar * unit / 5 + 2);
+    }
+    g.drawRect(x0 + screenW - 2 * unit, y0 + unit / 3, unit * 3 / 2, unit * 2 / 3);
+    g.setFont(new Font(Font.SERIF, Font.BOLD | Font.ITALIC, unit * 3 / 2));
+    g.drawString("Snapgram", x0 + unit, y0 + 3 * unit);
+    g.setColor(MUTED);
+    g.drawLine(x0, y0 + 4 * unit, x0 + screenW, y0 + 4 * unit);
+    int postTop = postHeader(g, random, x0, y0 + 4 * unit, unit);
+    Rectangle box = new Rectangle(x0, postTop, screenW, screenW);
+    g.drawImage(squareCrop(photo, screenW), box.x, box.y, null);
+    int actions = box.y + box.height + unit;
+    g.setColor(INK);
+    g.setStroke(new BasicStroke(Math.max(2, unit / 8)));
+    g.drawOval(x0 + unit, actions, unit, unit);
+    g.drawRoundRect(x0 + 3 * unit, actions, unit, unit, unit / 2, unit / 2);
+    g.drawPolygon(new int[] {x0 + 5 * unit, x0 + 6 * unit, x0 + 5 * unit}, new int[] {actions, actions + unit / 2,
+        actions + unit}, 3);
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, unit * 3 / 4));
+    int text = actions + 2 * unit + unit / 2;
+    for (int line = 0; line < 2; line++) {
+      g.drawString(caption(random, 6), x0 + unit, text + line * unit);
+    }
+    postHeader(g, random, x0, text + 2 * unit, unit);
+    g.dispose();
+    return new Placed(out, box);
+  }
+
+  /**
+   * A {@code rows}×{@code columns} collage of equal tiles {@code tile} pixels square, {@code gap} pixels of white
+   * between them: {@code photo} in tile {@code at} (row-major), seeded textures in the others.
+   */
+  public static Placed collage(BufferedImage photo, int rows, int columns, int at, int tile, int gap, long seed) {
+    BufferedImage out = canvas(columns * tile + (columns + 1) * gap, rows * tile + (rows + 1) * gap, Color.WHITE);
+    Graphics2D g = graphics(out);
+    Rectangle box = null;
+    for (int i = 0; i < rows * columns; i++) {
+      Rectangle cell = new Rectangle(gap + (i % columns) * (tile + gap), gap + (i / columns) * (tile + gap), tile, tile);
+      BufferedImage content = i == at ? photo : SyntheticImages.texture(seed + i, tile, tile);
+      g.drawImage(squareCrop(content, tile), cell.x, cell.y, null);
+      if (i == at) {
+        box = cell;
+      }
+    }
+    g.dispose();
+    if (box == null) {
+      throw new IllegalArgumentException("tile " + at + " is outside a " + rows + "x" + columns + " collage");
+    }
+    return new Placed(out, box);
+  }
+
+  /**
+   * {@code photo} as an inset {@code widthShare} of {@code background}'s width, in its lower right corner, with a
+   * white border of {@code border} pixels.
+   */
+  public static Placed pictureInPicture(BufferedImage background, BufferedImage photo, double widthShare, int border) {
+    BufferedImage out = canvas(background.getWidth(), background.getHeight(), Color.BLACK);
+    Graphics2D g = graphics(out);
+    g.drawImage(background, 0, 0, null);
+    int w = (int) Math.round(background.getWidth() * widthShare);
+    int h = Math.round((float) photo.getHeight() * w / photo.getWidth());
+    int margin = background.getWidth() / 20;
+    Rectangle box = new Rectangle(background.getWidth() - margin - w, background.getHeight() - margin - h, w, h);
+    g.setColor(Color.WHITE);
+    g.fillRect(box.x - border, box.y - border, w + 2 * border, h + 2 * border);
+    g.drawImage(fit(photo, w, h), box.x, box.y, null);
+    g.dispose();
+    return new Placed(out, box);
+  }
+
+  /** Avatar, name and handle; returns the y below the header. */
+  private static int postHeader(Graphics2D g, Random random, int x0, int top, int unit) {
+    g.setColor(new Color(random.nextInt(0xFFFFFF)));
+    g.fillOval(x0 + unit / 2, top + unit / 2, 2 * unit, 2 * unit);
+    g.setColor(INK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, unit * 3 / 4));
+    g.drawString(WORDS[random.nextInt(WORDS.length)] + "_" + WORDS[random.nextInt(WORDS.length)], x0 + 3 * unit,
+        top + unit * 3 / 2);
+    g.setColor(MUTED);
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, unit * 3 / 5));
+    g.drawString("@" + WORDS[random.nextInt(WORDS.length)] + random.nextInt(100) + " · " + (1 + random.nextInt(23))
+        + "h", x0 + 3 * unit, top + unit * 5 / 2);
+    return top + 3 * unit;
+  }
+
+  private static String caption(Random random, int words) {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < words; i++) {
+      text.append(i == 0 ? "" : " ").append(WORDS[random.nextInt(WORDS.length)]);
+    }
+    return text.toString().toUpperCase(Locale.ROOT);
+  }
+
+  /** {@code text} centred on {@code width}, its font shrunk until it fits, as meme generators do. */
+  private static void centred(Graphics2D g, String text, int width, int baseline) {
+    Font font = g.getFont();
+    while (g.getFontMetrics(font).stringWidth(text) > width * 0.94 && font.getSize() > 8) {
+      font = font.deriveFont(font.getSize2D() - 1);
+    }
+    g.setFont(font);
+    FontMetrics metrics = g.getFontMetrics();
+    g.drawString(text, Math.max(0, (width - metrics.stringWidth(text)) / 2), baseline);
+  }
+
+  /** The centred square of {@code image}, resized to {@code side}. */
+  private static BufferedImage squareCrop(BufferedImage image, int side) {
+    int s = Math.min(image.getWidth(), image.getHeight());
+    BufferedImage square = image.getSubimage((image.getWidth() - s) / 2, (image.getHeight() - s) / 2, s, s);
+    return fit(square, side, side);
+  }
+
+  private static BufferedImage fit(BufferedImage image, int width, int height) {
+    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = out.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+    g.drawImage(image, 0, 0, width, height, null);
+    g.dispose();
+    return out;
+  }
+
+  private static BufferedImage canvas(int width, int height, Color fill) {
+    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = out.createGraphics();
+    g.setColor(fill);
+    g.fillRect(0, 0, width, height);
+    g.dispose();
+    return out;
+  }
+
+  private static Graphics2D graphics(BufferedImage image) {
+    Graphics2D g = image.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    return g;
+  }
+}
