@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: builds every module and runs every test, with the real Kafka broker,
-# schema registry and Milvus server that the build itself installs and starts.
+# The whole test suite: the wild-set generator's tests, then every module built and every test run, with the
+# real Kafka broker, schema registry and Milvus server that the build itself installs and starts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/jdk.sh
@@ -18,5 +18,8 @@ if { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; } && command 
     echo "test.sh: could not install chromium; the browser test will be skipped" >&2
   fi
 fi
+
+# The wild-set generator (Python, tools/wild-eval) is a measuring instrument: its own tests run first.
+tools/wild-eval/run-tests.sh
 
 exec mvn -B install "$@"
