@@ -37,11 +37,12 @@ public final class Layouts {
    */
   public static Placed meme(BufferedImage photo, int width, int lines, boolean bottomBand, long seed) {
     Random random = new Random(seed);
-    BufferedImage scaled = fit(photo, width, Math.round((float) photo.getHeight() * width / photo.getWidth()));
+    int height = Math.round((float) photo.getHeight() * width / photo.getWidth());
+    BufferedImage scaled = SyntheticImages.resize(photo, width, height);
     int lineHeight = Math.max(24, width / 12);
     int band = lineHeight * lines + lineHeight / 2;
     int bottom = bottomBand ? lineHeight + lineHeight / 2 : 0;
-    BufferedImage out = canvas(width, band + scaled.getHeight() + bottom, Color.WHITE);
+    BufferedImage out = SyntheticImages.solid(width, band + scaled.getHeight() + bottom, Color.WHITE);
     Graphics2D g = graphics(out);
     g.drawImage(scaled, 0, band, null);
     g.setColor(Color.BLACK);
@@ -65,7 +66,7 @@ public final class Layouts {
     Random random = new Random(seed);
     int height = width * 39 / 18;
     int bezel = width / 24;
-    BufferedImage out = canvas(width, height, new Color(30, 30, 32));
+    BufferedImage out = SyntheticImages.solid(width, height, new Color(30, 30, 32));
     Graphics2D g = graphics(out);
     int screenW = width - 2 * bezel;
     int x0 = bezel;
@@ -109,7 +110,8 @@ public final class Layouts {
    * between them: {@code photo} in tile {@code at} (row-major), seeded textures in the others.
    */
   public static Placed collage(BufferedImage photo, int rows, int columns, int at, int tile, int gap, long seed) {
-    BufferedImage out = canvas(columns * tile + (columns + 1) * gap, rows * tile + (rows + 1) * gap, Color.WHITE);
+    int width = columns * tile + (columns + 1) * gap;
+    BufferedImage out = SyntheticImages.solid(width, rows * tile + (rows + 1) * gap, Color.WHITE);
     Graphics2D g = graphics(out);
     Rectangle box = null;
     for (int i = 0; i < rows * columns; i++) {
@@ -132,7 +134,7 @@ public final class Layouts {
    * white border of {@code border} pixels.
    */
   public static Placed pictureInPicture(BufferedImage background, BufferedImage photo, double widthShare, int border) {
-    BufferedImage out = canvas(background.getWidth(), background.getHeight(), Color.BLACK);
+    BufferedImage out = SyntheticImages.solid(background.getWidth(), background.getHeight(), Color.BLACK);
     Graphics2D g = graphics(out);
     g.drawImage(background, 0, 0, null);
     int w = (int) Math.round(background.getWidth() * widthShare);
@@ -141,7 +143,7 @@ public final class Layouts {
     Rectangle box = new Rectangle(background.getWidth() - margin - w, background.getHeight() - margin - h, w, h);
     g.setColor(Color.WHITE);
     g.fillRect(box.x - border, box.y - border, w + 2 * border, h + 2 * border);
-    g.drawImage(fit(photo, w, h), box.x, box.y, null);
+    g.drawImage(SyntheticImages.resize(photo, w, h), box.x, box.y, null);
     g.dispose();
     return new Placed(out, box);
   }
@@ -184,25 +186,7 @@ public final class Layouts {
   private static BufferedImage squareCrop(BufferedImage image, int side) {
     int s = Math.min(image.getWidth(), image.getHeight());
     BufferedImage square = image.getSubimage((image.getWidth() - s) / 2, (image.getHeight() - s) / 2, s, s);
-    return fit(square, side, side);
-  }
-
-  private static BufferedImage fit(BufferedImage image, int width, int height) {
-    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = out.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-    g.drawImage(image, 0, 0, width, height, null);
-    g.dispose();
-    return out;
-  }
-
-  private static BufferedImage canvas(int width, int height, Color fill) {
-    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = out.createGraphics();
-    g.setColor(fill);
-    g.fillRect(0, 0, width, height);
-    g.dispose();
-    return out;
+    return SyntheticImages.resize(square, side, side);
   }
 
   private static Graphics2D graphics(BufferedImage image) {

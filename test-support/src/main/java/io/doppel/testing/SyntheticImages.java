@@ -103,12 +103,15 @@ public final class SyntheticImages {
 
   /** Both sides times {@code factor}, bilinear. */
   public static BufferedImage scale(BufferedImage image, double factor) {
-    int w = (int) Math.round(image.getWidth() * factor);
-    int h = (int) Math.round(image.getHeight() * factor);
-    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+    return resize(image, (int) Math.round(image.getWidth() * factor), (int) Math.round(image.getHeight() * factor));
+  }
+
+  /** Resized to {@code width} × {@code height}, bilinear. */
+  public static BufferedImage resize(BufferedImage image, int width, int height) {
+    BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = out.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-    g.drawImage(image, 0, 0, w, h, null);
+    g.drawImage(image, 0, 0, width, height, null);
     g.dispose();
     return out;
   }

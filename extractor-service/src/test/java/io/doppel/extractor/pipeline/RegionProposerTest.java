@@ -26,7 +26,7 @@ class RegionProposerTest {
 
   @Test
   void findsThePhotoOfAPostInAFeedScreenshot() {
-    BufferedImage screen = canvas(1080, 2160, Color.WHITE);
+    BufferedImage screen = SyntheticImages.solid(1080, 2160, Color.WHITE);
     Graphics2D g = screen.createGraphics();
     text(g, "9:41", 40, 60, 34, Color.BLACK);
     g.fillRoundRect(960, 30, 70, 32, 8, 8);
@@ -77,7 +77,7 @@ class RegionProposerTest {
 
   @Test
   void findsEachTileOfAGridWithGutters() {
-    BufferedImage grid = canvas(1000, 1000, new Color(245, 245, 245));
+    BufferedImage grid = SyntheticImages.solid(1000, 1000, new Color(245, 245, 245));
     Graphics2D g = grid.createGraphics();
     List<Box> tiles = List.of(new Box(10, 10, 485, 485), new Box(505, 10, 485, 485), new Box(10, 505, 485, 485),
         new Box(505, 505, 485, 485));
@@ -96,7 +96,7 @@ class RegionProposerTest {
 
   @Test
   void findsTheTilesOfAGridWithNoGutterWhereThePhotosMeet() {
-    BufferedImage grid = canvas(1200, 400, Color.BLACK);
+    BufferedImage grid = SyntheticImages.solid(1200, 400, Color.BLACK);
     Graphics2D g = grid.createGraphics();
     List<Box> tiles = List.of(new Box(0, 0, 400, 400), new Box(400, 0, 400, 400), new Box(800, 0, 400, 400));
     for (int i = 0; i < tiles.size(); i++) {
@@ -135,7 +135,7 @@ class RegionProposerTest {
 
   @Test
   void findsAMemesPhotoUnderItsCaptionBandAndProposesNoTextRegion() {
-    BufferedImage meme = canvas(800, 860, Color.WHITE);
+    BufferedImage meme = SyntheticImages.solid(800, 860, Color.WHITE);
     Graphics2D g = meme.createGraphics();
     text(g, "WHEN THE CODE COMPILES", 60, 80, 52, Color.BLACK);
     text(g, "ON THE FIRST TRY", 160, 150, 52, Color.BLACK);
@@ -153,7 +153,7 @@ class RegionProposerTest {
   void aPlainPhotoHasNoRegionAndTextAloneHasNone() {
     assertThat(proposer.propose(BgrImage.of(photo(640, 480, 60)))).isEmpty();
 
-    BufferedImage page = canvas(800, 600, Color.WHITE);
+    BufferedImage page = SyntheticImages.solid(800, 600, Color.WHITE);
     Graphics2D g = page.createGraphics();
     for (int line = 0; line < 10; line++) {
       text(g, "Lorem ipsum dolor sit amet, consectetur " + line, 30, 60 + line * 55, 32, Color.DARK_GRAY);
@@ -164,7 +164,7 @@ class RegionProposerTest {
 
   @Test
   void atMostTheConfiguredNumberOfRegionsAndNoneWhenSwitchedOff() {
-    BufferedImage grid = canvas(900, 600, Color.WHITE);
+    BufferedImage grid = SyntheticImages.solid(900, 600, Color.WHITE);
     Graphics2D g = grid.createGraphics();
     for (int row = 0; row < 2; row++) {
       for (int column = 0; column < 3; column++) {
@@ -179,7 +179,7 @@ class RegionProposerTest {
 
   @Test
   void theSameImageGivesTheSameRegions() {
-    BufferedImage grid = canvas(900, 600, Color.WHITE);
+    BufferedImage grid = SyntheticImages.solid(900, 600, Color.WHITE);
     Graphics2D g = grid.createGraphics();
     g.drawImage(photo(440, 590, 80), 5, 5, null);
     g.drawImage(photo(440, 590, 81), 455, 5, null);
@@ -201,15 +201,6 @@ class RegionProposerTest {
         .as("right of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
     assertThat(Math.abs(found.getY() + found.getHeight() - truth.getY() - truth.getHeight()))
         .as("bottom of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
-  }
-
-  private static BufferedImage canvas(int width, int height, Color fill) {
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = image.createGraphics();
-    g.setColor(fill);
-    g.fillRect(0, 0, width, height);
-    g.dispose();
-    return image;
   }
 
   private static void text(Graphics2D g, String text, int x, int y, int size, Color colour) {
