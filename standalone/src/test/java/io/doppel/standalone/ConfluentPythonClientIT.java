@@ -2,23 +2,45 @@ package io.doppel.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.doppel.schemas.Topic;
+import io.doppel.schemas.Topics;
+import io.doppel.schemas.avro.Decision;
+import io.doppel.schemas.avro.ImageKey;
+import io.doppel.schemas.avro.MatchEvent;
+import io.doppel.schemas.avro.Purpose;
+import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
 import io.doppel.schemas.testing.ApicurioRegistryServer;
 import io.doppel.testing.SyntheticImages;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +67,7 @@ class ConfluentPythonClientIT {
   @TempDir static Path work;
 
   private static ApicurioRegistryServer registryServer;
+  private static String registryUrl;
   private static HttpSchemaRegistry registry;
   private static EmbeddedStack stack;
 
@@ -61,14 +84,10 @@ class ConfluentPythonClientIT {
     }
   }
 
-  @Test
-  void confluentsPythonClientRegistersAWorkUploadsACopyAndReadsItsViolation() throws Exception {
-    Path root = repositoryRoot();
-    Path example = root.resolve("docs/examples/python");
-    Path python = ensureVenv(root, example.resolve("requirements.txt"));
-
+  @BeforeAll
+  static void start() throws IOException {
     registryServer = ApicurioRegistryServer.start();
-    String registryUrl = registryServer.ccompatUrl().toString();
+    registryUrl = registryServer.ccompatUrl().toString();
     registry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(registryUrl));
     Path policy = Files.writeString(work.resolve("policy.yaml"), String.join("\n",
         "version: python-example-1",
@@ -84,9 +103,16 @@ class ConfluentPythonClientIT {
         ""));
     stack = EmbeddedStack.start(new StackOptions(work.resolve("stack"), List.of(), StackOptions.LUCENE, null, false,
         2, policy, null, Map.of()), registry);
+    Files.createDirectories(work.resolve("images"));
+  }
+
+  @Test
+  void confluentsPythonClientRegistersAWorkUploadsACopyAndReadsItsViolation() throws Exception {
+    Path root = repositoryRoot();
+    Path example = root.resolve("docs/examples/python");
+    Path python = ensureVenv(root, example.resolve("requirements.txt"));
 
     // inline bytes: a noisy texture compresses badly, so keep it well under Kafka's 1 MB default message size
-    Files.createDirectories(work.resolve("images"));
     BufferedImage painting = SyntheticImages.grain(SyntheticImages.texture(2026, 480, 360), 20, 2026);
     Path reference = SyntheticImages.writePng(painting, work.resolve("images/work.png"));
     Path upload = SyntheticImages.writePng(SyntheticImages.crop(SyntheticImages.mirror(painting), 0.25),
@@ -109,6 +135,88 @@ class ConfluentPythonClientIT {
         run.exitCode(), run.output());
     assertThat(run.exitCode()).as("upload_and_read.py's exit code; its output:\n" + run.output()).isZero();
     assertThat(run.output()).contains("OK: copy-").contains("rights holder " + RIGHTS_HOLDER);
+    // One logical ImageKey, two registrations: Confluent's client registers the .avsc text, Doppel's Java serde (like
+    // Confluent's Java serializer) the generated class's, with its avro.java.string properties. Readers do not care;
+    // the compacted uploads topic does, since key bytes (id included) decide a record's partition and compaction key.
+    System.out.println("ImageKey as registered by Confluent's Python client (doppel.uploads-key): "
+        + latest("doppel.uploads-key") + "\nImageKey as registered by Doppel's serde (doppel.outcomes-key): "
+        + latest("doppel.outcomes-key"));
+  }
+
+  /** docs/integration.md's Java example: the project's serdes in a platform's own producer and consumer. */
+  @Test
+  void aPlatformsJavaClientWithTheProjectsSerdesGetsTheSameVerdict() throws Exception {
+    BufferedImage painting = SyntheticImages.grain(SyntheticImages.texture(2027, 480, 360), 20, 2027);
+    byte[] workPng = Files.readAllBytes(SyntheticImages.writePng(painting, work.resolve("images/java-work.png")));
+    byte[] copyPng = Files.readAllBytes(SyntheticImages.writePng(SyntheticImages.crop(painting, 0.3),
+        work.resolve("images/java-copy.png")));
+    String bootstrap = stack.bootstrapServers();
+    // a registry client of the platform's own, as in another process
+    try (HttpSchemaRegistry platformRegistry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(registryUrl))) {
+      // --- the guide's example, from here ---
+      Topics topics = Topics.using(platformRegistry);
+      Topic<ImageKey, UploadEvent> uploads = topics.uploads();
+      Properties producerProps = new Properties();
+      producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+      producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      Properties consumerProps = new Properties();
+      consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "platform-verdicts");
+      consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // Java's default is read_uncommitted
+      Topic<ImageKey, MatchEvent> verdicts = topics.violations(); // duplicates and outcomes: the same serdes
+      try (var producer = new KafkaProducer<>(producerProps, uploads.keySerde().serializer(),
+               uploads.valueSerde().serializer());
+           var consumer = new KafkaConsumer<>(consumerProps, verdicts.keySerde().deserializer(),
+               verdicts.valueSerde().deserializer())) {
+        consumer.subscribe(List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES));
+
+        UploadEvent reference = UploadEvent.newBuilder()
+            .setTenant(TENANT).setImageId("java-work").setPurpose(Purpose.REFERENCE)
+            .setRightsHolder(RIGHTS_HOLDER).setReferenceSet(REFERENCE_SET)
+            .setInlineBytes(ByteBuffer.wrap(workPng)).setContentType("image/png")
+            .setUploadedAt(Instant.now())
+            .build();
+        producer.send(new ProducerRecord<>(uploads.name(), new ImageKey(TENANT, "java-work"), reference)).get();
+        assertThat(awaitVerdict(consumer, "java-work").getDecision()).isEqualTo(Decision.REGISTERED);
+
+        UploadEvent upload = UploadEvent.newBuilder()
+            .setTenant(TENANT).setImageId("java-copy").setPurpose(Purpose.UPLOAD).setUploader("user-42")
+            .setInlineBytes(ByteBuffer.wrap(copyPng)).setContentType("image/png")
+            .setUploadedAt(Instant.now())
+            .build();
+        producer.send(new ProducerRecord<>(uploads.name(), new ImageKey(TENANT, "java-copy"), upload)).get();
+        MatchEvent verdict = awaitVerdict(consumer, "java-copy");
+        // --- to here ---
+        assertThat(verdict.getDecision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
+        assertThat(verdict.getMatches().get(0).getImageId()).isEqualTo("java-work");
+        assertThat(verdict.getMatches().get(0).getRightsHolder()).isEqualTo(RIGHTS_HOLDER);
+        System.out.println("Java client: " + verdict.getDecision() + " of " + verdict.getMatches().get(0).getImageId()
+            + ", score " + verdict.getMatches().get(0).getScore());
+      }
+    }
+  }
+
+  /** The first event about {@code imageId} of {@link #TENANT} that the consumer reads. */
+  private static MatchEvent awaitVerdict(KafkaConsumer<ImageKey, MatchEvent> consumer, String imageId) {
+    long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    while (System.nanoTime() < deadline) {
+      for (ConsumerRecord<ImageKey, MatchEvent> record : consumer.poll(Duration.ofMillis(200))) {
+        if (record.key().getTenant().equals(TENANT) && record.key().getImageId().equals(imageId)) {
+          return record.value();
+        }
+      }
+    }
+    throw new AssertionError("no verdict about " + imageId);
+  }
+
+  /** The registry's answer for a subject's latest version (its id and schema), as text. */
+  private static String latest(String subject) throws IOException, InterruptedException {
+    try (HttpClient client = HttpClient.newHttpClient()) {
+      return client.send(HttpRequest.newBuilder(URI.create(registryUrl + "/subjects/" + subject + "/versions/latest"))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
   }
 
   /** The checkout's root: the folder above this module that holds docs/examples. */
