@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -135,12 +137,15 @@ class ConfluentPythonClientIT {
         run.exitCode(), run.output());
     assertThat(run.exitCode()).as("upload_and_read.py's exit code; its output:\n" + run.output()).isZero();
     assertThat(run.output()).contains("OK: copy-").contains("rights holder " + RIGHTS_HOLDER);
-    // One logical ImageKey, two registrations: Confluent's client registers the .avsc text, Doppel's Java serde (like
-    // Confluent's Java serializer) the generated class's, with its avro.java.string properties. Readers do not care;
-    // the compacted uploads topic does, since key bytes (id included) decide a record's partition and compaction key.
-    System.out.println("ImageKey as registered by Confluent's Python client (doppel.uploads-key): "
-        + latest("doppel.uploads-key") + "\nImageKey as registered by Doppel's serde (doppel.outcomes-key): "
-        + latest("doppel.outcomes-key"));
+    // One schema, one id: Confluent's client registers the .avsc, Doppel's serde the same schema without the generated
+    // classes' avro.java.* properties, so both write the same key bytes for one image (they decide the partition and,
+    // on the compacted uploads topic, the compaction key).
+    String pythonKey = latest("doppel.uploads-key");
+    String javaKey = latest("doppel.outcomes-key");
+    System.out.println("ImageKey as registered by Confluent's Python client: " + pythonKey
+        + "\nImageKey as registered by Doppel's serde: " + javaKey);
+    assertThat(idOf(pythonKey)).as("the ImageKey ids of Confluent's client and of Doppel's serde")
+        .isEqualTo(idOf(javaKey));
   }
 
   /** docs/integration.md's Java example: the project's serdes in a platform's own producer and consumer. */
@@ -217,6 +222,12 @@ class ConfluentPythonClientIT {
       return client.send(HttpRequest.newBuilder(URI.create(registryUrl + "/subjects/" + subject + "/versions/latest"))
           .build(), HttpResponse.BodyHandlers.ofString()).body();
     }
+  }
+
+  private static int idOf(String registryAnswer) {
+    Matcher id = Pattern.compile("\"id\"\\s*:\\s*(\\d+)").matcher(registryAnswer);
+    assertThat(id.find()).as("an id in " + registryAnswer).isTrue();
+    return Integer.parseInt(id.group(1));
   }
 
   /** The checkout's root: the folder above this module that holds docs/examples. */
