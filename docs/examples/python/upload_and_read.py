@@ -157,9 +157,8 @@ def main():
             if topic == VIOLATIONS and value.get("trigger") == "RETRO_SCAN":
                 continue  # about this image, but found when a later reference was registered
             schema_id = int.from_bytes(message.value()[1:5], "big")
-            print(f"{topic} {args.tenant}/{image_id} (writer schema id {schema_id}): "
-                  f"{value.get('reason', '')} {describe(value) if topic != DEAD_LETTERS else value['detail']}",
-                  flush=True)
+            summary = f"{value['reason']} {value['detail']}" if topic == DEAD_LETTERS else describe(value)
+            print(f"{topic} {args.tenant}/{image_id} (writer schema id {schema_id}): {summary}", flush=True)
             return topic, value
         print(f"no event about {args.tenant}/{image_id} within {args.timeout:.0f} s", file=sys.stderr)
         raise SystemExit(3)
