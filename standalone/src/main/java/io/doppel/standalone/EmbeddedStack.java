@@ -14,6 +14,7 @@ import io.doppel.matcher.policy.Policy;
 import io.doppel.matcher.retrieval.DualRetrievalMatcher;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
+import io.doppel.schemas.registry.SchemaRegistry;
 import io.doppel.topology.config.ConfigReader;
 import io.doppel.topology.extract.ExtractionTopology;
 import io.doppel.topology.match.MatchingTopology;
@@ -34,8 +35,9 @@ import java.util.Map;
 
 /**
  * Doppel on one machine with no servers: a real KRaft broker from Kafka's artifacts, the in-memory
- * schema registry, the Lucene index (or a Milvus server), and both services' topologies running
- * on their own Kafka Streams runtimes — the same code and the same wire format as production.
+ * schema registry (or a given one, such as a real registry over HTTP), the Lucene index (or a Milvus server), and
+ * both services' topologies running on their own Kafka Streams runtimes — the same code and the same wire format as
+ * production.
  */
 public final class EmbeddedStack implements AutoCloseable {
 
@@ -66,7 +68,16 @@ public final class EmbeddedStack implements AutoCloseable {
     this.closeInReverse = closeInReverse;
   }
 
+  /** The stack with its own in-memory schema registry. */
   public static EmbeddedStack start(StackOptions options) {
+    return start(options, new InMemorySchemaRegistry());
+  }
+
+  /**
+   * The stack with {@code registry} for every topic's serdes, e.g. an {@code HttpSchemaRegistry} that clients outside
+   * the JVM share (the caller closes it, after the stack).
+   */
+  public static EmbeddedStack start(StackOptions options, SchemaRegistry registry) {
     Deque<AutoCloseable> started = new ArrayDeque<>();
     try {
       Path work;
@@ -82,7 +93,7 @@ public final class EmbeddedStack implements AutoCloseable {
           EmbeddedKafkaCluster.Settings.singleNode().withDataDirectory(work.resolve("kafka")));
       started.push(kafka);
       kafka.createTopics(Topics.NAMES, options.partitions(), REPLICATION);
-      Topics topics = Topics.using(new InMemorySchemaRegistry());
+      Topics topics = Topics.using(registry);
 
       Map<String, String> environment = System.getenv();
       ExtractorConfig extractorConfig =

@@ -1,6 +1,10 @@
 package io.doppel.schemas.serde;
 
 import io.doppel.schemas.registry.SchemaRegistry;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.doppel.schemas.registry.UnknownSchemaException;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -30,16 +34,21 @@ import org.apache.kafka.common.serialization.Serializer;
  * </pre>
  *
  * Schemas are registered under TopicNameStrategy subjects ({@code <topic>-key} or
- * {@code <topic>-value}). Reading resolves the writer's schema by id and decodes into the
- * reader's (generated) schema, so records written with any BACKWARD-compatible older schema read.
+ * {@code <topic>-value}), in their language-neutral form ({@link #registeredForm}): the .avsc's schema, without the
+ * {@code avro.java.*} properties of the generated classes, so that a Python, Go or C# client that registers the .avsc
+ * gets the same id and writes the same key bytes for the same image. Reading resolves the writer's schema by id and
+ * decodes into the reader's (generated) schema, so records written with any BACKWARD-compatible older schema read.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   static final byte MAGIC_BYTE = 0;
   static final int HEADER_BYTES = 5;
+  private static final String JAVA_PROPERTY_PREFIX = "avro.java.";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final SchemaRegistry registry;
   private final Schema readerSchema;
+  private final Schema registeredSchema;
   private final boolean forKeys;
   private final SpecificDatumWriter<T> writer;
   private final Map<String, Integer> idsBySubject = new ConcurrentHashMap<>();
@@ -49,6 +58,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     ContractClassTrust.ensureTrusted(type);
     this.registry = registry;
     this.readerSchema = SpecificData.get().getSchema(type);
+    this.registeredSchema = registeredForm(readerSchema);
     this.forKeys = forKeys;
     this.writer = new SpecificDatumWriter<>(readerSchema);
   }
@@ -66,11 +76,38 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     return topic + (forKeys ? "-key" : "-value");
   }
 
+  /**
+   * {@code schema} as other languages' clients register it: without the Java-only {@code avro.java.*} properties
+   * (such as {@code avro.java.string}) that Avro's code generator adds. Registries tell schemas apart by those
+   * properties, so registering the generated class's schema (as Confluent's Java serializer does unless
+   * {@code avro.remove.java.properties} is set) would give the same record two ids, and one image two different key
+   * byte strings on a topic where non-Java producers write too. Binary encoding does not depend on them.
+   */
+  public static Schema registeredForm(Schema schema) {
+    try {
+      JsonNode tree = JSON.readTree(schema.toString());
+      removeJavaProperties(tree);
+      return new Schema.Parser().parse(JSON.writeValueAsString(tree));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot rewrite the schema of " + schema.getFullName(), e);
+    }
+  }
+
+  private static void removeJavaProperties(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      object.remove(object.properties().stream()
+          .map(Map.Entry::getKey)
+          .filter(name -> name.startsWith(JAVA_PROPERTY_PREFIX))
+          .toList());
+    }
+    node.forEach(AvroSerde::removeJavaProperties);
+  }
+
   public byte[] serialize(String topic, T record) {
     if (record == null) {
       return null;
     }
-    int id = idsBySubject.computeIfAbsent(subject(topic), s -> registry.register(s, readerSchema));
+    int id = idsBySubject.computeIfAbsent(subject(topic), s -> registry.register(s, registeredSchema));
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     out.write(MAGIC_BYTE);
     out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());

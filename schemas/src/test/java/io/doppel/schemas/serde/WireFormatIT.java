@@ -21,6 +21,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -73,7 +75,9 @@ class WireFormatIT {
   void serdeBytesAreMagicByteThenBigEndianIdThenPlainAvroBinary() throws IOException {
     byte[] bytes = values.serialize(topic, upload());
 
-    int id = registry.register(topic + "-value", UploadEvent.getClassSchema());
+    // the id the .avsc's own schema (as any language's client parses it) gets: the serde registers that, not the
+    // generated class's Java flavour
+    int id = registry.register(topic + "-value", avscSchema("UploadEvent"));
     byte[] expected = frame(id, avroBinary(UploadEvent.getClassSchema(), genericUpload(UploadEvent.getClassSchema())));
     assertThat(bytes).isEqualTo(expected);
     assertThat(bytes[0]).isZero();
@@ -105,6 +109,36 @@ class WireFormatIT {
     byte[] bytes = frame(id, avroBinary(schema, genericUpload(schema)));
 
     assertThat(values.deserialize(topic, bytes)).isEqualTo(upload());
+  }
+
+  @Test
+  void theSerdeRegistersTheAvscSchemaSoOtherLanguagesClientsGetTheSameIds() throws IOException {
+    ImageKey key = new ImageKey("tenant-a", "img-1");
+    byte[] keyBytes = keys.serialize(topic, key);
+    byte[] valueBytes = values.serialize(topic, upload());
+
+    assertThat(ByteBuffer.wrap(keyBytes, 1, 4).getInt())
+        .isEqualTo(registry.register(topic + "-key", avscSchema("ImageKey")));
+    assertThat(ByteBuffer.wrap(valueBytes, 1, 4).getInt())
+        .isEqualTo(registry.register(topic + "-value", avscSchema("UploadEvent")));
+    assertThat(getJson("/subjects/" + topic + "-key/versions/latest").get("schema").asText())
+        .doesNotContain("avro.java");
+    // the generated class's schema is another schema to a registry: registering that would give one record two ids
+    assertThat(registry.register(topic + "-key", ImageKey.getClassSchema()))
+        .isNotEqualTo(ByteBuffer.wrap(keyBytes, 1, 4).getInt());
+  }
+
+  /** The named record as src/main/avro's files define it (common.avsc's types first), parsed by plain Avro. */
+  private static Schema avscSchema(String name) throws IOException {
+    Path avro = Path.of("src", "main", "avro");
+    Schema.Parser parser = new Schema.Parser();
+    parser.parse(Files.readString(avro.resolve("common.avsc")));
+    try (var files = Files.list(avro)) {
+      for (Path file : files.filter(f -> !f.getFileName().toString().equals("common.avsc")).sorted().toList()) {
+        parser.parse(Files.readString(file));
+      }
+    }
+    return parser.getTypes().get("io.doppel.schemas.avro." + name);
   }
 
   @Test
