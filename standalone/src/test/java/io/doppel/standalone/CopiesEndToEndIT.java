@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 4's end-to-end proof, through the real pipeline: a KRaft broker, the in-memory registry,
+ * Copies found end to end, through the real pipeline: a KRaft broker, the in-memory registry,
  * the real extractor (built-in ONNX model, ORB, tiles) and the matcher on Lucene, each on its own
  * Kafka Streams runtime, driven from outside by upload events. A registered work's mirrored copy,
  * its 40 % crop and a tall strip that contains it are each reported as violations of that work,

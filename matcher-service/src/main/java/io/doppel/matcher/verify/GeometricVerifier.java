@@ -74,8 +74,8 @@ public final class GeometricVerifier {
   /**
    * Ratio-test matches as (query index, candidate index), at most one per candidate keypoint (the closest). The two
    * nearest candidate descriptors of every query descriptor come from one {@code Core.batchDistance} call: {@code
-   * BFMatcher.knnMatch} answers through a Java list of one {@code MatOfDMatch} per query descriptor, and allocating
-   * (and finalizing) those was a fifth of the matcher's CPU.
+   * BFMatcher.knnMatch} answers through a Java list of one {@code MatOfDMatch} per query descriptor, whose allocation
+   * and finalization would be a large share of the matcher's CPU.
    */
   private List<int[]> tentativeMatches(StoredKeypoints query, StoredKeypoints candidate) {
     Mat queryDescriptors = descriptorMat(query);

@@ -97,7 +97,7 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are searchable at once and durable at the next {@link #commit()} without a segment each: the latest
  * {@code reopenAfterWrites} are searched in memory ({@link RecentWrites}) until the reader is reopened over them, and
  * the writes since the last Lucene commit are kept in a {@link WriteAheadLog} that is synced on {@link #commit()} and
- * replayed on opening. A segment, a reader reopen and a commit per upload were most of the matcher's index time.
+ * replayed on opening. A segment, a reader reopen and a commit per upload would take most of the matcher's index time.
  */
 public final class LuceneVectorIndex implements VectorIndex {
 
