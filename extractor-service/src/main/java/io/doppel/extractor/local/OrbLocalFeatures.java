@@ -188,6 +188,7 @@ public final class OrbLocalFeatures {
       if (kept.length == 0 || descriptors.rows() != kept.length) {
         return new Described(LocalFeatures.none(DESCRIPTOR_BYTES), List.of());
       }
+      assert descriptors.cols() == DESCRIPTOR_BYTES : "ORB descriptors of " + descriptors.cols() + " bytes";
       byte[] bytes = new byte[kept.length * DESCRIPTOR_BYTES];
       descriptors.get(0, 0, bytes);
       List<Keypoint> mapped = new ArrayList<>(kept.length);

@@ -64,7 +64,7 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
     int counted = Math.max(0, inliers);
     double areaShare = Math.clamp(inlierAreaShare, 0.0, 1.0);
     double support = Math.min(1.0, counted / (double) (UNRELATED_MAX_INLIERS + 1));
-    return new double[] {
+    double[] vector = {
       Math.log1p(counted),
       areaShare,
       Math.clamp(globalSimilarity, 0.0, 1.0),
@@ -74,5 +74,7 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
       Math.clamp(referenceCoverage, 0.0, 1.0) * support,
       Math.clamp(inlierDensity, 0.0, 1.0) * support
     };
+    assert vector.length == FEATURE_NAMES.size() : "a feature without a name, or a name without a feature";
+    return vector;
   }
 }

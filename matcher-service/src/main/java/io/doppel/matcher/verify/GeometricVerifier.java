@@ -127,7 +127,12 @@ public final class GeometricVerifier {
   }
 
   /** A 3x3 model mapping query view pixels to candidate pixels, with its inlier mask. */
-  private record Model(double[] h, boolean[] inlier, int inliers) {}
+  private record Model(double[] h, boolean[] inlier, int inliers) {
+    Model {
+      assert h.length == HOMOGRAPHY_ROWS * HOMOGRAPHY_ROWS && h[8] != 0 : "a 3x3 model with h22 != 0";
+      assert inliers > 0 && inliers <= inlier.length : inliers + " inliers of " + inlier.length;
+    }
+  }
 
   private Model homography(Point[] queryPoints, Point[] candidatePoints, double threshold, QueryView query) {
     MatOfPoint2f from = new MatOfPoint2f(queryPoints);
@@ -139,6 +144,7 @@ public final class GeometricVerifier {
       if (h.empty()) {
         return null;
       }
+      assert h.rows() == HOMOGRAPHY_ROWS && h.cols() == HOMOGRAPHY_ROWS : "findHomography answered " + h.size();
       double[] values = new double[HOMOGRAPHY_ROWS * HOMOGRAPHY_ROWS];
       h.get(0, 0, values);
       if (!plausible(values, query.width(), query.height())) {
