@@ -55,11 +55,7 @@ public record MatcherConfig(
 
   /** The service's configuration from {@code environment} (and the file it names); every problem reported at once. */
   public static MatcherConfig from(Map<String, String> environment) {
-    ConfigReader reader = ConfigReader.of(PROGRAM, environment);
-    MatcherConfig config = read(reader);
-    reader.rejectUnknownVariables();
-    reader.finish();
-    return config;
+    return ConfigReader.readProgram(PROGRAM, environment, MatcherConfig::read);
   }
 
   /** Every setting of the service from {@code reader}; problems are left in the reader for its {@code finish}. */

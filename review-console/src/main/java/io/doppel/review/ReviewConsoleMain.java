@@ -30,11 +30,7 @@ public final class ReviewConsoleMain {
   public record Config(ReviewConsole.Settings console, HttpSchemaRegistry.Settings registry) {}
 
   public static Config read(Map<String, String> environment) {
-    ConfigReader reader = ConfigReader.of(PROGRAM, environment);
-    Config config = read(reader);
-    reader.rejectUnknownVariables();
-    reader.finish();
-    return config;
+    return ConfigReader.readProgram(PROGRAM, environment, ReviewConsoleMain::read);
   }
 
   /** Every setting of the console from {@code reader}; null with problems left in the reader where one is invalid. */

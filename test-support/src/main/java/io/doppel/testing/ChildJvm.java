@@ -97,6 +97,9 @@ public final class ChildJvm implements AutoCloseable {
     public List<String> command() {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      if (ChildJvm.class.desiredAssertionStatus()) {
+        command.add("-ea"); // a test JVM's asserts (Surefire and Failsafe enable them) hold in its children too
+      }
       command.addAll(jvmOptions);
       String avroPackages = System.getProperty(AVRO_PACKAGES);
       if (avroPackages != null) {

@@ -17,11 +17,11 @@ class ChildJvmIT {
 
   @TempDir Path dir;
 
-  /** Prints its argument, a variable and the Avro property, says it is ready, then waits to be killed. */
+  /** Prints its argument, a variable, the Avro property and its asserts' status, says it is ready, then waits to be killed. */
   public static final class Child {
     public static void main(String[] args) throws InterruptedException {
       System.out.println("arg=" + args[0] + " env=" + System.getenv("CHILD_JVM_TEST") + " avro="
-          + System.getProperty(ChildJvm.AVRO_PACKAGES));
+          + System.getProperty(ChildJvm.AVRO_PACKAGES) + " ea=" + Child.class.desiredAssertionStatus());
       if (args[0].equals("exit")) {
         System.exit(3);
       }
@@ -37,7 +37,9 @@ class ChildJvmIT {
         .environment(Map.of("CHILD_JVM_TEST", "set")).log(dir.resolve("child.log")).start()) {
       child.awaitLine("child ready", TIMEOUT);
 
-      assertThat(child.logTail()).contains("arg=hello env=set avro=" + System.getProperty(ChildJvm.AVRO_PACKAGES));
+      assertThat(child.logTail()).contains("arg=hello env=set avro=" + System.getProperty(ChildJvm.AVRO_PACKAGES)
+          + " ea=" + ChildJvmIT.class.desiredAssertionStatus());
+      assertThat(ChildJvmIT.class.desiredAssertionStatus()).as("Failsafe runs tests with -ea").isTrue();
       child.kill();
       assertThat(child.isAlive()).isFalse();
     }

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every upload has exactly one outcome under faults (issue 6). A real three-node KRaft cluster
+ * Every upload has exactly one outcome under faults. A real three-node KRaft cluster
  * (topics with replication 3, {@code min.insync.replicas} 2), two instances each of the extraction
  * and the matching topology (scripted ports, real serdes, {@code exactly_once_v2}; one matcher in a
  * child JVM, see {@link MatcherProcess}), and uploads sent

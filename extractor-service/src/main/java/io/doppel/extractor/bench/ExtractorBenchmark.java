@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
@@ -132,7 +133,7 @@ public final class ExtractorBenchmark {
   private static List<UploadEvent> events(List<Path> files) {
     List<UploadEvent> events = new ArrayList<>(files.size());
     for (Path file : files) {
-      events.add(UploadEvent.newBuilder().setTenant("bench").setImageId(file.getFileName().toString()).setPurpose(Purpose.UPLOAD)
+      events.add(UploadEvent.newBuilder().setTenant("bench").setImageId(Objects.requireNonNull(file.getFileName(), "an image file").toString()).setPurpose(Purpose.UPLOAD)
           .setSource(file.toAbsolutePath().toUri().toString()).setUploadedAt(Instant.now()).build());
     }
     return events;

@@ -142,7 +142,8 @@ public final class OrbLocalFeatures {
    * The {@code candidates} (detected on the view shrunk by {@code scale}) that lie at least {@code margin} pixels, times
    * their pyramid level's scale, inside every edge where {@code content} (view pixels) meets a uniform border. Corners
    * and edges of padding, letterboxing or a frame are strong, repeatable ORB keypoints that every image with the same
-   * border shares: on DEV, 8 of them matched two different motorbikes framed alike, scored 0.99. An edge of
+   * border shares: a handful of them match between two unrelated images framed alike, enough to verify them as a
+   * copy. An edge of
    * {@code content} that is the view's own edge is no border; ORB keeps away from those already.
    */
   static KeyPoint[] awayFromBorders(KeyPoint[] candidates, Box content, int viewWidth, int viewHeight, double scale,
@@ -187,6 +188,7 @@ public final class OrbLocalFeatures {
       if (kept.length == 0 || descriptors.rows() != kept.length) {
         return new Described(LocalFeatures.none(DESCRIPTOR_BYTES), List.of());
       }
+      assert descriptors.cols() == DESCRIPTOR_BYTES : "ORB descriptors of " + descriptors.cols() + " bytes";
       byte[] bytes = new byte[kept.length * DESCRIPTOR_BYTES];
       descriptors.get(0, 0, bytes);
       List<Keypoint> mapped = new ArrayList<>(kept.length);

@@ -33,12 +33,8 @@ public record ServiceSettings(
   public record Both(ServiceSettings service, ExtractorConfig extractor) {}
 
   public static Both fromEnvironment(Map<String, String> environment) {
-    ConfigReader reader = ConfigReader.of(ExtractorConfig.PROGRAM, environment);
-    ServiceSettings service = read(reader);
-    ExtractorConfig extractor = ExtractorConfig.read(reader);
-    reader.rejectUnknownVariables();
-    reader.finish();
-    return new Both(service, extractor);
+    return ConfigReader.readProgram(ExtractorConfig.PROGRAM, environment,
+        reader -> new Both(read(reader), ExtractorConfig.read(reader)));
   }
 
   /** The service settings from {@code reader}; problems are left in the reader. */

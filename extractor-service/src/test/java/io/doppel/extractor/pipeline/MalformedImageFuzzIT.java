@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile input (issue 6): more than 10,000 malformed images, made from valid JPEG, PNG, GIF and
+ * Hostile input: more than 10,000 malformed images, made from valid JPEG, PNG, GIF and
  * WebP seeds by truncation, bit flips, edited header dimensions, corrupted chunks/markers/blocks
  * and spliced ranges ({@link ImageMutator}), go through the real extractor (built-in model, ORB,
  * default limits) on two caller threads under a small heap. Each must end as features or as a

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * Issue 6: Kafka SASL/TLS settings and the registry credentials, taken from the environment and
+ * Kafka SASL/TLS settings and the registry credentials, taken from the environment and
  * from mounted files ({@code *_FILE}), reach the clients but never a log line. The real service
  * starts on the real broker with every secret configured, all log events of the run (the
  * service's, Kafka's own config dumps, Streams') are captured unredacted, and none may contain a

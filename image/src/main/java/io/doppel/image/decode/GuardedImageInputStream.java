@@ -15,9 +15,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * </pre>
  *
  * Why: TwelveMonkeys' WebP reader (3.14) swallows the EOFException of each byte read past the end
- * and keeps decoding zeros, so a 4 kB WebP whose header claims a tall canvas took minutes (fuzz
- * test, issue 6). Both guards are plain IOExceptions, not EOFExceptions, so no reader mistakes them
- * for a recoverable end of stream. Readers that read ahead a few bytes stay far below the limit.
+ * and keeps decoding zeros, so a 4 kB WebP whose header claims a tall canvas would decode for
+ * minutes (guarded by MalformedImageFuzzIT). Both guards are plain IOExceptions, not
+ * EOFExceptions, so no reader mistakes them for a recoverable end of stream. Readers that read
+ * ahead a few bytes stay far below the limit.
  */
 final class GuardedImageInputStream extends MemoryCacheImageInputStream {
 

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 
 /**
  * Per-tenant matching policy, loaded from YAML and validated at start-up. Pure: every method is a
@@ -86,6 +87,7 @@ public final class Policy {
     return resolve(file, origin);
   }
 
+  @SuppressFBWarnings(value = "NP_NULL_PARAM_DEREF", justification = "merge reads defaults only for settings left out, and the defaults' own are all required")
   private static Policy resolve(PolicyFile file, String origin) {
     require(file.version() != null && !file.version().isBlank(), origin, "'version' is required");
     require(file.defaults() != null, origin, "'defaults' is required");

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -89,16 +90,20 @@ public final class FolderSource implements ReindexSource {
 
   /** The file name without its extension. */
   public static String idOf(Path file) {
-    String name = file.getFileName().toString();
+    String name = fileName(file);
     int dot = name.lastIndexOf('.');
     return dot > 0 ? name.substring(0, dot) : name;
   }
 
   /** Whether the file name has an image extension (jpg, jpeg, png, webp, gif, bmp, tif, tiff; any case). */
   public static boolean isImage(Path file) {
-    String name = file.getFileName().toString();
+    String name = fileName(file);
     int dot = name.lastIndexOf('.');
     return dot >= 0 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+  }
+
+  private static String fileName(Path file) {
+    return Objects.requireNonNull(file.getFileName(), () -> file + " names no file").toString();
   }
 
   private static java.time.Instant lastModified(Path file) {

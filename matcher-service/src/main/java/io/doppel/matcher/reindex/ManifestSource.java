@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The originals listed by a CSV manifest (an export of the platform's image table), one image a
@@ -129,7 +130,8 @@ public final class ManifestSource implements ReindexSource {
     if (source.contains("://")) {
       return URI.create(source).toString();
     }
-    return manifest.getParent().resolve(source).toAbsolutePath().normalize().toUri().toString();
+    // The manifest's path is absolute (the constructor makes it so), and a readable file is never the root.
+    return Objects.requireNonNull(manifest.getParent(), "the manifest's folder").resolve(source).toAbsolutePath().normalize().toUri().toString();
   }
 
   private static String required(Map<String, Integer> columns, String[] fields, String column) {

@@ -103,6 +103,7 @@ public final class DualRetrievalMatcher implements Matcher {
     StageTimings timings = new StageTimings();
     List<VerifiedCandidate> ranked = cascade.findCopies(query, policy.scopeFor(query.ref().tenant(), query.ref()),
         RetrievalCascade.QuerySide.UPLOAD, timings);
+    assert VerifiedCandidate.bestFirst(ranked) : "the cascade ranks best first";
     PolicyDecision decision = policy.decide(new Query(query.ref().tenant(), query.ref().imageId(), features.getUploader()),
         ranked.stream().map(VerifiedCandidate::forPolicy).toList());
     List<Match> matches = new ArrayList<>();

@@ -25,7 +25,7 @@ import java.util.Set;
  * @param fittedOn what it was fitted on (or why it is a prior)
  * @param globalModel the global descriptor model ({@code id/version}) whose similarities it was fitted on: another
  *     model's similarities are distributed differently, so a matcher of another model warns at start-up. Null in the prior
- *     and in files fitted before this was recorded (v6 and earlier, all for {@code doppel-copy/1}).
+ *     and in calibration files v6 and earlier, which do not record it (all fitted for {@code doppel-copy/1}).
  * @param split how the fitting data were halved, and which half the fit saw; figures are reported on the other half.
  *     Null for calibrations fitted on all their data (v7 and earlier): their figures on that data are in-sample.
  */

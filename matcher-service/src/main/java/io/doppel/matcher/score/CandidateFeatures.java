@@ -16,7 +16,7 @@ import io.doppel.matcher.verify.Verification;
 public record CandidateFeatures(double globalSimilarity, int localVotes, int inliers, double inlierAreaShare,
     double referenceCoverage, double inlierDensity) {
 
-  /** Evidence with no coverage measured (from records made before it was). */
+  /** Evidence with no coverage measured (records that carry none). */
   public CandidateFeatures(double globalSimilarity, int localVotes, int inliers, double inlierAreaShare) {
     this(globalSimilarity, localVotes, inliers, inlierAreaShare, 0, 0);
   }
@@ -41,8 +41,8 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
   public static final String INLIER_DENSITY = "inlier_density";
 
   /**
-   * Inliers that unrelated pairs do not reach: on DEV, ORB+RANSAC finds at most this many between unrelated images
-   * (issue 5's measurement), so each inlier beyond it is evidence that log(1+n) alone weighs too little.
+   * Inliers that unrelated pairs do not reach: ORB+RANSAC finds at most this many between unrelated images of the DEV
+   * set, so each inlier beyond it is evidence that log(1+n) alone weighs too little.
    */
   public static final int UNRELATED_MAX_INLIERS = 11;
   /** Inliers per unit of the {@code inliers_beyond_unrelated} feature, keeping it on the others' scale. */
@@ -64,7 +64,7 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
     int counted = Math.max(0, inliers);
     double areaShare = Math.clamp(inlierAreaShare, 0.0, 1.0);
     double support = Math.min(1.0, counted / (double) (UNRELATED_MAX_INLIERS + 1));
-    return new double[] {
+    double[] vector = {
       Math.log1p(counted),
       areaShare,
       Math.clamp(globalSimilarity, 0.0, 1.0),
@@ -74,5 +74,7 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
       Math.clamp(referenceCoverage, 0.0, 1.0) * support,
       Math.clamp(inlierDensity, 0.0, 1.0) * support
     };
+    assert vector.length == FEATURE_NAMES.size() : "a feature without a name, or a name without a feature";
+    return vector;
   }
 }

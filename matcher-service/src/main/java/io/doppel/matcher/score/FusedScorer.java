@@ -21,6 +21,7 @@ public final class FusedScorer {
 
   /** The score of a feature vector in {@link CandidateFeatures#vector()}'s order. */
   public double score(double[] vector) {
+    assert vector.length == weights.length : vector.length + " features, the calibration places " + weights.length;
     return sigmoid(calibration.bias() + dot(weights, vector));
   }
 

@@ -18,10 +18,12 @@ public final class ConvexHull {
   private ConvexHull(double[] xs, double[] ys) {
     this.xs = xs;
     this.ys = ys;
+    assert xs.length == ys.length && (xs.length == 0 || xs.length >= 3) : xs.length + " xs, " + ys.length + " ys";
   }
 
   /** The hull of the points (xs[i], ys[i]). */
   public static ConvexHull of(double[] xs, double[] ys) {
+    assert xs.length == ys.length : xs.length + " xs, " + ys.length + " ys";
     Integer[] order = new Integer[xs.length];
     Arrays.setAll(order, i -> i);
     Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> xs[i]).thenComparingDouble(i -> ys[i]));
@@ -78,6 +80,7 @@ public final class ConvexHull {
 
   /** How many of the points (xs[i], ys[i]) lie inside the hull or on its boundary. */
   public int countInside(float[] pointXs, float[] pointYs) {
+    assert pointXs.length == pointYs.length : pointXs.length + " xs, " + pointYs.length + " ys";
     int inside = 0;
     for (int i = 0; i < pointXs.length; i++) {
       if (contains(pointXs[i], pointYs[i])) {

@@ -74,8 +74,8 @@ public final class GeometricVerifier {
   /**
    * Ratio-test matches as (query index, candidate index), at most one per candidate keypoint (the closest). The two
    * nearest candidate descriptors of every query descriptor come from one {@code Core.batchDistance} call: {@code
-   * BFMatcher.knnMatch} answers through a Java list of one {@code MatOfDMatch} per query descriptor, and allocating
-   * (and finalizing) those was a fifth of the matcher's CPU.
+   * BFMatcher.knnMatch} answers through a Java list of one {@code MatOfDMatch} per query descriptor, whose allocation
+   * and finalization would be a large share of the matcher's CPU.
    */
   private List<int[]> tentativeMatches(StoredKeypoints query, StoredKeypoints candidate) {
     Mat queryDescriptors = descriptorMat(query);
@@ -127,7 +127,12 @@ public final class GeometricVerifier {
   }
 
   /** A 3x3 model mapping query view pixels to candidate pixels, with its inlier mask. */
-  private record Model(double[] h, boolean[] inlier, int inliers) {}
+  private record Model(double[] h, boolean[] inlier, int inliers) {
+    Model {
+      assert h.length == HOMOGRAPHY_ROWS * HOMOGRAPHY_ROWS && h[8] != 0 : "a 3x3 model with h22 != 0";
+      assert inliers > 0 && inliers <= inlier.length : inliers + " inliers of " + inlier.length;
+    }
+  }
 
   private Model homography(Point[] queryPoints, Point[] candidatePoints, double threshold, QueryView query) {
     MatOfPoint2f from = new MatOfPoint2f(queryPoints);
@@ -139,6 +144,7 @@ public final class GeometricVerifier {
       if (h.empty()) {
         return null;
       }
+      assert h.rows() == HOMOGRAPHY_ROWS && h.cols() == HOMOGRAPHY_ROWS : "findHomography answered " + h.size();
       double[] values = new double[HOMOGRAPHY_ROWS * HOMOGRAPHY_ROWS];
       h.get(0, 0, values);
       if (!plausible(values, query.width(), query.height())) {

@@ -41,6 +41,10 @@ public record Verification(
    */
   public record Coverage(double share, double density) {
 
+    public Coverage {
+      assert share >= 0 && share <= 1 && density >= 0 && density <= 1 : "coverage in [0,1]: " + share + ", " + density;
+    }
+
     public static final Coverage NONE = new Coverage(0, 0);
 
     static Coverage of(ConvexHull hull, StoredKeypoints keypoints, int inliers) {
@@ -55,6 +59,13 @@ public record Verification(
   public Verification {
     queryRegion = List.copyOf(queryRegion);
     candidateRegion = List.copyOf(candidateRegion);
+    assert normalised(queryRegion) && normalised(candidateRegion) : "regions in [0,1]: " + queryRegion + candidateRegion;
+    assert queryAreaShare >= 0 && queryAreaShare <= 1 && candidateAreaShare >= 0 && candidateAreaShare <= 1
+        : "area shares in [0,1]: " + queryAreaShare + ", " + candidateAreaShare;
+  }
+
+  private static boolean normalised(List<RegionPoint> region) {
+    return region.stream().allMatch(p -> p.x() >= 0 && p.x() <= 1 && p.y() >= 0 && p.y() <= 1);
   }
 
   public static Verification unverified(ViewKind view, int tentativeMatches) {

@@ -117,7 +117,7 @@ public abstract class VectorIndexContract {
   }
 
   /**
-   * Ids that a naive key join or a query syntax would confuse (issue 6): "a/b" + "c" against "a" +
+   * Ids that a naive key join or a query syntax would confuse: "a/b" + "c" against "a" +
    * "b/c", wildcards and Lucene/Milvus operators as whole tenant names. Each stays its own image in
    * its own tenant, and deleting one touches no other.
    */

@@ -40,7 +40,7 @@ public final class ReportQueue {
     this.sources = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<ImageKey, String> eldest) {
-        return size() > maxSources;
+        return super.size() > maxSources;
       }
     };
   }

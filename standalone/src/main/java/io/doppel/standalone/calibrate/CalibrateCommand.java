@@ -21,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -195,7 +196,7 @@ public final class CalibrateCommand {
   private static EvalSet read(Path candidates, Path truth, Path transforms) {
     Samples samples = CalibrationFitter.read(candidates);
     List<Double> recorded = readPredictions(candidates).stream().map(Prediction::score).toList();
-    return new EvalSet(candidates.getFileName().toString(), samples, recorded, table(truth, "query_id", "reference_id"),
+    return new EvalSet(Objects.requireNonNull(candidates.getFileName(), "the candidates file").toString(), samples, recorded, table(truth, "query_id", "reference_id"),
         table(transforms, "query_id", "family"));
   }
 

@@ -1,5 +1,6 @@
 package io.doppel.standalone.cli;
 
+import java.io.Console;
 import java.io.PrintStream;
 import java.time.Duration;
 
@@ -24,7 +25,7 @@ public final class Progress {
     this.label = label;
     this.total = total;
     this.out = System.err;
-    this.terminal = System.console() != null;
+    this.terminal = isTerminal(System.console());
   }
 
   public synchronized void update(long done) {
@@ -53,5 +54,23 @@ public final class Progress {
     return d.toHours() > 0
         ? String.format("%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart())
         : String.format("%02d:%02d", d.toMinutesPart(), d.toSecondsPart());
+  }
+
+  /**
+   * Whether the JVM's console is an interactive terminal. On JDK 21 and 25 {@code System.console()} is null unless
+   * it is; JDK 22 to 24 return a console for redirected streams as well, and {@code Console.isTerminal()} (JDK 22+, not
+   * in the release-21 API this compiles against) tells.
+   */
+  static boolean isTerminal(Console console) {
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (NoSuchMethodException e) {
+      return true;
+    } catch (ReflectiveOperationException e) {
+      return false;
+    }
   }
 }

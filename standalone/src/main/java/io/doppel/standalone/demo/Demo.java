@@ -41,6 +41,7 @@ public final class Demo implements AutoCloseable {
   /** Who uploads the copies, so that "allow the uploader" has someone to allow. */
   public static final String UPLOADER = "demo-uploader";
   private static final int TOKEN_BYTES = 24;
+  private static final SecureRandom TOKENS = new SecureRandom();
   private static final int PARTITIONS = 2;
 
   /**
@@ -178,7 +179,7 @@ public final class Demo implements AutoCloseable {
 
   private static String newToken() {
     byte[] bytes = new byte[TOKEN_BYTES];
-    new SecureRandom().nextBytes(bytes);
+    TOKENS.nextBytes(bytes);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 

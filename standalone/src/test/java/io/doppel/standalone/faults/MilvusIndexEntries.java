@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * Reads the matcher's Milvus collections directly through the SDK, to count index entries per image
  * and find primary keys stored more than once; drops them before a run so each run starts empty.
  * Rows are read by batches of image ids, not with a query iterator: after a Milvus restart the
- * iterator ended early in two passes in a row (127,404 of 298,993 rows, 2026-12-03).
+ * iterator can end early, reading a fraction of the rows, pass after pass.
  */
 final class MilvusIndexEntries {
 

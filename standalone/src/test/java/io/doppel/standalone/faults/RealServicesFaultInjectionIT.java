@@ -66,10 +66,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 6 on the real parts: the real extractor (built-in model) and matcher (dual retrieval over
- * Milvus) services, two instances each, one matcher a child JVM; a real three-node KRaft cluster
- * (replication 3, {@code min.insync.replicas} 2) per run; the real Milvus server of
- * {@code scripts/milvus-server.sh}; the real Apicurio registry. DEV references are registered,
+ * Every upload has exactly one outcome under faults, on the real parts: the real extractor
+ * (built-in model) and matcher (dual retrieval over Milvus) services, two instances each, one
+ * matcher a child JVM; a real three-node KRaft cluster (replication 3, {@code min.insync.replicas}
+ * 2) per run; the real Milvus server of {@code scripts/milvus-server.sh}; the real Apicurio
+ * registry. DEV references are registered,
  * then DEV queries (copies of some of them, and distractors, no two sharing a source photo) are
  * uploaded once every reference has its outcome, each once the one before has its outcome, so what
  * each query can match is the same in every run.
@@ -124,8 +125,8 @@ class RealServicesFaultInjectionIT {
   private static final int REREADS = 3;
 
   /**
-   * Issue 6's N >= 2,000 uploads. References are the cheaper ones (extract, index, retro-scan: ~20/s here); queries
-   * are matched against 1,800 references, several Milvus searches each (~3/s), so fewer.
+   * At least 2,000 uploads in all (the fault test's required scale). References are the cheaper ones (extract, index,
+   * retro-scan); queries are matched against 1,800 references, several Milvus searches each, so fewer.
    */
   private static final int REFERENCES = Integer.getInteger("doppel.faults.references", 1_800);
   private static final int COPY_QUERIES = Integer.getInteger("doppel.faults.copies", 150);
@@ -245,11 +246,11 @@ class RealServicesFaultInjectionIT {
         assertThat(entries.repeatedKeys()).as("%s: %s keys stored twice", run.name(), entries.collection()).isEmpty();
       }
     }
-    // count(*) counts what Milvus stores, where a query answers one row per primary key. An insert retried by the SDK
-    // after its answer was lost was stored twice (MilvusVectorIndexIT.anInsertWhoseAnswerIsLostIsStoredOnce; the
-    // SDK's retries are off since). In the fault-free run the two must agree. After the Milvus restart count(*) read
-    // 150-450 above the rows for a while on 2026-12-03, then equal (a count that settles, as in milvus-io/milvus#24171),
-    // so there it is printed per image; what the matcher reads, rows per image and decisions, is compared below.
+    // count(*) counts what Milvus stores, where a query answers one row per primary key. An insert retried after its
+    // answer was lost must not be stored twice (MilvusVectorIndexIT#anInsertWhoseAnswerIsLostIsStoredOnce; the SDK's
+    // own retries are off). In the fault-free run the two must agree. After a Milvus restart count(*) can read above
+    // the rows for a while before it settles (as in milvus-io/milvus#24171), so there it is printed per image; what
+    // the matcher reads, rows per image and decisions, is compared below.
     assertThat(faultFree.index()).allSatisfy(entries -> assertThat(entries.counted())
         .as("fault-free: %s count(*) against the rows read", entries.collection()).isEqualTo(entries.rows()));
     for (MilvusIndexEntries.Entries entries : faulted.index()) {
@@ -324,8 +325,8 @@ class RealServicesFaultInjectionIT {
   /**
    * DEV references and queries: copies of distinct references, then distractors, no two queries sharing a source photo
    * (a strip embeds several). Otherwise one query could be another's duplicate, and which of the two is decided first,
-   * which the runs do not fix, would change both outcomes: on 2026-12-03 two distractor strips holding the same photo
-   * did, one of them also scoring near the threshold against a reference of a look-alike photo.
+   * which the runs do not fix, would change both outcomes (two distractor strips holding the same photo, one of them
+   * scoring near the threshold against a reference of a look-alike photo, would differ between the runs).
    */
   private static Inputs inputs(Path dev) {
     Map<String, Set<String>> photos = sourcePhotos(dev);

@@ -145,6 +145,18 @@ public final class ConfigReader {
     return of(program, environment, Map.of());
   }
 
+  /**
+   * A program's whole configuration from {@code environment}, read by {@code read}: a {@code DOPPEL_<PROGRAM>_*}
+   * variable that no setting read is a problem too, and every problem is reported at once ({@link #finish}).
+   */
+  public static <T> T readProgram(String program, Map<String, String> environment, Function<ConfigReader, T> read) {
+    ConfigReader reader = of(program, environment);
+    T settings = read.apply(reader);
+    reader.rejectUnknownVariables();
+    reader.finish();
+    return settings;
+  }
+
   /** Defaults and {@code overrides} only: no environment, no file (tools and tests). */
   public static ConfigReader ofOverrides(String program, Map<String, String> overrides) {
     return of(program, Map.of(), overrides);

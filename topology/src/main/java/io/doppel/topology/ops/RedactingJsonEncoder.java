@@ -4,6 +4,7 @@ import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.encoder.JsonEscapeUtil;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Set;
@@ -53,6 +54,7 @@ public class RedactingJsonEncoder extends JsonEncoder {
   }
 
   @Override
+  @SuppressFBWarnings(value = "ES_COMPARING_STRINGS_WITH_EQ", justification = "String.replace returns the same instance when nothing matched")
   public byte[] encode(ILoggingEvent event) {
     byte[] encoded = super.encode(event);
     if (environmentSecrets.isEmpty() && REGISTERED_SECRETS.isEmpty()) {

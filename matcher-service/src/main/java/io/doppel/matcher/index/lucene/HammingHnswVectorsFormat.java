@@ -29,10 +29,10 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * and in the page cache, and every distance reads eight times the bytes. The graph and flat files
  * are Lucene99's; only the scorer differs, so the format is registered by name (SPI) for reading.
  *
- * <p>Doppel wrote keypoint descriptors in this format until 2026-12-03; they are now written flat
- * ({@link HammingFlatVectorsFormat}) and searched through {@link KeypointBuckets}. This format is
- * still registered so that an older index opens: its segments are read as they are, and rewritten
- * flat when they merge.
+ * <p>Keypoint descriptors are written flat ({@link HammingFlatVectorsFormat}) and searched through
+ * {@link KeypointBuckets}; this format is only read. It stays registered so that an index written in
+ * it opens: its segments are read as they are, and rewritten flat when they merge (guarded by
+ * LuceneVectorIndexTest#anIndexWrittenWithTheEarlierHammingGraphFormatOpensAndMergesIntoTheFlatOne).
  */
 public final class HammingHnswVectorsFormat extends KnnVectorsFormat {
 

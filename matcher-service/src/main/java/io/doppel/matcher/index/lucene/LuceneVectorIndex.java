@@ -97,7 +97,7 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are searchable at once and durable at the next {@link #commit()} without a segment each: the latest
  * {@code reopenAfterWrites} are searched in memory ({@link RecentWrites}) until the reader is reopened over them, and
  * the writes since the last Lucene commit are kept in a {@link WriteAheadLog} that is synced on {@link #commit()} and
- * replayed on opening. A segment, a reader reopen and a commit per upload were most of the matcher's index time.
+ * replayed on opening. A segment, a reader reopen and a commit per upload would take most of the matcher's index time.
  */
 public final class LuceneVectorIndex implements VectorIndex {
 
@@ -872,17 +872,32 @@ public final class LuceneVectorIndex implements VectorIndex {
     } catch (IOException e) {
       throw new IndexUnavailableException("cannot acquire a lucene searcher", e);
     }
+    T result;
     try {
-      return function.apply(searcher);
+      result = function.apply(searcher);
     } catch (IOException e) {
-      throw new IndexUnavailableException("lucene search failed", e);
-    } finally {
-      try {
-        searchers.release(searcher);
-      } catch (IOException e) {
-        throw new IndexUnavailableException("cannot release a lucene searcher", e);
-      }
+      throw releasedAfter(searcher, new IndexUnavailableException("lucene search failed", e));
+    } catch (RuntimeException e) {
+      throw releasedAfter(searcher, e);
+    } catch (Error e) {
+      throw releasedAfter(searcher, e);
     }
+    try {
+      searchers.release(searcher);
+    } catch (IOException e) {
+      throw new IndexUnavailableException("cannot release a lucene searcher", e);
+    }
+    return result;
+  }
+
+  /** Releases the searcher after a failed search: the search's failure is the one thrown, a release failure rides along. */
+  private <X extends Throwable> X releasedAfter(IndexSearcher searcher, X failure) {
+    try {
+      searchers.release(searcher);
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+    return failure;
   }
 
   private static <T> T await(Future<T> future) throws IOException {

@@ -17,8 +17,8 @@ import org.apache.lucene.util.VectorUtil;
 /**
  * The writes that the open Lucene searcher does not see yet, searchable in memory: every write is visible to the next
  * search at once, while Lucene reopens its reader (a flush, a new segment, a reader over it) only every few writes.
- * Reopening per write made a segment per upload: in a bench profile the reopen was 29 % of the matcher threads' Java
- * time, and merging the one-image segments most of the merge thread's.
+ * Reopening per write would make a segment per upload, and the reopens and the merging of one-image segments would
+ * take most of the matcher's index time.
  *
  * <p>Searches read an immutable {@link Snapshot}, taken before the searcher is acquired: a write is dropped from here
  * only after a reopen that includes it, so a searcher acquired after the snapshot misses no write the snapshot lacks.

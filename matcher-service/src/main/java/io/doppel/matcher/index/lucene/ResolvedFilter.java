@@ -188,8 +188,8 @@ final class ResolvedFilter {
   /**
    * The bit sets of the filters searches used recently, per segment, dropped when the segment closes. A segment never
    * changes (deletes are applied at search time from its live documents), so a filter's bits stay valid as long as it
-   * lives. Evaluating a scope over every keypoint document of an index (550k for DEV) was most of a local search's time
-   * once the search itself became cheap. Thread-safe.
+   * lives. Evaluating a scope over every keypoint document of an index (hundreds of thousands) for each search would
+   * take most of a local search's time. Thread-safe.
    */
   static final class Cache {
     private final int filtersPerSegment;

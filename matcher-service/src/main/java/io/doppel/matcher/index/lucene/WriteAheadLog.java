@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The index writes made since the last Lucene commit, appended to one file and synced on every stream commit, so that
  * a Lucene commit (a flush to a new segment and an fsync of its files) is needed only every few seconds: a stream task
- * commits every 100 ms under exactly-once, and a Lucene commit per task commit meant a segment per upload. On opening
- * the index, the log is replayed into it and committed.
+ * commits every {@code StreamsRuntime.DEFAULT_COMMIT_INTERVAL} (25 ms, unless DOPPEL_MATCHER_COMMIT_INTERVAL_MS says
+ * otherwise) under exactly-once, and a Lucene commit per task commit would make a segment per upload. On opening the
+ * index, the log is replayed into it and committed (guarded by
+ * LuceneVectorIndexTest#writesCommittedOnlyToTheLogSurviveACrash).
  *
  * <p>Each record is {@code length, CRC-32C, payload}. A record cut short or failing its checksum ends the log: it was
  * written after the last sync, so no stream commit covers it and its input is processed again. Not thread-safe: the
