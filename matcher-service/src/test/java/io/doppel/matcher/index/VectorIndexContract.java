@@ -240,6 +240,31 @@ public abstract class VectorIndexContract {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  /**
+   * Ids and names longer than every backend can store (512 UTF-8 bytes: Milvus' VarChar) are bad input, refused before
+   * anything is written: never an outage, which the matcher would retry forever.
+   */
+  @Test
+  void namesOverTheIndexLimitsAreRefusedAsBadInputBeforeAnyWrite() {
+    String tooLong = "\u00e9".repeat(257);
+    List<IndexedImage> refused = List.of(
+        upload(name("t"), tooLong),
+        upload(tooLong, "img"),
+        new IndexedImage(new ImageRef(name("t"), "holder"), Purpose.REFERENCE, tooLong, name("set"), INDEXED_AT, 640, 480,
+            List.of(randomVector()), keypoints(KEYPOINTS)),
+        new IndexedImage(new ImageRef(name("t"), "set"), Purpose.REFERENCE, "holder", tooLong, INDEXED_AT, 640, 480,
+            List.of(randomVector()), keypoints(KEYPOINTS)));
+    for (IndexedImage image : refused) {
+      assertThatThrownBy(() -> index().upsert(image)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("512");
+      assertThat(index().contains(new ImageRef(name("t"), "holder"))).isFalse();
+    }
+    assertThatThrownBy(() -> index().delete(new ImageRef(name("t"), tooLong))).isInstanceOf(IllegalArgumentException.class);
+    IndexedImage atTheLimit = upload(name("t"), "\u00e9".repeat(256));
+    write(atTheLimit);
+    assertThat(index().contains(atTheLimit.ref())).isTrue();
+  }
+
   @Test
   void anUploadsScopeHasNoTimeBoundAndAdmitsEveryIndexedImage() {
     IndexedImage ancient = indexedAt(upload(name("t"), "ancient"), -INDEXED_AT);

@@ -4,13 +4,36 @@ import io.doppel.schemas.avro.DeadLetter;
 import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.serde.MalformedRecordException;
+import io.doppel.topology.intake.Fields;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 
 /** Builds the dead letter of a record that a stage gave up on. Pure: the caller supplies the time. */
 public final class DeadLetters {
 
+  /** The most characters of a dead letter's detail: an error's message, never a copy of the record. */
+  static final int MAX_DETAIL_CHARS = 4096;
+
   private DeadLetters() {}
+
+  /**
+   * The key a dead letter about {@code key} is written under, and the tenant and image id it names: cut to what a name
+   * may hold ({@link Fields#bounded}), so that a record dead-lettered for its over-long id does not carry that id
+   * twice more. The original key bytes stay in {@code originalKey}. Null for null.
+   */
+  public static ImageKey boundedKey(ImageKey key) {
+    if (key == null) {
+      return null;
+    }
+    String tenant = Fields.bounded(key.getTenant());
+    String imageId = Fields.bounded(key.getImageId());
+    return tenant.equals(key.getTenant().toString()) && imageId.equals(key.getImageId().toString())
+        ? key : new ImageKey(tenant, imageId);
+  }
+
+  private static String cut(String text, int max) {
+    return text == null || text.length() <= max ? text : text.substring(0, max) + "...(" + text.length() + " chars)";
+  }
 
   /**
    * @param stage the stage that gave up ({@code extractor} or {@code matcher})
@@ -20,13 +43,14 @@ public final class DeadLetters {
   public static DeadLetter of(
       String stage, RawRecord record, ImageKey key, String source,
       DeadLetterReason reason, String detail, Instant failedAt) {
+    ImageKey bounded = boundedKey(key);
     return DeadLetter.newBuilder()
         .setReason(reason)
-        .setDetail(detail)
+        .setDetail(cut(detail, MAX_DETAIL_CHARS))
         .setStage(stage)
-        .setTenant(key == null ? null : key.getTenant())
-        .setImageId(key == null ? null : key.getImageId())
-        .setSource(source)
+        .setTenant(bounded == null ? null : bounded.getTenant())
+        .setImageId(bounded == null ? null : bounded.getImageId())
+        .setSource(cut(source, Fields.MAX_SOURCE_CHARS))
         .setSourceTopic(record.topic())
         .setPartition(record.partition())
         .setOffset(record.offset())

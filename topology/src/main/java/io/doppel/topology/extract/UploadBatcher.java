@@ -190,7 +190,7 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
     poison.count(reason);
     LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), detail);
     var letter = DeadLetters.of(STAGE, raw, key, source, reason, detail, now());
-    context.forward(new Record<>(key, letter, raw.timestamp()), ExtractionTopology.DEAD_LETTERS_SINK);
+    context.forward(new Record<>(DeadLetters.boundedKey(key), letter, raw.timestamp()), ExtractionTopology.DEAD_LETTERS_SINK);
   }
 
   private Instant now() {

@@ -206,6 +206,57 @@ class ExtractionTopologyTest {
         .counter().count()).isEqualTo(4.0);
   }
 
+  /**
+   * Every id and name is checked at intake, before anything downstream can choke on it: the matcher's indexes hold at
+   * most 512 UTF-8 bytes per id or name (Milvus' VarChar), Lucene refuses terms over 32 KB and the write-ahead log
+   * strings over 64 KB; control characters and bidirectional overrides forge log lines and reviewers' pages.
+   */
+  @Test
+  void idsAndNamesTooLongOrWithControlCharactersAreDeadLetteredAtIntake() {
+    start(ExtractionTopology.Settings.of(1, MAX_WAIT));
+    String tooLong = "\u00e9".repeat(257);
+    pipe(Samples.upload(tooLong));
+    pipe(Samples.upload("x".repeat(70_000)));
+    pipe(Samples.upload("line\nbreak"));
+    pipe(Samples.upload("nul\u0000byte"));
+    pipe(Samples.upload("bidi\u202eoverride"));
+    pipe(Samples.event("long-holder", Purpose.REFERENCE).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setRightsHolder(tooLong).build());
+    pipe(Samples.event("long-set", Purpose.REFERENCE).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setRightsHolder("holder").setReferenceSet(tooLong).build());
+    pipe(Samples.event("long-uploader", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setUploader(tooLong).build());
+    pipe(Samples.event("long-type", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setContentType("image/" + "x".repeat(300)).build());
+    pipe(Samples.fromSource("long-source", "https://example.org/" + "a".repeat(9_000)));
+    pipe(Samples.fromSource("spaced-source", "https://example.org/a b.jpg"));
+    pipe(Samples.delete("y".repeat(70_000)));
+    pipe(Samples.upload("\u00e9".repeat(256)));
+
+    List<DeadLetter> letters = deadLetters.readValuesToList();
+    assertThat(letters).hasSize(12).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.INVALID_EVENT);
+    assertThat(letters).extracting(DeadLetter::getDetail).satisfiesExactly(
+        d -> assertThat(d).contains("imageId").contains("514 UTF-8 bytes"),
+        d -> assertThat(d).contains("imageId").contains("70000 UTF-8 bytes"),
+        d -> assertThat(d).contains("imageId").contains("U+000A"),
+        d -> assertThat(d).contains("imageId").contains("U+0000"),
+        d -> assertThat(d).contains("imageId").contains("U+202E"),
+        d -> assertThat(d).contains("rightsHolder"),
+        d -> assertThat(d).contains("referenceSet"),
+        d -> assertThat(d).contains("uploader"),
+        d -> assertThat(d).contains("contentType"),
+        d -> assertThat(d).contains("source"),
+        d -> assertThat(d).contains("source"),
+        d -> assertThat(d).contains("imageId"));
+    assertThat(letters).allSatisfy(letter -> {
+      assertThat(letter.getDetail().length()).as("a detail stays short").isLessThan(1_000);
+      assertThat(letter.getImageId() == null ? 0 : letter.getImageId().length()).as("ids in a dead letter stay bounded")
+          .isLessThanOrEqualTo(600);
+    });
+    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString())
+        .containsExactly("\u00e9".repeat(256));
+  }
+
   @Test
   void deletesAndTombstonesPassThroughAsDeletionFeaturesAfterEarlierUploads() {
     start(ExtractionTopology.Settings.of(100, MAX_WAIT));

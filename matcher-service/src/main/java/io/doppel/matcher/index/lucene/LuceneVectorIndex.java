@@ -200,10 +200,17 @@ public final class LuceneVectorIndex implements VectorIndex {
     List<WriteAheadLog.Entry> logged = WriteAheadLog.read(file);
     for (WriteAheadLog.Entry entry : logged) {
       Term term = new Term(F_IMAGE, imageKey(entry.ref()));
-      if (entry.image() == null) {
-        writer.deleteDocuments(term);
-      } else {
-        writer.updateDocuments(term, documentsOf(entry.image(), config.localVotingKeypoints()));
+      try {
+        if (entry.image() == null) {
+          writer.deleteDocuments(term);
+        } else {
+          writer.updateDocuments(term, documentsOf(entry.image(), config.localVotingKeypoints()));
+        }
+      } catch (IllegalArgumentException unstorable) {
+        // Only a log written before ids were checked holds such a write, and it failed when first made (its upload was
+        // dead-lettered): skipping it loses nothing committed, and the index still opens.
+        LOG.error("lucene index {}: skipping a logged write of {} that the index cannot hold: {}", config.indexDirectory(),
+            IndexSupport.imageKey(entry.ref()).length() > 200 ? "an image" : entry.ref(), unstorable.getMessage());
       }
     }
     if (!logged.isEmpty()) {
@@ -265,6 +272,7 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   /** The documents of one image: its image document, one per global vector, one per voting keypoint. */
   private static List<Document> documentsOf(IndexedImage image, int votingKeypoints) {
+    IndexSupport.requireStorable(image);
     BinaryDescriptors.requireKeypoints(image.keypoints());
     if (image.globals().isEmpty()) {
       throw new IllegalArgumentException("image " + image.ref() + " has no global vector");
@@ -290,6 +298,7 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   @Override
   public void delete(ImageRef image) {
+    IndexSupport.requireStorable(image);
     String key = imageKey(image);
     synchronized (writeLock) {
       try {

@@ -58,6 +58,7 @@ public final class InMemoryVectorIndex implements VectorIndex {
 
   @Override
   public synchronized void upsert(IndexedImage image) {
+    IndexSupport.requireStorable(image);
     BinaryDescriptors.requireKeypoints(image.keypoints());
     List<float[]> unit = image.globals().stream().map(IndexSupport::unitVector).toList();
     images.put(IndexSupport.imageKey(image.ref()), new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(),
@@ -66,6 +67,7 @@ public final class InMemoryVectorIndex implements VectorIndex {
 
   @Override
   public synchronized void delete(ImageRef image) {
+    IndexSupport.requireStorable(image);
     images.remove(IndexSupport.imageKey(image));
   }
 

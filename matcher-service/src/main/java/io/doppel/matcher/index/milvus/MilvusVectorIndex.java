@@ -111,8 +111,8 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final List<String> META_FIELDS =
       List.of(IMAGE_KEY, TENANT, IMAGE_ID, PURPOSE, REFERENCE_SET, RIGHTS_HOLDER, INDEXED_AT, WIDTH, HEIGHT);
 
-  /** Milvus VarChar limits (bytes); ids longer than this are rejected before they reach the server. */
-  private static final int MAX_ID_LENGTH = 512;
+  /** Milvus VarChar limits (bytes); ids and names longer than this are rejected before they reach the server. */
+  private static final int MAX_ID_LENGTH = IndexSupport.MAX_NAME_BYTES;
   /** Tenant, image id and the key's length prefix and separators. */
   private static final int MAX_KEY_LENGTH = 2 * MAX_ID_LENGTH + 16;
   private static final int MAX_PURPOSE_LENGTH = 16;
@@ -255,7 +255,7 @@ public final class MilvusVectorIndex implements VectorIndex {
   /** The image's key, once its ids, keypoints and vectors are checked against what the collections hold. */
   private String validatedKey(IndexedImage image) {
     BinaryDescriptors.requireKeypoints(image.keypoints());
-    requireIdLengths(image.ref());
+    IndexSupport.requireStorable(image);
     if (image.globals().isEmpty()) {
       throw new IllegalArgumentException("image " + image.ref() + " has no global vector");
     }
@@ -301,6 +301,7 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   @Override
   public void delete(ImageRef image) {
+    IndexSupport.requireStorable(image);
     deleteImages(List.of(imageKey(image)));
   }
 
@@ -707,16 +708,6 @@ public final class MilvusVectorIndex implements VectorIndex {
         ((Number) entity.get(WIDTH)).intValue(), ((Number) entity.get(HEIGHT)).intValue());
   }
 
-  /** {@code <tenant length>:<tenant>/<image id>}: unambiguous whatever characters the ids hold. */
-  private static void requireIdLengths(ImageRef ref) {
-    if (utf8Length(ref.tenant()) > MAX_ID_LENGTH || utf8Length(ref.imageId()) > MAX_ID_LENGTH) {
-      throw new IllegalArgumentException("tenant and image id must have at most " + MAX_ID_LENGTH + " UTF-8 bytes: " + ref);
-    }
-  }
-
-  private static int utf8Length(String value) {
-    return value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-  }
 
   private static JsonArray floats(float[] values) {
     JsonArray array = new JsonArray(values.length);
