@@ -265,6 +265,26 @@ public abstract class VectorIndexContract {
     assertThat(index().contains(atTheLimit.ref())).isTrue();
   }
 
+  /**
+   * A replayed record searches only what was written before its first attempt ({@code DualRetrievalMatcher}): a scope
+   * bounded in writes admits only images first written before the bound, and the index tells when an image was written.
+   */
+  @Test
+  void aScopeBoundedInWritesAdmitsOnlyImagesWrittenBeforeTheBound() {
+    IndexedImage first = writtenAt(upload(name("t"), "first"), INDEXED_AT + 1_000);
+    IndexedImage second = writtenAt(withGlobal(upload(name("t"), "second"), first.globals().get(0)), INDEXED_AT + 2_000);
+    write(first, second);
+    Scope bounded = uploadsOf(name("t")).writtenBefore(INDEXED_AT + 2_000);
+
+    assertThat(index().searchGlobal(first.globals().get(0), 10, bounded)).extracting(GlobalHit::ref).containsExactly(first.ref());
+    assertThat(index().searchGlobal(first.globals().get(0), 10, uploadsOf(name("t")))).extracting(GlobalHit::ref)
+        .containsExactlyInAnyOrder(first.ref(), second.ref());
+    assertThat(index().searchLocal(descriptorsOf(second.keypoints()), NEIGHBOURS, MAX_HAMMING, 10, bounded))
+        .extracting(LocalVotes::ref).doesNotContain(second.ref());
+    assertThat(index().meta(second.ref())).contains(second.meta());
+    assertThat(index().meta(new ImageRef(name("t"), "missing"))).isEmpty();
+  }
+
   @Test
   void anUploadsScopeHasNoTimeBoundAndAdmitsEveryIndexedImage() {
     IndexedImage ancient = indexedAt(upload(name("t"), "ancient"), -INDEXED_AT);
@@ -415,6 +435,11 @@ public abstract class VectorIndexContract {
   private static IndexedImage withKeypoints(IndexedImage image, StoredKeypoints keypoints) {
     return new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(), image.referenceSet(), image.indexedAtMillis(),
         image.width(), image.height(), image.globals(), keypoints);
+  }
+
+  private static IndexedImage writtenAt(IndexedImage image, long millis) {
+    return new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(), image.referenceSet(), image.indexedAtMillis(),
+        image.width(), image.height(), image.globals(), image.keypoints(), millis);
   }
 
   private static IndexedImage indexedAt(IndexedImage image, long millis) {
