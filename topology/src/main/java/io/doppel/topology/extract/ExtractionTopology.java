@@ -21,6 +21,7 @@ import org.apache.kafka.streams.state.Stores;
  * value(r) = null (tombstone)         → flush buffer; ImageFeatures(purpose = DELETE, no views)
  * value(r) undecodable                → DeadLetter(MALFORMED_RECORD), detail starts with the kind
  * ¬UploadChecks.valid(event, key)     → DeadLetter(INVALID_EVENT)
+ * event.uploadedAt                    ← clamp(event.uploadedAt, timestamp(r) ± uploadedAtTolerance)
  * event.purpose = DELETE              → flush buffer; ImageFeatures(purpose = DELETE, no views)
  * otherwise                           → buffer ← buffer + r
  * |buffer| ≥ batchSize                → flush the batchSize oldest
@@ -56,10 +57,14 @@ public final class ExtractionTopology {
    * @param batchSize most uploads per model call
    * @param maxWait longest an upload waits for its batch to fill
    * @param storeName the buffer's state store (its changelog topic derives from it)
+   * @param uploadedAtTolerance how far an upload's {@code uploadedAt} (the producer's claim) may be from its record's
+   *     timestamp (the broker's, where the topic has LogAppendTime) before it is moved to that distance: retro-scan
+   *     windows and the index's times compare against it, so a backdated upload would escape every retro-scan
    */
-  public record Settings(int batchSize, Duration maxWait, String storeName) {
+  public record Settings(int batchSize, Duration maxWait, String storeName, Duration uploadedAtTolerance) {
 
     public static final String DEFAULT_STORE_NAME = "upload-batch";
+    public static final Duration DEFAULT_UPLOADED_AT_TOLERANCE = Duration.ofHours(1);
 
     public Settings {
       if (batchSize < 1) {
@@ -72,10 +77,18 @@ public final class ExtractionTopology {
       if (storeName == null || storeName.isBlank()) {
         throw new IllegalArgumentException("storeName must not be blank");
       }
+      Objects.requireNonNull(uploadedAtTolerance, "uploadedAtTolerance");
+      if (uploadedAtTolerance.isNegative()) {
+        throw new IllegalArgumentException("uploadedAtTolerance must not be negative, got " + uploadedAtTolerance);
+      }
     }
 
     public static Settings of(int batchSize, Duration maxWait) {
-      return new Settings(batchSize, maxWait, DEFAULT_STORE_NAME);
+      return new Settings(batchSize, maxWait, DEFAULT_STORE_NAME, DEFAULT_UPLOADED_AT_TOLERANCE);
+    }
+
+    public Settings withUploadedAtTolerance(Duration tolerance) {
+      return new Settings(batchSize, maxWait, storeName, tolerance);
     }
   }
 

@@ -155,6 +155,7 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
       try {
         ImageKey key = topics.uploads().keySerde().deserializer().deserialize(raw.topic(), raw.key());
         UploadEvent event = topics.uploads().valueSerde().deserializer().deserialize(raw.topic(), raw.value());
+        event.setUploadedAt(UploadTimes.bounded(event.getUploadedAt(), raw.timestamp(), settings.uploadedAtTolerance()));
         records.add(raw);
         keys.add(key);
         events.add(event);

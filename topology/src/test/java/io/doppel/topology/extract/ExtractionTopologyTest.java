@@ -257,6 +257,32 @@ class ExtractionTopologyTest {
         .containsExactly("\u00e9".repeat(256));
   }
 
+  /**
+   * uploadedAt is the producer's word; the record's timestamp is the broker's (doppel.uploads has LogAppendTime).
+   * An upload backdated by a year would fall out of every retro-scan window and be indexed as an old image: its
+   * uploadedAt is moved to within the tolerance of the record's timestamp, either way, and the rest of the features are
+   * those of the upload as sent.
+   */
+  @Test
+  void anUploadedAtFarFromTheRecordsTimestampIsBoundedByIt() {
+    start(ExtractionTopology.Settings.of(1, MAX_WAIT).withUploadedAtTolerance(Duration.ofMinutes(5)));
+    java.time.Instant appended = StreamsTestSupport.START.plus(Duration.ofDays(400));
+    UploadEvent backdated = Samples.event("backdated", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setUploadedAt(java.time.Instant.EPOCH).build();
+    UploadEvent postdated = Samples.event("postdated", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setUploadedAt(appended.plus(Duration.ofDays(30))).build();
+    UploadEvent honest = Samples.event("honest", Purpose.REFERENCE).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setRightsHolder("holder").setUploadedAt(appended.minus(Duration.ofMinutes(4))).build();
+    for (UploadEvent event : List.of(backdated, postdated, honest)) {
+      uploads.pipeInput(keyBytes(key(event.getImageId())), valueBytes(event), appended);
+    }
+
+    assertThat(features.readValuesToList()).extracting(f -> f.getImageId(), ImageFeatures::getUploadedAt).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("backdated", appended.minus(Duration.ofMinutes(5))),
+        org.assertj.core.groups.Tuple.tuple("postdated", appended.plus(Duration.ofMinutes(5))),
+        org.assertj.core.groups.Tuple.tuple("honest", appended.minus(Duration.ofMinutes(4))));
+  }
+
   @Test
   void deletesAndTombstonesPassThroughAsDeletionFeaturesAfterEarlierUploads() {
     start(ExtractionTopology.Settings.of(100, MAX_WAIT));
