@@ -1,6 +1,6 @@
 package io.doppel.review;
 
-import io.doppel.extractor.config.ExtractorConfig;
+import io.doppel.image.fetch.FetchSettings;
 import io.doppel.review.feedback.KafkaDecisionSink;
 import io.doppel.review.http.ConsoleServer;
 import io.doppel.review.http.Reviewers;
@@ -31,7 +31,7 @@ public final class ReviewConsole implements AutoCloseable {
    * @param maxImages image locations remembered (for matched images' sources)
    */
   public record Settings(Map<String, Object> kafka, String bindAddress, int port, Reviewers reviewers,
-      ExtractorConfig.Fetch fetch, int maxReports, int maxImages) {
+      FetchSettings fetch, int maxReports, int maxImages) {
 
     public static final int DEFAULT_PORT = 8090;
     public static final int DEFAULT_MAX_REPORTS = 10_000;

@@ -1,6 +1,6 @@
 package io.doppel.review;
 
-import io.doppel.extractor.config.ExtractorConfig;
+import io.doppel.image.fetch.FetchSettings;
 import io.doppel.review.http.Reviewers;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
@@ -50,7 +50,7 @@ public final class ReviewConsoleMain {
     int port = r.integer("port", ReviewConsole.Settings.DEFAULT_PORT, 0, MAX_PORT);
     int maxReports = r.integer("max-reports", ReviewConsole.Settings.DEFAULT_MAX_REPORTS, 1, Integer.MAX_VALUE);
     int maxImages = r.integer("max-images", ReviewConsole.Settings.DEFAULT_MAX_IMAGES, 1, Integer.MAX_VALUE);
-    ExtractorConfig.Fetch fetch = ExtractorConfig.Fetch.read(r);
+    FetchSettings fetch = FetchSettings.read(r);
     if (kafka.bootstrapServers() == null || reviewers == null) {
       return null;
     }

@@ -1,5 +1,6 @@
 package io.doppel.extractor.config;
 
+import io.doppel.image.fetch.FetchSettings;
 import io.doppel.topology.config.ConfigReader;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,38 +13,12 @@ import java.util.Map;
  * {@code fetch.max-bytes} in the file named by {@code DOPPEL_EXTRACTOR_CONFIG_FILE}). How the service reaches Kafka
  * is {@link io.doppel.extractor.service.ServiceSettings}. Every setting is listed in docs/configuration.md.
  */
-public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local local, Views views, int workerThreads) {
+public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, Local local, Views views, int workerThreads) {
 
   /** The program name of the extractor's settings: {@code extractor.*}, {@code DOPPEL_EXTRACTOR_*}. */
   public static final String PROGRAM = "extractor";
   public static final String BUILT_IN_MANIFEST = "classpath:models/doppel-copy-v2/manifest.json";
   private static final int CPUS = Runtime.getRuntime().availableProcessors();
-
-  public record Fetch(long maxBytes, Duration connectTimeout, Duration readTimeout, int maxRedirects,
-      List<Path> fileRoots, boolean blockPrivateAddresses, List<String> allowList,
-      int retryMaxAttempts, Duration retryInitialBackoff, float circuitFailureRatePercent, Duration circuitOpenDuration) {
-    public Fetch {
-      fileRoots = List.copyOf(fileRoots);
-      allowList = List.copyOf(allowList);
-    }
-
-    /** The {@code fetch.*} settings of {@code section}: the extractor's, or another program's that fetches images. */
-    public static Fetch read(ConfigReader section) {
-      ConfigReader r = section.section("fetch");
-      return new Fetch(
-          r.whole("max-bytes", 25L * 1024 * 1024, 1, Long.MAX_VALUE),
-          r.millis("connect-timeout-ms", Duration.ofSeconds(3), Duration.ofMillis(1), Duration.ofMinutes(10)),
-          r.millis("read-timeout-ms", Duration.ofSeconds(10), Duration.ofMillis(1), Duration.ofMinutes(10)),
-          r.integer("max-redirects", 3, 0, 20),
-          r.list("file-roots").stream().map(root -> Path.of(root).toAbsolutePath().normalize()).toList(),
-          r.bool("block-private-addresses", true),
-          r.list("allow-list"),
-          r.integer("retry.max-attempts", 3, 1, 10),
-          r.millis("retry.initial-backoff-ms", Duration.ofMillis(200), Duration.ofMillis(1), Duration.ofMinutes(1)),
-          (float) r.decimal("circuit-breaker.failure-rate-percent", 50, 1, 100),
-          r.millis("circuit-breaker.open-ms", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(1)));
-    }
-  }
 
   /** {@code timeout}: the longest one image's decoding may take before it is rejected as TIMEOUT. */
   public record Decode(long maxPixels, Duration timeout) {}
@@ -90,12 +65,7 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
 
   /** These settings with {@code roots} added to the folders file:// sources may read (a command's input folders). */
   public ExtractorConfig withFileRoots(List<Path> roots) {
-    List<Path> all = new java.util.ArrayList<>(fetch.fileRoots());
-    roots.stream().map(root -> root.toAbsolutePath().normalize()).filter(root -> !all.contains(root)).forEach(all::add);
-    Fetch widened = new Fetch(fetch.maxBytes(), fetch.connectTimeout(), fetch.readTimeout(), fetch.maxRedirects(), all,
-        fetch.blockPrivateAddresses(), fetch.allowList(), fetch.retryMaxAttempts(), fetch.retryInitialBackoff(),
-        fetch.circuitFailureRatePercent(), fetch.circuitOpenDuration());
-    return new ExtractorConfig(widened, decode, model, local, views, workerThreads);
+    return new ExtractorConfig(fetch.withFileRoots(roots), decode, model, local, views, workerThreads);
   }
 
   /** Defaults plus the given overrides, keyed like the properties file ({@code model.batch-size}). */
@@ -113,7 +83,7 @@ public record ExtractorConfig(Fetch fetch, Decode decode, Model model, Local loc
   /** The image-work settings ({@code extractor.*}) from {@code reader}; problems are left in the reader. */
   public static ExtractorConfig read(ConfigReader reader) {
     ConfigReader r = reader.section(PROGRAM);
-    Fetch fetch = Fetch.read(r);
+    FetchSettings fetch = FetchSettings.read(r);
     Decode decode = new Decode(r.whole("decode.max-pixels", 40_000_000L, 1, Integer.MAX_VALUE),
         r.millis("decode.timeout-ms", Duration.ofSeconds(10), Duration.ofMillis(1), Duration.ofMinutes(10)));
     Model model = new Model(

@@ -1,7 +1,7 @@
 package io.doppel.extractor.descriptor;
 
-import io.doppel.extractor.OpenCvRuntime;
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.OpenCvRuntime;
+import io.doppel.image.decode.BgrImage;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Rect;

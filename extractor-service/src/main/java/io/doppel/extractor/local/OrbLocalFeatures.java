@@ -1,16 +1,16 @@
 package io.doppel.extractor.local;
 
-import io.doppel.extractor.OpenCvRuntime;
 import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.OpenCvRuntime;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.Keypoint;
 import java.util.ArrayList;
 import java.util.List;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
-import org.opencv.core.Mat;
 import org.opencv.core.KeyPoint;
+import org.opencv.core.Mat;
 import org.opencv.core.MatOfKeyPoint;
 import org.opencv.core.Size;
 import org.opencv.features2d.ORB;

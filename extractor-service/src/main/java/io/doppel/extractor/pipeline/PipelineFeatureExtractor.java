@@ -1,13 +1,13 @@
 package io.doppel.extractor.pipeline;
 
-import io.doppel.extractor.ImageRejectedException;
 import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.ImageDecoder;
 import io.doppel.extractor.descriptor.ModelBundle;
 import io.doppel.extractor.descriptor.OnnxDescriptorModel;
-import io.doppel.extractor.fetch.ImageFetcher;
 import io.doppel.extractor.local.LocalFeatures;
 import io.doppel.extractor.local.OrbLocalFeatures;
+import io.doppel.image.ImageRejectedException;
+import io.doppel.image.decode.ImageDecoder;
+import io.doppel.image.fetch.ImageFetcher;
 import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.schemas.avro.FeatureView;
 import io.doppel.schemas.avro.ImageFeatures;

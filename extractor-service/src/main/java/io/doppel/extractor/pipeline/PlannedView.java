@@ -1,6 +1,6 @@
 package io.doppel.extractor.pipeline;
 
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.ViewKind;
 

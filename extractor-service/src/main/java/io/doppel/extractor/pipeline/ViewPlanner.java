@@ -1,7 +1,7 @@
 package io.doppel.extractor.pipeline;
 
 import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.ViewKind;

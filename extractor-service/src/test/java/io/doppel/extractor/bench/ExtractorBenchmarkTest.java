@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.doppel.extractor.Fixtures;
-import io.doppel.extractor.TestImages;
+import io.doppel.testing.ImageFiles;
+import io.doppel.testing.SyntheticImages;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,7 @@ class ExtractorBenchmarkTest {
   @Test
   void reportsThroughputPhasesAndFailuresAsJson(@TempDir Path images) throws Exception {
     for (int i = 0; i < 6; i++) {
-      Files.write(images.resolve("img-" + i + ".jpg"), TestImages.encode(TestImages.scene(240, 180, 100 + i), "jpeg"));
+      Files.write(images.resolve("img-" + i + ".jpg"), ImageFiles.encode(SyntheticImages.texture(100 + i, 240, 180), "jpeg"));
     }
     Files.write(images.resolve("broken.png"), new byte[] {1, 2, 3});
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.doppel.extractor.Fixtures;
-import io.doppel.extractor.TestImages;
 import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.decode.BgrImage;
+import io.doppel.testing.SyntheticImages;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +21,7 @@ class BuiltInModelTest {
 
     ModelBundle bundle = ModelBundle.load(ExtractorConfig.defaults().model().manifest());
     try (OnnxDescriptorModel model = new OnnxDescriptorModel(bundle, Fixtures.config().model())) {
-      BgrImage image = BgrImage.of(TestImages.scene(320, 240, 31));
+      BgrImage image = BgrImage.of(SyntheticImages.texture(31, 320, 240));
       List<float[]> vectors = model.describe(List.of(image, image));
 
       assertThat(vectors.getFirst()).hasSize(bundle.dimension());

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.doppel.extractor.Fixtures;
-import io.doppel.extractor.TestImages;
 import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.decode.BgrImage;
+import io.doppel.testing.ImageFiles;
+import io.doppel.testing.SyntheticImages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,13 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 class OnnxDescriptorModelTest {
 
   private static final ModelBundle FIXTURE = ModelBundle.load(Fixtures.FIXTURE_MANIFEST);
-  private final BgrImage image = BgrImage.of(TestImages.scene(320, 240, 21));
+  private final BgrImage image = BgrImage.of(SyntheticImages.texture(21, 320, 240));
 
   @Test
   void describesBatchesDeterministicallyWithUnitVectors() throws Exception {
     ExtractorConfig.Model config = Fixtures.config("model.batch-size", "2").model();
     try (OnnxDescriptorModel model = new OnnxDescriptorModel(FIXTURE, config)) {
-      BgrImage other = BgrImage.of(TestImages.scene(320, 240, 22));
+      BgrImage other = BgrImage.of(SyntheticImages.texture(22, 320, 240));
       List<float[]> first = model.describe(List.of(image, other, image));
       List<float[]> second = model.describe(List.of(image, other, image));
 
@@ -60,7 +61,7 @@ class OnnxDescriptorModelTest {
     for (ModelManifest.Resize resize : ModelManifest.Resize.values()) {
       ModelManifest.Input input = new ModelManifest.Input("images", ModelManifest.Layout.NCHW, 96, 64, resize,
           ModelManifest.ChannelOrder.RGB, 255.0, new double[] {0.5, 0.5, 0.5}, new double[] {0.25, 0.25, 0.25});
-      float[] tensor = new Preprocessor(input).toTensor(BgrImage.of(TestImages.solid(50, 200, java.awt.Color.WHITE)));
+      float[] tensor = new Preprocessor(input).toTensor(BgrImage.of(SyntheticImages.solid(50, 200, java.awt.Color.WHITE)));
       assertThat(tensor).hasSize(3 * 96 * 64);
       float white = (float) ((1.0 - 0.5) / 0.25);
       if (resize == ModelManifest.Resize.LETTERBOX) {
@@ -140,8 +141,8 @@ class OnnxDescriptorModelTest {
   }
 
   private static void copyFixture(Path dir) throws IOException {
-    Files.write(dir.resolve("manifest.json"), TestImages.resource("/models/fixture/manifest.json"));
-    Files.write(dir.resolve("model.onnx"), TestImages.resource("/models/fixture/model.onnx"));
+    Files.write(dir.resolve("manifest.json"), ImageFiles.resource("/models/fixture/manifest.json"));
+    Files.write(dir.resolve("model.onnx"), ImageFiles.resource("/models/fixture/model.onnx"));
   }
 
   private static void rewriteManifest(Path dir, String from, String to) throws IOException {

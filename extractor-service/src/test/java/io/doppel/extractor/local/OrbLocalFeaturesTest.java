@@ -2,13 +2,13 @@ package io.doppel.extractor.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.doppel.extractor.OpenCvRuntime;
-import io.doppel.extractor.TestImages;
 import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.BgrImage;
 import io.doppel.extractor.pipeline.UniformBorders;
+import io.doppel.image.OpenCvRuntime;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.Keypoint;
+import io.doppel.testing.SyntheticImages;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.Image;
@@ -36,7 +36,7 @@ class OrbLocalFeaturesTest {
 
   @Test
   void aSmallImageEnlargedForOrbGivesMoreKeypointsInItsOwnFrame() {
-    BgrImage small = BgrImage.of(shrunk(TestImages.scene(960, 720, 11), 128, 96));
+    BgrImage small = BgrImage.of(shrunk(SyntheticImages.texture(11, 960, 720), 128, 96));
 
     LocalFeatures asIs = orb(1.0).describe(small, KEYPOINTS);
     LocalFeatures enlarged = orb(3.0).describe(small, KEYPOINTS);
@@ -50,7 +50,7 @@ class OrbLocalFeaturesTest {
 
   @Test
   void aLargeImageIsUnaffectedByTheUpscaleCap() {
-    BgrImage large = BgrImage.of(TestImages.scene(1280, 960, 12));
+    BgrImage large = BgrImage.of(SyntheticImages.texture(12, 1280, 960));
 
     LocalFeatures capped = orb(1.0).describe(large, KEYPOINTS);
     LocalFeatures uncapped = orb(3.0).describe(large, KEYPOINTS);
@@ -61,7 +61,7 @@ class OrbLocalFeaturesTest {
 
   @Test
   void theMirrorFromTheViewsDetectionsMatchesAFreshDetectionOnTheMirrorImage() {
-    BgrImage scene = BgrImage.of(TestImages.scene(960, 720, 13));
+    BgrImage scene = BgrImage.of(SyntheticImages.texture(13, 960, 720));
     OrbLocalFeatures orb = orb(1.0);
 
     OrbLocalFeatures.WithMirror both = orb.describeWithMirror(scene, KEYPOINTS);
@@ -96,7 +96,7 @@ class OrbLocalFeaturesTest {
     g.fillRect(0, 0, WORKING_SIZE, 480);
     g.setColor(Color.BLACK);
     g.fillRect(FRAME.getX(), FRAME.getY(), FRAME.getWidth(), FRAME.getHeight());
-    g.drawImage(TestImages.scene(400, 280, 14), 120, 100, null);
+    g.drawImage(SyntheticImages.texture(14, 400, 280), 120, 100, null);
     g.dispose();
     BgrImage view = BgrImage.of(framed);
     Box content = UniformBorders.contentBox(view, BORDER_TOLERANCE);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.doppel.extractor.Fixtures;
-import io.doppel.extractor.TestImages;
+import io.doppel.extractor.TestUploads;
 import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.FeatureView;
@@ -12,6 +12,8 @@ import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Keypoint;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.avro.ViewKind;
+import io.doppel.testing.ImageFiles;
+import io.doppel.testing.SyntheticImages;
 import io.doppel.topology.extract.Extraction;
 import java.awt.geom.AffineTransform;
 import java.awt.image.AffineTransformOp;
@@ -45,9 +47,9 @@ class PipelineFeatureExtractorTest {
 
   @Test
   void extractsFullAndMirrorViewsWithBoundedSpreadKeypoints() {
-    byte[] jpeg = TestImages.encode(TestImages.scene(640, 480, 11), "jpeg");
+    byte[] jpeg = ImageFiles.encode(SyntheticImages.texture(11, 640, 480), "jpeg");
 
-    ImageFeatures features = extracted(extractor.extract(List.of(TestImages.inline("img-1", jpeg))).getFirst());
+    ImageFeatures features = extracted(extractor.extract(List.of(TestUploads.inline("img-1", jpeg))).getFirst());
 
     assertThat(features.getImageId()).isEqualTo("img-1");
     assertThat(features.getFormat()).isEqualTo("jpeg");
@@ -79,10 +81,10 @@ class PipelineFeatureExtractorTest {
 
   @Test
   void keypointsAreNotAllInOneTexturedCorner() {
-    // Flat grey image with a busy top-left corner and faint texture elsewhere.
-    BufferedImage image = TestImages.solid(800, 600, new java.awt.Color(128, 128, 128));
+    // Flat grey image with a busy top-left corner (inside one 200x150 grid cell) and faint texture elsewhere.
+    BufferedImage image = SyntheticImages.solid(800, 600, new java.awt.Color(128, 128, 128));
     var g = image.createGraphics();
-    g.drawImage(TestImages.scene(200, 150, 5), 0, 0, null);
+    g.drawImage(SyntheticImages.texture(5, 160, 120), 0, 0, null);
     Random random = new Random(9);
     for (int i = 0; i < 400; i++) {
       g.setColor(new java.awt.Color(90 + random.nextInt(80), 90 + random.nextInt(80), 90 + random.nextInt(80)));
@@ -90,7 +92,7 @@ class PipelineFeatureExtractorTest {
     }
     g.dispose();
 
-    ImageFeatures features = extracted(extractor.extract(List.of(TestImages.inline("corner", TestImages.encode(image, "png")))).getFirst());
+    ImageFeatures features = extracted(extractor.extract(List.of(TestUploads.inline("corner", ImageFiles.encode(image, "png")))).getFirst());
 
     List<Keypoint> keypoints = features.getViews().getFirst().getKeypoints();
     long inCorner = keypoints.stream().filter(k -> k.getX() < 200 && k.getY() < 150).count();
@@ -99,10 +101,10 @@ class PipelineFeatureExtractorTest {
 
   @Test
   void sameImageGivesIdenticalFeatures() {
-    byte[] jpeg = TestImages.encode(TestImages.scene(500, 375, 12), "jpeg");
+    byte[] jpeg = ImageFiles.encode(SyntheticImages.texture(12, 500, 375), "jpeg");
 
-    ImageFeatures first = extracted(extractor.extract(List.of(TestImages.inline("a", jpeg))).getFirst());
-    ImageFeatures second = extracted(extractor.extract(List.of(TestImages.inline("a", jpeg))).getFirst());
+    ImageFeatures first = extracted(extractor.extract(List.of(TestUploads.inline("a", jpeg))).getFirst());
+    ImageFeatures second = extracted(extractor.extract(List.of(TestUploads.inline("a", jpeg))).getFirst());
 
     for (int v = 0; v < first.getViews().size(); v++) {
       FeatureView a = first.getViews().get(v);
@@ -115,11 +117,11 @@ class PipelineFeatureExtractorTest {
 
   @Test
   void mirrorViewEqualsThePreFlippedImageAndFindsItsKeypointsWithoutDetectingAgain() {
-    BufferedImage scene = TestImages.scene(400, 300, 13);
+    BufferedImage scene = SyntheticImages.texture(13, 400, 300);
     BufferedImage flipped = flipHorizontally(scene);
 
     List<Extraction> results = extractor.extract(List.of(
-        TestImages.inline("orig", TestImages.encode(scene, "png")), TestImages.inline("flip", TestImages.encode(flipped, "png"))));
+        TestUploads.inline("orig", ImageFiles.encode(scene, "png")), TestUploads.inline("flip", ImageFiles.encode(flipped, "png"))));
     ImageFeatures original = extracted(results.get(0));
     ImageFeatures preFlipped = extracted(results.get(1));
 
@@ -138,9 +140,9 @@ class PipelineFeatureExtractorTest {
 
   @Test
   void tallImagesGetOverlappingTilesCoveringTheStrip() {
-    byte[] strip = TestImages.encode(TestImages.scene(300, 1500, 14), "png");
+    byte[] strip = ImageFiles.encode(SyntheticImages.texture(14, 300, 1500), "png");
 
-    ImageFeatures features = extracted(extractor.extract(List.of(TestImages.inline("strip", strip))).getFirst());
+    ImageFeatures features = extracted(extractor.extract(List.of(TestUploads.inline("strip", strip))).getFirst());
 
     List<FeatureView> tiles = features.getViews().stream().filter(v -> v.getKind() == ViewKind.TILE).toList();
     assertThat(tiles).hasSizeGreaterThanOrEqualTo(9);
@@ -161,9 +163,9 @@ class PipelineFeatureExtractorTest {
 
   @Test
   void anImageTooThinForOrbHasFeaturesWithoutKeypoints() {
-    byte[] line = TestImages.encode(TestImages.scene(160, 1, 5), "png");
+    byte[] line = ImageFiles.encode(SyntheticImages.texture(5, 160, 1), "png");
 
-    ImageFeatures features = extracted(extractor.extract(List.of(TestImages.inline("line", line))).getFirst());
+    ImageFeatures features = extracted(extractor.extract(List.of(TestUploads.inline("line", line))).getFirst());
 
     assertThat(features.getHeight()).isEqualTo(1);
     assertThat(features.getViews()).allSatisfy(view -> assertThat(view.getKeypoints()).isEmpty());
@@ -172,7 +174,7 @@ class PipelineFeatureExtractorTest {
   @Test
   void squareImagesGetNoTiles() {
     ImageFeatures features = extracted(extractor.extract(List.of(
-        TestImages.inline("sq", TestImages.encode(TestImages.scene(300, 300, 15), "png")))).getFirst());
+        TestUploads.inline("sq", ImageFiles.encode(SyntheticImages.texture(15, 300, 300), "png")))).getFirst());
     assertThat(features.getViews()).noneMatch(v -> v.getKind() == ViewKind.TILE);
   }
 
@@ -180,14 +182,14 @@ class PipelineFeatureExtractorTest {
   void eachImageOfABatchGetsTheFeaturesItGetsAlone() {
     // the views' local features of a whole batch run as one pool of tasks: none may land on another image or view
     List<byte[]> images = List.of(
-        TestImages.encode(TestImages.scene(300, 1500, 21), "png"),
-        TestImages.encode(TestImages.scene(400, 300, 22), "jpeg"),
+        ImageFiles.encode(SyntheticImages.texture(21, 300, 1500), "png"),
+        ImageFiles.encode(SyntheticImages.texture(22, 400, 300), "jpeg"),
         new byte[0],
-        TestImages.encode(TestImages.scene(1400, 280, 23), "png"),
-        TestImages.encode(TestImages.scene(250, 250, 24), "jpeg"));
+        ImageFiles.encode(SyntheticImages.texture(23, 1400, 280), "png"),
+        ImageFiles.encode(SyntheticImages.texture(24, 250, 250), "jpeg"));
     List<UploadEvent> batch = new ArrayList<>();
     for (int i = 0; i < images.size(); i++) {
-      batch.add(TestImages.inline("img" + i, images.get(i)));
+      batch.add(TestUploads.inline("img" + i, images.get(i)));
     }
 
     List<Extraction> together = extractor.extract(batch);
@@ -210,22 +212,22 @@ class PipelineFeatureExtractorTest {
 
   @Test
   void badImagesFailAloneWithTheirReasonInOrder() {
-    byte[] good = TestImages.encode(TestImages.scene(200, 150, 16), "jpeg");
-    byte[] png = TestImages.encode(TestImages.scene(200, 150, 17), "png");
+    byte[] good = ImageFiles.encode(SyntheticImages.texture(16, 200, 150), "jpeg");
+    byte[] png = ImageFiles.encode(SyntheticImages.texture(17, 200, 150), "png");
     byte[] noise = new byte[2048];
     new Random(1).nextBytes(noise);
     noise[0] = 1;
 
     List<Extraction> results = extractor.extract(List.of(
-        TestImages.inline("good", good),
-        TestImages.inline("empty", new byte[0]),
-        TestImages.inline("noise", noise),
-        TestImages.inline("truncated", Arrays.copyOf(good, good.length / 3)),
-        TestImages.inline("bomb", TestImages.pngWithHeaderSize(png, 60_000, 60_000)),
-        TestImages.inline("png-claimed-as-jpeg", png),
-        TestImages.fromSource("metadata", "http://169.254.169.254/latest/meta-data/"),
-        TestImages.fromSource("outside-roots", "file:///etc/passwd"),
-        TestImages.fromSource("s3", "s3://bucket/key.jpg")));
+        TestUploads.inline("good", good),
+        TestUploads.inline("empty", new byte[0]),
+        TestUploads.inline("noise", noise),
+        TestUploads.inline("truncated", Arrays.copyOf(good, good.length / 3)),
+        TestUploads.inline("bomb", ImageFiles.pngWithHeaderSize(png, 60_000, 60_000)),
+        TestUploads.inline("png-claimed-as-jpeg", png),
+        TestUploads.fromSource("metadata", "http://169.254.169.254/latest/meta-data/"),
+        TestUploads.fromSource("outside-roots", "file:///etc/passwd"),
+        TestUploads.fromSource("s3", "s3://bucket/key.jpg")));
 
     assertThat(results).hasSize(9);
     assertThat(results.get(0)).isInstanceOf(Extraction.Extracted.class);
@@ -243,20 +245,20 @@ class PipelineFeatureExtractorTest {
   @Test
   void oversizedInlineImagesAreTooLarge() {
     try (PipelineFeatureExtractor small = new PipelineFeatureExtractor(Fixtures.config("fetch.max-bytes", "1000"))) {
-      byte[] jpeg = TestImages.encode(TestImages.scene(400, 300, 18), "jpeg");
-      assertThat(reason(small.extract(List.of(TestImages.inline("big", jpeg))).getFirst())).isEqualTo(DeadLetterReason.TOO_LARGE);
+      byte[] jpeg = ImageFiles.encode(SyntheticImages.texture(18, 400, 300), "jpeg");
+      assertThat(reason(small.extract(List.of(TestUploads.inline("big", jpeg))).getFirst())).isEqualTo(DeadLetterReason.TOO_LARGE);
     }
   }
 
   @Test
   void aFlipInvariantModelGivesTheMirrorTheFullViewsVectorButItsOwnKeypoints(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
-    java.nio.file.Files.write(dir.resolve("model.onnx"), TestImages.resource("/models/fixture/model.onnx"));
-    java.nio.file.Files.writeString(dir.resolve("manifest.json"), new String(TestImages.resource("/models/fixture/manifest.json"))
+    java.nio.file.Files.write(dir.resolve("model.onnx"), ImageFiles.resource("/models/fixture/model.onnx"));
+    java.nio.file.Files.writeString(dir.resolve("manifest.json"), new String(ImageFiles.resource("/models/fixture/manifest.json"))
         .replace("\"flipInvariant\": false", "\"flipInvariant\": true"));
     try (PipelineFeatureExtractor invariant = new PipelineFeatureExtractor(Fixtures.config("model.manifest", dir.resolve("manifest.json").toString()))) {
       ImageFeatures features = extracted(invariant.extract(List.of(
-          TestImages.inline("inv", TestImages.encode(TestImages.scene(300, 200, 19), "png")))).getFirst());
+          TestUploads.inline("inv", ImageFiles.encode(SyntheticImages.texture(19, 300, 200), "png")))).getFirst());
 
       FeatureView full = features.getViews().get(0);
       FeatureView mirror = features.getViews().get(1);

@@ -2,7 +2,7 @@ package io.doppel.extractor.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
 import java.awt.BasicStroke;
 import java.awt.Color;

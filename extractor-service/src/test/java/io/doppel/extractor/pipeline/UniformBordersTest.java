@@ -2,9 +2,9 @@ package io.doppel.extractor.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.doppel.extractor.TestImages;
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
+import io.doppel.testing.ImageFiles;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -27,7 +27,7 @@ class UniformBordersTest {
   @Test
   void paddingOnEverySideIsTrimmedEvenAfterJpeg() throws IOException {
     BufferedImage padded = ViewPlannerTest.padded(ViewPlannerTest.noise(300, 200, 8), 26, 44, 3, 36, new Color(255, 255, 0));
-    BgrImage decoded = BgrImage.of(ImageIO.read(new ByteArrayInputStream(TestImages.encode(padded, "jpeg"))));
+    BgrImage decoded = BgrImage.of(ImageIO.read(new ByteArrayInputStream(ImageFiles.encode(padded, "jpeg"))));
 
     Box content = UniformBorders.contentBox(decoded, TOLERANCE);
 

@@ -3,10 +3,10 @@ package io.doppel.extractor.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.doppel.extractor.Fixtures;
-import io.doppel.extractor.TestImages;
-import io.doppel.extractor.decode.BgrImage;
+import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.ViewKind;
+import io.doppel.testing.SyntheticImages;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -34,7 +34,7 @@ class ViewPlannerTest {
   @Test
   void wideImagesAreTiledAcross() {
     ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
-    List<PlannedView> views = planner.plan(BgrImage.of(TestImages.scene(900, 300, 3)));
+    List<PlannedView> views = planner.plan(BgrImage.of(SyntheticImages.texture(3, 900, 300)));
 
     List<PlannedView> tiles = views.stream().filter(v -> v.kind() == ViewKind.TILE).toList();
     assertThat(tiles).extracting(v -> v.region().getX()).containsExactly(0, 150, 300, 450, 600);
@@ -47,7 +47,7 @@ class ViewPlannerTest {
     ViewPlanner planner = new ViewPlanner(
         Fixtures.config("views.mirror", "false", "views.centre-crop-share", "1", "views.border-crop", "false").views(),
         Fixtures.config().local());
-    assertThat(planner.plan(BgrImage.of(TestImages.scene(100, 100, 3)))).extracting(PlannedView::kind).containsExactly(ViewKind.FULL);
+    assertThat(planner.plan(BgrImage.of(SyntheticImages.texture(3, 100, 100)))).extracting(PlannedView::kind).containsExactly(ViewKind.FULL);
   }
 
   @Test
@@ -122,10 +122,10 @@ class ViewPlannerTest {
   @Test
   void stripsAreTiledNotCropped() {
     ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
-    assertThat(planner.plan(BgrImage.of(TestImages.scene(300, 900, 3)))).noneMatch(v -> v.kind() == ViewKind.CROP);
+    assertThat(planner.plan(BgrImage.of(SyntheticImages.texture(3, 300, 900)))).noneMatch(v -> v.kind() == ViewKind.CROP);
   }
 
-  /** Photo-like texture: no row or column is uniform (unlike {@link TestImages#scene}'s flat background). */
+  /** Pixel noise: no row or column is uniform (unlike {@link io.doppel.testing.SyntheticImages#texture}'s background). */
   static BufferedImage noise(int width, int height, long seed) {
     Random random = new Random(seed);
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);

@@ -1,5 +1,6 @@
 package io.doppel.matcher.verify;
 
+import io.doppel.image.OpenCvRuntime;
 import io.doppel.matcher.index.StoredKeypoints;
 import java.util.ArrayList;
 import java.util.List;

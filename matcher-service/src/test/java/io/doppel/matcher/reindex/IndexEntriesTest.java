@@ -14,7 +14,7 @@ import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.matcher.retrieval.DualRetrievalMatcher;
 import io.doppel.matcher.testing.TestFeatures;
-import io.doppel.matcher.testing.TestImages;
+import io.doppel.matcher.testing.TestMats;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Purpose;
 import java.nio.file.Path;
@@ -36,10 +36,10 @@ class IndexEntriesTest {
 
   @Test
   void reindexedRowsAreTheRowsTheMatcherWrites() {
-    Mat photo = TestImages.resize(TestImages.texture(5, 640, 480), 0.5);
+    Mat photo = TestMats.resize(TestMats.texture(5, 640, 480), 0.5);
     List<ImageFeatures> images = List.of(
-        TestFeatures.features("acme", "strip", Purpose.UPLOAD, TestImages.tallStrip(photo, 1600, 500, 3)),
-        TestFeatures.features("rights", "work", Purpose.REFERENCE, TestImages.texture(6, 400, 300), "Studio", null, 1_000L));
+        TestFeatures.features("acme", "strip", Purpose.UPLOAD, TestMats.tallStrip(photo, 1600, 500, 3)),
+        TestFeatures.features("rights", "work", Purpose.REFERENCE, TestMats.texture(6, 400, 300), "Studio", null, 1_000L));
     MatcherConfig.Matching config = MatcherConfig.readMatching(ConfigReader.ofOverrides(MatcherConfig.PROGRAM, Map.of()));
 
     LuceneVectorIndex live = LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("live"), MODEL));
@@ -66,7 +66,7 @@ class IndexEntriesTest {
 
   @Test
   void onlyUploadsAndReferencesWithAHolderAreIndexed() {
-    Mat image = TestImages.texture(8, 320, 240);
+    Mat image = TestMats.texture(8, 320, 240);
     assertThatThrownBy(() -> IndexEntries.of(TestFeatures.delete("acme", "gone")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DELETE");
     assertThatThrownBy(() -> IndexEntries.of(TestFeatures.features("rights", "w", Purpose.REFERENCE, image)))

@@ -20,7 +20,7 @@ import io.doppel.matcher.policy.Policy;
 import io.doppel.matcher.score.Calibration;
 import io.doppel.matcher.score.FusedScorer;
 import io.doppel.matcher.testing.TestFeatures;
-import io.doppel.matcher.testing.TestImages;
+import io.doppel.matcher.testing.TestMats;
 import io.doppel.matcher.verify.GeometricVerifier;
 import io.doppel.matcher.verify.VerifierSettings;
 import io.doppel.schemas.avro.Decision;
@@ -88,7 +88,7 @@ class DualRetrievalMatcherTest {
   @TempDir Path indexDir;
   private VectorIndex index;
   private DualRetrievalMatcher matcher;
-  private final Mat original = TestImages.texture(1, WIDTH, HEIGHT);
+  private final Mat original = TestMats.texture(1, WIDTH, HEIGHT);
 
   @BeforeEach
   void open() {
@@ -113,10 +113,10 @@ class DualRetrievalMatcherTest {
   @Test
   void globalOnlyRanksByCosineWithoutVerifying() {
     upload("acme", "original", original);
-    upload("acme", "other", TestImages.texture(2, WIDTH, HEIGHT));
+    upload("acme", "other", TestMats.texture(2, WIDTH, HEIGHT));
     matcher = matcherOver(index, RetrievalSettings.DEFAULTS.asGlobalOnly());
 
-    MatchEvent copy = upload("acme", "crop", TestImages.crop(original, 0, 0, 512, 384));
+    MatchEvent copy = upload("acme", "crop", TestMats.crop(original, 0, 0, 512, 384));
 
     // the test model is a thumbnail stand-in, so only the contract is asserted, not which texture is nearer
     assertThat(copy.getMatches()).extracting(Match::getImageId).containsExactlyInAnyOrder("original", "other");
@@ -131,8 +131,8 @@ class DualRetrievalMatcherTest {
   @Test
   void cropViewsAreSearchedButNeverIndexed() {
     upload("acme", "original", original);
-    upload("acme", "other", TestImages.texture(2, WIDTH, HEIGHT));
-    Mat framed = TestImages.texture(3, 2 * WIDTH, 2 * HEIGHT);
+    upload("acme", "other", TestMats.texture(2, WIDTH, HEIGHT));
+    Mat framed = TestMats.texture(3, 2 * WIDTH, 2 * HEIGHT);
     original.copyTo(new Mat(framed, new Rect(WIDTH / 2, HEIGHT / 2, WIDTH, HEIGHT)));
     ImageFeatures features = TestFeatures.withCrop(
         TestFeatures.features("acme", "framed", Purpose.UPLOAD, framed), framed, new Rect(WIDTH / 2, HEIGHT / 2, WIDTH, HEIGHT));
@@ -159,7 +159,7 @@ class DualRetrievalMatcherTest {
   @Test
   void firstUploadIsCleanAndACropOfItIsADuplicateWithItsExplanation() {
     MatchEvent first = upload("acme", "original", original);
-    MatchEvent copy = upload("acme", "crop", TestImages.crop(original, 0, 0, 512, 384));
+    MatchEvent copy = upload("acme", "crop", TestMats.crop(original, 0, 0, 512, 384));
 
     assertThat(first.getDecision()).isEqualTo(Decision.CLEAN);
     assertThat(first.getMatches()).isEmpty();
@@ -185,10 +185,10 @@ class DualRetrievalMatcherTest {
   void aCandidateThatOnlyLocalVotesFoundIsScoredWithItsTrueGlobalSimilarity() {
     ImageFeatures originalFeatures = TestFeatures.features("acme", "original", Purpose.UPLOAD, original, null, null, T0.toEpochMilli());
     matcher.match(originalFeatures);
-    Mat crop = TestImages.crop(original, 0, 0, 512, 384);
+    Mat crop = TestMats.crop(original, 0, 0, 512, 384);
     // exact twins of the query and of its mirror take the one global hit of each view
     upload("acme", "twin", crop);
-    upload("acme", "mirrored-twin", TestImages.mirror(crop));
+    upload("acme", "mirrored-twin", TestMats.mirror(crop));
     RetrievalSettings oneGlobalHit = new RetrievalSettings(1, 128, 4, 64, 20, 30, 0, 5, 0, false);
     matcher = matcherOver(index, oneGlobalHit);
     ImageFeatures query = TestFeatures.features("acme", "crop", Purpose.UPLOAD, crop, null, null, T0.toEpochMilli());
@@ -221,7 +221,7 @@ class DualRetrievalMatcherTest {
   void mirroredCopyIsFoundAndSaysSo() {
     upload("acme", "original", original);
 
-    MatchEvent copy = upload("acme", "flipped", TestImages.mirror(original));
+    MatchEvent copy = upload("acme", "flipped", TestMats.mirror(original));
 
     assertThat(copy.getDecision()).isEqualTo(Decision.DUPLICATE);
     assertThat(copy.getMatches().getFirst().getHints().getMirrored()).isTrue();
@@ -230,7 +230,7 @@ class DualRetrievalMatcherTest {
   @Test
   void copyInsideATallStripIsFoundThroughATile() {
     upload("acme", "original", original);
-    Mat strip = TestImages.tallStrip(TestImages.resize(original, 0.5), 1600, 900, 42);
+    Mat strip = TestMats.tallStrip(TestMats.resize(original, 0.5), 1600, 900, 42);
 
     MatchEvent copy = upload("acme", "strip", strip);
 
@@ -245,7 +245,7 @@ class DualRetrievalMatcherTest {
   void unrelatedUploadIsCleanButItsCandidatesAreStillListed() {
     upload("acme", "original", original);
 
-    MatchEvent other = upload("acme", "unrelated", TestImages.texture(99, WIDTH, HEIGHT));
+    MatchEvent other = upload("acme", "unrelated", TestMats.texture(99, WIDTH, HEIGHT));
 
     assertThat(other.getDecision()).isEqualTo(Decision.CLEAN);
     assertThat(other.getMatches()).allSatisfy(m -> assertThat(m.getKind()).isEqualTo(MatchKind.BELOW_THRESHOLD));
@@ -268,7 +268,7 @@ class DualRetrievalMatcherTest {
   @Test
   void replayingTheSameFeaturesGivesTheSameEventAndOneIndexEntry() {
     upload("acme", "original", original);
-    ImageFeatures copy = TestFeatures.features("acme", "copy", Purpose.UPLOAD, TestImages.resize(original, 0.7));
+    ImageFeatures copy = TestFeatures.features("acme", "copy", Purpose.UPLOAD, TestMats.resize(original, 0.7));
 
     MatchEvent first = matcher.match(copy).getFirst();
     MatchEvent replay = matcher.match(copy).getFirst();
@@ -297,10 +297,10 @@ class DualRetrievalMatcherTest {
 
   @Test
   void registeringAReferenceReportsEarlierCopiesWithinTheLookBackWindow() {
-    Mat work = TestImages.texture(5, WIDTH, HEIGHT);
+    Mat work = TestMats.texture(5, WIDTH, HEIGHT);
     Instant registration = T0.plus(Duration.ofDays(40));
-    upload("acme", "recent-copy", TestImages.crop(work, 64, 48, 512, 384), registration.minus(Duration.ofDays(2)));
-    upload("acme", "old-copy", TestImages.mirror(work), registration.minus(Duration.ofDays(35)));
+    upload("acme", "recent-copy", TestMats.crop(work, 64, 48, 512, 384), registration.minus(Duration.ofDays(2)));
+    upload("acme", "old-copy", TestMats.mirror(work), registration.minus(Duration.ofDays(35)));
     upload("other", "unsubscribed-copy", work, registration.minus(Duration.ofDays(1)));
 
     List<MatchEvent> events = matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work,
@@ -325,10 +325,10 @@ class DualRetrievalMatcherTest {
 
   @Test
   void laterUploadsOfARegisteredWorkAreViolations() {
-    Mat work = TestImages.texture(5, WIDTH, HEIGHT);
+    Mat work = TestMats.texture(5, WIDTH, HEIGHT);
     matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work, "Getty Images", null, T0.toEpochMilli()));
 
-    MatchEvent copy = upload("acme", "copy", TestImages.rotate(work, 8), T0.plus(Duration.ofDays(1)));
+    MatchEvent copy = upload("acme", "copy", TestMats.rotate(work, 8), T0.plus(Duration.ofDays(1)));
     MatchEvent unsubscribed = upload("other", "copy", work, T0.plus(Duration.ofDays(1)));
 
     assertThat(copy.getDecision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
@@ -339,9 +339,9 @@ class DualRetrievalMatcherTest {
 
   @Test
   void aDuplicateOfEarlierUploadsIsStillCheckedAgainstRegisteredWorks() {
-    Mat work = TestImages.texture(5, WIDTH, HEIGHT);
+    Mat work = TestMats.texture(5, WIDTH, HEIGHT);
     matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work, "Getty Images", null, T0.toEpochMilli()));
-    Mat strip = TestImages.tallStrip(TestImages.resize(work, 0.5), 1600, 900, 42);
+    Mat strip = TestMats.tallStrip(TestMats.resize(work, 0.5), 1600, 900, 42);
     // more earlier copies of the strip than the first pass verifies: on their own they would settle the upload
     for (int i = 0; i < RetrievalSettings.DEFAULTS.firstPassCap() + 1; i++) {
       upload("acme", "earlier-" + i, strip, T0.plus(Duration.ofDays(1)));
@@ -364,7 +364,7 @@ class DualRetrievalMatcherTest {
   @Test
   void aReplayAfterAnAbortedTransactionDecidesAsTheFaultFreeRunDid(@TempDir Path faultFreeDir) {
     ImageFeatures a = TestFeatures.features("acme", "a", Purpose.UPLOAD, original, null, null, T0.toEpochMilli());
-    ImageFeatures b = TestFeatures.features("acme", "b", Purpose.UPLOAD, TestImages.crop(original, 32, 24, 560, 420), null,
+    ImageFeatures b = TestFeatures.features("acme", "b", Purpose.UPLOAD, TestMats.crop(original, 32, 24, 560, 420), null,
         null, T0.plusSeconds(1).toEpochMilli());
     List<String> faultFree;
     try (VectorIndex faultFreeIndex = openIndex(faultFreeDir)) {
@@ -388,12 +388,12 @@ class DualRetrievalMatcherTest {
    */
   @Test
   void replaysAroundAReferenceReportEachCopyOnce() {
-    Mat work = TestImages.texture(5, WIDTH, HEIGHT);
-    ImageFeatures upload = TestFeatures.features("acme", "copy", Purpose.UPLOAD, TestImages.crop(work, 64, 48, 512, 384),
+    Mat work = TestMats.texture(5, WIDTH, HEIGHT);
+    ImageFeatures upload = TestFeatures.features("acme", "copy", Purpose.UPLOAD, TestMats.crop(work, 64, 48, 512, 384),
         null, null, T0.toEpochMilli());
     ImageFeatures reference = TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work, "Getty Images", "getty",
         T0.plusSeconds(1).toEpochMilli());
-    ImageFeatures later = TestFeatures.features("acme", "later-copy", Purpose.UPLOAD, TestImages.mirror(work), null, null,
+    ImageFeatures later = TestFeatures.features("acme", "later-copy", Purpose.UPLOAD, TestMats.mirror(work), null, null,
         T0.plusSeconds(2).toEpochMilli());
 
     matcher.match(upload);

@@ -46,7 +46,7 @@ public final class TestFeatures {
       String rightsHolder, String referenceSet, long uploadedAt) {
     List<FeatureView> views = new ArrayList<>();
     views.add(view(ViewKind.FULL, image, new Rect(0, 0, image.cols(), image.rows())));
-    views.add(view(ViewKind.MIRROR, TestImages.mirror(image), new Rect(0, 0, image.cols(), image.rows())));
+    views.add(view(ViewKind.MIRROR, TestMats.mirror(image), new Rect(0, 0, image.cols(), image.rows())));
     if (image.rows() > TALL_ASPECT * image.cols()) {
       int side = image.cols();
       for (int top = 0; top < image.rows(); top += side / 2) {
@@ -93,7 +93,7 @@ public final class TestFeatures {
   }
 
   public static QueryView queryView(ViewKind kind, Mat image) {
-    Mat viewImage = kind == ViewKind.MIRROR ? TestImages.mirror(image) : image;
+    Mat viewImage = kind == ViewKind.MIRROR ? TestMats.mirror(image) : image;
     FeatureView view = view(kind, viewImage, new Rect(0, 0, image.cols(), image.rows()));
     return QueryView.of(view, image.cols(), image.rows());
   }

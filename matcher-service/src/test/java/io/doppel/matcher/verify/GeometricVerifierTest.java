@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.matcher.testing.TestFeatures;
-import io.doppel.matcher.testing.TestImages;
+import io.doppel.matcher.testing.TestMats;
 import io.doppel.schemas.avro.FeatureView;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Purpose;
@@ -21,7 +21,7 @@ class GeometricVerifierTest {
   private static final int HEIGHT = 480;
 
   private final GeometricVerifier verifier = new GeometricVerifier(VerifierSettings.DEFAULTS);
-  private final Mat reference = TestImages.texture(1, WIDTH, HEIGHT);
+  private final Mat reference = TestMats.texture(5, WIDTH, HEIGHT);
   private final StoredKeypoints referenceKeypoints = TestFeatures.keypoints(reference);
 
   private Verification verify(ViewKind kind, Mat query) {
@@ -44,7 +44,7 @@ class GeometricVerifierTest {
   @Test
   void cropIsVerifiedAndTheMissingShareOfTheReferenceIsReported() {
     // keeps 60 % of each side: 64 % of the reference's area is missing from the copy
-    Mat crop = TestImages.crop(reference, 128, 96, 384, 288);
+    Mat crop = TestMats.crop(reference, 128, 96, 384, 288);
 
     Verification result = verify(ViewKind.FULL, crop);
 
@@ -59,7 +59,7 @@ class GeometricVerifierTest {
 
   @Test
   void rotatedCopyReportsItsRotation() {
-    Verification result = verify(ViewKind.FULL, TestImages.rotate(reference, 10));
+    Verification result = verify(ViewKind.FULL, TestMats.rotate(reference, 10));
 
     assertThat(result.inliers()).isGreaterThanOrEqualTo(COPY_INLIERS);
     // OpenCV's positive angle turns the image counter-clockwise as displayed; we report it as +10
@@ -68,7 +68,7 @@ class GeometricVerifierTest {
 
   @Test
   void downscaledCopyReportsItsScale() {
-    Verification result = verify(ViewKind.FULL, TestImages.resize(reference, 0.5));
+    Verification result = verify(ViewKind.FULL, TestMats.resize(reference, 0.5));
 
     assertThat(result.inliers()).isGreaterThanOrEqualTo(COPY_INLIERS);
     assertThat(result.scale()).isCloseTo(0.5, within(0.05));
@@ -76,7 +76,7 @@ class GeometricVerifierTest {
 
   @Test
   void mirroredCopyVerifiesThroughTheMirrorViewAndRegionsAreInTheOriginalImage() {
-    Mat mirrored = TestImages.mirror(TestImages.crop(reference, 0, 0, 480, 480));
+    Mat mirrored = TestMats.mirror(TestMats.crop(reference, 0, 0, 480, 480));
 
     Verification full = verify(ViewKind.FULL, mirrored);
     Verification mirror = verify(ViewKind.MIRROR, mirrored);
@@ -93,7 +93,7 @@ class GeometricVerifierTest {
   @Test
   void unrelatedImagesStayBelowTheCopyInlierCount() {
     for (long seed = 100; seed < 105; seed++) {
-      Mat unrelated = TestImages.texture(seed, WIDTH, HEIGHT);
+      Mat unrelated = TestMats.texture(seed, WIDTH, HEIGHT);
       assertThat(verify(ViewKind.FULL, unrelated).inliers()).as("seed %d", seed).isLessThan(COPY_INLIERS);
       assertThat(verify(ViewKind.MIRROR, unrelated).inliers()).as("mirror, seed %d", seed).isLessThan(COPY_INLIERS);
     }
@@ -101,8 +101,8 @@ class GeometricVerifierTest {
 
   @Test
   void copyInsideATallStripIsFoundInATileAndLocatedInTheStrip() {
-    Mat photo = TestImages.resize(reference, 0.5);
-    Mat strip = TestImages.tallStrip(photo, 1600, 700, 77);
+    Mat photo = TestMats.resize(reference, 0.5);
+    Mat strip = TestMats.tallStrip(photo, 1600, 700, 77);
     ImageFeatures features = TestFeatures.features("t", "strip", Purpose.UPLOAD, strip);
 
     Verification best = Verification.unverified(ViewKind.TILE, 0);
@@ -131,7 +131,8 @@ class GeometricVerifierTest {
 
   @Test
   void reversedSwapsTheSidesOfTheEvidence() {
-    Verification forward = verify(ViewKind.FULL, TestImages.resize(TestImages.crop(reference, 0, 0, 320, 480), 0.5));
+    // the left half at 3/4 size: at 1/2 size the texture's few keypoints leave the fitted frame a few % off
+    Verification forward = verify(ViewKind.FULL, TestMats.resize(TestMats.crop(reference, 0, 0, 320, 480), 0.75));
 
     Verification reversed = forward.reversed();
 

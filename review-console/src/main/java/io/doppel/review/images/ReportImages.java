@@ -1,9 +1,9 @@
 package io.doppel.review.images;
 
-import io.doppel.extractor.ImageRejectedException;
-import io.doppel.extractor.config.ExtractorConfig;
-import io.doppel.extractor.decode.ImageFormat;
-import io.doppel.extractor.fetch.ImageFetcher;
+import io.doppel.image.ImageRejectedException;
+import io.doppel.image.decode.ImageFormat;
+import io.doppel.image.fetch.FetchSettings;
+import io.doppel.image.fetch.ImageFetcher;
 import io.doppel.review.queue.Report;
 import io.doppel.review.queue.ReportQueue;
 import io.doppel.schemas.avro.Match;
@@ -53,7 +53,7 @@ public final class ReportImages implements AutoCloseable {
   private final ImageFetcher fetcher;
   private final ReportQueue queue;
 
-  public ReportImages(ExtractorConfig.Fetch fetch, ReportQueue queue) {
+  public ReportImages(FetchSettings fetch, ReportQueue queue) {
     this.fetcher = new ImageFetcher(fetch);
     this.queue = queue;
   }

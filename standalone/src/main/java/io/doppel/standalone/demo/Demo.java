@@ -1,6 +1,6 @@
 package io.doppel.standalone.demo;
 
-import io.doppel.extractor.config.ExtractorConfig;
+import io.doppel.image.fetch.FetchSettings;
 import io.doppel.review.ReviewConsole;
 import io.doppel.review.http.Reviewers;
 import io.doppel.schemas.avro.ImageKey;
@@ -91,8 +91,8 @@ public final class Demo implements AutoCloseable {
     ReviewConsole console = null;
     try {
       String token = newToken();
-      ExtractorConfig.Fetch fetch = ExtractorConfig.of(Map.of("fetch.file-roots",
-          roots.stream().map(Path::toString).collect(Collectors.joining(",")))).fetch();
+      FetchSettings fetch = FetchSettings.of(Map.of("fetch.file-roots",
+          roots.stream().map(Path::toString).collect(Collectors.joining(","))));
       console = ReviewConsole.start(new ReviewConsole.Settings(
               Map.of("bootstrap.servers", stack.bootstrapServers()), options.bindAddress(), options.port(),
               new Reviewers(Map.of(token, REVIEWER)), fetch, ReviewConsole.Settings.DEFAULT_MAX_REPORTS,

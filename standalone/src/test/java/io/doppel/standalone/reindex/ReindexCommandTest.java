@@ -8,7 +8,7 @@ import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.lucene.LuceneIndexConfig;
 import io.doppel.matcher.index.lucene.LuceneVectorIndex;
 import io.doppel.matcher.index.ModelKey;
-import io.doppel.standalone.GeneratedImages;
+import io.doppel.testing.SyntheticImages;
 import io.doppel.standalone.cli.Args;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -41,10 +41,10 @@ class ReindexCommandTest {
   void newModelVersionIsBackfilledIntoItsOwnIndexAndTheOldOneIsUntouched() throws Exception {
     Path refs = Files.createDirectories(work.resolve("refs"));
     for (int i = 0; i < IDS.size(); i++) {
-      GeneratedImages.writePng(GeneratedImages.texture(100 + i, 320, 240), refs.resolve(IDS.get(i) + ".png"));
+      SyntheticImages.writePng(SyntheticImages.texture(100 + i, 320, 240), refs.resolve(IDS.get(i) + ".png"));
     }
     Path oldRefs = Files.createDirectories(work.resolve("old-refs"));
-    GeneratedImages.writePng(GeneratedImages.texture(7, 320, 240), oldRefs.resolve("legacy.png"));
+    SyntheticImages.writePng(SyntheticImages.texture(7, 320, 240), oldRefs.resolve("legacy.png"));
     Path indexDir = work.resolve("index");
     Path newModel = modelVersion(NEW.modelVersion());
 
@@ -75,8 +75,8 @@ class ReindexCommandTest {
   @Test
   void manifestListsOriginalsAnywhereAndRejectsBadLinesBeforeWriting() throws Exception {
     Path images = Files.createDirectories(work.resolve("store"));
-    GeneratedImages.writePng(GeneratedImages.texture(300, 320, 240), images.resolve("a.png"));
-    GeneratedImages.writePng(GeneratedImages.texture(301, 320, 240), images.resolve("b.png"));
+    SyntheticImages.writePng(SyntheticImages.texture(300, 320, 240), images.resolve("a.png"));
+    SyntheticImages.writePng(SyntheticImages.texture(301, 320, 240), images.resolve("b.png"));
     Path manifest = Files.writeString(work.resolve("images.csv"), """
         tenant,image_id,purpose,source,rights_holder,reference_set,uploaded_at
         acme,upload-a,UPLOAD,store/a.png,,,2026-11-01T10:00:00Z

@@ -8,24 +8,20 @@ import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
 import io.doppel.schemas.registry.SchemaRegistry;
+import io.doppel.testing.ChildJvm;
 import io.doppel.topology.match.DependencyUnavailableException;
 import io.doppel.topology.match.Matcher;
 import io.doppel.topology.match.MatchingTopology;
 import io.doppel.topology.runtime.StreamsRuntime;
 import io.doppel.topology.runtime.StreamsRuntimeConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A matching-topology instance in a child JVM, so that a test can kill it abruptly (SIGKILL: no
+ * A matching-topology instance in a child JVM ({@link ChildJvm}), so that a test can kill it abruptly (SIGKILL: no
  * LeaveGroup, its open transaction left to time out), as a crashed pod dies. Its matcher is a
  * {@link ScriptedMatcher} whose index is down while {@code indexDownFlag} exists, a file the test
  * creates and deletes (and in-process instances can watch the same file).
@@ -37,16 +33,13 @@ public final class MatcherProcess implements AutoCloseable {
 
   private static final String READY = "matcher process running";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-  private static final Duration POLL = Duration.ofMillis(200);
   private static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
-  private static final String AVRO_PACKAGES = "org.apache.avro.SERIALIZABLE_PACKAGES";
+  private static final String SESSION_TIMEOUT = "consumer.session.timeout.ms";
 
-  private final Process process;
-  private final Path log;
+  private final ChildJvm child;
 
-  private MatcherProcess(Process process, Path log) {
-    this.process = process;
-    this.log = log;
+  private MatcherProcess(ChildJvm child) {
+    this.child = child;
   }
 
   /** Registers every Doppel schema in a fixed order, so ids agree across processes. */
@@ -80,61 +73,24 @@ public final class MatcherProcess implements AutoCloseable {
   /** Starts the child and waits until its topology is RUNNING. */
   public static MatcherProcess start(StreamsRuntimeConfig config, MatchingTopology.Settings retry, Path indexDownFlag,
       Path log) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_OPTIONS);
-    if (System.getProperty(AVRO_PACKAGES) != null) {
-      command.add("-D" + AVRO_PACKAGES + "=" + System.getProperty(AVRO_PACKAGES));
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), MatcherProcess.class.getName(),
-        config.bootstrapServers(), config.applicationId(), config.stateDirectory().toString(),
-        Long.toString(config.maxBlocking().toMillis()), config.overrides().getOrDefault(SESSION_TIMEOUT, ""),
-        Long.toString(retry.initialBackoff().toMillis()), Long.toString(retry.maxBackoff().toMillis()),
-        Long.toString(retry.retryBudget().toMillis()), indexDownFlag.toString()));
-    try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-      MatcherProcess child = new MatcherProcess(process, log);
-      child.awaitReady();
-      return child;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the matcher process", e);
-    }
-  }
-
-  private static final String SESSION_TIMEOUT = "consumer.session.timeout.ms";
-
-  private void awaitReady() {
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    try {
-      while (!Files.exists(log) || !Files.readString(log, StandardCharsets.UTF_8).contains(READY)) {
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          process.destroyForcibly();
-          throw new IllegalStateException("the matcher process did not start; its log:\n" + Files.readString(log));
-        }
-        Thread.sleep(POLL.toMillis());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    ChildJvm child = ChildJvm.of(MatcherProcess.class.getName()).jvmOptions(JVM_OPTIONS)
+        .args(List.of(config.bootstrapServers(), config.applicationId(), config.stateDirectory().toString(),
+            Long.toString(config.maxBlocking().toMillis()), config.overrides().getOrDefault(SESSION_TIMEOUT, ""),
+            Long.toString(retry.initialBackoff().toMillis()), Long.toString(retry.maxBackoff().toMillis()),
+            Long.toString(retry.retryBudget().toMillis()), indexDownFlag.toString()))
+        .log(log).start();
+    child.awaitLine(READY, START_TIMEOUT);
+    return new MatcherProcess(child);
   }
 
   /** SIGKILL, as a crashed machine stops: no close, no LeaveGroup, no commit or abort. */
   public void kill() {
-    process.destroyForcibly();
-    try {
-      process.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    child.kill();
   }
 
   @Override
   public void close() {
-    kill();
+    child.close();
   }
 
   public static void main(String[] args) throws Exception {

@@ -131,7 +131,7 @@ public final class MilvusServerExtension implements BeforeAllCallback {
       return log.length() <= LOG_TAIL_CHARS ? log : log.substring(log.length() - LOG_TAIL_CHARS);
     }
 
-    /** The script walks up from the module directory Surefire runs in. */
+    /** The script walks up from the module directory Surefire and Failsafe run in. */
     private static Path findScript() throws IOException {
       for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
         if (Files.isExecutable(dir.resolve(SCRIPT))) {

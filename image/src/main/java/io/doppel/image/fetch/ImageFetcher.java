@@ -1,0 +1,61 @@
+package io.doppel.image.fetch;
+
+import io.doppel.image.ImageRejectedException;
+import io.doppel.schemas.avro.DeadLetterReason;
+import io.doppel.schemas.avro.Purpose;
+import io.doppel.schemas.avro.UploadEvent;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+
+/** The bytes an upload event names: inline, {@code file://} under the roots, or {@code http(s)://}. */
+public final class ImageFetcher implements AutoCloseable {
+
+  private final long maxBytes;
+  private final FileImageFetcher files;
+  private final HttpImageFetcher http;
+
+  public ImageFetcher(FetchSettings config) {
+    this.maxBytes = config.maxBytes();
+    this.files = new FileImageFetcher(config.fileRoots(), config.maxBytes());
+    this.http = new HttpImageFetcher(config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
+  }
+
+  public byte[] fetch(UploadEvent event) throws ImageRejectedException {
+    if (event.getPurpose() == Purpose.DELETE) {
+      throw new ImageRejectedException(DeadLetterReason.INVALID_EVENT, "DELETE events carry no image to extract");
+    }
+    ByteBuffer inline = event.getInlineBytes();
+    CharSequence source = event.getSource();
+    if ((inline == null) == (source == null)) {
+      throw new ImageRejectedException(DeadLetterReason.INVALID_EVENT, "exactly one of source and inlineBytes must be set");
+    }
+    if (inline != null) {
+      if (inline.remaining() > maxBytes) {
+        throw new ImageRejectedException(DeadLetterReason.TOO_LARGE, "inline image has " + inline.remaining() + " bytes, above the limit of " + maxBytes);
+      }
+      byte[] bytes = new byte[inline.remaining()];
+      inline.duplicate().get(bytes);
+      return bytes;
+    }
+    URI uri;
+    try {
+      uri = new URI(source.toString());
+    } catch (URISyntaxException e) {
+      throw new ImageRejectedException(DeadLetterReason.INVALID_EVENT, "source is not a URI: " + e.getMessage(), e);
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    return switch (scheme) {
+      case "file" -> files.fetch(uri);
+      case "http", "https" -> http.fetch(uri);
+      case "s3" -> throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "s3:// sources are not supported by this extractor yet");
+      default -> throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "unsupported source scheme '" + scheme + "' in " + source);
+    };
+  }
+
+  @Override
+  public void close() {
+    http.close();
+  }
+}
