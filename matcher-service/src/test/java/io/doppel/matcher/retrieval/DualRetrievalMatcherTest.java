@@ -406,7 +406,9 @@ class DualRetrievalMatcherTest {
     List<String> laterCopy = decisions(matcher.match(later).toArray(MatchEvent[]::new));
     // the reference's transaction aborts after the later copy found it: its replay reports what it first reported
     List<String> referenceReplayed = decisions(matcher.match(reference).toArray(MatchEvent[]::new));
-    assertThat(laterCopy).containsExactly("later-copy COPYRIGHT_VIOLATION [work-1, copy]");
+    // the reported images in score order, which the calibration decides
+    assertThat(laterCopy).singleElement().isIn(
+        "later-copy COPYRIGHT_VIOLATION [work-1, copy]", "later-copy COPYRIGHT_VIOLATION [copy, work-1]");
     assertThat(referenceReplayed).isEqualTo(registered);
   }
 
