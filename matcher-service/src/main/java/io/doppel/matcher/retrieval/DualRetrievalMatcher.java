@@ -24,6 +24,7 @@ import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.Trigger;
 import io.doppel.schemas.avro.ViewKind;
 import io.doppel.topology.match.Matcher;
+import io.doppel.topology.match.RefusedRecordException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -153,6 +154,11 @@ public final class DualRetrievalMatcher implements Matcher {
   private List<MatchEvent> register(ImageFeatures features) {
     QueryImage query = QueryImage.of(features, settings.localDescriptors());
     String referenceSet = referenceSetOf(query);
+    if (!policy.mayRegister(query.ref().tenant(), referenceSet)) {
+      throw new RefusedRecordException(query.ref() + ": tenant " + query.ref().tenant()
+          + " may not register works into reference set " + referenceSet
+          + " (the policy's registers for this tenant does not list it)");
+    }
     StageTimings timings = new StageTimings();
     Optional<ImageMeta> earlier = earlierAttempt(features, query.ref());
     index.upsert(indexedImage(query, earlier.map(ImageMeta::writtenAtMillis).orElseGet(this::nextWriteTime)));

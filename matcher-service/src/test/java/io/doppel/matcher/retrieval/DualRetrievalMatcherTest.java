@@ -78,6 +78,9 @@ class DualRetrievalMatcherTest {
           referenceSets: [getty, Getty Images]
         other:
           referenceSets: []
+        rights:
+          referenceSets: []
+          registers: [getty, Getty Images]
       """;
   private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
   private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
@@ -458,6 +461,34 @@ class DualRetrievalMatcherTest {
     assertThatThrownBy(() -> matcher.match(TestFeatures.features("rights", "w", Purpose.REFERENCE, original)))
         .isInstanceOf(InvalidFeaturesException.class)
         .hasMessageContaining("rightsHolder or a referenceSet");
+  }
+
+  /**
+   * The set of a reference is the producer's word: a tenant that may register only into its own set must not put a work
+   * into another rights holder's set, where every subscriber's later uploads would be reported against it. Refused before
+   * anything is indexed, so no upload ever matches it and no retro-scan runs.
+   */
+  @Test
+  void aReferenceIntoASetTheTenantWasNotGrantedIsRefusedBeforeItIsIndexed() {
+    Mat work = TestMats.texture(5, WIDTH, HEIGHT);
+    upload("acme", "earlier-copy", work, T0);
+
+    assertThatThrownBy(() -> matcher.match(TestFeatures.features("acme", "planted", Purpose.REFERENCE, work,
+        "Getty Images", "getty", T0.plus(Duration.ofDays(1)).toEpochMilli())))
+        .isInstanceOf(io.doppel.topology.match.RefusedRecordException.class)
+        .hasMessageContaining("may not register works into reference set getty");
+    assertThatThrownBy(() -> matcher.match(TestFeatures.features("other", "planted", Purpose.REFERENCE, work,
+        "Getty Images", null, T0.plus(Duration.ofDays(1)).toEpochMilli())))
+        .isInstanceOf(io.doppel.topology.match.RefusedRecordException.class);
+
+    assertThat(index.contains(new ImageRef("acme", "planted"))).isFalse();
+    assertThat(index.contains(new ImageRef("other", "planted"))).isFalse();
+    MatchEvent later = upload("acme", "later-copy", TestMats.rotate(work, 8), T0.plus(Duration.ofDays(2)));
+    assertThat(later.getMatches()).extracting(Match::getKind).doesNotContain(MatchKind.COPYRIGHT_VIOLATION);
+
+    List<MatchEvent> granted = matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work,
+        "Getty Images", "getty", T0.plus(Duration.ofDays(3)).toEpochMilli()));
+    assertThat(granted.getFirst().getDecision()).isEqualTo(Decision.REGISTERED);
   }
 
   private static MatchEvent withoutTimings(MatchEvent event) {

@@ -96,6 +96,10 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
       events = retry.call(() -> matcher.match(features), what);
     } catch (DependencyUnavailableException e) {
       throw e;
+    } catch (RefusedRecordException e) {
+      deadLetter(raw, key, features.getSource() == null ? null : features.getSource().toString(),
+          DeadLetterReason.INVALID_EVENT, e.getMessage());
+      return;
     } catch (RuntimeException e) {
       // Not the index being away but this record the matcher cannot handle: retrying would loop.
       LOG.warn("{} failed; dead-lettering it", what, e);

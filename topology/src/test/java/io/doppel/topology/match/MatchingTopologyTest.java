@@ -182,6 +182,19 @@ class MatchingTopologyTest {
     assertThat(outcomes.readValue().getImageId()).isEqualTo("clean-after");
   }
 
+  /** A registration the policy refuses is the producer's fault, not a bug: INVALID_EVENT with the policy's reason. */
+  @Test
+  void aRecordThePolicyRefusesIsAnInvalidEventDeadLetter() {
+    pipe(Samples.features(Samples.reference("refused-1", "someone-else")));
+    pipe(Samples.features(Samples.upload("clean-after")));
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.INVALID_EVENT);
+    assertThat(letter.getImageId()).isEqualTo("refused-1");
+    assertThat(letter.getDetail()).contains("may not register");
+    assertThat(outcomes.readValue().getImageId()).isEqualTo("clean-after");
+  }
+
   @Test
   void anUploadTheMatcherGivesNoOutcomeStillEndsAsADeadLetter() {
     pipe(Samples.features(Samples.upload("silent-1")));
