@@ -1,5 +1,6 @@
 package io.doppel.extractor.pipeline;
 
+import io.doppel.topology.intake.SourceUrls;
 import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.descriptor.ModelBundle;
 import io.doppel.extractor.descriptor.OnnxDescriptorModel;
@@ -37,6 +38,8 @@ import java.util.function.Function;
 public final class PipelineFeatureExtractor implements FeatureExtractor {
 
   private final ImageFetcher fetcher;
+  /** Whether features carry the source as sent; else as {@link SourceUrls#redacted} (guarded by SignedSourcesStayOutOfOutputsTest). */
+  private final boolean keepSourceQueries;
   private final ImageDecoder decoder;
   private final ViewPlanner planner;
   private final OnnxDescriptorModel model;
@@ -53,6 +56,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     ContractClassTrust.trustContracts();
     this.model = new OnnxDescriptorModel(bundle, config.model());
     this.fetcher = new ImageFetcher(config.fetch());
+    this.keepSourceQueries = config.keepSourceQueries();
     this.decoder = new ImageDecoder(config.decode().maxPixels(), config.decode().timeout());
     this.planner = new ViewPlanner(config.views(), config.local());
     this.localFeatures = new OrbLocalFeatures(config.local());
@@ -253,7 +257,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
         .setUploader(e.getUploader())
         .setRightsHolder(e.getRightsHolder())
         .setReferenceSet(e.getReferenceSet())
-        .setSource(e.getSource())
+        .setSource(keepSourceQueries ? e.getSource() : SourceUrls.redacted(e.getSource()))
         .setUploadedAt(e.getUploadedAt())
         .setWidth(p.decoded().image().width())
         .setHeight(p.decoded().image().height())

@@ -4,6 +4,7 @@ import io.doppel.image.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
+import io.doppel.topology.intake.SourceUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -22,7 +23,20 @@ public final class ImageFetcher implements AutoCloseable {
     this.http = new HttpImageFetcher(config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
   }
 
+  /**
+   * The image's bytes. A rejection's message names URLs only as {@link SourceUrls#redacted}: it becomes a dead letter's
+   * detail and a console error page, and a signed URL's query is its secret.
+   */
   public byte[] fetch(UploadEvent event) throws ImageRejectedException {
+    try {
+      return fetchAsSent(event);
+    } catch (ImageRejectedException e) {
+      String scrubbed = SourceUrls.scrubbed(e.getMessage());
+      throw scrubbed == null || scrubbed.equals(e.getMessage()) ? e : new ImageRejectedException(e.reason(), scrubbed, e);
+    }
+  }
+
+  private byte[] fetchAsSent(UploadEvent event) throws ImageRejectedException {
     if (event.getPurpose() == Purpose.DELETE) {
       throw new ImageRejectedException(DeadLetterReason.INVALID_EVENT, "DELETE events carry no image to extract");
     }

@@ -5,6 +5,7 @@ import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.serde.MalformedRecordException;
 import io.doppel.topology.intake.Fields;
+import io.doppel.topology.intake.SourceUrls;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 
@@ -36,6 +37,9 @@ public final class DeadLetters {
   }
 
   /**
+   * The source and detail name URLs only as {@link SourceUrls#redacted} (a signed URL's query is its secret); the
+   * original record, kept for replay, is unchanged.
+   *
    * @param stage the stage that gave up ({@code extractor} or {@code matcher})
    * @param key the decoded key, or {@code null} when it could not be decoded
    * @param source where the image's bytes are, when known
@@ -46,11 +50,11 @@ public final class DeadLetters {
     ImageKey bounded = boundedKey(key);
     return DeadLetter.newBuilder()
         .setReason(reason)
-        .setDetail(cut(detail, MAX_DETAIL_CHARS))
+        .setDetail(cut(SourceUrls.scrubbed(detail), MAX_DETAIL_CHARS))
         .setStage(stage)
         .setTenant(bounded == null ? null : bounded.getTenant())
         .setImageId(bounded == null ? null : bounded.getImageId())
-        .setSource(cut(source, Fields.MAX_SOURCE_CHARS))
+        .setSource(cut(SourceUrls.redacted(source), Fields.MAX_SOURCE_CHARS))
         .setSourceTopic(record.topic())
         .setPartition(record.partition())
         .setOffset(record.offset())

@@ -189,8 +189,9 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
 
   private void deadLetter(RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {
     poison.count(reason);
-    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), detail);
+
     var letter = DeadLetters.of(STAGE, raw, key, source, reason, detail, now());
+    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), letter.getDetail());
     context.forward(new Record<>(DeadLetters.boundedKey(key), letter, raw.timestamp()), ExtractionTopology.DEAD_LETTERS_SINK);
   }
 

@@ -146,9 +146,10 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
 
   private void deadLetter(RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {
     poison.count(reason);
-    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), detail);
+
     var letter = DeadLetters.of(STAGE, raw, key, source, reason, detail,
         Instant.ofEpochMilli(context.currentSystemTimeMs()));
+    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), letter.getDetail());
     context.forward(new Record<>(DeadLetters.boundedKey(key), letter, raw.timestamp()), MatchingTopology.DEAD_LETTERS_SINK);
   }
 
