@@ -40,6 +40,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
   private final ImageFetcher fetcher;
   /** Whether features carry the source as sent; else as {@link SourceUrls#redacted} (guarded by SignedSourcesStayOutOfOutputsTest). */
   private final boolean keepSourceQueries;
+  private final long fetchDeadlineNanos;
   private final ImageDecoder decoder;
   private final ViewPlanner planner;
   private final OnnxDescriptorModel model;
@@ -57,6 +58,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     this.model = new OnnxDescriptorModel(bundle, config.model());
     this.fetcher = new ImageFetcher(config.fetch());
     this.keepSourceQueries = config.keepSourceQueries();
+    this.fetchDeadlineNanos = config.fetch().deadline().toNanos();
     this.decoder = new ImageDecoder(config.decode().maxPixels(), config.decode().timeout());
     this.planner = new ViewPlanner(config.views(), config.local());
     this.localFeatures = new OrbLocalFeatures(config.local());
@@ -86,7 +88,10 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
 
   /** Like {@link #extract} with each image's phase timings. */
   public List<TimedExtraction> extractTimed(List<UploadEvent> events) {
-    List<Prepared> prepared = inParallel(events, this::prepare);
+    // One fetch deadline for the whole batch: its uploads are fetched by then however many hosts stall and however few
+    // workers there are, well inside the transaction timeout (FetchSettings.deadline; guarded by FetchDeadlineTest).
+    long fetchDeadline = System.nanoTime() + fetchDeadlineNanos;
+    List<Prepared> prepared = inParallel(events, event -> prepare(event, fetchDeadline));
     List<float[]> samples = new ArrayList<>();
     for (Prepared p : prepared) {
       if (p.failure() == null) {
@@ -148,12 +153,12 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
 
   private record Described(Prepared prepared, List<float[]> globals, Extraction.Failed failure) {}
 
-  private Prepared prepare(UploadEvent event) {
+  private Prepared prepare(UploadEvent event, long fetchDeadline) {
     long start = System.nanoTime();
     long fetchNanos = 0;
     long decodeNanos = 0;
     try {
-      byte[] bytes = fetcher.fetch(event);
+      byte[] bytes = fetcher.fetch(event, fetchDeadline);
       fetchNanos = System.nanoTime() - start;
       long decodeStart = System.nanoTime();
       ImageDecoder.Decoded decoded = decoder.decode(bytes);

@@ -5,7 +5,6 @@ import io.doppel.schemas.avro.DeadLetterReason;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -14,14 +13,17 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
  * Downloads images over http(s) with a connect timeout, a whole-response deadline, a byte limit
  * (the download stops as soon as it is passed), redirects followed by hand so that every hop is
  * checked by the {@link AddressPolicy}, retries with jittered exponential backoff on I/O errors and
- * 5xx answers, and a circuit breaker per host.
+ * 5xx answers, a circuit breaker per host (for at most {@code fetch.circuit-breaker.max-hosts} hosts), and one
+ * deadline for all of it ({@code fetch.deadline-ms}).
  *
  * <p>The policy resolves each hop's host once, and every attempt at that hop connects to an address it checked
  * ({@link PinnedHttpExchange}): the host is not resolved again, so DNS rebinding between check and connect, or between
@@ -48,7 +50,9 @@ public final class HttpImageFetcher implements AutoCloseable {
   private final FetchSettings config;
   private final AddressPolicy addressPolicy;
   private final Retry retry;
-  private final CircuitBreakerRegistry circuitBreakers;
+  private final CircuitBreakerConfig circuitConfig;
+  /** Per host, least recently used first; at most {@code circuitMaxHosts} (guarded by {@code FetchDeadlineTest}). */
+  private final Map<String, CircuitBreaker> circuitBreakers;
 
   public HttpImageFetcher(FetchSettings config, AddressPolicy addressPolicy) {
     this.config = config;
@@ -59,17 +63,33 @@ public final class HttpImageFetcher implements AutoCloseable {
         .retryExceptions(IOException.class)
         .ignoreExceptions(ImageRejectedException.class, PinnedHttpExchange.BodyTooLargeException.class, CallNotPermittedException.class)
         .build());
-    this.circuitBreakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+    this.circuitConfig = CircuitBreakerConfig.custom()
         .failureRateThreshold(config.circuitFailureRatePercent())
         .slidingWindowSize(CIRCUIT_WINDOW_CALLS)
         .minimumNumberOfCalls(CIRCUIT_MIN_CALLS)
         .waitDurationInOpenState(config.circuitOpenDuration())
         .recordExceptions(IOException.class)
         .ignoreExceptions(ImageRejectedException.class, PinnedHttpExchange.BodyTooLargeException.class)
-        .build());
+        .build();
+    int maxHosts = config.circuitMaxHosts();
+    this.circuitBreakers = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, CircuitBreaker> eldest) {
+        return size() > maxHosts;
+      }
+    };
   }
 
+  /** {@link #fetch(URI, long)} with the deadline {@code fetch.deadline-ms} from now. */
   public byte[] fetch(URI source) throws ImageRejectedException {
+    return fetch(source, System.nanoTime() + config.deadline().toNanos());
+  }
+
+  /**
+   * The body at {@code source}, following redirects, by {@code deadlineNanos} ({@link System#nanoTime}) at the latest:
+   * every hop, attempt and backoff together, however slowly the servers answer. Guarded by {@code FetchDeadlineTest}.
+   */
+  public byte[] fetch(URI source, long deadlineNanos) throws ImageRejectedException {
     URI current = source;
     for (int hop = 0; ; hop++) {
       String scheme = current.getScheme() == null ? "" : current.getScheme().toLowerCase(Locale.ROOT);
@@ -77,7 +97,7 @@ public final class HttpImageFetcher implements AutoCloseable {
         throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "refusing to follow " + current + ": only http(s) redirects are followed");
       }
       List<InetAddress> checked = addressPolicy.resolveAllowed(current.getHost());
-      Answer answer = fetchOnce(current, checked);
+      Answer answer = fetchOnce(current, checked, deadlineNanos);
       if (answer.redirect() == null) {
         return answer.body();
       }
@@ -88,10 +108,24 @@ public final class HttpImageFetcher implements AutoCloseable {
     }
   }
 
-  private Answer fetchOnce(URI uri, List<InetAddress> checked) throws ImageRejectedException {
-    CircuitBreaker breaker = circuitBreakers.circuitBreaker(uri.getHost().toLowerCase(Locale.ROOT));
+  private CircuitBreaker circuitBreaker(String host) {
+    String key = host.toLowerCase(Locale.ROOT);
+    synchronized (circuitBreakers) {
+      return circuitBreakers.computeIfAbsent(key, h -> CircuitBreaker.of(h, circuitConfig));
+    }
+  }
+
+  /** How many hosts have a circuit breaker now. */
+  int circuitBreakerCount() {
+    synchronized (circuitBreakers) {
+      return circuitBreakers.size();
+    }
+  }
+
+  private Answer fetchOnce(URI uri, List<InetAddress> checked, long deadlineNanos) throws ImageRejectedException {
+    CircuitBreaker breaker = circuitBreaker(uri.getHost());
     try {
-      return retry.executeCheckedSupplier(() -> breaker.executeCheckedSupplier(() -> exchange(uri, checked)));
+      return retry.executeCheckedSupplier(() -> breaker.executeCheckedSupplier(() -> exchange(uri, checked, deadlineNanos)));
     } catch (ImageRejectedException e) {
       throw e;
     } catch (CallNotPermittedException e) {
@@ -105,9 +139,16 @@ public final class HttpImageFetcher implements AutoCloseable {
     }
   }
 
-  private Answer exchange(URI uri, List<InetAddress> checked) throws IOException, ImageRejectedException {
+  private Answer exchange(URI uri, List<InetAddress> checked, long deadlineNanos) throws IOException, ImageRejectedException {
+    long now = System.nanoTime();
+    if (deadlineNanos - now <= 0) {
+      // not retried: the upload's time is up
+      throw new ImageRejectedException(DeadLetterReason.TIMEOUT, uri + ": the fetch deadline of "
+          + config.deadline().toMillis() + " ms passed");
+    }
     Duration allowed = config.connectTimeout().plus(config.readTimeout());
-    long deadline = System.nanoTime() + allowed.toNanos();
+    long attemptDeadline = now + allowed.toNanos();
+    long deadline = deadlineNanos - attemptDeadline < 0 ? deadlineNanos : attemptDeadline;
     PinnedHttpExchange.Response response = PinnedHttpExchange.get(uri, checked,
         (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()), deadline, config.maxBytes(), USER_AGENT);
     int status = response.status();
