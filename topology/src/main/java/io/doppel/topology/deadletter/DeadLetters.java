@@ -14,6 +14,13 @@ public final class DeadLetters {
 
   /** The most characters of a dead letter's detail: an error's message, never a copy of the record. */
   static final int MAX_DETAIL_CHARS = 4096;
+  /**
+   * The largest original key or value a dead letter carries: half the 2 MiB {@code max.message.bytes} of {@code
+   * doppel.dead-letters}, so that the dead letter itself is always accepted (a refused one would replace the stream
+   * thread and fail again on every retry). A larger original is left out; the letter names its topic, partition and
+   * offset to replay from. Guarded by {@code DeadLettersTest}.
+   */
+  public static final int MAX_ORIGINAL_BYTES = 1024 * 1024;
 
   private DeadLetters() {}
 
@@ -48,9 +55,17 @@ public final class DeadLetters {
       String stage, RawRecord record, ImageKey key, String source,
       DeadLetterReason reason, String detail, Instant failedAt) {
     ImageKey bounded = boundedKey(key);
+    boolean keyKept = record.key() == null || record.key().length <= MAX_ORIGINAL_BYTES;
+    boolean valueKept = record.value() == null || record.value().length <= MAX_ORIGINAL_BYTES;
+    String shown = cut(SourceUrls.scrubbed(detail), MAX_DETAIL_CHARS);
+    if (!keyKept || !valueKept) {
+      shown += " (original " + (valueKept ? "key of " + record.key().length : "value of " + record.value().length)
+          + " bytes left out, above " + MAX_ORIGINAL_BYTES + ": replay from " + record.topic() + "-" + record.partition()
+          + "@" + record.offset() + ")";
+    }
     return DeadLetter.newBuilder()
         .setReason(reason)
-        .setDetail(cut(SourceUrls.scrubbed(detail), MAX_DETAIL_CHARS))
+        .setDetail(shown)
         .setStage(stage)
         .setTenant(bounded == null ? null : bounded.getTenant())
         .setImageId(bounded == null ? null : bounded.getImageId())
@@ -58,8 +73,8 @@ public final class DeadLetters {
         .setSourceTopic(record.topic())
         .setPartition(record.partition())
         .setOffset(record.offset())
-        .setOriginalKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-        .setOriginalValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+        .setOriginalKey(record.key() == null || !keyKept ? null : ByteBuffer.wrap(record.key()))
+        .setOriginalValue(record.value() == null || !valueKept ? null : ByteBuffer.wrap(record.value()))
         .setFailedAt(failedAt)
         .build();
   }

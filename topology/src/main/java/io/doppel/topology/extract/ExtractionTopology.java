@@ -4,8 +4,10 @@ import io.doppel.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -23,6 +25,7 @@ import org.apache.kafka.streams.state.Stores;
  * ¬UploadChecks.valid(event, key)     → DeadLetter(INVALID_EVENT)
  * event.uploadedAt                    ← clamp(event.uploadedAt, timestamp(r) ± uploadedAtTolerance)
  * event.purpose = DELETE              → flush buffer; ImageFeatures(purpose = DELETE, no views)
+ * |key(r)| + |value(r)| > MAX_BUFFERED_RECORD_BYTES → DeadLetter(TOO_LARGE), not buffered
  * otherwise                           → buffer ← buffer + r
  * |buffer| ≥ batchSize                → flush the batchSize oldest
  * now − bufferedAt(oldest) ≥ maxWait  → flush all (wall-clock punctuation, maxWait / 4 apart)
@@ -97,6 +100,17 @@ public final class ExtractionTopology {
     return build(topics, extractor, settings, Metrics.globalRegistry);
   }
 
+  /**
+   * The largest upload record (key and value) the batch buffer takes: above the 2 MiB {@code max.message.bytes} of
+   * Doppel's definition of {@code doppel.uploads}, so every upload that topic admits is buffered; a larger one (a topic
+   * configured larger) is dead-lettered TOO_LARGE instead of failing the changelog write, which would replace the stream
+   * thread and consume the record again forever. Guarded by {@code
+   * ExtractionTopologyTest.anUploadRecordTooLargeForTheBufferIsADeadLetterWithoutItsBytes} and {@code LargeInlineUploadsIT}.
+   */
+  public static final int MAX_BUFFERED_RECORD_BYTES = 3 * 1024 * 1024;
+  /** The buffer's changelog topic takes a buffered record and its framing. */
+  static final int CHANGELOG_MAX_MESSAGE_BYTES = MAX_BUFFERED_RECORD_BYTES + 64 * 1024;
+
   public static Topology build(
       Topics topics, FeatureExtractor extractor, Settings settings, MeterRegistry meters) {
     Objects.requireNonNull(topics, "topics");
@@ -108,7 +122,8 @@ public final class ExtractionTopology {
         topics.uploads().name());
     topology.addProcessor(PROCESSOR, () -> new UploadBatcher(topics, extractor, settings, meters), SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(settings.storeName()), Serdes.Long(), BufferedUpload.serde()),
+        Stores.persistentKeyValueStore(settings.storeName()), Serdes.Long(), BufferedUpload.serde())
+            .withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(CHANGELOG_MAX_MESSAGE_BYTES))),
         PROCESSOR);
     topology.addSink(FEATURES_SINK, topics.features().name(),
         topics.features().keySerde().serializer(), topics.features().valueSerde().serializer(), PROCESSOR);

@@ -105,6 +105,12 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
       forwardDeletion(raw, key, event);
       return;
     }
+    long size = (raw.key() == null ? 0L : raw.key().length) + raw.value().length;
+    if (size > ExtractionTopology.MAX_BUFFERED_RECORD_BYTES) {
+      deadLetter(raw, key, sourceOf(event), DeadLetterReason.TOO_LARGE, "upload record of " + size
+          + " bytes is above the " + ExtractionTopology.MAX_BUFFERED_RECORD_BYTES + " the batch buffer takes");
+      return;
+    }
     buffer.put(nextSequence++, new BufferedUpload(raw, context.currentSystemTimeMs()));
     buffered++;
     if (buffered >= settings.batchSize()) {

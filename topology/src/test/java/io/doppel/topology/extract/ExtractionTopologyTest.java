@@ -283,6 +283,29 @@ class ExtractionTopologyTest {
         org.assertj.core.groups.Tuple.tuple("honest", appended.minus(Duration.ofMinutes(4))));
   }
 
+  /**
+   * A record larger than the batch buffer takes (a topic configured above Doppel's 2 MiB) would fail the changelog
+   * write and be consumed again forever: it is dead-lettered TOO_LARGE without being buffered, the dead letter without
+   * the original bytes (the dead-letter topic could not take them), and the uploads around it are extracted.
+   */
+  @Test
+  void anUploadRecordTooLargeForTheBufferIsADeadLetterWithoutItsBytes() {
+    start(ExtractionTopology.Settings.of(2, MAX_WAIT));
+    UploadEvent huge = Samples.event("huge", Purpose.UPLOAD)
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[ExtractionTopology.MAX_BUFFERED_RECORD_BYTES])).build();
+
+    pipe(Samples.upload("before"));
+    pipe(huge);
+    pipe(Samples.upload("after"));
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.TOO_LARGE);
+    assertThat(letter.getImageId()).isEqualTo("huge");
+    assertThat(letter.getOriginalValue()).isNull();
+    assertThat(letter.getDetail()).contains("batch buffer", "left out", "doppel.uploads-0@1");
+    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString()).containsExactly("before", "after");
+  }
+
   @Test
   void deletesAndTombstonesPassThroughAsDeletionFeaturesAfterEarlierUploads() {
     start(ExtractionTopology.Settings.of(100, MAX_WAIT));
