@@ -14,7 +14,7 @@ import java.util.Map;
  * is {@link io.doppel.extractor.service.ServiceSettings}. Every setting is listed in docs/configuration.md.
  */
 public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, Local local, Views views, int workerThreads,
-    boolean keepSourceQueries) {
+    boolean keepSourceQueries, int memoryBudgetPercent) {
 
   /** The program name of the extractor's settings: {@code extractor.*}, {@code DOPPEL_EXTRACTOR_*}. */
   public static final String PROGRAM = "extractor";
@@ -66,7 +66,8 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
 
   /** These settings with {@code roots} added to the folders file:// sources may read (a command's input folders). */
   public ExtractorConfig withFileRoots(List<Path> roots) {
-    return new ExtractorConfig(fetch.withFileRoots(roots), decode, model, local, views, workerThreads, keepSourceQueries);
+    return new ExtractorConfig(fetch.withFileRoots(roots), decode, model, local, views, workerThreads, keepSourceQueries,
+        memoryBudgetPercent);
   }
 
   /** Defaults plus the given overrides, keyed like the properties file ({@code model.batch-size}). */
@@ -114,6 +115,8 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
     int workers = r.integer("pipeline.worker-threads", CPUS, 1, 1024);
     // false: features (and so match events) carry a source without its query, where signed URLs keep their secret
     boolean keepSourceQueries = r.bool("keep-source-queries", false);
-    return new ExtractorConfig(fetch, decode, model, local, views, workers, keepSourceQueries);
+    // the share of the heap that images decoded for a model call may take, all batches together (PipelineFeatureExtractor)
+    int memoryBudgetPercent = r.integer("pipeline.memory-budget-percent", 40, 1, 90);
+    return new ExtractorConfig(fetch, decode, model, local, views, workers, keepSourceQueries, memoryBudgetPercent);
   }
 }

@@ -55,6 +55,40 @@ public final class ImageDecoder {
 
   public record Decoded(BgrImage image, ImageFormat format) {}
 
+  /** An image's size as its header states it, before any pixel is decoded. */
+  public record Size(int width, int height) {
+    public long pixels() {
+      return (long) width * height;
+    }
+  }
+
+  /**
+   * The size the header of {@code bytes} states, read without decoding pixels (so that what decoding will cost can be
+   * known first); empty when there is no readable header, which {@link #decode} then reports.
+   */
+  public java.util.Optional<Size> probe(byte[] bytes) {
+    java.util.Optional<ImageFormat> format = bytes.length == 0 ? java.util.Optional.empty() : ImageFormat.sniff(bytes);
+    if (format.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    ImageReader reader;
+    try {
+      reader = readerFor(format.get());
+    } catch (ImageRejectedException e) {
+      return java.util.Optional.empty();
+    }
+    try (ImageInputStream input = new GuardedImageInputStream(bytes, timeout)) {
+      reader.setInput(input, true, true);
+      int width = reader.getWidth(FIRST_FRAME);
+      int height = reader.getHeight(FIRST_FRAME);
+      return width > 0 && height > 0 ? java.util.Optional.of(new Size(width, height)) : java.util.Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return java.util.Optional.empty();
+    } finally {
+      reader.dispose();
+    }
+  }
+
   public Decoded decode(byte[] bytes) throws ImageRejectedException {
     if (bytes.length == 0) {
       throw new ImageRejectedException(DeadLetterReason.CORRUPT, "empty image (0 bytes)");
