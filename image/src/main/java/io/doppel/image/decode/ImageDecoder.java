@@ -97,7 +97,7 @@ public final class ImageDecoder {
         DeadLetterReason.UNSUPPORTED_FORMAT, "not a JPEG, PNG, WebP, GIF, BMP or TIFF (unknown magic bytes)"));
     ImageReader reader = readerFor(format);
     List<String> warnings = new ArrayList<>();
-    try (ImageInputStream input = new GuardedImageInputStream(bytes, timeout)) {
+    try (GuardedImageInputStream input = new GuardedImageInputStream(bytes, timeout)) {
       reader.setInput(input, true, false);
       reader.addIIOReadWarningListener((source, warning) -> {
         warnings.add(warning);
@@ -118,8 +118,10 @@ public final class ImageDecoder {
           throw new ImageRejectedException(DeadLetterReason.CORRUPT, format.label() + " is truncated: " + warning);
         }
       }
-      BgrImage image = BgrImage.of(frame);
+      // the work after the last read stays within the same budget
+      BgrImage image = BgrImage.of(frame, input::checkDeadline);
       if (format == ImageFormat.JPEG) {
+        input.checkDeadline();
         image = ExifOrientation.apply(image, ExifOrientation.ofJpeg(bytes));
       }
       return new Decoded(image, format);
