@@ -21,7 +21,7 @@ public final class ImageMutator {
 
   public record Mutant(Kind kind, String description, byte[] bytes) {}
 
-  public enum Format { JPEG, PNG, GIF, WEBP }
+  public enum Format { JPEG, PNG, GIF, WEBP, BMP, TIFF }
 
   /** A field of the file's structure: where it is and how many bytes it spans. */
   private record Field(int offset, int length, String name) {}
@@ -55,6 +55,8 @@ public final class ImageMutator {
       case PNG -> parsePng();
       case GIF -> parseGif();
       case WEBP -> parseWebp();
+      case BMP -> parseBmp();
+      case TIFF -> parseTiff();
     }
     if (dimensions.isEmpty()) {
       throw new IllegalArgumentException(format + " seed has no dimension field this mutator knows");
@@ -309,9 +311,47 @@ public final class ImageMutator {
     }
   }
 
-  /** GIF and WebP (RIFF) store numbers little-endian; JPEG and PNG big-endian. */
+  /** GIF, WebP (RIFF) and BMP store numbers little-endian; JPEG and PNG big-endian; TIFF as its header says. */
   private boolean littleEndian() {
-    return format == Format.GIF || format == Format.WEBP;
+    return format == Format.GIF || format == Format.WEBP || format == Format.BMP
+        || (format == Format.TIFF && seed[0] == 'I');
+  }
+
+  /** BITMAPFILEHEADER and BITMAPINFOHEADER: sizes, offsets, depth, compression, palette size. */
+  private void parseBmp() {
+    structure.add(new Field(2, 4, "file size"));
+    structure.add(new Field(10, 4, "pixel data offset"));
+    structure.add(new Field(14, 4, "DIB header size"));
+    dimensions.add(new Field(18, 4, "width"));
+    dimensions.add(new Field(22, 4, "height"));
+    structure.add(new Field(26, 2, "planes"));
+    structure.add(new Field(28, 2, "bits per pixel"));
+    structure.add(new Field(30, 4, "compression"));
+    structure.add(new Field(34, 4, "image size"));
+    structure.add(new Field(46, 4, "colours used"));
+  }
+
+  /** The first IFD: its entry count, every entry's type, count and value, the offset of the next IFD. */
+  private void parseTiff() {
+    int ifd = read(seed, new Field(4, 4, "IFD offset"));
+    structure.add(new Field(4, 4, "IFD offset"));
+    int entries = read(seed, new Field(ifd, 2, "IFD entries"));
+    structure.add(new Field(ifd, 2, "IFD entries"));
+    for (int i = 0; i < entries && ifd + 2 + 12 * (i + 1) <= seed.length; i++) {
+      int entry = ifd + 2 + 12 * i;
+      int tag = read(seed, new Field(entry, 2, "tag"));
+      int type = read(seed, new Field(entry + 2, 2, "type"));
+      String name = "tag " + tag;
+      Field value = new Field(entry + 8, type == 3 ? 2 : 4, name + " value");
+      structure.add(new Field(entry + 2, 2, name + " type"));
+      structure.add(new Field(entry + 4, 4, name + " count"));
+      if (tag == 256 || tag == 257) {
+        dimensions.add(new Field(value.offset(), value.length(), tag == 256 ? "ImageWidth" : "ImageLength"));
+      } else {
+        structure.add(value);
+      }
+    }
+    structure.add(new Field(ifd + 2 + 12 * entries, 4, "next IFD offset"));
   }
 
   private static int endOf(Field field) {

@@ -566,6 +566,9 @@ class ManifestInvariantsTest {
       assertThat(topic.at("/spec/config/cleanup.policy").asText()).as(name + " cleanup.policy")
           .isIn("delete", "compact", "compact,delete");
     });
+    // The extractor bounds an upload's uploadedAt by its record's timestamp, which must be the broker's.
+    assertThat(topics.get("doppel.uploads").at("/spec/config/message.timestamp.type").asText())
+        .as("doppel.uploads message.timestamp.type").isEqualTo("LogAppendTime");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.doppel.matcher;
 
 import io.doppel.matcher.index.GlobalHit;
+import io.doppel.matcher.index.ImageMeta;
 import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
@@ -11,6 +12,7 @@ import io.doppel.topology.ops.DoppelMeters;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
 
@@ -28,11 +30,13 @@ final class MeteredVectorIndex implements VectorIndex {
   static final String KEYPOINTS = "keypoints";
   static final String GLOBAL_VECTORS = "global_vectors";
   static final String CONTAINS = "contains";
+  static final String META = "meta";
   static final String REFRESH = "refresh";
   static final String COMMIT = "commit";
   static final String SUCCESS = "success";
   static final String ERROR = "error";
-  static final List<String> OPERATIONS = List.of(UPSERT, DELETE, SEARCH_GLOBAL, SEARCH_LOCAL, KEYPOINTS, GLOBAL_VECTORS, CONTAINS, REFRESH, COMMIT);
+  static final List<String> OPERATIONS = List.of(UPSERT, DELETE, SEARCH_GLOBAL, SEARCH_LOCAL, KEYPOINTS, GLOBAL_VECTORS, CONTAINS, META, REFRESH,
+      COMMIT);
 
   private final VectorIndex delegate;
   private final DoppelMeters meters;
@@ -102,6 +106,11 @@ final class MeteredVectorIndex implements VectorIndex {
   @Override
   public Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images) {
     return timed(GLOBAL_VECTORS, () -> delegate.globalVectors(images));
+  }
+
+  @Override
+  public Optional<ImageMeta> meta(ImageRef image) {
+    return timed(META, () -> delegate.meta(image));
   }
 
   @Override

@@ -64,6 +64,8 @@ class MatcherServiceIT {
       tenants:
         acme:
           referenceSets: [dev-set]
+        rights:
+          registers: [dev-set]
       """;
 
   @TempDir Path dataDir;

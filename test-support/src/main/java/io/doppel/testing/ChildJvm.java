@@ -93,7 +93,10 @@ public final class ChildJvm implements AutoCloseable {
       return this;
     }
 
-    /** The command line this builder starts. */
+    /**
+     * The command line this builder starts. The classpath goes in an argument file ({@code @file}, next to the log):
+     * ONNX Runtime crashes a JVM whose command line is longer than about 4 KB (extractor-service/README.md).
+     */
     public List<String> command() {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -105,14 +108,25 @@ public final class ChildJvm implements AutoCloseable {
       if (avroPackages != null) {
         command.add("-D" + AVRO_PACKAGES + "=" + avroPackages);
       }
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+      command.addAll(List.of("@" + classpathFile(), mainClass));
       command.addAll(args);
       return command;
+    }
+
+    private Path classpathFile() {
+      Objects.requireNonNull(log, "log");
+      return log.resolveSibling(log.getFileName() + ".classpath");
     }
 
     /** Starts the child; it is not ready yet: wait with {@link #awaitLine} or {@link #awaitReady}. */
     public ChildJvm start() {
       Objects.requireNonNull(log, "log");
+      String classpath = System.getProperty("java.class.path").replace("\\", "\\\\").replace("\"", "\\\"");
+      try {
+        Files.writeString(classpathFile(), "-cp \"" + classpath + "\"\n");
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the child's classpath file " + classpathFile(), e);
+      }
       ProcessBuilder builder = new ProcessBuilder(command()).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       builder.environment().putAll(environment);

@@ -13,7 +13,8 @@ import java.util.Map;
  * {@code fetch.max-bytes} in the file named by {@code DOPPEL_EXTRACTOR_CONFIG_FILE}). How the service reaches Kafka
  * is {@link io.doppel.extractor.service.ServiceSettings}. Every setting is listed in docs/configuration.md.
  */
-public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, Local local, Views views, int workerThreads) {
+public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, Local local, Views views, int workerThreads,
+    boolean keepSourceQueries, int memoryBudgetPercent) {
 
   /** The program name of the extractor's settings: {@code extractor.*}, {@code DOPPEL_EXTRACTOR_*}. */
   public static final String PROGRAM = "extractor";
@@ -65,7 +66,8 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
 
   /** These settings with {@code roots} added to the folders file:// sources may read (a command's input folders). */
   public ExtractorConfig withFileRoots(List<Path> roots) {
-    return new ExtractorConfig(fetch.withFileRoots(roots), decode, model, local, views, workerThreads);
+    return new ExtractorConfig(fetch.withFileRoots(roots), decode, model, local, views, workerThreads, keepSourceQueries,
+        memoryBudgetPercent);
   }
 
   /** Defaults plus the given overrides, keyed like the properties file ({@code model.batch-size}). */
@@ -111,6 +113,10 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
         r.bool("views.strip-panels", true),
         r.integer("views.max-regions", 4, 0, 32));
     int workers = r.integer("pipeline.worker-threads", CPUS, 1, 1024);
-    return new ExtractorConfig(fetch, decode, model, local, views, workers);
+    // false: features (and so match events) carry a source without its query, where signed URLs keep their secret
+    boolean keepSourceQueries = r.bool("keep-source-queries", false);
+    // the share of the heap that images decoded for a model call may take, all batches together (PipelineFeatureExtractor)
+    int memoryBudgetPercent = r.integer("pipeline.memory-budget-percent", 40, 1, 90);
+    return new ExtractorConfig(fetch, decode, model, local, views, workers, keepSourceQueries, memoryBudgetPercent);
   }
 }

@@ -1,5 +1,6 @@
 package io.doppel.extractor.pipeline;
 
+import io.doppel.topology.intake.SourceUrls;
 import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.descriptor.ModelBundle;
 import io.doppel.extractor.descriptor.OnnxDescriptorModel;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -37,6 +39,14 @@ import java.util.function.Function;
 public final class PipelineFeatureExtractor implements FeatureExtractor {
 
   private final ImageFetcher fetcher;
+  /** Whether features carry the source as sent; else as {@link SourceUrls#redacted} (guarded by SignedSourcesStayOutOfOutputsTest). */
+  private final boolean keepSourceQueries;
+  private final long fetchDeadlineNanos;
+  private final long maxPixels;
+  /** Heap that decoded images may hold until their model call, all batches together. */
+  private final long memoryBudgetBytes;
+  /** {@link #memoryBudgetBytes} in KiB: a chunk of a batch takes its estimate before decoding and returns it after. */
+  private final Semaphore memory;
   private final ImageDecoder decoder;
   private final ViewPlanner planner;
   private final OnnxDescriptorModel model;
@@ -53,6 +63,11 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     ContractClassTrust.trustContracts();
     this.model = new OnnxDescriptorModel(bundle, config.model());
     this.fetcher = new ImageFetcher(config.fetch());
+    this.keepSourceQueries = config.keepSourceQueries();
+    this.fetchDeadlineNanos = config.fetch().deadline().toNanos();
+    this.maxPixels = config.decode().maxPixels();
+    this.memoryBudgetBytes = Runtime.getRuntime().maxMemory() / 100 * config.memoryBudgetPercent();
+    this.memory = new Semaphore(kibibytes(memoryBudgetBytes), true);
     this.decoder = new ImageDecoder(config.decode().maxPixels(), config.decode().timeout());
     this.planner = new ViewPlanner(config.views(), config.local());
     this.localFeatures = new OrbLocalFeatures(config.local());
@@ -80,9 +95,105 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     return extractTimed(events).stream().map(TimedExtraction::extraction).toList();
   }
 
-  /** Like {@link #extract} with each image's phase timings. */
+  /**
+   * Heap one decoded pixel may cost until the model call: the decoded BGR image (3 B), the planned views' copies (mirror,
+   * crops, tiles: up to about 3 B more), a 16-bit or alpha PNG's raster while it is converted (up to 8 B, freed before
+   * the views), with room to spare. Measured: a 40-megapixel image held 300 to 420 MB.
+   */
+  static final long BYTES_PER_DECODED_PIXEL = 12;
+
+  /**
+   * Like {@link #extract} with each image's phase timings.
+   *
+   * <p>Memory: every image of a model call stays decoded until that call, so a batch is run in chunks whose estimated
+   * decoded size ({@link #BYTES_PER_DECODED_PIXEL} per pixel the header states, plus the fetched bytes) fits the memory
+   * budget ({@code pipeline.memory-budget-percent} of the heap), each chunk taking its estimate from the budget, which
+   * all batches share, before decoding and returning it once its features are done. An image whose estimate alone
+   * exceeds the budget is TOO_MANY_PIXELS. So a burst of small, highly compressed huge images ends as features and dead
+   * letters, never as an OutOfMemoryError that would kill the pod and, the batch restored from its changelog, kill it
+   * again. Features do not depend on how a batch is chunked. Guarded by {@code BurstOfHugeImagesIT} (-Xmx1g).
+   */
   public List<TimedExtraction> extractTimed(List<UploadEvent> events) {
-    List<Prepared> prepared = inParallel(events, this::prepare);
+    // One fetch deadline for the whole batch: its uploads are fetched by then however many hosts stall and however few
+    // workers there are, well inside the transaction timeout (FetchSettings.deadline; guarded by FetchDeadlineTest).
+    long fetchDeadline = System.nanoTime() + fetchDeadlineNanos;
+    List<Fetched> fetched = new ArrayList<>(inParallel(events, event -> fetch(event, fetchDeadline)));
+    TimedExtraction[] results = new TimedExtraction[events.size()];
+    List<Integer> chunk = new ArrayList<>();
+    long chunkCost = 0;
+    for (int i = 0; i < fetched.size(); i++) {
+      Fetched f = fetched.get(i);
+      if (f.failure() != null) {
+        results[i] = new TimedExtraction(f.failure(), new PhaseTimings(f.fetchNanos(), 0, 0, 0, 0));
+        fetched.set(i, null);
+        continue;
+      }
+      if (f.cost() > memoryBudgetBytes) {
+        results[i] = new TimedExtraction(new Extraction.Failed(DeadLetterReason.TOO_MANY_PIXELS, "decoding needs about "
+            + f.cost() / (1024 * 1024) + " MiB, above the extractor's memory budget of " + memoryBudgetBytes / (1024 * 1024)
+            + " MiB (pipeline.memory-budget-percent of the heap)"), new PhaseTimings(f.fetchNanos(), 0, 0, 0, 0));
+        fetched.set(i, null);
+        continue;
+      }
+      if (!chunk.isEmpty() && chunkCost + f.cost() > memoryBudgetBytes) {
+        runChunk(chunk, chunkCost, fetched, results);
+        chunk.clear();
+        chunkCost = 0;
+      }
+      chunk.add(i);
+      chunkCost += f.cost();
+    }
+    if (!chunk.isEmpty()) {
+      runChunk(chunk, chunkCost, fetched, results);
+    }
+    return List.of(results);
+  }
+
+  /** An upload's bytes, what decoding them is estimated to cost, or why it could not be fetched. */
+  private record Fetched(UploadEvent event, byte[] bytes, long cost, Extraction.Failed failure, long fetchNanos) {}
+
+  private Fetched fetch(UploadEvent event, long fetchDeadline) {
+    long start = System.nanoTime();
+    try {
+      byte[] bytes = fetcher.fetch(event, fetchDeadline);
+      long fetchNanos = System.nanoTime() - start;
+      // an image over decode.max-pixels, or without a readable header, is refused by the decoder before any pixel
+      long pixels = decoder.probe(bytes).map(ImageDecoder.Size::pixels).filter(p -> p <= maxPixels).orElse(0L);
+      return new Fetched(event, bytes, bytes.length + pixels * BYTES_PER_DECODED_PIXEL, null, fetchNanos);
+    } catch (ImageRejectedException e) {
+      return new Fetched(event, null, 0, new Extraction.Failed(e.reason(), e.getMessage()), System.nanoTime() - start);
+    } catch (RuntimeException e) {
+      return new Fetched(event, null, 0, new Extraction.Failed(DeadLetterReason.CORRUPT, "image could not be prepared: " + e),
+          System.nanoTime() - start);
+    }
+  }
+
+  private static int kibibytes(long bytes) {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, (bytes + 1023) / 1024));
+  }
+
+  /** The chunk {@code indices} of {@code fetched}, holding its estimate of the memory budget while it runs. */
+  private void runChunk(List<Integer> indices, long cost, List<Fetched> fetched, TimedExtraction[] results) {
+    int permits = Math.min(kibibytes(cost), kibibytes(memoryBudgetBytes));
+    memory.acquireUninterruptibly(permits);
+    try {
+      List<Fetched> members = new ArrayList<>(indices.size());
+      for (int i : indices) {
+        members.add(fetched.get(i));
+        fetched.set(i, null);
+      }
+      List<TimedExtraction> done = extractFetched(members);
+      for (int k = 0; k < indices.size(); k++) {
+        results[indices.get(k)] = done.get(k);
+      }
+    } finally {
+      memory.release(permits);
+    }
+  }
+
+  /** One model call for {@code members}: decode, plan, describe, local features. */
+  private List<TimedExtraction> extractFetched(List<Fetched> members) {
+    List<Prepared> prepared = inParallel(members, this::prepare);
     List<float[]> samples = new ArrayList<>();
     for (Prepared p : prepared) {
       if (p.failure() == null) {
@@ -144,13 +255,12 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
 
   private record Described(Prepared prepared, List<float[]> globals, Extraction.Failed failure) {}
 
-  private Prepared prepare(UploadEvent event) {
-    long start = System.nanoTime();
-    long fetchNanos = 0;
+  private Prepared prepare(Fetched fetched) {
+    UploadEvent event = fetched.event();
+    long fetchNanos = fetched.fetchNanos();
     long decodeNanos = 0;
     try {
-      byte[] bytes = fetcher.fetch(event);
-      fetchNanos = System.nanoTime() - start;
+      byte[] bytes = fetched.bytes();
       long decodeStart = System.nanoTime();
       ImageDecoder.Decoded decoded = decoder.decode(bytes);
       decodeNanos = System.nanoTime() - decodeStart;
@@ -253,7 +363,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
         .setUploader(e.getUploader())
         .setRightsHolder(e.getRightsHolder())
         .setReferenceSet(e.getReferenceSet())
-        .setSource(e.getSource())
+        .setSource(keepSourceQueries ? e.getSource() : SourceUrls.redacted(e.getSource()))
         .setUploadedAt(e.getUploadedAt())
         .setWidth(p.decoded().image().width())
         .setHeight(p.decoded().image().height())

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile input: more than 10,000 malformed images, made from valid JPEG, PNG, GIF and
- * WebP seeds by truncation, bit flips, edited header dimensions, corrupted chunks/markers/blocks
+ * Hostile input: more than 10,000 malformed images, made from valid JPEG, PNG, GIF, WebP, BMP and
+ * TIFF seeds (every format the decoder sniffs) by truncation, bit flips, edited header dimensions, corrupted chunks/markers/blocks
  * and spliced ranges ({@link ImageMutator}), go through the real extractor (built-in model, ORB,
  * default limits) on two caller threads under a small heap. Each must end as features or as a
  * rejection with the reason its DeadLetter would carry; no exception or error may escape, and no
@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
 class MalformedImageFuzzIT {
 
   /** {@code -Dfuzz.mutants=100} gives a quick local run (which then fails the 10,000 minimum on purpose). */
-  private static final int MUTANTS_PER_SEED = Integer.getInteger("fuzz.mutants", 1_120);
+  private static final int MUTANTS_PER_SEED = Integer.getInteger("fuzz.mutants", 840);
   private static final int MIN_INPUTS = 10_000;
   private static final int CALLERS = 2;
   private static final long SMALL_HEAP_BYTES = 600L * 1024 * 1024;
@@ -152,7 +152,8 @@ class MalformedImageFuzzIT {
         .as("inputs that crashed, hung or were misclassified (%d in all; first %d shown)", problems.size(), MAX_REPORTED)
         .isEmpty();
     assertThat(inputs.get()).isGreaterThanOrEqualTo(MIN_INPUTS);
-    assertThat(outcomes.keySet()).containsExactlyInAnyOrder("JPEG", "PNG", "GIF", "WEBP");
+    assertThat(outcomes.keySet()).containsExactlyInAnyOrder(
+        java.util.Arrays.stream(Format.values()).map(Enum::name).toArray(String[]::new));
     for (var entry : outcomes.entrySet()) {
       // A fuzzer whose mutants all fail the same way tests one code path; both outcomes must occur.
       assertThat(entry.getValue()).as(entry.getKey()).containsKey(FEATURES).containsKey(DeadLetterReason.CORRUPT.name());
@@ -181,6 +182,16 @@ class MalformedImageFuzzIT {
         new Seed("animated.gif", Format.GIF, ImageFiles.animatedGif(seedImage(6, 96, 96), 3)),
         new Seed("lossy.webp", Format.WEBP, ImageFiles.resource("/images/webp/scene-160x120-lossy.webp")),
         new Seed("lossless.webp", Format.WEBP, ImageFiles.resource("/images/webp/scene-160x120-lossless.webp")),
-        new Seed("alpha.webp", Format.WEBP, ImageFiles.resource("/images/webp/scene-alpha-96x96-lossy.webp")));
+        new Seed("alpha.webp", Format.WEBP, ImageFiles.resource("/images/webp/scene-alpha-96x96-lossy.webp")),
+        new Seed("rgb.bmp", Format.BMP, ImageFiles.encode(seedImage(7, 120, 90), "bmp")),
+        new Seed("indexed.bmp", Format.BMP, ImageFiles.encode(indexed(seedImage(8, 96, 80)), "bmp")),
+        new Seed("rgb.tiff", Format.TIFF, ImageFiles.encode(seedImage(9, 112, 84), "tiff")));
+  }
+
+  /** {@code image} as an 8-bit palette image (a BMP with a colour table). */
+  private static BufferedImage indexed(BufferedImage image) {
+    BufferedImage indexed = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_BYTE_INDEXED);
+    indexed.getGraphics().drawImage(image, 0, 0, null);
+    return indexed;
   }
 }

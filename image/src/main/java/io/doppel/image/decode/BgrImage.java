@@ -20,16 +20,44 @@ public record BgrImage(int width, int height, byte[] bgr) {
     }
   }
 
+  /** Rows converted between two checks of the decode's deadline. */
+  static final int BAND_ROWS = 256;
+
+  /** A check that throws once the work's time is up. */
+  interface Deadline {
+    void check() throws java.io.IOException;
+  }
+
   /** Copies any BufferedImage into BGR; transparent pixels are composited onto white. */
   public static BgrImage of(BufferedImage image) {
+    try {
+      return of(image, () -> { });
+    } catch (java.io.IOException impossible) {
+      throw new java.io.UncheckedIOException(impossible);
+    }
+  }
+
+  /**
+   * Like {@link #of(BufferedImage)}, converting {@value #BAND_ROWS} rows at a time and calling {@code deadline} before
+   * each band: a colour conversion (CMYK, ICC profiles, 16-bit samples) runs after the reader's last read, where the
+   * input stream's deadline cannot stop it. The pixels are those of one whole-image conversion (guarded by {@code
+   * BgrImageTest.bandedConversionGivesTheSamePixels}, {@code BgrImageTest.conversionStopsAtTheDeadlineBetweenBands}).
+   */
+  static BgrImage of(BufferedImage image, Deadline deadline) throws java.io.IOException {
     BufferedImage bgrImage = image;
     if (image.getType() != BufferedImage.TYPE_3BYTE_BGR) {
-      bgrImage = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+      int width = image.getWidth();
+      int height = image.getHeight();
+      bgrImage = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
       var graphics = bgrImage.createGraphics();
       try {
         graphics.setColor(java.awt.Color.WHITE);
-        graphics.fillRect(0, 0, image.getWidth(), image.getHeight());
-        graphics.drawImage(image, 0, 0, null);
+        graphics.fillRect(0, 0, width, height);
+        for (int top = 0; top < height; top += BAND_ROWS) {
+          deadline.check();
+          int bottom = Math.min(height, top + BAND_ROWS);
+          graphics.drawImage(image, 0, top, width, bottom, 0, top, width, bottom, null);
+        }
       } finally {
         graphics.dispose();
       }

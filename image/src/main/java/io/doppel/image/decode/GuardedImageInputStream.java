@@ -60,6 +60,11 @@ final class GuardedImageInputStream extends MemoryCacheImageInputStream {
     return length == 0 ? 0 : counted(super.read(buffer, offset, length));
   }
 
+  /** Throws {@link DeadlineExceeded} once the decode's budget is spent: also for the work after the last read. */
+  void checkDeadline() throws IIOException {
+    check();
+  }
+
   private void check() throws IIOException {
     if (System.nanoTime() - deadlineNanos > 0) {
       throw new DeadlineExceeded(timeout);

@@ -55,6 +55,40 @@ public final class ImageDecoder {
 
   public record Decoded(BgrImage image, ImageFormat format) {}
 
+  /** An image's size as its header states it, before any pixel is decoded. */
+  public record Size(int width, int height) {
+    public long pixels() {
+      return (long) width * height;
+    }
+  }
+
+  /**
+   * The size the header of {@code bytes} states, read without decoding pixels (so that what decoding will cost can be
+   * known first); empty when there is no readable header, which {@link #decode} then reports.
+   */
+  public java.util.Optional<Size> probe(byte[] bytes) {
+    java.util.Optional<ImageFormat> format = bytes.length == 0 ? java.util.Optional.empty() : ImageFormat.sniff(bytes);
+    if (format.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    ImageReader reader;
+    try {
+      reader = readerFor(format.get());
+    } catch (ImageRejectedException e) {
+      return java.util.Optional.empty();
+    }
+    try (ImageInputStream input = new GuardedImageInputStream(bytes, timeout)) {
+      reader.setInput(input, true, true);
+      int width = reader.getWidth(FIRST_FRAME);
+      int height = reader.getHeight(FIRST_FRAME);
+      return width > 0 && height > 0 ? java.util.Optional.of(new Size(width, height)) : java.util.Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return java.util.Optional.empty();
+    } finally {
+      reader.dispose();
+    }
+  }
+
   public Decoded decode(byte[] bytes) throws ImageRejectedException {
     if (bytes.length == 0) {
       throw new ImageRejectedException(DeadLetterReason.CORRUPT, "empty image (0 bytes)");
@@ -63,7 +97,7 @@ public final class ImageDecoder {
         DeadLetterReason.UNSUPPORTED_FORMAT, "not a JPEG, PNG, WebP, GIF, BMP or TIFF (unknown magic bytes)"));
     ImageReader reader = readerFor(format);
     List<String> warnings = new ArrayList<>();
-    try (ImageInputStream input = new GuardedImageInputStream(bytes, timeout)) {
+    try (GuardedImageInputStream input = new GuardedImageInputStream(bytes, timeout)) {
       reader.setInput(input, true, false);
       reader.addIIOReadWarningListener((source, warning) -> {
         warnings.add(warning);
@@ -84,8 +118,10 @@ public final class ImageDecoder {
           throw new ImageRejectedException(DeadLetterReason.CORRUPT, format.label() + " is truncated: " + warning);
         }
       }
-      BgrImage image = BgrImage.of(frame);
+      // the work after the last read stays within the same budget
+      BgrImage image = BgrImage.of(frame, input::checkDeadline);
       if (format == ImageFormat.JPEG) {
+        input.checkDeadline();
         image = ExifOrientation.apply(image, ExifOrientation.ofJpeg(bytes));
       }
       return new Decoded(image, format);

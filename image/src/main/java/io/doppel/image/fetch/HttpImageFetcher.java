@@ -5,32 +5,30 @@ import io.doppel.schemas.avro.DeadLetterReason;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Downloads images over http(s) with a connect timeout, a whole-response deadline, a byte limit
  * (the download stops as soon as it is passed), redirects followed by hand so that every hop is
  * checked by the {@link AddressPolicy}, retries with jittered exponential backoff on I/O errors and
- * 5xx answers, and a circuit breaker per host.
+ * 5xx answers, a circuit breaker per host (for at most {@code fetch.circuit-breaker.max-hosts} hosts), and one
+ * deadline for all of it ({@code fetch.deadline-ms}).
  *
- * <p>The policy resolves the host just before the request; the JDK's positive DNS cache (30 s by
- * default, {@code networkaddress.cache.ttl}) makes the HTTP client's own lookup return the same
- * addresses, which closes the usual DNS-rebinding window between check and connect.
+ * <p>The policy resolves each hop's host once, and every attempt at that hop connects to an address it checked
+ * ({@link PinnedHttpExchange}): the host is not resolved again, so DNS rebinding between check and connect, or between
+ * retries, cannot reach an address the policy refuses; and no proxy selector takes part. Guarded by {@code
+ * DnsRebindingTest}.
  */
 public final class HttpImageFetcher implements AutoCloseable {
 
@@ -51,43 +49,55 @@ public final class HttpImageFetcher implements AutoCloseable {
 
   private final FetchSettings config;
   private final AddressPolicy addressPolicy;
-  private final HttpClient client;
   private final Retry retry;
-  private final CircuitBreakerRegistry circuitBreakers;
+  private final CircuitBreakerConfig circuitConfig;
+  /** Per host, least recently used first; at most {@code circuitMaxHosts} (guarded by {@code FetchDeadlineTest}). */
+  private final Map<String, CircuitBreaker> circuitBreakers;
 
   public HttpImageFetcher(FetchSettings config, AddressPolicy addressPolicy) {
     this.config = config;
     this.addressPolicy = addressPolicy;
-    this.client = HttpClient.newBuilder()
-        .connectTimeout(config.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .version(HttpClient.Version.HTTP_1_1)
-        .build();
     this.retry = Retry.of("image-fetch", RetryConfig.custom()
         .maxAttempts(config.retryMaxAttempts())
         .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.retryInitialBackoff(), BACKOFF_MULTIPLIER, BACKOFF_JITTER))
         .retryExceptions(IOException.class)
-        .ignoreExceptions(ImageRejectedException.class, LimitedBodySubscriber.BodyTooLargeException.class, CallNotPermittedException.class)
+        .ignoreExceptions(ImageRejectedException.class, PinnedHttpExchange.BodyTooLargeException.class, CallNotPermittedException.class)
         .build());
-    this.circuitBreakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+    this.circuitConfig = CircuitBreakerConfig.custom()
         .failureRateThreshold(config.circuitFailureRatePercent())
         .slidingWindowSize(CIRCUIT_WINDOW_CALLS)
         .minimumNumberOfCalls(CIRCUIT_MIN_CALLS)
         .waitDurationInOpenState(config.circuitOpenDuration())
         .recordExceptions(IOException.class)
-        .ignoreExceptions(ImageRejectedException.class, LimitedBodySubscriber.BodyTooLargeException.class)
-        .build());
+        .ignoreExceptions(ImageRejectedException.class, PinnedHttpExchange.BodyTooLargeException.class)
+        .build();
+    int maxHosts = config.circuitMaxHosts();
+    this.circuitBreakers = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, CircuitBreaker> eldest) {
+        return size() > maxHosts;
+      }
+    };
   }
 
+  /** {@link #fetch(URI, long)} with the deadline {@code fetch.deadline-ms} from now. */
   public byte[] fetch(URI source) throws ImageRejectedException {
+    return fetch(source, System.nanoTime() + config.deadline().toNanos());
+  }
+
+  /**
+   * The body at {@code source}, following redirects, by {@code deadlineNanos} ({@link System#nanoTime}) at the latest:
+   * every hop, attempt and backoff together, however slowly the servers answer. Guarded by {@code FetchDeadlineTest}.
+   */
+  public byte[] fetch(URI source, long deadlineNanos) throws ImageRejectedException {
     URI current = source;
     for (int hop = 0; ; hop++) {
       String scheme = current.getScheme() == null ? "" : current.getScheme().toLowerCase(Locale.ROOT);
       if (!scheme.equals("http") && !scheme.equals("https")) {
         throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "refusing to follow " + current + ": only http(s) redirects are followed");
       }
-      addressPolicy.resolveAllowed(current.getHost());
-      Answer answer = fetchOnce(current);
+      List<InetAddress> checked = addressPolicy.resolveAllowed(current.getHost());
+      Answer answer = fetchOnce(current, checked, deadlineNanos);
       if (answer.redirect() == null) {
         return answer.body();
       }
@@ -98,15 +108,29 @@ public final class HttpImageFetcher implements AutoCloseable {
     }
   }
 
-  private Answer fetchOnce(URI uri) throws ImageRejectedException {
-    CircuitBreaker breaker = circuitBreakers.circuitBreaker(uri.getHost().toLowerCase(Locale.ROOT));
+  private CircuitBreaker circuitBreaker(String host) {
+    String key = host.toLowerCase(Locale.ROOT);
+    synchronized (circuitBreakers) {
+      return circuitBreakers.computeIfAbsent(key, h -> CircuitBreaker.of(h, circuitConfig));
+    }
+  }
+
+  /** How many hosts have a circuit breaker now. */
+  int circuitBreakerCount() {
+    synchronized (circuitBreakers) {
+      return circuitBreakers.size();
+    }
+  }
+
+  private Answer fetchOnce(URI uri, List<InetAddress> checked, long deadlineNanos) throws ImageRejectedException {
+    CircuitBreaker breaker = circuitBreaker(uri.getHost());
     try {
-      return retry.executeCheckedSupplier(() -> breaker.executeCheckedSupplier(() -> exchange(uri)));
+      return retry.executeCheckedSupplier(() -> breaker.executeCheckedSupplier(() -> exchange(uri, checked, deadlineNanos)));
     } catch (ImageRejectedException e) {
       throw e;
     } catch (CallNotPermittedException e) {
       throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "circuit open for host " + uri.getHost() + " after repeated failures", e);
-    } catch (LimitedBodySubscriber.BodyTooLargeException e) {
+    } catch (PinnedHttpExchange.BodyTooLargeException e) {
       throw new ImageRejectedException(DeadLetterReason.TOO_LARGE, uri + ": " + e.getMessage(), e);
     } catch (HttpTimeoutException e) {
       throw new ImageRejectedException(DeadLetterReason.TIMEOUT, uri + ": " + describe(e), e);
@@ -115,32 +139,24 @@ public final class HttpImageFetcher implements AutoCloseable {
     }
   }
 
-  private Answer exchange(URI uri) throws IOException, ImageRejectedException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(uri).GET().timeout(config.readTimeout()).header("User-Agent", USER_AGENT).build();
-    CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(request, info -> {
-      if (info.statusCode() / 100 != 2) {
-        return HttpResponse.BodySubscribers.replacing(null);
-      }
-      long declared = info.headers().firstValueAsLong("Content-Length").orElse(-1);
-      return new LimitedBodySubscriber(config.maxBytes(), declared);
-    });
-    HttpResponse<byte[]> response;
-    Duration deadline = config.connectTimeout().plus(config.readTimeout());
-    try {
-      response = pending.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      pending.cancel(true);
-      throw new HttpTimeoutException("no complete response within " + deadline.toMillis() + " ms");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      throw new IOException(e.getCause());
+  private Answer exchange(URI uri, List<InetAddress> checked, long deadlineNanos) throws IOException, ImageRejectedException {
+    long now = System.nanoTime();
+    if (deadlineNanos - now <= 0) {
+      // not retried: the upload's time is up
+      throw new ImageRejectedException(DeadLetterReason.TIMEOUT, uri + ": the fetch deadline of "
+          + config.deadline().toMillis() + " ms passed");
     }
-    int status = response.statusCode();
+    Duration allowed = config.connectTimeout().plus(config.readTimeout());
+    long attemptDeadline = now + allowed.toNanos();
+    long deadline = deadlineNanos - attemptDeadline < 0 ? deadlineNanos : attemptDeadline;
+    PinnedHttpExchange.Response response = PinnedHttpExchange.get(uri, checked,
+        (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()), deadline, config.maxBytes(), USER_AGENT);
+    int status = response.status();
     if (status / 100 == 3) {
-      String location = response.headers().firstValue("Location").orElseThrow(
-          () -> new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "HTTP " + status + " without Location from " + uri));
+      String location = response.headers().get("location");
+      if (location == null) {
+        throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "HTTP " + status + " without Location from " + uri);
+      }
       return new Answer(null, uri.resolve(location));
     }
     if (status / 100 == 5) {
@@ -157,7 +173,5 @@ public final class HttpImageFetcher implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    client.close();
-  }
+  public void close() {}
 }

@@ -4,6 +4,7 @@ import io.doppel.image.ImageRejectedException;
 import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
+import io.doppel.topology.intake.SourceUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -13,16 +14,36 @@ import java.util.Locale;
 public final class ImageFetcher implements AutoCloseable {
 
   private final long maxBytes;
+  private final java.time.Duration deadline;
   private final FileImageFetcher files;
   private final HttpImageFetcher http;
 
   public ImageFetcher(FetchSettings config) {
     this.maxBytes = config.maxBytes();
+    this.deadline = config.deadline();
     this.files = new FileImageFetcher(config.fileRoots(), config.maxBytes());
     this.http = new HttpImageFetcher(config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
   }
 
+  /**
+   * The image's bytes. A rejection's message names URLs only as {@link SourceUrls#redacted}: it becomes a dead letter's
+   * detail and a console error page, and a signed URL's query is its secret.
+   */
   public byte[] fetch(UploadEvent event) throws ImageRejectedException {
+    return fetch(event, System.nanoTime() + deadline.toNanos());
+  }
+
+  /** Like {@link #fetch(UploadEvent)}, done by {@code deadlineNanos} ({@link System#nanoTime}): a batch shares one. */
+  public byte[] fetch(UploadEvent event, long deadlineNanos) throws ImageRejectedException {
+    try {
+      return fetchAsSent(event, deadlineNanos);
+    } catch (ImageRejectedException e) {
+      String scrubbed = SourceUrls.scrubbed(e.getMessage());
+      throw scrubbed == null || scrubbed.equals(e.getMessage()) ? e : new ImageRejectedException(e.reason(), scrubbed, e);
+    }
+  }
+
+  private byte[] fetchAsSent(UploadEvent event, long deadlineNanos) throws ImageRejectedException {
     if (event.getPurpose() == Purpose.DELETE) {
       throw new ImageRejectedException(DeadLetterReason.INVALID_EVENT, "DELETE events carry no image to extract");
     }
@@ -48,7 +69,7 @@ public final class ImageFetcher implements AutoCloseable {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     return switch (scheme) {
       case "file" -> files.fetch(uri);
-      case "http", "https" -> http.fetch(uri);
+      case "http", "https" -> http.fetch(uri, deadlineNanos);
       case "s3" -> throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "s3:// sources are not supported by this extractor yet");
       default -> throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "unsupported source scheme '" + scheme + "' in " + source);
     };

@@ -1,5 +1,6 @@
 package io.doppel.matcher.index;
 
+import io.doppel.topology.intake.Fields;
 import java.util.List;
 import java.util.Map;
 
@@ -12,7 +13,39 @@ public final class IndexSupport {
    */
   public static final int GLOBAL_OVERFETCH = 4;
 
+  /**
+   * The most UTF-8 bytes of a tenant, image id, rights holder or reference set that every backend stores: Milvus'
+   * VarChar columns; Lucene refuses terms over 32,766 bytes and its write-ahead log strings over 65,535. The same limit
+   * as the intake checks ({@link Fields#MAX_NAME_BYTES}).
+   */
+  public static final int MAX_NAME_BYTES = Fields.MAX_NAME_BYTES;
+
   private IndexSupport() {}
+
+  /**
+   * Refuses, as bad input ({@link IllegalArgumentException}, never an outage), an image whose ids or names are longer
+   * than {@link #MAX_NAME_BYTES}: checked before anything is written or logged, so that a write that cannot succeed
+   * is neither retried forever nor left in a log whose replay it would fail. Guarded by {@code
+   * VectorIndexContract.namesOverTheIndexLimitsAreRefusedAsBadInputBeforeAnyWrite}.
+   */
+  public static void requireStorable(IndexedImage image) {
+    requireStorable(image.ref());
+    requireName("rights holder", image.rightsHolder());
+    requireName("reference set", image.referenceSet());
+  }
+
+  /** As {@link #requireStorable(IndexedImage)}, for the ids of an image (a delete, a lookup). */
+  public static void requireStorable(ImageRef ref) {
+    requireName("tenant", ref.tenant());
+    requireName("image id", ref.imageId());
+  }
+
+  private static void requireName(String what, String value) {
+    if (value != null && Fields.utf8Length(value) > MAX_NAME_BYTES) {
+      throw new IllegalArgumentException(what + " " + Fields.shown(value) + " has " + Fields.utf8Length(value)
+          + " UTF-8 bytes; the index stores at most " + MAX_NAME_BYTES);
+    }
+  }
 
   /** {@code <tenant length>:<tenant>/<image id>}: one string per image, unambiguous whatever characters the ids hold. */
   public static String imageKey(ImageRef ref) {

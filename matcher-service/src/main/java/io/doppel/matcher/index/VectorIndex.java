@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -72,6 +73,12 @@ public interface VectorIndex extends AutoCloseable {
    * global search did not rank: its similarity is then computed, not assumed to be nil.
    */
   Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images);
+
+  /**
+   * What the index holds about the image (its metadata as a search hit would give it, with when it was first written),
+   * empty if it is not indexed. The matcher reads its own upload's row here to tell a replay from a first attempt.
+   */
+  Optional<ImageMeta> meta(ImageRef image);
 
   /** Whether the image has rows in the index. */
   boolean contains(ImageRef image);

@@ -31,7 +31,10 @@ import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
  * function of the file and its arguments.
  *
  * <p>Tenants not named in the file get the defaults. {@code referenceSets: "*"} means every set in
- * the file's {@code referenceSets} catalogue (the index searches named sets only).
+ * the file's {@code referenceSets} catalogue (the index searches named sets only). A tenant registers works only into
+ * the sets its {@code registers} lists (those it owns or has been granted; none unless listed): the producer names a
+ * reference's set, so without this any tenant could put works into another rights holder's set and have every
+ * subscriber's uploads reported against them.
  */
 public final class Policy {
 
@@ -130,7 +133,9 @@ public final class Policy {
         names(allow.imageIds() != null ? allow.imageIds() : inheritedAllow.imageIds(), origin, where + ".allow.imageIds"),
         names(allow.rightsHolders() != null ? allow.rightsHolders() : inheritedAllow.rightsHolders(), origin, where + ".allow.rightsHolders"),
         names(allow.uploaders() != null ? allow.uploaders() : inheritedAllow.uploaders(), origin, where + ".allow.uploaders"),
-        lookback);
+        lookback,
+        own.registers() != null ? names(own.registers(), origin, where + ".registers")
+            : defaults == null ? Set.of() : defaults.registers());
   }
 
   private static Set<String> referenceSets(JsonNode node, Set<String> catalogue, String origin, String where) {
@@ -185,7 +190,16 @@ public final class Policy {
       return policy;
     }
     return new TenantPolicy(tenant, defaults.duplicateThreshold(), defaults.violationThreshold(), defaults.referenceSets(),
-        defaults.allowedImageIds(), defaults.allowedRightsHolders(), defaults.allowedUploaders(), defaults.retroScanLookback());
+        defaults.allowedImageIds(), defaults.allowedRightsHolders(), defaults.allowedUploaders(), defaults.retroScanLookback(),
+        defaults.registers());
+  }
+
+  /**
+   * Whether {@code tenant} may register works into {@code referenceSet}: only when its {@code registers} lists the set.
+   * Guarded by {@code DualRetrievalMatcherTest.aReferenceIntoASetTheTenantWasNotGrantedIsRefusedBeforeItIsIndexed}.
+   */
+  public boolean mayRegister(String tenant, String referenceSet) {
+    return forTenant(tenant).registers().contains(referenceSet);
   }
 
   /** What an upload of {@code tenant} may match: the tenant's own uploads and its subscribed reference sets, never itself. */

@@ -19,13 +19,15 @@ record PolicyFile(String version, List<String> referenceSets, Settings defaults,
    *
    * @param referenceSets {@code "*"} or a list of set names
    * @param retroScanLookback ISO-8601 duration, e.g. {@code P30D}
+   * @param registers the reference sets this tenant owns or has been granted: the only sets it may register works into
    */
   record Settings(
       Double duplicateThreshold,
       Double violationThreshold,
       JsonNode referenceSets,
       Allow allow,
-      String retroScanLookback) {}
+      String retroScanLookback,
+      List<String> registers) {}
 
   /** Allow-lists; null fields inherit from defaults. */
   record Allow(List<String> imageIds, List<String> rightsHolders, List<String> uploaders) {}

@@ -4,6 +4,8 @@ import io.doppel.matcher.index.ImageRef;
 import io.doppel.schemas.Topic;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.UploadEvent;
+import io.doppel.topology.extract.ExtractionTopology;
+import io.doppel.topology.extract.UploadTimes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -111,6 +113,11 @@ public final class UploadsTopicSource implements ReindexSource {
     ImageKey key = topic.keySerde().deserializer().deserialize(record.topic(), record.key());
     UploadEvent event = record.value() == null ? null
         : topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
+    if (event != null) {
+      // as the extractor records it, so that a re-indexed image has the time the live pipeline gave it
+      event.setUploadedAt(UploadTimes.bounded(event.getUploadedAt(), record.timestamp(),
+          ExtractionTopology.Settings.DEFAULT_UPLOADED_AT_TOLERANCE));
+    }
     return new ReindexItem(new ImageRef(key.getTenant(), key.getImageId()), event);
   }
 

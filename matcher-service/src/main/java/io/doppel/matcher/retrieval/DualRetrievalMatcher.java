@@ -24,12 +24,15 @@ import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.Trigger;
 import io.doppel.schemas.avro.ViewKind;
 import io.doppel.topology.match.Matcher;
+import io.doppel.topology.match.RefusedRecordException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The matcher: what happens to each kind of features. An UPLOAD is matched ({@link RetrievalCascade}), decided by the
@@ -38,6 +41,15 @@ import java.util.Set;
  *
  * <p>Deterministic for a given index content and clock. Index failures ({@code IndexUnavailableException})
  * propagate: a decision is never made without the index.
+ *
+ * <p><b>Replays see what the first attempt saw.</b> An image's index write is made before its Kafka transaction
+ * commits, so when that transaction aborts the row stays and the record is matched again. Each image's rows carry
+ * when they were first written ({@link IndexedImage#writtenAtMillis()}, from a clock that never repeats a value). A
+ * record whose image is already indexed with the same upload time and purpose is a replay: its searches (an upload's,
+ * and a reference's retro-scan) admit only images first written before that write, and it is written again with the
+ * same time, so that images decided after it still find it. Without this, an upload A replayed after B (a later
+ * copy of A) found B, and A and B were each reported as the other's duplicate. A first attempt searches everything
+ * indexed, as before. Guarded by {@code DualRetrievalMatcherTest.aReplayAfterAnAbortedTransactionDecidesAsTheFaultFreeRunDid}.
  */
 public final class DualRetrievalMatcher implements Matcher {
 
@@ -52,6 +64,9 @@ public final class DualRetrievalMatcher implements Matcher {
   private final RetrievalSettings settings;
   private final RetrievalCascade cascade;
   private final MatchEvents events;
+  private final Clock clock;
+  /** The last write time given out: times are strictly increasing within this matcher, whatever the clock does. */
+  private final AtomicLong lastWrittenAt = new AtomicLong(Long.MIN_VALUE);
 
   /**
    * @param model the global-descriptor model the index holds; features of any other model are rejected
@@ -64,6 +79,24 @@ public final class DualRetrievalMatcher implements Matcher {
     this.settings = settings;
     this.cascade = new RetrievalCascade(index, verifier, scorer, settings);
     this.events = new MatchEvents(policy.version(), scorer.calibrationVersion(), clock);
+    this.clock = clock;
+  }
+
+  /** An earlier attempt's write of the image these features describe, or empty on a first attempt. */
+  private Optional<ImageMeta> earlierAttempt(ImageFeatures features, ImageRef ref) {
+    return index.meta(ref).filter(meta -> meta.purpose() == features.getPurpose()
+        && meta.indexedAtMillis() == features.getUploadedAt().toEpochMilli());
+  }
+
+  /** The write time of a first attempt: the clock, or one past the last time given out if the clock has not moved on. */
+  private long nextWriteTime() {
+    long now = clock.millis();
+    return lastWrittenAt.updateAndGet(last -> Math.max(now, last + 1));
+  }
+
+  /** {@code scope} as a replay of an image first written at {@code earlier} may search it. */
+  private static Scope asFirstSeen(Scope scope, Optional<ImageMeta> earlier) {
+    return earlier.map(meta -> scope.writtenBefore(meta.writtenAtMillis())).orElse(scope);
   }
 
   @Override
@@ -101,8 +134,10 @@ public final class DualRetrievalMatcher implements Matcher {
   private MatchEvent upload(ImageFeatures features) {
     QueryImage query = QueryImage.of(features, settings.localDescriptors());
     StageTimings timings = new StageTimings();
-    List<VerifiedCandidate> ranked = cascade.findCopies(query, policy.scopeFor(query.ref().tenant(), query.ref()),
-        RetrievalCascade.QuerySide.UPLOAD, timings);
+    Optional<ImageMeta> earlier = earlierAttempt(features, query.ref());
+    long writtenAt = earlier.map(ImageMeta::writtenAtMillis).orElseGet(this::nextWriteTime);
+    List<VerifiedCandidate> ranked = cascade.findCopies(query,
+        asFirstSeen(policy.scopeFor(query.ref().tenant(), query.ref()), earlier), RetrievalCascade.QuerySide.UPLOAD, timings);
     assert VerifiedCandidate.bestFirst(ranked) : "the cascade ranks best first";
     PolicyDecision decision = policy.decide(new Query(query.ref().tenant(), query.ref().imageId(), features.getUploader()),
         ranked.stream().map(VerifiedCandidate::forPolicy).toList());
@@ -111,7 +146,7 @@ public final class DualRetrievalMatcher implements Matcher {
       matches.add(MatchEvents.match(ranked.get(i), decision.kinds().get(i)));
     }
     timings.lap(StageTimings.SCORE);
-    index.upsert(indexedImage(query));
+    index.upsert(indexedImage(query, writtenAt));
     index.refresh();
     timings.lap(StageTimings.INDEX);
     return events.event(features, Subject.of(features), decision.decision(), matches, Trigger.UPLOAD, timings.micros());
@@ -120,14 +155,20 @@ public final class DualRetrievalMatcher implements Matcher {
   private List<MatchEvent> register(ImageFeatures features) {
     QueryImage query = QueryImage.of(features, settings.localDescriptors());
     String referenceSet = referenceSetOf(query);
+    if (!policy.mayRegister(query.ref().tenant(), referenceSet)) {
+      throw new RefusedRecordException(query.ref() + ": tenant " + query.ref().tenant()
+          + " may not register works into reference set " + referenceSet
+          + " (the policy's registers for this tenant does not list it)");
+    }
     StageTimings timings = new StageTimings();
-    index.upsert(indexedImage(query));
+    Optional<ImageMeta> earlier = earlierAttempt(features, query.ref());
+    index.upsert(indexedImage(query, earlier.map(ImageMeta::writtenAtMillis).orElseGet(this::nextWriteTime)));
     index.refresh();
     timings.lap(StageTimings.INDEX);
     List<MatchEvent> registered = new ArrayList<>();
     registered.add(events.event(features, Subject.of(features), Decision.REGISTERED, List.of(), Trigger.UPLOAD,
         timings.micros()));
-    registered.addAll(retroScan(features, query, referenceSet));
+    registered.addAll(retroScan(features, query, referenceSet, earlier));
     return registered;
   }
 
@@ -135,12 +176,14 @@ public final class DualRetrievalMatcher implements Matcher {
    * Earlier uploads of each subscribing tenant, within that tenant's look-back window before the
    * reference's registration, verified with the reference as the query; reported from the upload's side.
    */
-  private List<MatchEvent> retroScan(ImageFeatures reference, QueryImage query, String referenceSet) {
+  private List<MatchEvent> retroScan(ImageFeatures reference, QueryImage query, String referenceSet,
+      Optional<ImageMeta> earlier) {
     List<MatchEvent> found = new ArrayList<>();
     long registeredAt = reference.getUploadedAt().toEpochMilli();
     for (String tenant : policy.subscribersOf(referenceSet)) {
       TenantPolicy tenantPolicy = policy.forTenant(tenant);
-      Scope uploads = new Scope(Set.of(tenant), Set.of(), windowStart(registeredAt, tenantPolicy.retroScanLookback()), query.ref());
+      Scope uploads = asFirstSeen(
+          new Scope(Set.of(tenant), Set.of(), windowStart(registeredAt, tenantPolicy.retroScanLookback()), query.ref()), earlier);
       StageTimings timings = new StageTimings();
       for (VerifiedCandidate upload : cascade.findCopies(query, uploads, RetrievalCascade.QuerySide.ORIGINAL, timings)) {
         ScoredCandidate asReference = new ScoredCandidate(query.ref(), Purpose.REFERENCE, reference.getRightsHolder(),
@@ -187,13 +230,14 @@ public final class DualRetrievalMatcher implements Matcher {
 
   /**
    * The rows the matcher indexes for {@code features} (UPLOAD or REFERENCE): FULL and TILE globals, the FULL view's
-   * keypoints strongest first, indexed at the upload time. A re-index writes exactly these.
+   * keypoints strongest first, indexed and written at the upload time. A re-index writes exactly these rows (the matcher
+   * itself records when it first wrote them instead).
    */
   public static IndexedImage indexEntry(ImageFeatures features) {
     if (features.getPurpose() == Purpose.DELETE) {
       throw new InvalidFeaturesException(features.getTenant() + "/" + features.getImageId() + ": a DELETE has no index rows");
     }
-    return indexedImage(QueryImage.of(features, 1));
+    return indexedImage(QueryImage.of(features, 1), features.getUploadedAt().toEpochMilli());
   }
 
   private static String referenceSetOf(QueryImage query) {
@@ -205,7 +249,7 @@ public final class DualRetrievalMatcher implements Matcher {
     return referenceSet;
   }
 
-  private static IndexedImage indexedImage(QueryImage query) {
+  private static IndexedImage indexedImage(QueryImage query, long writtenAtMillis) {
     ImageFeatures features = query.features();
     boolean reference = features.getPurpose() == Purpose.REFERENCE;
     List<float[]> globals = new ArrayList<>();
@@ -216,6 +260,6 @@ public final class DualRetrievalMatcher implements Matcher {
     }
     return new IndexedImage(query.ref(), features.getPurpose(), reference ? features.getRightsHolder() : null,
         reference ? referenceSetOf(query) : null, features.getUploadedAt().toEpochMilli(),
-        features.getWidth(), features.getHeight(), globals, query.fullKeypointsStrongestFirst());
+        features.getWidth(), features.getHeight(), globals, query.fullKeypointsStrongestFirst(), writtenAtMillis);
   }
 }

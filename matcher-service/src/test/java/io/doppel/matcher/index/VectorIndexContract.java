@@ -240,6 +240,51 @@ public abstract class VectorIndexContract {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  /**
+   * Ids and names longer than every backend can store (512 UTF-8 bytes: Milvus' VarChar) are bad input, refused before
+   * anything is written: never an outage, which the matcher would retry forever.
+   */
+  @Test
+  void namesOverTheIndexLimitsAreRefusedAsBadInputBeforeAnyWrite() {
+    String tooLong = "\u00e9".repeat(257);
+    List<IndexedImage> refused = List.of(
+        upload(name("t"), tooLong),
+        upload(tooLong, "img"),
+        new IndexedImage(new ImageRef(name("t"), "holder"), Purpose.REFERENCE, tooLong, name("set"), INDEXED_AT, 640, 480,
+            List.of(randomVector()), keypoints(KEYPOINTS)),
+        new IndexedImage(new ImageRef(name("t"), "set"), Purpose.REFERENCE, "holder", tooLong, INDEXED_AT, 640, 480,
+            List.of(randomVector()), keypoints(KEYPOINTS)));
+    for (IndexedImage image : refused) {
+      assertThatThrownBy(() -> index().upsert(image)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("512");
+      assertThat(index().contains(new ImageRef(name("t"), "holder"))).isFalse();
+    }
+    assertThatThrownBy(() -> index().delete(new ImageRef(name("t"), tooLong))).isInstanceOf(IllegalArgumentException.class);
+    IndexedImage atTheLimit = upload(name("t"), "\u00e9".repeat(256));
+    write(atTheLimit);
+    assertThat(index().contains(atTheLimit.ref())).isTrue();
+  }
+
+  /**
+   * A replayed record searches only what was written before its first attempt ({@code DualRetrievalMatcher}): a scope
+   * bounded in writes admits only images first written before the bound, and the index tells when an image was written.
+   */
+  @Test
+  void aScopeBoundedInWritesAdmitsOnlyImagesWrittenBeforeTheBound() {
+    IndexedImage first = writtenAt(upload(name("t"), "first"), INDEXED_AT + 1_000);
+    IndexedImage second = writtenAt(withGlobal(upload(name("t"), "second"), first.globals().get(0)), INDEXED_AT + 2_000);
+    write(first, second);
+    Scope bounded = uploadsOf(name("t")).writtenBefore(INDEXED_AT + 2_000);
+
+    assertThat(index().searchGlobal(first.globals().get(0), 10, bounded)).extracting(GlobalHit::ref).containsExactly(first.ref());
+    assertThat(index().searchGlobal(first.globals().get(0), 10, uploadsOf(name("t")))).extracting(GlobalHit::ref)
+        .containsExactlyInAnyOrder(first.ref(), second.ref());
+    assertThat(index().searchLocal(descriptorsOf(second.keypoints()), NEIGHBOURS, MAX_HAMMING, 10, bounded))
+        .extracting(LocalVotes::ref).doesNotContain(second.ref());
+    assertThat(index().meta(second.ref())).contains(second.meta());
+    assertThat(index().meta(new ImageRef(name("t"), "missing"))).isEmpty();
+  }
+
   @Test
   void anUploadsScopeHasNoTimeBoundAndAdmitsEveryIndexedImage() {
     IndexedImage ancient = indexedAt(upload(name("t"), "ancient"), -INDEXED_AT);
@@ -390,6 +435,11 @@ public abstract class VectorIndexContract {
   private static IndexedImage withKeypoints(IndexedImage image, StoredKeypoints keypoints) {
     return new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(), image.referenceSet(), image.indexedAtMillis(),
         image.width(), image.height(), image.globals(), keypoints);
+  }
+
+  private static IndexedImage writtenAt(IndexedImage image, long millis) {
+    return new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(), image.referenceSet(), image.indexedAtMillis(),
+        image.width(), image.height(), image.globals(), image.keypoints(), millis);
   }
 
   private static IndexedImage indexedAt(IndexedImage image, long millis) {

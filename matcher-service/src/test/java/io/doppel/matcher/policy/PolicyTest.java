@@ -35,6 +35,12 @@ class PolicyTest {
           retroScanLookback: P7D
         blog:
           referenceSets: []
+        getty-agency:
+          referenceSets: []
+          registers: [getty]
+        syndicate:
+          referenceSets: []
+          registers: [getty, magnum]
       """;
 
   private final Policy policy = Policy.parse(POLICY, "test");
@@ -45,6 +51,17 @@ class PolicyTest {
 
   private static ScoredCandidate reference(String set, String holder, String id, double score) {
     return new ScoredCandidate(new ImageRef("rights", id), Purpose.REFERENCE, holder, set, score);
+  }
+
+  @Test
+  void aTenantRegistersOnlyIntoTheSetsItOwnsOrWasGranted() {
+    assertThat(policy.mayRegister("getty-agency", "getty")).isTrue();
+    assertThat(policy.mayRegister("getty-agency", "magnum")).isFalse();
+    assertThat(policy.mayRegister("syndicate", "magnum")).isTrue();
+    assertThat(policy.mayRegister("acme", "getty")).as("subscribing is not owning").isFalse();
+    assertThat(policy.mayRegister("someone-else", "getty")).as("defaults grant nothing unless they list it").isFalse();
+    assertThat(Policy.parse(POLICY.replace("retroScanLookback: P30D", "retroScanLookback: P30D\n  registers: [magnum]"), "p")
+        .mayRegister("someone-else", "magnum")).as("defaults.registers applies to every tenant").isTrue();
   }
 
   @Test

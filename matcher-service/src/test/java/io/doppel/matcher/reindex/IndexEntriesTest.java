@@ -75,9 +75,12 @@ class IndexEntriesTest {
         .as("FULL only: the mirror is a query view, never indexed").hasSize(1);
   }
 
+  /** The hits, with all of their metadata but when the image was first written: the live matcher's clock, not a re-index's. */
   private static List<String> hits(LuceneVectorIndex index, float[] query, Scope scope) {
     return index.searchGlobal(query, TOP_K, scope).stream()
-        .map(hit -> hit.ref() + " " + hit.meta() + " " + hit.similarity())
+        .map(hit -> hit.ref() + " " + new io.doppel.matcher.index.ImageMeta(hit.meta().purpose(), hit.meta().rightsHolder(),
+            hit.meta().referenceSet(), hit.meta().indexedAtMillis(), hit.meta().width(), hit.meta().height()) + " "
+            + hit.similarity())
         .toList();
   }
 }

@@ -78,6 +78,9 @@ class DualRetrievalMatcherTest {
           referenceSets: [getty, Getty Images]
         other:
           referenceSets: []
+        rights:
+          referenceSets: []
+          registers: [getty, Getty Images]
       """;
   private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
   private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
@@ -356,6 +359,75 @@ class DualRetrievalMatcherTest {
     });
   }
 
+  /**
+   * An upload's index write happens before its Kafka transaction commits. When the transaction aborts after uploads A
+   * and B (B a copy of A), both rows stay and both records are matched again: the replayed A must not find B, which came
+   * after it, and the events committed must be those of a run without the fault.
+   */
+  @Test
+  void aReplayAfterAnAbortedTransactionDecidesAsTheFaultFreeRunDid(@TempDir Path faultFreeDir) {
+    ImageFeatures a = TestFeatures.features("acme", "a", Purpose.UPLOAD, original, null, null, T0.toEpochMilli());
+    ImageFeatures b = TestFeatures.features("acme", "b", Purpose.UPLOAD, TestMats.crop(original, 32, 24, 560, 420), null,
+        null, T0.plusSeconds(1).toEpochMilli());
+    List<String> faultFree;
+    try (VectorIndex faultFreeIndex = openIndex(faultFreeDir)) {
+      DualRetrievalMatcher faultFreeMatcher = matcherOver(faultFreeIndex);
+      faultFree = decisions(faultFreeMatcher.match(a), faultFreeMatcher.match(b));
+    }
+    assertThat(faultFree).containsExactly("a CLEAN []", "b DUPLICATE [a]");
+
+    matcher.match(a);
+    matcher.match(b);
+    // the transaction of both aborts: their events are never committed, their index rows stay, both are consumed again
+    List<String> replayed = decisions(matcher.match(a), matcher.match(b));
+
+    assertThat(replayed).isEqualTo(faultFree);
+  }
+
+  /**
+   * The same for a reference registered while an upload's transaction is open: the reference's retro-scan finds the
+   * upload and reports it (committed), so the upload's replay must not report it a second time from its own side; and a
+   * reference whose own transaction aborts must not report, when replayed, uploads that found it meanwhile.
+   */
+  @Test
+  void replaysAroundAReferenceReportEachCopyOnce() {
+    Mat work = TestMats.texture(5, WIDTH, HEIGHT);
+    ImageFeatures upload = TestFeatures.features("acme", "copy", Purpose.UPLOAD, TestMats.crop(work, 64, 48, 512, 384),
+        null, null, T0.toEpochMilli());
+    ImageFeatures reference = TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work, "Getty Images", "getty",
+        T0.plusSeconds(1).toEpochMilli());
+    ImageFeatures later = TestFeatures.features("acme", "later-copy", Purpose.UPLOAD, TestMats.mirror(work), null, null,
+        T0.plusSeconds(2).toEpochMilli());
+
+    matcher.match(upload);
+    // the upload's transaction aborts; meanwhile the reference is registered and committed
+    List<String> registered = decisions(matcher.match(reference).toArray(MatchEvent[]::new));
+    List<String> uploadReplayed = decisions(matcher.match(upload).toArray(MatchEvent[]::new));
+    assertThat(registered).containsExactly("work-1 REGISTERED []", "copy COPYRIGHT_VIOLATION [work-1]");
+    assertThat(uploadReplayed).as("reported once, by the retro-scan").containsExactly("copy CLEAN []");
+
+    List<String> laterCopy = decisions(matcher.match(later).toArray(MatchEvent[]::new));
+    // the reference's transaction aborts after the later copy found it: its replay reports what it first reported
+    List<String> referenceReplayed = decisions(matcher.match(reference).toArray(MatchEvent[]::new));
+    // the reported images in score order, which the calibration decides
+    assertThat(laterCopy).singleElement().isIn(
+        "later-copy COPYRIGHT_VIOLATION [work-1, copy]", "later-copy COPYRIGHT_VIOLATION [copy, work-1]");
+    assertThat(referenceReplayed).isEqualTo(registered);
+  }
+
+  /** Each event as "image decision [reported images]", below-threshold candidates left out. */
+  private static List<String> decisions(MatchEvent... events) {
+    return java.util.Arrays.stream(events).map(event -> event.getImageId() + " " + event.getDecision() + " "
+        + event.getMatches().stream().filter(match -> match.getKind() != MatchKind.BELOW_THRESHOLD).map(Match::getImageId)
+            .toList()).toList();
+  }
+
+  private static List<String> decisions(List<MatchEvent> first, List<MatchEvent> second) {
+    List<MatchEvent> all = new java.util.ArrayList<>(first);
+    all.addAll(second);
+    return decisions(all.toArray(MatchEvent[]::new));
+  }
+
   @Test
   void anUnreachableIndexIsAnErrorNeverACleanDecision() {
     DualRetrievalMatcher overOutage = matcherOver(new UnreachableIndex());
@@ -391,6 +463,34 @@ class DualRetrievalMatcherTest {
         .hasMessageContaining("rightsHolder or a referenceSet");
   }
 
+  /**
+   * The set of a reference is the producer's word: a tenant that may register only into its own set must not put a work
+   * into another rights holder's set, where every subscriber's later uploads would be reported against it. Refused before
+   * anything is indexed, so no upload ever matches it and no retro-scan runs.
+   */
+  @Test
+  void aReferenceIntoASetTheTenantWasNotGrantedIsRefusedBeforeItIsIndexed() {
+    Mat work = TestMats.texture(5, WIDTH, HEIGHT);
+    upload("acme", "earlier-copy", work, T0);
+
+    assertThatThrownBy(() -> matcher.match(TestFeatures.features("acme", "planted", Purpose.REFERENCE, work,
+        "Getty Images", "getty", T0.plus(Duration.ofDays(1)).toEpochMilli())))
+        .isInstanceOf(io.doppel.topology.match.RefusedRecordException.class)
+        .hasMessageContaining("may not register works into reference set getty");
+    assertThatThrownBy(() -> matcher.match(TestFeatures.features("other", "planted", Purpose.REFERENCE, work,
+        "Getty Images", null, T0.plus(Duration.ofDays(1)).toEpochMilli())))
+        .isInstanceOf(io.doppel.topology.match.RefusedRecordException.class);
+
+    assertThat(index.contains(new ImageRef("acme", "planted"))).isFalse();
+    assertThat(index.contains(new ImageRef("other", "planted"))).isFalse();
+    MatchEvent later = upload("acme", "later-copy", TestMats.rotate(work, 8), T0.plus(Duration.ofDays(2)));
+    assertThat(later.getMatches()).extracting(Match::getKind).doesNotContain(MatchKind.COPYRIGHT_VIOLATION);
+
+    List<MatchEvent> granted = matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work,
+        "Getty Images", "getty", T0.plus(Duration.ofDays(3)).toEpochMilli()));
+    assertThat(granted.getFirst().getDecision()).isEqualTo(Decision.REGISTERED);
+  }
+
   private static MatchEvent withoutTimings(MatchEvent event) {
     MatchEvent copy = MatchEvent.newBuilder(event).build();
     copy.setStageMicros(new HashMap<>());
@@ -410,6 +510,7 @@ class DualRetrievalMatcherTest {
     @Override public StoredKeypoints keypoints(ImageRef image) { throw down(); }
     @Override public Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images) { throw down(); }
     @Override public boolean contains(ImageRef image) { throw down(); }
+    @Override public java.util.Optional<io.doppel.matcher.index.ImageMeta> meta(ImageRef image) { throw down(); }
     @Override public void refresh() { throw down(); }
     @Override public void commit() { throw down(); }
     @Override public void close() {}

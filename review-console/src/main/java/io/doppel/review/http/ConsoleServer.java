@@ -288,7 +288,8 @@ public final class ConsoleServer implements AutoCloseable {
   }
 
   private static void error(HttpExchange exchange, int status, String message) throws IOException {
-    send(exchange, status, JSON.createObjectNode().put("error", message));
+    // a signed source URL's query is its secret: error pages name URLs without it
+    send(exchange, status, JSON.createObjectNode().put("error", io.doppel.topology.intake.SourceUrls.scrubbed(message)));
   }
 
   private static void send(HttpExchange exchange, int status, JsonNode body) throws IOException {

@@ -1,5 +1,6 @@
 package io.doppel.topology.extract;
 
+import io.doppel.topology.intake.SourceUrls;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.Metric;
@@ -38,7 +39,7 @@ public final class DeleteFeatures {
         .setImageId(key.getImageId())
         .setPurpose(Purpose.DELETE)
         .setUploader(event == null ? null : event.getUploader())
-        .setSource(event == null ? null : event.getSource())
+        .setSource(event == null ? null : SourceUrls.redacted(event.getSource()))
         .setUploadedAt(event == null ? recordTime : event.getUploadedAt())
         .setWidth(0)
         .setHeight(0)

@@ -4,8 +4,10 @@ import io.doppel.schemas.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -21,7 +23,9 @@ import org.apache.kafka.streams.state.Stores;
  * value(r) = null (tombstone)         → flush buffer; ImageFeatures(purpose = DELETE, no views)
  * value(r) undecodable                → DeadLetter(MALFORMED_RECORD), detail starts with the kind
  * ¬UploadChecks.valid(event, key)     → DeadLetter(INVALID_EVENT)
+ * event.uploadedAt                    ← clamp(event.uploadedAt, timestamp(r) ± uploadedAtTolerance)
  * event.purpose = DELETE              → flush buffer; ImageFeatures(purpose = DELETE, no views)
+ * |key(r)| + |value(r)| > MAX_BUFFERED_RECORD_BYTES → DeadLetter(TOO_LARGE), not buffered
  * otherwise                           → buffer ← buffer + r
  * |buffer| ≥ batchSize                → flush the batchSize oldest
  * now − bufferedAt(oldest) ≥ maxWait  → flush all (wall-clock punctuation, maxWait / 4 apart)
@@ -56,10 +60,14 @@ public final class ExtractionTopology {
    * @param batchSize most uploads per model call
    * @param maxWait longest an upload waits for its batch to fill
    * @param storeName the buffer's state store (its changelog topic derives from it)
+   * @param uploadedAtTolerance how far an upload's {@code uploadedAt} (the producer's claim) may be from its record's
+   *     timestamp (the broker's, where the topic has LogAppendTime) before it is moved to that distance: retro-scan
+   *     windows and the index's times compare against it, so a backdated upload would escape every retro-scan
    */
-  public record Settings(int batchSize, Duration maxWait, String storeName) {
+  public record Settings(int batchSize, Duration maxWait, String storeName, Duration uploadedAtTolerance) {
 
     public static final String DEFAULT_STORE_NAME = "upload-batch";
+    public static final Duration DEFAULT_UPLOADED_AT_TOLERANCE = Duration.ofHours(1);
 
     public Settings {
       if (batchSize < 1) {
@@ -72,10 +80,18 @@ public final class ExtractionTopology {
       if (storeName == null || storeName.isBlank()) {
         throw new IllegalArgumentException("storeName must not be blank");
       }
+      Objects.requireNonNull(uploadedAtTolerance, "uploadedAtTolerance");
+      if (uploadedAtTolerance.isNegative()) {
+        throw new IllegalArgumentException("uploadedAtTolerance must not be negative, got " + uploadedAtTolerance);
+      }
     }
 
     public static Settings of(int batchSize, Duration maxWait) {
-      return new Settings(batchSize, maxWait, DEFAULT_STORE_NAME);
+      return new Settings(batchSize, maxWait, DEFAULT_STORE_NAME, DEFAULT_UPLOADED_AT_TOLERANCE);
+    }
+
+    public Settings withUploadedAtTolerance(Duration tolerance) {
+      return new Settings(batchSize, maxWait, storeName, tolerance);
     }
   }
 
@@ -83,6 +99,17 @@ public final class ExtractionTopology {
   public static Topology build(Topics topics, FeatureExtractor extractor, Settings settings) {
     return build(topics, extractor, settings, Metrics.globalRegistry);
   }
+
+  /**
+   * The largest upload record (key and value) the batch buffer takes: above the 2 MiB {@code max.message.bytes} of
+   * Doppel's definition of {@code doppel.uploads}, so every upload that topic admits is buffered; a larger one (a topic
+   * configured larger) is dead-lettered TOO_LARGE instead of failing the changelog write, which would replace the stream
+   * thread and consume the record again forever. Guarded by {@code
+   * ExtractionTopologyTest.anUploadRecordTooLargeForTheBufferIsADeadLetterWithoutItsBytes} and {@code LargeInlineUploadsIT}.
+   */
+  public static final int MAX_BUFFERED_RECORD_BYTES = 3 * 1024 * 1024;
+  /** The buffer's changelog topic takes a buffered record and its framing. */
+  static final int CHANGELOG_MAX_MESSAGE_BYTES = MAX_BUFFERED_RECORD_BYTES + 64 * 1024;
 
   public static Topology build(
       Topics topics, FeatureExtractor extractor, Settings settings, MeterRegistry meters) {
@@ -95,7 +122,8 @@ public final class ExtractionTopology {
         topics.uploads().name());
     topology.addProcessor(PROCESSOR, () -> new UploadBatcher(topics, extractor, settings, meters), SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(settings.storeName()), Serdes.Long(), BufferedUpload.serde()),
+        Stores.persistentKeyValueStore(settings.storeName()), Serdes.Long(), BufferedUpload.serde())
+            .withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(CHANGELOG_MAX_MESSAGE_BYTES))),
         PROCESSOR);
     topology.addSink(FEATURES_SINK, topics.features().name(),
         topics.features().keySerde().serializer(), topics.features().valueSerde().serializer(), PROCESSOR);

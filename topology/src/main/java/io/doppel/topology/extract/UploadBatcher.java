@@ -105,6 +105,12 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
       forwardDeletion(raw, key, event);
       return;
     }
+    long size = (raw.key() == null ? 0L : raw.key().length) + raw.value().length;
+    if (size > ExtractionTopology.MAX_BUFFERED_RECORD_BYTES) {
+      deadLetter(raw, key, sourceOf(event), DeadLetterReason.TOO_LARGE, "upload record of " + size
+          + " bytes is above the " + ExtractionTopology.MAX_BUFFERED_RECORD_BYTES + " the batch buffer takes");
+      return;
+    }
     buffer.put(nextSequence++, new BufferedUpload(raw, context.currentSystemTimeMs()));
     buffered++;
     if (buffered >= settings.batchSize()) {
@@ -155,6 +161,7 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
       try {
         ImageKey key = topics.uploads().keySerde().deserializer().deserialize(raw.topic(), raw.key());
         UploadEvent event = topics.uploads().valueSerde().deserializer().deserialize(raw.topic(), raw.value());
+        event.setUploadedAt(UploadTimes.bounded(event.getUploadedAt(), raw.timestamp(), settings.uploadedAtTolerance()));
         records.add(raw);
         keys.add(key);
         events.add(event);
@@ -188,9 +195,10 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
 
   private void deadLetter(RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {
     poison.count(reason);
-    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), detail);
+
     var letter = DeadLetters.of(STAGE, raw, key, source, reason, detail, now());
-    context.forward(new Record<>(key, letter, raw.timestamp()), ExtractionTopology.DEAD_LETTERS_SINK);
+    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), letter.getDetail());
+    context.forward(new Record<>(DeadLetters.boundedKey(key), letter, raw.timestamp()), ExtractionTopology.DEAD_LETTERS_SINK);
   }
 
   private Instant now() {

@@ -3,7 +3,9 @@ package io.doppel.topology.extract;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
+import io.doppel.topology.intake.Fields;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** What makes a decoded upload event invalid (dead letter INVALID_EVENT). Pure. */
 public final class UploadChecks {
@@ -15,17 +17,33 @@ public final class UploadChecks {
    *
    * <pre>
    * valid(e, k) = nonBlank(e.tenant) ∧ nonBlank(e.imageId)
+   *             ∧ Fields.name(f) for f ∈ {tenant, imageId, uploader, rightsHolder, referenceSet}
+   *             ∧ Fields.source(e.source) ∧ Fields.contentType(e.contentType)
    *             ∧ k = (e.tenant, e.imageId)                       -- partitioning relies on it
    *             ∧ (e.purpose = DELETE ∨ (e.source ≠ null) ⊕ (e.inlineBytes ≠ null))
    * </pre>
+   *
+   * A problem's text quotes values through {@link Fields#shown}, so it stays short whatever the event holds.
    */
   public static Optional<String> problem(ImageKey key, UploadEvent event) {
     if (isBlank(event.getTenant()) || isBlank(event.getImageId())) {
       return Optional.of("tenant and imageId must not be blank");
     }
+    Optional<String> field = Stream.of(
+            Fields.nameProblem("tenant", event.getTenant()),
+            Fields.nameProblem("imageId", event.getImageId()),
+            Fields.nameProblem("uploader", event.getUploader()),
+            Fields.nameProblem("rightsHolder", event.getRightsHolder()),
+            Fields.nameProblem("referenceSet", event.getReferenceSet()),
+            Fields.sourceProblem(event.getSource()),
+            Fields.contentTypeProblem(event.getContentType()))
+        .flatMap(Optional::stream).findFirst();
+    if (field.isPresent()) {
+      return field;
+    }
     if (!event.getTenant().toString().equals(key.getTenant().toString())
         || !event.getImageId().toString().equals(key.getImageId().toString())) {
-      return Optional.of("key " + key.getTenant() + "/" + key.getImageId()
+      return Optional.of("key " + Fields.shown(key.getTenant()) + "/" + Fields.shown(key.getImageId())
           + " does not match the event's " + event.getTenant() + "/" + event.getImageId());
     }
     if (event.getPurpose() == Purpose.DELETE) {

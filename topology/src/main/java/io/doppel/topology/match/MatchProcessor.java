@@ -11,10 +11,13 @@ import io.doppel.schemas.serde.MalformedRecordException;
 import io.doppel.topology.deadletter.DeadLetters;
 import io.doppel.topology.deadletter.PoisonCounter;
 import io.doppel.topology.deadletter.RawRecord;
+import io.doppel.topology.intake.Fields;
 import io.doppel.topology.ops.DoppelMeters;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -82,12 +85,21 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
       deadLetter(raw, key, null, DeadLetterReason.MALFORMED_RECORD, "value " + e.getMessage());
       return;
     }
+    Optional<String> problem = problemOf(features);
+    if (problem.isPresent()) {
+      deadLetter(raw, key, null, DeadLetterReason.INVALID_EVENT, problem.get());
+      return;
+    }
     String what = "match " + key.getTenant() + "/" + key.getImageId();
     List<MatchEvent> events;
     try {
       events = retry.call(() -> matcher.match(features), what);
     } catch (DependencyUnavailableException e) {
       throw e;
+    } catch (RefusedRecordException e) {
+      deadLetter(raw, key, features.getSource() == null ? null : features.getSource().toString(),
+          DeadLetterReason.INVALID_EVENT, e.getMessage());
+      return;
     } catch (RuntimeException e) {
       // Not the index being away but this record the matcher cannot handle: retrying would loop.
       LOG.warn("{} failed; dead-lettering it", what, e);
@@ -112,6 +124,21 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
     }
   }
 
+  /**
+   * The first id, name or source of {@code features} that the index could not hold or a page could not show ({@link
+   * Fields}): the extractor checks uploads alike, but features may come from an older extractor or a replay tool.
+   */
+  static Optional<String> problemOf(ImageFeatures features) {
+    return Stream.of(
+            Fields.nameProblem("tenant", features.getTenant()),
+            Fields.nameProblem("imageId", features.getImageId()),
+            Fields.nameProblem("uploader", features.getUploader()),
+            Fields.nameProblem("rightsHolder", features.getRightsHolder()),
+            Fields.nameProblem("referenceSet", features.getReferenceSet()),
+            Fields.sourceProblem(features.getSource()))
+        .flatMap(Optional::stream).findFirst();
+  }
+
   private ReviewAction reviewed(String key) {
     String action = reviews.get(key);
     return action == null ? null : ReviewAction.valueOf(action);
@@ -119,10 +146,11 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
 
   private void deadLetter(RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {
     poison.count(reason);
-    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), detail);
+
     var letter = DeadLetters.of(STAGE, raw, key, source, reason, detail,
         Instant.ofEpochMilli(context.currentSystemTimeMs()));
-    context.forward(new Record<>(key, letter, raw.timestamp()), MatchingTopology.DEAD_LETTERS_SINK);
+    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), letter.getDetail());
+    context.forward(new Record<>(DeadLetters.boundedKey(key), letter, raw.timestamp()), MatchingTopology.DEAD_LETTERS_SINK);
   }
 
   @Override

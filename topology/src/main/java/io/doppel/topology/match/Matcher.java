@@ -14,7 +14,8 @@ import java.util.List;
  *
  * <p>Index writes are idempotent and an image never matches itself, so replaying the same features
  * after a crash gives the same events. When the index is unreachable this throws {@link
- * DependencyUnavailableException} rather than deciding without it.
+ * DependencyUnavailableException} rather than deciding without it. A record the policy forbids (a REFERENCE into a
+ * set its tenant was not granted) throws {@link RefusedRecordException} before anything is written.
  */
 public interface Matcher extends AutoCloseable {
 

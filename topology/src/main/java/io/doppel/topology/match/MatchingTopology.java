@@ -25,6 +25,7 @@ import org.apache.kafka.streams.state.Stores;
  *                                              e' → topic(Routing.of(e'.decision)), key (e'.tenant, e'.imageId)
  * match throws DependencyUnavailable         → retry, wait(n) = min(maxBackoff, initialBackoff · 2^n),
  *                                              for at most retryBudget; then rethrow
+ * match throws RefusedRecordException        → DeadLetter(INVALID_EVENT) with its message
  * match throws anything else, or returns []  → DeadLetter(UNKNOWN) with the error
  * </pre>
  *

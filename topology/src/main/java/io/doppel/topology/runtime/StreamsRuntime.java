@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * max.poll.interval.ms   = max(Kafka's default, 2 · maxBlocking)
  * transaction.timeout.ms = max(Streams' EOS default, 2 · maxBlocking)
  * commit.interval.ms     = 25 unless overridden (Streams' EOS default: 100)
+ * max.request.size       = 9 MiB unless overridden (Kafka's default: 1 MiB)
  * </pre>
  *
  * <p>Under exactly-once a record's output is visible to {@code read_committed} consumers only when its transaction
@@ -41,6 +42,7 @@ public final class StreamsRuntime implements AutoCloseable {
   private static final Duration EOS_DEFAULT_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
   public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(25);
+  public static final int DEFAULT_MAX_REQUEST_SIZE = 9 * 1024 * 1024;
 
   private final StreamsRuntimeConfig config;
   private final KafkaStreams streams;
@@ -74,6 +76,10 @@ public final class StreamsRuntime implements AutoCloseable {
   public static Properties properties(StreamsRuntimeConfig config) {
     Properties p = new Properties();
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL.toMillis());
+    // The largest record a Doppel topic takes (doppel.features, 8 MiB) and its batch framing. With Kafka's 1 MiB the
+    // extractor's changelog record of an inline upload over 1 MiB was refused, the thread replaced and the record
+    // consumed again forever (LargeInlineUploadsIT).
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), DEFAULT_MAX_REQUEST_SIZE);
     p.putAll(config.overrides());
     p.putAll(config.security());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());

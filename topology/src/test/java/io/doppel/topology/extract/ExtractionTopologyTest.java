@@ -206,6 +206,106 @@ class ExtractionTopologyTest {
         .counter().count()).isEqualTo(4.0);
   }
 
+  /**
+   * Every id and name is checked at intake, before anything downstream can choke on it: the matcher's indexes hold at
+   * most 512 UTF-8 bytes per id or name (Milvus' VarChar), Lucene refuses terms over 32 KB and the write-ahead log
+   * strings over 64 KB; control characters and bidirectional overrides forge log lines and reviewers' pages.
+   */
+  @Test
+  void idsAndNamesTooLongOrWithControlCharactersAreDeadLetteredAtIntake() {
+    start(ExtractionTopology.Settings.of(1, MAX_WAIT));
+    String tooLong = "\u00e9".repeat(257);
+    pipe(Samples.upload(tooLong));
+    pipe(Samples.upload("x".repeat(70_000)));
+    pipe(Samples.upload("line\nbreak"));
+    pipe(Samples.upload("nul\u0000byte"));
+    pipe(Samples.upload("bidi\u202eoverride"));
+    pipe(Samples.event("long-holder", Purpose.REFERENCE).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setRightsHolder(tooLong).build());
+    pipe(Samples.event("long-set", Purpose.REFERENCE).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setRightsHolder("holder").setReferenceSet(tooLong).build());
+    pipe(Samples.event("long-uploader", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setUploader(tooLong).build());
+    pipe(Samples.event("long-type", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setContentType("image/" + "x".repeat(300)).build());
+    pipe(Samples.fromSource("long-source", "https://example.org/" + "a".repeat(9_000)));
+    pipe(Samples.fromSource("spaced-source", "https://example.org/a b.jpg"));
+    pipe(Samples.delete("y".repeat(70_000)));
+    pipe(Samples.upload("\u00e9".repeat(256)));
+
+    List<DeadLetter> letters = deadLetters.readValuesToList();
+    assertThat(letters).hasSize(12).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.INVALID_EVENT);
+    assertThat(letters).extracting(DeadLetter::getDetail).satisfiesExactly(
+        d -> assertThat(d).contains("imageId").contains("514 UTF-8 bytes"),
+        d -> assertThat(d).contains("imageId").contains("70000 UTF-8 bytes"),
+        d -> assertThat(d).contains("imageId").contains("U+000A"),
+        d -> assertThat(d).contains("imageId").contains("U+0000"),
+        d -> assertThat(d).contains("imageId").contains("U+202E"),
+        d -> assertThat(d).contains("rightsHolder"),
+        d -> assertThat(d).contains("referenceSet"),
+        d -> assertThat(d).contains("uploader"),
+        d -> assertThat(d).contains("contentType"),
+        d -> assertThat(d).contains("source"),
+        d -> assertThat(d).contains("source"),
+        d -> assertThat(d).contains("imageId"));
+    assertThat(letters).allSatisfy(letter -> {
+      assertThat(letter.getDetail().length()).as("a detail stays short").isLessThan(1_000);
+      assertThat(letter.getImageId() == null ? 0 : letter.getImageId().length()).as("ids in a dead letter stay bounded")
+          .isLessThanOrEqualTo(600);
+    });
+    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString())
+        .containsExactly("\u00e9".repeat(256));
+  }
+
+  /**
+   * uploadedAt is the producer's word; the record's timestamp is the broker's (doppel.uploads has LogAppendTime).
+   * An upload backdated by a year would fall out of every retro-scan window and be indexed as an old image: its
+   * uploadedAt is moved to within the tolerance of the record's timestamp, either way, and the rest of the features are
+   * those of the upload as sent.
+   */
+  @Test
+  void anUploadedAtFarFromTheRecordsTimestampIsBoundedByIt() {
+    start(ExtractionTopology.Settings.of(1, MAX_WAIT).withUploadedAtTolerance(Duration.ofMinutes(5)));
+    java.time.Instant appended = StreamsTestSupport.START.plus(Duration.ofDays(400));
+    UploadEvent backdated = Samples.event("backdated", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setUploadedAt(java.time.Instant.EPOCH).build();
+    UploadEvent postdated = Samples.event("postdated", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setUploadedAt(appended.plus(Duration.ofDays(30))).build();
+    UploadEvent honest = Samples.event("honest", Purpose.REFERENCE).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setRightsHolder("holder").setUploadedAt(appended.minus(Duration.ofMinutes(4))).build();
+    for (UploadEvent event : List.of(backdated, postdated, honest)) {
+      uploads.pipeInput(keyBytes(key(event.getImageId())), valueBytes(event), appended);
+    }
+
+    assertThat(features.readValuesToList()).extracting(f -> f.getImageId(), ImageFeatures::getUploadedAt).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("backdated", appended.minus(Duration.ofMinutes(5))),
+        org.assertj.core.groups.Tuple.tuple("postdated", appended.plus(Duration.ofMinutes(5))),
+        org.assertj.core.groups.Tuple.tuple("honest", appended.minus(Duration.ofMinutes(4))));
+  }
+
+  /**
+   * A record larger than the batch buffer takes (a topic configured above Doppel's 2 MiB) would fail the changelog
+   * write and be consumed again forever: it is dead-lettered TOO_LARGE without being buffered, the dead letter without
+   * the original bytes (the dead-letter topic could not take them), and the uploads around it are extracted.
+   */
+  @Test
+  void anUploadRecordTooLargeForTheBufferIsADeadLetterWithoutItsBytes() {
+    start(ExtractionTopology.Settings.of(2, MAX_WAIT));
+    UploadEvent huge = Samples.event("huge", Purpose.UPLOAD)
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[ExtractionTopology.MAX_BUFFERED_RECORD_BYTES])).build();
+
+    pipe(Samples.upload("before"));
+    pipe(huge);
+    pipe(Samples.upload("after"));
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.TOO_LARGE);
+    assertThat(letter.getImageId()).isEqualTo("huge");
+    assertThat(letter.getOriginalValue()).isNull();
+    assertThat(letter.getDetail()).contains("batch buffer", "left out", "doppel.uploads-0@1");
+    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString()).containsExactly("before", "after");
+  }
+
   @Test
   void deletesAndTombstonesPassThroughAsDeletionFeaturesAfterEarlierUploads() {
     start(ExtractionTopology.Settings.of(100, MAX_WAIT));

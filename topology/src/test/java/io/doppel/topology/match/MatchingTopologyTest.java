@@ -104,6 +104,23 @@ class MatchingTopologyTest {
         .containsExactlyInAnyOrder("COPYRIGHT_VIOLATION", "REGISTERED");
   }
 
+  /**
+   * Features are checked as uploads are, whoever produced them (an older extractor, a replay tool): an id or name the
+   * index cannot hold is a dead letter, never a call to the matcher that it would fail or retry forever.
+   */
+  @Test
+  void featuresWithIdsOrNamesTheIndexCannotHoldAreDeadLetteredWithoutAskingTheMatcher() {
+    pipe(Samples.features(Samples.upload("x".repeat(40_000))));
+    pipe(Samples.features(Samples.reference("ref-1", "h".repeat(600))));
+    pipe(Samples.features(Samples.upload("tab\tid")));
+
+    assertThat(deadLetters.readValuesToList()).hasSize(3).allSatisfy(letter -> {
+      assertThat(letter.getReason()).isEqualTo(DeadLetterReason.INVALID_EVENT);
+      assertThat(letter.getStage()).isEqualTo("matcher");
+    });
+    assertThat(matcher.calls()).isZero();
+  }
+
   @Test
   void theMatchersIndexIsMadeDurableWhenTheTaskCommits() {
     assertThat(matcher.commits()).isZero();
@@ -162,6 +179,19 @@ class MatchingTopologyTest {
     assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNKNOWN);
     assertThat(letter.getStage()).isEqualTo("matcher");
     assertThat(letter.getDetail()).contains("IllegalArgumentException", "bug-1");
+    assertThat(outcomes.readValue().getImageId()).isEqualTo("clean-after");
+  }
+
+  /** A registration the policy refuses is the producer's fault, not a bug: INVALID_EVENT with the policy's reason. */
+  @Test
+  void aRecordThePolicyRefusesIsAnInvalidEventDeadLetter() {
+    pipe(Samples.features(Samples.reference("refused-1", "someone-else")));
+    pipe(Samples.features(Samples.upload("clean-after")));
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.INVALID_EVENT);
+    assertThat(letter.getImageId()).isEqualTo("refused-1");
+    assertThat(letter.getDetail()).contains("may not register");
     assertThat(outcomes.readValue().getImageId()).isEqualTo("clean-after");
   }
 

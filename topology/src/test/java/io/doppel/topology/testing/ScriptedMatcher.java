@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  * DELETE → DELETED;  REFERENCE → REGISTERED (+ a RETRO_SCAN violation of {@value #RETRO_TARGET} if its id
  * starts with {@value #RETRO_PREFIX});  id "dup-*" → DUPLICATE;  "copy-*" → COPYRIGHT_VIOLATION;
- * "bug-*" → throws IllegalArgumentException;  "silent-*" → no event (a broken matcher);  otherwise CLEAN
+ * "bug-*" → throws IllegalArgumentException;  "silent-*" → no event (a broken matcher);  otherwise CLEAN;
+ * a REFERENCE "refused-*" → throws RefusedRecordException (a set its tenant was not granted)
  * </pre>
  *
  * {@link #failNext(int)} makes the next calls throw {@link DependencyUnavailableException}, as
@@ -30,6 +31,10 @@ public final class ScriptedMatcher implements Matcher {
   private final AtomicInteger calls = new AtomicInteger();
   private final AtomicInteger commits = new AtomicInteger();
 
+  private static List<MatchEvent> throwRefused(String id) {
+    throw new io.doppel.topology.match.RefusedRecordException(id + ": tenant may not register works into this set (scripted)");
+  }
+
   @Override
   public List<MatchEvent> match(ImageFeatures features) {
     calls.incrementAndGet();
@@ -39,7 +44,9 @@ public final class ScriptedMatcher implements Matcher {
     String id = features.getImageId().toString();
     return switch (features.getPurpose()) {
       case DELETE -> List.of(Samples.outcome(features, Decision.DELETED));
-      case REFERENCE -> id.startsWith(RETRO_PREFIX)
+      case REFERENCE -> id.startsWith("refused-")
+          ? throwRefused(id)
+          : id.startsWith(RETRO_PREFIX)
           ? List.of(Samples.outcome(features, Decision.REGISTERED),
               Samples.outcome(features.getTenant().toString(), RETRO_TARGET, features,
                   Decision.COPYRIGHT_VIOLATION, Trigger.RETRO_SCAN))

@@ -31,6 +31,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -109,6 +110,8 @@ public final class LuceneVectorIndex implements VectorIndex {
   private static final String F_REFERENCE_SET = "reference_set";
   private static final String F_RIGHTS_HOLDER = "rights_holder";
   private static final String F_INDEXED_AT = "indexed_at";
+  /** When the matcher first wrote the image; absent from documents written before it was recorded (read as indexed_at). */
+  private static final String F_WRITTEN_AT = "written_at";
   private static final String F_WIDTH = "width";
   private static final String F_HEIGHT = "height";
   private static final String F_XS = "kp_x";
@@ -200,10 +203,17 @@ public final class LuceneVectorIndex implements VectorIndex {
     List<WriteAheadLog.Entry> logged = WriteAheadLog.read(file);
     for (WriteAheadLog.Entry entry : logged) {
       Term term = new Term(F_IMAGE, imageKey(entry.ref()));
-      if (entry.image() == null) {
-        writer.deleteDocuments(term);
-      } else {
-        writer.updateDocuments(term, documentsOf(entry.image(), config.localVotingKeypoints()));
+      try {
+        if (entry.image() == null) {
+          writer.deleteDocuments(term);
+        } else {
+          writer.updateDocuments(term, documentsOf(entry.image(), config.localVotingKeypoints()));
+        }
+      } catch (IllegalArgumentException unstorable) {
+        // Only a log written before ids were checked holds such a write, and it failed when first made (its upload was
+        // dead-lettered): skipping it loses nothing committed, and the index still opens.
+        LOG.error("lucene index {}: skipping a logged write of {} that the index cannot hold: {}", config.indexDirectory(),
+            IndexSupport.imageKey(entry.ref()).length() > 200 ? "an image" : entry.ref(), unstorable.getMessage());
       }
     }
     if (!logged.isEmpty()) {
@@ -265,6 +275,7 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   /** The documents of one image: its image document, one per global vector, one per voting keypoint. */
   private static List<Document> documentsOf(IndexedImage image, int votingKeypoints) {
+    IndexSupport.requireStorable(image);
     BinaryDescriptors.requireKeypoints(image.keypoints());
     if (image.globals().isEmpty()) {
       throw new IllegalArgumentException("image " + image.ref() + " has no global vector");
@@ -290,6 +301,7 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   @Override
   public void delete(ImageRef image) {
+    IndexSupport.requireStorable(image);
     String key = imageKey(image);
     synchronized (writeLock) {
       try {
@@ -446,8 +458,9 @@ public final class LuceneVectorIndex implements VectorIndex {
       excludedKeys.add(imageKey(scope.exclude()));
     }
     Query excluded = excludedKeys.isEmpty() ? null : new TermInSetQuery(F_IMAGE, bytesRefs(excludedKeys));
-    // a time-bounded scope (a retro-scan's window) is rarely asked twice: not worth keeping
-    return ResolvedFilter.resolve(searcher, scopeFilter(kind, scope), excluded, scope.boundedInTime() ? null : scopeBits);
+    // a time-bounded scope (a retro-scan's window, a replay's writes) is rarely asked twice: not worth keeping
+    return ResolvedFilter.resolve(searcher, scopeFilter(kind, scope), excluded,
+        scope.boundedInTime() || scope.boundedInWrites() ? null : scopeBits);
   }
 
   /**
@@ -557,6 +570,16 @@ public final class LuceneVectorIndex implements VectorIndex {
       }
     }
     return byKey;
+  }
+
+  @Override
+  public Optional<ImageMeta> meta(ImageRef image) {
+    String key = imageKey(image);
+    RecentWrites.Snapshot recent = recentWrites.snapshot();
+    if (recent.has(key)) {
+      return Optional.ofNullable(recent.image(key)).map(IndexedImage::meta);
+    }
+    return withSearcher(searcher -> Optional.ofNullable(storedImage(searcher, key, false)).map(StoredImage::meta));
   }
 
   @Override
@@ -691,6 +714,7 @@ public final class LuceneVectorIndex implements VectorIndex {
       doc.add(new StoredField(F_RIGHTS_HOLDER, image.rightsHolder()));
     }
     doc.add(new StoredField(F_INDEXED_AT, image.indexedAtMillis()));
+    doc.add(new StoredField(F_WRITTEN_AT, image.writtenAtMillis()));
     doc.add(new StoredField(F_WIDTH, image.width()));
     doc.add(new StoredField(F_HEIGHT, image.height()));
     StoredKeypoints keypoints = image.keypoints();
@@ -713,12 +737,17 @@ public final class LuceneVectorIndex implements VectorIndex {
       doc.add(new StringField(F_REFERENCE_SET, image.referenceSet(), Field.Store.NO));
     }
     doc.add(new LongPoint(F_INDEXED_AT, image.indexedAtMillis()));
+    doc.add(new LongPoint(F_WRITTEN_AT, image.writtenAtMillis()));
     return doc;
   }
 
   // ---- queries
 
-  /** Scope as a Lucene filter: (own uploads OR subscribed references) AND indexed since; the query image is excluded apart. */
+  /**
+   * Scope as a Lucene filter: (own uploads OR subscribed references) AND indexed since AND NOT written at or after the
+   * write bound (so that documents without a write time, written before it was recorded, are admitted); the query image
+   * is excluded apart.
+   */
   private static Query scopeFilter(String kind, Scope scope) {
     BooleanQuery.Builder admitted = new BooleanQuery.Builder().setMinimumNumberShouldMatch(1);
     if (!scope.uploadTenants().isEmpty()) {
@@ -737,6 +766,9 @@ public final class LuceneVectorIndex implements VectorIndex {
         .add(new TermQuery(new Term(F_KIND, kind)), Occur.FILTER)
         .add(admitted.build(), Occur.FILTER)
         .add(LongPoint.newRangeQuery(F_INDEXED_AT, scope.indexedSinceMillis(), Long.MAX_VALUE), Occur.FILTER);
+    if (scope.boundedInWrites()) {
+      filter.add(LongPoint.newRangeQuery(F_WRITTEN_AT, scope.writtenBeforeMillis(), Long.MAX_VALUE), Occur.MUST_NOT);
+    }
     return filter.build();
   }
 
@@ -783,7 +815,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   private record StoredImage(ImageRef ref, ImageMeta meta, StoredKeypoints keypoints) {}
 
   private static final Set<String> META_FIELDS =
-      Set.of(F_TENANT, F_IMAGE_ID, F_PURPOSE, F_RIGHTS_HOLDER, F_REFERENCE_SET, F_INDEXED_AT, F_WIDTH, F_HEIGHT);
+      Set.of(F_TENANT, F_IMAGE_ID, F_PURPOSE, F_RIGHTS_HOLDER, F_REFERENCE_SET, F_INDEXED_AT, F_WRITTEN_AT, F_WIDTH, F_HEIGHT);
   private static final Set<String> ALL_FIELDS = union(META_FIELDS, Set.of(F_XS, F_YS, F_DESCRIPTORS, F_DESCRIPTOR_BYTES));
 
   /** Metadata of the images behind search hits, by image key: the recent writes' from memory, the others in one query. */
@@ -802,8 +834,7 @@ public final class LuceneVectorIndex implements VectorIndex {
         inLucene.add(key);
       } else if (recent.image(key) != null) {
         IndexedImage image = recent.image(key);
-        byKey.put(key, new StoredImage(image.ref(), new ImageMeta(image.purpose(), image.rightsHolder(), image.referenceSet(),
-            image.indexedAtMillis(), image.width(), image.height()), image.keypoints()));
+        byKey.put(key, new StoredImage(image.ref(), image.meta(), image.keypoints()));
       }
     }
     byKey.putAll(storedImages(searcher, inLucene, withKeypoints));
@@ -843,9 +874,11 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   private static StoredImage toStoredImage(Document doc, boolean withKeypoints) {
     ImageRef ref = new ImageRef(doc.get(F_TENANT), doc.get(F_IMAGE_ID));
+    long indexedAt = doc.getField(F_INDEXED_AT).numericValue().longValue();
+    var writtenAt = doc.getField(F_WRITTEN_AT);
     ImageMeta meta = new ImageMeta(Purpose.valueOf(doc.get(F_PURPOSE)), doc.get(F_RIGHTS_HOLDER), doc.get(F_REFERENCE_SET),
-        doc.getField(F_INDEXED_AT).numericValue().longValue(),
-        doc.getField(F_WIDTH).numericValue().intValue(), doc.getField(F_HEIGHT).numericValue().intValue());
+        indexedAt, doc.getField(F_WIDTH).numericValue().intValue(), doc.getField(F_HEIGHT).numericValue().intValue(),
+        writtenAt == null ? indexedAt : writtenAt.numericValue().longValue());
     StoredKeypoints keypoints = !withKeypoints ? null
         : new StoredKeypoints(bytesToFloats(doc.getBinaryValue(F_XS)), bytesToFloats(doc.getBinaryValue(F_YS)),
             BytesRef.deepCopyOf(doc.getBinaryValue(F_DESCRIPTORS)).bytes, doc.getField(F_DESCRIPTOR_BYTES).numericValue().intValue());

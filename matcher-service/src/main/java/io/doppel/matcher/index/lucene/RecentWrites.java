@@ -212,7 +212,7 @@ final class RecentWrites {
     }
 
     private static boolean admits(Scope scope, IndexedImage image) {
-      return scope.admits(image.ref(), image.purpose(), image.referenceSet(), image.indexedAtMillis());
+      return scope.admits(image);
     }
 
     private static float dot(float[] a, float[] b) {

@@ -13,6 +13,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -35,12 +36,19 @@ import org.slf4j.LoggerFactory;
  * <p>Each record is {@code length, CRC-32C, payload}. A record cut short or failing its checksum ends the log: it was
  * written after the last sync, so no stream commit covers it and its input is processed again. Not thread-safe: the
  * index calls it under its write lock.
+ *
+ * <p>Payloads of kind {@code UPSERT} and {@code DELETE} hold their strings as {@link DataOutputStream#writeUTF}
+ * writes them (at most 65,535 bytes) and no write time; the index writes kinds {@code UPSERT_2} and {@code DELETE_2}
+ * (strings as a length and UTF-8 bytes, and the image's write time) and still replays the others, which a log left by
+ * an earlier version may hold. Guarded by {@code WriteAheadLogTest}.
  */
 final class WriteAheadLog implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
   private static final byte UPSERT = 1;
   private static final byte DELETE = 2;
+  private static final byte UPSERT_2 = 3;
+  private static final byte DELETE_2 = 4;
   /** Far above any image's record (a few hundred KB with thousands of keypoints): a larger length is a torn header. */
   private static final int MAX_RECORD_BYTES = 64 << 20;
 
@@ -114,9 +122,9 @@ final class WriteAheadLog implements AutoCloseable {
   void appendDelete(ImageRef ref) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream payload = new DataOutputStream(bytes);
-    payload.writeByte(DELETE);
-    payload.writeUTF(ref.tenant());
-    payload.writeUTF(ref.imageId());
+    payload.writeByte(DELETE_2);
+    writeString(payload, ref.tenant());
+    writeString(payload, ref.imageId());
     append(bytes.toByteArray());
   }
 
@@ -159,13 +167,14 @@ final class WriteAheadLog implements AutoCloseable {
   private static byte[] encode(IndexedImage image) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream payload = new DataOutputStream(bytes);
-    payload.writeByte(UPSERT);
-    payload.writeUTF(image.ref().tenant());
-    payload.writeUTF(image.ref().imageId());
-    payload.writeUTF(image.purpose().name());
+    payload.writeByte(UPSERT_2);
+    writeString(payload, image.ref().tenant());
+    writeString(payload, image.ref().imageId());
+    writeString(payload, image.purpose().name());
     writeNullable(payload, image.rightsHolder());
     writeNullable(payload, image.referenceSet());
     payload.writeLong(image.indexedAtMillis());
+    payload.writeLong(image.writtenAtMillis());
     payload.writeInt(image.width());
     payload.writeInt(image.height());
     payload.writeInt(image.globals().size());
@@ -184,17 +193,19 @@ final class WriteAheadLog implements AutoCloseable {
   private static Entry decode(byte[] bytes) throws IOException {
     DataInputStream payload = new DataInputStream(new ByteArrayInputStream(bytes));
     byte kind = payload.readByte();
-    ImageRef ref = new ImageRef(payload.readUTF(), payload.readUTF());
-    if (kind == DELETE) {
-      return new Entry(ref, null);
-    }
-    if (kind != UPSERT) {
+    if (kind != UPSERT && kind != DELETE && kind != UPSERT_2 && kind != DELETE_2) {
       throw new IOException("index write-ahead log record of unknown kind " + kind);
     }
-    Purpose purpose = Purpose.valueOf(payload.readUTF());
-    String rightsHolder = readNullable(payload);
-    String referenceSet = readNullable(payload);
+    boolean second = kind == UPSERT_2 || kind == DELETE_2;
+    ImageRef ref = new ImageRef(readString(payload, second), readString(payload, second));
+    if (kind == DELETE || kind == DELETE_2) {
+      return new Entry(ref, null);
+    }
+    Purpose purpose = Purpose.valueOf(readString(payload, second));
+    String rightsHolder = readNullable(payload, second);
+    String referenceSet = readNullable(payload, second);
     long indexedAt = payload.readLong();
+    long writtenAt = second ? payload.readLong() : indexedAt;
     int width = payload.readInt();
     int height = payload.readInt();
     int globalCount = payload.readInt();
@@ -208,18 +219,40 @@ final class WriteAheadLog implements AutoCloseable {
     byte[] descriptors = new byte[payload.readInt()];
     payload.readFully(descriptors);
     StoredKeypoints keypoints = new StoredKeypoints(xs, ys, descriptors, descriptorBytes);
-    return new Entry(ref, new IndexedImage(ref, purpose, rightsHolder, referenceSet, indexedAt, width, height, globals, keypoints));
+    return new Entry(ref,
+        new IndexedImage(ref, purpose, rightsHolder, referenceSet, indexedAt, width, height, globals, keypoints, writtenAt));
   }
 
   private static void writeNullable(DataOutputStream out, String value) throws IOException {
     out.writeBoolean(value != null);
     if (value != null) {
-      out.writeUTF(value);
+      writeString(out, value);
     }
   }
 
-  private static String readNullable(DataInputStream in) throws IOException {
-    return in.readBoolean() ? in.readUTF() : null;
+  private static String readNullable(DataInputStream in, boolean second) throws IOException {
+    return in.readBoolean() ? readString(in, second) : null;
+  }
+
+  /** A length and the UTF-8 bytes: no 64 KB limit, unlike {@link DataOutputStream#writeUTF}. */
+  private static void writeString(DataOutputStream out, String value) throws IOException {
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  /** A string of a record of the second kinds ({@link #writeString}), or of the first ({@code readUTF}). */
+  private static String readString(DataInputStream in, boolean second) throws IOException {
+    if (!second) {
+      return in.readUTF();
+    }
+    int length = in.readInt();
+    if (length < 0 || length > MAX_RECORD_BYTES) {
+      throw new IOException("index write-ahead log string of length " + length);
+    }
+    byte[] bytes = new byte[length];
+    in.readFully(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
   }
 
   private static void writeFloats(DataOutputStream out, float[] values) throws IOException {

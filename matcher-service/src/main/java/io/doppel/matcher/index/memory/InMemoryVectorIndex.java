@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.lucene.util.VectorUtil;
 
@@ -58,14 +59,17 @@ public final class InMemoryVectorIndex implements VectorIndex {
 
   @Override
   public synchronized void upsert(IndexedImage image) {
+    IndexSupport.requireStorable(image);
     BinaryDescriptors.requireKeypoints(image.keypoints());
     List<float[]> unit = image.globals().stream().map(IndexSupport::unitVector).toList();
     images.put(IndexSupport.imageKey(image.ref()), new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(),
-        image.referenceSet(), image.indexedAtMillis(), image.width(), image.height(), unit, image.keypoints()));
+        image.referenceSet(), image.indexedAtMillis(), image.width(), image.height(), unit, image.keypoints(),
+        image.writtenAtMillis()));
   }
 
   @Override
   public synchronized void delete(ImageRef image) {
+    IndexSupport.requireStorable(image);
     images.remove(IndexSupport.imageKey(image));
   }
 
@@ -151,6 +155,12 @@ public final class InMemoryVectorIndex implements VectorIndex {
   }
 
   @Override
+  public synchronized Optional<ImageMeta> meta(ImageRef image) {
+    IndexedImage stored = images.get(IndexSupport.imageKey(image));
+    return stored == null ? Optional.empty() : Optional.of(stored.meta());
+  }
+
+  @Override
   public synchronized boolean contains(ImageRef image) {
     return images.containsKey(IndexSupport.imageKey(image));
   }
@@ -173,12 +183,11 @@ public final class InMemoryVectorIndex implements VectorIndex {
       return List.of();
     }
     return images.values().stream()
-        .filter(image -> scope.admits(image.ref(), image.purpose(), image.referenceSet(), image.indexedAtMillis()))
+        .filter(scope::admits)
         .toList();
   }
 
   private static ImageMeta meta(IndexedImage image) {
-    return new ImageMeta(image.purpose(), image.rightsHolder(), image.referenceSet(), image.indexedAtMillis(), image.width(),
-        image.height());
+    return image.meta();
   }
 }

@@ -63,6 +63,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -100,6 +101,11 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final String REFERENCE_SET = "reference_set";
   private static final String RIGHTS_HOLDER = "rights_holder";
   private static final String INDEXED_AT = "indexed_at";
+  /**
+   * When the matcher first wrote the image. Collections created before it was recorded lack the column: on them the
+   * index writes and reads without it, and a replayed record's searches are not bounded by it (logged at start-up).
+   */
+  private static final String WRITTEN_AT = "written_at";
   private static final String WIDTH = "width";
   private static final String HEIGHT = "height";
   private static final String VECTOR = "vector";
@@ -108,11 +114,11 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final String Y = "y";
   private static final String DESCRIPTOR = "descriptor";
 
-  private static final List<String> META_FIELDS =
+  private static final List<String> META_FIELDS_WITHOUT_WRITES =
       List.of(IMAGE_KEY, TENANT, IMAGE_ID, PURPOSE, REFERENCE_SET, RIGHTS_HOLDER, INDEXED_AT, WIDTH, HEIGHT);
 
-  /** Milvus VarChar limits (bytes); ids longer than this are rejected before they reach the server. */
-  private static final int MAX_ID_LENGTH = 512;
+  /** Milvus VarChar limits (bytes); ids and names longer than this are rejected before they reach the server. */
+  private static final int MAX_ID_LENGTH = IndexSupport.MAX_NAME_BYTES;
   /** Tenant, image id and the key's length prefix and separators. */
   private static final int MAX_KEY_LENGTH = 2 * MAX_ID_LENGTH + 16;
   private static final int MAX_PURPOSE_LENGTH = 16;
@@ -143,6 +149,8 @@ public final class MilvusVectorIndex implements VectorIndex {
   private final CircuitBreaker breaker;
   private final Bulkhead bulkhead;
   private final MilvusClientV2 client;
+  /** Whether both collections have the {@value #WRITTEN_AT} column (set once at open). */
+  private volatile boolean writesRecorded = true;
 
   private MilvusVectorIndex(MilvusIndexConfig config) {
     this.config = config;
@@ -255,7 +263,7 @@ public final class MilvusVectorIndex implements VectorIndex {
   /** The image's key, once its ids, keypoints and vectors are checked against what the collections hold. */
   private String validatedKey(IndexedImage image) {
     BinaryDescriptors.requireKeypoints(image.keypoints());
-    requireIdLengths(image.ref());
+    IndexSupport.requireStorable(image);
     if (image.globals().isEmpty()) {
       throw new IllegalArgumentException("image " + image.ref() + " has no global vector");
     }
@@ -301,6 +309,7 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   @Override
   public void delete(ImageRef image) {
+    IndexSupport.requireStorable(image);
     deleteImages(List.of(imageKey(image)));
   }
 
@@ -339,7 +348,7 @@ public final class MilvusVectorIndex implements VectorIndex {
     if (scope.isEmpty() || queries.isEmpty()) {
       return answers;
     }
-    String filter = scopeFilter(scope);
+    String filter = scopeFilter(scope, writesRecorded);
     List<Integer> pending = new ArrayList<>();
     for (int i = 0; i < queries.size(); i++) {
       pending.add(i);
@@ -359,7 +368,7 @@ public final class MilvusVectorIndex implements VectorIndex {
             .data(data)
             .topK(topK)
             .filter(filter)
-            .outputFields(META_FIELDS)
+            .outputFields(metaFields())
             .searchParams(globalSearchParams(topK))
             .consistencyLevel(READ_CONSISTENCY)
             .build()));
@@ -409,7 +418,7 @@ public final class MilvusVectorIndex implements VectorIndex {
       }
     }
     if (!scope.isEmpty() && !pairs.isEmpty()) {
-      String filter = scopeFilter(scope);
+      String filter = scopeFilter(scope, writesRecorded);
       int queriesPerRequest = Math.max(1, MAX_RESULT_WINDOW / neighbours);
       for (int from = 0; from < pairs.size(); from += queriesPerRequest) {
         List<int[]> chunk = pairs.subList(from, Math.min(pairs.size(), from + queriesPerRequest));
@@ -421,7 +430,7 @@ public final class MilvusVectorIndex implements VectorIndex {
             .data(data)
             .topK(neighbours)
             .filter(filter)
-            .outputFields(META_FIELDS)
+            .outputFields(metaFields())
             .searchParams(localSearchParams())
             .consistencyLevel(READ_CONSISTENCY)
             .build()));
@@ -536,6 +545,28 @@ public final class MilvusVectorIndex implements VectorIndex {
   }
 
   @Override
+  public Optional<ImageMeta> meta(ImageRef image) {
+    String filter = equalTo(IMAGE_KEY, imageKey(image));
+    QueryResp response = call("query " + config.globalCollection(), () -> client.query(QueryReq.builder()
+        .collectionName(config.globalCollection())
+        .filter(filter)
+        .outputFields(metaFields())
+        .limit(1)
+        .consistencyLevel(READ_CONSISTENCY)
+        .build()));
+    return response.getQueryResults().stream().findFirst().map(result -> meta(result.getEntity()));
+  }
+
+  private List<String> metaFields() {
+    if (!writesRecorded) {
+      return META_FIELDS_WITHOUT_WRITES;
+    }
+    List<String> fields = new ArrayList<>(META_FIELDS_WITHOUT_WRITES);
+    fields.add(WRITTEN_AT);
+    return fields;
+  }
+
+  @Override
   public boolean contains(ImageRef image) {
     String filter = equalTo(IMAGE_KEY, imageKey(image));
     QueryResp response = call("query " + config.globalCollection(), () -> client.query(QueryReq.builder()
@@ -592,6 +623,12 @@ public final class MilvusVectorIndex implements VectorIndex {
     CreateCollectionReq.FieldSchema vector = described.getCollectionSchema().getField(vectorField);
     Set<String> missing = new HashSet<>(schema.getFieldSchemaList().stream().map(CreateCollectionReq.FieldSchema::getName).toList());
     missing.removeAll(described.getFieldNames());
+    if (missing.remove(WRITTEN_AT)) {
+      writesRecorded = false;
+      LOG.warn("milvus collection {} has no {} column (created by an earlier version): a record replayed after an aborted "
+          + "transaction is matched against every image, including those written after its first attempt; re-index into a "
+          + "new collection to bound replays", name, WRITTEN_AT);
+    }
     if (vector == null || vector.getDataType() != vectorType || vector.getDimension() == null || vector.getDimension() != dimensions
         || !missing.isEmpty()) {
       throw new IllegalStateException("milvus collection " + name + " exists with another schema (vector " + vectorField + ": "
@@ -630,6 +667,7 @@ public final class MilvusVectorIndex implements VectorIndex {
     schema.addField(AddFieldReq.builder().fieldName(REFERENCE_SET).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).build());
     schema.addField(AddFieldReq.builder().fieldName(RIGHTS_HOLDER).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).build());
     schema.addField(AddFieldReq.builder().fieldName(INDEXED_AT).dataType(DataType.Int64).build());
+    schema.addField(AddFieldReq.builder().fieldName(WRITTEN_AT).dataType(DataType.Int64).build());
     schema.addField(AddFieldReq.builder().fieldName(WIDTH).dataType(DataType.Int32).build());
     schema.addField(AddFieldReq.builder().fieldName(HEIGHT).dataType(DataType.Int32).build());
     return schema;
@@ -662,7 +700,7 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   // ---- rows and filters
 
-  private static JsonObject scalarRow(String pk, String key, IndexedImage image) {
+  private JsonObject scalarRow(String pk, String key, IndexedImage image) {
     JsonObject row = new JsonObject();
     row.addProperty(PK, pk);
     row.addProperty(IMAGE_KEY, key);
@@ -672,13 +710,21 @@ public final class MilvusVectorIndex implements VectorIndex {
     row.addProperty(REFERENCE_SET, nullToEmpty(image.referenceSet()));
     row.addProperty(RIGHTS_HOLDER, nullToEmpty(image.rightsHolder()));
     row.addProperty(INDEXED_AT, image.indexedAtMillis());
+    if (writesRecorded) {
+      row.addProperty(WRITTEN_AT, image.writtenAtMillis());
+    }
     row.addProperty(WIDTH, image.width());
     row.addProperty(HEIGHT, image.height());
     return row;
   }
 
-  /** Scope as a Milvus expression; every value an escaped literal. */
+  /** Scope as a Milvus expression on collections with the {@value #WRITTEN_AT} column; every value an escaped literal. */
   static String scopeFilter(Scope scope) {
+    return scopeFilter(scope, true);
+  }
+
+  /** Scope as a Milvus expression; the write bound only where the collections record writes. */
+  static String scopeFilter(Scope scope, boolean writesRecorded) {
     List<String> admitted = new ArrayList<>();
     if (!scope.uploadTenants().isEmpty()) {
       admitted.add("(" + equalTo(PURPOSE, Purpose.UPLOAD.name()) + " && " + in(TENANT, scope.uploadTenants()) + ")");
@@ -691,6 +737,9 @@ public final class MilvusVectorIndex implements VectorIndex {
       // Milvus' expression parser rejects Long.MIN_VALUE as a literal, so the unbounded case has no clause at all
       filter += " && " + INDEXED_AT + " >= " + scope.indexedSinceMillis();
     }
+    if (scope.boundedInWrites() && writesRecorded) {
+      filter += " && " + WRITTEN_AT + " < " + scope.writtenBeforeMillis();
+    }
     if (scope.exclude() != null) {
       filter += " && " + notEqualTo(IMAGE_KEY, imageKey(scope.exclude()));
     }
@@ -702,21 +751,14 @@ public final class MilvusVectorIndex implements VectorIndex {
   }
 
   private static ImageMeta meta(Map<String, Object> entity) {
+    long indexedAt = ((Number) entity.get(INDEXED_AT)).longValue();
+    Object writtenAt = entity.get(WRITTEN_AT);
     return new ImageMeta(Purpose.valueOf((String) entity.get(PURPOSE)), emptyToNull((String) entity.get(RIGHTS_HOLDER)),
-        emptyToNull((String) entity.get(REFERENCE_SET)), ((Number) entity.get(INDEXED_AT)).longValue(),
-        ((Number) entity.get(WIDTH)).intValue(), ((Number) entity.get(HEIGHT)).intValue());
+        emptyToNull((String) entity.get(REFERENCE_SET)), indexedAt,
+        ((Number) entity.get(WIDTH)).intValue(), ((Number) entity.get(HEIGHT)).intValue(),
+        writtenAt == null ? indexedAt : ((Number) writtenAt).longValue());
   }
 
-  /** {@code <tenant length>:<tenant>/<image id>}: unambiguous whatever characters the ids hold. */
-  private static void requireIdLengths(ImageRef ref) {
-    if (utf8Length(ref.tenant()) > MAX_ID_LENGTH || utf8Length(ref.imageId()) > MAX_ID_LENGTH) {
-      throw new IllegalArgumentException("tenant and image id must have at most " + MAX_ID_LENGTH + " UTF-8 bytes: " + ref);
-    }
-  }
-
-  private static int utf8Length(String value) {
-    return value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-  }
 
   private static JsonArray floats(float[] values) {
     JsonArray array = new JsonArray(values.length);

@@ -3,6 +3,7 @@ package io.doppel.matcher.index.lucene;
 import io.doppel.matcher.index.BinaryDescriptors;
 import io.doppel.matcher.index.GlobalHit;
 import io.doppel.matcher.index.ImageMeta;
+import io.doppel.matcher.index.IndexUnavailableException;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
 import io.doppel.matcher.index.ModelKey;
@@ -10,6 +11,7 @@ import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.VectorIndex;
 import io.doppel.matcher.index.VectorIndexContract;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -128,6 +130,32 @@ class LuceneVectorIndexTest extends VectorIndexContract {
             kept.referenceSet(), kept.indexedAtMillis(), kept.width(), kept.height())));
     assertThat(index.keypoints(kept.ref())).usingRecursiveComparison().isEqualTo(kept.keypoints());
     assertThat(index.contains(deleted.ref())).isFalse();
+  }
+
+  /**
+   * An id Lucene cannot hold (a term over 32,766 bytes) or the log cannot write (over 65,535 bytes) is refused as bad
+   * input before it reaches the write-ahead log: never reported as an outage (which the matcher retries forever), and
+   * never logged, so that the replay after a crash cannot meet it and keep the index from opening.
+   */
+  @Test
+  void idsTooLongForTheIndexAreRefusedBeforeTheLogAndACrashLeavesAnIndexThatOpens() {
+    index.close();
+    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL).withWriteBatching(1, Duration.ofHours(1)));
+    IndexedImage fine = upload("tenant", "fine");
+    index.upsert(fine);
+    for (int length : List.of(40_000, 70_000)) {
+      IndexedImage tooLong = upload("tenant", "x".repeat(length));
+      assertThatThrownBy(() -> index.upsert(tooLong)).as("an id of %d bytes", length)
+          .isInstanceOf(IllegalArgumentException.class).isNotInstanceOf(IndexUnavailableException.class);
+      assertThatThrownBy(() -> index.delete(tooLong.ref())).as("a delete of an id of %d bytes", length)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    index.commit();
+    index.crash();
+
+    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL));
+
+    assertThat(index.contains(fine.ref())).isTrue();
   }
 
   @Test
