@@ -46,7 +46,11 @@ public final class SyntheticImages {
           g.setStroke(new BasicStroke(1 + random.nextInt(4)));
           g.drawLine(x, y, x + w - random.nextInt(2 * w), y + h - random.nextInt(2 * h));
         }
-        default -> g.fillPolygon(new int[] {x, x + w, x + random.nextInt(w + 1)}, new int[] {y, y + random.nextInt(h + 1), y + h}, 3);
+        default ->
+          g.fillPolygon(
+              new int[] {x, x + w, x + random.nextInt(w + 1)},
+              new int[] {y, y + random.nextInt(h + 1), y + h},
+              3);
       }
     }
     g.dispose();
@@ -58,14 +62,17 @@ public final class SyntheticImages {
    * fill has rows of one colour, which a photo almost never has and layout analysis takes for gutters.
    */
   public static BufferedImage grain(BufferedImage image, int amplitude, long seed) {
-    Random random = new Random(seed);
     BufferedImage out = copy(image);
+    int[] noise = new Random(seed)
+        .ints(3L * out.getWidth() * out.getHeight(), -amplitude, amplitude + 1)
+        .toArray();
+    int n = 0;
     for (int y = 0; y < out.getHeight(); y++) {
       for (int x = 0; x < out.getWidth(); x++) {
         int rgb = out.getRGB(x, y);
-        int r = Math.clamp(((rgb >> 16) & 0xFF) + random.nextInt(2 * amplitude + 1) - amplitude, 0, 255);
-        int g = Math.clamp(((rgb >> 8) & 0xFF) + random.nextInt(2 * amplitude + 1) - amplitude, 0, 255);
-        int b = Math.clamp((rgb & 0xFF) + random.nextInt(2 * amplitude + 1) - amplitude, 0, 255);
+        int r = Math.clamp(((rgb >> 16) & 0xFF) + noise[n++], 0, 255);
+        int g = Math.clamp(((rgb >> 8) & 0xFF) + noise[n++], 0, 255);
+        int b = Math.clamp((rgb & 0xFF) + noise[n++], 0, 255);
         out.setRGB(x, y, (r << 16) | (g << 8) | b);
       }
     }
@@ -84,7 +91,8 @@ public final class SyntheticImages {
 
   /** Left and right swapped. */
   public static BufferedImage mirror(BufferedImage image) {
-    BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+    BufferedImage out =
+        new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = out.createGraphics();
     g.drawImage(image, image.getWidth(), 0, -image.getWidth(), image.getHeight(), null);
     g.dispose();
@@ -103,22 +111,26 @@ public final class SyntheticImages {
 
   /** Both sides times {@code factor}, bilinear. */
   public static BufferedImage scale(BufferedImage image, double factor) {
-    return resize(image, (int) Math.round(image.getWidth() * factor), (int) Math.round(image.getHeight() * factor));
+    return resize(image, (int) Math.round(image.getWidth() * factor), (int)
+        Math.round(image.getHeight() * factor));
   }
 
   /** Resized to {@code width} × {@code height}, bilinear. */
   public static BufferedImage resize(BufferedImage image, int width, int height) {
     BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = out.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.setRenderingHint(
+        RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
     g.drawImage(image, 0, 0, width, height, null);
     g.dispose();
     return out;
   }
 
   /** A webtoon-like strip {@code stripHeight} tall: a filler texture, and {@code photo} at {@code photoTop}. */
-  public static BufferedImage tallStrip(BufferedImage photo, int stripHeight, int photoTop, long fillerSeed) {
-    BufferedImage strip = new BufferedImage(photo.getWidth(), stripHeight, BufferedImage.TYPE_3BYTE_BGR);
+  public static BufferedImage tallStrip(
+      BufferedImage photo, int stripHeight, int photoTop, long fillerSeed) {
+    BufferedImage strip =
+        new BufferedImage(photo.getWidth(), stripHeight, BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = strip.createGraphics();
     g.drawImage(texture(fillerSeed, photo.getWidth(), stripHeight), 0, 0, null);
     g.drawImage(photo, 0, photoTop, null);
@@ -150,7 +162,8 @@ public final class SyntheticImages {
   }
 
   private static BufferedImage copy(BufferedImage image) {
-    BufferedImage out = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+    BufferedImage out =
+        new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = out.createGraphics();
     g.drawImage(image, 0, 0, null);
     g.dispose();
