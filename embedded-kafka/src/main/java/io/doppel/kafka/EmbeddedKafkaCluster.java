@@ -184,7 +184,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         if (attempt >= PORT_CLASH_ATTEMPTS || !e.portTaken()) {
           throw e;
         }
-        LOG.warn("embedded Kafka: a port was taken before a node could bind it; retrying on new ports");
+        LOG.warn(
+            "embedded Kafka: a port was taken before a node could bind it; retrying on new ports");
       }
     }
   }
@@ -204,8 +205,11 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         cluster.launch(spec);
       }
       cluster.awaitBrokers(cluster.allNodeIds());
-      LOG.info("embedded Kafka ready: {} node(s) at {} (data in {})",
-          settings.nodes(), cluster.bootstrapServers(), cluster.dataDirectory);
+      LOG.info(
+          "embedded Kafka ready: {} node(s) at {} (data in {})",
+          settings.nodes(),
+          cluster.bootstrapServers(),
+          cluster.dataDirectory);
       return cluster;
     } catch (RuntimeException e) {
       cluster.close();
@@ -218,7 +222,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   }
 
   public String bootstrapServers() {
-    return specs.stream().map(s -> LOOPBACK + ":" + s.brokerPort()).collect(Collectors.joining(","));
+    return specs.stream()
+        .map(s -> LOOPBACK + ":" + s.brokerPort())
+        .collect(Collectors.joining(","));
   }
 
   public int size() {
@@ -237,8 +243,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   /** Creates the topics that don't exist yet; existing ones are left as they are. */
   public void createTopics(Collection<String> names, int partitions, int replication) {
     if (replication > size()) {
-      throw new IllegalArgumentException(
-          "replication " + replication + " is more than the " + size() + " node(s) of this cluster");
+      throw new IllegalArgumentException("replication " + replication + " is more than the "
+          + size() + " node(s) of this cluster");
     }
     List<NewTopic> topics = names.stream()
         .map(name -> new NewTopic(name, partitions, (short) replication))
@@ -306,7 +312,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     } else {
       // Data that outlives the cluster deserves a clean shutdown (no log recovery on next start).
       Stream.of(processes).filter(p -> p != null).forEach(Process::destroy);
-      Stream.of(processes).filter(p -> p != null).forEach(p -> waitForExit(p, GRACEFUL_STOP_TIMEOUT));
+      Stream.of(processes)
+          .filter(p -> p != null)
+          .forEach(p -> waitForExit(p, GRACEFUL_STOP_TIMEOUT));
       destroyAll();
     }
     try {
@@ -337,8 +345,10 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     p.setProperty("process.roles", "broker,controller");
     p.setProperty("node.id", Integer.toString(spec.id()));
     p.setProperty("controller.quorum.voters", voters);
-    p.setProperty("listeners", "PLAINTEXT://" + LOOPBACK + ":" + spec.brokerPort()
-        + ",CONTROLLER://" + LOOPBACK + ":" + spec.controllerPort());
+    p.setProperty(
+        "listeners",
+        "PLAINTEXT://" + LOOPBACK + ":" + spec.brokerPort() + ",CONTROLLER://" + LOOPBACK + ":"
+            + spec.controllerPort());
     p.setProperty("advertised.listeners", "PLAINTEXT://" + LOOPBACK + ":" + spec.brokerPort());
     p.setProperty("controller.listener.names", "CONTROLLER");
     p.setProperty("inter.broker.listener.name", "PLAINTEXT");
@@ -351,8 +361,10 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     p.setProperty("offsets.topic.num.partitions", Integer.toString(INTERNAL_TOPIC_PARTITIONS));
     p.setProperty("transaction.state.log.replication.factor", Integer.toString(replication));
     p.setProperty("transaction.state.log.min.isr", Integer.toString(minInsync));
-    p.setProperty("transaction.state.log.num.partitions", Integer.toString(INTERNAL_TOPIC_PARTITIONS));
-    p.setProperty("share.coordinator.state.topic.replication.factor", Integer.toString(replication));
+    p.setProperty(
+        "transaction.state.log.num.partitions", Integer.toString(INTERNAL_TOPIC_PARTITIONS));
+    p.setProperty(
+        "share.coordinator.state.topic.replication.factor", Integer.toString(replication));
     p.setProperty("share.coordinator.state.topic.min.isr", Integer.toString(minInsync));
     p.setProperty("group.initial.rebalance.delay.ms", "0");
     p.setProperty("auto.create.topics.enable", "false");
@@ -362,7 +374,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       try (Writer out = Files.newBufferedWriter(spec.properties(), StandardCharsets.UTF_8)) {
         p.store(out, "embedded Kafka node " + spec.id());
       }
-      Files.writeString(spec.directory().resolve("logback.xml"), LOGBACK_CONFIG, StandardCharsets.UTF_8);
+      Files.writeString(
+          spec.directory().resolve("logback.xml"), LOGBACK_CONFIG, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the configuration of node " + spec.id(), e);
     }
@@ -415,15 +428,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         for (int id : nodeIds) {
           Process process = processes[id];
           if (process == null || !process.isAlive()) {
-            throw new StartupException("embedded Kafka node " + id + " exited during start-up"
-                + (process == null ? "" : " with status " + process.exitValue())
-                + "; last lines of " + specs.get(id).logFile() + ":\n" + logTail(specs.get(id)),
+            throw new StartupException(
+                "embedded Kafka node " + id + " exited during start-up"
+                    + (process == null ? "" : " with status " + process.exitValue())
+                    + "; last lines of " + specs.get(id).logFile() + ":\n" + logTail(specs.get(id)),
                 logContains(specs.get(id), PORT_CLASH));
           }
         }
         for (var it = pending.iterator(); it.hasNext(); ) {
           int id = it.next();
-          Admin admin = admins.computeIfAbsent(id, n -> admin(LOOPBACK + ":" + specs.get(n).brokerPort()));
+          Admin admin = admins.computeIfAbsent(
+              id, n -> admin(LOOPBACK + ":" + specs.get(n).brokerPort()));
           if (registeredBrokers(admin).contains(id)) {
             it.remove();
           }
@@ -449,8 +464,13 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
 
   private static Set<Integer> registeredBrokers(Admin admin) throws InterruptedException {
     try {
-      return admin.describeCluster().nodes().get(ADMIN_REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-          .stream().map(Node::id).collect(Collectors.toSet());
+      return admin
+          .describeCluster()
+          .nodes()
+          .get(ADMIN_REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .stream()
+          .map(Node::id)
+          .collect(Collectors.toSet());
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       return Set.of();
     }
@@ -479,7 +499,8 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   private static String logTail(NodeSpec spec) {
     try {
       List<String> lines = Files.readAllLines(spec.logFile(), StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+      return String.join(
+          "\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
     }

@@ -29,7 +29,8 @@ public final class KafkaNodeMain {
     exitWhenParentGoes();
     if (!Files.exists(metadataDir.resolve(FORMATTED_MARKER))) {
       int status = kafka.tools.StorageTool.execute(
-          new String[] {"format", "-t", clusterId, "-c", properties, "--ignore-formatted"}, System.out);
+          new String[] {"format", "-t", clusterId, "-c", properties, "--ignore-formatted"},
+          System.out);
       if (status != 0) {
         System.err.println("storage format failed with status " + status);
         System.exit(status);
@@ -39,18 +40,20 @@ public final class KafkaNodeMain {
   }
 
   private static void exitWhenParentGoes() {
-    Thread watchdog = new Thread(() -> {
-      InputStream in = System.in;
-      try {
-        while (in.read() >= 0) {
-          // The parent never writes; any byte is ignored, only end-of-stream matters.
-        }
-      } catch (IOException e) {
-        // A broken pipe means the same as end-of-stream: the parent is gone.
-      }
-      System.err.println("parent process gone: shutting down");
-      System.exit(0);
-    }, "parent-watchdog");
+    Thread watchdog = new Thread(
+        () -> {
+          InputStream in = System.in;
+          try {
+            while (in.read() >= 0) {
+              // The parent never writes; any byte is ignored, only end-of-stream matters.
+            }
+          } catch (IOException e) {
+            // A broken pipe means the same as end-of-stream: the parent is gone.
+          }
+          System.err.println("parent process gone: shutting down");
+          System.exit(0);
+        },
+        "parent-watchdog");
     watchdog.setDaemon(true);
     watchdog.start();
   }

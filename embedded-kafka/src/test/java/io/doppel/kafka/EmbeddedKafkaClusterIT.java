@@ -36,8 +36,8 @@ class EmbeddedKafkaClusterIT {
   @Test
   void threeNodesKeepAcceptingAcksAllWritesWhileOneIsDownAndTakeItBack(@TempDir Path data)
       throws Exception {
-    try (EmbeddedKafkaCluster cluster =
-        EmbeddedKafkaCluster.start(EmbeddedKafkaCluster.Settings.nodes(3).withDataDirectory(data))) {
+    try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start(
+        EmbeddedKafkaCluster.Settings.nodes(3).withDataDirectory(data))) {
       cluster.createTopics(List.of(TOPIC), PARTITIONS, 3);
       assertThat(minInsyncReplicas(cluster)).isEqualTo("2");
 
@@ -53,7 +53,9 @@ class EmbeddedKafkaClusterIT {
         send(producer, "after", BATCH);
       }
       List<String> values = readAll(cluster, 3 * BATCH);
-      assertThat(values).hasSize(3 * BATCH).doesNotHaveDuplicates()
+      assertThat(values)
+          .hasSize(3 * BATCH)
+          .doesNotHaveDuplicates()
           .contains("before-0", "during-" + (BATCH - 1), "after-" + (BATCH - 1));
       assertThat(Files.readString(data.resolve("node-1").resolve("server.log")))
           .contains("Kafka Server started");
@@ -73,7 +75,8 @@ class EmbeddedKafkaClusterIT {
       assertThat(cluster.bootstrapServers()).startsWith("127.0.0.1:");
       cluster.createTopics(List.of("single"), 1, 1);
       assertThatThrownBy(() -> cluster.createTopics(List.of("too-wide"), 1, 2))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replication 2");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("replication 2");
     }
     assertThat(directory).doesNotExist();
   }
@@ -95,7 +98,8 @@ class EmbeddedKafkaClusterIT {
 
   @Test
   void aNodeThatCannotStartFailsWithItsLogTail(@TempDir Path data) {
-    var settings = EmbeddedKafkaCluster.Settings.singleNode().withDataDirectory(data)
+    var settings = EmbeddedKafkaCluster.Settings.singleNode()
+        .withDataDirectory(data)
         .withBrokerProperties(Map.of("num.network.threads", "not-a-number"));
     assertThatThrownBy(() -> EmbeddedKafkaCluster.start(settings))
         .isInstanceOf(EmbeddedKafkaCluster.StartupException.class)
@@ -104,11 +108,17 @@ class EmbeddedKafkaClusterIT {
   }
 
   private static String minInsyncReplicas(EmbeddedKafkaCluster cluster) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
+    try (Admin admin = Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
       var resource = new org.apache.kafka.common.config.ConfigResource(
           org.apache.kafka.common.config.ConfigResource.Type.TOPIC, TOPIC);
-      return admin.describeConfigs(List.of(resource)).all().get().get(resource)
-          .get("min.insync.replicas").value();
+      return admin
+          .describeConfigs(List.of(resource))
+          .all()
+          .get()
+          .get(resource)
+          .get("min.insync.replicas")
+          .value();
     }
   }
 
@@ -135,8 +145,11 @@ class EmbeddedKafkaClusterIT {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<String> values = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-      var partitions = IntStream.range(0, PARTITIONS).mapToObj(i -> new TopicPartition(TOPIC, i)).toList();
+    try (var consumer =
+        new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+      var partitions = IntStream.range(0, PARTITIONS)
+          .mapToObj(i -> new TopicPartition(TOPIC, i))
+          .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       long deadline = System.nanoTime() + CONSUME_TIMEOUT.toNanos();

@@ -17,11 +17,24 @@ import java.util.zip.CRC32;
 public final class ImageMutator {
 
   /** What was done to the seed; with the seed name and index it reproduces the input. */
-  public enum Kind { TRUNCATE, BIT_FLIPS, HEADER_DIMENSIONS, STRUCTURE, SPLICE }
+  public enum Kind {
+    TRUNCATE,
+    BIT_FLIPS,
+    HEADER_DIMENSIONS,
+    STRUCTURE,
+    SPLICE
+  }
 
   public record Mutant(Kind kind, String description, byte[] bytes) {}
 
-  public enum Format { JPEG, PNG, GIF, WEBP, BMP, TIFF }
+  public enum Format {
+    JPEG,
+    PNG,
+    GIF,
+    WEBP,
+    BMP,
+    TIFF
+  }
 
   /** A field of the file's structure: where it is and how many bytes it spans. */
   private record Field(int offset, int length, String name) {}
@@ -30,7 +43,10 @@ public final class ImageMutator {
   private static final int MAGIC_BYTES = 4;
   private static final int MAX_SPLICE = 64;
   /** Dimensions that break readers: zero, one, powers of two around int16/uint16/int32 limits. */
-  private static final int[] EDGE_DIMENSIONS = {0, 1, 2, 255, 256, 4_096, 16_383, 16_384, 32_767, 32_768, 65_535};
+  private static final int[] EDGE_DIMENSIONS = {
+    0, 1, 2, 255, 256, 4_096, 16_383, 16_384, 32_767, 32_768, 65_535
+  };
+
   private static final int PNG_SIGNATURE = 8;
   private static final int PNG_IHDR_WIDTH = 16;
   private static final int PNG_IHDR_DATA = 12;
@@ -59,7 +75,8 @@ public final class ImageMutator {
       case TIFF -> parseTiff();
     }
     if (dimensions.isEmpty()) {
-      throw new IllegalArgumentException(format + " seed has no dimension field this mutator knows");
+      throw new IllegalArgumentException(
+          format + " seed has no dimension field this mutator knows");
     }
   }
 
@@ -79,7 +96,10 @@ public final class ImageMutator {
         ? random.nextInt(seed.length)
         // Cuts just after a structural field are the ones parsers handle worst.
         : Math.min(seed.length - 1, endOf(structure.get(random.nextInt(structure.size()))));
-    return new Mutant(Kind.TRUNCATE, "truncated to " + length + " of " + seed.length, Arrays.copyOf(seed, length));
+    return new Mutant(
+        Kind.TRUNCATE,
+        "truncated to " + length + " of " + seed.length,
+        Arrays.copyOf(seed, length));
   }
 
   private Mutant bitFlips(Random random) {
@@ -101,7 +121,8 @@ public final class ImageMutator {
         ? EDGE_DIMENSIONS[random.nextInt(EDGE_DIMENSIONS.length)]
         : random.nextInt((int) Math.min(Integer.MAX_VALUE, 1L << (field.length() * Byte.SIZE)));
     write(bytes, field, value);
-    return new Mutant(Kind.HEADER_DIMENSIONS, field.name() + " := " + value, fixPngCrcs(bytes, random));
+    return new Mutant(
+        Kind.HEADER_DIMENSIONS, field.name() + " := " + value, fixPngCrcs(bytes, random));
   }
 
   private Mutant structure(Random random) {
@@ -193,7 +214,8 @@ public final class ImageMutator {
       String name = String.format("marker %02X", marker);
       structure.add(new Field(position + 1, 1, name + " code"));
       structure.add(new Field(position + 2, 2, name + " length"));
-      boolean startOfFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      boolean startOfFrame =
+          marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
       if (startOfFrame) {
         structure.add(new Field(position + 4, 1, name + " precision"));
         dimensions.add(new Field(position + 5, 2, name + " height"));
@@ -289,7 +311,7 @@ public final class ImageMutator {
           dimensions.add(new Field(data + 6, 2, "VP8 width"));
           dimensions.add(new Field(data + 8, 2, "VP8 height"));
         }
-        default -> { }
+        default -> {}
       }
       position = data + size + (size & 1);
     }
@@ -298,7 +320,8 @@ public final class ImageMutator {
   private int read(byte[] bytes, Field field) {
     int value = 0;
     for (int i = 0; i < field.length() && field.offset() + i < bytes.length; i++) {
-      value = littleEndian() ? value | ((bytes[field.offset() + i] & 0xFF) << (Byte.SIZE * i))
+      value = littleEndian()
+          ? value | ((bytes[field.offset() + i] & 0xFF) << (Byte.SIZE * i))
           : (value << Byte.SIZE) | (bytes[field.offset() + i] & 0xFF);
     }
     return value;
@@ -313,7 +336,9 @@ public final class ImageMutator {
 
   /** GIF, WebP (RIFF) and BMP store numbers little-endian; JPEG and PNG big-endian; TIFF as its header says. */
   private boolean littleEndian() {
-    return format == Format.GIF || format == Format.WEBP || format == Format.BMP
+    return format == Format.GIF
+        || format == Format.WEBP
+        || format == Format.BMP
         || (format == Format.TIFF && seed[0] == 'I');
   }
 
@@ -346,7 +371,8 @@ public final class ImageMutator {
       structure.add(new Field(entry + 2, 2, name + " type"));
       structure.add(new Field(entry + 4, 4, name + " count"));
       if (tag == 256 || tag == 257) {
-        dimensions.add(new Field(value.offset(), value.length(), tag == 256 ? "ImageWidth" : "ImageLength"));
+        dimensions.add(
+            new Field(value.offset(), value.length(), tag == 256 ? "ImageWidth" : "ImageLength"));
       } else {
         structure.add(value);
       }

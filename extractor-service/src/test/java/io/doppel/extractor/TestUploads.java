@@ -11,12 +11,23 @@ public final class TestUploads {
   private TestUploads() {}
 
   public static UploadEvent inline(String imageId, byte[] bytes) {
-    return UploadEvent.newBuilder().setTenant("tenant-a").setImageId(imageId).setPurpose(Purpose.UPLOAD)
-        .setInlineBytes(ByteBuffer.wrap(bytes)).setContentType("image/jpeg").setUploadedAt(Instant.ofEpochMilli(1_700_000_000_000L)).build();
+    return UploadEvent.newBuilder()
+        .setTenant("tenant-a")
+        .setImageId(imageId)
+        .setPurpose(Purpose.UPLOAD)
+        .setInlineBytes(ByteBuffer.wrap(bytes))
+        .setContentType("image/jpeg")
+        .setUploadedAt(Instant.ofEpochMilli(1_700_000_000_000L))
+        .build();
   }
 
   public static UploadEvent fromSource(String imageId, String source) {
-    return UploadEvent.newBuilder().setTenant("tenant-a").setImageId(imageId).setPurpose(Purpose.UPLOAD)
-        .setSource(source).setUploadedAt(Instant.ofEpochMilli(1_700_000_000_000L)).build();
+    return UploadEvent.newBuilder()
+        .setTenant("tenant-a")
+        .setImageId(imageId)
+        .setPurpose(Purpose.UPLOAD)
+        .setSource(source)
+        .setUploadedAt(Instant.ofEpochMilli(1_700_000_000_000L))
+        .build();
   }
 }

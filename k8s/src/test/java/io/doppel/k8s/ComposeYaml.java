@@ -61,8 +61,10 @@ final class ComposeYaml {
     private final class ConstructOverride extends AbstractConstruct {
       @Override
       public Object construct(Node node) {
-        node.setTag(node instanceof MappingNode ? Tag.MAP
-            : node instanceof SequenceNode ? Tag.SEQ : Tag.STR);
+        node.setTag(
+            node instanceof MappingNode
+                ? Tag.MAP
+                : node instanceof SequenceNode ? Tag.SEQ : Tag.STR);
         return constructObject(node);
       }
     }

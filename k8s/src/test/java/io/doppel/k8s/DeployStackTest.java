@@ -57,9 +57,11 @@ class DeployStackTest {
           .keyword(new AnnotationKeyword("id"))
           .build();
       // Compose's own "duration" format is Go's (60s), not ISO 8601: check structure, not formats.
-      composeSchema = JsonSchemaFactory
-          .getInstance(SpecVersion.VersionFlag.V201909, factory -> factory.metaSchema(draft201909))
-          .getSchema(schema, SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build());
+      composeSchema = JsonSchemaFactory.getInstance(
+              SpecVersion.VersionFlag.V201909, factory -> factory.metaSchema(draft201909))
+          .getSchema(
+              schema,
+              SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build());
     }
   }
 
@@ -78,10 +80,15 @@ class DeployStackTest {
   @Test
   void theSchemaCatchesMistakes() {
     JsonNode broken = JSON.createObjectNode()
-        .set("services", JSON.createObjectNode()
-            .set("extractor", JSON.createObjectNode().put("imagee", "x:1").put("read_only", "yes")));
+        .set(
+            "services",
+            JSON.createObjectNode()
+                .set(
+                    "extractor",
+                    JSON.createObjectNode().put("imagee", "x:1").put("read_only", "yes")));
 
-    assertThat(composeSchema.validate(broken)).extracting(ValidationMessage::getMessage)
+    assertThat(composeSchema.validate(broken))
+        .extracting(ValidationMessage::getMessage)
         .anyMatch(message -> message.contains("imagee"))
         .anyMatch(message -> message.contains("read_only"));
   }
@@ -90,7 +97,9 @@ class DeployStackTest {
   void composeImagesArePinnedByTag() {
     JsonNode services = compose().path("services");
     services.properties().forEach(service -> {
-      assertThat(service.getValue().hasNonNull("image")).as(service.getKey() + " image").isTrue();
+      assertThat(service.getValue().hasNonNull("image"))
+          .as(service.getKey() + " image")
+          .isTrue();
       ManifestInvariantsTest.assertPinned(service.getValue().path("image").asText());
     });
   }
@@ -101,8 +110,8 @@ class DeployStackTest {
     assertThat(device.path("driver").asText()).isEqualTo("nvidia");
     assertThat(device.path("capabilities").toString()).contains("gpu");
 
-    JsonNode cpu = ComposeYaml.load(Repository.DEPLOY.resolve("compose.cpu.yaml"))
-        .at("/services/extractor");
+    JsonNode cpu =
+        ComposeYaml.load(Repository.DEPLOY.resolve("compose.cpu.yaml")).at("/services/extractor");
     assertThat(cpu.path("deploy").isEmpty()).as("deploy: !reset {}").isTrue();
     assertThat(cpu.at("/environment/DOPPEL_EXTRACTOR_MODEL_DEVICE").asText()).isEqualTo("cpu");
   }
@@ -112,14 +121,16 @@ class DeployStackTest {
     for (String service : List.of("extractor", "matcher")) {
       JsonNode definition = compose().at("/services/" + service);
       assertThat(definition.path("read_only").asBoolean()).as(service).isTrue();
-      assertThat(definition.path("user").asText()).as(service).doesNotStartWith("0").isNotBlank();
+      assertThat(definition.path("user").asText())
+          .as(service)
+          .doesNotStartWith("0")
+          .isNotBlank();
       assertThat(definition.path("tmpfs").toString()).contains("/tmp", Deployment.STATE_DIR);
       String prefix = "/environment/DOPPEL_" + service.toUpperCase(Locale.ROOT) + "_";
       assertThat(definition.at(prefix + "DATA_DIR").asText()).isEqualTo(Deployment.STATE_DIR);
       assertThat(definition.at(prefix + "APPLICATION_ID").asText()).isEqualTo("doppel-" + service);
     }
-    assertThat(Deployment.APPLICATION_IDS)
-        .containsExactly("doppel-extractor", "doppel-matcher");
+    assertThat(Deployment.APPLICATION_IDS).containsExactly("doppel-extractor", "doppel-matcher");
   }
 
   /** ONNX Runtime, OpenCV and RocksDB load native libraries they unpack into /tmp. */
@@ -127,13 +138,19 @@ class DeployStackTest {
   void scratchSpaceAllowsExecAndKafkaKeepsItsDataOnItsVolume() {
     JsonNode services = compose().path("services");
     for (String service : List.of("extractor", "matcher", "review-console")) {
-      assertThat(services.at("/" + service + "/tmpfs").toString()).as(service + " /tmp")
-          .containsPattern("/tmp:[^\"]*\\bexec\\b").doesNotContain("noexec");
+      assertThat(services.at("/" + service + "/tmpfs").toString())
+          .as(service + " /tmp")
+          .containsPattern("/tmp:[^\"]*\\bexec\\b")
+          .doesNotContain("noexec");
     }
     JsonNode kafka = services.path("kafka");
     String logDirs = kafka.at("/environment/KAFKA_LOG_DIRS").asText();
-    assertThat(logDirs).as("KAFKA_LOG_DIRS (unset: /tmp/kraft-combined-logs inside the container)").isNotBlank();
-    assertThat(kafka.path("volumes").toString()).as("Kafka's log dir is a volume").contains(":" + logDirs);
+    assertThat(logDirs)
+        .as("KAFKA_LOG_DIRS (unset: /tmp/kraft-combined-logs inside the container)")
+        .isNotBlank();
+    assertThat(kafka.path("volumes").toString())
+        .as("Kafka's log dir is a volume")
+        .contains(":" + logDirs);
   }
 
   /** Every long-running service says when it is healthy, and nothing starts before what it needs is. */
@@ -144,15 +161,23 @@ class DeployStackTest {
     services.properties().forEach(service -> {
       if (!oneShot.contains(service.getKey())) {
         assertThat(service.getValue().path("healthcheck").path("test").isMissingNode())
-            .as(service.getKey() + " healthcheck").isFalse();
+            .as(service.getKey() + " healthcheck")
+            .isFalse();
       }
-      service.getValue().path("depends_on").properties().forEach(dependency ->
-          assertThat(dependency.getValue().path("condition").asText())
-              .as(service.getKey() + " waits for " + dependency.getKey())
-              .isEqualTo(oneShot.contains(dependency.getKey())
-                  ? "service_completed_successfully" : "service_healthy"));
+      service
+          .getValue()
+          .path("depends_on")
+          .properties()
+          .forEach(
+              dependency -> assertThat(dependency.getValue().path("condition").asText())
+                  .as(service.getKey() + " waits for " + dependency.getKey())
+                  .isEqualTo(
+                      oneShot.contains(dependency.getKey())
+                          ? "service_completed_successfully"
+                          : "service_healthy"));
     });
-    assertThat(services.at("/matcher/healthcheck/test").toString()).contains(Deployment.READINESS_PATH);
+    assertThat(services.at("/matcher/healthcheck/test").toString())
+        .contains(Deployment.READINESS_PATH);
   }
 
   @Test
@@ -160,10 +185,14 @@ class DeployStackTest {
     JsonNode manifest = Manifests.readYaml(ManifestInvariantsTest.BUILT_IN_MODEL_MANIFEST);
     for (String service : List.of("extractor", "matcher")) {
       JsonNode environment = compose().at("/services/" + service + "/environment");
-      assertThat(environment.path("DOPPEL_MODEL_ID").asText()).as(service).isEqualTo(manifest.path("id").asText());
-      assertThat(environment.path("DOPPEL_MODEL_VERSION").asText()).as(service)
+      assertThat(environment.path("DOPPEL_MODEL_ID").asText())
+          .as(service)
+          .isEqualTo(manifest.path("id").asText());
+      assertThat(environment.path("DOPPEL_MODEL_VERSION").asText())
+          .as(service)
           .isEqualTo(manifest.path("version").asText());
-      assertThat(environment.path("DOPPEL_MODEL_DIMENSION").asText()).as(service)
+      assertThat(environment.path("DOPPEL_MODEL_DIMENSION").asText())
+          .as(service)
           .isEqualTo(manifest.at("/output/dimension").asText());
     }
   }
@@ -183,31 +212,49 @@ class DeployStackTest {
   // ---- images ----------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @ValueSource(strings = {"extractor.Dockerfile", "matcher.Dockerfile", "reindex.Dockerfile", "review-console.Dockerfile"})
+  @ValueSource(
+      strings = {
+        "extractor.Dockerfile",
+        "matcher.Dockerfile",
+        "reindex.Dockerfile",
+        "review-console.Dockerfile"
+      })
   void imagesArePinnedNonRootAndRunTheJvmAsPidOne(String file) throws IOException {
     List<String> lines = Files.readAllLines(Repository.DEPLOY.resolve(file));
-    List<String> bases = lines.stream().filter(line -> line.startsWith("FROM "))
-        .map(line -> line.split("\\s+")[1]).toList();
-    String runtimeStage = lines.stream().filter(line -> line.startsWith("FROM ")).reduce((a, b) -> b)
+    List<String> bases = lines.stream()
+        .filter(line -> line.startsWith("FROM "))
+        .map(line -> line.split("\\s+")[1])
+        .toList();
+    String runtimeStage = lines.stream()
+        .filter(line -> line.startsWith("FROM "))
+        .reduce((a, b) -> b)
         .orElseThrow();
     List<String> afterRuntime = lines.subList(lines.indexOf(runtimeStage), lines.size());
-    String user = afterRuntime.stream().filter(line -> line.startsWith("USER ")).findFirst()
+    String user = afterRuntime.stream()
+        .filter(line -> line.startsWith("USER "))
+        .findFirst()
         .orElseThrow(() -> new AssertionError(file + " runtime stage sets no USER"));
     String text = String.join("\n", lines);
 
-    assertThat(bases).as(file + " base images").isNotEmpty()
+    assertThat(bases)
+        .as(file + " base images")
+        .isNotEmpty()
         .allSatisfy(ManifestInvariantsTest::assertPinned);
-    assertThat(user.substring("USER ".length()).split(":")[0]).as(file + " user")
+    assertThat(user.substring("USER ".length()).split(":")[0])
+        .as(file + " user")
         .isNotIn("0", "root");
-    assertThat(text).as(file)
+    assertThat(text)
+        .as(file)
         .contains("--enable-native-access=ALL-UNNAMED")
         .contains("-Dlogback.configurationFile=" + Deployment.JSON_LOGBACK_CONFIGURATION)
         .contains("exec java")
-        .containsPattern("(?m)^HEALTHCHECK .*\\n\\s+CMD \\[\"/bin/bash\", \"-c\", \"exec 3<>/dev/tcp/127\\.0\\.0\\.1/");
+        .containsPattern(
+            "(?m)^HEALTHCHECK .*\\n\\s+CMD \\[\"/bin/bash\", \"-c\", \"exec 3<>/dev/tcp/127\\.0\\.0\\.1/");
     if (file.equals("review-console.Dockerfile")) {
       assertThat(text).contains("EXPOSE 8090").contains("GET / HTTP/1.0");
     } else {
-      assertThat(text).as(file)
+      assertThat(text)
+          .as(file)
           .contains("EXPOSE " + Deployment.OPS_PORT)
           .contains("mkdir -p " + Deployment.STATE_DIR)
           .contains("GET " + Deployment.LIVENESS_PATH + " HTTP/1.0");
@@ -218,7 +265,9 @@ class DeployStackTest {
   @ValueSource(strings = {"extractor.Dockerfile", "reindex.Dockerfile"})
   void imagesThatExtractAreTheCudaBuild(String file) throws IOException {
     String dockerfile = Files.readString(Repository.DEPLOY.resolve(file));
-    assertThat(dockerfile).contains("-Pgpu").containsPattern("FROM nvidia/cuda:[^\\s]*cudnn[^\\s]*runtime");
+    assertThat(dockerfile)
+        .contains("-Pgpu")
+        .containsPattern("FROM nvidia/cuda:[^\\s]*cudnn[^\\s]*runtime");
   }
 
   @Test
@@ -231,15 +280,19 @@ class DeployStackTest {
         .contains("DOPPEL_MAIN_CLASS=io.doppel.standalone.Doppel");
     assertThat(Files.readString(Repository.DEPLOY.resolve("review-console.Dockerfile")))
         .contains("DOPPEL_MAIN_CLASS=io.doppel.review.ReviewConsoleMain");
-    assertThat(Repository.ROOT.resolve("review-console/src/main/java/io/doppel/review/ReviewConsoleMain.java")).exists();
+    assertThat(Repository.ROOT.resolve(
+            "review-console/src/main/java/io/doppel/review/ReviewConsoleMain.java"))
+        .exists();
     for (String source : List.of(
         "extractor-service/src/main/java/io/doppel/extractor/service/ExtractorService.java",
         "matcher-service/src/main/java/io/doppel/matcher/MatcherService.java",
         "standalone/src/main/java/io/doppel/standalone/Doppel.java")) {
       assertThat(Repository.ROOT.resolve(source)).exists();
     }
-    assertThat(Files.readString(Repository.ROOT.resolve("standalone/src/main/java/io/doppel/standalone/Doppel.java")))
-        .as("the command the reindex Job runs").contains("case \"reindex\"");
+    assertThat(Files.readString(
+            Repository.ROOT.resolve("standalone/src/main/java/io/doppel/standalone/Doppel.java")))
+        .as("the command the reindex Job runs")
+        .contains("case \"reindex\"");
   }
 
   // ---- prometheus ------------------------------------------------------------------------------
@@ -263,7 +316,8 @@ class DeployStackTest {
   }
 
   /** Where every runbook_url points: the runbook in the project's repository, by section. */
-  static final String RUNBOOK_URL = "https://github.com/doppel-project/doppel/blob/main/docs/runbook.md#";
+  static final String RUNBOOK_URL =
+      "https://github.com/doppel-project/doppel/blob/main/docs/runbook.md#";
 
   @Test
   void alertsUseRegisteredMetricsAndLinkToRunbookSections() throws IOException {
@@ -276,7 +330,9 @@ class DeployStackTest {
         String expr = rule.path("expr").asText();
         if (rule.has("record")) {
           recorded.add(rule.path("record").asText());
-          assertThat(seriesIn(expr)).as(rule.path("record").asText() + " series").isSubsetOf(knownSeries());
+          assertThat(seriesIn(expr))
+              .as(rule.path("record").asText() + " series")
+              .isSubsetOf(knownSeries());
           continue;
         }
         String alert = rule.path("alert").asText();
@@ -287,33 +343,45 @@ class DeployStackTest {
         assertThat(rule.at("/annotations/summary").asText()).as(alert).isNotBlank();
         String runbook = rule.at("/annotations/runbook_url").asText();
         assertThat(runbook).as(alert + " runbook_url, absolute").startsWith(RUNBOOK_URL);
-        assertThat(anchors).as(alert + " runbook section")
+        assertThat(anchors)
+            .as(alert + " runbook section")
             .contains(runbook.substring(runbook.indexOf('#') + 1));
         Matcher recordedName = RECORDED.matcher(expr);
         while (recordedName.find()) {
-          assertThat(recorded).as(alert + " reads a recorded series defined before it").contains(recordedName.group());
+          assertThat(recorded)
+              .as(alert + " reads a recorded series defined before it")
+              .contains(recordedName.group());
         }
       }
     }
     assertThat(rules.at("/groups/0/rules/0/alert").asText()).isEqualTo("DoppelConsumerLagGrowing");
     assertThat(rules.at("/groups/0/rules/0/expr").asText())
-        .as("lag of the main consumers only, as exposed by the Kafka Streams binder, per stage and topic")
+        .as(
+            "lag of the main consumers only, as exposed by the Kafka Streams binder, per stage and topic")
         .contains(Deployment.CONSUMER_LAG_SERIES)
         .contains(mainConsumerSelector())
         .contains("by (namespace, application, topic)");
-    assertThat(alerts).contains(
-        "DoppelConsumerLagGrowing", "DoppelDeadLettersRising", "DoppelDeadLettersFromFaults",
-        "DoppelMilvusCircuitOpen", "DoppelModelOnCpu", "DoppelPodsNotReady",
-        "DoppelDecisionLatencyBudgetBurn", "DoppelDecisionLatencyBudgetBurnSlow");
+    assertThat(alerts)
+        .contains(
+            "DoppelConsumerLagGrowing",
+            "DoppelDeadLettersRising",
+            "DoppelDeadLettersFromFaults",
+            "DoppelMilvusCircuitOpen",
+            "DoppelModelOnCpu",
+            "DoppelPodsNotReady",
+            "DoppelDecisionLatencyBudgetBurn",
+            "DoppelDecisionLatencyBudgetBurnSlow");
   }
 
   /** The dead-letter alerts split the reasons by name: every name must be a real DeadLetterReason. */
   @Test
   void deadLetterAlertsNameRealReasons() {
     JsonNode rules = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
-    Set<String> reasons = Arrays.stream(io.doppel.schemas.avro.DeadLetterReason.values()).map(Enum::name)
+    Set<String> reasons = Arrays.stream(io.doppel.schemas.avro.DeadLetterReason.values())
+        .map(Enum::name)
         .collect(Collectors.toSet());
-    Matcher matcher = Pattern.compile("reason[!=]~\"([A-Z_|]+)\"").matcher(rules.toString().replace("\\\"", "\""));
+    Matcher matcher = Pattern.compile("reason[!=]~\"([A-Z_|]+)\"")
+        .matcher(rules.toString().replace("\\\"", "\""));
     int found = 0;
     while (matcher.find()) {
       found++;
@@ -326,11 +394,14 @@ class DeployStackTest {
   @Test
   void theLatencySloReadsTheBucketTheMatcherRegisters() {
     JsonNode rules = Manifests.readYaml(Repository.DEPLOY.resolve("prometheus/alerts.yml"));
-    double threshold = io.doppel.topology.ops.DoppelMeters.DECISION_SLO_THRESHOLD.toMillis() / 1000.0;
+    double threshold =
+        io.doppel.topology.ops.DoppelMeters.DECISION_SLO_THRESHOLD.toMillis() / 1000.0;
     double budget = 1 - io.doppel.topology.ops.DoppelMeters.DECISION_SLO_OBJECTIVE;
     String text = rules.toString();
 
-    assertThat(text).contains(DoppelMeter.DECISION_LATENCY.prometheusName() + "_bucket{le=\\\"" + threshold + "\\\"}");
+    assertThat(text)
+        .contains(DoppelMeter.DECISION_LATENCY.prometheusName() + "_bucket{le=\\\"" + threshold
+            + "\\\"}");
     for (String factor : List.of("14.4", "6", "3", "1")) {
       assertThat(text).contains("> " + factor + " * " + String.format(Locale.ROOT, "%.2f", budget));
     }
@@ -347,26 +418,34 @@ class DeployStackTest {
       for (JsonNode target : panel.path("targets")) {
         charted.addAll(seriesIn(target.path("expr").asText()));
       }
-      assertThat(panel.at("/datasource/uid").asText()).as("panels use the datasource variable")
+      assertThat(panel.at("/datasource/uid").asText())
+          .as("panels use the datasource variable")
           .isEqualTo("${datasource}");
     }
-    JsonNode variable = java.util.stream.StreamSupport.stream(dashboard.at("/templating/list").spliterator(), false)
-        .filter(candidate -> candidate.path("name").asText().equals("datasource")).findFirst().orElseThrow();
+    JsonNode variable = java.util.stream.StreamSupport.stream(
+            dashboard.at("/templating/list").spliterator(), false)
+        .filter(candidate -> candidate.path("name").asText().equals("datasource"))
+        .findFirst()
+        .orElseThrow();
     assertThat(variable.path("type").asText()).isEqualTo("datasource");
-    assertThat(variable.at("/current/value").asText()).as("the compose stack's provisioned Prometheus by default")
+    assertThat(variable.at("/current/value").asText())
+        .as("the compose stack's provisioned Prometheus by default")
         .isEqualTo(prometheusDatasourceUid());
 
     assertThat(charted).isSubsetOf(knownSeries());
-    assertThat(dashboard.findValuesAsText("expr")).as("consumer lag panel")
-        .anySatisfy(expr -> assertThat(expr).contains(Deployment.CONSUMER_LAG_SERIES)
+    assertThat(dashboard.findValuesAsText("expr"))
+        .as("consumer lag panel")
+        .anySatisfy(expr -> assertThat(expr)
+            .contains(Deployment.CONSUMER_LAG_SERIES)
             .contains(mainConsumerSelector()));
-    assertThat(charted).containsAll(
-        Arrays.stream(DoppelMeter.values()).map(DoppelMeter::prometheusName).toList());
+    assertThat(charted)
+        .containsAll(
+            Arrays.stream(DoppelMeter.values()).map(DoppelMeter::prometheusName).toList());
   }
 
   private static String prometheusDatasourceUid() {
     JsonNode datasource = Manifests.readYaml(
-        Repository.DEPLOY.resolve("grafana/provisioning/datasources/prometheus.yaml"))
+            Repository.DEPLOY.resolve("grafana/provisioning/datasources/prometheus.yaml"))
         .at("/datasources/0");
     assertThat(datasource.path("url").asText()).isEqualTo("http://prometheus:9090");
     return datasource.path("uid").asText();
@@ -383,7 +462,8 @@ class DeployStackTest {
   }
 
   private static Set<String> knownSeries() {
-    return Arrays.stream(DoppelMeter.values()).map(DoppelMeter::prometheusName)
+    return Arrays.stream(DoppelMeter.values())
+        .map(DoppelMeter::prometheusName)
         .collect(Collectors.toSet());
   }
 
@@ -407,8 +487,10 @@ class DeployStackTest {
   private static Set<String> runbookAnchors() throws IOException {
     return Files.readAllLines(Repository.RUNBOOK).stream()
         .filter(line -> line.startsWith("#"))
-        .map(line -> line.replaceFirst("^#+\\s*", "").toLowerCase(Locale.ROOT)
-            .replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'))
+        .map(line -> line.replaceFirst("^#+\\s*", "")
+            .toLowerCase(Locale.ROOT)
+            .replaceAll("[^a-z0-9 _-]", "")
+            .replace(' ', '-'))
         .collect(Collectors.toSet());
   }
 

@@ -17,17 +17,25 @@ class ImagesSmokeTest {
 
   @Test
   void everyImageBuildsAndStartsHealthy() throws Exception {
-    assumeTrue(!"skip".equals(System.getProperty("doppel.images")), "SKIPPED: -Ddoppel.images=skip");
-    assumeTrue(dockerEngineAnswers(), "SKIPPED: no Docker engine answers `docker info`: images not built or started");
+    assumeTrue(
+        !"skip".equals(System.getProperty("doppel.images")), "SKIPPED: -Ddoppel.images=skip");
+    assumeTrue(
+        dockerEngineAnswers(),
+        "SKIPPED: no Docker engine answers `docker info`: images not built or started");
     String version = "smoke-" + ProcessHandle.current().pid();
 
-    assertThat(run(List.of("scripts/images.sh", "build", "--version", version), 90)).as("build").isZero();
-    assertThat(run(List.of("scripts/images.sh", "smoke", "--version", version), 30)).as("smoke").isZero();
+    assertThat(run(List.of("scripts/images.sh", "build", "--version", version), 90))
+        .as("build")
+        .isZero();
+    assertThat(run(List.of("scripts/images.sh", "smoke", "--version", version), 30))
+        .as("smoke")
+        .isZero();
   }
 
   private static boolean dockerEngineAnswers() {
     try {
-      Process process = new ProcessBuilder("docker", "info").redirectErrorStream(true).start();
+      Process process =
+          new ProcessBuilder("docker", "info").redirectErrorStream(true).start();
       process.getInputStream().readAllBytes();
       return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
     } catch (Exception e) {
@@ -36,8 +44,10 @@ class ImagesSmokeTest {
   }
 
   private static int run(List<String> command, int minutes) throws Exception {
-    Process process = new ProcessBuilder(command).directory(Repository.ROOT.toFile())
-        .redirectErrorStream(true).start();
+    Process process = new ProcessBuilder(command)
+        .directory(Repository.ROOT.toFile())
+        .redirectErrorStream(true)
+        .start();
     try (var out = process.getInputStream()) {
       out.transferTo(System.out);
     }

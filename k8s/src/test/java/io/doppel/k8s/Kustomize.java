@@ -69,7 +69,8 @@ final class Kustomize {
     if (real.isPresent()) {
       String yaml = run(real.get(), directory);
       OUTPUTS.put(directory, yaml);
-      return new Rendering(directory, List.copyOf(Manifests.parse(yaml)), real.get().description());
+      return new Rendering(
+          directory, List.copyOf(Manifests.parse(yaml)), real.get().description());
     }
     System.out.println(
         "SKIPPED real rendering: neither the pinned kustomize nor kubectl is available; rendered "
@@ -110,13 +111,17 @@ final class Kustomize {
 
   private static Renderer standalone(Path binary) {
     String version = versionOf(List.of(binary.toString(), "version"));
-    return new Renderer(List.of(binary.toString(), "build"), "kustomize " + version + " (" + binary + ")");
+    return new Renderer(
+        List.of(binary.toString(), "build"), "kustomize " + version + " (" + binary + ")");
   }
 
   private static Optional<Renderer> kubectl() {
-    return onPath("kubectl").map(kubectl -> new Renderer(
-        List.of(kubectl.toString(), "kustomize"),
-        "kubectl kustomize (" + versionOf(List.of(kubectl.toString(), "version", "--client")).replace('\n', ' ') + ")"));
+    return onPath("kubectl")
+        .map(kubectl -> new Renderer(
+            List.of(kubectl.toString(), "kustomize"),
+            "kubectl kustomize ("
+                + versionOf(List.of(kubectl.toString(), "version", "--client")).replace('\n', ' ')
+                + ")"));
   }
 
   /** The pinned kustomize from k8s/tools/go-tool.sh, installed on first use. */
@@ -126,15 +131,16 @@ final class Kustomize {
       Process process = new ProcessBuilder("bash", script.toString(), "kustomize")
           .redirectError(ProcessBuilder.Redirect.INHERIT)
           .start();
-      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      String out =
+          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       if (!process.waitFor(INSTALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         System.out.println("the pinned kustomize did not install in time; trying kubectl");
         return Optional.empty();
       }
       if (process.exitValue() != 0 || out.isEmpty()) {
-        System.out.println("the pinned kustomize is not available (go-tool.sh exit " + process.exitValue()
-            + "); trying kubectl");
+        System.out.println("the pinned kustomize is not available (go-tool.sh exit "
+            + process.exitValue() + "); trying kubectl");
         return Optional.empty();
       }
       return Optional.of(Path.of(out));
@@ -182,8 +188,9 @@ final class Kustomize {
 
   private static List<HasMetadata> resolveResources(Path directory, String outerNamespace) {
     JsonNode kustomization = Manifests.readYaml(directory.resolve(KUSTOMIZATION));
-    String namespace =
-        outerNamespace != null ? outerNamespace : kustomization.path("namespace").asText(null);
+    String namespace = outerNamespace != null
+        ? outerNamespace
+        : kustomization.path("namespace").asText(null);
     List<HasMetadata> resources = new ArrayList<>();
     for (JsonNode entry : kustomization.path("resources")) {
       Path resource = directory.resolve(entry.asText()).normalize();
@@ -199,11 +206,16 @@ final class Kustomize {
       }
     }
     for (JsonNode generator : kustomization.path("configMapGenerator")) {
-      io.fabric8.kubernetes.api.model.ConfigMapBuilder configMap = new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-          .withNewMetadata().withName(generator.path("name").asText()).withNamespace(namespace).endMetadata();
+      io.fabric8.kubernetes.api.model.ConfigMapBuilder configMap =
+          new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+              .withNewMetadata()
+              .withName(generator.path("name").asText())
+              .withNamespace(namespace)
+              .endMetadata();
       for (JsonNode file : generator.path("files")) {
         try {
-          configMap.addToData(Path.of(file.asText()).getFileName().toString(),
+          configMap.addToData(
+              Path.of(file.asText()).getFileName().toString(),
               Files.readString(directory.resolve(file.asText())));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
@@ -217,7 +229,8 @@ final class Kustomize {
   private static String versionOf(List<String> command) {
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      String out =
+          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       return out;
     } catch (IOException e) {
@@ -232,7 +245,9 @@ final class Kustomize {
     List<String> command = new ArrayList<>(renderer.command());
     command.add(directory.toString());
     try {
-      Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
+      Process process = new ProcessBuilder(command)
+          .redirectError(ProcessBuilder.Redirect.PIPE)
+          .start();
       byte[] out = process.getInputStream().readAllBytes();
       String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

@@ -14,7 +14,8 @@ class KustomizeFallbackTest {
   @ParameterizedTest
   @ValueSource(strings = {"dev", "production"})
   void fallbackFindsTheSameResourcesAsKustomize(String overlay) {
-    assumeTrue(Kustomize.realRendererAvailable(), "no kustomize and no kubectl: nothing to compare with");
+    assumeTrue(
+        Kustomize.realRendererAvailable(), "no kustomize and no kubectl: nothing to compare with");
 
     Kustomize.Rendering real = Kustomize.render(Repository.overlay(overlay));
     Kustomize.Rendering fallback = Kustomize.resolveWithoutKustomize(Repository.overlay(overlay));

@@ -58,8 +58,9 @@ class ManifestInvariantsTest {
   private static final String TMP = "/tmp";
   private static final String KAFKA_PREFIX = "DOPPEL_KAFKA_";
   /** What MatcherConfig accepts under DOPPEL_KAFKA_: the bootstrap servers and security settings. */
-  private static final Pattern KAFKA_SETTING =
-      Pattern.compile("DOPPEL_KAFKA_(BOOTSTRAP_SERVERS|SECURITY_PROTOCOL|SASL_[A-Z_]+|SSL_[A-Z_]+)");
+  private static final Pattern KAFKA_SETTING = Pattern.compile(
+      "DOPPEL_KAFKA_(BOOTSTRAP_SERVERS|SECURITY_PROTOCOL|SASL_[A-Z_]+|SSL_[A-Z_]+)");
+
   private static final Pattern DOCUMENTED_SECRET =
       Pattern.compile("kubectl (?:-n \\S+ )?create secret \\S+ ([a-z0-9.-]+)");
   private static final Pattern DIGEST = Pattern.compile("@sha256:[a-f0-9]{64}$");
@@ -117,12 +118,25 @@ class ManifestInvariantsTest {
     }
     assertThat(typedKinds)
         .contains(
-            "Deployment", "Service", "ServiceAccount", "ConfigMap", "PodDisruptionBudget",
-            "NetworkPolicy", "Ingress", "Job");
+            "Deployment",
+            "Service",
+            "ServiceAccount",
+            "ConfigMap",
+            "PodDisruptionBudget",
+            "NetworkPolicy",
+            "Ingress",
+            "Job");
     assertThat(customKinds)
         .containsExactlyInAnyOrder(
-            "ScaledObject", "TriggerAuthentication", "Kafka", "KafkaNodePool", "KafkaUser",
-            "KafkaTopic", "Milvus", "ServiceMonitor", "PrometheusRule");
+            "ScaledObject",
+            "TriggerAuthentication",
+            "Kafka",
+            "KafkaNodePool",
+            "KafkaUser",
+            "KafkaTopic",
+            "Milvus",
+            "ServiceMonitor",
+            "PrometheusRule");
   }
 
   @ParameterizedTest
@@ -132,7 +146,8 @@ class ManifestInvariantsTest {
 
     assertThat(rendering.resources()).isNotEmpty();
     assertThat(rendering.resources())
-        .extracting(resource -> resource.getKind() + "/" + resource.getMetadata().getName())
+        .extracting(
+            resource -> resource.getKind() + "/" + resource.getMetadata().getName())
         .doesNotHaveDuplicates();
   }
 
@@ -165,8 +180,10 @@ class ManifestInvariantsTest {
   @MethodSource("overlays")
   void otherWorkloadsAreProbedOnTheirOwnPorts(String overlay) {
     List<Workload> others = workloads(render(overlay).resources()).stream()
-        .filter(workload -> !workload.runsDoppel()).toList();
-    assertThat(others).extracting(Workload::name)
+        .filter(workload -> !workload.runsDoppel())
+        .toList();
+    assertThat(others)
+        .extracting(Workload::name)
         .containsExactlyInAnyOrder("doppel-schema-registry", "doppel-review-console");
     for (Workload workload : others) {
       for (Container container : workload.pod().getContainers()) {
@@ -183,7 +200,8 @@ class ManifestInvariantsTest {
     HTTPGetAction get = probe.getHttpGet();
     assertThat(get).as(where + " probes over HTTP").isNotNull();
     assertThat(get.getPath()).as(where + " probe path").isEqualTo(path);
-    assertThat(resolvePort(container, get.getPort())).as(where + " probe port")
+    assertThat(resolvePort(container, get.getPort()))
+        .as(where + " probe port")
         .isEqualTo(Deployment.OPS_PORT);
   }
 
@@ -209,21 +227,19 @@ class ManifestInvariantsTest {
     assertThat(endpoint.path("port").asText()).isEqualTo(Deployment.OPS_PORT_NAME);
 
     Map<String, String> selector =
-        Manifests.SERIALIZATION.convertValue(
-            monitor.at("/spec/selector/matchLabels"), Map.class);
-    List<Service> scraped =
-        ofKind(resources, Service.class).stream()
-            .filter(service -> service.getMetadata().getLabels().entrySet()
-                .containsAll(selector.entrySet()))
-            .toList();
-    assertThat(scraped).extracting(service -> service.getMetadata().getName())
+        Manifests.SERIALIZATION.convertValue(monitor.at("/spec/selector/matchLabels"), Map.class);
+    List<Service> scraped = ofKind(resources, Service.class).stream()
+        .filter(service ->
+            service.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+        .toList();
+    assertThat(scraped)
+        .extracting(service -> service.getMetadata().getName())
         .containsExactlyInAnyOrder(EXTRACTOR, MATCHER);
     for (Service service : scraped) {
-      assertThat(service.getSpec().getPorts())
-          .anySatisfy(port -> {
-            assertThat(port.getName()).isEqualTo(Deployment.OPS_PORT_NAME);
-            assertThat(port.getPort()).isEqualTo(Deployment.OPS_PORT);
-          });
+      assertThat(service.getSpec().getPorts()).anySatisfy(port -> {
+        assertThat(port.getName()).isEqualTo(Deployment.OPS_PORT_NAME);
+        assertThat(port.getPort()).isEqualTo(Deployment.OPS_PORT);
+      });
       assertThat(podsSelectedBy(resources, service.getSpec().getSelector()))
           .as("pods behind service " + service.getMetadata().getName())
           .isNotEmpty();
@@ -247,49 +263,63 @@ class ManifestInvariantsTest {
     assertThat(policies).isNotEmpty();
     for (NetworkPolicy policy : policies) {
       String where = "NetworkPolicy " + policy.getMetadata().getName();
-      assertThat(policy.getSpec().getPolicyTypes()).as(where).containsExactlyInAnyOrder("Ingress", "Egress");
+      assertThat(policy.getSpec().getPolicyTypes())
+          .as(where)
+          .containsExactlyInAnyOrder("Ingress", "Egress");
       Map<String, String> selector = policy.getSpec().getPodSelector().getMatchLabels();
       List<Workload> selected = workloads(resources).stream()
           .filter(workload -> workload.labels().entrySet().containsAll(selector.entrySet()))
           .toList();
       assertThat(selected).as(where + " selects pods").isNotEmpty();
       Set<Integer> served = new HashSet<>();
-      selected.forEach(workload -> workload.pod().getContainers().forEach(container ->
-          Optional.ofNullable(container.getPorts()).orElse(List.of())
+      selected.forEach(workload -> workload
+          .pod()
+          .getContainers()
+          .forEach(container -> Optional.ofNullable(container.getPorts())
+              .orElse(List.of())
               .forEach(port -> served.add(port.getContainerPort()))));
       assertThat(policy.getSpec().getIngress())
           .as(where + " admits only ports its pods serve " + served)
           .flatExtracting(rule -> rule.getPorts())
           .allSatisfy(port -> assertThat(served).contains(port.getPort().getIntVal()));
       if (selected.stream().anyMatch(Workload::runsDoppel)) {
-        assertThat(policy.getSpec().getIngress()).flatExtracting(rule -> rule.getPorts())
-            .allSatisfy(port -> assertThat(port.getPort().getIntVal()).isEqualTo(Deployment.OPS_PORT));
+        assertThat(policy.getSpec().getIngress())
+            .flatExtracting(rule -> rule.getPorts())
+            .allSatisfy(
+                port -> assertThat(port.getPort().getIntVal()).isEqualTo(Deployment.OPS_PORT));
       }
     }
   }
 
   /** The model the extractor image ships and runs unless extractor.properties names another. */
-  static final Path BUILT_IN_MODEL_MANIFEST =
-      Repository.ROOT.resolve("extractor-service/src/main/resources/models/doppel-copy-v2/manifest.json");
+  static final Path BUILT_IN_MODEL_MANIFEST = Repository.ROOT.resolve(
+      "extractor-service/src/main/resources/models/doppel-copy-v2/manifest.json");
 
   @ParameterizedTest
   @MethodSource("overlays")
   void theMatchersModelSettingsAreThoseOfTheModelTheExtractorRuns(String overlay) {
     List<HasMetadata> resources = render(overlay).resources();
-    String extractorProperties = only(resources, ConfigMap.class, "doppel-extractor-config").getData()
+    String extractorProperties = only(resources, ConfigMap.class, "doppel-extractor-config")
+        .getData()
         .get("extractor.properties");
-    assertThat(extractorProperties).as("the extractor runs the built-in model").doesNotContain("model.manifest");
+    assertThat(extractorProperties)
+        .as("the extractor runs the built-in model")
+        .doesNotContain("model.manifest");
     JsonNode manifest = Manifests.readYaml(BUILT_IN_MODEL_MANIFEST);
-    Map<String, String> shared = only(resources, ConfigMap.class, "doppel-shared").getData();
+    Map<String, String> shared =
+        only(resources, ConfigMap.class, "doppel-shared").getData();
 
     assertThat(shared.get("DOPPEL_MODEL_ID")).isEqualTo(manifest.path("id").asText());
-    assertThat(shared.get("DOPPEL_MODEL_VERSION")).isEqualTo(manifest.path("version").asText());
-    assertThat(shared.get("DOPPEL_MODEL_DIMENSION")).isEqualTo(manifest.at("/output/dimension").asText());
+    assertThat(shared.get("DOPPEL_MODEL_VERSION"))
+        .isEqualTo(manifest.path("version").asText());
+    assertThat(shared.get("DOPPEL_MODEL_DIMENSION"))
+        .isEqualTo(manifest.at("/output/dimension").asText());
   }
 
   @Test
   void reindexJobRunsTheReindexCommandWithItsOpsPortWhereTheProbeLooks() {
-    List<HasMetadata> resources = Kustomize.render(Repository.K8S.resolve("jobs/reindex")).resources();
+    List<HasMetadata> resources =
+        Kustomize.render(Repository.K8S.resolve("jobs/reindex")).resources();
     Job job = ofKind(resources, Job.class).get(0);
     Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
 
@@ -360,7 +390,11 @@ class ManifestInvariantsTest {
           .filteredOn(name -> name.startsWith(KAFKA_PREFIX))
           .allMatch(name -> KAFKA_SETTING.matcher(name).matches());
       String truststore = environment.get("DOPPEL_KAFKA_SSL_TRUSTSTORE_LOCATION");
-      PodSpec pod = deployment(resources, applicationId).orElseThrow().getSpec().getTemplate().getSpec();
+      PodSpec pod = deployment(resources, applicationId)
+          .orElseThrow()
+          .getSpec()
+          .getTemplate()
+          .getSpec();
       assertThat(pod.getContainers().get(0).getVolumeMounts())
           .as(applicationId + " mounts the Kafka CA at " + truststore)
           .anyMatch(mount -> truststore.startsWith(mount.getMountPath() + "/"));
@@ -381,49 +415,71 @@ class ManifestInvariantsTest {
   @MethodSource("overlays")
   void kafkaAndMilvusReferencesNameTheClustersThatExist(String overlay) {
     List<HasMetadata> resources = render(overlay).resources();
-    HasMetadata kafka = resources.stream().filter(resource -> resource.getKind().equals("Kafka"))
-        .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), list -> {
-          assertThat(list).as("one Kafka cluster").hasSize(1);
-          return list.get(0);
-        }));
+    HasMetadata kafka = resources.stream()
+        .filter(resource -> resource.getKind().equals("Kafka"))
+        .collect(java.util.stream.Collectors.collectingAndThen(
+            java.util.stream.Collectors.toList(), list -> {
+              assertThat(list).as("one Kafka cluster").hasSize(1);
+              return list.get(0);
+            }));
     String kafkaCluster = kafka.getMetadata().getName();
     String kafkaNamespace = kafka.getMetadata().getNamespace();
     String bootstrapHost = kafkaCluster + "-kafka-bootstrap." + kafkaNamespace + ".svc";
     JsonNode listeners = Manifests.tree(kafka).at("/spec/kafka/listeners");
 
-    String bootstrap = only(resources, ConfigMap.class, "doppel-shared").getData()
+    String bootstrap = only(resources, ConfigMap.class, "doppel-shared")
+        .getData()
         .get("DOPPEL_KAFKA_BOOTSTRAP_SERVERS");
     assertThat(bootstrap).startsWith(bootstrapHost + ":");
     JsonNode servicesListener = listener(listeners, port(bootstrap));
-    assertThat(servicesListener.at("/authentication/type").asText()).as("the services' listener")
+    assertThat(servicesListener.at("/authentication/type").asText())
+        .as("the services' listener")
         .isEqualTo("scram-sha-512");
-    assertThat(servicesListener.path("tls").asBoolean()).as("the services' listener is TLS").isTrue();
+    assertThat(servicesListener.path("tls").asBoolean())
+        .as("the services' listener is TLS")
+        .isTrue();
     for (String name : List.of(EXTRACTOR, MATCHER)) {
-      JsonNode trigger = Manifests.tree(only(resources, "ScaledObject", name)).at("/spec/triggers/0/metadata");
+      JsonNode trigger =
+          Manifests.tree(only(resources, "ScaledObject", name)).at("/spec/triggers/0/metadata");
       assertThat(trigger.path("bootstrapServers").asText()).as("KEDA " + name).isEqualTo(bootstrap);
     }
-    assertThat(deployment(resources, "doppel-review-console").orElseThrow().getSpec().getTemplate().getSpec()
-        .getContainers().get(0).getEnvFrom())
+    assertThat(deployment(resources, "doppel-review-console")
+            .orElseThrow()
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0)
+            .getEnvFrom())
         .as("the console reads Kafka and the registry from doppel-shared, as the services")
-        .anySatisfy(source -> assertThat(source.getConfigMapRef().getName()).isEqualTo("doppel-shared"));
+        .anySatisfy(
+            source -> assertThat(source.getConfigMapRef().getName()).isEqualTo("doppel-shared"));
 
     topics(resources).forEach((name, topic) -> {
-      assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText()).as(name).isEqualTo(kafkaCluster);
-      assertThat(topic.at("/metadata/namespace").asText()).as(name + ": the Topic Operator watches its cluster's namespace")
+      assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText())
+          .as(name)
+          .isEqualTo(kafkaCluster);
+      assertThat(topic.at("/metadata/namespace").asText())
+          .as(name + ": the Topic Operator watches its cluster's namespace")
           .isEqualTo(kafkaNamespace);
     });
 
     HasMetadata milvus = resources.stream()
-        .filter(resource -> resource.getKind().equals("Milvus")).findFirst().orElseThrow();
-    String milvusUri = only(resources, ConfigMap.class, "doppel-matcher-config").getData()
+        .filter(resource -> resource.getKind().equals("Milvus"))
+        .findFirst()
+        .orElseThrow();
+    String milvusUri = only(resources, ConfigMap.class, "doppel-matcher-config")
+        .getData()
         .get("DOPPEL_MILVUS_URI");
     assertThat(java.net.URI.create(milvusUri).getHost())
-        .isEqualTo(milvus.getMetadata().getName() + "-milvus." + milvus.getMetadata().getNamespace() + ".svc");
+        .isEqualTo(milvus.getMetadata().getName() + "-milvus."
+            + milvus.getMetadata().getNamespace() + ".svc");
 
     for (NetworkPolicy policy : ofKind(resources, NetworkPolicy.class)) {
       for (var rule : policy.getSpec().getEgress()) {
         for (var peer : rule.getTo()) {
-          Map<String, String> labels = peer.getPodSelector() == null ? null : peer.getPodSelector().getMatchLabels();
+          Map<String, String> labels =
+              peer.getPodSelector() == null ? null : peer.getPodSelector().getMatchLabels();
           if (labels == null) {
             continue;
           }
@@ -431,13 +487,18 @@ class ManifestInvariantsTest {
           if (labels.containsKey("strimzi.io/cluster")) {
             assertThat(labels.get("strimzi.io/cluster")).as(where).isEqualTo(kafkaCluster);
             assertThat(peer.getNamespaceSelector().getMatchLabels())
-                .as(where).containsEntry("kubernetes.io/metadata.name", kafkaNamespace);
+                .as(where)
+                .containsEntry("kubernetes.io/metadata.name", kafkaNamespace);
             rule.getPorts().forEach(port -> listener(listeners, port.getPort().getIntVal()));
           }
           if (labels.containsKey("app.kubernetes.io/instance")) {
-            assertThat(labels.get("app.kubernetes.io/instance")).as(where).isEqualTo(milvus.getMetadata().getName());
+            assertThat(labels.get("app.kubernetes.io/instance"))
+                .as(where)
+                .isEqualTo(milvus.getMetadata().getName());
             assertThat(peer.getNamespaceSelector().getMatchLabels())
-                .as(where).containsEntry("kubernetes.io/metadata.name", milvus.getMetadata().getNamespace());
+                .as(where)
+                .containsEntry(
+                    "kubernetes.io/metadata.name", milvus.getMetadata().getNamespace());
           }
         }
       }
@@ -462,10 +523,14 @@ class ManifestInvariantsTest {
     }
     for (String applicationId : Deployment.APPLICATION_IDS) {
       assertThat(allowed(acls, "topic", applicationId + "-KSTREAM-REPARTITION"))
-          .as(applicationId + " internal topics").contains("Create", "Read", "Write", "Delete");
-      assertThat(allowed(acls, "group", applicationId)).as(applicationId + " group").contains("Read");
+          .as(applicationId + " internal topics")
+          .contains("Create", "Read", "Write", "Delete");
+      assertThat(allowed(acls, "group", applicationId))
+          .as(applicationId + " group")
+          .contains("Read");
       assertThat(allowed(acls, "transactionalId", applicationId + "-5f0c-1"))
-          .as(applicationId + " transactional ids").contains("Write", "Describe");
+          .as(applicationId + " transactional ids")
+          .contains("Write", "Describe");
     }
     assertThat(allowed(acls, "group", "doppel-reindex-doppel-copy-v2")).contains("Read");
     assertThat(allowed(acls, "cluster", "kafka-cluster")).contains("IdempotentWrite");
@@ -475,13 +540,17 @@ class ManifestInvariantsTest {
   @ParameterizedTest
   @MethodSource("overlays")
   void theConsolesKafkaUserMayReadReportsAndWriteDecisionsOnly(String overlay) {
-    JsonNode acls = Manifests.tree(only(render(overlay).resources(), "KafkaUser", "doppel-review-console"))
+    JsonNode acls = Manifests.tree(
+            only(render(overlay).resources(), "KafkaUser", "doppel-review-console"))
         .at("/spec/authorization/acls");
 
     for (String topic : List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES)) {
-      assertThat(allowed(acls, "topic", topic)).as(topic).containsExactlyInAnyOrder("Describe", "Read");
+      assertThat(allowed(acls, "topic", topic))
+          .as(topic)
+          .containsExactlyInAnyOrder("Describe", "Read");
     }
-    assertThat(allowed(acls, "topic", Topics.REVIEW_FEEDBACK)).containsExactlyInAnyOrder("Describe", "Write");
+    assertThat(allowed(acls, "topic", Topics.REVIEW_FEEDBACK))
+        .containsExactlyInAnyOrder("Describe", "Write");
     assertThat(allowed(acls, "topic", Topics.UPLOADS)).isEmpty();
     assertThat(allowed(acls, "group", "doppel-review-console")).isEmpty();
     assertThat(allowed(acls, "transactionalId", "doppel-review-console")).isEmpty();
@@ -498,7 +567,8 @@ class ManifestInvariantsTest {
       String pattern = resource.path("name").asText("");
       boolean matches = type.equals("cluster")
           || (resource.path("patternType").asText("literal").equals("prefix")
-              ? name.startsWith(pattern) : name.equals(pattern));
+              ? name.startsWith(pattern)
+              : name.equals(pattern));
       if (matches && !acl.path("type").asText("allow").equals("deny")) {
         acl.path("operations").forEach(operation -> operations.add(operation.asText()));
       }
@@ -536,12 +606,17 @@ class ManifestInvariantsTest {
       assertThat(lag.path("type").asText()).isEqualTo("kafka");
       assertThat(lag.at("/metadata/consumerGroup").asText()).isEqualTo(applicationId);
       assertThat(lag.at("/metadata/topic").asText()).isEqualTo(inputs.get(applicationId));
-      int partitions = topics(resources).get(inputs.get(applicationId)).at("/spec/partitions").asInt();
+      int partitions = topics(resources)
+          .get(inputs.get(applicationId))
+          .at("/spec/partitions")
+          .asInt();
       assertThat(scaledObject.at("/spec/maxReplicaCount").asInt())
-          .as(applicationId + " replicas beyond the partitions of " + inputs.get(applicationId) + " sit idle")
+          .as(applicationId + " replicas beyond the partitions of " + inputs.get(applicationId)
+              + " sit idle")
           .isBetween(Math.max(1, scaledObject.at("/spec/minReplicaCount").asInt()), partitions);
       assertThat(deployment(resources, applicationId).orElseThrow().getSpec().getReplicas())
-          .as(applicationId + " spec.replicas (KEDA owns it)").isNull();
+          .as(applicationId + " spec.replicas (KEDA owns it)")
+          .isNull();
 
       PodDisruptionBudget budget = only(resources, PodDisruptionBudget.class, applicationId);
       assertThat(podsSelectedBy(resources, budget.getSpec().getSelector().getMatchLabels()))
@@ -551,7 +626,9 @@ class ManifestInvariantsTest {
     assertThat(Manifests.tree(only(resources, "ScaledObject", MATCHER)).at("/spec/triggers"))
         .as("the matcher also scales on CPU (verification)")
         .anySatisfy(trigger -> assertThat(trigger.path("type").asText()).isEqualTo("cpu"));
-    assertThat(ofKind(resources, HorizontalPodAutoscaler.class)).as("HPAs are KEDA's, not ours").isEmpty();
+    assertThat(ofKind(resources, HorizontalPodAutoscaler.class))
+        .as("HPAs are KEDA's, not ours")
+        .isEmpty();
   }
 
   @ParameterizedTest
@@ -561,14 +638,22 @@ class ManifestInvariantsTest {
 
     assertThat(topics.keySet()).containsExactlyInAnyOrderElementsOf(Topics.NAMES);
     topics.forEach((name, topic) -> {
-      assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText()).as(name).isNotBlank();
+      assertThat(topic.at("/metadata/labels/strimzi.io~1cluster").asText())
+          .as(name)
+          .isNotBlank();
       assertThat(topic.at("/spec/partitions").asInt()).as(name + " partitions").isPositive();
-      assertThat(topic.at("/spec/config/cleanup.policy").asText()).as(name + " cleanup.policy")
+      assertThat(topic.at("/spec/config/cleanup.policy").asText())
+          .as(name + " cleanup.policy")
           .isIn("delete", "compact", "compact,delete");
     });
-    // The extractor bounds an upload's uploadedAt by its record's timestamp, which must be the broker's.
-    assertThat(topics.get("doppel.uploads").at("/spec/config/message.timestamp.type").asText())
-        .as("doppel.uploads message.timestamp.type").isEqualTo("LogAppendTime");
+    // The extractor bounds an upload's uploadedAt by its record's timestamp, which must be the
+    // broker's.
+    assertThat(topics
+            .get("doppel.uploads")
+            .at("/spec/config/message.timestamp.type")
+            .asText())
+        .as("doppel.uploads message.timestamp.type")
+        .isEqualTo("LogAppendTime");
   }
 
   @Test
@@ -576,7 +661,8 @@ class ManifestInvariantsTest {
     Kustomize.Rendering rendering = render("production");
     topics(rendering.resources()).forEach((name, topic) -> {
       assertThat(topic.at("/spec/replicas").asInt()).as(name + " replicas").isEqualTo(3);
-      assertThat(topic.at("/spec/config/min.insync.replicas").asText()).as(name + " min ISR")
+      assertThat(topic.at("/spec/config/min.insync.replicas").asText())
+          .as(name + " min ISR")
           .isEqualTo("2");
     });
   }
@@ -584,24 +670,31 @@ class ManifestInvariantsTest {
   @Test
   void productionExtractorRunsOnGpuNodes() {
     List<HasMetadata> resources = render("production").resources();
-    PodSpec pod = deployment(resources, EXTRACTOR).orElseThrow().getSpec().getTemplate().getSpec();
+    PodSpec pod =
+        deployment(resources, EXTRACTOR).orElseThrow().getSpec().getTemplate().getSpec();
 
     Container extractor = pod.getContainers().get(0);
-    assertThat(extractor.getResources().getRequests()).containsEntry(GPU_RESOURCE, new Quantity("1"));
+    assertThat(extractor.getResources().getRequests())
+        .containsEntry(GPU_RESOURCE, new Quantity("1"));
     assertThat(extractor.getResources().getLimits()).containsEntry(GPU_RESOURCE, new Quantity("1"));
     assertThat(pod.getNodeSelector()).isNotEmpty();
-    assertThat(pod.getTolerations()).anySatisfy(toleration ->
-        assertThat(toleration.getKey()).isEqualTo(GPU_RESOURCE));
+    assertThat(pod.getTolerations())
+        .anySatisfy(toleration -> assertThat(toleration.getKey()).isEqualTo(GPU_RESOURCE));
   }
 
   @Test
   void devOverlayRunsTheExtractorWithoutGpus() {
     Kustomize.Rendering rendering = render("dev");
-    assumeTrue(rendering.patchesApplied(), "no kustomize and no kubectl: overlay patches not applied");
-    PodSpec pod =
-        deployment(rendering.resources(), EXTRACTOR).orElseThrow().getSpec().getTemplate().getSpec();
+    assumeTrue(
+        rendering.patchesApplied(), "no kustomize and no kubectl: overlay patches not applied");
+    PodSpec pod = deployment(rendering.resources(), EXTRACTOR)
+        .orElseThrow()
+        .getSpec()
+        .getTemplate()
+        .getSpec();
 
-    assertThat(pod.getContainers().get(0).getResources().getRequests()).doesNotContainKey(GPU_RESOURCE);
+    assertThat(pod.getContainers().get(0).getResources().getRequests())
+        .doesNotContainKey(GPU_RESOURCE);
     assertThat(pod.getContainers().get(0).getEnv())
         .contains(new EnvVar("DOPPEL_EXTRACTOR_MODEL_DEVICE", "cpu", null));
     assertThat(topics(rendering.resources()).values())
@@ -621,7 +714,9 @@ class ManifestInvariantsTest {
     Set<String> serviceAccounts = names(available, ServiceAccount.class);
 
     for (Workload workload : workloads(rendering.resources())) {
-      assertThat(configMaps).as(workload + " ConfigMaps").containsAll(configMapsUsedBy(workload.pod()));
+      assertThat(configMaps)
+          .as(workload + " ConfigMaps")
+          .containsAll(configMapsUsedBy(workload.pod()));
       String account = workload.pod().getServiceAccountName();
       assertThat(account).as(workload + " service account").isNotBlank();
       assertThat(serviceAccounts).as(workload + " service account").contains(account);
@@ -636,13 +731,16 @@ class ManifestInvariantsTest {
     workloads(resources).forEach(workload -> referenced.addAll(secretsUsedBy(workload.pod())));
     resources.stream()
         .filter(resource -> resource.getKind().equals("TriggerAuthentication"))
-        .forEach(auth -> Manifests.tree(auth).at("/spec/secretTargetRef")
+        .forEach(auth -> Manifests.tree(auth)
+            .at("/spec/secretTargetRef")
             .forEach(ref -> referenced.add(ref.path("name").asText())));
     ofKind(resources, io.fabric8.kubernetes.api.model.networking.v1.Ingress.class)
-        .forEach(ingress -> ingress.getSpec().getTls().forEach(tls -> referenced.add(tls.getSecretName())));
+        .forEach(ingress ->
+            ingress.getSpec().getTls().forEach(tls -> referenced.add(tls.getSecretName())));
     resources.stream()
         .filter(resource -> resource.getKind().equals("Milvus"))
-        .map(milvus -> Manifests.tree(milvus).at("/spec/dependencies/storage/secretRef").asText(""))
+        .map(milvus ->
+            Manifests.tree(milvus).at("/spec/dependencies/storage/secretRef").asText(""))
         .filter(name -> !name.isEmpty())
         .forEach(referenced::add);
 
@@ -650,7 +748,9 @@ class ManifestInvariantsTest {
     assertThat(documentedSecrets())
         .as("Secrets with a `kubectl create secret` command in docs/runbook.md")
         .containsAll(referenced);
-    assertThat(ofKind(resources, Secret.class)).as("Secrets rendered by " + directory).isEmpty();
+    assertThat(ofKind(resources, Secret.class))
+        .as("Secrets rendered by " + directory)
+        .isEmpty();
   }
 
   /**
@@ -666,14 +766,19 @@ class ManifestInvariantsTest {
     for (Workload workload : workloads(resources)) {
       for (Volume volume : Optional.ofNullable(workload.pod().getVolumes()).orElse(List.of())) {
         if (volume.getSecret() != null && volume.getSecret().getItems() != null) {
-          volume.getSecret().getItems().forEach(item ->
-              used.computeIfAbsent(volume.getSecret().getSecretName(), k -> new java.util.TreeSet<>()).add(item.getKey()));
+          volume
+              .getSecret()
+              .getItems()
+              .forEach(item -> used.computeIfAbsent(
+                      volume.getSecret().getSecretName(), k -> new java.util.TreeSet<>())
+                  .add(item.getKey()));
         }
       }
       for (Container container : workload.pod().getContainers()) {
         for (EnvVar env : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
           if (env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null) {
-            used.computeIfAbsent(env.getValueFrom().getSecretKeyRef().getName(), k -> new java.util.TreeSet<>())
+            used.computeIfAbsent(
+                    env.getValueFrom().getSecretKeyRef().getName(), k -> new java.util.TreeSet<>())
                 .add(env.getValueFrom().getSecretKeyRef().getKey());
           }
         }
@@ -681,28 +786,39 @@ class ManifestInvariantsTest {
     }
     resources.stream()
         .filter(resource -> resource.getKind().equals("TriggerAuthentication"))
-        .forEach(auth -> Manifests.tree(auth).at("/spec/secretTargetRef").forEach(ref ->
-            used.computeIfAbsent(ref.path("name").asText(), k -> new java.util.TreeSet<>()).add(ref.path("key").asText())));
-    ofKind(resources, io.fabric8.kubernetes.api.model.networking.v1.Ingress.class).forEach(ingress ->
-        ingress.getSpec().getTls().forEach(tls ->
-            used.computeIfAbsent(tls.getSecretName(), k -> new java.util.TreeSet<>()).addAll(List.of("tls.crt", "tls.key"))));
+        .forEach(auth -> Manifests.tree(auth)
+            .at("/spec/secretTargetRef")
+            .forEach(ref -> used.computeIfAbsent(
+                    ref.path("name").asText(), k -> new java.util.TreeSet<>())
+                .add(ref.path("key").asText())));
+    ofKind(resources, io.fabric8.kubernetes.api.model.networking.v1.Ingress.class)
+        .forEach(ingress -> ingress
+            .getSpec()
+            .getTls()
+            .forEach(
+                tls -> used.computeIfAbsent(tls.getSecretName(), k -> new java.util.TreeSet<>())
+                    .addAll(List.of("tls.crt", "tls.key"))));
 
     assertThat(used).isNotEmpty();
     used.forEach((secret, keys) -> assertThat(created.getOrDefault(secret, Set.of()))
-        .as("keys of Secret " + secret + " created in docs/runbook.md").containsAll(keys));
+        .as("keys of Secret " + secret + " created in docs/runbook.md")
+        .containsAll(keys));
   }
 
   /** Secret name → the keys its `kubectl create secret` command in the runbook creates. */
   static Map<String, Set<String>> documentedSecretKeys() throws IOException {
     String runbook = Files.readString(Repository.RUNBOOK).replace("\\\n", " ");
     Map<String, Set<String>> keys = new java.util.TreeMap<>();
-    Matcher command = Pattern.compile("kubectl (?:-n \\S+ )?create secret (\\S+) ([a-z0-9.-]+)([^\\n]*)").matcher(runbook);
+    Matcher command = Pattern.compile(
+            "kubectl (?:-n \\S+ )?create secret (\\S+) ([a-z0-9.-]+)([^\\n]*)")
+        .matcher(runbook);
     while (command.find()) {
       Set<String> created = keys.computeIfAbsent(command.group(2), k -> new java.util.TreeSet<>());
       if (command.group(1).equals("tls")) {
         created.addAll(List.of("tls.crt", "tls.key"));
       }
-      Matcher key = Pattern.compile("--from-(?:literal|file)=([A-Za-z0-9._-]+)=").matcher(command.group(3));
+      Matcher key =
+          Pattern.compile("--from-(?:literal|file)=([A-Za-z0-9._-]+)=").matcher(command.group(3));
       while (key.find()) {
         created.add(key.group(1));
       }
@@ -721,7 +837,8 @@ class ManifestInvariantsTest {
       for (Container container : workload.pod().getContainers()) {
         assertThat(Optional.ofNullable(container.getEnv()).orElse(List.of()))
             .as(workload + " environment")
-            .noneMatch(env -> env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null);
+            .noneMatch(
+                env -> env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null);
         assertThat(Optional.ofNullable(container.getEnvFrom()).orElse(List.of()))
             .as(workload + " environment")
             .noneMatch(source -> source.getSecretRef() != null);
@@ -748,13 +865,15 @@ class ManifestInvariantsTest {
   void imagesArePinnedByTag(Path directory) {
     List<HasMetadata> resources = Kustomize.render(directory).resources();
     List<String> images = new ArrayList<>();
-    workloads(resources).forEach(workload -> Stream.concat(
-            workload.pod().getContainers().stream(),
-            Optional.ofNullable(workload.pod().getInitContainers()).orElse(List.of()).stream())
-        .forEach(container -> images.add(container.getImage())));
+    workloads(resources)
+        .forEach(workload -> Stream.concat(
+                workload.pod().getContainers().stream(),
+                Optional.ofNullable(workload.pod().getInitContainers()).orElse(List.of()).stream())
+            .forEach(container -> images.add(container.getImage())));
     resources.stream()
         .filter(resource -> resource.getKind().equals("Milvus"))
-        .forEach(milvus -> images.add(Manifests.tree(milvus).at("/spec/components/image").asText()));
+        .forEach(milvus ->
+            images.add(Manifests.tree(milvus).at("/spec/components/image").asText()));
 
     assertThat(images).isNotEmpty().allSatisfy(ManifestInvariantsTest::assertPinned);
   }
@@ -775,24 +894,38 @@ class ManifestInvariantsTest {
   void podsRunAsNonRootOnAReadOnlyRootWithWritableScratch(Path directory) {
     for (Workload workload : workloads(Kustomize.render(directory).resources())) {
       PodSpec pod = workload.pod();
-      assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(workload + " runAsNonRoot").isTrue();
+      assertThat(pod.getSecurityContext().getRunAsNonRoot())
+          .as(workload + " runAsNonRoot")
+          .isTrue();
       // With the checks below: the "restricted" Pod Security Standard the runbook enforces.
-      assertThat(pod.getSecurityContext().getSeccompProfile().getType()).as(workload + " seccomp")
+      assertThat(pod.getSecurityContext().getSeccompProfile().getType())
+          .as(workload + " seccomp")
           .isEqualTo("RuntimeDefault");
-      assertThat(pod.getAutomountServiceAccountToken()).as(workload + " API token").isFalse();
+      assertThat(pod.getAutomountServiceAccountToken())
+          .as(workload + " API token")
+          .isFalse();
       Map<String, Volume> volumes = new java.util.HashMap<>();
       pod.getVolumes().forEach(volume -> volumes.put(volume.getName(), volume));
       for (Container container : pod.getContainers()) {
         String where = workload + " container " + container.getName();
-        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).as(where).isTrue();
-        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).as(where).isFalse();
-        assertThat(container.getSecurityContext().getCapabilities().getDrop()).as(where).contains("ALL");
-        for (String writable : workload.runsDoppel() ? List.of(TMP, Deployment.STATE_DIR) : List.of(TMP)) {
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem())
+            .as(where)
+            .isTrue();
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation())
+            .as(where)
+            .isFalse();
+        assertThat(container.getSecurityContext().getCapabilities().getDrop())
+            .as(where)
+            .contains("ALL");
+        for (String writable :
+            workload.runsDoppel() ? List.of(TMP, Deployment.STATE_DIR) : List.of(TMP)) {
           VolumeMount mount = container.getVolumeMounts().stream()
               .filter(candidate -> candidate.getMountPath().equals(writable))
               .findFirst()
               .orElseThrow(() -> new AssertionError(where + " has no volume at " + writable));
-          assertThat(volumes.get(mount.getName()).getEmptyDir()).as(where + " " + writable).isNotNull();
+          assertThat(volumes.get(mount.getName()).getEmptyDir())
+              .as(where + " " + writable)
+              .isNotNull();
         }
       }
     }
@@ -804,9 +937,11 @@ class ManifestInvariantsTest {
     for (Workload workload : workloads(Kustomize.render(directory).resources())) {
       for (Container container : workload.pod().getContainers()) {
         String where = workload + " container " + container.getName();
-        assertThat(container.getResources().getRequests()).as(where + " requests")
+        assertThat(container.getResources().getRequests())
+            .as(where + " requests")
             .containsKeys("cpu", "memory");
-        assertThat(container.getResources().getLimits()).as(where + " limits")
+        assertThat(container.getResources().getLimits())
+            .as(where + " limits")
             .containsKey("memory");
         assertThat(container.getResources().getLimits().get("memory"))
             .as(where + " memory limit = request (no overcommit of a JVM heap)")
@@ -829,15 +964,22 @@ class ManifestInvariantsTest {
   private static Map<String, String> environment(List<HasMetadata> resources, String name) {
     Container container = deployment(resources, name)
         .orElseThrow(() -> new AssertionError("no Deployment " + name))
-        .getSpec().getTemplate().getSpec().getContainers().get(0);
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0);
     Map<String, String> environment = new java.util.LinkedHashMap<>();
     for (EnvFromSource source : Optional.ofNullable(container.getEnvFrom()).orElse(List.of())) {
       if (source.getConfigMapRef() != null) {
-        environment.putAll(only(resources, ConfigMap.class, source.getConfigMapRef().getName()).getData());
+        environment.putAll(
+            only(resources, ConfigMap.class, source.getConfigMapRef().getName()).getData());
       }
     }
     for (EnvVar env : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
-      environment.put(env.getName(), env.getValue() != null ? env.getValue() : "<from " + env.getValueFrom() + ">");
+      environment.put(
+          env.getName(),
+          env.getValue() != null ? env.getValue() : "<from " + env.getValueFrom() + ">");
     }
     return environment;
   }
@@ -846,11 +988,17 @@ class ManifestInvariantsTest {
     List<Workload> workloads = new ArrayList<>();
     for (HasMetadata resource : resources) {
       if (resource instanceof io.fabric8.kubernetes.api.model.apps.Deployment deployment) {
-        workloads.add(new Workload("Deployment", deployment.getMetadata().getName(),
-            deployment.getSpec().getTemplate().getSpec(), deployment.getSpec().getTemplate().getMetadata().getLabels()));
+        workloads.add(new Workload(
+            "Deployment",
+            deployment.getMetadata().getName(),
+            deployment.getSpec().getTemplate().getSpec(),
+            deployment.getSpec().getTemplate().getMetadata().getLabels()));
       } else if (resource instanceof Job job) {
-        workloads.add(new Workload("Job", job.getMetadata().getName(),
-            job.getSpec().getTemplate().getSpec(), job.getSpec().getTemplate().getMetadata().getLabels()));
+        workloads.add(new Workload(
+            "Job",
+            job.getMetadata().getName(),
+            job.getSpec().getTemplate().getSpec(),
+            job.getSpec().getTemplate().getMetadata().getLabels()));
       }
     }
     assertThat(workloads).as("workloads").isNotEmpty();
@@ -917,17 +1065,26 @@ class ManifestInvariantsTest {
         .filter(resource -> resource.getKind().equals("KafkaTopic"))
         .map(Manifests::tree)
         .forEach(topic -> {
-          String name = topic.at("/spec/topicName").asText(topic.at("/metadata/name").asText());
-          assertThat(topics.put(name, topic)).as("KafkaTopic " + name + " declared twice").isNull();
+          String name =
+              topic.at("/spec/topicName").asText(topic.at("/metadata/name").asText());
+          assertThat(topics.put(name, topic))
+              .as("KafkaTopic " + name + " declared twice")
+              .isNull();
         });
     return topics;
   }
 
   /** Names of the Deployments whose pod labels match {@code selector}. */
-  private static List<String> podsSelectedBy(List<HasMetadata> resources, Map<String, String> selector) {
+  private static List<String> podsSelectedBy(
+      List<HasMetadata> resources, Map<String, String> selector) {
     return ofKind(resources, io.fabric8.kubernetes.api.model.apps.Deployment.class).stream()
-        .filter(deployment -> deployment.getSpec().getTemplate().getMetadata().getLabels()
-            .entrySet().containsAll(selector.entrySet()))
+        .filter(deployment -> deployment
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getLabels()
+            .entrySet()
+            .containsAll(selector.entrySet()))
         .map(deployment -> deployment.getMetadata().getName())
         .toList();
   }
@@ -939,17 +1096,20 @@ class ManifestInvariantsTest {
         .findFirst();
   }
 
-  private static <T extends HasMetadata> List<T> ofKind(List<HasMetadata> resources, Class<T> type) {
+  private static <T extends HasMetadata> List<T> ofKind(
+      List<HasMetadata> resources, Class<T> type) {
     return resources.stream().filter(type::isInstance).map(type::cast).toList();
   }
 
-  private static <T extends HasMetadata> Set<String> names(List<HasMetadata> resources, Class<T> type) {
+  private static <T extends HasMetadata> Set<String> names(
+      List<HasMetadata> resources, Class<T> type) {
     Set<String> names = new HashSet<>();
     ofKind(resources, type).forEach(resource -> names.add(resource.getMetadata().getName()));
     return names;
   }
 
-  private static <T extends HasMetadata> T only(List<HasMetadata> resources, Class<T> type, String name) {
+  private static <T extends HasMetadata> T only(
+      List<HasMetadata> resources, Class<T> type, String name) {
     List<T> matches = ofKind(resources, type).stream()
         .filter(resource -> resource.getMetadata().getName().equals(name))
         .toList();
@@ -959,8 +1119,8 @@ class ManifestInvariantsTest {
 
   private static HasMetadata only(List<HasMetadata> resources, String kind, String name) {
     List<HasMetadata> matches = resources.stream()
-        .filter(resource -> resource.getKind().equals(kind)
-            && resource.getMetadata().getName().equals(name))
+        .filter(resource ->
+            resource.getKind().equals(kind) && resource.getMetadata().getName().equals(name))
         .toList();
     assertThat(matches).as(kind + "/" + name).hasSize(1);
     return matches.get(0);
@@ -975,7 +1135,8 @@ class ManifestInvariantsTest {
 
   private static List<Path> allYamlUnderK8s() throws IOException {
     try (Stream<Path> walk = Files.walk(Repository.K8S)) {
-      return walk.filter(path -> path.toString().endsWith(".yaml") || path.toString().endsWith(".yml"))
+      return walk.filter(
+              path -> path.toString().endsWith(".yaml") || path.toString().endsWith(".yml"))
           .filter(path -> !path.startsWith(Repository.K8S.resolve("target")))
           .filter(path -> !path.startsWith(Repository.K8S.resolve("src")))
           .toList();
@@ -985,7 +1146,9 @@ class ManifestInvariantsTest {
   /** Kustomizations and JSON patches are not manifests; everything else must parse. */
   private static List<HasMetadata> parseIfManifest(Path file) {
     JsonNode tree = Manifests.readYaml(file);
-    if (tree == null || tree.isArray() || Objects.equals(tree.path("kind").asText(), "Kustomization")) {
+    if (tree == null
+        || tree.isArray()
+        || Objects.equals(tree.path("kind").asText(), "Kustomization")) {
       return List.of();
     }
     return Manifests.parse(file);

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 class PrometheusRulesTest {
 
   private static final Path ALERTS = Repository.DEPLOY.resolve("prometheus/alerts.yml");
-  private static final Path UNIT_TESTS = Repository.K8S.resolve("src/test/resources/promtool/alerts-test.yml");
+  private static final Path UNIT_TESTS =
+      Repository.K8S.resolve("src/test/resources/promtool/alerts-test.yml");
 
   private static Optional<Path> promtool;
 
@@ -48,7 +49,8 @@ class PrometheusRulesTest {
   }
 
   private static String run(List<String> arguments) throws Exception {
-    assumeTrue(promtool.isPresent(),
+    assumeTrue(
+        promtool.isPresent(),
         "SKIPPED: no promtool (k8s/tools/go-tool.sh promtool needs a Go toolchain): the rules were not run");
     List<String> command = new ArrayList<>();
     command.add(promtool.get().toString());
@@ -62,7 +64,8 @@ class PrometheusRulesTest {
 
   /** The pinned tool from go-tool.sh, installing it on first use; empty where it cannot. */
   static Optional<Path> goTool(String tool) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder("bash", Repository.K8S.resolve("tools/go-tool.sh").toString(), tool)
+    Process process = new ProcessBuilder(
+            "bash", Repository.K8S.resolve("tools/go-tool.sh").toString(), tool)
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

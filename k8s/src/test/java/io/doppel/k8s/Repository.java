@@ -12,15 +12,19 @@ final class Repository {
   static final Path RUNBOOK = ROOT.resolve("docs/runbook.md");
   static final java.util.List<String> OVERLAYS = java.util.List.of("dev", "production");
   /** Jobs applied by hand beside an overlay (docs/runbook.md). */
-  static final java.util.List<String> JOBS = java.util.List.of("jobs/reindex", "jobs/first-violation");
+  static final java.util.List<String> JOBS =
+      java.util.List.of("jobs/reindex", "jobs/first-violation");
 
   private Repository() {}
 
   private static Path locateRoot() {
     String configured = System.getProperty("doppel.repository.root");
-    Path root = (configured != null ? Path.of(configured) : Path.of("..")).toAbsolutePath().normalize();
+    Path root = (configured != null ? Path.of(configured) : Path.of(".."))
+        .toAbsolutePath()
+        .normalize();
     if (!Files.isDirectory(root.resolve("k8s/base"))) {
-      throw new IllegalStateException("no k8s/base under " + root + "; run the tests from the k8s module");
+      throw new IllegalStateException(
+          "no k8s/base under " + root + "; run the tests from the k8s module");
     }
     return root;
   }

@@ -26,7 +26,8 @@ class SchemaValidationTest {
     List<Arguments> arguments = new ArrayList<>();
     for (String version : Schemas.KUBERNETES_VERSIONS) {
       for (Path directory : Repository.renderable()) {
-        arguments.add(Arguments.of(version, Repository.ROOT.relativize(directory).toString()));
+        arguments.add(
+            Arguments.of(version, Repository.ROOT.relativize(directory).toString()));
       }
     }
     return arguments.stream();
@@ -34,7 +35,8 @@ class SchemaValidationTest {
 
   private static List<JsonNode> rendered(String directory) {
     Path path = Repository.ROOT.resolve(directory);
-    assumeTrue(Kustomize.realRendererAvailable(),
+    assumeTrue(
+        Kustomize.realRendererAvailable(),
         "SKIPPED: neither the pinned kustomize (k8s/tools/go-tool.sh, needs Go) nor kubectl is available");
     return Manifests.documents(Kustomize.renderedYaml(path).orElseThrow());
   }
@@ -48,12 +50,16 @@ class SchemaValidationTest {
     objects.forEach(object -> errors.addAll(schemas.validate(object)));
 
     assertThat(objects).as(directory + " renders objects").isNotEmpty();
-    assertThat(errors).as(directory + " against Kubernetes " + kubernetesVersion + " and " + Schemas.CRD_BUNDLES)
+    assertThat(errors)
+        .as(directory + " against Kubernetes " + kubernetesVersion + " and " + Schemas.CRD_BUNDLES)
         .isEmpty();
-    System.out.printf("schema-valid: %s on Kubernetes %s: %d objects%n", directory, kubernetesVersion, objects.size());
+    System.out.printf(
+        "schema-valid: %s on Kubernetes %s: %d objects%n",
+        directory, kubernetesVersion, objects.size());
   }
 
-  // ---- the validation catches what a cluster would refuse ----------------------------------------
+  // ---- the validation catches what a cluster would refuse
+  // ----------------------------------------
 
   @Test
   void aKafkaTopicOfTheRemovedV1beta2ApiFails() {
@@ -66,7 +72,9 @@ class SchemaValidationTest {
     List<String> errors = Schemas.forKubernetes("v1.33").validate(old);
 
     System.out.println("a v1beta2 KafkaTopic: " + errors);
-    assertThat(errors).singleElement().asString()
+    assertThat(errors)
+        .singleElement()
+        .asString()
         .contains("no schema serves apiVersion kafka.strimzi.io/v1beta2 kind KafkaTopic");
   }
 

@@ -39,8 +39,10 @@ final class Schemas {
   private final ObjectNode definitions;
   /** "apiVersion kind" → the definition that validates it. */
   private final Map<String, String> kinds = new TreeMap<>();
+
   private final Map<String, JsonSchema> compiled = new ConcurrentHashMap<>();
-  private final JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+  private final JsonSchemaFactory factory =
+      JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
   private final SchemaValidatorsConfig config =
       SchemaValidatorsConfig.builder().formatAssertionsEnabled(false).build();
 
@@ -51,13 +53,16 @@ final class Schemas {
     kubernetes.path("kinds").properties().forEach(entry -> {
       String key = entry.getKey();
       int slash = key.lastIndexOf('/');
-      kinds.put(key.substring(0, slash) + " " + key.substring(slash + 1), entry.getValue().asText());
+      kinds.put(
+          key.substring(0, slash) + " " + key.substring(slash + 1),
+          entry.getValue().asText());
     });
     for (String bundle : CRD_BUNDLES) {
       for (JsonNode crd : read("/schemas/crds/" + bundle + ".json").path("crds")) {
         crd.path("versions").properties().forEach(version -> {
           String apiVersion = crd.path("group").asText() + "/" + version.getKey();
-          String name = "crd." + bundle + "." + apiVersion.replace('/', '.') + "." + crd.path("kind").asText();
+          String name = "crd." + bundle + "." + apiVersion.replace('/', '.') + "."
+              + crd.path("kind").asText();
           definitions.set(name, version.getValue().path("schema"));
           kinds.put(apiVersion + " " + crd.path("kind").asText(), name);
         });

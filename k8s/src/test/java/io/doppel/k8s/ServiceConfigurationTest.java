@@ -35,14 +35,16 @@ class ServiceConfigurationTest {
 
   /** Dummy Secret contents by key, shaped like the real ones (docs/runbook.md, "Secrets"). */
   private static final Map<String, String> SECRET_DUMMIES = Map.of(
-      "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"doppel\" password=\"dummy-password-0123\";",
+      "sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"doppel\" password=\"dummy-password-0123\";",
       "ca.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
       "token", "doppel:dummy-password-0123",
       "tokens", "alice:0123456789abcdef0123\nbob:fedcba9876543210fedc",
       "username", "doppel",
       "password", "dummy-password-0123");
 
-  @TempDir Path mounts;
+  @TempDir
+  Path mounts;
 
   static List<String> overlays() {
     return Repository.OVERLAYS;
@@ -68,7 +70,9 @@ class ServiceConfigurationTest {
 
     MatcherConfig config = MatcherConfig.from(environment);
 
-    assertThat(config.matching().policyFile()).as("the mounted policy, not the bundled one").isNotNull();
+    assertThat(config.matching().policyFile())
+        .as("the mounted policy, not the bundled one")
+        .isNotNull();
   }
 
   @ParameterizedTest
@@ -76,11 +80,13 @@ class ServiceConfigurationTest {
   void theReviewConsoleAcceptsItsEnvironment(String overlay) throws Exception {
     Map<String, String> environment = environment(overlay, "doppel-review-console");
     assertNoDeprecatedNames(environment);
-    assertThatCode(() -> io.doppel.review.ReviewConsoleMain.read(environment)).doesNotThrowAnyException();
+    assertThatCode(() -> io.doppel.review.ReviewConsoleMain.read(environment))
+        .doesNotThrowAnyException();
   }
 
   private static void assertNoDeprecatedNames(Map<String, String> environment) {
-    assertThat(environment.keySet()).as("variables read only for one more release")
+    assertThat(environment.keySet())
+        .as("variables read only for one more release")
         .doesNotContainAnyElementsOf(io.doppel.topology.config.ConfigReader.deprecatedVariables());
   }
 
@@ -95,16 +101,22 @@ class ServiceConfigurationTest {
         .filter(io.fabric8.kubernetes.api.model.apps.Deployment.class::isInstance)
         .map(io.fabric8.kubernetes.api.model.apps.Deployment.class::cast)
         .filter(candidate -> candidate.getMetadata().getName().equals(deployment))
-        .findFirst().orElseThrow().getSpec().getTemplate().getSpec();
+        .findFirst()
+        .orElseThrow()
+        .getSpec()
+        .getTemplate()
+        .getSpec();
     Container container = pod.getContainers().get(0);
     Map<String, String> environment = new LinkedHashMap<>();
     for (EnvFromSource source : Optional.ofNullable(container.getEnvFrom()).orElse(List.of())) {
-      environment.putAll(configMap(resources, source.getConfigMapRef().getName()).getData());
+      environment.putAll(
+          configMap(resources, source.getConfigMapRef().getName()).getData());
     }
     for (EnvVar env : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
       String value = env.getValue();
       if (env.getValueFrom() != null && env.getValueFrom().getConfigMapKeyRef() != null) {
-        value = configMap(resources, env.getValueFrom().getConfigMapKeyRef().getName()).getData()
+        value = configMap(resources, env.getValueFrom().getConfigMapKeyRef().getName())
+            .getData()
             .get(env.getValueFrom().getConfigMapKeyRef().getKey());
       }
       environment.put(env.getName(), value);
@@ -112,23 +124,31 @@ class ServiceConfigurationTest {
     for (Map.Entry<String, String> entry : environment.entrySet()) {
       for (VolumeMount mount : Optional.ofNullable(container.getVolumeMounts()).orElse(List.of())) {
         String value = entry.getValue();
-        if (value == null || !(value.equals(mount.getMountPath()) || value.startsWith(mount.getMountPath() + "/"))) {
+        if (value == null
+            || !(value.equals(mount.getMountPath())
+                || value.startsWith(mount.getMountPath() + "/"))) {
           continue;
         }
-        Volume volume = pod.getVolumes().stream().filter(candidate -> candidate.getName().equals(mount.getName()))
-            .findFirst().orElseThrow();
-        String key = mount.getSubPath() != null ? mount.getSubPath()
+        Volume volume = pod.getVolumes().stream()
+            .filter(candidate -> candidate.getName().equals(mount.getName()))
+            .findFirst()
+            .orElseThrow();
+        String key = mount.getSubPath() != null
+            ? mount.getSubPath()
             : value.substring(Math.min(value.length(), mount.getMountPath().length() + 1));
         String content;
         if (volume.getConfigMap() != null) {
-          content = configMap(resources, volume.getConfigMap().getName()).getData().get(key);
+          content =
+              configMap(resources, volume.getConfigMap().getName()).getData().get(key);
         } else if (volume.getSecret() != null) {
           content = SECRET_DUMMIES.get(key);
         } else {
-          continue;    // an emptyDir: a directory the program writes to
+          continue; // an emptyDir: a directory the program writes to
         }
-        assertThat(content).as(deployment + ": " + entry.getKey() + "=" + value + " names a file the volume "
-            + mount.getName() + " does not have").isNotNull();
+        assertThat(content)
+            .as(deployment + ": " + entry.getKey() + "=" + value + " names a file the volume "
+                + mount.getName() + " does not have")
+            .isNotNull();
         Path file = mounts.resolve(deployment + "-" + entry.getKey());
         Files.writeString(file, content);
         entry.setValue(file.toString());
@@ -138,8 +158,11 @@ class ServiceConfigurationTest {
   }
 
   private static ConfigMap configMap(List<HasMetadata> resources, String name) {
-    return resources.stream().filter(ConfigMap.class::isInstance).map(ConfigMap.class::cast)
+    return resources.stream()
+        .filter(ConfigMap.class::isInstance)
+        .map(ConfigMap.class::cast)
         .filter(configMap -> configMap.getMetadata().getName().equals(name))
-        .findFirst().orElseThrow(() -> new AssertionError("no ConfigMap " + name));
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no ConfigMap " + name));
   }
 }

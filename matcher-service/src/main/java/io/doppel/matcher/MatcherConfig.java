@@ -33,6 +33,7 @@ public record MatcherConfig(
 
   /** The program name of the matcher's settings: {@code matcher.*}, {@code DOPPEL_MATCHER_*}. */
   public static final String PROGRAM = "matcher";
+
   public static final String CALIBRATION_FILE = "matcher.calibration-file";
   private static final String INDEX_SUBDIRECTORY = "index";
   private static final int MAX_PORT = 65_535;
@@ -42,7 +43,11 @@ public record MatcherConfig(
    *
    * @param retryBudget how long one record waits for an unavailable index before its thread gives it back
    */
-  public record Streams(String applicationId, Path dataDirectory, int threads, Duration retryBudget,
+  public record Streams(
+      String applicationId,
+      Path dataDirectory,
+      int threads,
+      Duration retryBudget,
       Duration commitInterval) {}
 
   /**
@@ -51,7 +56,11 @@ public record MatcherConfig(
    * @param policyFile the tenant policy; null for the bundled one
    * @param calibrationFile the score calibration; null for the bundled one
    */
-  public record Matching(Path policyFile, Path calibrationFile, RetrievalSettings retrieval, VerifierSettings verifier) {}
+  public record Matching(
+      Path policyFile,
+      Path calibrationFile,
+      RetrievalSettings retrieval,
+      VerifierSettings verifier) {}
 
   /** The service's configuration from {@code environment} (and the file it names); every problem reported at once. */
   public static MatcherConfig from(Map<String, String> environment) {
@@ -69,7 +78,11 @@ public record MatcherConfig(
         r.path("data-dir", Path.of("data/matcher")),
         r.integer("stream-threads", 1, 1, 1024),
         r.duration("retry-budget", Duration.ofSeconds(60)),
-        r.millis("commit-interval-ms", StreamsRuntime.DEFAULT_COMMIT_INTERVAL, Duration.ofMillis(1), Duration.ofMinutes(1)));
+        r.millis(
+            "commit-interval-ms",
+            StreamsRuntime.DEFAULT_COMMIT_INTERVAL,
+            Duration.ofMillis(1),
+            Duration.ofMinutes(1)));
     IndexConfig index = readIndex(reader, null);
     Matching matching = readMatching(reader);
     return new MatcherConfig(kafka, registry, streams, index, matching, opsPort);
@@ -88,18 +101,28 @@ public record MatcherConfig(
    */
   public static IndexConfig readIndex(ConfigReader reader, Path luceneRoot) {
     ConfigReader r = reader.section(PROGRAM);
-    IndexConfig.Backend backend = r.choice("index", IndexConfig.Backend.LUCENE, IndexConfig.Backend.class);
-    Path root = luceneRoot != null ? luceneRoot : r.path("data-dir", Path.of("data/matcher")).resolve(INDEX_SUBDIRECTORY);
+    IndexConfig.Backend backend =
+        r.choice("index", IndexConfig.Backend.LUCENE, IndexConfig.Backend.class);
+    Path root = luceneRoot != null
+        ? luceneRoot
+        : r.path("data-dir", Path.of("data/matcher")).resolve(INDEX_SUBDIRECTORY);
     String modelId = reader.required("model.id");
     String modelVersion = reader.required("model.version");
     int dimension = reader.requiredInteger("model.dimension", 1, Integer.MAX_VALUE);
-    IndexConfig.Milvus milvus = backend != IndexConfig.Backend.MILVUS ? null
-        : new IndexConfig.Milvus(reader.required("milvus.uri"), reader.secret("milvus.token"),
+    IndexConfig.Milvus milvus = backend != IndexConfig.Backend.MILVUS
+        ? null
+        : new IndexConfig.Milvus(
+            reader.required("milvus.uri"),
+            reader.secret("milvus.token"),
             reader.choice("milvus.global-index", GlobalIndex.HNSW, GlobalIndex.class));
-    ModelKey model = modelId == null || modelVersion == null ? null
+    ModelKey model = modelId == null || modelVersion == null
+        ? null
         : reader.build("model", () -> new ModelKey(modelId, modelVersion));
-    return model == null ? null
-        : reader.build(reader.describe(r.name("index")), () -> new IndexConfig(backend, model, dimension, root, milvus));
+    return model == null
+        ? null
+        : reader.build(
+            reader.describe(r.name("index")),
+            () -> new IndexConfig(backend, model, dimension, root, milvus));
   }
 
   /** Policy, calibration, retrieval and verifier settings: {@code matcher.policy-file}, {@code matcher.global-top-k}... */
@@ -109,23 +132,46 @@ public record MatcherConfig(
     Path calibration = r.existingFile("calibration-file");
     RetrievalSettings d = RetrievalSettings.DEFAULTS;
     int globalTopK = r.integer("global-top-k", d.globalTopK(), 1, Integer.MAX_VALUE);
-    int localDescriptors = r.integer("local-descriptors", d.localDescriptors(), 1, Integer.MAX_VALUE);
+    int localDescriptors =
+        r.integer("local-descriptors", d.localDescriptors(), 1, Integer.MAX_VALUE);
     int localNeighbours = r.integer("local-neighbours", d.localNeighbours(), 1, Integer.MAX_VALUE);
     int localMaxHamming = r.integer("local-max-hamming", d.localMaxHamming(), 0, Integer.MAX_VALUE);
     int localMaxImages = r.integer("local-max-images", d.localMaxImages(), 1, Integer.MAX_VALUE);
     int candidateCap = r.integer("candidate-cap", d.candidateCap(), 1, Integer.MAX_VALUE);
-    int perViewCandidates = r.integer("per-view-candidates", d.perViewCandidates(), 0, Integer.MAX_VALUE);
+    int perViewCandidates =
+        r.integer("per-view-candidates", d.perViewCandidates(), 0, Integer.MAX_VALUE);
     int firstPassCap = r.integer("first-pass-cap", d.firstPassCap(), 1, Integer.MAX_VALUE);
-    int confidentInliers = r.integer("confident-inliers", d.confidentInliers(), 0, Integer.MAX_VALUE);
-    RetrievalSettings retrieval = reader.build("retrieval settings", () -> new RetrievalSettings(globalTopK,
-        localDescriptors, localNeighbours, localMaxHamming, localMaxImages, candidateCap, perViewCandidates, firstPassCap,
-        confidentInliers, false));
+    int confidentInliers =
+        r.integer("confident-inliers", d.confidentInliers(), 0, Integer.MAX_VALUE);
+    RetrievalSettings retrieval = reader.build(
+        "retrieval settings",
+        () -> new RetrievalSettings(
+            globalTopK,
+            localDescriptors,
+            localNeighbours,
+            localMaxHamming,
+            localMaxImages,
+            candidateCap,
+            perViewCandidates,
+            firstPassCap,
+            confidentInliers,
+            false));
     VerifierSettings v = VerifierSettings.DEFAULTS;
     double ratio = r.decimal("ratio-test", v.ratio(), 0, 1);
     double reprojectionShare = r.decimal("reprojection-share", v.reprojectionShare(), 0, 0.5);
-    VerifierSettings verifier = reader.build("verifier settings", () -> new VerifierSettings(ratio,
-        v.homographyMinMatches(), v.similarityMinMatches(), reprojectionShare, v.minReprojectionPixels(), v.maxScale(),
-        v.maxAnisotropy(), v.maxPerspective(), v.ransacIterations(), v.ransacConfidence()));
+    VerifierSettings verifier = reader.build(
+        "verifier settings",
+        () -> new VerifierSettings(
+            ratio,
+            v.homographyMinMatches(),
+            v.similarityMinMatches(),
+            reprojectionShare,
+            v.minReprojectionPixels(),
+            v.maxScale(),
+            v.maxAnisotropy(),
+            v.maxPerspective(),
+            v.ransacIterations(),
+            v.ransacConfidence()));
     return new Matching(policy, calibration, retrieval, verifier);
   }
 

@@ -1,10 +1,10 @@
 package io.doppel.matcher;
 
 import io.doppel.matcher.index.ImageRef;
-import io.doppel.matcher.index.milvus.MilvusVectorIndex;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.VectorIndex;
 import io.doppel.matcher.index.VectorIndexes;
+import io.doppel.matcher.index.milvus.MilvusVectorIndex;
 import io.doppel.matcher.policy.Policy;
 import io.doppel.matcher.retrieval.DualRetrievalMatcher;
 import io.doppel.matcher.score.Calibration;
@@ -64,7 +64,11 @@ public final class MatcherService implements AutoCloseable {
   private final StreamsRuntime runtime;
   private final KafkaStreamsMetrics streamsMetrics;
 
-  private MatcherService(OpsMetrics metrics, OpsServer ops, Matcher matcher, StreamsRuntime runtime,
+  private MatcherService(
+      OpsMetrics metrics,
+      OpsServer ops,
+      Matcher matcher,
+      StreamsRuntime runtime,
       KafkaStreamsMetrics streamsMetrics) {
     this.metrics = metrics;
     this.ops = ops;
@@ -80,31 +84,49 @@ public final class MatcherService implements AutoCloseable {
   public static MatcherService start(MatcherConfig config, SchemaRegistry registry) {
     LOG.info("starting the matcher with {}", config);
     OpsMetrics metrics = OpsMetrics.forApplication(config.streams().applicationId());
-    OpsServer ops = OpsServer.start(new OpsServer.Settings(OpsServer.Settings.ALL_INTERFACES, config.opsPort(),
-        OpsServer.Settings.DEFAULT_STOP_GRACE), metrics.registry());
+    OpsServer ops = OpsServer.start(
+        new OpsServer.Settings(
+            OpsServer.Settings.ALL_INTERFACES,
+            config.opsPort(),
+            OpsServer.Settings.DEFAULT_STOP_GRACE),
+        metrics.registry());
     Matcher matcher = null;
     try {
       VectorIndex opened = VectorIndexes.open(config.index());
       if (opened instanceof MilvusVectorIndex milvus) {
-        metrics.meters().circuitBreaker(MILVUS_DEPENDENCY,
-            () -> milvus.circuitBreaker().getState() == CircuitBreaker.State.OPEN);
+        metrics
+            .meters()
+            .circuitBreaker(
+                MILVUS_DEPENDENCY,
+                () -> milvus.circuitBreaker().getState() == CircuitBreaker.State.OPEN);
       }
       VectorIndex index = new MeteredVectorIndex(opened, metrics.meters());
       ops.addReadinessCheck(indexReachable(index, INDEX_CHECK_TTL));
-      matcher = new MeteredMatcher(matcher(config.model(), config.matching(), index, Clock.systemUTC()), metrics.meters());
+      matcher = new MeteredMatcher(
+          matcher(config.model(), config.matching(), index, Clock.systemUTC()), metrics.meters());
       MatchingTopology.Settings defaults = MatchingTopology.Settings.DEFAULTS;
       MatcherConfig.Streams settings = config.streams();
-      var topology = MatchingTopology.build(Topics.using(registry), matcher,
-          new MatchingTopology.Settings(defaults.initialBackoff(), defaults.maxBackoff(), settings.retryBudget()),
+      var topology = MatchingTopology.build(
+          Topics.using(registry),
+          matcher,
+          new MatchingTopology.Settings(
+              defaults.initialBackoff(), defaults.maxBackoff(), settings.retryBudget()),
           metrics.registry());
-      StreamsRuntimeConfig streams = new StreamsRuntimeConfig(config.kafka().bootstrapServers(), settings.applicationId(),
-          settings.dataDirectory().resolve(STREAMS_SUBDIRECTORY), settings.threads(),
-          settings.retryBudget().plus(PROCESSING_ALLOWANCE), StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT,
+      StreamsRuntimeConfig streams = new StreamsRuntimeConfig(
+          config.kafka().bootstrapServers(),
+          settings.applicationId(),
+          settings.dataDirectory().resolve(STREAMS_SUBDIRECTORY),
+          settings.threads(),
+          settings.retryBudget().plus(PROCESSING_ALLOWANCE),
+          StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT,
           config.kafka().security(),
-          Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitInterval().toMillis())));
+          Map.of(
+              StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+              String.valueOf(settings.commitInterval().toMillis())));
       StreamsRuntime runtime = StreamsRuntime.start(topology, streams);
       ops.watch(runtime.streams());
-      return new MatcherService(metrics, ops, matcher, runtime, metrics.bindKafkaStreams(runtime.streams()));
+      return new MatcherService(
+          metrics, ops, matcher, runtime, metrics.bindKafkaStreams(runtime.streams()));
     } catch (RuntimeException e) {
       if (matcher != null) {
         matcher.close();
@@ -126,7 +148,8 @@ public final class MatcherService implements AutoCloseable {
 
   /** The cached answer of {@link #indexReachable}. */
   private static final class IndexReadiness {
-    private static final ImageRef PROBE = new ImageRef("doppel-readiness-probe", "doppel-readiness-probe");
+    private static final ImageRef PROBE =
+        new ImageRef("doppel-readiness-probe", "doppel-readiness-probe");
     private final VectorIndex index;
     private final long ttlNanos;
     private boolean checked;
@@ -158,9 +181,11 @@ public final class MatcherService implements AutoCloseable {
    * The matcher over {@code index} with the configured policy, calibration and settings: the same
    * code path the pipeline runs, for evaluation and benchmark commands too. Closing it closes the index.
    */
-  public static DualRetrievalMatcher matcher(ModelKey model, MatcherConfig.Matching config, VectorIndex index, Clock clock) {
+  public static DualRetrievalMatcher matcher(
+      ModelKey model, MatcherConfig.Matching config, VectorIndex index, Clock clock) {
     try {
-      Policy policy = config.policyFile() == null ? Policy.bundled() : Policy.load(config.policyFile());
+      Policy policy =
+          config.policyFile() == null ? Policy.bundled() : Policy.load(config.policyFile());
       return matcher(model, config, policy, index, clock);
     } catch (RuntimeException e) {
       index.close();
@@ -172,21 +197,40 @@ public final class MatcherService implements AutoCloseable {
    * As {@link #matcher(ModelKey, MatcherConfig.Matching, VectorIndex, Clock)} with the given policy; the index stays the
    * caller's to close if this throws.
    */
-  public static DualRetrievalMatcher matcher(ModelKey model, MatcherConfig.Matching config, Policy policy, VectorIndex index,
+  public static DualRetrievalMatcher matcher(
+      ModelKey model,
+      MatcherConfig.Matching config,
+      Policy policy,
+      VectorIndex index,
       Clock clock) {
-    Calibration calibration = config.calibrationFile() == null ? Calibration.bundled() : Calibration.load(config.calibrationFile());
+    Calibration calibration = config.calibrationFile() == null
+        ? Calibration.bundled()
+        : Calibration.load(config.calibrationFile());
     if (!calibration.fitsModel(model)) {
-      // a warning, as for the prior: test and fixture models run with the bundled calibration on purpose
-      LOG.warn("calibration {} was fitted on the similarities of global model {}, but this matcher's model is {}: scores are"
-          + " miscalibrated until {} names a calibration fitted for it (matcher-service/README.md, \"Decision core\")",
-          calibration.version(), calibration.globalModel(), model.idAndVersion(), ConfigReader.variable(MatcherConfig.CALIBRATION_FILE));
+      // a warning, as for the prior: test and fixture models run with the bundled calibration on
+      // purpose
+      LOG.warn(
+          "calibration {} was fitted on the similarities of global model {}, but this matcher's model is {}: scores are"
+              + " miscalibrated until {} names a calibration fitted for it (matcher-service/README.md, \"Decision core\")",
+          calibration.version(),
+          calibration.globalModel(),
+          model.idAndVersion(),
+          ConfigReader.variable(MatcherConfig.CALIBRATION_FILE));
     }
     if (calibration.prior()) {
-      LOG.warn("calibration {} is a prior, not fitted on data: scores are rough until a fitted file is configured ({})",
-          calibration.version(), ConfigReader.variable(MatcherConfig.CALIBRATION_FILE));
+      LOG.warn(
+          "calibration {} is a prior, not fitted on data: scores are rough until a fitted file is configured ({})",
+          calibration.version(),
+          ConfigReader.variable(MatcherConfig.CALIBRATION_FILE));
     }
-    return new DualRetrievalMatcher(model, index, new GeometricVerifier(config.verifier()),
-        new FusedScorer(calibration), policy, config.retrieval(), clock);
+    return new DualRetrievalMatcher(
+        model,
+        index,
+        new GeometricVerifier(config.verifier()),
+        new FusedScorer(calibration),
+        policy,
+        config.retrieval(),
+        clock);
   }
 
   public boolean isReady() {
@@ -226,18 +270,23 @@ public final class MatcherService implements AutoCloseable {
   public static void main(String[] args) throws InterruptedException {
     MatcherConfig config = MatcherConfig.fromEnvironment();
     if (config.schemaRegistry() == null) {
-      throw new ConfigException("invalid matcher configuration",
-          List.of("schema-registry.url (DOPPEL_SCHEMA_REGISTRY_URL) is required to run the service"));
+      throw new ConfigException(
+          "invalid matcher configuration",
+          List.of(
+              "schema-registry.url (DOPPEL_SCHEMA_REGISTRY_URL) is required to run the service"));
     }
     HttpSchemaRegistry registry = new HttpSchemaRegistry(config.schemaRegistry());
     MatcherService service = start(config, registry);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("SIGTERM: stopping the matcher");
-      service.close();
-      registry.close();
-      stopped.countDown();
-    }, "matcher-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(
+            () -> {
+              LOG.info("SIGTERM: stopping the matcher");
+              service.close();
+              registry.close();
+              stopped.countDown();
+            },
+            "matcher-shutdown"));
     stopped.await();
   }
 }

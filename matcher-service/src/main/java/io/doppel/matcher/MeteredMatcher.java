@@ -21,8 +21,12 @@ final class MeteredMatcher implements Matcher {
 
   static final String STAGE_MATCH = "match";
   /** The stages the matcher itself adds to stageMicros; the extractor's are its own service's. */
-  static final List<String> MATCHER_STAGES = List.of(DualRetrievalMatcher.STAGE_RETRIEVE,
-      DualRetrievalMatcher.STAGE_VERIFY, DualRetrievalMatcher.STAGE_SCORE, DualRetrievalMatcher.STAGE_INDEX);
+  static final List<String> MATCHER_STAGES = List.of(
+      DualRetrievalMatcher.STAGE_RETRIEVE,
+      DualRetrievalMatcher.STAGE_VERIFY,
+      DualRetrievalMatcher.STAGE_SCORE,
+      DualRetrievalMatcher.STAGE_INDEX);
+
   private static final long NANOS_PER_MICRO = 1_000;
 
   private final Matcher delegate;

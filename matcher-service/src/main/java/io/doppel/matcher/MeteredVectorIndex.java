@@ -35,7 +35,16 @@ final class MeteredVectorIndex implements VectorIndex {
   static final String COMMIT = "commit";
   static final String SUCCESS = "success";
   static final String ERROR = "error";
-  static final List<String> OPERATIONS = List.of(UPSERT, DELETE, SEARCH_GLOBAL, SEARCH_LOCAL, KEYPOINTS, GLOBAL_VECTORS, CONTAINS, META, REFRESH,
+  static final List<String> OPERATIONS = List.of(
+      UPSERT,
+      DELETE,
+      SEARCH_GLOBAL,
+      SEARCH_LOCAL,
+      KEYPOINTS,
+      GLOBAL_VECTORS,
+      CONTAINS,
+      META,
+      REFRESH,
       COMMIT);
 
   private final VectorIndex delegate;
@@ -78,8 +87,11 @@ final class MeteredVectorIndex implements VectorIndex {
   }
 
   @Override
-  public List<LocalVotes> searchLocal(List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
-    return timed(SEARCH_LOCAL, () -> delegate.searchLocal(descriptors, neighbours, maxHamming, maxImages, scope));
+  public List<LocalVotes> searchLocal(
+      List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
+    return timed(
+        SEARCH_LOCAL,
+        () -> delegate.searchLocal(descriptors, neighbours, maxHamming, maxImages, scope));
   }
 
   @Override
@@ -93,9 +105,15 @@ final class MeteredVectorIndex implements VectorIndex {
   }
 
   @Override
-  public List<List<LocalVotes>> searchLocalBatch(List<List<byte[]>> descriptorSets, int neighbours, int maxHamming,
-      int maxImages, Scope scope) {
-    return timed(SEARCH_LOCAL, () -> delegate.searchLocalBatch(descriptorSets, neighbours, maxHamming, maxImages, scope));
+  public List<List<LocalVotes>> searchLocalBatch(
+      List<List<byte[]>> descriptorSets,
+      int neighbours,
+      int maxHamming,
+      int maxImages,
+      Scope scope) {
+    return timed(
+        SEARCH_LOCAL,
+        () -> delegate.searchLocalBatch(descriptorSets, neighbours, maxHamming, maxImages, scope));
   }
 
   @Override
@@ -148,10 +166,14 @@ final class MeteredVectorIndex implements VectorIndex {
     long started = System.nanoTime();
     try {
       T result = call.get();
-      meters.indexCall(operation, SUCCESS).record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+      meters
+          .indexCall(operation, SUCCESS)
+          .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
       return result;
     } catch (RuntimeException e) {
-      meters.indexCall(operation, ERROR).record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+      meters
+          .indexCall(operation, ERROR)
+          .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
       meters.indexErrors(operation).increment();
       throw e;
     }

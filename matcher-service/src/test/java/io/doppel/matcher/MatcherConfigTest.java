@@ -3,8 +3,8 @@ package io.doppel.matcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.doppel.matcher.index.milvus.MilvusIndexConfig.GlobalIndex;
 import io.doppel.matcher.index.IndexConfig;
+import io.doppel.matcher.index.milvus.MilvusIndexConfig.GlobalIndex;
 import io.doppel.matcher.retrieval.RetrievalSettings;
 import io.doppel.topology.config.ConfigException;
 import java.nio.file.Files;
@@ -45,7 +45,8 @@ class MatcherConfigTest {
   }
 
   @Test
-  void opsPortIsValidatedAndRegistryCredentialsNeverComeFromTheFile(@TempDir Path dir) throws Exception {
+  void opsPortIsValidatedAndRegistryCredentialsNeverComeFromTheFile(@TempDir Path dir)
+      throws Exception {
     Map<String, String> env = minimal();
     env.put("DOPPEL_OPS_PORT", "70000");
     assertThatThrownBy(() -> MatcherConfig.from(env))
@@ -61,7 +62,8 @@ class MatcherConfigTest {
 
     env.put("DOPPEL_OPS_PORT", "9100");
     env.put("DOPPEL_MATCHER_COMMIT_INTERVAL_MS", "0");
-    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("DOPPEL_MATCHER_COMMIT_INTERVAL_MS");
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining("DOPPEL_MATCHER_COMMIT_INTERVAL_MS");
     env.put("DOPPEL_MATCHER_COMMIT_INTERVAL_MS", "200");
     env.put("DOPPEL_SCHEMA_REGISTRY_URL", "http://registry:8081");
     env.put("DOPPEL_SCHEMA_REGISTRY_AUTH", "user:secret-password");
@@ -92,10 +94,12 @@ class MatcherConfigTest {
   }
 
   @Test
-  void milvusNeedsAUriAndTakesItsTokenFromTheEnvironmentOrAFile(@TempDir Path dir) throws Exception {
+  void milvusNeedsAUriAndTakesItsTokenFromTheEnvironmentOrAFile(@TempDir Path dir)
+      throws Exception {
     Map<String, String> env = minimal();
     env.put("DOPPEL_MATCHER_INDEX", "milvus");
-    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("(DOPPEL_MILVUS_URI) is required");
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining("(DOPPEL_MILVUS_URI) is required");
 
     Path token = dir.resolve("token");
     Files.writeString(token, "s3cret\n");
@@ -144,17 +148,21 @@ class MatcherConfigTest {
     env.put("DOPPEL_KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
     env.put("DOPPEL_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
     assertThat(MatcherConfig.from(env).kafka().security())
-        .containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
 
     env.put("DOPPEL_KAFKA_ACKS", "0");
-    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("DOPPEL_KAFKA_ACKS is not a Kafka security setting");
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining("DOPPEL_KAFKA_ACKS is not a Kafka security setting");
   }
 
   @Test
-  void kafkaSecretsComeFromMountedFilesAndNeverShowInTheConfigString(@TempDir Path dir) throws Exception {
+  void kafkaSecretsComeFromMountedFilesAndNeverShowInTheConfigString(@TempDir Path dir)
+      throws Exception {
     String password = "scram-password-from-file-91c2";
-    String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"doppel\" password=\""
-        + password + "\";";
+    String jaas =
+        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"doppel\" password=\""
+            + password + "\";";
     Path jaasFile = Files.writeString(dir.resolve("sasl.jaas.config"), jaas + "\n");
     Map<String, String> env = minimal();
     env.put("DOPPEL_KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
@@ -165,7 +173,9 @@ class MatcherConfigTest {
     assertThat(config.kafka().security()).containsEntry("sasl.jaas.config", jaas);
     assertThat(config.toString()).doesNotContain(password);
     env.put("DOPPEL_KAFKA_SASL_JAAS_CONFIG", jaas);
-    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("not both").hasMessageNotContaining(password);
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining("not both")
+        .hasMessageNotContaining(password);
   }
 
   @Test
@@ -173,16 +183,21 @@ class MatcherConfigTest {
     Map<String, String> env = minimal();
     env.put("DOPPEL_MATCHER_POLICY_FILE", "/nonexistent/policy.yaml");
 
-    assertThatThrownBy(() -> MatcherConfig.from(env)).hasMessageContaining("(DOPPEL_MATCHER_POLICY_FILE)=/nonexistent/policy.yaml is not a readable file");
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining(
+            "(DOPPEL_MATCHER_POLICY_FILE)=/nonexistent/policy.yaml is not a readable file");
   }
 
   @Test
-  void aMilvusTokenGivenBothWaysIsRefusedRatherThanOneSilentlyWinning(@TempDir Path dir) throws Exception {
+  void aMilvusTokenGivenBothWaysIsRefusedRatherThanOneSilentlyWinning(@TempDir Path dir)
+      throws Exception {
     Map<String, String> env = minimal();
     env.put("DOPPEL_MATCHER_INDEX", "milvus");
     env.put("DOPPEL_MILVUS_URI", "http://milvus:19530");
     env.put("DOPPEL_MILVUS_TOKEN", "token-from-env");
-    env.put("DOPPEL_MILVUS_TOKEN_FILE", Files.writeString(dir.resolve("token"), "token-from-file").toString());
+    env.put(
+        "DOPPEL_MILVUS_TOKEN_FILE",
+        Files.writeString(dir.resolve("token"), "token-from-file").toString());
 
     assertThatThrownBy(() -> MatcherConfig.from(env))
         .hasMessageContaining("set DOPPEL_MILVUS_TOKEN or DOPPEL_MILVUS_TOKEN_FILE, not both")

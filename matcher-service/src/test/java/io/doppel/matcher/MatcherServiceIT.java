@@ -48,10 +48,12 @@ import org.opencv.core.Mat;
 /** The service end to end through a real (embedded, KRaft) broker: features in, routed MatchEvents out. */
 class MatcherServiceIT {
 
-  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+  @RegisterExtension
+  static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   /** How long to wait for the stream to start and for events to arrive: a bound, not an assertion on speed. */
   private static final Duration WAIT = Duration.ofMinutes(3);
+
   private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
   private static final String POLICY = """
       version: service-test-1
@@ -68,9 +70,11 @@ class MatcherServiceIT {
           registers: [dev-set]
       """;
 
-  @TempDir Path dataDir;
+  @TempDir
+  Path dataDir;
   /** One registry for the class: records left on the topics by an earlier test carry its schema ids. */
   private static final InMemorySchemaRegistry REGISTRY = new InMemorySchemaRegistry();
+
   private static final Topics TOPICS = Topics.using(REGISTRY);
   private MatcherService service;
   private String applicationId;
@@ -111,9 +115,14 @@ class MatcherServiceIT {
     String tenant = "svc-" + UUID.randomUUID();
     List<ImageFeatures> features = List.of(
         TestFeatures.features(tenant, "original", Purpose.UPLOAD, original),
-        TestFeatures.features(tenant, "crop", Purpose.UPLOAD, TestMats.crop(original, 0, 0, 500, 380)),
+        TestFeatures.features(
+            tenant, "crop", Purpose.UPLOAD, TestMats.crop(original, 0, 0, 500, 380)),
         TestFeatures.features(tenant, "mirror", Purpose.UPLOAD, TestMats.mirror(original)),
-        TestFeatures.features(tenant, "strip", Purpose.UPLOAD, TestMats.tallStrip(TestMats.resize(original, 0.5), 1600, 500, 3)));
+        TestFeatures.features(
+            tenant,
+            "strip",
+            Purpose.UPLOAD,
+            TestMats.tallStrip(TestMats.resize(original, 0.5), 1600, 500, 3)));
 
     produce(features);
     Map<String, MatchEvent> events = consume(tenant, features.size());
@@ -121,9 +130,11 @@ class MatcherServiceIT {
     assertThat(events.get("original").getDecision()).isEqualTo(Decision.CLEAN);
     assertThat(events.get("crop").getDecision()).isEqualTo(Decision.DUPLICATE);
     assertThat(events.get("crop").getMatches().getFirst().getImageId()).isEqualTo("original");
-    assertThat(events.get("mirror").getMatches().getFirst().getHints().getMirrored()).isTrue();
+    assertThat(events.get("mirror").getMatches().getFirst().getHints().getMirrored())
+        .isTrue();
     assertThat(events.get("strip").getDecision()).isEqualTo(Decision.DUPLICATE);
-    assertThat(events.get("strip").getMatches().getFirst().getHints().getInTile()).isTrue();
+    assertThat(events.get("strip").getMatches().getFirst().getHints().getInTile())
+        .isTrue();
   }
 
   @Test
@@ -134,21 +145,30 @@ class MatcherServiceIT {
     assertThat(live.statusCode()).isEqualTo(200);
     HttpResponse<String> ready = get(http, base + Deployment.READINESS_PATH);
     assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
-    assertThat(ready.body()).contains("\"kafka-streams\":\"UP\"", "\"" + MatcherService.INDEX_HEALTH_CHECK + "\":\"UP\"");
+    assertThat(ready.body())
+        .contains(
+            "\"kafka-streams\":\"UP\"", "\"" + MatcherService.INDEX_HEALTH_CHECK + "\":\"UP\"");
 
     Mat original = TestMats.texture(23, 640, 480);
     String tenant = "ops-" + UUID.randomUUID();
-    produce(List.of(TestFeatures.features(tenant, "original", Purpose.UPLOAD, original),
-        TestFeatures.features(tenant, "crop", Purpose.UPLOAD, TestMats.crop(original, 0, 0, 500, 380))));
+    produce(List.of(
+        TestFeatures.features(tenant, "original", Purpose.UPLOAD, original),
+        TestFeatures.features(
+            tenant, "crop", Purpose.UPLOAD, TestMats.crop(original, 0, 0, 500, 380))));
     consume(tenant, 2);
 
     String metrics = get(http, base + Deployment.METRICS_PATH).body();
     assertThat(metrics).containsPattern(series(DoppelMeter.IMAGES, "outcome=\"clean\"") + " [1-9]");
-    assertThat(metrics).containsPattern(series(DoppelMeter.IMAGES, "outcome=\"duplicate\"") + " [1-9]");
-    assertThat(metrics).containsPattern("doppel_stage_seconds_count\\{[^}]*stage=\"match\"[^}]*} [1-9]");
+    assertThat(metrics)
+        .containsPattern(series(DoppelMeter.IMAGES, "outcome=\"duplicate\"") + " [1-9]");
+    assertThat(metrics)
+        .containsPattern("doppel_stage_seconds_count\\{[^}]*stage=\"match\"[^}]*} [1-9]");
     assertThat(metrics).containsPattern("doppel_stage_seconds_bucket\\{[^}]*stage=\"retrieve\"");
-    assertThat(metrics).containsPattern("doppel_index_call_seconds_count\\{[^}]*operation=\"search_global\"[^}]*outcome=\"success\"[^}]*} [1-9]");
-    assertThat(metrics).containsPattern(series(DoppelMeter.INDEX_ERRORS, "operation=\"upsert\"") + " 0");
+    assertThat(metrics)
+        .containsPattern(
+            "doppel_index_call_seconds_count\\{[^}]*operation=\"search_global\"[^}]*outcome=\"success\"[^}]*} [1-9]");
+    assertThat(metrics)
+        .containsPattern(series(DoppelMeter.INDEX_ERRORS, "operation=\"upsert\"") + " 0");
     assertThat(metrics).contains(Deployment.APPLICATION_TAG + "=\"" + applicationId + "\"");
     assertThat(metrics).contains("jvm_memory_used_bytes", "kafka_stream");
   }
@@ -156,20 +176,37 @@ class MatcherServiceIT {
   @Test
   void devCopiesOfARegisteredWorkAreViolationsWithRegionAndHints() {
     Path dev = TestMats.devSet();
-    assumeTrue(dev != null, "skipped: no DEV set at ../shared/eval/dev relative to the repository root");
+    assumeTrue(
+        dev != null, "skipped: no DEV set at ../shared/eval/dev relative to the repository root");
     List<DevPairs.Pair> all = DevPairs.read(dev);
-    DevPairs.Pair mirrored = all.stream().filter(p -> p.family().equals("hflip")).findFirst().orElseThrow();
-    DevPairs.Pair cropped = all.stream().filter(p -> p.family().startsWith("crop")
-        && Math.abs(removedShare(p) - 0.4) <= 0.06).findFirst().orElseThrow();
-    DevPairs.Pair strip = all.stream().filter(p -> p.family().equals("tall_strip")).findFirst().orElseThrow();
+    DevPairs.Pair mirrored =
+        all.stream().filter(p -> p.family().equals("hflip")).findFirst().orElseThrow();
+    DevPairs.Pair cropped = all.stream()
+        .filter(p -> p.family().startsWith("crop") && Math.abs(removedShare(p) - 0.4) <= 0.06)
+        .findFirst()
+        .orElseThrow();
+    DevPairs.Pair strip =
+        all.stream().filter(p -> p.family().equals("tall_strip")).findFirst().orElseThrow();
     List<ImageFeatures> features = new ArrayList<>();
     for (DevPairs.Pair pair : List.of(mirrored, cropped, strip)) {
-      features.add(TestFeatures.features("rights", "ref-" + pair.queryId(), Purpose.REFERENCE, TestMats.read(pair.reference()),
-          "Dev Rights", "dev-set", T0.toEpochMilli()));
+      features.add(TestFeatures.features(
+          "rights",
+          "ref-" + pair.queryId(),
+          Purpose.REFERENCE,
+          TestMats.read(pair.reference()),
+          "Dev Rights",
+          "dev-set",
+          T0.toEpochMilli()));
     }
     for (DevPairs.Pair pair : List.of(mirrored, cropped, strip)) {
-      features.add(TestFeatures.features("acme", pair.queryId(), Purpose.UPLOAD, TestMats.read(pair.query()),
-          null, null, T0.plusSeconds(60).toEpochMilli()));
+      features.add(TestFeatures.features(
+          "acme",
+          pair.queryId(),
+          Purpose.UPLOAD,
+          TestMats.read(pair.query()),
+          null,
+          null,
+          T0.plusSeconds(60).toEpochMilli()));
     }
 
     produce(features);
@@ -183,10 +220,12 @@ class MatcherServiceIT {
       assertThat(best.getQueryRegion()).hasSize(4);
       assertThat(best.getReferenceRegion()).hasSize(4);
     }
-    assertThat(events.get(mirrored.queryId()).getMatches().getFirst().getHints().getMirrored()).isTrue();
+    assertThat(events.get(mirrored.queryId()).getMatches().getFirst().getHints().getMirrored())
+        .isTrue();
     assertThat(events.get(cropped.queryId()).getMatches().getFirst().getHints().getCroppedShare())
         .isCloseTo((float) removedShare(cropped), within(0.12f));
-    assertThat(events.get(strip.queryId()).getMatches().getFirst().getHints().getInTile()).isTrue();
+    assertThat(events.get(strip.queryId()).getMatches().getFirst().getHints().getInTile())
+        .isTrue();
   }
 
   /** A Prometheus series of {@code meter} whose labels include {@code label}, as a regex. */
@@ -195,7 +234,8 @@ class MatcherServiceIT {
   }
 
   private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -208,9 +248,13 @@ class MatcherServiceIT {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    try (var producer = new KafkaProducer<>(props, TOPICS.features().keySerde().serializer(), TOPICS.features().valueSerde().serializer())) {
+    try (var producer = new KafkaProducer<>(
+        props,
+        TOPICS.features().keySerde().serializer(),
+        TOPICS.features().valueSerde().serializer())) {
       for (ImageFeatures f : features) {
-        producer.send(new ProducerRecord<>(TOPICS.features().name(), new ImageKey(f.getTenant(), f.getImageId()), f));
+        producer.send(new ProducerRecord<>(
+            TOPICS.features().name(), new ImageKey(f.getTenant(), f.getImageId()), f));
       }
       producer.flush();
     }
@@ -224,8 +268,14 @@ class MatcherServiceIT {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, MatchEvent> events = new HashMap<>();
-    try (var consumer = new KafkaConsumer<>(props, TOPICS.duplicates().keySerde().deserializer(), TOPICS.duplicates().valueSerde().deserializer())) {
-      consumer.subscribe(List.of(TOPICS.duplicates().name(), TOPICS.violations().name(), TOPICS.outcomes().name()));
+    try (var consumer = new KafkaConsumer<>(
+        props,
+        TOPICS.duplicates().keySerde().deserializer(),
+        TOPICS.duplicates().valueSerde().deserializer())) {
+      consumer.subscribe(List.of(
+          TOPICS.duplicates().name(),
+          TOPICS.violations().name(),
+          TOPICS.outcomes().name()));
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (events.size() < count && System.nanoTime() < deadline) {
         for (var record : consumer.poll(Duration.ofMillis(500))) {

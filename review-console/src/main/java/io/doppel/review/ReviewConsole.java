@@ -30,8 +30,14 @@ public final class ReviewConsole implements AutoCloseable {
    * @param maxReports newest reports kept in memory
    * @param maxImages image locations remembered (for matched images' sources)
    */
-  public record Settings(Map<String, Object> kafka, String bindAddress, int port, Reviewers reviewers,
-      FetchSettings fetch, int maxReports, int maxImages) {
+  public record Settings(
+      Map<String, Object> kafka,
+      String bindAddress,
+      int port,
+      Reviewers reviewers,
+      FetchSettings fetch,
+      int maxReports,
+      int maxImages) {
 
     public static final int DEFAULT_PORT = 8090;
     public static final int DEFAULT_MAX_REPORTS = 10_000;
@@ -47,7 +53,8 @@ public final class ReviewConsole implements AutoCloseable {
         throw new IllegalArgumentException("kafka settings need bootstrap.servers");
       }
       if (port < 0 || port > MAX_PORT) {
-        throw new IllegalArgumentException("console port must be 0 to " + MAX_PORT + ", got " + port);
+        throw new IllegalArgumentException(
+            "console port must be 0 to " + MAX_PORT + ", got " + port);
       }
       if (maxReports < 1 || maxImages < 1) {
         throw new IllegalArgumentException("maxReports and maxImages must be positive");
@@ -75,8 +82,14 @@ public final class ReviewConsole implements AutoCloseable {
       parts.push(images);
       ReportConsumer reader = ReportConsumer.start(settings.kafka(), topics, queue);
       parts.push(reader);
-      ConsoleServer server = ConsoleServer.start(settings.bindAddress(), settings.port(), queue, images, sink,
-          settings.reviewers(), clock);
+      ConsoleServer server = ConsoleServer.start(
+          settings.bindAddress(),
+          settings.port(),
+          queue,
+          images,
+          sink,
+          settings.reviewers(),
+          clock);
       parts.push(server);
       return new ReviewConsole(parts, server, reader);
     } catch (RuntimeException e) {

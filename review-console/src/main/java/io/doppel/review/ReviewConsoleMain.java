@@ -40,25 +40,31 @@ public final class ReviewConsoleMain {
     ConfigReader r = reader.section(PROGRAM);
     String tokens = r.secret("tokens");
     reader.check(tokens != null, reader.describe(r.name("tokens")) + " (or its _FILE) is required");
-    Reviewers reviewers = tokens == null ? null
+    Reviewers reviewers = tokens == null
+        ? null
         : reader.build(r.name("tokens"), () -> Reviewers.parse(tokens.replace('\n', ',')));
     String bind = r.string("bind", "0.0.0.0");
     int port = r.integer("port", ReviewConsole.Settings.DEFAULT_PORT, 0, MAX_PORT);
-    int maxReports = r.integer("max-reports", ReviewConsole.Settings.DEFAULT_MAX_REPORTS, 1, Integer.MAX_VALUE);
-    int maxImages = r.integer("max-images", ReviewConsole.Settings.DEFAULT_MAX_IMAGES, 1, Integer.MAX_VALUE);
+    int maxReports =
+        r.integer("max-reports", ReviewConsole.Settings.DEFAULT_MAX_REPORTS, 1, Integer.MAX_VALUE);
+    int maxImages =
+        r.integer("max-images", ReviewConsole.Settings.DEFAULT_MAX_IMAGES, 1, Integer.MAX_VALUE);
     FetchSettings fetch = FetchSettings.read(r);
     if (kafka.bootstrapServers() == null || reviewers == null) {
       return null;
     }
     Map<String, Object> clients = new HashMap<>(kafka.security());
     clients.put("bootstrap.servers", kafka.bootstrapServers());
-    return new Config(new ReviewConsole.Settings(clients, bind, port, reviewers, fetch, maxReports, maxImages), registry);
+    return new Config(
+        new ReviewConsole.Settings(clients, bind, port, reviewers, fetch, maxReports, maxImages),
+        registry);
   }
 
   public static void main(String[] args) throws InterruptedException {
     Config config = read(System.getenv());
     HttpSchemaRegistry schemaRegistry = new HttpSchemaRegistry(config.registry());
-    ReviewConsole console = ReviewConsole.start(config.console(), Topics.using(schemaRegistry), Clock.systemUTC());
+    ReviewConsole console =
+        ReviewConsole.start(config.console(), Topics.using(schemaRegistry), Clock.systemUTC());
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       console.close();

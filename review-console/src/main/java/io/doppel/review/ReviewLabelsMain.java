@@ -31,24 +31,34 @@ public final class ReviewLabelsMain {
 
   public static void main(String[] args) throws IOException {
     if (args.length != 3) {
-      System.err.println("usage: ReviewLabelsMain <bootstrap-servers> <schema-registry-url> <out.csv>");
+      System.err.println(
+          "usage: ReviewLabelsMain <bootstrap-servers> <schema-registry-url> <out.csv>");
       System.exit(2);
     }
-    try (HttpSchemaRegistry registry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(args[1]))) {
+    try (HttpSchemaRegistry registry =
+        new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(args[1]))) {
       List<ReviewDecision> decisions = readAll(args[0], Topics.using(registry));
       decisions.sort(Comparator.comparing(ReviewDecision::getDecidedAt));
       List<String> lines = ReviewLabels.csv(decisions);
       Files.write(Path.of(args[2]), lines);
-      System.out.printf("%d decisions, %d labelled pairs written to %s%n", decisions.size(), lines.size() - 1, args[2]);
+      System.out.printf(
+          "%d decisions, %d labelled pairs written to %s%n",
+          decisions.size(), lines.size() - 1, args[2]);
     }
   }
 
   static List<ReviewDecision> readAll(String bootstrapServers, Topics topics) {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed"),
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(Topics.REVIEW_FEEDBACK).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+          .map(p -> new TopicPartition(p.topic(), p.partition()))
+          .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -57,10 +67,15 @@ public final class ReviewLabelsMain {
         consumer.poll(POLL).forEach(r -> {
           try {
             if (r.value() != null) {
-              decisions.add(topics.reviewFeedback().valueSerde().deserializer().deserialize(r.topic(), r.value()));
+              decisions.add(topics
+                  .reviewFeedback()
+                  .valueSerde()
+                  .deserializer()
+                  .deserialize(r.topic(), r.value()));
             }
           } catch (MalformedRecordException e) {
-            System.err.printf("skipping %s-%d@%d: %s%n", r.topic(), r.partition(), r.offset(), e.getMessage());
+            System.err.printf(
+                "skipping %s-%d@%d: %s%n", r.topic(), r.partition(), r.offset(), e.getMessage());
           }
         });
       }

@@ -24,7 +24,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,15 +51,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReviewConsoleIT {
 
-  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+  @RegisterExtension
+  static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   private static final String TOKEN = "reviewer-token-0123456789";
   private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir static Path images;
-  @TempDir static Path elsewhere;
+  @TempDir
+  static Path images;
+
+  @TempDir
+  static Path elsewhere;
 
   private static final Topics TOPICS = Topics.using(new InMemorySchemaRegistry());
   private static ReviewConsole console;
@@ -73,16 +76,32 @@ class ReviewConsoleIT {
     Path reference = png(elsewhere.resolve("reference.png"));
     try (KafkaProducer<ImageKey, MatchEvent> producer = new KafkaProducer<>(
         Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
-        TOPICS.violations().keySerde().serializer(), TOPICS.violations().valueSerde().serializer())) {
-      producer.send(new ProducerRecord<>(Topics.OUTCOMES, new ImageKey("studio", "ref-1"),
-          event("studio", "ref-1", Decision.REGISTERED, reference, List.of()))).get();
-      producer.send(new ProducerRecord<>(Topics.VIOLATIONS, new ImageKey("acme", "up-1"),
-          event("acme", "up-1", Decision.COPYRIGHT_VIOLATION, upload, List.of(match())))).get();
+        TOPICS.violations().keySerde().serializer(),
+        TOPICS.violations().valueSerde().serializer())) {
+      producer
+          .send(new ProducerRecord<>(
+              Topics.OUTCOMES,
+              new ImageKey("studio", "ref-1"),
+              event("studio", "ref-1", Decision.REGISTERED, reference, List.of())))
+          .get();
+      producer
+          .send(new ProducerRecord<>(
+              Topics.VIOLATIONS,
+              new ImageKey("acme", "up-1"),
+              event("acme", "up-1", Decision.COPYRIGHT_VIOLATION, upload, List.of(match()))))
+          .get();
     }
-    console = ReviewConsole.start(new ReviewConsole.Settings(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
-            "127.0.0.1", 0, new Reviewers(Map.of(TOKEN, "alice")),
-            FetchSettings.of(Map.of("fetch.file-roots", images.toString())), 100, 100),
-        TOPICS, Clock.fixed(NOW, ZoneOffset.UTC));
+    console = ReviewConsole.start(
+        new ReviewConsole.Settings(
+            Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
+            "127.0.0.1",
+            0,
+            new Reviewers(Map.of(TOKEN, "alice")),
+            FetchSettings.of(Map.of("fetch.file-roots", images.toString())),
+            100,
+            100),
+        TOPICS,
+        Clock.fixed(NOW, ZoneOffset.UTC));
   }
 
   @AfterAll
@@ -95,11 +114,12 @@ class ReviewConsoleIT {
   @Test
   void theApiNeedsAReviewerTokenButThePageDoesNot() throws Exception {
     assertThat(get("/api/reports", null).statusCode()).isEqualTo(401);
-    assertThat(get("/api/reports", "Bearer wrong-token-0123456789").statusCode()).isEqualTo(401);
+    assertThat(get("/api/reports", "Bearer wrong-token-0123456789").statusCode())
+        .isEqualTo(401);
     HttpResponse<byte[]> page = get("/", null);
     assertThat(page.statusCode()).isEqualTo(200);
-    assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp ->
-        assertThat(csp).contains("script-src 'self'"));
+    assertThat(page.headers().firstValue("Content-Security-Policy"))
+        .hasValueSatisfying(csp -> assertThat(csp).contains("script-src 'self'"));
   }
 
   @Test
@@ -113,7 +133,10 @@ class ReviewConsoleIT {
     assertThat(detail.at("/matches/0/hints/mirrored").asBoolean()).isTrue();
     assertThat(detail.at("/matches/0/inliers").asInt()).isEqualTo(25);
     assertThat(detail.at("/matches/0/tentativeMatches").asInt()).isEqualTo(31);
-    assertThat(JSON.readTree(get("/api/reports?rightsHolder=nobody", "Bearer " + TOKEN).body()).path("reports")).isEmpty();
+    assertThat(JSON.readTree(
+                get("/api/reports?rightsHolder=nobody", "Bearer " + TOKEN).body())
+            .path("reports"))
+        .isEmpty();
   }
 
   @Test
@@ -123,21 +146,29 @@ class ReviewConsoleIT {
     HttpResponse<byte[]> query = get("/api/reports/" + id + "/images/query", "Bearer " + TOKEN);
     assertThat(query.statusCode()).isEqualTo(200);
     assertThat(query.headers().firstValue("Content-Type")).contains("image/png");
-    assertThat(ImageIO.read(new java.io.ByteArrayInputStream(query.body())).getWidth()).isEqualTo(32);
+    assertThat(ImageIO.read(new java.io.ByteArrayInputStream(query.body())).getWidth())
+        .isEqualTo(32);
     // The reference lives outside the console's file roots: the safe fetch path refuses it.
-    assertThat(get("/api/reports/" + id + "/images/match/0", "Bearer " + TOKEN).statusCode()).isEqualTo(502);
-    assertThat(get("/api/reports/" + id + "/images/match/5", "Bearer " + TOKEN).statusCode()).isEqualTo(404);
-    assertThat(get("/api/reports/no-such-report/images/query", "Bearer " + TOKEN).statusCode()).isEqualTo(404);
-    assertThat(get("/api/images?url=file:///etc/passwd", "Bearer " + TOKEN).statusCode()).isEqualTo(404);
+    assertThat(get("/api/reports/" + id + "/images/match/0", "Bearer " + TOKEN).statusCode())
+        .isEqualTo(502);
+    assertThat(get("/api/reports/" + id + "/images/match/5", "Bearer " + TOKEN).statusCode())
+        .isEqualTo(404);
+    assertThat(
+            get("/api/reports/no-such-report/images/query", "Bearer " + TOKEN).statusCode())
+        .isEqualTo(404);
+    assertThat(get("/api/images?url=file:///etc/passwd", "Bearer " + TOKEN).statusCode())
+        .isEqualTo(404);
   }
 
   @Test
   void aDecisionIsPublishedWithWhoAndWhen() throws Exception {
     String id = awaitReport();
-    HttpResponse<byte[]> bad = post("/api/reports/" + id + "/decisions", "{\"match\": 3, \"action\": \"DISMISS\"}");
+    HttpResponse<byte[]> bad =
+        post("/api/reports/" + id + "/decisions", "{\"match\": 3, \"action\": \"DISMISS\"}");
     assertThat(bad.statusCode()).isEqualTo(400);
 
-    HttpResponse<byte[]> answer = post("/api/reports/" + id + "/decisions",
+    HttpResponse<byte[]> answer = post(
+        "/api/reports/" + id + "/decisions",
         "{\"match\": 0, \"action\": \"DISMISS\", \"note\": \"different photo\"}");
 
     assertThat(answer.statusCode()).as(new String(answer.body())).isEqualTo(201);
@@ -157,7 +188,8 @@ class ReviewConsoleIT {
   private static String awaitReport() throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
-      JsonNode reports = JSON.readTree(get("/api/reports", "Bearer " + TOKEN).body()).path("reports");
+      JsonNode reports =
+          JSON.readTree(get("/api/reports", "Bearer " + TOKEN).body()).path("reports");
       if (!reports.isEmpty()) {
         return reports.get(0).path("id").asText();
       }
@@ -169,15 +201,21 @@ class ReviewConsoleIT {
   private static ReviewDecision readFeedback() {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
         Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
       TopicPartition partition = new TopicPartition(Topics.REVIEW_FEEDBACK, 0);
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
       List<ReviewDecision> found = new ArrayList<>();
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (found.isEmpty() && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(r ->
-            found.add(TOPICS.reviewFeedback().valueSerde().deserializer().deserialize(r.topic(), r.value())));
+        consumer
+            .poll(Duration.ofMillis(200))
+            .forEach(r -> found.add(TOPICS
+                .reviewFeedback()
+                .valueSerde()
+                .deserializer()
+                .deserialize(r.topic(), r.value())));
       }
       assertThat(found).hasSize(1);
       return found.getFirst();
@@ -185,7 +223,8 @@ class ReviewConsoleIT {
   }
 
   private static HttpResponse<byte[]> get(String path, String authorization) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port() + path));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port() + path));
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
@@ -193,9 +232,13 @@ class ReviewConsoleIT {
   }
 
   private static HttpResponse<byte[]> post(String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port() + path))
-        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port() + path))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private static Path png(Path file) throws Exception {
@@ -205,20 +248,43 @@ class ReviewConsoleIT {
     return file;
   }
 
-  private static MatchEvent event(String tenant, String imageId, Decision decision, Path source, List<Match> matches) {
+  private static MatchEvent event(
+      String tenant, String imageId, Decision decision, Path source, List<Match> matches) {
     return MatchEvent.newBuilder()
-        .setTenant(tenant).setImageId(imageId).setPurpose(Purpose.UPLOAD).setUploader("user-1")
-        .setSource(source.toUri().toString()).setDecision(decision).setMatches(matches)
-        .setPolicyVersion("policy-7").setModelId("m").setModelVersion("1").setCalibrationVersion("c1")
-        .setStageMicros(Map.of()).setUploadedAt(NOW).setDecidedAt(NOW)
+        .setTenant(tenant)
+        .setImageId(imageId)
+        .setPurpose(Purpose.UPLOAD)
+        .setUploader("user-1")
+        .setSource(source.toUri().toString())
+        .setDecision(decision)
+        .setMatches(matches)
+        .setPolicyVersion("policy-7")
+        .setModelId("m")
+        .setModelVersion("1")
+        .setCalibrationVersion("c1")
+        .setStageMicros(Map.of())
+        .setUploadedAt(NOW)
+        .setDecidedAt(NOW)
         .build();
   }
 
   private static Match match() {
-    List<Point> square = List.of(new Point(0.1f, 0.1f), new Point(0.9f, 0.1f), new Point(0.9f, 0.9f), new Point(0.1f, 0.9f));
-    return Match.newBuilder().setTenant("studio").setImageId("ref-1").setKind(MatchKind.COPYRIGHT_VIOLATION)
-        .setRightsHolder("studio").setScore(0.97f).setGlobalSimilarity(0.9f).setLocalVotes(30).setInliers(25).setTentativeMatches(31)
-        .setInlierAreaShare(0.6f).setQueryRegion(square).setReferenceRegion(square)
-        .setHints(MatchHints.newBuilder().setMirrored(true).build()).build();
+    List<Point> square = List.of(
+        new Point(0.1f, 0.1f), new Point(0.9f, 0.1f), new Point(0.9f, 0.9f), new Point(0.1f, 0.9f));
+    return Match.newBuilder()
+        .setTenant("studio")
+        .setImageId("ref-1")
+        .setKind(MatchKind.COPYRIGHT_VIOLATION)
+        .setRightsHolder("studio")
+        .setScore(0.97f)
+        .setGlobalSimilarity(0.9f)
+        .setLocalVotes(30)
+        .setInliers(25)
+        .setTentativeMatches(31)
+        .setInlierAreaShare(0.6f)
+        .setQueryRegion(square)
+        .setReferenceRegion(square)
+        .setHints(MatchHints.newBuilder().setMirrored(true).build())
+        .build();
   }
 }

@@ -58,6 +58,8 @@ public record Topics(
   private static <V extends org.apache.avro.specific.SpecificRecord> Topic<ImageKey, V> topic(
       SchemaRegistry registry, String name, Class<V> valueType) {
     return new Topic<>(
-        name, AvroSerde.forKeys(registry, ImageKey.class), AvroSerde.forValues(registry, valueType));
+        name,
+        AvroSerde.forKeys(registry, ImageKey.class),
+        AvroSerde.forValues(registry, valueType));
   }
 }

@@ -1,8 +1,8 @@
 package io.doppel.standalone;
 
 import io.doppel.extractor.bench.ExtractorBenchmark;
-import io.doppel.standalone.bench.IndexBenchmark;
 import io.doppel.standalone.bench.BenchCommand;
+import io.doppel.standalone.bench.IndexBenchmark;
 import io.doppel.standalone.bench.SoakCommand;
 import io.doppel.standalone.calibrate.CalibrateCommand;
 import io.doppel.standalone.cli.Args;
@@ -61,15 +61,17 @@ public final class Doppel {
         case "soak" -> SoakCommand.run(Args.parse(rest, Set.of("json")), repositoryRoot());
         case "reindex" -> ReindexCommand.run(Args.parse(rest, Set.of("force")));
         case "calibrate" -> CalibrateCommand.run(Args.parse(rest, Set.of("held-out")));
-        case "bench-extract" -> ExtractorBenchmark.run(rest.toArray(String[]::new), System.out, System.err);
+        case "bench-extract" ->
+          ExtractorBenchmark.run(rest.toArray(String[]::new), System.out, System.err);
         case "bench-index" -> {
           IndexBenchmark.main(rest.toArray(String[]::new));
           yield 0;
         }
         case "demo" -> DemoCommand.run(Args.parse(rest, Set.of()), repositoryRoot());
         case "help", "--help", "-h" -> {
-          System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE + "\n" + SoakCommand.USAGE + "\n"
-              + ReindexCommand.USAGE + "\n" + CalibrateCommand.USAGE + "\n" + DemoCommand.USAGE);
+          System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE
+              + "\n" + SoakCommand.USAGE + "\n" + ReindexCommand.USAGE + "\n"
+              + CalibrateCommand.USAGE + "\n" + DemoCommand.USAGE);
           yield 0;
         }
         default -> throw new UsageException("unknown command '" + command + "'");

@@ -55,8 +55,14 @@ public final class EmbeddedStack implements AutoCloseable {
   private final String description;
   private final Deque<AutoCloseable> closeInReverse;
 
-  private EmbeddedStack(EmbeddedKafkaCluster kafka, Topics topics, PipelineFeatureExtractor extractor,
-      DualRetrievalMatcher matcher, VectorIndex index, Path indexDirectory, String description,
+  private EmbeddedStack(
+      EmbeddedKafkaCluster kafka,
+      Topics topics,
+      PipelineFeatureExtractor extractor,
+      DualRetrievalMatcher matcher,
+      VectorIndex index,
+      Path indexDirectory,
+      String description,
       Deque<AutoCloseable> closeInReverse) {
     this.kafka = kafka;
     this.topics = topics;
@@ -84,7 +90,8 @@ public final class EmbeddedStack implements AutoCloseable {
       if (options.workDir() != null) {
         work = Files.createDirectories(options.workDir());
       } else {
-        // a directory of its own making is the stack's to remove (the broker's log and the index: hundreds of MB a run)
+        // a directory of its own making is the stack's to remove (the broker's log and the index:
+        // hundreds of MB a run)
         Path temporary = Files.createTempDirectory("doppel-stack-");
         started.push(() -> deleteRecursively(temporary));
         work = temporary;
@@ -96,44 +103,65 @@ public final class EmbeddedStack implements AutoCloseable {
       Topics topics = Topics.using(registry);
 
       Map<String, String> environment = System.getenv();
-      ExtractorConfig extractorConfig =
-          ExtractorConfig.fromEnvironment(environment, options.extractorSettings()).withFileRoots(options.fileRoots());
+      ExtractorConfig extractorConfig = ExtractorConfig.fromEnvironment(
+              environment, options.extractorSettings())
+          .withFileRoots(options.fileRoots());
       ModelBundle model = ModelBundle.load(extractorConfig.model().manifest());
       PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(extractorConfig, model);
       started.push(extractor);
 
       ModelKey modelKey = new ModelKey(model.manifest().id(), model.manifest().version());
-      ConfigReader reader = ConfigReader.of(MatcherConfig.PROGRAM, environment, matcherOverrides(options, modelKey, model));
+      ConfigReader reader = ConfigReader.of(
+          MatcherConfig.PROGRAM, environment, matcherOverrides(options, modelKey, model));
       IndexConfig indexConfig = MatcherConfig.readIndex(reader, work.resolve("index"));
       MatcherConfig.Matching matching = MatcherConfig.readMatching(reader);
       reader.finish();
       if (options.globalOnly()) {
-        matching = new MatcherConfig.Matching(matching.policyFile(), matching.calibrationFile(),
-            matching.retrieval().asGlobalOnly(), matching.verifier());
+        matching = new MatcherConfig.Matching(
+            matching.policyFile(),
+            matching.calibrationFile(),
+            matching.retrieval().asGlobalOnly(),
+            matching.verifier());
       }
       VectorIndex index = VectorIndexes.open(indexConfig);
       started.push(index);
-      Policy policy = matching.policyFile() != null ? Policy.load(matching.policyFile()) : embeddedPolicy();
-      DualRetrievalMatcher matcher = MatcherService.matcher(modelKey, matching, policy, index, Clock.systemUTC());
+      Policy policy =
+          matching.policyFile() != null ? Policy.load(matching.policyFile()) : embeddedPolicy();
+      DualRetrievalMatcher matcher =
+          MatcherService.matcher(modelKey, matching, policy, index, Clock.systemUTC());
 
       StreamsRuntime extraction = StreamsRuntime.start(
-          ExtractionTopology.build(topics, extractor,
-              ExtractionTopology.Settings.of(extractorConfig.model().batchSize(), EXTRACTION_MAX_WAIT)),
-          StreamsRuntimeConfig.of(kafka.bootstrapServers(), Deployment.EXTRACTOR_APPLICATION_ID,
+          ExtractionTopology.build(
+              topics,
+              extractor,
+              ExtractionTopology.Settings.of(
+                  extractorConfig.model().batchSize(), EXTRACTION_MAX_WAIT)),
+          StreamsRuntimeConfig.of(
+              kafka.bootstrapServers(),
+              Deployment.EXTRACTOR_APPLICATION_ID,
               Files.createDirectories(work.resolve("state/extractor"))));
       started.push(extraction);
       StreamsRuntime matchingRuntime = StreamsRuntime.start(
           MatchingTopology.build(topics, matcher, MatchingTopology.Settings.DEFAULTS),
-          StreamsRuntimeConfig.of(kafka.bootstrapServers(), Deployment.MATCHER_APPLICATION_ID,
-              Files.createDirectories(work.resolve("state/matcher"))).withStreamThreads(options.partitions()));
+          StreamsRuntimeConfig.of(
+                  kafka.bootstrapServers(),
+                  Deployment.MATCHER_APPLICATION_ID,
+                  Files.createDirectories(work.resolve("state/matcher")))
+              .withStreamThreads(options.partitions()));
       started.push(matchingRuntime);
       extraction.awaitRunning(START_TIMEOUT);
       matchingRuntime.awaitRunning(START_TIMEOUT);
 
-      String description = String.format("broker %s, model %s/%s on %s, index %s, work dir %s",
-          kafka.bootstrapServers(), modelKey.modelId(), modelKey.modelVersion(), extractor.device(),
-          options.index(), work);
-      return new EmbeddedStack(kafka, topics, extractor, matcher, index, work.resolve("index"), description, started);
+      String description = String.format(
+          "broker %s, model %s/%s on %s, index %s, work dir %s",
+          kafka.bootstrapServers(),
+          modelKey.modelId(),
+          modelKey.modelVersion(),
+          extractor.device(),
+          options.index(),
+          work);
+      return new EmbeddedStack(
+          kafka, topics, extractor, matcher, index, work.resolve("index"), description, started);
     } catch (IOException e) {
       closeAll(started);
       throw new UncheckedIOException("cannot prepare the embedded stack's work directory", e);
@@ -147,7 +175,8 @@ public final class EmbeddedStack implements AutoCloseable {
    * The matcher settings this stack sets over the environment's: the model of the extractor, the index chosen on the
    * command line and, for Milvus, AUTOINDEX for the global vectors (whatever index the server supports).
    */
-  private static Map<String, String> matcherOverrides(StackOptions options, ModelKey model, ModelBundle bundle) {
+  private static Map<String, String> matcherOverrides(
+      StackOptions options, ModelKey model, ModelBundle bundle) {
     Map<String, String> overrides = new HashMap<>();
     overrides.put("model.id", model.modelId());
     overrides.put("model.version", model.modelVersion());
@@ -168,7 +197,9 @@ public final class EmbeddedStack implements AutoCloseable {
 
   private static Policy embeddedPolicy() {
     try (var in = EmbeddedStack.class.getResourceAsStream(EMBEDDED_POLICY)) {
-      return Policy.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), "classpath:" + EMBEDDED_POLICY);
+      return Policy.parse(
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+          "classpath:" + EMBEDDED_POLICY);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the embedded policy " + EMBEDDED_POLICY, e);
     }

@@ -23,8 +23,15 @@ import java.util.Map;
  *     environment's; {@code config-file} names that file
  */
 public record StackOptions(
-    Path workDir, List<Path> fileRoots, String index, String milvusUri, boolean globalOnly, int partitions,
-    Path policyFile, Path calibrationFile, Map<String, String> extractorSettings) {
+    Path workDir,
+    List<Path> fileRoots,
+    String index,
+    String milvusUri,
+    boolean globalOnly,
+    int partitions,
+    Path policyFile,
+    Path calibrationFile,
+    Map<String, String> extractorSettings) {
 
   public static final String LUCENE = "lucene";
   public static final String MILVUS = "milvus";

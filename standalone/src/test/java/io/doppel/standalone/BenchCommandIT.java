@@ -21,7 +21,8 @@ class BenchCommandIT {
 
   private static final int REFERENCES = 3;
 
-  @TempDir Path work;
+  @TempDir
+  Path work;
 
   @Test
   void warmUpThroughputAndLatencyRunsAreReportedAndUseDistinctImages() throws Exception {
@@ -43,30 +44,52 @@ class BenchCommandIT {
     assertThat(cycled.at("/latency/count").asInt()).isEqualTo(2);
   }
 
-  private JsonNode bench(int uploadFiles, String warmup, String count, String latencyCount) throws Exception {
+  private JsonNode bench(int uploadFiles, String warmup, String count, String latencyCount)
+      throws Exception {
     Path refs = Files.createDirectories(work.resolve("refs-" + uploadFiles));
     Path uploads = Files.createDirectories(work.resolve("uploads-" + uploadFiles));
     for (int i = 0; i < REFERENCES; i++) {
-      SyntheticImages.writePng(SyntheticImages.texture(300 + i, 320, 240), refs.resolve("ref" + i + ".png"));
+      SyntheticImages.writePng(
+          SyntheticImages.texture(300 + i, 320, 240), refs.resolve("ref" + i + ".png"));
     }
     for (int i = 0; i < uploadFiles; i++) {
-      SyntheticImages.writePng(SyntheticImages.texture(400 + i, 320, 240), uploads.resolve("up" + i + ".png"));
+      SyntheticImages.writePng(
+          SyntheticImages.texture(400 + i, 320, 240), uploads.resolve("up" + i + ".png"));
     }
     PrintStream originalOut = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     int exit;
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      exit = Doppel.run(new String[] {"bench", "--refs", refs.toString(), "--uploads", uploads.toString(),
-          "--warmup", warmup, "--count", count, "--latency-count", latencyCount, "--rate", "4", "--index-sizes", "0",
-          "--work", work.resolve("stack-" + uploadFiles).toString(), "--json"});
+      exit = Doppel.run(new String[] {
+        "bench",
+        "--refs",
+        refs.toString(),
+        "--uploads",
+        uploads.toString(),
+        "--warmup",
+        warmup,
+        "--count",
+        count,
+        "--latency-count",
+        latencyCount,
+        "--rate",
+        "4",
+        "--index-sizes",
+        "0",
+        "--work",
+        work.resolve("stack-" + uploadFiles).toString(),
+        "--json"
+      });
     } finally {
       System.setOut(originalOut);
     }
     String output = captured.toString(StandardCharsets.UTF_8);
     originalOut.print(output);
     assertThat(exit).isZero();
-    // the report is the JSON object that starts on a line of its own (log lines before it may hold braces too)
-    return new ObjectMapper().readTree(output.substring(output.startsWith("{\n") ? 0 : output.indexOf("\n{\n") + 1));
+    // the report is the JSON object that starts on a line of its own (log lines before it may hold
+    // braces too)
+    return new ObjectMapper()
+        .readTree(output.substring(output.startsWith("{\n") ? 0 : output.indexOf("\n{\n") + 1));
   }
 }

@@ -66,7 +66,8 @@ class ConfluentPythonClientIT {
   private static final long SCRIPT_TIMEOUT_MINUTES = 8;
   private static final long PIP_TIMEOUT_MINUTES = 10;
 
-  @TempDir static Path work;
+  @TempDir
+  static Path work;
 
   private static ApicurioRegistryServer registryServer;
   private static String registryUrl;
@@ -91,20 +92,33 @@ class ConfluentPythonClientIT {
     registryServer = ApicurioRegistryServer.start();
     registryUrl = registryServer.ccompatUrl().toString();
     registry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(registryUrl));
-    Path policy = Files.writeString(work.resolve("policy.yaml"), String.join("\n",
-        "version: python-example-1",
-        "referenceSets: [" + REFERENCE_SET + "]",
-        "defaults:",
-        "  duplicateThreshold: 0.5",
-        "  violationThreshold: 0.5",
-        "  referenceSets: \"*\"",
-        "  allow: {imageIds: [], rightsHolders: [], uploaders: []}",
-        "  retroScanLookback: P30D",
-        "tenants:",
-        "  " + TENANT + ": {referenceSets: [" + REFERENCE_SET + "]}",
-        ""));
-    stack = EmbeddedStack.start(new StackOptions(work.resolve("stack"), List.of(), StackOptions.LUCENE, null, false,
-        2, policy, null, Map.of()), registry);
+    Path policy = Files.writeString(
+        work.resolve("policy.yaml"),
+        String.join(
+            "\n",
+            "version: python-example-1",
+            "referenceSets: [" + REFERENCE_SET + "]",
+            "defaults:",
+            "  duplicateThreshold: 0.5",
+            "  violationThreshold: 0.5",
+            "  referenceSets: \"*\"",
+            "  allow: {imageIds: [], rightsHolders: [], uploaders: []}",
+            "  retroScanLookback: P30D",
+            "tenants:",
+            "  " + TENANT + ": {referenceSets: [" + REFERENCE_SET + "]}",
+            ""));
+    stack = EmbeddedStack.start(
+        new StackOptions(
+            work.resolve("stack"),
+            List.of(),
+            StackOptions.LUCENE,
+            null,
+            false,
+            2,
+            policy,
+            null,
+            Map.of()),
+        registry);
     Files.createDirectories(work.resolve("images"));
   }
 
@@ -114,50 +128,73 @@ class ConfluentPythonClientIT {
     Path example = root.resolve("docs/examples/python");
     Path python = ensureVenv(root, example.resolve("requirements.txt"));
 
-    // inline bytes: a noisy texture compresses badly, so keep it well under Kafka's 1 MB default message size
-    BufferedImage painting = SyntheticImages.grain(SyntheticImages.texture(2026, 480, 360), 20, 2026);
+    // inline bytes: a noisy texture compresses badly, so keep it well under Kafka's 1 MB default
+    // message size
+    BufferedImage painting =
+        SyntheticImages.grain(SyntheticImages.texture(2026, 480, 360), 20, 2026);
     Path reference = SyntheticImages.writePng(painting, work.resolve("images/work.png"));
-    Path upload = SyntheticImages.writePng(SyntheticImages.crop(SyntheticImages.mirror(painting), 0.25),
+    Path upload = SyntheticImages.writePng(
+        SyntheticImages.crop(SyntheticImages.mirror(painting), 0.25),
         work.resolve("images/copy.png"));
 
-    List<String> command = new ArrayList<>(List.of(python.toString(), "-u",
+    List<String> command = new ArrayList<>(List.of(
+        python.toString(),
+        "-u",
         example.resolve("upload_and_read.py").toString(),
-        "--bootstrap", stack.bootstrapServers(),
-        "--registry", registryUrl,
-        "--reference", reference.toString(),
-        "--upload", upload.toString(),
-        "--tenant", TENANT,
-        "--rights-holder", RIGHTS_HOLDER,
-        "--reference-set", REFERENCE_SET,
-        "--schemas", root.resolve("schemas/src/main/avro").toString(),
-        "--timeout", "240"));
+        "--bootstrap",
+        stack.bootstrapServers(),
+        "--registry",
+        registryUrl,
+        "--reference",
+        reference.toString(),
+        "--upload",
+        upload.toString(),
+        "--tenant",
+        TENANT,
+        "--rights-holder",
+        RIGHTS_HOLDER,
+        "--reference-set",
+        REFERENCE_SET,
+        "--schemas",
+        root.resolve("schemas/src/main/avro").toString(),
+        "--timeout",
+        "240"));
     long started = System.nanoTime();
     Run run = runProcess(command, work, SCRIPT_TIMEOUT_MINUTES);
-    System.out.printf("upload_and_read.py, %.1f s, exit %d:%n%s%n", (System.nanoTime() - started) / 1e9,
-        run.exitCode(), run.output());
-    assertThat(run.exitCode()).as("upload_and_read.py's exit code; its output:\n" + run.output()).isZero();
+    System.out.printf(
+        "upload_and_read.py, %.1f s, exit %d:%n%s%n",
+        (System.nanoTime() - started) / 1e9, run.exitCode(), run.output());
+    assertThat(run.exitCode())
+        .as("upload_and_read.py's exit code; its output:\n" + run.output())
+        .isZero();
     assertThat(run.output()).contains("OK: copy-").contains("rights holder " + RIGHTS_HOLDER);
-    // One schema, one id: Confluent's client registers the .avsc, Doppel's serde the same schema without the generated
-    // classes' avro.java.* properties, so both write the same key bytes for one image (they decide the partition and,
+    // One schema, one id: Confluent's client registers the .avsc, Doppel's serde the same schema
+    // without the generated
+    // classes' avro.java.* properties, so both write the same key bytes for one image (they decide
+    // the partition and,
     // on the compacted uploads topic, the compaction key).
     String pythonKey = latest("doppel.uploads-key");
     String javaKey = latest("doppel.outcomes-key");
     System.out.println("ImageKey as registered by Confluent's Python client: " + pythonKey
         + "\nImageKey as registered by Doppel's serde: " + javaKey);
-    assertThat(idOf(pythonKey)).as("the ImageKey ids of Confluent's client and of Doppel's serde")
+    assertThat(idOf(pythonKey))
+        .as("the ImageKey ids of Confluent's client and of Doppel's serde")
         .isEqualTo(idOf(javaKey));
   }
 
   /** docs/integration.md's Java example: the project's serdes in a platform's own producer and consumer. */
   @Test
   void aPlatformsJavaClientWithTheProjectsSerdesGetsTheSameVerdict() throws Exception {
-    BufferedImage painting = SyntheticImages.grain(SyntheticImages.texture(2027, 480, 360), 20, 2027);
-    byte[] workPng = Files.readAllBytes(SyntheticImages.writePng(painting, work.resolve("images/java-work.png")));
-    byte[] copyPng = Files.readAllBytes(SyntheticImages.writePng(SyntheticImages.crop(painting, 0.3),
-        work.resolve("images/java-copy.png")));
+    BufferedImage painting =
+        SyntheticImages.grain(SyntheticImages.texture(2027, 480, 360), 20, 2027);
+    byte[] workPng = Files.readAllBytes(
+        SyntheticImages.writePng(painting, work.resolve("images/java-work.png")));
+    byte[] copyPng = Files.readAllBytes(SyntheticImages.writePng(
+        SyntheticImages.crop(painting, 0.3), work.resolve("images/java-copy.png")));
     String bootstrap = stack.bootstrapServers();
     // a registry client of the platform's own, as in another process
-    try (HttpSchemaRegistry platformRegistry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(registryUrl))) {
+    try (HttpSchemaRegistry platformRegistry =
+        new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(registryUrl))) {
       // --- the guide's example, from here ---
       Topics topics = Topics.using(platformRegistry);
       Topic<ImageKey, UploadEvent> uploads = topics.uploads();
@@ -169,42 +206,65 @@ class ConfluentPythonClientIT {
       consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "platform-verdicts");
       consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // Java's default is read_uncommitted
-      Topic<ImageKey, MatchEvent> verdicts = topics.violations(); // duplicates and outcomes: the same serdes
-      try (var producer = new KafkaProducer<>(producerProps, uploads.keySerde().serializer(),
-               uploads.valueSerde().serializer());
-           var consumer = new KafkaConsumer<>(consumerProps, verdicts.keySerde().deserializer(),
-               verdicts.valueSerde().deserializer())) {
+      consumerProps.put(
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+          "read_committed"); // Java's default is read_uncommitted
+      Topic<ImageKey, MatchEvent> verdicts =
+          topics.violations(); // duplicates and outcomes: the same serdes
+      try (var producer = new KafkaProducer<>(
+              producerProps,
+              uploads.keySerde().serializer(),
+              uploads.valueSerde().serializer());
+          var consumer = new KafkaConsumer<>(
+              consumerProps,
+              verdicts.keySerde().deserializer(),
+              verdicts.valueSerde().deserializer())) {
         consumer.subscribe(List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES));
 
         UploadEvent reference = UploadEvent.newBuilder()
-            .setTenant(TENANT).setImageId("java-work").setPurpose(Purpose.REFERENCE)
-            .setRightsHolder(RIGHTS_HOLDER).setReferenceSet(REFERENCE_SET)
-            .setInlineBytes(ByteBuffer.wrap(workPng)).setContentType("image/png")
+            .setTenant(TENANT)
+            .setImageId("java-work")
+            .setPurpose(Purpose.REFERENCE)
+            .setRightsHolder(RIGHTS_HOLDER)
+            .setReferenceSet(REFERENCE_SET)
+            .setInlineBytes(ByteBuffer.wrap(workPng))
+            .setContentType("image/png")
             .setUploadedAt(Instant.now())
             .build();
-        producer.send(new ProducerRecord<>(uploads.name(), new ImageKey(TENANT, "java-work"), reference)).get();
-        assertThat(awaitVerdict(consumer, "java-work").getDecision()).isEqualTo(Decision.REGISTERED);
+        producer
+            .send(
+                new ProducerRecord<>(uploads.name(), new ImageKey(TENANT, "java-work"), reference))
+            .get();
+        assertThat(awaitVerdict(consumer, "java-work").getDecision())
+            .isEqualTo(Decision.REGISTERED);
 
         UploadEvent upload = UploadEvent.newBuilder()
-            .setTenant(TENANT).setImageId("java-copy").setPurpose(Purpose.UPLOAD).setUploader("user-42")
-            .setInlineBytes(ByteBuffer.wrap(copyPng)).setContentType("image/png")
+            .setTenant(TENANT)
+            .setImageId("java-copy")
+            .setPurpose(Purpose.UPLOAD)
+            .setUploader("user-42")
+            .setInlineBytes(ByteBuffer.wrap(copyPng))
+            .setContentType("image/png")
             .setUploadedAt(Instant.now())
             .build();
-        producer.send(new ProducerRecord<>(uploads.name(), new ImageKey(TENANT, "java-copy"), upload)).get();
+        producer
+            .send(new ProducerRecord<>(uploads.name(), new ImageKey(TENANT, "java-copy"), upload))
+            .get();
         MatchEvent verdict = awaitVerdict(consumer, "java-copy");
         // --- to here ---
         assertThat(verdict.getDecision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
         assertThat(verdict.getMatches().get(0).getImageId()).isEqualTo("java-work");
         assertThat(verdict.getMatches().get(0).getRightsHolder()).isEqualTo(RIGHTS_HOLDER);
-        System.out.println("Java client: " + verdict.getDecision() + " of " + verdict.getMatches().get(0).getImageId()
-            + ", score " + verdict.getMatches().get(0).getScore());
+        System.out.println("Java client: " + verdict.getDecision() + " of "
+            + verdict.getMatches().get(0).getImageId() + ", score "
+            + verdict.getMatches().get(0).getScore());
       }
     }
   }
 
   /** The first event about {@code imageId} of {@link #TENANT} that the consumer reads. */
-  private static MatchEvent awaitVerdict(KafkaConsumer<ImageKey, MatchEvent> consumer, String imageId) {
+  private static MatchEvent awaitVerdict(
+      KafkaConsumer<ImageKey, MatchEvent> consumer, String imageId) {
     long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
     while (System.nanoTime() < deadline) {
       for (ConsumerRecord<ImageKey, MatchEvent> record : consumer.poll(Duration.ofMillis(200))) {
@@ -219,8 +279,13 @@ class ConfluentPythonClientIT {
   /** The registry's answer for a subject's latest version (its id and schema), as text. */
   private static String latest(String subject) throws IOException, InterruptedException {
     try (HttpClient client = HttpClient.newHttpClient()) {
-      return client.send(HttpRequest.newBuilder(URI.create(registryUrl + "/subjects/" + subject + "/versions/latest"))
-          .build(), HttpResponse.BodyHandlers.ofString()).body();
+      return client
+          .send(
+              HttpRequest.newBuilder(
+                      URI.create(registryUrl + "/subjects/" + subject + "/versions/latest"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
     }
   }
 
@@ -237,28 +302,43 @@ class ConfluentPythonClientIT {
         return dir;
       }
     }
-    throw new IllegalStateException("no docs/examples/python above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "no docs/examples/python above " + Path.of("").toAbsolutePath());
   }
 
   /**
    * {@code <root>/.cache/python-example/venv}'s python, holding exactly requirements.txt: (re)installed when missing
    * or when the requirements' hash differs from the one recorded at the last install.
    */
-  private static Path ensureVenv(Path root, Path requirements) throws IOException, InterruptedException {
+  private static Path ensureVenv(Path root, Path requirements)
+      throws IOException, InterruptedException {
     Path venv = root.resolve(".cache/python-example/venv");
     Path python = venv.resolve("bin/python");
     Path stamp = venv.resolve(".requirements.sha256");
     String want = sha256(requirements);
-    if (Files.isExecutable(python) && Files.isRegularFile(stamp) && Files.readString(stamp).strip().equals(want)) {
+    if (Files.isExecutable(python)
+        && Files.isRegularFile(stamp)
+        && Files.readString(stamp).strip().equals(want)) {
       return python;
     }
     Files.createDirectories(venv.getParent());
-    Run created = runProcess(List.of("python3", "-m", "venv", "--clear", venv.toString()), root, PIP_TIMEOUT_MINUTES);
-    assertThat(created.exitCode()).as("python3 -m venv (the test needs Python 3 with venv): " + created.output())
+    Run created = runProcess(
+        List.of("python3", "-m", "venv", "--clear", venv.toString()), root, PIP_TIMEOUT_MINUTES);
+    assertThat(created.exitCode())
+        .as("python3 -m venv (the test needs Python 3 with venv): " + created.output())
         .isZero();
-    Run installed = runProcess(List.of(venv.resolve("bin/pip").toString(), "install", "--quiet",
-        "--disable-pip-version-check", "-r", requirements.toString()), root, PIP_TIMEOUT_MINUTES);
-    assertThat(installed.exitCode()).as("pip install -r " + requirements + " (needs PyPI): " + installed.output())
+    Run installed = runProcess(
+        List.of(
+            venv.resolve("bin/pip").toString(),
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            requirements.toString()),
+        root,
+        PIP_TIMEOUT_MINUTES);
+    assertThat(installed.exitCode())
+        .as("pip install -r " + requirements + " (needs PyPI): " + installed.output())
         .isZero();
     Files.writeString(stamp, want + "\n");
     return python;
@@ -266,7 +346,8 @@ class ConfluentPythonClientIT {
 
   private static String sha256(Path file) throws IOException {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -276,7 +357,10 @@ class ConfluentPythonClientIT {
 
   private static Run runProcess(List<String> command, Path directory, long timeoutMinutes)
       throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
+    Process process = new ProcessBuilder(command)
+        .directory(directory.toFile())
+        .redirectErrorStream(true)
+        .start();
     StringBuilder output = new StringBuilder();
     Thread reader = Thread.ofVirtual().start(() -> {
       try (InputStream in = process.getInputStream()) {
@@ -288,7 +372,10 @@ class ConfluentPythonClientIT {
     if (!process.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
       process.destroyForcibly().waitFor();
       reader.join();
-      return new Run(-1, output + "\n(killed after " + timeoutMinutes + " min: " + String.join(" ", command) + ")");
+      return new Run(
+          -1,
+          output + "\n(killed after " + timeoutMinutes + " min: " + String.join(" ", command)
+              + ")");
     }
     reader.join();
     return new Run(process.exitValue(), output.toString());

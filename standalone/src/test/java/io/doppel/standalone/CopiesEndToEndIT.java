@@ -52,19 +52,30 @@ class CopiesEndToEndIT {
   private static final double LAYOUT_REGION_TOLERANCE = 0.03;
   /** Of the strip's height (normalised region coordinates). */
   private static final double REGION_TOLERANCE = 0.03;
+
   private static final double SCALE_TOLERANCE = 0.1;
   private static final Duration STALL = Duration.ofMinutes(3);
   private static final Path DEV_REFS = Path.of("..", "shared", "eval", "dev", "refs");
 
-  @TempDir static Path work;
+  @TempDir
+  static Path work;
+
   private static EmbeddedStack stack;
   private static PipelineDriver driver;
 
   @BeforeAll
   static void start() throws IOException {
     Path images = Files.createDirectories(work.resolve("images"));
-    stack = EmbeddedStack.start(new StackOptions(work.resolve("stack"), List.of(images), StackOptions.LUCENE, null,
-        false, 1, null, null, Map.of()));
+    stack = EmbeddedStack.start(new StackOptions(
+        work.resolve("stack"),
+        List.of(images),
+        StackOptions.LUCENE,
+        null,
+        false,
+        1,
+        null,
+        null,
+        Map.of()));
     driver = new PipelineDriver(stack.bootstrapServers(), stack.topics(), outcome -> {});
   }
 
@@ -92,7 +103,8 @@ class CopiesEndToEndIT {
     assumeTrue(dev != null, "no DEV set at ../shared/eval/dev/refs");
     Path reference;
     try (Stream<Path> files = Files.list(dev)) {
-      reference = files.filter(f -> f.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
+      reference =
+          files.filter(f -> f.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
     }
     assertCopiesFoundAndExplained(SyntheticImages.read(reference));
   }
@@ -106,9 +118,12 @@ class CopiesEndToEndIT {
 
     send(earlyCopy, Purpose.UPLOAD, SyntheticImages.crop(painting, CROP_REMOVED));
     MatchEvent upload = await(earlyCopy).event();
-    // Not necessarily CLEAN: the other tests' uploads share this tenant, and model v2 finds these synthetic shape
-    // collages alike (global similarity up to 0.78, 2 inliers: reported as a DUPLICATE; README, "Known limitations").
-    assertThat(upload.getDecision()).as("nothing registered yet, matched %s", upload.getMatches())
+    // Not necessarily CLEAN: the other tests' uploads share this tenant, and model v2 finds these
+    // synthetic shape
+    // collages alike (global similarity up to 0.78, 2 inliers: reported as a DUPLICATE; README,
+    // "Known limitations").
+    assertThat(upload.getDecision())
+        .as("nothing registered yet, matched %s", upload.getMatches())
         .isNotEqualTo(Decision.COPYRIGHT_VIOLATION);
     assertThat(upload.getMatches()).extracting(Match::getImageId).doesNotContain(reference);
     send(reference, Purpose.REFERENCE, painting);
@@ -129,9 +144,11 @@ class CopiesEndToEndIT {
     Map<String, String> workOf = new java.util.HashMap<>();
     int seed = 300;
     for (String kind : List.of("meme", "meme-two-bands", "feed", "collage", "inset")) {
-      // the feed and the collage show a centred square of the photo: a square work keeps its frame on that square
+      // the feed and the collage show a centred square of the photo: a square work keeps its frame
+      // on that square
       boolean square = kind.equals("feed") || kind.equals("collage");
-      BufferedImage work = SyntheticImages.grain(SyntheticImages.texture(seed, square ? 480 : 640, 480), 30, seed);
+      BufferedImage work =
+          SyntheticImages.grain(SyntheticImages.texture(seed, square ? 480 : 640, 480), 30, seed);
       seed++;
       String reference = "work-" + kind + "-" + run;
       send(reference, Purpose.REFERENCE, work);
@@ -141,7 +158,8 @@ class CopiesEndToEndIT {
         case "meme-two-bands" -> Layouts.meme(work, 500, 1, true, seed);
         case "feed" -> Layouts.feedScreenshot(work, 720, seed);
         case "collage" -> Layouts.collage(work, 2, 2, 3, 320, 8, seed * 10L);
-        default -> Layouts.pictureInPicture(SyntheticImages.texture(seed * 10L, 1024, 768), work, 0.4, 6);
+        default ->
+          Layouts.pictureInPicture(SyntheticImages.texture(seed * 10L, 1024, 768), work, 0.4, 6);
       };
       copies.put(kind + "-" + run, copy);
       workOf.put(kind + "-" + run, reference);
@@ -152,18 +170,25 @@ class CopiesEndToEndIT {
       String copy = entry.getKey();
       MatchEvent event = await(copy).event();
       Match ofWork = matchOf(copy, workOf.get(copy));
-      assertThat(event.getDecision()).as(copy + " " + summary(event)).isEqualTo(Decision.COPYRIGHT_VIOLATION);
+      assertThat(event.getDecision())
+          .as(copy + " " + summary(event))
+          .isEqualTo(Decision.COPYRIGHT_VIOLATION);
       assertThat(ofWork.getKind()).as(copy).isEqualTo(MatchKind.COPYRIGHT_VIOLATION);
       BufferedImage upload = entry.getValue().image();
       java.awt.Rectangle box = entry.getValue().box();
       double tolerance = LAYOUT_REGION_TOLERANCE;
-      assertThat(ofWork.getQueryRegion()).as(copy + ": the reported region lies on the photo at " + box)
+      assertThat(ofWork.getQueryRegion())
+          .as(copy + ": the reported region lies on the photo at " + box)
           .hasSize(4)
           .allSatisfy(point -> {
-            assertThat((double) point.getX()).isBetween((double) box.x / upload.getWidth() - tolerance,
-                (double) (box.x + box.width) / upload.getWidth() + tolerance);
-            assertThat((double) point.getY()).isBetween((double) box.y / upload.getHeight() - tolerance,
-                (double) (box.y + box.height) / upload.getHeight() + tolerance);
+            assertThat((double) point.getX())
+                .isBetween(
+                    (double) box.x / upload.getWidth() - tolerance,
+                    (double) (box.x + box.width) / upload.getWidth() + tolerance);
+            assertThat((double) point.getY())
+                .isBetween(
+                    (double) box.y / upload.getHeight() - tolerance,
+                    (double) (box.y + box.height) / upload.getHeight() + tolerance);
           });
     }
   }
@@ -180,32 +205,46 @@ class CopiesEndToEndIT {
     assertThat(await(reference).event().getDecision()).isEqualTo(Decision.REGISTERED);
     send(mirrored, Purpose.UPLOAD, SyntheticImages.mirror(original));
     send(cropped, Purpose.UPLOAD, SyntheticImages.crop(original, CROP_REMOVED));
-    send(strip, Purpose.UPLOAD, SyntheticImages.tallStrip(photo, photo.getWidth() * STRIP_ASPECT, photo.getWidth(), 9));
+    send(
+        strip,
+        Purpose.UPLOAD,
+        SyntheticImages.tallStrip(photo, photo.getWidth() * STRIP_ASPECT, photo.getWidth(), 9));
 
     for (String copy : List.of(mirrored, cropped, strip)) {
       MatchEvent event = await(copy).event();
       assertThat(event).as(copy + " outcome").isNotNull();
-      // the copies are uploaded together, so one may also match another as a duplicate: the work's match is checked
+      // the copies are uploaded together, so one may also match another as a duplicate: the work's
+      // match is checked
       Match ofWork = matchOf(copy, reference);
-      assertThat(event.getDecision()).as(copy + " " + summary(event)).isEqualTo(Decision.COPYRIGHT_VIOLATION);
+      assertThat(event.getDecision())
+          .as(copy + " " + summary(event))
+          .isEqualTo(Decision.COPYRIGHT_VIOLATION);
       assertThat(ofWork.getKind()).as(copy).isEqualTo(MatchKind.COPYRIGHT_VIOLATION);
       assertThat(ofWork.getQueryRegion()).as(copy + " region in the copy").hasSize(4);
       assertThat(ofWork.getReferenceRegion()).as(copy + " region in the work").hasSize(4);
     }
-    assertThat(matchOf(mirrored, reference).getHints().getMirrored()).as("mirror hint").isTrue();
+    assertThat(matchOf(mirrored, reference).getHints().getMirrored())
+        .as("mirror hint")
+        .isTrue();
     assertThat(matchOf(cropped, reference).getHints().getMirrored()).isFalse();
-    assertThat(matchOf(cropped, reference).getHints().getCroppedShare()).as("share cropped")
+    assertThat(matchOf(cropped, reference).getHints().getCroppedShare())
+        .as("share cropped")
         .isCloseTo((float) CROP_REMOVED, within((float) CROP_TOLERANCE));
     // the strip: the work is the panel one strip-width below the top, at half size
     Match inStrip = matchOf(strip, reference);
     int stripHeight = photo.getWidth() * STRIP_ASPECT;
     double bandTop = (double) photo.getWidth() / stripHeight;
     double bandBottom = (double) (photo.getWidth() + photo.getHeight()) / stripHeight;
-    assertThat(inStrip.getQueryRegion()).as("region of the work in the strip " + inStrip.getQueryRegion())
-        .allSatisfy(point -> assertThat((double) point.getY()).isBetween(bandTop - REGION_TOLERANCE, bandBottom + REGION_TOLERANCE));
-    assertThat(inStrip.getHints().getScale()).as("scale hint").isCloseTo((float) STRIP_PHOTO_SCALE, within((float) SCALE_TOLERANCE));
-    System.out.printf("strip %s: found %s a tile, region %s%n", strip, inStrip.getHints().getInTile() ? "in" : "outside",
-        inStrip.getQueryRegion());
+    assertThat(inStrip.getQueryRegion())
+        .as("region of the work in the strip " + inStrip.getQueryRegion())
+        .allSatisfy(point -> assertThat((double) point.getY())
+            .isBetween(bandTop - REGION_TOLERANCE, bandBottom + REGION_TOLERANCE));
+    assertThat(inStrip.getHints().getScale())
+        .as("scale hint")
+        .isCloseTo((float) STRIP_PHOTO_SCALE, within((float) SCALE_TOLERANCE));
+    System.out.printf(
+        "strip %s: found %s a tile, region %s%n",
+        strip, inStrip.getHints().getInTile() ? "in" : "outside", inStrip.getQueryRegion());
   }
 
   /** ../shared/eval/dev/refs beside the checkout (tests run in a module folder below it), or null. */
@@ -224,26 +263,32 @@ class CopiesEndToEndIT {
     return driver.outcome(copy).event().getMatches().stream()
         .filter(match -> match.getImageId().equals(work))
         .findFirst()
-        .orElseThrow(() -> new AssertionError(copy + " has no match of " + work + ": " + summary(driver.outcome(copy).event())));
+        .orElseThrow(() -> new AssertionError(copy + " has no match of " + work + ": "
+            + summary(driver.outcome(copy).event())));
   }
 
   private static String summary(MatchEvent event) {
     return event.getMatches().stream()
-        .map(m -> m.getImageId() + " " + m.getKind() + " score " + m.getScore() + " inliers " + m.getInliers()
-            + " area " + m.getInlierAreaShare() + " sim " + m.getGlobalSimilarity())
-        .toList().toString();
+        .map(m -> m.getImageId() + " " + m.getKind() + " score " + m.getScore() + " inliers "
+            + m.getInliers() + " area " + m.getInlierAreaShare() + " sim "
+            + m.getGlobalSimilarity())
+        .toList()
+        .toString();
   }
 
   private static void send(String imageId, Purpose purpose, BufferedImage image) {
     Path file = SyntheticImages.writePng(image, work.resolve("images").resolve(imageId + ".png"));
-    driver.send(TENANT, imageId, purpose, file, purpose == Purpose.REFERENCE ? RIGHTS_HOLDER : null);
+    driver.send(
+        TENANT, imageId, purpose, file, purpose == Purpose.REFERENCE ? RIGHTS_HOLDER : null);
     driver.flush();
   }
 
   private static Outcome await(String imageId) throws InterruptedException {
     driver.awaitOutcomes(List.of(imageId), STALL, count -> {});
     Outcome outcome = driver.outcome(imageId);
-    assertThat(outcome.isDeadLetter()).as(imageId + " dead-lettered: " + outcome.deadLetter()).isFalse();
+    assertThat(outcome.isDeadLetter())
+        .as(imageId + " dead-lettered: " + outcome.deadLetter())
+        .isFalse();
     return outcome;
   }
 
@@ -255,7 +300,9 @@ class CopiesEndToEndIT {
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "retro-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (var consumer = new KafkaConsumer<>(props, topics.violations().keySerde().deserializer(),
+    try (var consumer = new KafkaConsumer<>(
+        props,
+        topics.violations().keySerde().deserializer(),
         topics.violations().valueSerde().deserializer())) {
       consumer.subscribe(List.of(Topics.VIOLATIONS));
       long deadline = System.nanoTime() + STALL.toNanos();

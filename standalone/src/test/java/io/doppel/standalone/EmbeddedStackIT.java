@@ -10,7 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedStackIT {
 
-  @TempDir Path work;
+  @TempDir
+  Path work;
 
   @Test
   void aWorkDirectoryOfItsOwnMakingIsRemovedAndAGivenOneKept() {
@@ -30,6 +31,7 @@ class EmbeddedStackIT {
   }
 
   private StackOptions options(Path workDir) {
-    return new StackOptions(workDir, List.of(work), StackOptions.LUCENE, null, false, 1, null, null, Map.of());
+    return new StackOptions(
+        workDir, List.of(work), StackOptions.LUCENE, null, false, 1, null, null, Map.of());
   }
 }

@@ -27,7 +27,8 @@ class EvalCommandIT {
   private static final int REFERENCES = 4;
   private static final double CROPPED_SHARE = 0.2;
 
-  @TempDir Path work;
+  @TempDir
+  Path work;
 
   @Test
   void copiesFindTheirReferenceAndAnUnreadableQueryFailsTheRun() throws IOException {
@@ -36,7 +37,8 @@ class EvalCommandIT {
     for (int i = 0; i < REFERENCES; i++) {
       BufferedImage reference = SyntheticImages.texture(100 + i, 480, 360);
       SyntheticImages.writePng(reference, refs.resolve("ref" + i + ".png"));
-      SyntheticImages.writePng(SyntheticImages.mirror(SyntheticImages.crop(reference, CROPPED_SHARE)),
+      SyntheticImages.writePng(
+          SyntheticImages.mirror(SyntheticImages.crop(reference, CROPPED_SHARE)),
           queries.resolve("copy" + i + ".png"));
     }
     Files.writeString(queries.resolve("broken.jpg"), "not an image");
@@ -44,8 +46,15 @@ class EvalCommandIT {
     Path relativeRefs = Path.of("").toAbsolutePath().relativize(refs);
     assertThat(relativeRefs.toString()).contains("..");
 
-    RunResult run = eval("--refs", relativeRefs.toString(), "--queries", queries.toString(),
-        "--out", predictions.toString(), "--work", work.resolve("stack").toString());
+    RunResult run = eval(
+        "--refs",
+        relativeRefs.toString(),
+        "--queries",
+        queries.toString(),
+        "--out",
+        predictions.toString(),
+        "--work",
+        work.resolve("stack").toString());
 
     assertThat(run.exitCode()).as(run.stderr()).isEqualTo(1);
     assertThat(run.stderr()).contains("query broken dead-lettered").contains("FAILED: 1 images");
@@ -75,9 +84,16 @@ class EvalCommandIT {
 
   /** query id → the reference of its highest-scored row. */
   private static Map<String, String> bestReferencePerQuery(Path predictions) throws IOException {
-    List<String[]> rows = Files.readAllLines(predictions).stream().skip(1).map(line -> line.split(",")).toList();
-    return rows.stream().collect(Collectors.groupingBy(row -> row[0], Collectors.collectingAndThen(
-        Collectors.maxBy(Comparator.comparingDouble((String[] row) -> Double.parseDouble(row[2]))),
-        best -> best.orElseThrow()[1])));
+    List<String[]> rows = Files.readAllLines(predictions).stream()
+        .skip(1)
+        .map(line -> line.split(","))
+        .toList();
+    return rows.stream()
+        .collect(Collectors.groupingBy(
+            row -> row[0],
+            Collectors.collectingAndThen(
+                Collectors.maxBy(
+                    Comparator.comparingDouble((String[] row) -> Double.parseDouble(row[2]))),
+                best -> best.orElseThrow()[1])));
   }
 }

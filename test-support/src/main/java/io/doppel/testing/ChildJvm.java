@@ -101,7 +101,9 @@ public final class ChildJvm implements AutoCloseable {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       if (ChildJvm.class.desiredAssertionStatus()) {
-        command.add("-ea"); // a test JVM's asserts (Surefire and Failsafe enable them) hold in its children too
+        command.add(
+            "-ea"); // a test JVM's asserts (Surefire and Failsafe enable them) hold in its children
+        // too
       }
       command.addAll(jvmOptions);
       String avroPackages = System.getProperty(AVRO_PACKAGES);
@@ -121,13 +123,16 @@ public final class ChildJvm implements AutoCloseable {
     /** Starts the child; it is not ready yet: wait with {@link #awaitLine} or {@link #awaitReady}. */
     public ChildJvm start() {
       Objects.requireNonNull(log, "log");
-      String classpath = System.getProperty("java.class.path").replace("\\", "\\\\").replace("\"", "\\\"");
+      String classpath =
+          System.getProperty("java.class.path").replace("\\", "\\\\").replace("\"", "\\\"");
       try {
         Files.writeString(classpathFile(), "-cp \"" + classpath + "\"\n");
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the child's classpath file " + classpathFile(), e);
+        throw new UncheckedIOException(
+            "cannot write the child's classpath file " + classpathFile(), e);
       }
-      ProcessBuilder builder = new ProcessBuilder(command()).redirectErrorStream(true)
+      ProcessBuilder builder = new ProcessBuilder(command())
+          .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       builder.environment().putAll(environment);
       try {
@@ -167,8 +172,8 @@ public final class ChildJvm implements AutoCloseable {
 
   private IllegalStateException notReady(String what) {
     kill();
-    return new IllegalStateException("the child JVM running " + mainClass + " " + what + "; the end of its log "
-        + log + ":\n" + logTail());
+    return new IllegalStateException("the child JVM running " + mainClass + " " + what
+        + "; the end of its log " + log + ":\n" + logTail());
   }
 
   /** What the child has written since it started. */
@@ -185,7 +190,9 @@ public final class ChildJvm implements AutoCloseable {
   public String logTail() {
     try {
       String text = output();
-      return text.length() <= LOG_TAIL_CHARS ? text : text.substring(text.length() - LOG_TAIL_CHARS);
+      return text.length() <= LOG_TAIL_CHARS
+          ? text
+          : text.substring(text.length() - LOG_TAIL_CHARS);
     } catch (IOException e) {
       return "(unreadable: " + e + ")";
     }

@@ -62,8 +62,10 @@ public final class ImageFiles {
       writer.setOutput(stream);
       writer.prepareWriteSequence(null);
       for (int i = 0; i < frames; i++) {
-        BufferedImage frame = i == 0 ? first
-            : SyntheticImages.solid(first.getWidth(), first.getHeight(), new Color(i * 37 % 256, 0, 255 - i % 256));
+        BufferedImage frame = i == 0
+            ? first
+            : SyntheticImages.solid(
+                first.getWidth(), first.getHeight(), new Color(i * 37 % 256, 0, 255 - i % 256));
         writer.writeToSequence(new IIOImage(frame, null, frameMetadata(writer, frame)), null);
       }
       writer.endWriteSequence();
@@ -75,8 +77,10 @@ public final class ImageFiles {
     return out.toByteArray();
   }
 
-  private static IIOMetadata frameMetadata(ImageWriter writer, BufferedImage frame) throws IOException {
-    IIOMetadata metadata = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(frame), null);
+  private static IIOMetadata frameMetadata(ImageWriter writer, BufferedImage frame)
+      throws IOException {
+    IIOMetadata metadata =
+        writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(frame), null);
     String format = metadata.getNativeMetadataFormatName();
     IIOMetadataNode root = (IIOMetadataNode) metadata.getAsTree(format);
     IIOMetadataNode control = new IIOMetadataNode("GraphicControlExtension");
@@ -94,7 +98,8 @@ public final class ImageFiles {
   public static byte[] pngWithHeaderSize(byte[] png, int width, int height) {
     byte[] edited = png.clone();
     ByteBuffer buffer = ByteBuffer.wrap(edited);
-    // 8-byte signature, 4-byte length, "IHDR" at 12, width at 16, height at 20, CRC after 13 data bytes.
+    // 8-byte signature, 4-byte length, "IHDR" at 12, width at 16, height at 20, CRC after 13 data
+    // bytes.
     buffer.putInt(16, width);
     buffer.putInt(20, height);
     CRC32 crc = new CRC32();

@@ -26,8 +26,28 @@ public final class Layouts {
 
   private static final Color INK = new Color(20, 20, 20);
   private static final Color MUTED = new Color(120, 124, 130);
-  private static final String[] WORDS = {"when", "the", "photo", "you", "posted", "comes", "back", "again", "every",
-      "monday", "mood", "nobody", "me", "literally", "this", "weekend", "vibes", "same", "energy", "finally"};
+  private static final String[] WORDS = {
+    "when",
+    "the",
+    "photo",
+    "you",
+    "posted",
+    "comes",
+    "back",
+    "again",
+    "every",
+    "monday",
+    "mood",
+    "nobody",
+    "me",
+    "literally",
+    "this",
+    "weekend",
+    "vibes",
+    "same",
+    "energy",
+    "finally"
+  };
 
   private Layouts() {}
 
@@ -35,20 +55,23 @@ public final class Layouts {
    * A classic meme: {@code photo} resized to {@code width}, a white band with {@code lines} lines of bold black
    * caption above it, and a second band below when {@code bottomBand}.
    */
-  public static Placed meme(BufferedImage photo, int width, int lines, boolean bottomBand, long seed) {
+  public static Placed meme(
+      BufferedImage photo, int width, int lines, boolean bottomBand, long seed) {
     Random random = new Random(seed);
     int height = Math.round((float) photo.getHeight() * width / photo.getWidth());
     BufferedImage scaled = SyntheticImages.resize(photo, width, height);
     int lineHeight = Math.max(24, width / 12);
     int band = lineHeight * lines + lineHeight / 2;
     int bottom = bottomBand ? lineHeight + lineHeight / 2 : 0;
-    BufferedImage out = SyntheticImages.solid(width, band + scaled.getHeight() + bottom, Color.WHITE);
+    BufferedImage out =
+        SyntheticImages.solid(width, band + scaled.getHeight() + bottom, Color.WHITE);
     Graphics2D g = graphics(out);
     g.drawImage(scaled, 0, band, null);
     g.setColor(Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, lineHeight * 4 / 5));
     for (int line = 0; line < lines; line++) {
-      centred(g, caption(random, 4), width, lineHeight / 4 + lineHeight * (line + 1) - lineHeight / 5);
+      centred(
+          g, caption(random, 4), width, lineHeight / 4 + lineHeight * (line + 1) - lineHeight / 5);
     }
     if (bottomBand) {
       centred(g, caption(random, 3), width, band + scaled.getHeight() + lineHeight);
@@ -76,9 +99,14 @@ public final class Layouts {
     int unit = screenW / 20;
     g.setColor(INK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, unit * 3 / 4));
-    g.drawString(String.format("%d:%02d", 9 + random.nextInt(12), random.nextInt(60)), x0 + unit, y0 + unit);
+    g.drawString(
+        String.format("%d:%02d", 9 + random.nextInt(12), random.nextInt(60)), x0 + unit, y0 + unit);
     for (int bar = 0; bar < 4; bar++) {
-      g.fillRect(x0 + screenW - 4 * unit + bar * unit / 2, y0 + unit - bar * unit / 5, unit / 3, bar * unit / 5 + 2);
+      g.fillRect(
+          x0 + screenW - 4 * unit + bar * unit / 2,
+          y0 + unit - bar * unit / 5,
+          unit / 3,
+          bar * unit / 5 + 2);
     }
     g.drawRect(x0 + screenW - 2 * unit, y0 + unit / 3, unit * 3 / 2, unit * 2 / 3);
     g.setFont(new Font(Font.SERIF, Font.BOLD | Font.ITALIC, unit * 3 / 2));
@@ -93,8 +121,10 @@ public final class Layouts {
     g.setStroke(new BasicStroke(Math.max(2, unit / 8)));
     g.drawOval(x0 + unit, actions, unit, unit);
     g.drawRoundRect(x0 + 3 * unit, actions, unit, unit, unit / 2, unit / 2);
-    g.drawPolygon(new int[] {x0 + 5 * unit, x0 + 6 * unit, x0 + 5 * unit}, new int[] {actions, actions + unit / 2,
-        actions + unit}, 3);
+    g.drawPolygon(
+        new int[] {x0 + 5 * unit, x0 + 6 * unit, x0 + 5 * unit},
+        new int[] {actions, actions + unit / 2, actions + unit},
+        3);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, unit * 3 / 4));
     int text = actions + 2 * unit + unit / 2;
     for (int line = 0; line < 2; line++) {
@@ -109,13 +139,15 @@ public final class Layouts {
    * A {@code rows}×{@code columns} collage of equal tiles {@code tile} pixels square, {@code gap} pixels of white
    * between them: {@code photo} in tile {@code at} (row-major), seeded textures in the others.
    */
-  public static Placed collage(BufferedImage photo, int rows, int columns, int at, int tile, int gap, long seed) {
+  public static Placed collage(
+      BufferedImage photo, int rows, int columns, int at, int tile, int gap, long seed) {
     int width = columns * tile + (columns + 1) * gap;
     BufferedImage out = SyntheticImages.solid(width, rows * tile + (rows + 1) * gap, Color.WHITE);
     Graphics2D g = graphics(out);
     Rectangle box = null;
     for (int i = 0; i < rows * columns; i++) {
-      Rectangle cell = new Rectangle(gap + (i % columns) * (tile + gap), gap + (i / columns) * (tile + gap), tile, tile);
+      Rectangle cell = new Rectangle(
+          gap + (i % columns) * (tile + gap), gap + (i / columns) * (tile + gap), tile, tile);
       BufferedImage content = i == at ? photo : SyntheticImages.texture(seed + i, tile, tile);
       g.drawImage(squareCrop(content, tile), cell.x, cell.y, null);
       if (i == at) {
@@ -124,7 +156,8 @@ public final class Layouts {
     }
     g.dispose();
     if (box == null) {
-      throw new IllegalArgumentException("tile " + at + " is outside a " + rows + "x" + columns + " collage");
+      throw new IllegalArgumentException(
+          "tile " + at + " is outside a " + rows + "x" + columns + " collage");
     }
     return new Placed(out, box);
   }
@@ -133,14 +166,17 @@ public final class Layouts {
    * {@code photo} as an inset {@code widthShare} of {@code background}'s width, in its lower right corner, with a
    * white border of {@code border} pixels.
    */
-  public static Placed pictureInPicture(BufferedImage background, BufferedImage photo, double widthShare, int border) {
-    BufferedImage out = SyntheticImages.solid(background.getWidth(), background.getHeight(), Color.BLACK);
+  public static Placed pictureInPicture(
+      BufferedImage background, BufferedImage photo, double widthShare, int border) {
+    BufferedImage out =
+        SyntheticImages.solid(background.getWidth(), background.getHeight(), Color.BLACK);
     Graphics2D g = graphics(out);
     g.drawImage(background, 0, 0, null);
     int w = (int) Math.round(background.getWidth() * widthShare);
     int h = Math.round((float) photo.getHeight() * w / photo.getWidth());
     int margin = background.getWidth() / 20;
-    Rectangle box = new Rectangle(background.getWidth() - margin - w, background.getHeight() - margin - h, w, h);
+    Rectangle box = new Rectangle(
+        background.getWidth() - margin - w, background.getHeight() - margin - h, w, h);
     g.setColor(Color.WHITE);
     g.fillRect(box.x - border, box.y - border, w + 2 * border, h + 2 * border);
     g.drawImage(SyntheticImages.resize(photo, w, h), box.x, box.y, null);
@@ -154,12 +190,17 @@ public final class Layouts {
     g.fillOval(x0 + unit / 2, top + unit / 2, 2 * unit, 2 * unit);
     g.setColor(INK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, unit * 3 / 4));
-    g.drawString(WORDS[random.nextInt(WORDS.length)] + "_" + WORDS[random.nextInt(WORDS.length)], x0 + 3 * unit,
+    g.drawString(
+        WORDS[random.nextInt(WORDS.length)] + "_" + WORDS[random.nextInt(WORDS.length)],
+        x0 + 3 * unit,
         top + unit * 3 / 2);
     g.setColor(MUTED);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, unit * 3 / 5));
-    g.drawString("@" + WORDS[random.nextInt(WORDS.length)] + random.nextInt(100) + " · " + (1 + random.nextInt(23))
-        + "h", x0 + 3 * unit, top + unit * 5 / 2);
+    g.drawString(
+        "@" + WORDS[random.nextInt(WORDS.length)] + random.nextInt(100) + " · "
+            + (1 + random.nextInt(23)) + "h",
+        x0 + 3 * unit,
+        top + unit * 5 / 2);
     return top + 3 * unit;
   }
 
@@ -185,14 +226,16 @@ public final class Layouts {
   /** The centred square of {@code image}, resized to {@code side}. */
   private static BufferedImage squareCrop(BufferedImage image, int side) {
     int s = Math.min(image.getWidth(), image.getHeight());
-    BufferedImage square = image.getSubimage((image.getWidth() - s) / 2, (image.getHeight() - s) / 2, s, s);
+    BufferedImage square =
+        image.getSubimage((image.getWidth() - s) / 2, (image.getHeight() - s) / 2, s, s);
     return SyntheticImages.resize(square, side, side);
   }
 
   private static Graphics2D graphics(BufferedImage image) {
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     return g;
   }
 }

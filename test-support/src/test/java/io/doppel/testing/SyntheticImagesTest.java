@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SyntheticImagesTest {
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void aTextureIsTheSameForTheSameSeedAndDiffersForAnother() {
@@ -57,7 +58,8 @@ class SyntheticImagesTest {
   void aWrittenPngReadsBackWithTheSamePixels() {
     BufferedImage image = SyntheticImages.texture(3, 64, 48);
 
-    BufferedImage read = SyntheticImages.read(SyntheticImages.writePng(image, dir.resolve("t.png")));
+    BufferedImage read =
+        SyntheticImages.read(SyntheticImages.writePng(image, dir.resolve("t.png")));
 
     assertThat(pixels(read)).isEqualTo(pixels(image));
   }

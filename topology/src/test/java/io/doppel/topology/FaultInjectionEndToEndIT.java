@@ -68,11 +68,13 @@ class FaultInjectionEndToEndIT {
   private static final int PARTITIONS = 4;
 
   @RegisterExtension
-  static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension(EmbeddedKafkaCluster.Settings.nodes(NODES));
+  static final EmbeddedKafkaExtension KAFKA =
+      new EmbeddedKafkaExtension(EmbeddedKafkaCluster.Settings.nodes(NODES));
 
   private static final int UPLOADS = 400;
   /** Uploads sent while each fault strikes; the rest follow the recovery. */
   private static final int PHASE = 100;
+
   private static final Duration SEND_INTERVAL = Duration.ofMillis(20);
   private static final int CORRUPT_EVERY = 17;
   private static final int POISON_EVERY = 53;
@@ -82,39 +84,49 @@ class FaultInjectionEndToEndIT {
   private static final Duration OUTAGE = Duration.ofSeconds(6);
   /** Lets transactions that were open when the index went down commit before counting verdicts. */
   private static final Duration SETTLE = Duration.ofSeconds(2);
+
   private static final Duration CONSUME_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration POLL = Duration.ofMillis(100);
   /** The broker's smallest allowed session timeout: a closed or dead member's tasks move on quickly. */
   private static final String SESSION_TIMEOUT_MS = "6000";
+
   private static final MatchingTopology.Settings SHORT_RETRY = new MatchingTopology.Settings(
       Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofSeconds(2));
   private static final List<String> TERMINAL_TOPICS =
       List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES, Topics.DEAD_LETTERS);
-  private static final List<String> VERDICT_TOPICS = List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES);
+  private static final List<String> VERDICT_TOPICS =
+      List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES);
 
   /** Ids registered in a fixed order: the child JVM's registry must agree with this one. */
-  private final Topics topics = Topics.using(MatcherProcess.registerSchemas(new InMemorySchemaRegistry()));
+  private final Topics topics =
+      Topics.using(MatcherProcess.registerSchemas(new InMemorySchemaRegistry()));
 
   record Terminal(String topic, String imageId, String what) {}
 
   @Test
-  void everyUploadEndsAsExactlyOneCommittedRecordThroughBrokerStreamsAndIndexFaults(@TempDir Path state)
-      throws Exception {
+  void everyUploadEndsAsExactlyOneCommittedRecordThroughBrokerStreamsAndIndexFaults(
+      @TempDir Path state) throws Exception {
     KAFKA.cluster().createTopics(Topics.NAMES, PARTITIONS, REPLICATION);
     ScriptedExtractor extractorPort = new ScriptedExtractor();
     ScriptedMatcher matcherPort = new ScriptedMatcher();
-    var extraction = ExtractionTopology.build(topics, extractorPort,
-        ExtractionTopology.Settings.of(8, Duration.ofMillis(100)));
+    var extraction = ExtractionTopology.build(
+        topics, extractorPort, ExtractionTopology.Settings.of(8, Duration.ofMillis(100)));
     Path indexDown = state.resolve("index-down");
-    var matching = MatchingTopology.build(topics, MatcherProcess.withIndexFlag(matcherPort, indexDown), SHORT_RETRY);
+    var matching = MatchingTopology.build(
+        topics, MatcherProcess.withIndexFlag(matcherPort, indexDown), SHORT_RETRY);
     Map<String, String> expected = expectedOutcomes();
     long start = System.nanoTime();
 
-    try (var extractor1 = StreamsRuntime.start(extraction, config("doppel-extractor-faults", state, 1));
-         var extractor2 = StreamsRuntime.start(extraction, config("doppel-extractor-faults", state, 2));
-         var matcher1 = StreamsRuntime.start(matching, config("doppel-matcher-faults", state, 1));
-         var matcher2 = MatcherProcess.start(config("doppel-matcher-faults", state, 2), SHORT_RETRY, indexDown,
-             state.resolve("matcher-2.log"))) {
+    try (var extractor1 =
+            StreamsRuntime.start(extraction, config("doppel-extractor-faults", state, 1));
+        var extractor2 =
+            StreamsRuntime.start(extraction, config("doppel-extractor-faults", state, 2));
+        var matcher1 = StreamsRuntime.start(matching, config("doppel-matcher-faults", state, 1));
+        var matcher2 = MatcherProcess.start(
+            config("doppel-matcher-faults", state, 2),
+            SHORT_RETRY,
+            indexDown,
+            state.resolve("matcher-2.log"))) {
       for (var runtime : List.of(extractor1, extractor2, matcher1)) {
         runtime.awaitRunning(START_TIMEOUT);
       }
@@ -125,14 +137,17 @@ class FaultInjectionEndToEndIT {
       fault(start, "broker " + VICTIM_BROKER + " killed");
       long beforeBrokerDown = count(terminalsCommitted());
       CompletableFuture<Integer> sent = sendAsync(PHASE / 2, PHASE);
-      await(() -> count(terminalsCommitted()) >= beforeBrokerDown + PHASE / 4, "progress with a broker down");
+      await(
+          () -> count(terminalsCommitted()) >= beforeBrokerDown + PHASE / 4,
+          "progress with a broker down");
       KAFKA.cluster().startNode(VICTIM_BROKER);
       fault(start, "broker " + VICTIM_BROKER + " restarted");
       acknowledged += sent.get();
 
       extractorPort.setBroken(true);
       sent = sendAsync(PHASE, 2 * PHASE);
-      await(() -> extractor1.threadReplacements() + extractor2.threadReplacements() > 0,
+      await(
+          () -> extractor1.threadReplacements() + extractor2.threadReplacements() > 0,
           "an extractor stream thread to die mid-batch");
       extractorPort.setBroken(false);
       fault(start, "extractor stream thread killed mid-batch and replaced");
@@ -143,7 +158,9 @@ class FaultInjectionEndToEndIT {
       sent = sendAsync(2 * PHASE, 3 * PHASE);
       Thread.sleep(SETTLE.toMillis());
       long verdictsWhenDown = count(verdictsCommitted());
-      await(() -> matcher1.threadReplacements() > 0, "a matcher thread to give its record back after the retry budget");
+      await(
+          () -> matcher1.threadReplacements() > 0,
+          "a matcher thread to give its record back after the retry budget");
       matcher2.kill();
       fault(start, "matcher instance 2 (a child JVM) killed with SIGKILL mid-retry");
       Thread.sleep(OUTAGE.toMillis());
@@ -159,13 +176,20 @@ class FaultInjectionEndToEndIT {
 
       Map<String, Integer> perTopic = new TreeMap<>();
       terminals.forEach(t -> perTopic.merge(t.topic() + ":" + t.what(), 1, Integer::sum));
-      System.out.printf("faults: %d uploads in, %d committed terminal records out in %s: %s%n",
+      System.out.printf(
+          "faults: %d uploads in, %d committed terminal records out in %s: %s%n",
           expected.size(), terminals.size(), elapsed, perTopic);
-      System.out.printf("faults: threads replaced: extractors %d+%d, in-process matcher %d; verdicts committed "
-          + "while the index was down: %d%n", extractor1.threadReplacements(), extractor2.threadReplacements(),
-          matcher1.threadReplacements(), verdictsAtRecovery - verdictsWhenDown);
+      System.out.printf(
+          "faults: threads replaced: extractors %d+%d, in-process matcher %d; verdicts committed "
+              + "while the index was down: %d%n",
+          extractor1.threadReplacements(),
+          extractor2.threadReplacements(),
+          matcher1.threadReplacements(),
+          verdictsAtRecovery - verdictsWhenDown);
 
-      assertThat(verdictsAtRecovery).as("verdicts committed while the index was down").isEqualTo(verdictsWhenDown);
+      assertThat(verdictsAtRecovery)
+          .as("verdicts committed while the index was down")
+          .isEqualTo(verdictsWhenDown);
       Map<String, String> actual = new HashMap<>();
       List<String> doubled = new ArrayList<>();
       for (Terminal t : terminals) {
@@ -182,19 +206,27 @@ class FaultInjectionEndToEndIT {
   private static Map<String, String> expectedOutcomes() {
     Map<String, String> expected = new HashMap<>();
     for (int i = 0; i < UPLOADS; i++) {
-      expected.put(imageId(i), i % POISON_EVERY == 0 ? Topics.DEAD_LETTERS + ":MALFORMED_RECORD"
-          : i % CORRUPT_EVERY == 0 ? Topics.DEAD_LETTERS + ":CORRUPT"
-          : i % 3 == 1 ? Topics.DUPLICATES + ":DUPLICATE"
-          : i % 3 == 2 ? Topics.VIOLATIONS + ":COPYRIGHT_VIOLATION"
-          : Topics.OUTCOMES + ":CLEAN");
+      expected.put(
+          imageId(i),
+          i % POISON_EVERY == 0
+              ? Topics.DEAD_LETTERS + ":MALFORMED_RECORD"
+              : i % CORRUPT_EVERY == 0
+                  ? Topics.DEAD_LETTERS + ":CORRUPT"
+                  : i % 3 == 1
+                      ? Topics.DUPLICATES + ":DUPLICATE"
+                      : i % 3 == 2
+                          ? Topics.VIOLATIONS + ":COPYRIGHT_VIOLATION"
+                          : Topics.OUTCOMES + ":CLEAN");
     }
     return expected;
   }
 
   private static String imageId(int i) {
-    String prefix = i % POISON_EVERY == 0 ? "poison-"
-        : i % CORRUPT_EVERY == 0 ? ScriptedExtractor.CORRUPT_PREFIX
-        : i % 3 == 1 ? "dup-" : i % 3 == 2 ? "copy-" : "clean-";
+    String prefix = i % POISON_EVERY == 0
+        ? "poison-"
+        : i % CORRUPT_EVERY == 0
+            ? ScriptedExtractor.CORRUPT_PREFIX
+            : i % 3 == 1 ? "dup-" : i % 3 == 2 ? "copy-" : "clean-";
     return prefix + i;
   }
 
@@ -209,11 +241,17 @@ class FaultInjectionEndToEndIT {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     List<CompletableFuture<Void>> acks = new ArrayList<>();
-    try (var producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (var producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int i = from; i < to; i++) {
         String id = imageId(i);
-        byte[] key = topics.uploads().keySerde().serializer().serialize(Topics.UPLOADS, Samples.key(id));
-        byte[] value = topics.uploads().valueSerde().serializer().serialize(Topics.UPLOADS, Samples.upload(id));
+        byte[] key =
+            topics.uploads().keySerde().serializer().serialize(Topics.UPLOADS, Samples.key(id));
+        byte[] value = topics
+            .uploads()
+            .valueSerde()
+            .serializer()
+            .serialize(Topics.UPLOADS, Samples.upload(id));
         if (id.startsWith("poison-")) {
           value[0] = 42; // not the Confluent magic byte
         }
@@ -237,8 +275,8 @@ class FaultInjectionEndToEndIT {
   }
 
   private StreamsRuntimeConfig config(String applicationId, Path state, int instance) {
-    return StreamsRuntimeConfig.of(KAFKA.bootstrapServers(), applicationId,
-            state.resolve(applicationId + "-" + instance))
+    return StreamsRuntimeConfig.of(
+            KAFKA.bootstrapServers(), applicationId, state.resolve(applicationId + "-" + instance))
         .withMaxBlocking(SHORT_RETRY.retryBudget())
         .withOverrides(Map.of("consumer.session.timeout.ms", SESSION_TIMEOUT_MS));
   }
@@ -269,7 +307,8 @@ class FaultInjectionEndToEndIT {
 
   private static List<TopicPartition> partitions(List<String> names) {
     return names.stream()
-        .flatMap(topic -> IntStream.range(0, PARTITIONS).mapToObj(i -> new TopicPartition(topic, i)))
+        .flatMap(
+            topic -> IntStream.range(0, PARTITIONS).mapToObj(i -> new TopicPartition(topic, i)))
         .toList();
   }
 
@@ -281,7 +320,8 @@ class FaultInjectionEndToEndIT {
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       long records = 0;
       long deadline = System.nanoTime() + FAULT_TIMEOUT.toNanos();
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+          && System.nanoTime() < deadline) {
         records += consumer.poll(POLL).count();
       }
       return records;
@@ -302,7 +342,8 @@ class FaultInjectionEndToEndIT {
       }
       // A duplicate would arrive with the same commits: read on to the end.
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+          && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
           terminals.add(decode(record));
         }
@@ -320,11 +361,21 @@ class FaultInjectionEndToEndIT {
 
   private Terminal decode(ConsumerRecord<byte[], byte[]> record) {
     if (record.topic().equals(Topics.DEAD_LETTERS)) {
-      ImageKey key = topics.deadLetters().keySerde().deserializer().deserialize(record.topic(), record.key());
-      DeadLetter letter = topics.deadLetters().valueSerde().deserializer().deserialize(record.topic(), record.value());
-      return new Terminal(record.topic(), key == null ? "(no key)" : key.getImageId().toString(), letter.getReason().name());
+      ImageKey key =
+          topics.deadLetters().keySerde().deserializer().deserialize(record.topic(), record.key());
+      DeadLetter letter = topics
+          .deadLetters()
+          .valueSerde()
+          .deserializer()
+          .deserialize(record.topic(), record.value());
+      return new Terminal(
+          record.topic(),
+          key == null ? "(no key)" : key.getImageId().toString(),
+          letter.getReason().name());
     }
-    MatchEvent event = topics.outcomes().valueSerde().deserializer().deserialize(record.topic(), record.value());
-    return new Terminal(record.topic(), event.getImageId().toString(), event.getDecision().name());
+    MatchEvent event =
+        topics.outcomes().valueSerde().deserializer().deserialize(record.topic(), record.value());
+    return new Terminal(
+        record.topic(), event.getImageId().toString(), event.getDecision().name());
   }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.DeadLetter;
-import io.doppel.schemas.avro.DeadLetterReason;
-import io.doppel.schemas.avro.Decision;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.UploadEvent;
@@ -46,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PipelineEndToEndIT {
 
-  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+  @RegisterExtension
+  static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   private static final int PARTITIONS = 2;
   private static final int BULK_UPLOADS = 20;
@@ -55,10 +54,12 @@ class PipelineEndToEndIT {
   private static final Duration POLL = Duration.ofMillis(100);
   /** How long a topic must stay without the records that a stopped dependency must hold back. */
   private static final Duration QUIET_WINDOW = Duration.ofSeconds(3);
+
   private static final String OUTAGE = "outage-";
   private static final int OUTAGE_UPLOADS = 6;
   /** The broker's smallest allowed session timeout (group.min.session.timeout.ms). */
   private static final String SESSION_TIMEOUT_MS = "6000";
+
   private static final List<String> TERMINAL_TOPICS =
       List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES, Topics.DEAD_LETTERS);
 
@@ -71,12 +72,13 @@ class PipelineEndToEndIT {
   @Test
   void uploadsFlowToExactlyOneCommittedOutcomeEach(@TempDir Path state) throws Exception {
     KAFKA.cluster().createTopics(Topics.NAMES, PARTITIONS, 1);
-    var extraction = ExtractionTopology.build(topics, new ScriptedExtractor(),
-        ExtractionTopology.Settings.of(8, Duration.ofMillis(200)));
-    var matching = MatchingTopology.build(topics, new ScriptedMatcher(), MatchingTopology.Settings.DEFAULTS);
+    var extraction = ExtractionTopology.build(
+        topics, new ScriptedExtractor(), ExtractionTopology.Settings.of(8, Duration.ofMillis(200)));
+    var matching =
+        MatchingTopology.build(topics, new ScriptedMatcher(), MatchingTopology.Settings.DEFAULTS);
 
     try (var extractor = StreamsRuntime.start(extraction, config("doppel-extractor-e2e", state));
-         var matcher = StreamsRuntime.start(matching, config("doppel-matcher-e2e", state))) {
+        var matcher = StreamsRuntime.start(matching, config("doppel-matcher-e2e", state))) {
       extractor.awaitRunning(START_TIMEOUT);
       matcher.awaitRunning(START_TIMEOUT);
 
@@ -92,7 +94,9 @@ class PipelineEndToEndIT {
         expected.put("ref-1", Topics.OUTCOMES + ":REGISTERED");
         send(producer, Samples.delete("gone-1"));
         expected.put("gone-1", Topics.OUTCOMES + ":DELETED");
-        producer.send(new ProducerRecord<>(Topics.UPLOADS, keyBytes("tomb-1"), null)).get();
+        producer
+            .send(new ProducerRecord<>(Topics.UPLOADS, keyBytes("tomb-1"), null))
+            .get();
         expected.put("tomb-1", Topics.OUTCOMES + ":DELETED");
         send(producer, Samples.upload(ScriptedExtractor.CORRUPT_PREFIX + "1"));
         expected.put(ScriptedExtractor.CORRUPT_PREFIX + "1", Topics.DEAD_LETTERS + ":CORRUPT");
@@ -100,7 +104,9 @@ class PipelineEndToEndIT {
         expected.put("empty-1", Topics.DEAD_LETTERS + ":INVALID_EVENT");
         byte[] poison = valueBytes(Samples.upload("poison-1"));
         poison[0] = 42;
-        producer.send(new ProducerRecord<>(Topics.UPLOADS, keyBytes("poison-1"), poison)).get();
+        producer
+            .send(new ProducerRecord<>(Topics.UPLOADS, keyBytes("poison-1"), poison))
+            .get();
         expected.put("poison-1", Topics.DEAD_LETTERS + ":MALFORMED_RECORD");
         for (int i = 0; i < BULK_UPLOADS; i++) {
           send(producer, Samples.upload("bulk-" + i));
@@ -108,21 +114,25 @@ class PipelineEndToEndIT {
         }
       }
 
-      List<Terminal> terminals = readCommitted(expected.size(), id -> !id.startsWith(OUTAGE), CONSUME_TIMEOUT);
-      System.out.printf("end-to-end: %d uploads in, %d committed terminal records out%n",
+      List<Terminal> terminals =
+          readCommitted(expected.size(), id -> !id.startsWith(OUTAGE), CONSUME_TIMEOUT);
+      System.out.printf(
+          "end-to-end: %d uploads in, %d committed terminal records out%n",
           expected.size(), terminals.size());
 
       Map<String, String> actual = new HashMap<>();
       for (Terminal t : terminals) {
         assertThat(actual.put(t.imageId(), t.topic() + ":" + t.what()))
-            .as("a second outcome for %s", t.imageId()).isNull();
+            .as("a second outcome for %s", t.imageId())
+            .isNull();
       }
       assertThat(actual).isEqualTo(expected);
     }
   }
 
   private StreamsRuntimeConfig config(String applicationId, Path state) {
-    return StreamsRuntimeConfig.of(KAFKA.bootstrapServers(), applicationId, state.resolve(applicationId));
+    return StreamsRuntimeConfig.of(
+        KAFKA.bootstrapServers(), applicationId, state.resolve(applicationId));
   }
 
   private KafkaProducer<byte[], byte[]> producer() {
@@ -133,8 +143,10 @@ class PipelineEndToEndIT {
   }
 
   private void send(KafkaProducer<byte[], byte[]> producer, UploadEvent event) throws Exception {
-    producer.send(new ProducerRecord<>(Topics.UPLOADS, keyBytes(event.getImageId().toString()),
-        valueBytes(event))).get();
+    producer
+        .send(new ProducerRecord<>(
+            Topics.UPLOADS, keyBytes(event.getImageId().toString()), valueBytes(event)))
+        .get();
   }
 
   private byte[] keyBytes(String imageId) {
@@ -151,18 +163,19 @@ class PipelineEndToEndIT {
     KAFKA.cluster().createTopics(Topics.NAMES, PARTITIONS, 1);
     var extractorPort = new ScriptedExtractor();
     var matcherPort = new ScriptedMatcher();
-    var extraction = ExtractionTopology.build(topics, extractorPort,
-        ExtractionTopology.Settings.of(4, Duration.ofMillis(200)));
+    var extraction = ExtractionTopology.build(
+        topics, extractorPort, ExtractionTopology.Settings.of(4, Duration.ofMillis(200)));
     var shortRetry = new MatchingTopology.Settings(
         Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(300));
     var matching = MatchingTopology.build(topics, matcherPort, shortRetry);
 
-    // A dead thread's consumer does not leave the group; its tasks move on after the session timeout.
+    // A dead thread's consumer does not leave the group; its tasks move on after the session
+    // timeout.
     Map<String, String> quickTakeOver = Map.of("consumer.session.timeout.ms", SESSION_TIMEOUT_MS);
-    try (var extractor = StreamsRuntime.start(extraction,
-             config("doppel-extractor-outage", state).withOverrides(quickTakeOver));
-         var matcher = StreamsRuntime.start(matching,
-             config("doppel-matcher-outage", state).withOverrides(quickTakeOver))) {
+    try (var extractor = StreamsRuntime.start(
+            extraction, config("doppel-extractor-outage", state).withOverrides(quickTakeOver));
+        var matcher = StreamsRuntime.start(
+            matching, config("doppel-matcher-outage", state).withOverrides(quickTakeOver))) {
       extractor.awaitRunning(START_TIMEOUT);
       matcher.awaitRunning(START_TIMEOUT);
       Map<String, String> expected = new HashMap<>();
@@ -181,24 +194,33 @@ class PipelineEndToEndIT {
         }
         awaitThreadReplacement(extractor, "the extractor, model gone");
       }
-      assertThat(readCommitted(1, id -> id.startsWith(OUTAGE), QUIET_WINDOW)).as("nothing decided while down").isEmpty();
+      assertThat(readCommitted(1, id -> id.startsWith(OUTAGE), QUIET_WINDOW))
+          .as("nothing decided while down")
+          .isEmpty();
 
       extractorPort.setBroken(false);
       matcherPort.failNext(0);
-      List<Terminal> terminals = readCommitted(expected.size(), id -> id.startsWith(OUTAGE), CONSUME_TIMEOUT);
-      System.out.printf("outage: %d uploads in, %d committed terminal records out, threads replaced: "
-          + "extractor %d, matcher %d%n", expected.size(), terminals.size(),
-          extractor.threadReplacements(), matcher.threadReplacements());
+      List<Terminal> terminals =
+          readCommitted(expected.size(), id -> id.startsWith(OUTAGE), CONSUME_TIMEOUT);
+      System.out.printf(
+          "outage: %d uploads in, %d committed terminal records out, threads replaced: "
+              + "extractor %d, matcher %d%n",
+          expected.size(),
+          terminals.size(),
+          extractor.threadReplacements(),
+          matcher.threadReplacements());
       Map<String, String> actual = new HashMap<>();
       for (Terminal t : terminals) {
         assertThat(actual.put(t.imageId(), t.topic() + ":" + t.what()))
-            .as("a second outcome for %s", t.imageId()).isNull();
+            .as("a second outcome for %s", t.imageId())
+            .isNull();
       }
       assertThat(actual).isEqualTo(expected);
     }
   }
 
-  private static void awaitThreadReplacement(StreamsRuntime runtime, String what) throws InterruptedException {
+  private static void awaitThreadReplacement(StreamsRuntime runtime, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (runtime.threadReplacements() == 0) {
       assertThat(System.nanoTime()).as("a thread of %s was replaced", what).isLessThan(deadline);
@@ -213,9 +235,11 @@ class PipelineEndToEndIT {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<Terminal> terminals = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (var consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = TERMINAL_TOPICS.stream()
-          .flatMap(topic -> IntStream.range(0, PARTITIONS).mapToObj(i -> new TopicPartition(topic, i)))
+          .flatMap(
+              topic -> IntStream.range(0, PARTITIONS).mapToObj(i -> new TopicPartition(topic, i)))
           .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
@@ -241,12 +265,20 @@ class PipelineEndToEndIT {
   }
 
   private Terminal decode(ConsumerRecord<byte[], byte[]> record) {
-    ImageKey key = topics.outcomes().keySerde().deserializer().deserialize(record.topic(), record.key());
+    ImageKey key =
+        topics.outcomes().keySerde().deserializer().deserialize(record.topic(), record.key());
     if (record.topic().equals(Topics.DEAD_LETTERS)) {
-      DeadLetter letter = topics.deadLetters().valueSerde().deserializer().deserialize(record.topic(), record.value());
-      return new Terminal(record.topic(), key.getImageId().toString(), letter.getReason().name());
+      DeadLetter letter = topics
+          .deadLetters()
+          .valueSerde()
+          .deserializer()
+          .deserialize(record.topic(), record.value());
+      return new Terminal(
+          record.topic(), key.getImageId().toString(), letter.getReason().name());
     }
-    MatchEvent event = topics.outcomes().valueSerde().deserializer().deserialize(record.topic(), record.value());
-    return new Terminal(record.topic(), event.getImageId().toString(), event.getDecision().name());
+    MatchEvent event =
+        topics.outcomes().valueSerde().deserializer().deserialize(record.topic(), record.value());
+    return new Terminal(
+        record.topic(), event.getImageId().toString(), event.getDecision().name());
   }
 }

@@ -43,14 +43,27 @@ public final class ExtractorBenchmark {
   private static final double P50 = 0.50;
   private static final double P99 = 0.99;
   private static final long KIB = 1024;
-  private static final List<String> IMAGE_SUFFIXES = List.of(".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff");
+  private static final List<String> IMAGE_SUFFIXES =
+      List.of(".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff");
 
-  public record Options(Path images, String device, Integer batch, Integer limit, String model, boolean json) {}
+  public record Options(
+      Path images, String device, Integer batch, Integer limit, String model, boolean json) {}
 
   public record PhaseStats(double p50Ms, double p99Ms, double meanMs) {}
 
-  public record Report(String device, String model, int batch, int images, int extracted, Map<String, Integer> failures,
-      double seconds, double imagesPerSecond, double cpuMsPerImage, Map<String, PhaseStats> phases, long peakHeapMiB, long peakRssMiB) {}
+  public record Report(
+      String device,
+      String model,
+      int batch,
+      int images,
+      int extracted,
+      Map<String, Integer> failures,
+      double seconds,
+      double imagesPerSecond,
+      double cpuMsPerImage,
+      Map<String, PhaseStats> phases,
+      long peakHeapMiB,
+      long peakRssMiB) {}
 
   private ExtractorBenchmark() {}
 
@@ -65,17 +78,20 @@ public final class ExtractorBenchmark {
       options = parse(args);
     } catch (IllegalArgumentException e) {
       err.println("bench-extract: " + e.getMessage());
-      err.println("usage: --images DIR [--device cpu|cuda] [--batch N] [--limit N] [--model MANIFEST] [--json]");
+      err.println(
+          "usage: --images DIR [--device cpu|cuda] [--batch N] [--limit N] [--model MANIFEST] [--json]");
       return 2;
     }
     Report report = measure(options);
     if (options.json()) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+      out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     } else {
       printTable(report, out);
     }
     if (report.extracted() == 0) {
-      err.println("bench-extract: no image could be extracted (" + report.failures() + "); the figures above mean nothing");
+      err.println("bench-extract: no image could be extracted (" + report.failures()
+          + "); the figures above mean nothing");
       return 1;
     }
     return 0;
@@ -100,14 +116,16 @@ public final class ExtractorBenchmark {
     }
     int batch = config.model().batchSize();
     try (PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(config)) {
-      extractor.extract(events(files.subList(0, Math.min(batch, files.size())))); // warm-up: JIT, ORT arenas
+      extractor.extract(
+          events(files.subList(0, Math.min(batch, files.size())))); // warm-up: JIT, ORT arenas
       List<PhaseTimings> timings = new ArrayList<>(files.size());
       Map<String, Integer> failures = new TreeMap<>();
       int extracted = 0;
       long start = System.nanoTime();
       long cpuStart = processCpuNanos();
       for (int from = 0; from < files.size(); from += batch) {
-        for (TimedExtraction result : extractor.extractTimed(events(files.subList(from, Math.min(files.size(), from + batch))))) {
+        for (TimedExtraction result : extractor.extractTimed(
+            events(files.subList(from, Math.min(files.size(), from + batch))))) {
           timings.add(result.timings());
           if (result.extraction() instanceof Extraction.Failed failed) {
             failures.merge(failed.reason().name(), 1, Integer::sum);
@@ -124,17 +142,42 @@ public final class ExtractorBenchmark {
       phases.put("preprocess", stats(timings, PhaseTimings::preprocessNanos));
       phases.put("model", stats(timings, PhaseTimings::modelNanos));
       phases.put("local", stats(timings, PhaseTimings::localNanos));
-      phases.put("total", stats(timings, t -> t.fetchNanos() + t.decodeNanos() + t.preprocessNanos() + t.modelNanos() + t.localNanos()));
-      return new Report(extractor.device(), extractor.modelInfo().getId() + " v" + extractor.modelInfo().getVersion(), batch,
-          files.size(), extracted, failures, seconds, files.size() / seconds, cpuMsPerImage, phases, peakHeapBytes() / (KIB * KIB), peakRssKib() / KIB);
+      phases.put(
+          "total",
+          stats(
+              timings,
+              t -> t.fetchNanos()
+                  + t.decodeNanos()
+                  + t.preprocessNanos()
+                  + t.modelNanos()
+                  + t.localNanos()));
+      return new Report(
+          extractor.device(),
+          extractor.modelInfo().getId() + " v" + extractor.modelInfo().getVersion(),
+          batch,
+          files.size(),
+          extracted,
+          failures,
+          seconds,
+          files.size() / seconds,
+          cpuMsPerImage,
+          phases,
+          peakHeapBytes() / (KIB * KIB),
+          peakRssKib() / KIB);
     }
   }
 
   private static List<UploadEvent> events(List<Path> files) {
     List<UploadEvent> events = new ArrayList<>(files.size());
     for (Path file : files) {
-      events.add(UploadEvent.newBuilder().setTenant("bench").setImageId(Objects.requireNonNull(file.getFileName(), "an image file").toString()).setPurpose(Purpose.UPLOAD)
-          .setSource(file.toAbsolutePath().toUri().toString()).setUploadedAt(Instant.now()).build());
+      events.add(UploadEvent.newBuilder()
+          .setTenant("bench")
+          .setImageId(
+              Objects.requireNonNull(file.getFileName(), "an image file").toString())
+          .setPurpose(Purpose.UPLOAD)
+          .setSource(file.toAbsolutePath().toUri().toString())
+          .setUploadedAt(Instant.now())
+          .build());
     }
     return events;
   }
@@ -144,16 +187,23 @@ public final class ExtractorBenchmark {
       throw new IllegalArgumentException(dir + " is not a directory");
     }
     try (Stream<Path> listing = Files.list(dir)) {
-      return listing.filter(Files::isRegularFile)
-          .filter(p -> IMAGE_SUFFIXES.stream().anyMatch(s -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(s)))
-          .sorted().limit(limit == null ? Long.MAX_VALUE : limit).toList();
+      return listing
+          .filter(Files::isRegularFile)
+          .filter(p -> IMAGE_SUFFIXES.stream()
+              .anyMatch(s -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(s)))
+          .sorted()
+          .limit(limit == null ? Long.MAX_VALUE : limit)
+          .toList();
     }
   }
 
   private static PhaseStats stats(List<PhaseTimings> timings, ToLongFunction<PhaseTimings> phase) {
     long[] values = timings.stream().mapToLong(phase).sorted().toArray();
     double mean = Arrays.stream(values).average().orElse(0);
-    return new PhaseStats(percentile(values, P50) / NANOS_PER_MILLI, percentile(values, P99) / NANOS_PER_MILLI, mean / NANOS_PER_MILLI);
+    return new PhaseStats(
+        percentile(values, P50) / NANOS_PER_MILLI,
+        percentile(values, P99) / NANOS_PER_MILLI,
+        mean / NANOS_PER_MILLI);
   }
 
   /** Nearest-rank percentile of sorted values. */
@@ -167,7 +217,10 @@ public final class ExtractorBenchmark {
 
   /** CPU time of the whole process (all threads, native included): on a shared machine, the honest cost figure. */
   private static long processCpuNanos() {
-    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : 0;
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : 0;
   }
 
   private static long peakHeapBytes() {
@@ -195,13 +248,30 @@ public final class ExtractorBenchmark {
   }
 
   private static void printTable(Report r, PrintStream out) {
-    out.printf(Locale.ROOT, "extractor benchmark: %d images, model %s on %s, batch %d%n", r.images(), r.model(), r.device(), r.batch());
-    out.printf(Locale.ROOT, "  extracted %d, failed %s, %.1f s, %.1f images/s, %.1f CPU ms per image (%.1f images/s per fully used core)%n",
-        r.extracted(), r.failures(), r.seconds(), r.imagesPerSecond(), r.cpuMsPerImage(), 1000 / r.cpuMsPerImage());
+    out.printf(
+        Locale.ROOT,
+        "extractor benchmark: %d images, model %s on %s, batch %d%n",
+        r.images(),
+        r.model(),
+        r.device(),
+        r.batch());
+    out.printf(
+        Locale.ROOT,
+        "  extracted %d, failed %s, %.1f s, %.1f images/s, %.1f CPU ms per image (%.1f images/s per fully used core)%n",
+        r.extracted(),
+        r.failures(),
+        r.seconds(),
+        r.imagesPerSecond(),
+        r.cpuMsPerImage(),
+        1000 / r.cpuMsPerImage());
     out.printf(Locale.ROOT, "  %-11s %9s %9s %9s%n", "phase", "p50 ms", "p99 ms", "mean ms");
-    r.phases().forEach((name, s) -> out.printf(Locale.ROOT, "  %-11s %9.2f %9.2f %9.2f%n", name, s.p50Ms(), s.p99Ms(), s.meanMs()));
-    out.printf(Locale.ROOT, "  peak heap %d MiB, peak RSS %d MiB%n", r.peakHeapMiB(), r.peakRssMiB());
-    out.println("  (model = the image's share of its batched call; phases overlap across worker threads, so they do not sum to 1/throughput)");
+    r.phases()
+        .forEach((name, s) -> out.printf(
+            Locale.ROOT, "  %-11s %9.2f %9.2f %9.2f%n", name, s.p50Ms(), s.p99Ms(), s.meanMs()));
+    out.printf(
+        Locale.ROOT, "  peak heap %d MiB, peak RSS %d MiB%n", r.peakHeapMiB(), r.peakRssMiB());
+    out.println(
+        "  (model = the image's share of its batched call; phases overlap across worker threads, so they do not sum to 1/throughput)");
   }
 
   static Options parse(String[] args) {
@@ -213,7 +283,8 @@ public final class ExtractorBenchmark {
     boolean json = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--images" -> images = Path.of(value(args, ++i, "--images")).toAbsolutePath().normalize();
+        case "--images" ->
+          images = Path.of(value(args, ++i, "--images")).toAbsolutePath().normalize();
         case "--device" -> device = value(args, ++i, "--device");
         case "--batch" -> batch = positive(value(args, ++i, "--batch"), "--batch");
         case "--limit" -> limit = positive(value(args, ++i, "--limit"), "--limit");

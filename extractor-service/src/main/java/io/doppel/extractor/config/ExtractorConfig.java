@@ -13,11 +13,19 @@ import java.util.Map;
  * {@code fetch.max-bytes} in the file named by {@code DOPPEL_EXTRACTOR_CONFIG_FILE}). How the service reaches Kafka
  * is {@link io.doppel.extractor.service.ServiceSettings}. Every setting is listed in docs/configuration.md.
  */
-public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, Local local, Views views, int workerThreads,
-    boolean keepSourceQueries, int memoryBudgetPercent) {
+public record ExtractorConfig(
+    FetchSettings fetch,
+    Decode decode,
+    Model model,
+    Local local,
+    Views views,
+    int workerThreads,
+    boolean keepSourceQueries,
+    int memoryBudgetPercent) {
 
   /** The program name of the extractor's settings: {@code extractor.*}, {@code DOPPEL_EXTRACTOR_*}. */
   public static final String PROGRAM = "extractor";
+
   public static final String BUILT_IN_MANIFEST = "classpath:models/doppel-copy-v2/manifest.json";
   private static final int CPUS = Runtime.getRuntime().availableProcessors();
 
@@ -25,16 +33,31 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
   public record Decode(long maxPixels, Duration timeout) {}
 
   /** {@code manifest}: a filesystem path to manifest.json, or {@code classpath:} followed by a resource path. */
-  public record Model(String manifest, Device device, int cudaDeviceId, int batchSize, int intraOpThreads, int interOpThreads) {}
+  public record Model(
+      String manifest,
+      Device device,
+      int cudaDeviceId,
+      int batchSize,
+      int intraOpThreads,
+      int interOpThreads) {}
 
-  public enum Device { CPU, CUDA }
+  public enum Device {
+    CPU,
+    CUDA
+  }
 
   /**
    * @param borderMargin keypoints closer than this (pixels at the working size, times the keypoint's pyramid scale) to an
    *     edge where a view's content meets a uniform border are dropped: they describe the border (0 keeps them)
    */
-  public record Local(int maxKeypoints, int tileMaxKeypoints, int regionMaxKeypoints, int workingSize, double maxUpscale,
-      int gridCells, double borderMargin) {}
+  public record Local(
+      int maxKeypoints,
+      int tileMaxKeypoints,
+      int regionMaxKeypoints,
+      int workingSize,
+      double maxUpscale,
+      int gridCells,
+      double borderMargin) {}
 
   /**
    * @param centreCropShare share of the width and of the height the centred CROP view keeps (1 = no such view)
@@ -43,8 +66,15 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
    * @param stripPanels add a TILE view per panel between a strip's uniform gutters
    * @param maxRegions most REGION views (photo-like parts of a layout, see {@code RegionProposer}) per image; 0 for none
    */
-  public record Views(boolean mirror, double tileAspect, int maxTiles, double centreCropShare, boolean borderCrop,
-      int borderTolerance, boolean stripPanels, int maxRegions) {}
+  public record Views(
+      boolean mirror,
+      double tileAspect,
+      int maxTiles,
+      double centreCropShare,
+      boolean borderCrop,
+      int borderTolerance,
+      boolean stripPanels,
+      int maxRegions) {}
 
   /** Reads the process environment (and the properties file it names), validating everything. */
   public static ExtractorConfig fromEnvironment() {
@@ -57,7 +87,8 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
   }
 
   /** The settings of {@code environment} (and the file it names), with {@code overrides} taking precedence. */
-  public static ExtractorConfig fromEnvironment(Map<String, String> environment, Map<String, String> overrides) {
+  public static ExtractorConfig fromEnvironment(
+      Map<String, String> environment, Map<String, String> overrides) {
     ConfigReader reader = ConfigReader.of(PROGRAM, environment, overrides);
     ExtractorConfig config = read(reader);
     reader.finish();
@@ -66,7 +97,14 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
 
   /** These settings with {@code roots} added to the folders file:// sources may read (a command's input folders). */
   public ExtractorConfig withFileRoots(List<Path> roots) {
-    return new ExtractorConfig(fetch.withFileRoots(roots), decode, model, local, views, workerThreads, keepSourceQueries,
+    return new ExtractorConfig(
+        fetch.withFileRoots(roots),
+        decode,
+        model,
+        local,
+        views,
+        workerThreads,
+        keepSourceQueries,
         memoryBudgetPercent);
   }
 
@@ -86,8 +124,13 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
   public static ExtractorConfig read(ConfigReader reader) {
     ConfigReader r = reader.section(PROGRAM);
     FetchSettings fetch = FetchSettings.read(r);
-    Decode decode = new Decode(r.whole("decode.max-pixels", 40_000_000L, 1, Integer.MAX_VALUE),
-        r.millis("decode.timeout-ms", Duration.ofSeconds(10), Duration.ofMillis(1), Duration.ofMinutes(10)));
+    Decode decode = new Decode(
+        r.whole("decode.max-pixels", 40_000_000L, 1, Integer.MAX_VALUE),
+        r.millis(
+            "decode.timeout-ms",
+            Duration.ofSeconds(10),
+            Duration.ofMillis(1),
+            Duration.ofMinutes(10)));
     Model model = new Model(
         r.string("model.manifest", BUILT_IN_MANIFEST),
         r.choice("model.device", Device.CPU, Device.class),
@@ -113,10 +156,13 @@ public record ExtractorConfig(FetchSettings fetch, Decode decode, Model model, L
         r.bool("views.strip-panels", true),
         r.integer("views.max-regions", 4, 0, 32));
     int workers = r.integer("pipeline.worker-threads", CPUS, 1, 1024);
-    // false: features (and so match events) carry a source without its query, where signed URLs keep their secret
+    // false: features (and so match events) carry a source without its query, where signed URLs
+    // keep their secret
     boolean keepSourceQueries = r.bool("keep-source-queries", false);
-    // the share of the heap that images decoded for a model call may take, all batches together (PipelineFeatureExtractor)
+    // the share of the heap that images decoded for a model call may take, all batches together
+    // (PipelineFeatureExtractor)
     int memoryBudgetPercent = r.integer("pipeline.memory-budget-percent", 40, 1, 90);
-    return new ExtractorConfig(fetch, decode, model, local, views, workers, keepSourceQueries, memoryBudgetPercent);
+    return new ExtractorConfig(
+        fetch, decode, model, local, views, workers, keepSourceQueries, memoryBudgetPercent);
   }
 }

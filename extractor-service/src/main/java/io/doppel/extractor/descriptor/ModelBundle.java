@@ -14,14 +14,16 @@ import java.nio.file.Path;
  * A manifest with the bytes it names, read from the filesystem or the classpath. The whitening,
  * when given, is resolved to its inline form so the model does not care where it came from.
  */
-public record ModelBundle(String location, ModelManifest manifest, byte[] model, Whitening whitening) {
+public record ModelBundle(
+    String location, ModelManifest manifest, byte[] model, Whitening whitening) {
 
   public static final String CLASSPATH_PREFIX = "classpath:";
 
   /** {@code y = matrix (x - mean)}, matrix row-major with {@code outputDimension} rows. */
   public record Whitening(int inputDimension, int outputDimension, float[] mean, float[] matrix) {}
 
-  private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
 
   /** Loads {@code manifest.json} from a path or {@code classpath:resource/path}, and its model file. */
   public static ModelBundle load(String manifestLocation) {
@@ -29,11 +31,13 @@ public record ModelBundle(String location, ModelManifest manifest, byte[] model,
     try {
       manifest = JSON.readValue(read(manifestLocation, null), ModelManifest.class);
     } catch (IOException e) {
-      throw new ModelLoadException("model manifest " + manifestLocation + " cannot be read: " + e.getMessage(), e);
+      throw new ModelLoadException(
+          "model manifest " + manifestLocation + " cannot be read: " + e.getMessage(), e);
     }
     var problems = manifest.problems();
     if (!problems.isEmpty()) {
-      throw new ModelLoadException("model manifest " + manifestLocation + " is invalid: " + String.join("; ", problems));
+      throw new ModelLoadException(
+          "model manifest " + manifestLocation + " is invalid: " + String.join("; ", problems));
     }
     byte[] model = read(manifestLocation, manifest.file());
     Whitening whitening = null;
@@ -60,7 +64,8 @@ public record ModelBundle(String location, ModelManifest manifest, byte[] model,
     float[] matrix = new float[out * in];
     for (int row = 0; row < out; row++) {
       if (spec.matrix()[row].length != in) {
-        throw new ModelLoadException(location + ": whitening.matrix row " + row + " has " + spec.matrix()[row].length + " values, mean has " + in);
+        throw new ModelLoadException(location + ": whitening.matrix row " + row + " has "
+            + spec.matrix()[row].length + " values, mean has " + in);
       }
       for (int col = 0; col < in; col++) {
         matrix[row * in + col] = (float) spec.matrix()[row][col];
@@ -75,8 +80,11 @@ public record ModelBundle(String location, ModelManifest manifest, byte[] model,
     try {
       int rows = buffer.getInt();
       int cols = buffer.getInt();
-      if (rows <= 0 || cols <= 0 || buffer.remaining() != (long) (cols + (long) rows * cols) * Float.BYTES) {
-        throw new ModelLoadException(location + ": whitening file " + file + " has a bad size for " + rows + "x" + cols);
+      if (rows <= 0
+          || cols <= 0
+          || buffer.remaining() != (long) (cols + (long) rows * cols) * Float.BYTES) {
+        throw new ModelLoadException(
+            location + ": whitening file " + file + " has a bad size for " + rows + "x" + cols);
       }
       float[] mean = new float[cols];
       buffer.asFloatBuffer().get(mean);
@@ -97,14 +105,18 @@ public record ModelBundle(String location, ModelManifest manifest, byte[] model,
         int slash = resource.lastIndexOf('/');
         resource = (slash < 0 ? "" : resource.substring(0, slash + 1)) + sibling;
       }
-      try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(resource)) {
+      try (InputStream in =
+          Thread.currentThread().getContextClassLoader().getResourceAsStream(resource)) {
         if (in == null) {
           throw new ModelLoadException("model file classpath:" + resource + " not found"
-              + (sibling == null ? " (is the built-in model installed? set model.manifest to a path)" : " (named by the manifest's file field)"));
+              + (sibling == null
+                  ? " (is the built-in model installed? set model.manifest to a path)"
+                  : " (named by the manifest's file field)"));
         }
         return in.readAllBytes();
       } catch (IOException e) {
-        throw new ModelLoadException("cannot read classpath:" + resource + ": " + e.getMessage(), e);
+        throw new ModelLoadException(
+            "cannot read classpath:" + resource + ": " + e.getMessage(), e);
       }
     }
     Path path = Path.of(manifestLocation);
@@ -114,7 +126,10 @@ public record ModelBundle(String location, ModelManifest manifest, byte[] model,
     try {
       return Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
-      throw new ModelLoadException("model file " + path + " not found" + (sibling == null ? "" : " (named by the manifest's file field)"), e);
+      throw new ModelLoadException(
+          "model file " + path + " not found"
+              + (sibling == null ? "" : " (named by the manifest's file field)"),
+          e);
     } catch (IOException e) {
       throw new ModelLoadException("cannot read " + path + ": " + e.getMessage(), e);
     }

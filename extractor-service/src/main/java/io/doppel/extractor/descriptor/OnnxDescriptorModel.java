@@ -53,7 +53,10 @@ public final class OnnxDescriptorModel implements AutoCloseable {
           options.addCUDA(config.cudaDeviceId());
           chosenDevice = CUDA;
         } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
-          LOG.warn("CUDA execution provider unavailable on device {} ({}); running the model on CPU", config.cudaDeviceId(), e.getMessage());
+          LOG.warn(
+              "CUDA execution provider unavailable on device {} ({}); running the model on CPU",
+              config.cudaDeviceId(),
+              e.getMessage());
           options.close();
           options = cpuOptions(config);
         }
@@ -62,7 +65,8 @@ public final class OnnxDescriptorModel implements AutoCloseable {
         created = environment.createSession(bundle.model(), used);
       }
     } catch (OrtException e) {
-      throw new ModelLoadException("ONNX Runtime cannot load " + bundle.location() + ": " + e.getMessage(), e);
+      throw new ModelLoadException(
+          "ONNX Runtime cannot load " + bundle.location() + ": " + e.getMessage(), e);
     }
     this.session = created;
     this.device = chosenDevice;
@@ -72,16 +76,24 @@ public final class OnnxDescriptorModel implements AutoCloseable {
       closeQuietly();
       throw e;
     }
-    LOG.info("descriptor model {} v{} loaded from {} on {} (dimension {}, batch {})",
-        manifest.id(), manifest.version(), bundle.location(), device, dimension(), batchSize);
+    LOG.info(
+        "descriptor model {} v{} loaded from {} on {} (dimension {}, batch {})",
+        manifest.id(),
+        manifest.version(),
+        bundle.location(),
+        device,
+        dimension(),
+        batchSize);
   }
 
-  private static OrtSession.SessionOptions cpuOptions(ExtractorConfig.Model config) throws OrtException {
+  private static OrtSession.SessionOptions cpuOptions(ExtractorConfig.Model config)
+      throws OrtException {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     options.setIntraOpNumThreads(config.intraOpThreads());
     options.setInterOpNumThreads(config.interOpThreads());
     options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-    // idle intra-op threads would spin for work, burning the cores ORB and the matcher share with them
+    // idle intra-op threads would spin for work, burning the cores ORB and the matcher share with
+    // them
     options.addConfigEntry("session.intra_op.allow_spinning", "0");
     return options;
   }
@@ -92,10 +104,12 @@ public final class OnnxDescriptorModel implements AutoCloseable {
       Map<String, NodeInfo> outputs = session.getOutputInfo();
       String where = "model " + bundle.location() + ": ";
       if (!inputs.containsKey(manifest.input().name())) {
-        throw new ModelLoadException(where + "input '" + manifest.input().name() + "' is not in the model, which has " + inputs.keySet());
+        throw new ModelLoadException(where + "input '" + manifest.input().name()
+            + "' is not in the model, which has " + inputs.keySet());
       }
       if (!outputs.containsKey(manifest.output().name())) {
-        throw new ModelLoadException(where + "output '" + manifest.output().name() + "' is not in the model, which has " + outputs.keySet());
+        throw new ModelLoadException(where + "output '" + manifest.output().name()
+            + "' is not in the model, which has " + outputs.keySet());
       }
       long[] inShape = ((TensorInfo) inputs.get(manifest.input().name()).getInfo()).getShape();
       boolean planar = manifest.input().layout() == ModelManifest.Layout.NCHW;
@@ -103,12 +117,14 @@ public final class OnnxDescriptorModel implements AutoCloseable {
           ? new long[] {-1, 3, manifest.input().height(), manifest.input().width()}
           : new long[] {-1, manifest.input().height(), manifest.input().width(), 3};
       if (inShape.length != NCHW_RANK) {
-        throw new ModelLoadException(where + "input has rank " + inShape.length + ", expected 4 (" + manifest.input().layout() + ")");
+        throw new ModelLoadException(where + "input has rank " + inShape.length + ", expected 4 ("
+            + manifest.input().layout() + ")");
       }
       for (int i = 1; i < NCHW_RANK; i++) {
         if (inShape[i] > 0 && inShape[i] != expected[i]) {
-          throw new ModelLoadException(where + "input shape " + Arrays.toString(inShape) + " does not match the manifest's "
-              + manifest.input().layout() + " " + manifest.input().width() + "x" + manifest.input().height());
+          throw new ModelLoadException(where + "input shape " + Arrays.toString(inShape)
+              + " does not match the manifest's " + manifest.input().layout() + " "
+              + manifest.input().width() + "x" + manifest.input().height());
         }
       }
       long[] outShape = ((TensorInfo) outputs.get(manifest.output().name()).getInfo()).getShape();
@@ -116,18 +132,22 @@ public final class OnnxDescriptorModel implements AutoCloseable {
           ? (outShape.length >= 2 ? outShape[1] : -1)
           : (outShape.length == NCHW_RANK ? outShape[1] : -2);
       if (modelDimension == -2) {
-        throw new ModelLoadException(where + "pooling " + manifest.output().pooling() + " needs an NCHW feature map, output shape is "
-            + Arrays.toString(outShape));
+        throw new ModelLoadException(where + "pooling " + manifest.output().pooling()
+            + " needs an NCHW feature map, output shape is " + Arrays.toString(outShape));
       }
       if (modelDimension > 0 && modelDimension != manifest.output().dimension()) {
-        throw new ModelLoadException(where + "output dimension is " + modelDimension + ", the manifest says " + manifest.output().dimension());
+        throw new ModelLoadException(where + "output dimension is " + modelDimension
+            + ", the manifest says " + manifest.output().dimension());
       }
-      if (bundle.whitening() != null && bundle.whitening().inputDimension() != manifest.output().dimension()) {
-        throw new ModelLoadException(where + "whitening expects " + bundle.whitening().inputDimension() + "-d input, the model gives "
-            + manifest.output().dimension());
+      if (bundle.whitening() != null
+          && bundle.whitening().inputDimension() != manifest.output().dimension()) {
+        throw new ModelLoadException(
+            where + "whitening expects " + bundle.whitening().inputDimension()
+                + "-d input, the model gives " + manifest.output().dimension());
       }
     } catch (OrtException e) {
-      throw new ModelLoadException("cannot inspect model " + bundle.location() + ": " + e.getMessage(), e);
+      throw new ModelLoadException(
+          "cannot inspect model " + bundle.location() + ": " + e.getMessage(), e);
     }
   }
 
@@ -171,7 +191,8 @@ public final class OnnxDescriptorModel implements AutoCloseable {
         ? new long[] {chunk.size(), 3, in.height(), in.width()}
         : new long[] {chunk.size(), in.height(), in.width(), 3};
     try (OnnxTensor tensor = OnnxTensor.createTensor(environment, batch, shape);
-        OrtSession.Result result = session.run(Map.of(in.name(), tensor), Set.of(manifest.output().name()))) {
+        OrtSession.Result result =
+            session.run(Map.of(in.name(), tensor), Set.of(manifest.output().name()))) {
       OnnxValue value = result.get(manifest.output().name()).orElseThrow();
       OnnxTensor output = (OnnxTensor) value;
       long[] outShape = output.getInfo().getShape();
@@ -218,7 +239,8 @@ public final class OnnxDescriptorModel implements AutoCloseable {
       for (int row = 0; row < result.length; row++) {
         double sum = 0;
         for (int col = 0; col < in; col++) {
-          sum += (double) whitening.matrix()[row * in + col] * (vector[col] - whitening.mean()[col]);
+          sum += (double) whitening.matrix()[row * in + col]
+              * (vector[col] - whitening.mean()[col]);
         }
         result[row] = (float) sum;
       }

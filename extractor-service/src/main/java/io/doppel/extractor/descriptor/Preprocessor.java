@@ -41,7 +41,8 @@ public final class Preprocessor {
         pixelsH = targetH;
       }
       case LETTERBOX -> {
-        double scale = Math.min((double) targetW / image.width(), (double) targetH / image.height());
+        double scale =
+            Math.min((double) targetW / image.width(), (double) targetH / image.height());
         pixelsW = Math.max(1, Math.min(targetW, (int) Math.round(image.width() * scale)));
         pixelsH = Math.max(1, Math.min(targetH, (int) Math.round(image.height() * scale)));
         pixels = resize(image, pixelsW, pixelsH, null);
@@ -49,10 +50,15 @@ public final class Preprocessor {
         offsetY = (targetH - pixelsH) / 2;
       }
       default -> {
-        double scale = Math.max((double) targetW / image.width(), (double) targetH / image.height());
+        double scale =
+            Math.max((double) targetW / image.width(), (double) targetH / image.height());
         int scaledW = Math.max(targetW, (int) Math.round(image.width() * scale));
         int scaledH = Math.max(targetH, (int) Math.round(image.height() * scale));
-        pixels = resize(image, scaledW, scaledH, new Rect((scaledW - targetW) / 2, (scaledH - targetH) / 2, targetW, targetH));
+        pixels = resize(
+            image,
+            scaledW,
+            scaledH,
+            new Rect((scaledW - targetW) / 2, (scaledH - targetH) / 2, targetW, targetH));
         pixelsW = targetW;
         pixelsH = targetH;
       }
@@ -89,7 +95,13 @@ public final class Preprocessor {
     try {
       source.put(0, 0, image.bgr());
       boolean shrinking = width < image.width() || height < image.height();
-      Imgproc.resize(source, resized, new Size(width, height), 0, 0, shrinking ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+      Imgproc.resize(
+          source,
+          resized,
+          new Size(width, height),
+          0,
+          0,
+          shrinking ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
       Mat region = crop == null ? resized : resized.submat(crop).clone();
       try {
         byte[] out = new byte[(int) (region.total() * C)];

@@ -15,15 +15,16 @@ import org.opencv.core.KeyPoint;
  */
 public final class GridSelector {
 
-  private static final Comparator<KeyPoint> STRONGEST_FIRST = Comparator
-      .comparingDouble((KeyPoint k) -> -k.response)
+  private static final Comparator<KeyPoint> STRONGEST_FIRST = Comparator.comparingDouble(
+          (KeyPoint k) -> -k.response)
       .thenComparingDouble(k -> k.pt.y)
       .thenComparingDouble(k -> k.pt.x)
       .thenComparingDouble(k -> k.size);
 
   private GridSelector() {}
 
-  public static List<KeyPoint> select(KeyPoint[] candidates, int width, int height, int cells, int max) {
+  public static List<KeyPoint> select(
+      KeyPoint[] candidates, int width, int height, int cells, int max) {
     if (candidates.length <= max) {
       List<KeyPoint> all = new ArrayList<>(List.of(candidates));
       all.sort(STRONGEST_FIRST);

@@ -9,8 +9,8 @@ public record LocalFeatures(List<Keypoint> keypoints, byte[] descriptors, int de
   public LocalFeatures {
     keypoints = List.copyOf(keypoints);
     if (descriptors.length != keypoints.size() * descriptorBytes) {
-      throw new IllegalArgumentException(keypoints.size() + " keypoints need " + keypoints.size() * descriptorBytes
-          + " descriptor bytes, got " + descriptors.length);
+      throw new IllegalArgumentException(keypoints.size() + " keypoints need "
+          + keypoints.size() * descriptorBytes + " descriptor bytes, got " + descriptors.length);
     }
   }
 

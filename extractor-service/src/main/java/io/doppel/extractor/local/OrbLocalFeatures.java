@@ -27,6 +27,7 @@ public final class OrbLocalFeatures {
   public static final int DESCRIPTOR_BYTES = 32;
   /** Detect more than needed so the grid has strong candidates in every cell. */
   private static final int CANDIDATES_PER_KEPT = 3;
+
   private static final float PYRAMID_SCALE = 1.2f;
   private static final int PYRAMID_LEVELS = 8;
   private static final int EDGE_THRESHOLD = 31;
@@ -35,6 +36,7 @@ public final class OrbLocalFeatures {
   private static final int WTA_K = 2;
   /** {@code Core.flip} code for a reflection about the vertical axis. */
   private static final int HORIZONTAL = 1;
+
   private static final float HALF_TURN_DEGREES = 180f;
   private static final float FULL_TURN_DEGREES = 360f;
 
@@ -93,8 +95,10 @@ public final class OrbLocalFeatures {
     if (maxKeypoints == 0) {
       return nothing;
     }
-    // small images are enlarged (up to maxUpscale) so that ORB's pyramid, which only shrinks, reaches the scales of a larger original
-    double scale = Math.min(maxUpscale, (double) workingSize / Math.max(view.width(), view.height()));
+    // small images are enlarged (up to maxUpscale) so that ORB's pyramid, which only shrinks,
+    // reaches the scales of a larger original
+    double scale =
+        Math.min(maxUpscale, (double) workingSize / Math.max(view.width(), view.height()));
     int w = Math.max(1, (int) Math.round(view.width() * scale));
     int h = Math.max(1, (int) Math.round(view.height() * scale));
     if (Math.min(w, h) <= 2 * EDGE_THRESHOLD) {
@@ -110,15 +114,30 @@ public final class OrbLocalFeatures {
     try {
       colour.put(0, 0, view.bgr());
       if (scale != 1.0) {
-        Imgproc.resize(colour, small, new Size(w, h), 0, 0, scale < 1.0 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+        Imgproc.resize(
+            colour,
+            small,
+            new Size(w, h),
+            0,
+            0,
+            scale < 1.0 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
       } else {
         colour.copyTo(small);
       }
       Imgproc.cvtColor(small, grey, Imgproc.COLOR_BGR2GRAY);
-      ORB orb = ORB.create(maxKeypoints * CANDIDATES_PER_KEPT, PYRAMID_SCALE, PYRAMID_LEVELS, EDGE_THRESHOLD, 0, WTA_K,
-          ORB.HARRIS_SCORE, PATCH_SIZE, FAST_THRESHOLD);
+      ORB orb = ORB.create(
+          maxKeypoints * CANDIDATES_PER_KEPT,
+          PYRAMID_SCALE,
+          PYRAMID_LEVELS,
+          EDGE_THRESHOLD,
+          0,
+          WTA_K,
+          ORB.HARRIS_SCORE,
+          PATCH_SIZE,
+          FAST_THRESHOLD);
       orb.detect(grey, detected);
-      KeyPoint[] candidates = awayFromBorders(detected.toArray(), content, view.width(), view.height(), scale, borderMargin);
+      KeyPoint[] candidates = awayFromBorders(
+          detected.toArray(), content, view.width(), view.height(), scale, borderMargin);
       List<KeyPoint> selected = GridSelector.select(candidates, w, h, gridCells, maxKeypoints);
       double back = 1.0 / scale;
       Described described = computed(orb, grey, selected, back);
@@ -126,9 +145,18 @@ public final class OrbLocalFeatures {
         return new WithMirror(described.features(), null);
       }
       Core.flip(grey, mirrorGrey, HORIZONTAL);
-      List<KeyPoint> reflected = described.kept().stream().map(k -> new KeyPoint(reflectedX(k.pt.x, k.octave, w), (float) k.pt.y,
-          k.size, reflectedAngle(k.angle), k.response, k.octave, k.class_id)).toList();
-      return new WithMirror(described.features(), computed(orb, mirrorGrey, reflected, back).features());
+      List<KeyPoint> reflected = described.kept().stream()
+          .map(k -> new KeyPoint(
+              reflectedX(k.pt.x, k.octave, w),
+              (float) k.pt.y,
+              k.size,
+              reflectedAngle(k.angle),
+              k.response,
+              k.octave,
+              k.class_id))
+          .toList();
+      return new WithMirror(
+          described.features(), computed(orb, mirrorGrey, reflected, back).features());
     } finally {
       colour.release();
       small.release();
@@ -146,7 +174,12 @@ public final class OrbLocalFeatures {
    * copy. An edge of
    * {@code content} that is the view's own edge is no border; ORB keeps away from those already.
    */
-  static KeyPoint[] awayFromBorders(KeyPoint[] candidates, Box content, int viewWidth, int viewHeight, double scale,
+  static KeyPoint[] awayFromBorders(
+      KeyPoint[] candidates,
+      Box content,
+      int viewWidth,
+      int viewHeight,
+      double scale,
       double margin) {
     boolean left = content.getX() > 0;
     boolean top = content.getY() > 0;
@@ -162,8 +195,10 @@ public final class OrbLocalFeatures {
     List<KeyPoint> kept = new ArrayList<>(candidates.length);
     for (KeyPoint k : candidates) {
       double m = margin * Math.pow(PYRAMID_SCALE, k.octave);
-      boolean onBorder = (left && k.pt.x < minX + m) || (top && k.pt.y < minY + m)
-          || (right && k.pt.x > maxX - m) || (bottom && k.pt.y > maxY - m);
+      boolean onBorder = (left && k.pt.x < minX + m)
+          || (top && k.pt.y < minY + m)
+          || (right && k.pt.x > maxX - m)
+          || (bottom && k.pt.y > maxY - m);
       if (!onBorder) {
         kept.add(k);
       }
@@ -188,12 +223,18 @@ public final class OrbLocalFeatures {
       if (kept.length == 0 || descriptors.rows() != kept.length) {
         return new Described(LocalFeatures.none(DESCRIPTOR_BYTES), List.of());
       }
-      assert descriptors.cols() == DESCRIPTOR_BYTES : "ORB descriptors of " + descriptors.cols() + " bytes";
+      assert descriptors.cols() == DESCRIPTOR_BYTES
+          : "ORB descriptors of " + descriptors.cols() + " bytes";
       byte[] bytes = new byte[kept.length * DESCRIPTOR_BYTES];
       descriptors.get(0, 0, bytes);
       List<Keypoint> mapped = new ArrayList<>(kept.length);
       for (KeyPoint k : kept) {
-        mapped.add(new Keypoint((float) (k.pt.x * back), (float) (k.pt.y * back), (float) (k.size * back), k.angle, k.response));
+        mapped.add(new Keypoint(
+            (float) (k.pt.x * back),
+            (float) (k.pt.y * back),
+            (float) (k.size * back),
+            k.angle,
+            k.response));
       }
       return new Described(new LocalFeatures(mapped, bytes, DESCRIPTOR_BYTES), List.of(kept));
     } finally {

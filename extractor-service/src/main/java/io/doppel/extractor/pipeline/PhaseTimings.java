@@ -8,7 +8,8 @@ import java.util.Map;
  * the batched model call (by number of views), since one call serves the whole batch. The local phase is the sum
  * over the image's views, which run in parallel: work, not wall time.
  */
-public record PhaseTimings(long fetchNanos, long decodeNanos, long preprocessNanos, long modelNanos, long localNanos) {
+public record PhaseTimings(
+    long fetchNanos, long decodeNanos, long preprocessNanos, long modelNanos, long localNanos) {
 
   public static final PhaseTimings NONE = new PhaseTimings(0, 0, 0, 0, 0);
   private static final long NANOS_PER_MICRO = 1_000;

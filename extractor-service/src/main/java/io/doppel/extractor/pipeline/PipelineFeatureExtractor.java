@@ -1,6 +1,5 @@
 package io.doppel.extractor.pipeline;
 
-import io.doppel.topology.intake.SourceUrls;
 import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.descriptor.ModelBundle;
 import io.doppel.extractor.descriptor.OnnxDescriptorModel;
@@ -19,14 +18,15 @@ import io.doppel.schemas.avro.ViewKind;
 import io.doppel.schemas.serde.ContractClassTrust;
 import io.doppel.topology.extract.Extraction;
 import io.doppel.topology.extract.FeatureExtractor;
+import io.doppel.topology.intake.SourceUrls;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -41,12 +41,14 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
   private final ImageFetcher fetcher;
   /** Whether features carry the source as sent; else as {@link SourceUrls#redacted} (guarded by SignedSourcesStayOutOfOutputsTest). */
   private final boolean keepSourceQueries;
+
   private final long fetchDeadlineNanos;
   private final long maxPixels;
   /** Heap that decoded images may hold until their model call, all batches together. */
   private final long memoryBudgetBytes;
   /** {@link #memoryBudgetBytes} in KiB: a chunk of a batch takes its estimate before decoding and returns it after. */
   private final Semaphore memory;
+
   private final ImageDecoder decoder;
   private final ViewPlanner planner;
   private final OnnxDescriptorModel model;
@@ -71,7 +73,10 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     this.decoder = new ImageDecoder(config.decode().maxPixels(), config.decode().timeout());
     this.planner = new ViewPlanner(config.views(), config.local());
     this.localFeatures = new OrbLocalFeatures(config.local());
-    this.modelInfo = new ModelInfo(bundle.manifest().id(), bundle.manifest().version(), bundle.dimension(),
+    this.modelInfo = new ModelInfo(
+        bundle.manifest().id(),
+        bundle.manifest().version(),
+        bundle.dimension(),
         Metric.valueOf(bundle.manifest().metric().name()));
     AtomicInteger threadNumber = new AtomicInteger();
     this.workers = Executors.newFixedThreadPool(config.workerThreads(), runnable -> {
@@ -114,10 +119,13 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
    * again. Features do not depend on how a batch is chunked. Guarded by {@code BurstOfHugeImagesIT} (-Xmx1g).
    */
   public List<TimedExtraction> extractTimed(List<UploadEvent> events) {
-    // One fetch deadline for the whole batch: its uploads are fetched by then however many hosts stall and however few
-    // workers there are, well inside the transaction timeout (FetchSettings.deadline; guarded by FetchDeadlineTest).
+    // One fetch deadline for the whole batch: its uploads are fetched by then however many hosts
+    // stall and however few
+    // workers there are, well inside the transaction timeout (FetchSettings.deadline; guarded by
+    // FetchDeadlineTest).
     long fetchDeadline = System.nanoTime() + fetchDeadlineNanos;
-    List<Fetched> fetched = new ArrayList<>(inParallel(events, event -> fetch(event, fetchDeadline)));
+    List<Fetched> fetched =
+        new ArrayList<>(inParallel(events, event -> fetch(event, fetchDeadline)));
     TimedExtraction[] results = new TimedExtraction[events.size()];
     List<Integer> chunk = new ArrayList<>();
     long chunkCost = 0;
@@ -129,9 +137,14 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
         continue;
       }
       if (f.cost() > memoryBudgetBytes) {
-        results[i] = new TimedExtraction(new Extraction.Failed(DeadLetterReason.TOO_MANY_PIXELS, "decoding needs about "
-            + f.cost() / (1024 * 1024) + " MiB, above the extractor's memory budget of " + memoryBudgetBytes / (1024 * 1024)
-            + " MiB (pipeline.memory-budget-percent of the heap)"), new PhaseTimings(f.fetchNanos(), 0, 0, 0, 0));
+        results[i] = new TimedExtraction(
+            new Extraction.Failed(
+                DeadLetterReason.TOO_MANY_PIXELS,
+                "decoding needs about "
+                    + f.cost() / (1024 * 1024) + " MiB, above the extractor's memory budget of "
+                    + memoryBudgetBytes / (1024 * 1024)
+                    + " MiB (pipeline.memory-budget-percent of the heap)"),
+            new PhaseTimings(f.fetchNanos(), 0, 0, 0, 0));
         fetched.set(i, null);
         continue;
       }
@@ -150,20 +163,36 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
   }
 
   /** An upload's bytes, what decoding them is estimated to cost, or why it could not be fetched. */
-  private record Fetched(UploadEvent event, byte[] bytes, long cost, Extraction.Failed failure, long fetchNanos) {}
+  private record Fetched(
+      UploadEvent event, byte[] bytes, long cost, Extraction.Failed failure, long fetchNanos) {}
 
   private Fetched fetch(UploadEvent event, long fetchDeadline) {
     long start = System.nanoTime();
     try {
       byte[] bytes = fetcher.fetch(event, fetchDeadline);
       long fetchNanos = System.nanoTime() - start;
-      // an image over decode.max-pixels, or without a readable header, is refused by the decoder before any pixel
-      long pixels = decoder.probe(bytes).map(ImageDecoder.Size::pixels).filter(p -> p <= maxPixels).orElse(0L);
-      return new Fetched(event, bytes, bytes.length + pixels * BYTES_PER_DECODED_PIXEL, null, fetchNanos);
+      // an image over decode.max-pixels, or without a readable header, is refused by the decoder
+      // before any pixel
+      long pixels = decoder
+          .probe(bytes)
+          .map(ImageDecoder.Size::pixels)
+          .filter(p -> p <= maxPixels)
+          .orElse(0L);
+      return new Fetched(
+          event, bytes, bytes.length + pixels * BYTES_PER_DECODED_PIXEL, null, fetchNanos);
     } catch (ImageRejectedException e) {
-      return new Fetched(event, null, 0, new Extraction.Failed(e.reason(), e.getMessage()), System.nanoTime() - start);
+      return new Fetched(
+          event,
+          null,
+          0,
+          new Extraction.Failed(e.reason(), e.getMessage()),
+          System.nanoTime() - start);
     } catch (RuntimeException e) {
-      return new Fetched(event, null, 0, new Extraction.Failed(DeadLetterReason.CORRUPT, "image could not be prepared: " + e),
+      return new Fetched(
+          event,
+          null,
+          0,
+          new Extraction.Failed(DeadLetterReason.CORRUPT, "image could not be prepared: " + e),
           System.nanoTime() - start);
     }
   }
@@ -173,7 +202,8 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
   }
 
   /** The chunk {@code indices} of {@code fetched}, holding its estimate of the memory budget while it runs. */
-  private void runChunk(List<Integer> indices, long cost, List<Fetched> fetched, TimedExtraction[] results) {
+  private void runChunk(
+      List<Integer> indices, long cost, List<Fetched> fetched, TimedExtraction[] results) {
     int permits = Math.min(kibibytes(cost), kibibytes(memoryBudgetBytes));
     memory.acquireUninterruptibly(permits);
     try {
@@ -209,21 +239,25 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
       vectors = null;
       modelFailure = "model run failed: " + e.getMessage();
     }
-    long modelNanosPerView = samples.isEmpty() ? 0 : (System.nanoTime() - modelStart) / samples.size();
+    long modelNanosPerView =
+        samples.isEmpty() ? 0 : (System.nanoTime() - modelStart) / samples.size();
     List<Described> described = new ArrayList<>(prepared.size());
     int next = 0;
     for (Prepared p : prepared) {
       if (p.failure() != null) {
         described.add(new Described(p, null, p.failure()));
       } else if (modelFailure != null) {
-        described.add(new Described(p, null, new Extraction.Failed(DeadLetterReason.MODEL_ERROR, modelFailure)));
+        described.add(new Described(
+            p, null, new Extraction.Failed(DeadLetterReason.MODEL_ERROR, modelFailure)));
       } else {
         List<float[]> own = new ArrayList<>();
         for (PlannedView view : p.views()) {
-          // A flip-invariant model gives the mirror the same vector as the full view: no model call for it.
+          // A flip-invariant model gives the mirror the same vector as the full view: no model call
+          // for it.
           own.add(sharesFullGlobal(view) ? own.getFirst() : vectors[next++]);
         }
-        described.add(new Described(p.withModelNanos(modelNanosPerView * p.tensors().size()), own, null));
+        described.add(
+            new Described(p.withModelNanos(modelNanosPerView * p.tensors().size()), own, null));
       }
     }
     List<LocalTask> tasks = new ArrayList<>();
@@ -245,11 +279,26 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     return extractions;
   }
 
-  private record Prepared(UploadEvent event, ImageDecoder.Decoded decoded, List<PlannedView> views, List<float[]> tensors,
-      Extraction.Failed failure, PhaseTimings timings) {
+  private record Prepared(
+      UploadEvent event,
+      ImageDecoder.Decoded decoded,
+      List<PlannedView> views,
+      List<float[]> tensors,
+      Extraction.Failed failure,
+      PhaseTimings timings) {
     Prepared withModelNanos(long modelNanos) {
-      return new Prepared(event, decoded, views, tensors, failure,
-          new PhaseTimings(timings.fetchNanos(), timings.decodeNanos(), timings.preprocessNanos(), modelNanos, 0));
+      return new Prepared(
+          event,
+          decoded,
+          views,
+          tensors,
+          failure,
+          new PhaseTimings(
+              timings.fetchNanos(),
+              timings.decodeNanos(),
+              timings.preprocessNanos(),
+              modelNanos,
+              0));
     }
   }
 
@@ -272,12 +321,18 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
           tensors.add(model.preprocessor().toTensor(view.pixels()));
         }
       }
-      PhaseTimings timings = new PhaseTimings(fetchNanos, decodeNanos, System.nanoTime() - preprocessStart, 0, 0);
+      PhaseTimings timings =
+          new PhaseTimings(fetchNanos, decodeNanos, System.nanoTime() - preprocessStart, 0, 0);
       return new Prepared(event, decoded, views, tensors, null, timings);
     } catch (ImageRejectedException e) {
-      return failed(event, new Extraction.Failed(e.reason(), e.getMessage()), fetchNanos, decodeNanos);
+      return failed(
+          event, new Extraction.Failed(e.reason(), e.getMessage()), fetchNanos, decodeNanos);
     } catch (RuntimeException e) {
-      return failed(event, new Extraction.Failed(DeadLetterReason.CORRUPT, "image could not be prepared: " + e), fetchNanos, decodeNanos);
+      return failed(
+          event,
+          new Extraction.Failed(DeadLetterReason.CORRUPT, "image could not be prepared: " + e),
+          fetchNanos,
+          decodeNanos);
     }
   }
 
@@ -296,7 +351,9 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     for (int i = 0; i < views.size(); i++) {
       PlannedView view = views.get(i);
       PlannedView next = i + 1 < views.size() ? views.get(i + 1) : null;
-      boolean withMirror = view.kind() == ViewKind.FULL && next != null && next.kind() == ViewKind.MIRROR
+      boolean withMirror = view.kind() == ViewKind.FULL
+          && next != null
+          && next.kind() == ViewKind.MIRROR
           && next.maxKeypoints() == view.maxKeypoints();
       tasks.add(new LocalTask(image, i, withMirror));
       if (withMirror) {
@@ -312,10 +369,12 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     try {
       List<LocalFeatures> features;
       if (task.withMirror()) {
-        OrbLocalFeatures.WithMirror both = localFeatures.describeWithMirror(view.pixels(), view.content(), view.maxKeypoints());
+        OrbLocalFeatures.WithMirror both =
+            localFeatures.describeWithMirror(view.pixels(), view.content(), view.maxKeypoints());
         features = List.of(both.view(), both.mirror());
       } else {
-        features = List.of(localFeatures.describe(view.pixels(), view.content(), view.maxKeypoints()));
+        features =
+            List.of(localFeatures.describe(view.pixels(), view.content(), view.maxKeypoints()));
       }
       return new LocalResult(features, null, System.nanoTime() - start);
     } catch (RuntimeException e) {
@@ -327,8 +386,15 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     return view.kind() == ViewKind.MIRROR && model.manifest().flipInvariant();
   }
 
-  private static Prepared failed(UploadEvent event, Extraction.Failed failure, long fetchNanos, long decodeNanos) {
-    return new Prepared(event, null, List.of(), List.of(), failure, new PhaseTimings(fetchNanos, decodeNanos, 0, 0, 0));
+  private static Prepared failed(
+      UploadEvent event, Extraction.Failed failure, long fetchNanos, long decodeNanos) {
+    return new Prepared(
+        event,
+        null,
+        List.of(),
+        List.of(),
+        failure,
+        new PhaseTimings(fetchNanos, decodeNanos, 0, 0, 0));
   }
 
   /** The image's ImageFeatures from its globals and its views' local features ({@code locals}, in view order). */
@@ -341,7 +407,9 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     List<LocalFeatures> viewLocals = new ArrayList<>(p.views().size());
     for (LocalResult local : locals) {
       if (local.failure() != null) {
-        return new TimedExtraction(new Extraction.Failed(DeadLetterReason.MODEL_ERROR, "local features failed: " + local.failure()),
+        return new TimedExtraction(
+            new Extraction.Failed(
+                DeadLetterReason.MODEL_ERROR, "local features failed: " + local.failure()),
             p.timings());
       }
       viewLocals.addAll(local.features());
@@ -350,11 +418,17 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     for (int i = 0; i < p.views().size(); i++) {
       PlannedView view = p.views().get(i);
       LocalFeatures local = viewLocals.get(i);
-      views.add(new FeatureView(view.kind(), view.region(), boxed(described.globals().get(i)), local.keypoints(),
-          ByteBuffer.wrap(local.descriptors()), local.descriptorBytes()));
+      views.add(new FeatureView(
+          view.kind(),
+          view.region(),
+          boxed(described.globals().get(i)),
+          local.keypoints(),
+          ByteBuffer.wrap(local.descriptors()),
+          local.descriptorBytes()));
     }
     PhaseTimings t = p.timings();
-    PhaseTimings timings = new PhaseTimings(t.fetchNanos(), t.decodeNanos(), t.preprocessNanos(), t.modelNanos(), localNanos);
+    PhaseTimings timings = new PhaseTimings(
+        t.fetchNanos(), t.decodeNanos(), t.preprocessNanos(), t.modelNanos(), localNanos);
     UploadEvent e = p.event();
     ImageFeatures features = ImageFeatures.newBuilder()
         .setTenant(e.getTenant())
@@ -389,7 +463,9 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     if (items.size() <= 1) {
       return items.stream().map(work).toList();
     }
-    List<CompletableFuture<R>> futures = items.stream().map(item -> CompletableFuture.supplyAsync(() -> work.apply(item), workers)).toList();
+    List<CompletableFuture<R>> futures = items.stream()
+        .map(item -> CompletableFuture.supplyAsync(() -> work.apply(item), workers))
+        .toList();
     return futures.stream().map(CompletableFuture::join).toList();
   }
 

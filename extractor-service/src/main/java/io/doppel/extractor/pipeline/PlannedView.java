@@ -8,4 +8,5 @@ import io.doppel.schemas.avro.ViewKind;
  * One view to describe: its kind, the image region it covers, its own pixels, its keypoint budget, and its content
  * inside uniform borders (in its own pixels; all of them when it has no border).
  */
-public record PlannedView(ViewKind kind, Box region, BgrImage pixels, int maxKeypoints, Box content) {}
+public record PlannedView(
+    ViewKind kind, Box region, BgrImage pixels, int maxKeypoints, Box content) {}

@@ -39,6 +39,7 @@ public final class RegionProposer {
 
   /** Longer side of the working copy: enough to see a gutter two pixels wide in a 1,000-pixel upload. */
   static final int WORKING_SIDE = 320;
+
   static final int MAX_DEPTH = 4;
   /** A region covers at least this share of the image... */
   static final double MIN_AREA_SHARE = 0.03;
@@ -46,9 +47,11 @@ public final class RegionProposer {
   static final double MAX_AREA_SHARE = 0.9;
   /** Shortest side of a region in image pixels: ORB and the descriptor need that much to see anything. */
   static final int MIN_SIDE_PIXELS = 48;
+
   static final double MAX_ASPECT = 5.0;
   /** Kinds of candidate, the fifth element of a working box: one picture, several, or a detailed area. */
   static final int SINGLE = 0;
+
   static final int COMPOSITE = 1;
   static final int BLOB = 2;
   /** Two candidates whose intersection covers this share of the larger one are the same picture. */
@@ -67,6 +70,7 @@ public final class RegionProposer {
   static final int SEGMENT_SLACK = 3;
   /** A frame's side must be edge pixels along this share of its length. */
   static final double FRAME_SIDE_SHARE = 0.8;
+
   static final int MAX_SEGMENTS = 160;
   /** Gaps in an edge segment, as a share of the side, bridged where two similar photos meet... */
   static final double SEGMENT_GAP_SHARE = 0.06;
@@ -82,12 +86,15 @@ public final class RegionProposer {
   static final double MIN_BLOB_FILL = 0.5;
   /** Width (working pixels) of the band around a blob that must be smooth, and the detail it may hold (stickers). */
   static final int SURROUND = 3;
+
   static final double MAX_SURROUND_DETAIL = 0.25;
   /** Luminance bins of the photo-likeness test, and the share the most common may take at most. */
   static final int TONE_BINS = 32;
+
   static final double MAX_DOMINANT_TONE_SHARE = 0.7;
   /** Tones (other than the dominant one) needed to cover 85 % of the rest: a photo needs at least this many. */
   static final int MIN_TONE_SPREAD = 5;
+
   static final double TONE_COVERAGE = 0.85;
 
   private final int maxRegions;
@@ -122,16 +129,22 @@ public final class RegionProposer {
       if (content == null || !small.photoLike(content)) {
         continue;
       }
-      Box box = refine(small.toImage(content, image.width(), image.height()), image, small.scaleTo(image));
+      Box box = refine(
+          small.toImage(content, image.width(), image.height()), image, small.scaleTo(image));
       boolean blob = candidate[4] == BLOB;
       if (!blob && !separated(box, image)) {
-        // the trim took a flat stretch of the photo itself (a wall, a sky) for a border; the untrimmed box may be the
+        // the trim took a flat stretch of the photo itself (a wall, a sky) for a border; the
+        // untrimmed box may be the
         // picture. Guarded by RegionProposerTest#aPostInsideAPhoneFrameComesBeforeTheScreenAroundIt
-        box = refine(small.toImage(candidate, image.width(), image.height()), image, small.scaleTo(image));
+        box = refine(
+            small.toImage(candidate, image.width(), image.height()), image, small.scaleTo(image));
       }
       double share = (double) box.getWidth() * box.getHeight() / imageArea;
-      double aspect = (double) Math.max(box.getWidth(), box.getHeight()) / Math.min(box.getWidth(), box.getHeight());
-      if (share >= MIN_AREA_SHARE && share <= MAX_AREA_SHARE && aspect <= MAX_ASPECT
+      double aspect = (double) Math.max(box.getWidth(), box.getHeight())
+          / Math.min(box.getWidth(), box.getHeight());
+      if (share >= MIN_AREA_SHARE
+          && share <= MAX_AREA_SHARE
+          && aspect <= MAX_ASPECT
           && Math.min(box.getWidth(), box.getHeight()) >= MIN_SIDE_PIXELS
           && (blob ? small.smoothAround(content) : separated(box, image))) {
         regions.add(new Ranked(box, candidate[4] == COMPOSITE));
@@ -155,7 +168,9 @@ public final class RegionProposer {
     int right = box.getX() + box.getWidth();
     FullLines rows = new FullLines(image, true, left, right, tolerance);
     FullLines columns = new FullLines(image, false, top, bottom, tolerance);
-    return rows.separates(top, -1) && rows.separates(bottom, +1) && columns.separates(left, -1)
+    return rows.separates(top, -1)
+        && rows.separates(bottom, +1)
+        && columns.separates(left, -1)
         && columns.separates(right, +1);
   }
 
@@ -176,7 +191,9 @@ public final class RegionProposer {
     FullLines columns = new FullLines(image, false, top, bottom, tolerance);
     left = columns.side(left, reach, +1);
     right = columns.side(right, reach, -1);
-    return right - left < 2 || bottom - top < 2 ? box : new Box(left, top, right - left, bottom - top);
+    return right - left < 2 || bottom - top < 2
+        ? box
+        : new Box(left, top, right - left, bottom - top);
   }
 
   /** Lines of the full image across [from, to): rows ({@code alongRows}) or columns. */
@@ -216,7 +233,9 @@ public final class RegionProposer {
       }
       int best = at;
       double bestStrength = 0.5;
-      for (int boundary = Math.min(outerStart, innerEnd); boundary <= Math.max(outerStart, innerEnd); boundary++) {
+      for (int boundary = Math.min(outerStart, innerEnd);
+          boundary <= Math.max(outerStart, innerEnd);
+          boundary++) {
         double strength = edgeShare(boundary);
         if (strength > bestStrength) {
           best = boundary;
@@ -243,7 +262,8 @@ public final class RegionProposer {
     }
 
     private int offset(int line, int position) {
-      return (alongRows ? line * image.width() + position : position * image.width() + line) * BgrImage.CHANNELS;
+      return (alongRows ? line * image.width() + position : position * image.width() + line)
+          * BgrImage.CHANNELS;
     }
 
     private boolean uniform(int line) {
@@ -273,7 +293,8 @@ public final class RegionProposer {
       int near = 0;
       for (int p = from; p < to; p++) {
         int o = offset(line, p);
-        if (Math.abs((bgr[o] & 0xFF) - median[0]) <= tolerance && Math.abs((bgr[o + 1] & 0xFF) - median[1]) <= tolerance
+        if (Math.abs((bgr[o] & 0xFF) - median[0]) <= tolerance
+            && Math.abs((bgr[o + 1] & 0xFF) - median[1]) <= tolerance
             && Math.abs((bgr[o + 2] & 0xFF) - median[2]) <= tolerance) {
           near++;
         }
@@ -324,11 +345,15 @@ public final class RegionProposer {
   private List<Box> distinctBestFirst(List<Ranked> regions) {
     List<Ranked> ranked = new ArrayList<>();
     for (Ranked region : regions) {
-      ranked.add(region.composite() || holdsAnother(region.box(), regions) ? new Ranked(region.box(), true) : region);
+      ranked.add(
+          region.composite() || holdsAnother(region.box(), regions)
+              ? new Ranked(region.box(), true)
+              : region);
     }
     ranked.sort(Comparator.comparing(Ranked::composite)
         .thenComparingLong((Ranked r) -> -(long) r.box().getWidth() * r.box().getHeight())
-        .thenComparingInt(r -> r.box().getY()).thenComparingInt(r -> r.box().getX()));
+        .thenComparingInt(r -> r.box().getY())
+        .thenComparingInt(r -> r.box().getX()));
     List<Box> kept = new ArrayList<>();
     for (Ranked region : ranked) {
       if (kept.stream().noneMatch(other -> sameRegion(region.box(), other))) {
@@ -344,8 +369,11 @@ public final class RegionProposer {
   /** Whether {@code outer} contains another of {@code regions} (not nearly the same) of a fifth of its area or more. */
   private static boolean holdsAnother(Box outer, List<Ranked> regions) {
     long outerArea = area(outer);
-    return regions.stream().map(Ranked::box).anyMatch(b -> !sameRegion(b, outer)
-        && intersection(b, outer) >= 0.9 * area(b) && area(b) >= 0.2 * outerArea);
+    return regions.stream()
+        .map(Ranked::box)
+        .anyMatch(b -> !sameRegion(b, outer)
+            && intersection(b, outer) >= 0.9 * area(b)
+            && area(b) >= 0.2 * outerArea);
   }
 
   private static long area(Box box) {
@@ -353,8 +381,13 @@ public final class RegionProposer {
   }
 
   private static long intersection(Box a, Box b) {
-    long ix = Math.max(0, Math.min(a.getX() + a.getWidth(), b.getX() + b.getWidth()) - Math.max(a.getX(), b.getX()));
-    long iy = Math.max(0, Math.min(a.getY() + a.getHeight(), b.getY() + b.getHeight()) - Math.max(a.getY(), b.getY()));
+    long ix = Math.max(
+        0,
+        Math.min(a.getX() + a.getWidth(), b.getX() + b.getWidth()) - Math.max(a.getX(), b.getX()));
+    long iy = Math.max(
+        0,
+        Math.min(a.getY() + a.getHeight(), b.getY() + b.getHeight())
+            - Math.max(a.getY(), b.getY()));
     return ix * iy;
   }
 
@@ -369,7 +402,8 @@ public final class RegionProposer {
    * x1, y1, composite}: composite is 1 for a piece that was cut again (it holds several pictures), else 0.
    */
   private void cut(Working image, int[] box, int depth, List<int[]> out) {
-    Pieces pieces = depth == MAX_DEPTH ? new Pieces(List.of(), List.of()) : pieces(image, box, true);
+    Pieces pieces =
+        depth == MAX_DEPTH ? new Pieces(List.of(), List.of()) : pieces(image, box, true);
     if (pieces.pieces().isEmpty() && depth < MAX_DEPTH) {
       pieces = pieces(image, box, false);
     }
@@ -398,7 +432,8 @@ public final class RegionProposer {
     int start = -1;
     boolean onlyEdgesSinceLastSpan = true;
     for (int line = from; line <= to; line++) {
-      Separator separator = line == to ? Separator.UNIFORM : image.separator(box, line, alongRows, tolerance);
+      Separator separator =
+          line == to ? Separator.UNIFORM : image.separator(box, line, alongRows, tolerance);
       if (separator == Separator.NONE) {
         if (start < 0) {
           start = line;
@@ -426,7 +461,10 @@ public final class RegionProposer {
     List<int[]> pieces = new ArrayList<>();
     List<int[]> joined = new ArrayList<>();
     for (int[] span : spans) {
-      pieces.add(alongRows ? new int[] {box[0], span[0], box[2], span[1]} : new int[] {span[0], box[1], span[1], box[3]});
+      pieces.add(
+          alongRows
+              ? new int[] {box[0], span[0], box[2], span[1]}
+              : new int[] {span[0], box[1], span[1], box[3]});
     }
     for (int first = 0; first < spans.size(); first++) {
       int last = first;
@@ -446,7 +484,11 @@ public final class RegionProposer {
   /** A box's pieces, and the runs of consecutive pieces split by edges only, joined. */
   private record Pieces(List<int[]> pieces, List<int[]> joined) {}
 
-  enum Separator { NONE, UNIFORM, EDGE }
+  enum Separator {
+    NONE,
+    UNIFORM,
+    EDGE
+  }
 
   // ---- frames
 
@@ -458,7 +500,8 @@ public final class RegionProposer {
     List<int[]> frames = new ArrayList<>();
     for (int[] top : horizontal) {
       for (int[] bottom : horizontal) {
-        // a segment is {line, from, to}; the frame lies where top and bottom overlap, between two sides found there
+        // a segment is {line, from, to}; the frame lies where top and bottom overlap, between two
+        // sides found there
         int ox0 = Math.max(top[1], bottom[1]);
         int ox1 = Math.min(top[2], bottom[2]);
         if (bottom[0] - top[0] < minSide || ox1 - ox0 < minSide) {
@@ -467,13 +510,16 @@ public final class RegionProposer {
         int x0 = Integer.MAX_VALUE;
         int x1 = Integer.MIN_VALUE;
         for (int[] side : vertical) {
-          if (side[0] >= ox0 - SEGMENT_SLACK && side[0] <= ox1 + SEGMENT_SLACK && covered(vertical, side[0], top[0], bottom[0])) {
+          if (side[0] >= ox0 - SEGMENT_SLACK
+              && side[0] <= ox1 + SEGMENT_SLACK
+              && covered(vertical, side[0], top[0], bottom[0])) {
             x0 = Math.min(x0, side[0]);
             x1 = Math.max(x1, side[0]);
           }
         }
         if (x1 - x0 >= minSide && ox1 - ox0 >= FRAME_SIDE_SHARE * (x1 - x0)) {
-          frames.add(new int[] {Math.max(0, x0), top[0], Math.min(image.width, x1), bottom[0], SINGLE});
+          frames.add(
+              new int[] {Math.max(0, x0), top[0], Math.min(image.width, x1), bottom[0], SINGLE});
         }
       }
     }
@@ -493,7 +539,8 @@ public final class RegionProposer {
     for (int y = 1; y < h - 1; y++) {
       for (int x = 1; x < w - 1; x++) {
         int i = y * w + x;
-        int change = Math.abs(image.tone[i + 1] - image.tone[i - 1]) + Math.abs(image.tone[i + w] - image.tone[i - w]);
+        int change = Math.abs(image.tone[i + 1] - image.tone[i - 1])
+            + Math.abs(image.tone[i + w] - image.tone[i - w]);
         detail[i] = change > DETAIL_STEP;
       }
     }
@@ -525,7 +572,9 @@ public final class RegionProposer {
         x1 = Math.max(x1, x + 1);
         y1 = Math.max(y1, y + 1);
         filled++;
-        int[] neighbours = {x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1};
+        int[] neighbours = {
+          x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1
+        };
         for (int n : neighbours) {
           if (n >= 0 && closed[n] && label[n] == 0) {
             label[n] = next;
@@ -692,7 +741,8 @@ public final class RegionProposer {
       int near = 0;
       for (int p = from; p < to; p++) {
         int i = index(line, p, alongRows);
-        if (Math.abs(blue[i] - median[0]) <= tolerance && Math.abs(green[i] - median[1]) <= tolerance
+        if (Math.abs(blue[i] - median[0]) <= tolerance
+            && Math.abs(green[i] - median[1]) <= tolerance
             && Math.abs(red[i] - median[2]) <= tolerance) {
           near++;
         }
@@ -722,13 +772,16 @@ public final class RegionProposer {
       if (!step(index(line - 1, p, alongRows), index(line + 1, p, alongRows))) {
         return false;
       }
-      boolean smoothBefore = line - 3 < 0 || !step(index(line - 3, p, alongRows), index(line - 1, p, alongRows));
-      boolean smoothAfter = line + 3 >= lines || !step(index(line + 1, p, alongRows), index(line + 3, p, alongRows));
+      boolean smoothBefore =
+          line - 3 < 0 || !step(index(line - 3, p, alongRows), index(line - 1, p, alongRows));
+      boolean smoothAfter =
+          line + 3 >= lines || !step(index(line + 1, p, alongRows), index(line + 3, p, alongRows));
       return smoothBefore || smoothAfter;
     }
 
     private boolean step(int a, int b) {
-      return Math.abs(blue[a] - blue[b]) > EDGE_STEP || Math.abs(green[a] - green[b]) > EDGE_STEP
+      return Math.abs(blue[a] - blue[b]) > EDGE_STEP
+          || Math.abs(green[a] - green[b]) > EDGE_STEP
           || Math.abs(red[a] - red[b]) > EDGE_STEP;
     }
 
@@ -755,7 +808,8 @@ public final class RegionProposer {
           boolean edge = p < length && boundaryPixel(line, p, alongRows, lines);
           boolean ends = p == length || (!edge && start >= 0 && p - lastEdge > maxGap);
           if (ends && start >= 0) {
-            if (lastEdge + 1 - start >= minLength && edges >= SEGMENT_FILL * (lastEdge + 1 - start)) {
+            if (lastEdge + 1 - start >= minLength
+                && edges >= SEGMENT_FILL * (lastEdge + 1 - start)) {
               segments.add(new int[] {line, start, lastEdge + 1});
             }
             start = -1;
@@ -770,8 +824,12 @@ public final class RegionProposer {
           }
         }
       }
-      segments.sort(Comparator.comparingInt((int[] s) -> s[1] - s[2]).thenComparingInt(s -> s[0]).thenComparingInt(s -> s[1]));
-      return segments.size() > MAX_SEGMENTS ? new ArrayList<>(segments.subList(0, MAX_SEGMENTS)) : segments;
+      segments.sort(Comparator.comparingInt((int[] s) -> s[1] - s[2])
+          .thenComparingInt(s -> s[0])
+          .thenComparingInt(s -> s[1]));
+      return segments.size() > MAX_SEGMENTS
+          ? new ArrayList<>(segments.subList(0, MAX_SEGMENTS))
+          : segments;
     }
 
     /** {@code box} without its uniform border lines; null when nothing is left. */
@@ -838,14 +896,19 @@ public final class RegionProposer {
     boolean smoothAround(int[] box) {
       int band = 0;
       int detailed = 0;
-      for (int y = Math.max(1, box[1] - SURROUND); y < Math.min(height - 1, box[3] + SURROUND); y++) {
-        for (int x = Math.max(1, box[0] - SURROUND); x < Math.min(width - 1, box[2] + SURROUND); x++) {
+      for (int y = Math.max(1, box[1] - SURROUND);
+          y < Math.min(height - 1, box[3] + SURROUND);
+          y++) {
+        for (int x = Math.max(1, box[0] - SURROUND);
+            x < Math.min(width - 1, box[2] + SURROUND);
+            x++) {
           if (x >= box[0] && x < box[2] && y >= box[1] && y < box[3]) {
             continue;
           }
           int i = y * width + x;
           band++;
-          if (Math.abs(tone[i + 1] - tone[i - 1]) + Math.abs(tone[i + width] - tone[i - width]) > DETAIL_STEP) {
+          if (Math.abs(tone[i + 1] - tone[i - 1]) + Math.abs(tone[i + width] - tone[i - width])
+              > DETAIL_STEP) {
             detailed++;
           }
         }

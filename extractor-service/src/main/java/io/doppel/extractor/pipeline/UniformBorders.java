@@ -29,9 +29,11 @@ public final class UniformBorders {
     int maxRows = (int) (h * MAX_SIDE_SHARE);
     int maxColumns = (int) (w * MAX_SIDE_SHARE);
     int top = borderLines(image, tolerance, maxRows, w, (line, i) -> pixelIndex(w, i, line));
-    int bottom = borderLines(image, tolerance, maxRows, w, (line, i) -> pixelIndex(w, i, h - 1 - line));
+    int bottom =
+        borderLines(image, tolerance, maxRows, w, (line, i) -> pixelIndex(w, i, h - 1 - line));
     int left = borderLines(image, tolerance, maxColumns, h, (line, i) -> pixelIndex(w, line, i));
-    int right = borderLines(image, tolerance, maxColumns, h, (line, i) -> pixelIndex(w, w - 1 - line, i));
+    int right =
+        borderLines(image, tolerance, maxColumns, h, (line, i) -> pixelIndex(w, w - 1 - line, i));
     return new Box(left, top, w - left - right, h - top - bottom);
   }
 
@@ -58,8 +60,13 @@ public final class UniformBorders {
         int run = line - start;
         if (run >= minPanelLength && run < MAX_PANEL_SHARE * length) {
           Box band = tall ? new Box(0, start, breadth, run) : new Box(start, 0, run, breadth);
-          Box content = contentBox(strip.crop(band.getX(), band.getY(), band.getWidth(), band.getHeight()), tolerance);
-          panels.add(new Box(band.getX() + content.getX(), band.getY() + content.getY(), content.getWidth(), content.getHeight()));
+          Box content = contentBox(
+              strip.crop(band.getX(), band.getY(), band.getWidth(), band.getHeight()), tolerance);
+          panels.add(new Box(
+              band.getX() + content.getX(),
+              band.getY() + content.getY(),
+              content.getWidth(),
+              content.getHeight()));
         }
         start = -1;
       }
@@ -67,13 +74,15 @@ public final class UniformBorders {
     return panels;
   }
 
-  private static boolean isUniform(byte[] bgr, int tolerance, int lineLength, int line, LineWalk walk) {
+  private static boolean isUniform(
+      byte[] bgr, int tolerance, int lineLength, int line, LineWalk walk) {
     int[] colour = medianColour(bgr, lineLength, position -> walk.offset(line, position));
     return mostlyNear(bgr, tolerance, lineLength, line, walk, colour);
   }
 
   /** Whether at least {@value #BORDER_PIXEL_SHARE} of the line's pixels lie within {@code tolerance} of {@code colour}. */
-  private static boolean mostlyNear(byte[] bgr, int tolerance, int lineLength, int line, LineWalk walk, int[] colour) {
+  private static boolean mostlyNear(
+      byte[] bgr, int tolerance, int lineLength, int line, LineWalk walk, int[] colour) {
     int needed = (int) Math.ceil(BORDER_PIXEL_SHARE * lineLength);
     int close = 0;
     for (int i = 0; i < lineLength; i++) {
@@ -93,7 +102,8 @@ public final class UniformBorders {
     return (y * width + x) * C;
   }
 
-  private static int borderLines(BgrImage image, int tolerance, int maxLines, int lineLength, LineWalk walk) {
+  private static int borderLines(
+      BgrImage image, int tolerance, int maxLines, int lineLength, LineWalk walk) {
     byte[] bgr = image.bgr();
     int[] colour = medianColour(bgr, lineLength, position -> walk.offset(0, position));
     int lines = 0;

@@ -32,6 +32,7 @@ public final class ViewPlanner {
   static final double MIN_BORDER_AREA_SHARE = 0.03;
   /** A strip panel shorter than this share of the strip's width (of a tall strip) is a caption, not a picture. */
   static final double MIN_PANEL_SHARE = 0.2;
+
   private static final int NO_KEYPOINTS = 0;
 
   private final ExtractorConfig.Views views;
@@ -61,9 +62,13 @@ public final class ViewPlanner {
     List<PlannedView> planned = new ArrayList<>();
     planned.add(new PlannedView(ViewKind.FULL, whole, image, local.maxKeypoints(), content));
     if (views.mirror()) {
-      Box mirroredContent = new Box(w - content.getX() - content.getWidth(), content.getY(), content.getWidth(),
+      Box mirroredContent = new Box(
+          w - content.getX() - content.getWidth(),
+          content.getY(),
+          content.getWidth(),
           content.getHeight());
-      planned.add(new PlannedView(ViewKind.MIRROR, whole, image.mirrored(), local.maxKeypoints(), mirroredContent));
+      planned.add(new PlannedView(
+          ViewKind.MIRROR, whole, image.mirrored(), local.maxKeypoints(), mirroredContent));
     }
     int side = Math.min(w, h);
     int length = Math.max(w, h);
@@ -71,14 +76,21 @@ public final class ViewPlanner {
       boolean tall = h > w;
       int minPanel = (int) Math.ceil(MIN_PANEL_SHARE * side);
       List<Box> panels = views.stripPanels()
-          ? UniformBorders.panels(image, views.borderTolerance(), minPanel).stream().limit(views.maxTiles()).toList()
+          ? UniformBorders.panels(image, views.borderTolerance(), minPanel).stream()
+              .limit(views.maxTiles())
+              .toList()
           : List.of();
-      // a panel longer than the strip is wide may hold several pictures with no gutter between them: squares cover it too
-      List<Box> singlePictures = panels.stream().filter(p -> (tall ? p.getHeight() : p.getWidth()) <= side).toList();
-      squareTileStarts(length, side, spansOutside(singlePictures, tall, length, minPanel), views.maxTiles()).forEach(start -> {
-        Box region = tall ? new Box(0, start, side, side) : new Box(start, 0, side, side);
-        planned.add(tile(image, region));
-      });
+      // a panel longer than the strip is wide may hold several pictures with no gutter between
+      // them: squares cover it too
+      List<Box> singlePictures = panels.stream()
+          .filter(p -> (tall ? p.getHeight() : p.getWidth()) <= side)
+          .toList();
+      squareTileStarts(
+              length, side, spansOutside(singlePictures, tall, length, minPanel), views.maxTiles())
+          .forEach(start -> {
+            Box region = tall ? new Box(0, start, side, side) : new Box(start, 0, side, side);
+            planned.add(tile(image, region));
+          });
       for (Box panel : panels) {
         planned.add(tile(image, panel));
       }
@@ -90,8 +102,13 @@ public final class ViewPlanner {
           // the whole picture inside uniform borders: FULL and the border CROP already describe it
           continue;
         }
-        BgrImage pixels = image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
-        planned.add(new PlannedView(ViewKind.REGION, region, pixels, local.regionMaxKeypoints(),
+        BgrImage pixels =
+            image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
+        planned.add(new PlannedView(
+            ViewKind.REGION,
+            region,
+            pixels,
+            local.regionMaxKeypoints(),
             UniformBorders.contentBox(pixels, views.borderTolerance())));
       }
     }
@@ -99,8 +116,13 @@ public final class ViewPlanner {
   }
 
   private PlannedView tile(BgrImage image, Box region) {
-    BgrImage pixels = image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
-    return new PlannedView(ViewKind.TILE, region, pixels, local.tileMaxKeypoints(),
+    BgrImage pixels =
+        image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
+    return new PlannedView(
+        ViewKind.TILE,
+        region,
+        pixels,
+        local.tileMaxKeypoints(),
         UniformBorders.contentBox(pixels, views.borderTolerance()));
   }
 
@@ -126,8 +148,14 @@ public final class ViewPlanner {
   }
 
   private static PlannedView crop(BgrImage image, Box region) {
-    BgrImage pixels = image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
-    return new PlannedView(ViewKind.CROP, region, pixels, NO_KEYPOINTS, new Box(0, 0, region.getWidth(), region.getHeight()));
+    BgrImage pixels =
+        image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
+    return new PlannedView(
+        ViewKind.CROP,
+        region,
+        pixels,
+        NO_KEYPOINTS,
+        new Box(0, 0, region.getWidth(), region.getHeight()));
   }
 
   /**
@@ -136,7 +164,9 @@ public final class ViewPlanner {
    */
   static List<int[]> spansOutside(List<Box> panels, boolean tall, int length, int minSpan) {
     List<int[]> covered = panels.stream()
-        .map(p -> tall ? new int[] {p.getY(), p.getY() + p.getHeight()} : new int[] {p.getX(), p.getX() + p.getWidth()})
+        .map(p -> tall
+            ? new int[] {p.getY(), p.getY() + p.getHeight()}
+            : new int[] {p.getX(), p.getX() + p.getWidth()})
         .sorted(Comparator.comparingInt((int[] span) -> span[0]))
         .toList();
     List<int[]> outside = new ArrayList<>();

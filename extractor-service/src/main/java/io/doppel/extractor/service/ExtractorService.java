@@ -37,8 +37,12 @@ public final class ExtractorService implements AutoCloseable {
   private final StreamsRuntime runtime;
   private final KafkaStreamsMetrics streamsMetrics;
 
-  private ExtractorService(OpsMetrics metrics, OpsServer ops, PipelineFeatureExtractor extractor,
-      StreamsRuntime runtime, KafkaStreamsMetrics streamsMetrics) {
+  private ExtractorService(
+      OpsMetrics metrics,
+      OpsServer ops,
+      PipelineFeatureExtractor extractor,
+      StreamsRuntime runtime,
+      KafkaStreamsMetrics streamsMetrics) {
     this.metrics = metrics;
     this.ops = ops;
     this.extractor = extractor;
@@ -47,26 +51,45 @@ public final class ExtractorService implements AutoCloseable {
   }
 
   /** Starts the ops endpoints first (so probes answer during the model load), then the topology. */
-  public static ExtractorService start(ServiceSettings settings, ExtractorConfig config, SchemaRegistry registry) {
+  public static ExtractorService start(
+      ServiceSettings settings, ExtractorConfig config, SchemaRegistry registry) {
     LOG.info("starting the extractor with {}", settings);
     OpsMetrics metrics = OpsMetrics.forApplication(settings.applicationId());
-    OpsServer ops = OpsServer.start(new OpsServer.Settings(OpsServer.Settings.ALL_INTERFACES, settings.opsPort(),
-        OpsServer.Settings.DEFAULT_STOP_GRACE), metrics.registry());
+    OpsServer ops = OpsServer.start(
+        new OpsServer.Settings(
+            OpsServer.Settings.ALL_INTERFACES,
+            settings.opsPort(),
+            OpsServer.Settings.DEFAULT_STOP_GRACE),
+        metrics.registry());
     PipelineFeatureExtractor extractor = null;
     try {
       extractor = new PipelineFeatureExtractor(config);
       metrics.meters().modelDevice(extractor.device());
-      LOG.info("model {} v{} runs on {}", extractor.modelInfo().getId(), extractor.modelInfo().getVersion(), extractor.device());
-      var topology = ExtractionTopology.build(Topics.using(registry),
+      LOG.info(
+          "model {} v{} runs on {}",
+          extractor.modelInfo().getId(),
+          extractor.modelInfo().getVersion(),
+          extractor.device());
+      var topology = ExtractionTopology.build(
+          Topics.using(registry),
           new MeteredExtractor(extractor, metrics.meters(), extractor.device()),
-          ExtractionTopology.Settings.of(config.model().batchSize(), settings.batchMaxWait()), metrics.registry());
-      StreamsRuntimeConfig streams = new StreamsRuntimeConfig(settings.kafka().bootstrapServers(), settings.applicationId(),
-          settings.dataDirectory().resolve("streams"), settings.streamThreads(), StreamsRuntimeConfig.DEFAULT_MAX_BLOCKING,
-          StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT, settings.kafka().security(),
-          Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(settings.commitInterval().toMillis())));
+          ExtractionTopology.Settings.of(config.model().batchSize(), settings.batchMaxWait()),
+          metrics.registry());
+      StreamsRuntimeConfig streams = new StreamsRuntimeConfig(
+          settings.kafka().bootstrapServers(),
+          settings.applicationId(),
+          settings.dataDirectory().resolve("streams"),
+          settings.streamThreads(),
+          StreamsRuntimeConfig.DEFAULT_MAX_BLOCKING,
+          StreamsRuntimeConfig.DEFAULT_CLOSE_TIMEOUT,
+          settings.kafka().security(),
+          Map.of(
+              StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+              String.valueOf(settings.commitInterval().toMillis())));
       StreamsRuntime runtime = StreamsRuntime.start(topology, streams);
       ops.watch(runtime.streams());
-      return new ExtractorService(metrics, ops, extractor, runtime, metrics.bindKafkaStreams(runtime.streams()));
+      return new ExtractorService(
+          metrics, ops, extractor, runtime, metrics.bindKafkaStreams(runtime.streams()));
     } catch (RuntimeException e) {
       if (extractor != null) {
         extractor.close();
@@ -108,12 +131,15 @@ public final class ExtractorService implements AutoCloseable {
     HttpSchemaRegistry registry = new HttpSchemaRegistry(config.service().schemaRegistry());
     ExtractorService service = start(config.service(), config.extractor(), registry);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("SIGTERM: stopping the extractor");
-      service.close();
-      registry.close();
-      stopped.countDown();
-    }, "extractor-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(
+            () -> {
+              LOG.info("SIGTERM: stopping the extractor");
+              service.close();
+              registry.close();
+              stopped.countDown();
+            },
+            "extractor-shutdown"));
     stopped.await();
   }
 

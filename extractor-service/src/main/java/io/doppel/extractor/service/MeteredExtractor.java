@@ -34,7 +34,10 @@ final class MeteredExtractor implements FeatureExtractor {
       if (result instanceof Extraction.Extracted extracted) {
         meters.images(EXTRACTED).increment();
         ImageFeatures features = extracted.features();
-        features.getStageMicros().forEach((stage, micros) -> meters.stage(stage).record(Duration.ofNanos(micros * 1_000)));
+        features
+            .getStageMicros()
+            .forEach(
+                (stage, micros) -> meters.stage(stage).record(Duration.ofNanos(micros * 1_000)));
       } else {
         meters.images(FAILED).increment();
       }

@@ -33,7 +33,9 @@ public record ServiceSettings(
   public record Both(ServiceSettings service, ExtractorConfig extractor) {}
 
   public static Both fromEnvironment(Map<String, String> environment) {
-    return ConfigReader.readProgram(ExtractorConfig.PROGRAM, environment,
+    return ConfigReader.readProgram(
+        ExtractorConfig.PROGRAM,
+        environment,
         reader -> new Both(read(reader), ExtractorConfig.read(reader)));
   }
 
@@ -43,12 +45,22 @@ public record ServiceSettings(
     HttpSchemaRegistry.Settings registry = SchemaRegistryConnection.read(reader);
     int port = reader.integer("ops.port", Deployment.OPS_PORT, 0, MAX_PORT);
     ConfigReader r = reader.section(ExtractorConfig.PROGRAM);
-    return new ServiceSettings(kafka, registry,
+    return new ServiceSettings(
+        kafka,
+        registry,
         r.string("application-id", Deployment.EXTRACTOR_APPLICATION_ID),
         r.path("data-dir", Path.of("data/extractor")),
-        r.millis("batch-max-wait-ms", Duration.ofMillis(20), Duration.ofMillis(1), Duration.ofMinutes(1)),
+        r.millis(
+            "batch-max-wait-ms",
+            Duration.ofMillis(20),
+            Duration.ofMillis(1),
+            Duration.ofMinutes(1)),
         r.integer("stream-threads", 1, 1, 64),
-        r.millis("commit-interval-ms", StreamsRuntime.DEFAULT_COMMIT_INTERVAL, Duration.ofMillis(1), Duration.ofMinutes(1)),
+        r.millis(
+            "commit-interval-ms",
+            StreamsRuntime.DEFAULT_COMMIT_INTERVAL,
+            Duration.ofMillis(1),
+            Duration.ofMinutes(1)),
         port);
   }
 }

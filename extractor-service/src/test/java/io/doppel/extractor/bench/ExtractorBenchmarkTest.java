@@ -20,14 +20,26 @@ class ExtractorBenchmarkTest {
   @Test
   void reportsThroughputPhasesAndFailuresAsJson(@TempDir Path images) throws Exception {
     for (int i = 0; i < 6; i++) {
-      Files.write(images.resolve("img-" + i + ".jpg"), ImageFiles.encode(SyntheticImages.texture(100 + i, 240, 180), "jpeg"));
+      Files.write(
+          images.resolve("img-" + i + ".jpg"),
+          ImageFiles.encode(SyntheticImages.texture(100 + i, 240, 180), "jpeg"));
     }
     Files.write(images.resolve("broken.png"), new byte[] {1, 2, 3});
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    int exit = ExtractorBenchmark.run(new String[] {"--images", images.toString(), "--batch", "4", "--model", Fixtures.FIXTURE_MANIFEST, "--json"},
-        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    int exit = ExtractorBenchmark.run(
+        new String[] {
+          "--images",
+          images.toString(),
+          "--batch",
+          "4",
+          "--model",
+          Fixtures.FIXTURE_MANIFEST,
+          "--json"
+        },
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
 
     assertThat(exit).as(err.toString(StandardCharsets.UTF_8)).isZero();
     JsonNode report = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
@@ -36,14 +48,18 @@ class ExtractorBenchmarkTest {
     assertThat(report.get("failures").get("UNSUPPORTED_FORMAT").asInt()).isEqualTo(1);
     assertThat(report.get("device").asText()).isEqualTo("cpu");
     assertThat(report.get("imagesPerSecond").asDouble()).isPositive();
-    assertThat(report.get("phases").fieldNames()).toIterable().containsExactly("fetch", "decode", "preprocess", "model", "local", "total");
+    assertThat(report.get("phases").fieldNames())
+        .toIterable()
+        .containsExactly("fetch", "decode", "preprocess", "model", "local", "total");
     assertThat(report.get("phases").get("local").get("p99Ms").asDouble()).isPositive();
   }
 
   @Test
   void badArgumentsGiveUsageAndExitCode2() throws Exception {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = ExtractorBenchmark.run(new String[] {"--batch", "zero"}, new PrintStream(new ByteArrayOutputStream()),
+    int exit = ExtractorBenchmark.run(
+        new String[] {"--batch", "zero"},
+        new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
 
     assertThat(exit).isEqualTo(2);

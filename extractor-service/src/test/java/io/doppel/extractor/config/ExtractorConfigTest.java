@@ -31,10 +31,12 @@ class ExtractorConfigTest {
     Path file = dir.resolve("extractor.properties");
     Files.writeString(file, "model.batch-size=8\nmodel.device=cuda\nfetch.read-timeout-ms=1500\n");
 
-    ExtractorConfig config = ExtractorConfig.fromEnvironment(Map.of(
-        "DOPPEL_EXTRACTOR_CONFIG_FILE", file.toString(),
-        "DOPPEL_EXTRACTOR_MODEL_BATCH_SIZE", "16",
-        "DOPPEL_EXTRACTOR_FETCH_ALLOW_LIST", "10.0.0.0/8, images.internal"), Map.of());
+    ExtractorConfig config = ExtractorConfig.fromEnvironment(
+        Map.of(
+            "DOPPEL_EXTRACTOR_CONFIG_FILE", file.toString(),
+            "DOPPEL_EXTRACTOR_MODEL_BATCH_SIZE", "16",
+            "DOPPEL_EXTRACTOR_FETCH_ALLOW_LIST", "10.0.0.0/8, images.internal"),
+        Map.of());
 
     assertThat(config.model().batchSize()).isEqualTo(16);
     assertThat(config.model().device()).isEqualTo(ExtractorConfig.Device.CUDA);
@@ -44,11 +46,13 @@ class ExtractorConfigTest {
 
   @Test
   void everyInvalidValueIsReportedWithItsVariableName() {
-    assertThatThrownBy(() -> ExtractorConfig.fromEnvironment(Map.of(
-        "DOPPEL_EXTRACTOR_MODEL_BATCH_SIZE", "0",
-        "DOPPEL_EXTRACTOR_MODEL_DEVICE", "tpu",
-        "DOPPEL_EXTRACTOR_FETCH_BLOCK_PRIVATE_ADDRESSES", "maybe",
-        "DOPPEL_EXTRACTOR_LOCAL_MAX_KEYPOINTS", "lots"), Map.of()))
+    assertThatThrownBy(() -> ExtractorConfig.fromEnvironment(
+            Map.of(
+                "DOPPEL_EXTRACTOR_MODEL_BATCH_SIZE", "0",
+                "DOPPEL_EXTRACTOR_MODEL_DEVICE", "tpu",
+                "DOPPEL_EXTRACTOR_FETCH_BLOCK_PRIVATE_ADDRESSES", "maybe",
+                "DOPPEL_EXTRACTOR_LOCAL_MAX_KEYPOINTS", "lots"),
+            Map.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("DOPPEL_EXTRACTOR_MODEL_BATCH_SIZE")
         .hasMessageContaining("[cpu, cuda]")
@@ -59,23 +63,29 @@ class ExtractorConfigTest {
   @Test
   void missingConfigFileIsAClearError() {
     assertThatThrownBy(() -> ExtractorConfig.fromEnvironment(
-        Map.of("DOPPEL_EXTRACTOR_CONFIG_FILE", "/nonexistent/extractor.properties"), Map.of()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("/nonexistent/extractor.properties");
+            Map.of("DOPPEL_EXTRACTOR_CONFIG_FILE", "/nonexistent/extractor.properties"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("/nonexistent/extractor.properties");
   }
 
   @Test
   void theOldNameOfTheFileVariableIsStillRead(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("extractor.properties"), "model.batch-size=8\n");
 
-    assertThat(ExtractorConfig.fromEnvironment(Map.of("DOPPEL_EXTRACTOR_CONFIG", file.toString()), Map.of())
-        .model().batchSize()).isEqualTo(8);
+    assertThat(ExtractorConfig.fromEnvironment(
+                Map.of("DOPPEL_EXTRACTOR_CONFIG", file.toString()), Map.of())
+            .model()
+            .batchSize())
+        .isEqualTo(8);
   }
 
   @Test
   void aKeyInTheFileThatNamesNoSettingIsAnError(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("extractor.properties"), "model.bacth-size=8\n");
 
-    assertThatThrownBy(() -> ExtractorConfig.fromEnvironment(Map.of("DOPPEL_EXTRACTOR_CONFIG_FILE", file.toString()), Map.of()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key model.bacth-size");
+    assertThatThrownBy(() -> ExtractorConfig.fromEnvironment(
+            Map.of("DOPPEL_EXTRACTOR_CONFIG_FILE", file.toString()), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown key model.bacth-size");
   }
 }

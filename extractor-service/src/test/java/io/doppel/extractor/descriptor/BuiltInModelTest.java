@@ -16,11 +16,15 @@ class BuiltInModelTest {
 
   @Test
   void builtInModelLoadsFromTheClasspathAndGivesUnitVectors() throws Exception {
-    String resource = ExtractorConfig.BUILT_IN_MANIFEST.substring(ModelBundle.CLASSPATH_PREFIX.length());
-    assumeTrue(getClass().getClassLoader().getResource(resource) != null, "built-in model not installed at " + resource + "; skipping");
+    String resource =
+        ExtractorConfig.BUILT_IN_MANIFEST.substring(ModelBundle.CLASSPATH_PREFIX.length());
+    assumeTrue(
+        getClass().getClassLoader().getResource(resource) != null,
+        "built-in model not installed at " + resource + "; skipping");
 
     ModelBundle bundle = ModelBundle.load(ExtractorConfig.defaults().model().manifest());
-    try (OnnxDescriptorModel model = new OnnxDescriptorModel(bundle, Fixtures.config().model())) {
+    try (OnnxDescriptorModel model =
+        new OnnxDescriptorModel(bundle, Fixtures.config().model())) {
       BgrImage image = BgrImage.of(SyntheticImages.texture(31, 320, 240));
       List<float[]> vectors = model.describe(List.of(image, image));
 

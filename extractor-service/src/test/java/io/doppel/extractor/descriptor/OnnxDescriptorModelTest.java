@@ -59,9 +59,18 @@ class OnnxDescriptorModelTest {
   @Test
   void resizeModesAllProduceTheModelsInputSize() {
     for (ModelManifest.Resize resize : ModelManifest.Resize.values()) {
-      ModelManifest.Input input = new ModelManifest.Input("images", ModelManifest.Layout.NCHW, 96, 64, resize,
-          ModelManifest.ChannelOrder.RGB, 255.0, new double[] {0.5, 0.5, 0.5}, new double[] {0.25, 0.25, 0.25});
-      float[] tensor = new Preprocessor(input).toTensor(BgrImage.of(SyntheticImages.solid(50, 200, java.awt.Color.WHITE)));
+      ModelManifest.Input input = new ModelManifest.Input(
+          "images",
+          ModelManifest.Layout.NCHW,
+          96,
+          64,
+          resize,
+          ModelManifest.ChannelOrder.RGB,
+          255.0,
+          new double[] {0.5, 0.5, 0.5},
+          new double[] {0.25, 0.25, 0.25});
+      float[] tensor = new Preprocessor(input)
+          .toTensor(BgrImage.of(SyntheticImages.solid(50, 200, java.awt.Color.WHITE)));
       assertThat(tensor).hasSize(3 * 96 * 64);
       float white = (float) ((1.0 - 0.5) / 0.25);
       if (resize == ModelManifest.Resize.LETTERBOX) {
@@ -77,7 +86,8 @@ class OnnxDescriptorModelTest {
   void whiteningIsAppliedBeforeNormalisation(@TempDir Path dir) throws Exception {
     copyFixture(dir);
     // Keep two coordinates of the 64: y0 = x3 - mean, y1 = -x5.
-    ByteBuffer whitening = ByteBuffer.allocate(8 + 4 * (64 + 2 * 64)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer whitening =
+        ByteBuffer.allocate(8 + 4 * (64 + 2 * 64)).order(ByteOrder.LITTLE_ENDIAN);
     whitening.putInt(2).putInt(64);
     for (int i = 0; i < 64; i++) {
       whitening.putFloat(0f);
@@ -90,14 +100,19 @@ class OnnxDescriptorModelTest {
     Files.write(dir.resolve("whitening.bin"), whitening.array());
     rewriteManifest(dir, "\"whitening\": null", "\"whitening\": {\"file\": \"whitening.bin\"}");
 
-    try (OnnxDescriptorModel plain = new OnnxDescriptorModel(FIXTURE, Fixtures.config().model());
-        OnnxDescriptorModel whitened = new OnnxDescriptorModel(ModelBundle.load(dir.resolve("manifest.json").toString()), Fixtures.config().model())) {
+    try (OnnxDescriptorModel plain =
+            new OnnxDescriptorModel(FIXTURE, Fixtures.config().model());
+        OnnxDescriptorModel whitened = new OnnxDescriptorModel(
+            ModelBundle.load(dir.resolve("manifest.json").toString()),
+            Fixtures.config().model())) {
       float[] raw = plain.describe(List.of(image)).getFirst();
       float[] reduced = whitened.describe(List.of(image)).getFirst();
 
       assertThat(whitened.dimension()).isEqualTo(2);
       double length = Math.hypot(raw[3], raw[5]);
-      assertThat(reduced).containsExactly(new float[] {(float) (raw[3] / length), (float) (-raw[5] / length)}, within(1e-5f));
+      assertThat(reduced)
+          .containsExactly(
+              new float[] {(float) (raw[3] / length), (float) (-raw[5] / length)}, within(1e-5f));
     }
   }
 
@@ -105,16 +120,24 @@ class OnnxDescriptorModelTest {
   void manifestNamingAMissingInputIsRefusedWithTheModelsNames(@TempDir Path dir) throws Exception {
     copyFixture(dir);
     rewriteManifest(dir, "\"name\": \"images\"", "\"name\": \"pixels\"");
-    assertThatThrownBy(() -> new OnnxDescriptorModel(ModelBundle.load(dir.resolve("manifest.json").toString()), Fixtures.config().model()))
-        .isInstanceOf(ModelLoadException.class).hasMessageContaining("'pixels'").hasMessageContaining("images");
+    assertThatThrownBy(() -> new OnnxDescriptorModel(
+            ModelBundle.load(dir.resolve("manifest.json").toString()),
+            Fixtures.config().model()))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("'pixels'")
+        .hasMessageContaining("images");
   }
 
   @Test
   void manifestWithTheWrongDimensionIsRefused(@TempDir Path dir) throws Exception {
     copyFixture(dir);
     rewriteManifest(dir, "\"dimension\": 64", "\"dimension\": 128");
-    assertThatThrownBy(() -> new OnnxDescriptorModel(ModelBundle.load(dir.resolve("manifest.json").toString()), Fixtures.config().model()))
-        .isInstanceOf(ModelLoadException.class).hasMessageContaining("64").hasMessageContaining("128");
+    assertThatThrownBy(() -> new OnnxDescriptorModel(
+            ModelBundle.load(dir.resolve("manifest.json").toString()),
+            Fixtures.config().model()))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("64")
+        .hasMessageContaining("128");
   }
 
   @Test
@@ -122,22 +145,28 @@ class OnnxDescriptorModelTest {
     copyFixture(dir);
     Files.delete(dir.resolve("model.onnx"));
     assertThatThrownBy(() -> ModelBundle.load(dir.resolve("manifest.json").toString()))
-        .isInstanceOf(ModelLoadException.class).hasMessageContaining("model.onnx").hasMessageContaining("not found");
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("model.onnx")
+        .hasMessageContaining("not found");
   }
 
   @Test
   void incompleteManifestListsEveryProblem(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("manifest.json"), "{\"id\": \"x\", \"input\": {\"name\": \"images\"}}");
+    Files.writeString(
+        dir.resolve("manifest.json"), "{\"id\": \"x\", \"input\": {\"name\": \"images\"}}");
     assertThatThrownBy(() -> ModelBundle.load(dir.resolve("manifest.json").toString()))
         .isInstanceOf(ModelLoadException.class)
-        .hasMessageContaining("version is missing").hasMessageContaining("file").hasMessageContaining("output is missing")
+        .hasMessageContaining("version is missing")
+        .hasMessageContaining("file")
+        .hasMessageContaining("output is missing")
         .hasMessageContaining("input.width");
   }
 
   @Test
   void missingBuiltInModelSaysHowToPointElsewhere() {
     assertThatThrownBy(() -> ModelBundle.load("classpath:models/does-not-exist/manifest.json"))
-        .isInstanceOf(ModelLoadException.class).hasMessageContaining("model.manifest");
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("model.manifest");
   }
 
   private static void copyFixture(Path dir) throws IOException {

@@ -25,6 +25,7 @@ class OrbLocalFeaturesTest {
   private static final int BORDER_TOLERANCE = 24;
   /** A black frame on white, like the photos of a catalogue. */
   private static final Box FRAME = new Box(40, 40, 560, 400);
+
   private static final double SAME_PLACE_PIXELS = 1.5;
   /** Well under the ~128 bits two unrelated ORB descriptors differ by. */
   private static final int SAME_DESCRIPTOR_BITS = 24;
@@ -56,7 +57,8 @@ class OrbLocalFeaturesTest {
     LocalFeatures uncapped = orb(3.0).describe(large, KEYPOINTS);
 
     assertThat(uncapped.descriptors()).isEqualTo(capped.descriptors());
-    assertThat(uncapped.keypoints().get(0).getX()).isEqualTo(capped.keypoints().get(0).getX());
+    assertThat(uncapped.keypoints().get(0).getX())
+        .isEqualTo(capped.keypoints().get(0).getX());
   }
 
   @Test
@@ -77,14 +79,16 @@ class OrbLocalFeaturesTest {
       Keypoint reflected = mirror.keypoints().get(i);
       for (int j = 0; j < fresh.keypoints().size(); j++) {
         Keypoint detected = fresh.keypoints().get(j);
-        if (Math.hypot(reflected.getX() - detected.getX(), reflected.getY() - detected.getY()) <= SAME_PLACE_PIXELS
+        if (Math.hypot(reflected.getX() - detected.getX(), reflected.getY() - detected.getY())
+                <= SAME_PLACE_PIXELS
             && hamming(mirror.descriptors(), i, fresh.descriptors(), j) <= SAME_DESCRIPTOR_BITS) {
           matching++;
           break;
         }
       }
     }
-    assertThat((double) matching / mirror.keypoints().size()).as("reflected keypoints a fresh detection also describes")
+    assertThat((double) matching / mirror.keypoints().size())
+        .as("reflected keypoints a fresh detection also describes")
         .isGreaterThanOrEqualTo(0.9);
   }
 
@@ -105,16 +109,23 @@ class OrbLocalFeaturesTest {
     LocalFeatures dropped = orb(1.0, BORDER_MARGIN).describe(view, content, KEYPOINTS);
 
     assertThat(content).isEqualTo(FRAME);
-    assertThat(kept.keypoints()).as("the frame's corners are strong keypoints").anySatisfy(k -> assertThat(onFrame(k)).isTrue());
-    assertThat(dropped.keypoints()).isNotEmpty().noneSatisfy(k -> assertThat(onFrame(k)).isTrue());
-    assertThat(orb(1.0, BORDER_MARGIN).describe(view, KEYPOINTS).keypoints()).as("no content box given, nothing dropped")
+    assertThat(kept.keypoints())
+        .as("the frame's corners are strong keypoints")
+        .anySatisfy(k -> assertThat(onFrame(k)).isTrue());
+    assertThat(dropped.keypoints())
+        .isNotEmpty()
+        .noneSatisfy(k -> assertThat(onFrame(k)).isTrue());
+    assertThat(orb(1.0, BORDER_MARGIN).describe(view, KEYPOINTS).keypoints())
+        .as("no content box given, nothing dropped")
         .isEqualTo(kept.keypoints());
   }
 
   /** Within {@value #BORDER_MARGIN} pixels of the frame's edges. */
   private static boolean onFrame(Keypoint k) {
-    return k.getX() < FRAME.getX() + BORDER_MARGIN || k.getY() < FRAME.getY() + BORDER_MARGIN
-        || k.getX() > FRAME.getX() + FRAME.getWidth() - BORDER_MARGIN || k.getY() > FRAME.getY() + FRAME.getHeight() - BORDER_MARGIN;
+    return k.getX() < FRAME.getX() + BORDER_MARGIN
+        || k.getY() < FRAME.getY() + BORDER_MARGIN
+        || k.getX() > FRAME.getX() + FRAME.getWidth() - BORDER_MARGIN
+        || k.getY() > FRAME.getY() + FRAME.getHeight() - BORDER_MARGIN;
   }
 
   @Test
@@ -130,7 +141,9 @@ class OrbLocalFeaturesTest {
   private static int hamming(byte[] a, int i, byte[] b, int j) {
     int bits = 0;
     for (int k = 0; k < OrbLocalFeatures.DESCRIPTOR_BYTES; k++) {
-      bits += Integer.bitCount((a[i * OrbLocalFeatures.DESCRIPTOR_BYTES + k] ^ b[j * OrbLocalFeatures.DESCRIPTOR_BYTES + k]) & 0xff);
+      bits += Integer.bitCount((a[i * OrbLocalFeatures.DESCRIPTOR_BYTES + k]
+              ^ b[j * OrbLocalFeatures.DESCRIPTOR_BYTES + k])
+          & 0xff);
     }
     return bits;
   }
@@ -140,12 +153,14 @@ class OrbLocalFeaturesTest {
   }
 
   private static OrbLocalFeatures orb(double maxUpscale, double borderMargin) {
-    return new OrbLocalFeatures(new ExtractorConfig.Local(KEYPOINTS, KEYPOINTS, KEYPOINTS, WORKING_SIZE, maxUpscale, GRID_CELLS, borderMargin));
+    return new OrbLocalFeatures(new ExtractorConfig.Local(
+        KEYPOINTS, KEYPOINTS, KEYPOINTS, WORKING_SIZE, maxUpscale, GRID_CELLS, borderMargin));
   }
 
   private static BufferedImage shrunk(BufferedImage image, int width, int height) {
     BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    out.getGraphics().drawImage(image.getScaledInstance(width, height, Image.SCALE_AREA_AVERAGING), 0, 0, null);
+    out.getGraphics()
+        .drawImage(image.getScaledInstance(width, height, Image.SCALE_AREA_AVERAGING), 0, 0, null);
     return out;
   }
 }

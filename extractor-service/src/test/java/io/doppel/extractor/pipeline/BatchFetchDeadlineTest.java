@@ -56,17 +56,28 @@ class BatchFetchDeadlineTest {
   void aBatchOfStallingHostsEndsAtOneSharedDeadline() {
     List<UploadEvent> batch = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      batch.add(TestUploads.fromSource("stalled-" + i, "http://127.0.0.1:" + tarpit.getLocalPort() + "/" + i + ".png"));
+      batch.add(TestUploads.fromSource(
+          "stalled-" + i, "http://127.0.0.1:" + tarpit.getLocalPort() + "/" + i + ".png"));
     }
-    try (PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(Fixtures.config("pipeline.worker-threads", "2",
-        "fetch.allow-list", "127.0.0.1/32", "fetch.deadline-ms", "1000", "fetch.retry.initial-backoff-ms", "1"))) {
+    try (PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(Fixtures.config(
+        "pipeline.worker-threads",
+        "2",
+        "fetch.allow-list",
+        "127.0.0.1/32",
+        "fetch.deadline-ms",
+        "1000",
+        "fetch.retry.initial-backoff-ms",
+        "1"))) {
       long start = System.nanoTime();
 
       List<Extraction> results = extractor.extract(batch);
 
       Duration took = Duration.ofNanos(System.nanoTime() - start);
-      assertThat(results).allSatisfy(result -> assertThat(result).isInstanceOfSatisfying(Extraction.Failed.class,
-          failed -> assertThat(failed.reason()).isEqualTo(DeadLetterReason.TIMEOUT)));
+      assertThat(results)
+          .allSatisfy(result -> assertThat(result)
+              .isInstanceOfSatisfying(
+                  Extraction.Failed.class,
+                  failed -> assertThat(failed.reason()).isEqualTo(DeadLetterReason.TIMEOUT)));
       assertThat(took).as("8 stalled uploads on 2 workers").isLessThan(Duration.ofMillis(2500));
     }
   }

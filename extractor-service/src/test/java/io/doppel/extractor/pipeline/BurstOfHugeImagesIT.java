@@ -30,19 +30,28 @@ import org.junit.jupiter.api.io.TempDir;
 class BurstOfHugeImagesIT {
 
   private static final Duration TIMEOUT = Duration.ofMinutes(4);
-  private static final Pattern OUTCOME = Pattern.compile("^OUTCOME (\\S+) (\\S+)$", Pattern.MULTILINE);
+  private static final Pattern OUTCOME =
+      Pattern.compile("^OUTCOME (\\S+) (\\S+)$", Pattern.MULTILINE);
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void aBurstOfHugeSolidPngsEndsAsFeaturesOrDeadLettersAtOneGibibyte() throws Exception {
-    Files.write(dir.resolve("huge.png"), ImageFiles.encode(SyntheticImages.solid(6400, 6200, new Color(0x33, 0xaa, 0x77)), "png"));
-    Files.write(dir.resolve("large.png"), ImageFiles.encode(SyntheticImages.solid(3000, 3000, new Color(0x77, 0x33, 0xaa)), "png"));
+    Files.write(
+        dir.resolve("huge.png"),
+        ImageFiles.encode(SyntheticImages.solid(6400, 6200, new Color(0x33, 0xaa, 0x77)), "png"));
+    Files.write(
+        dir.resolve("large.png"),
+        ImageFiles.encode(SyntheticImages.solid(3000, 3000, new Color(0x77, 0x33, 0xaa)), "png"));
     assertThat(Files.size(dir.resolve("huge.png"))).as("a few KB compressed").isLessThan(1_000_000);
 
     try (ChildJvm child = ChildJvm.of(Burst.class.getName())
-        .jvmOptions(List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED"))
-        .args(List.of(dir.toString())).log(dir.resolve("child.log")).start()) {
+        .jvmOptions(
+            List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED"))
+        .args(List.of(dir.toString()))
+        .log(dir.resolve("child.log"))
+        .start()) {
       child.awaitLine("BURST DONE", TIMEOUT);
       String output = child.logTail();
       List<String> outcomes = new ArrayList<>();
@@ -53,9 +62,12 @@ class BurstOfHugeImagesIT {
 
       assertThat(output).doesNotContain("OutOfMemoryError");
       assertThat(outcomes).hasSize(Burst.HUGE + Burst.LARGE);
-      assertThat(outcomes).filteredOn(o -> o.startsWith("huge-"))
+      assertThat(outcomes)
+          .filteredOn(o -> o.startsWith("huge-"))
           .allSatisfy(o -> assertThat(o).endsWith(" " + DeadLetterReason.TOO_MANY_PIXELS));
-      assertThat(outcomes).filteredOn(o -> o.startsWith("large-")).allSatisfy(o -> assertThat(o).endsWith(" features"));
+      assertThat(outcomes)
+          .filteredOn(o -> o.startsWith("large-"))
+          .allSatisfy(o -> assertThat(o).endsWith(" features"));
     }
   }
 
@@ -77,7 +89,8 @@ class BurstOfHugeImagesIT {
           batch.add(TestUploads.inline("large-" + i, large));
         }
       }
-      try (PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(Fixtures.config("pipeline.worker-threads", "4"))) {
+      try (PipelineFeatureExtractor extractor =
+          new PipelineFeatureExtractor(Fixtures.config("pipeline.worker-threads", "4"))) {
         List<Extraction> results = extractor.extract(batch);
         for (int i = 0; i < batch.size(); i++) {
           String outcome = switch (results.get(i)) {

@@ -19,23 +19,41 @@ class DevSetSmokeIT {
 
   private static final int SAMPLE = 24;
   /** Failsafe runs in the module directory; the shared folder sits next to the repository root. */
-  private static final Path DEV_REFS = Path.of("").toAbsolutePath().getParent().resolve("../shared/eval/dev/refs").normalize();
+  private static final Path DEV_REFS = Path.of("")
+      .toAbsolutePath()
+      .getParent()
+      .resolve("../shared/eval/dev/refs")
+      .normalize();
 
   @Test
   void realPhotosAllExtractWithKeypoints() throws Exception {
-    assumeTrue(Files.isDirectory(DEV_REFS), "DEV set not found at " + DEV_REFS + "; skipping the real-photo smoke test");
+    assumeTrue(
+        Files.isDirectory(DEV_REFS),
+        "DEV set not found at " + DEV_REFS + "; skipping the real-photo smoke test");
     List<UploadEvent> events;
     try (Stream<Path> files = Files.list(DEV_REFS)) {
-      events = files.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(SAMPLE)
-          .map(p -> TestUploads.fromSource(p.getFileName().toString(), p.toUri().toString())).toList();
+      events = files
+          .filter(p -> p.toString().endsWith(".jpg"))
+          .sorted()
+          .limit(SAMPLE)
+          .map(p -> TestUploads.fromSource(p.getFileName().toString(), p.toUri().toString()))
+          .toList();
     }
-    try (PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(Fixtures.config("fetch.file-roots", DEV_REFS.toString()))) {
+    try (PipelineFeatureExtractor extractor =
+        new PipelineFeatureExtractor(Fixtures.config("fetch.file-roots", DEV_REFS.toString()))) {
       List<Extraction> results = extractor.extract(events);
 
-      assertThat(results).hasSize(events.size()).allSatisfy(r -> assertThat(r).isInstanceOf(Extraction.Extracted.class));
-      long withKeypoints = results.stream().map(r -> ((Extraction.Extracted) r).features().getViews().getFirst())
-          .map(FeatureView::getKeypoints).filter(k -> k.size() >= 50).count();
-      assertThat(withKeypoints).as("photos with at least 50 keypoints").isGreaterThanOrEqualTo(SAMPLE * 9 / 10);
+      assertThat(results)
+          .hasSize(events.size())
+          .allSatisfy(r -> assertThat(r).isInstanceOf(Extraction.Extracted.class));
+      long withKeypoints = results.stream()
+          .map(r -> ((Extraction.Extracted) r).features().getViews().getFirst())
+          .map(FeatureView::getKeypoints)
+          .filter(k -> k.size() >= 50)
+          .count();
+      assertThat(withKeypoints)
+          .as("photos with at least 50 keypoints")
+          .isGreaterThanOrEqualTo(SAMPLE * 9 / 10);
     }
   }
 }

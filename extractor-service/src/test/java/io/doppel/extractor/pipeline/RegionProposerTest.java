@@ -22,6 +22,7 @@ class RegionProposerTest {
 
   /** Largest distance of any side from the truth, in image pixels: about two working pixels at these sizes. */
   private static final int SLACK = 10;
+
   private final RegionProposer proposer = new RegionProposer(6, 24);
 
   @Test
@@ -55,9 +56,12 @@ class RegionProposerTest {
 
   @Test
   void aPostInsideAPhoneFrameComesBeforeTheScreenAroundIt() {
-    // the screen, outlined by the frame, holds the post and UI chrome: with the default budget of regions the post
-    // must be among them, so a box holding another proposed picture ranks after the pictures it holds. Five of six
-    // posts, not all: a flat stretch along a photo's edge looks like a gutter on the working copy and cuts the photo
+    // the screen, outlined by the frame, holds the post and UI chrome: with the default budget of
+    // regions the post
+    // must be among them, so a box holding another proposed picture ranks after the pictures it
+    // holds. Five of six
+    // posts, not all: a flat stretch along a photo's edge looks like a gutter on the working copy
+    // and cuts the photo
     // short (seed 304 here), a known limit of cutting along uniform lines.
     RegionProposer byDefault = new RegionProposer(4, 24);
     int found = 0;
@@ -72,14 +76,19 @@ class RegionProposerTest {
         System.out.printf("seed %d: post %s not among %s%n", seed, post, regions);
       }
     }
-    assertThat(found).as("posts found among the default four regions, of six").isGreaterThanOrEqualTo(5);
+    assertThat(found)
+        .as("posts found among the default four regions, of six")
+        .isGreaterThanOrEqualTo(5);
   }
 
   @Test
   void findsEachTileOfAGridWithGutters() {
     BufferedImage grid = SyntheticImages.solid(1000, 1000, new Color(245, 245, 245));
     Graphics2D g = grid.createGraphics();
-    List<Box> tiles = List.of(new Box(10, 10, 485, 485), new Box(505, 10, 485, 485), new Box(10, 505, 485, 485),
+    List<Box> tiles = List.of(
+        new Box(10, 10, 485, 485),
+        new Box(505, 10, 485, 485),
+        new Box(10, 505, 485, 485),
         new Box(505, 505, 485, 485));
     for (int i = 0; i < tiles.size(); i++) {
       Box tile = tiles.get(i);
@@ -98,7 +107,8 @@ class RegionProposerTest {
   void findsTheTilesOfAGridWithNoGutterWhereThePhotosMeet() {
     BufferedImage grid = SyntheticImages.solid(1200, 400, Color.BLACK);
     Graphics2D g = grid.createGraphics();
-    List<Box> tiles = List.of(new Box(0, 0, 400, 400), new Box(400, 0, 400, 400), new Box(800, 0, 400, 400));
+    List<Box> tiles =
+        List.of(new Box(0, 0, 400, 400), new Box(400, 0, 400, 400), new Box(800, 0, 400, 400));
     for (int i = 0; i < tiles.size(); i++) {
       g.drawImage(photo(400, 400, 20 + i), tiles.get(i).getX(), 0, null);
     }
@@ -119,7 +129,8 @@ class RegionProposerTest {
     g.drawImage(photo(inset.getWidth(), inset.getHeight(), 31), inset.getX(), inset.getY(), null);
     g.dispose();
 
-    assertThat(proposer.propose(BgrImage.of(picture))).anySatisfy(found -> assertClose(found, inset));
+    assertThat(proposer.propose(BgrImage.of(picture)))
+        .anySatisfy(found -> assertClose(found, inset));
   }
 
   @Test
@@ -130,7 +141,8 @@ class RegionProposerTest {
     g.drawImage(photo(inset.getWidth(), inset.getHeight(), 41), inset.getX(), inset.getY(), null);
     g.dispose();
 
-    assertThat(proposer.propose(BgrImage.of(picture))).anySatisfy(found -> assertClose(found, inset));
+    assertThat(proposer.propose(BgrImage.of(picture)))
+        .anySatisfy(found -> assertClose(found, inset));
   }
 
   @Test
@@ -146,7 +158,9 @@ class RegionProposerTest {
     List<Box> found = proposer.propose(BgrImage.of(meme));
 
     assertThat(found).anySatisfy(region -> assertClose(region, photo));
-    assertThat(found).as("the caption band is text, not a picture").noneMatch(region -> region.getY() + region.getHeight() <= 220);
+    assertThat(found)
+        .as("the caption band is text, not a picture")
+        .noneMatch(region -> region.getY() + region.getHeight() <= 220);
   }
 
   @Test
@@ -156,7 +170,13 @@ class RegionProposerTest {
     BufferedImage page = SyntheticImages.solid(800, 600, Color.WHITE);
     Graphics2D g = page.createGraphics();
     for (int line = 0; line < 10; line++) {
-      text(g, "Lorem ipsum dolor sit amet, consectetur " + line, 30, 60 + line * 55, 32, Color.DARK_GRAY);
+      text(
+          g,
+          "Lorem ipsum dolor sit amet, consectetur " + line,
+          30,
+          60 + line * 55,
+          32,
+          Color.DARK_GRAY);
     }
     g.dispose();
     assertThat(proposer.propose(BgrImage.of(page))).isEmpty();
@@ -189,22 +209,36 @@ class RegionProposerTest {
   }
 
   private static double iou(Box a, Box b) {
-    double w = Math.max(0, Math.min(a.getX() + a.getWidth(), b.getX() + b.getWidth()) - Math.max(a.getX(), b.getX()));
-    double h = Math.max(0, Math.min(a.getY() + a.getHeight(), b.getY() + b.getHeight()) - Math.max(a.getY(), b.getY()));
-    return w * h / ((double) a.getWidth() * a.getHeight() + (double) b.getWidth() * b.getHeight() - w * h);
+    double w = Math.max(
+        0,
+        Math.min(a.getX() + a.getWidth(), b.getX() + b.getWidth()) - Math.max(a.getX(), b.getX()));
+    double h = Math.max(
+        0,
+        Math.min(a.getY() + a.getHeight(), b.getY() + b.getHeight())
+            - Math.max(a.getY(), b.getY()));
+    return w
+        * h
+        / ((double) a.getWidth() * a.getHeight() + (double) b.getWidth() * b.getHeight() - w * h);
   }
 
   private static void assertClose(Box found, Box truth) {
-    assertThat(Math.abs(found.getX() - truth.getX())).as("left of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
-    assertThat(Math.abs(found.getY() - truth.getY())).as("top of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
+    assertThat(Math.abs(found.getX() - truth.getX()))
+        .as("left of %s vs %s", found, truth)
+        .isLessThanOrEqualTo(SLACK);
+    assertThat(Math.abs(found.getY() - truth.getY()))
+        .as("top of %s vs %s", found, truth)
+        .isLessThanOrEqualTo(SLACK);
     assertThat(Math.abs(found.getX() + found.getWidth() - truth.getX() - truth.getWidth()))
-        .as("right of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
+        .as("right of %s vs %s", found, truth)
+        .isLessThanOrEqualTo(SLACK);
     assertThat(Math.abs(found.getY() + found.getHeight() - truth.getY() - truth.getHeight()))
-        .as("bottom of %s vs %s", found, truth).isLessThanOrEqualTo(SLACK);
+        .as("bottom of %s vs %s", found, truth)
+        .isLessThanOrEqualTo(SLACK);
   }
 
   private static void text(Graphics2D g, String text, int x, int y, int size, Color colour) {
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(colour);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, size));
     g.drawString(text, x, y);
@@ -231,8 +265,10 @@ class RegionProposerTest {
         g.fillOval(x, y, w, h);
       } else {
         // tilted quadrilaterals: photos rarely hold straight, axis-aligned rectangles
-        g.fillPolygon(new int[] {x, x + w, x + w - random.nextInt(w / 2 + 1), x + random.nextInt(w / 2 + 1)},
-            new int[] {y + random.nextInt(h / 3 + 1), y, y + h, y + h - random.nextInt(h / 3 + 1)}, 4);
+        g.fillPolygon(
+            new int[] {x, x + w, x + w - random.nextInt(w / 2 + 1), x + random.nextInt(w / 2 + 1)},
+            new int[] {y + random.nextInt(h / 3 + 1), y, y + h, y + h - random.nextInt(h / 3 + 1)},
+            4);
       }
     }
     g.dispose();

@@ -51,7 +51,10 @@ class SignedSourcesStayOutOfOutputsTest {
   private static final String REDIRECT_SECRET = "TokenOfTheRedirect";
 
   private final Topics topics = Topics.using(new InMemorySchemaRegistry());
-  @TempDir Path stateDirectory;
+
+  @TempDir
+  Path stateDirectory;
+
   private HttpServer server;
   private String base;
 
@@ -78,7 +81,8 @@ class SignedSourcesStayOutOfOutputsTest {
   void noOutputOfTheExtractorCarriesASignedUrlsQuery() {
     Map<String, String> outputs = run(false);
 
-    outputs.forEach((what, text) -> assertThat(text).as(what).doesNotContain(SECRET, REDIRECT_SECRET));
+    outputs.forEach(
+        (what, text) -> assertThat(text).as(what).doesNotContain(SECRET, REDIRECT_SECRET));
     assertThat(outputs).containsEntry("features extracted source", base + "/image.png?redacted");
     assertThat(outputs.get("dead letter missing detail")).contains(base + "/missing.png?redacted");
     assertThat(outputs.get("dead letter moved detail")).contains("HTTP 404");
@@ -89,7 +93,8 @@ class SignedSourcesStayOutOfOutputsTest {
   void featuresKeepTheQueryOnlyWhenConfiguredTo() {
     Map<String, String> outputs = run(true);
 
-    assertThat(outputs).containsEntry("features extracted source", base + "/image.png?X-Amz-Signature=" + SECRET);
+    assertThat(outputs)
+        .containsEntry("features extracted source", base + "/image.png?X-Amz-Signature=" + SECRET);
     outputs.forEach((what, text) -> {
       if (what.startsWith("dead letter")) {
         assertThat(text).as(what).doesNotContain(SECRET, REDIRECT_SECRET);
@@ -101,45 +106,70 @@ class SignedSourcesStayOutOfOutputsTest {
   private Map<String, String> run(boolean keepSourceQueries) {
     Map<String, String> outputs = new TreeMap<>();
     try (PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(Fixtures.config(
-            "fetch.allow-list", "127.0.0.1/32", "fetch.retry.initial-backoff-ms", "1",
-            "keep-source-queries", String.valueOf(keepSourceQueries)));
-        TopologyTestDriver driver = StreamsTestSupport.driver(ExtractionTopology.build(topics, extractor,
-            ExtractionTopology.Settings.of(4, Duration.ofMillis(100)), new SimpleMeterRegistry()), stateDirectory)) {
-      TestInputTopic<byte[], byte[]> uploads =
-          driver.createInputTopic(Topics.UPLOADS, new ByteArraySerializer(), new ByteArraySerializer());
+            "fetch.allow-list",
+            "127.0.0.1/32",
+            "fetch.retry.initial-backoff-ms",
+            "1",
+            "keep-source-queries",
+            String.valueOf(keepSourceQueries)));
+        TopologyTestDriver driver = StreamsTestSupport.driver(
+            ExtractionTopology.build(
+                topics,
+                extractor,
+                ExtractionTopology.Settings.of(4, Duration.ofMillis(100)),
+                new SimpleMeterRegistry()),
+            stateDirectory)) {
+      TestInputTopic<byte[], byte[]> uploads = driver.createInputTopic(
+          Topics.UPLOADS, new ByteArraySerializer(), new ByteArraySerializer());
       String query = "?X-Amz-Signature=" + SECRET;
       List<byte[]> sent = new ArrayList<>();
       for (UploadEvent event : List.of(
           TestUploads.fromSource("extracted", base + "/image.png" + query),
           TestUploads.fromSource("missing", base + "/missing.png" + query),
           TestUploads.fromSource("moved", base + "/moved.png" + query),
-          UploadEvent.newBuilder(TestUploads.fromSource("deleted", base + "/image.png" + query)).setPurpose(Purpose.DELETE).build())) {
+          UploadEvent.newBuilder(TestUploads.fromSource("deleted", base + "/image.png" + query))
+              .setPurpose(Purpose.DELETE)
+              .build())) {
         byte[] value = topics.uploads().valueSerde().serializer().serialize(Topics.UPLOADS, event);
         sent.add(value);
-        uploads.pipeInput(topics.uploads().keySerde().serializer().serialize(Topics.UPLOADS,
-            new ImageKey(event.getTenant(), event.getImageId())), value);
+        uploads.pipeInput(
+            topics
+                .uploads()
+                .keySerde()
+                .serializer()
+                .serialize(Topics.UPLOADS, new ImageKey(event.getTenant(), event.getImageId())),
+            value);
       }
 
       for (String topic : Topics.NAMES) {
         if (topic.equals(Topics.UPLOADS)) {
           continue;
         }
-        for (TestRecord<byte[], byte[]> record : driver.createOutputTopic(topic, new ByteArrayDeserializer(),
-            new ByteArrayDeserializer()).readRecordsToList()) {
+        for (TestRecord<byte[], byte[]> record : driver
+            .createOutputTopic(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer())
+            .readRecordsToList()) {
           if (topic.equals(Topics.FEATURES)) {
-            ImageFeatures features = topics.features().valueSerde().deserializer().deserialize(topic, record.value());
+            ImageFeatures features =
+                topics.features().valueSerde().deserializer().deserialize(topic, record.value());
             outputs.put("features " + features.getImageId() + " record", latin1(record.value()));
-            outputs.put("features " + features.getImageId() + " source", String.valueOf(features.getSource()));
+            outputs.put(
+                "features " + features.getImageId() + " source",
+                String.valueOf(features.getSource()));
           } else if (topic.equals(Topics.DEAD_LETTERS)) {
-            DeadLetter letter = topics.deadLetters().valueSerde().deserializer().deserialize(topic, record.value());
-            assertThat(sent).as("the original record is kept for replay")
-                .anySatisfy(value -> assertThat(letter.getOriginalValue().array()).isEqualTo(value));
+            DeadLetter letter =
+                topics.deadLetters().valueSerde().deserializer().deserialize(topic, record.value());
+            assertThat(sent)
+                .as("the original record is kept for replay")
+                .anySatisfy(
+                    value -> assertThat(letter.getOriginalValue().array()).isEqualTo(value));
             assertThat(letter.getReason()).isEqualTo(DeadLetterReason.FETCH_FAILED);
             outputs.put("dead letter " + letter.getImageId() + " detail", letter.getDetail());
             letter.setOriginalValue(null);
             letter.setOriginalKey(null);
-            outputs.put("dead letter " + letter.getImageId() + " record",
-                latin1(topics.deadLetters().valueSerde().serializer().serialize(topic, letter)) + " " + letter);
+            outputs.put(
+                "dead letter " + letter.getImageId() + " record",
+                latin1(topics.deadLetters().valueSerde().serializer().serialize(topic, letter))
+                    + " " + letter);
           } else {
             outputs.put(topic + " " + latin1(record.value()), latin1(record.value()));
           }
@@ -147,8 +177,12 @@ class SignedSourcesStayOutOfOutputsTest {
         }
       }
     }
-    assertThat(outputs).containsKeys("features extracted record", "features deleted record",
-        "dead letter missing detail", "dead letter moved detail");
+    assertThat(outputs)
+        .containsKeys(
+            "features extracted record",
+            "features deleted record",
+            "dead letter missing detail",
+            "dead letter moved detail");
     return outputs;
   }
 

@@ -26,8 +26,10 @@ class UniformBordersTest {
 
   @Test
   void paddingOnEverySideIsTrimmedEvenAfterJpeg() throws IOException {
-    BufferedImage padded = ViewPlannerTest.padded(ViewPlannerTest.noise(300, 200, 8), 26, 44, 3, 36, new Color(255, 255, 0));
-    BgrImage decoded = BgrImage.of(ImageIO.read(new ByteArrayInputStream(ImageFiles.encode(padded, "jpeg"))));
+    BufferedImage padded = ViewPlannerTest.padded(
+        ViewPlannerTest.noise(300, 200, 8), 26, 44, 3, 36, new Color(255, 255, 0));
+    BgrImage decoded =
+        BgrImage.of(ImageIO.read(new ByteArrayInputStream(ImageFiles.encode(padded, "jpeg"))));
 
     Box content = UniformBorders.contentBox(decoded, TOLERANCE);
 
@@ -39,8 +41,13 @@ class UniformBordersTest {
 
   @Test
   void aStripSplitsIntoItsPanelsBetweenGutters() {
-    BufferedImage strip = StripFixture.strip(300, Color.WHITE, 10,
-        ViewPlannerTest.noise(280, 120, 1), ViewPlannerTest.noise(280, 30, 2), ViewPlannerTest.noise(260, 400, 3));
+    BufferedImage strip = StripFixture.strip(
+        300,
+        Color.WHITE,
+        10,
+        ViewPlannerTest.noise(280, 120, 1),
+        ViewPlannerTest.noise(280, 30, 2),
+        ViewPlannerTest.noise(260, 400, 3));
 
     // the 30-pixel band is shorter than the minimum panel length: a caption, not a picture
     assertThat(UniformBorders.panels(BgrImage.of(strip), TOLERANCE, 60))
@@ -49,16 +56,20 @@ class UniformBordersTest {
 
   @Test
   void anImageWithoutGuttersHasNoPanels() {
-    assertThat(UniformBorders.panels(BgrImage.of(ViewPlannerTest.noise(300, 900, 5)), TOLERANCE, 60)).isEmpty();
+    assertThat(
+            UniformBorders.panels(BgrImage.of(ViewPlannerTest.noise(300, 900, 5)), TOLERANCE, 60))
+        .isEmpty();
   }
 
   @Test
   void aUniformImageIsNeverCutToASliver() {
-    BufferedImage blank = ViewPlannerTest.padded(new BufferedImage(1, 1, BufferedImage.TYPE_3BYTE_BGR), 99, 49, 100, 50,
-        Color.WHITE);
+    BufferedImage blank = ViewPlannerTest.padded(
+        new BufferedImage(1, 1, BufferedImage.TYPE_3BYTE_BGR), 99, 49, 100, 50, Color.WHITE);
     Box content = UniformBorders.contentBox(BgrImage.of(blank), TOLERANCE);
 
-    assertThat(content.getWidth()).isGreaterThanOrEqualTo((int) (200 * (1 - 2 * UniformBorders.MAX_SIDE_SHARE)));
-    assertThat(content.getHeight()).isGreaterThanOrEqualTo((int) (100 * (1 - 2 * UniformBorders.MAX_SIDE_SHARE)));
+    assertThat(content.getWidth())
+        .isGreaterThanOrEqualTo((int) (200 * (1 - 2 * UniformBorders.MAX_SIDE_SHARE)));
+    assertThat(content.getHeight())
+        .isGreaterThanOrEqualTo((int) (100 * (1 - 2 * UniformBorders.MAX_SIDE_SHARE)));
   }
 }

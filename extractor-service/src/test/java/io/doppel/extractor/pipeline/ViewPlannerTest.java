@@ -18,7 +18,8 @@ class ViewPlannerTest {
 
   @Test
   void tileStartsStepByHalfASideAndEndFlush() {
-    assertThat(ViewPlanner.tileStarts(1000, 200, 64)).containsExactly(0, 100, 200, 300, 400, 500, 600, 700, 800);
+    assertThat(ViewPlanner.tileStarts(1000, 200, 64))
+        .containsExactly(0, 100, 200, 300, 400, 500, 600, 700, 800);
     assertThat(ViewPlanner.tileStarts(1050, 200, 64)).first().isEqualTo(0);
     assertThat(ViewPlanner.tileStarts(1050, 200, 64)).last().isEqualTo(850);
     assertThat(ViewPlanner.tileStarts(200, 200, 64)).containsExactly(0);
@@ -33,10 +34,12 @@ class ViewPlannerTest {
 
   @Test
   void wideImagesAreTiledAcross() {
-    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
     List<PlannedView> views = planner.plan(BgrImage.of(SyntheticImages.texture(3, 900, 300)));
 
-    List<PlannedView> tiles = views.stream().filter(v -> v.kind() == ViewKind.TILE).toList();
+    List<PlannedView> tiles =
+        views.stream().filter(v -> v.kind() == ViewKind.TILE).toList();
     assertThat(tiles).extracting(v -> v.region().getX()).containsExactly(0, 150, 300, 450, 600);
     assertThat(tiles).allSatisfy(t -> assertThat(t.pixels().width()).isEqualTo(300));
     assertThat(views.get(1).kind()).isEqualTo(ViewKind.MIRROR);
@@ -45,17 +48,29 @@ class ViewPlannerTest {
   @Test
   void mirrorAndCropsCanBeSwitchedOff() {
     ViewPlanner planner = new ViewPlanner(
-        Fixtures.config("views.mirror", "false", "views.centre-crop-share", "1", "views.border-crop", "false").views(),
+        Fixtures.config(
+                "views.mirror",
+                "false",
+                "views.centre-crop-share",
+                "1",
+                "views.border-crop",
+                "false")
+            .views(),
         Fixtures.config().local());
-    assertThat(planner.plan(BgrImage.of(SyntheticImages.texture(3, 100, 100)))).extracting(PlannedView::kind).containsExactly(ViewKind.FULL);
+    assertThat(planner.plan(BgrImage.of(SyntheticImages.texture(3, 100, 100))))
+        .extracting(PlannedView::kind)
+        .containsExactly(ViewKind.FULL);
   }
 
   @Test
   void photosGetAGlobalOnlyCentreCrop() {
-    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
     List<PlannedView> views = planner.plan(BgrImage.of(noise(400, 300, 3)));
 
-    assertThat(views).extracting(PlannedView::kind).containsExactly(ViewKind.FULL, ViewKind.MIRROR, ViewKind.CROP);
+    assertThat(views)
+        .extracting(PlannedView::kind)
+        .containsExactly(ViewKind.FULL, ViewKind.MIRROR, ViewKind.CROP);
     PlannedView centre = views.getLast();
     assertThat(centre.region()).isEqualTo(new Box(50, 37, 300, 226));
     assertThat(centre.pixels().width()).isEqualTo(300);
@@ -65,9 +80,12 @@ class ViewPlannerTest {
   @Test
   void letterboxedPhotosAlsoGetTheirContentAsACrop() {
     BufferedImage letterboxed = padded(noise(300, 200, 4), 0, 60, 0, 60, new Color(30, 60, 200));
-    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
 
-    List<PlannedView> crops = planner.plan(BgrImage.of(letterboxed)).stream().filter(v -> v.kind() == ViewKind.CROP).toList();
+    List<PlannedView> crops = planner.plan(BgrImage.of(letterboxed)).stream()
+        .filter(v -> v.kind() == ViewKind.CROP)
+        .toList();
 
     assertThat(crops).hasSize(2);
     assertThat(crops.getLast().region()).isEqualTo(new Box(0, 60, 300, 200));
@@ -76,53 +94,78 @@ class ViewPlannerTest {
   @Test
   void viewsWithKeypointsKnowTheirContentInsideUniformBorders() {
     BufferedImage padded = padded(noise(300, 200, 5), 40, 10, 20, 30, new Color(250, 250, 250));
-    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
 
     List<PlannedView> views = planner.plan(BgrImage.of(padded));
 
     assertThat(views.get(0).kind()).isEqualTo(ViewKind.FULL);
     assertThat(views.get(0).content()).isEqualTo(new Box(40, 10, 300, 200));
     assertThat(views.get(1).kind()).isEqualTo(ViewKind.MIRROR);
-    assertThat(views.get(1).content()).as("the left and right borders swap").isEqualTo(new Box(20, 10, 300, 200));
+    assertThat(views.get(1).content())
+        .as("the left and right borders swap")
+        .isEqualTo(new Box(20, 10, 300, 200));
     assertThat(views.stream().filter(v -> v.kind() == ViewKind.CROP))
-        .allSatisfy(crop -> assertThat(crop.content()).isEqualTo(new Box(0, 0, crop.pixels().width(), crop.pixels().height())));
+        .allSatisfy(crop -> assertThat(crop.content())
+            .isEqualTo(new Box(0, 0, crop.pixels().width(), crop.pixels().height())));
   }
 
   @Test
   void stripPanelsAreTilesOfTheirOwn() {
-    BufferedImage strip = StripFixture.strip(300, Color.BLACK, 12,
-        noise(276, 150, 1), noise(276, 500, 2), noise(276, 160, 3));
-    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    BufferedImage strip = StripFixture.strip(
+        300, Color.BLACK, 12, noise(276, 150, 1), noise(276, 500, 2), noise(276, 160, 3));
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
 
-    List<PlannedView> tiles = planner.plan(BgrImage.of(strip)).stream().filter(v -> v.kind() == ViewKind.TILE).toList();
+    List<PlannedView> tiles = planner.plan(BgrImage.of(strip)).stream()
+        .filter(v -> v.kind() == ViewKind.TILE)
+        .toList();
 
-    // the 500-long panel may hold several pictures: squares cover its stretch; the short panels need none
-    assertThat(tiles).extracting(PlannedView::region).containsExactly(
-        new Box(0, 162, 300, 300), new Box(0, 274, 300, 300), new Box(0, 386, 300, 300),
-        new Box(12, 12, 276, 150), new Box(12, 174, 276, 500), new Box(12, 686, 276, 160));
-    assertThat(tiles).allSatisfy(t -> assertThat(t.pixels().width()).isEqualTo(t.region().getWidth()));
-    ViewPlanner withoutPanels = new ViewPlanner(Fixtures.config("views.strip-panels", "false").views(), Fixtures.config().local());
-    assertThat(withoutPanels.plan(BgrImage.of(strip))).noneMatch(v -> v.region().getHeight() == 150);
+    // the 500-long panel may hold several pictures: squares cover its stretch; the short panels
+    // need none
+    assertThat(tiles)
+        .extracting(PlannedView::region)
+        .containsExactly(
+            new Box(0, 162, 300, 300),
+            new Box(0, 274, 300, 300),
+            new Box(0, 386, 300, 300),
+            new Box(12, 12, 276, 150),
+            new Box(12, 174, 276, 500),
+            new Box(12, 686, 276, 160));
+    assertThat(tiles)
+        .allSatisfy(t -> assertThat(t.pixels().width()).isEqualTo(t.region().getWidth()));
+    ViewPlanner withoutPanels = new ViewPlanner(
+        Fixtures.config("views.strip-panels", "false").views(),
+        Fixtures.config().local());
+    assertThat(withoutPanels.plan(BgrImage.of(strip)))
+        .noneMatch(v -> v.region().getHeight() == 150);
   }
 
   @Test
   void squaresCoverOnlyWhatNoSinglePicturePanelCovers() {
-    // panels [12,162) and [174,324) of a 1000-long strip, 300 wide: gutters and captions (< 60) need no tile
-    List<Box> panels = List.of(new Box(12, 12, 276, 150), new Box(12, 174, 276, 150), new Box(12, 900, 276, 40));
+    // panels [12,162) and [174,324) of a 1000-long strip, 300 wide: gutters and captions (< 60)
+    // need no tile
+    List<Box> panels =
+        List.of(new Box(12, 12, 276, 150), new Box(12, 174, 276, 150), new Box(12, 900, 276, 40));
     List<int[]> outside = ViewPlanner.spansOutside(panels, true, 1000, 60);
     assertThat(outside).containsExactly(new int[] {324, 900}, new int[] {940, 1000});
 
-    assertThat(ViewPlanner.squareTileStarts(1000, 300, outside, 16)).containsExactly(324, 462, 600, 700);
-    assertThat(ViewPlanner.spansOutside(List.of(), true, 1000, 60)).containsExactly(new int[] {0, 1000});
+    assertThat(ViewPlanner.squareTileStarts(1000, 300, outside, 16))
+        .containsExactly(324, 462, 600, 700);
+    assertThat(ViewPlanner.spansOutside(List.of(), true, 1000, 60))
+        .containsExactly(new int[] {0, 1000});
     assertThat(ViewPlanner.squareTileStarts(1000, 300, List.of(new int[] {0, 1000}), 16))
         .isEqualTo(ViewPlanner.tileStarts(1000, 300, 16));
-    assertThat(ViewPlanner.squareTileStarts(1000, 300, List.of(new int[] {0, 1000}), 3)).hasSize(3);
+    assertThat(ViewPlanner.squareTileStarts(1000, 300, List.of(new int[] {0, 1000}), 3))
+        .hasSize(3);
   }
 
   @Test
   void stripsAreTiledNotCropped() {
-    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
-    assertThat(planner.plan(BgrImage.of(SyntheticImages.texture(3, 300, 900)))).noneMatch(v -> v.kind() == ViewKind.CROP);
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    assertThat(planner.plan(BgrImage.of(SyntheticImages.texture(3, 300, 900))))
+        .noneMatch(v -> v.kind() == ViewKind.CROP);
   }
 
   /** Pixel noise: no row or column is uniform (unlike {@link io.doppel.testing.SyntheticImages#texture}'s background). */
@@ -137,8 +180,11 @@ class ViewPlannerTest {
     return image;
   }
 
-  static BufferedImage padded(BufferedImage content, int left, int top, int right, int bottom, Color colour) {
-    BufferedImage out = new BufferedImage(content.getWidth() + left + right, content.getHeight() + top + bottom,
+  static BufferedImage padded(
+      BufferedImage content, int left, int top, int right, int bottom, Color colour) {
+    BufferedImage out = new BufferedImage(
+        content.getWidth() + left + right,
+        content.getHeight() + top + bottom,
         BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = out.createGraphics();
     try {
@@ -160,22 +206,31 @@ class ViewPlannerTest {
     g.drawImage(RegionProposerTest.photo(430, 430, 1), 10, 10, null);
     g.drawImage(RegionProposerTest.photo(430, 430, 2), 460, 10, null);
     g.dispose();
-    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
 
-    List<PlannedView> uploaded = planner.plan(BgrImage.of(collage), io.doppel.schemas.avro.Purpose.UPLOAD);
-    List<PlannedView> registered = planner.plan(BgrImage.of(collage), io.doppel.schemas.avro.Purpose.REFERENCE);
+    List<PlannedView> uploaded =
+        planner.plan(BgrImage.of(collage), io.doppel.schemas.avro.Purpose.UPLOAD);
+    List<PlannedView> registered =
+        planner.plan(BgrImage.of(collage), io.doppel.schemas.avro.Purpose.REFERENCE);
 
-    assertThat(uploaded).filteredOn(v -> v.kind() == ViewKind.REGION).hasSize(2)
-        .allSatisfy(v -> assertThat(v.maxKeypoints()).isEqualTo(Fixtures.config().local().regionMaxKeypoints()));
+    assertThat(uploaded)
+        .filteredOn(v -> v.kind() == ViewKind.REGION)
+        .hasSize(2)
+        .allSatisfy(v ->
+            assertThat(v.maxKeypoints()).isEqualTo(Fixtures.config().local().regionMaxKeypoints()));
     assertThat(registered).noneMatch(v -> v.kind() == ViewKind.REGION);
   }
 
   @Test
   void aPhotoOnAPlainBackgroundIsNotRepeatedAsARegion() {
-    BufferedImage padded = padded(RegionProposerTest.photo(300, 200, 3), 60, 60, 60, 60, Color.WHITE);
-    ViewPlanner planner = new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    BufferedImage padded =
+        padded(RegionProposerTest.photo(300, 200, 3), 60, 60, 60, 60, Color.WHITE);
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
 
-    assertThat(planner.plan(BgrImage.of(padded))).as("FULL and the border CROP already describe the content")
+    assertThat(planner.plan(BgrImage.of(padded)))
+        .as("FULL and the border CROP already describe the content")
         .noneMatch(v -> v.kind() == ViewKind.REGION);
   }
 }

@@ -53,10 +53,15 @@ class ExtractorServiceIT {
     InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     Topics topics = Topics.using(registry);
     ServiceSettings settings = ServiceSettings.fromEnvironment(Map.of(
-        "DOPPEL_KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(),
-        "DOPPEL_SCHEMA_REGISTRY_URL", "http://unused.invalid",
-        "DOPPEL_EXTRACTOR_DATA_DIR", dataDir.toString(),
-        "DOPPEL_OPS_PORT", "0")).service();
+            "DOPPEL_KAFKA_BOOTSTRAP_SERVERS",
+            KAFKA.bootstrapServers(),
+            "DOPPEL_SCHEMA_REGISTRY_URL",
+            "http://unused.invalid",
+            "DOPPEL_EXTRACTOR_DATA_DIR",
+            dataDir.toString(),
+            "DOPPEL_OPS_PORT",
+            "0"))
+        .service();
     try (ExtractorService service = ExtractorService.start(settings, Fixtures.config(), registry)) {
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://127.0.0.1:" + service.opsPort();
@@ -65,19 +70,36 @@ class ExtractorServiceIT {
       assertThat(get(http, base + "/health/ready").statusCode()).isEqualTo(200);
 
       String imageId = "img-" + UUID.randomUUID();
-      try (KafkaProducer<ImageKey, UploadEvent> producer = new KafkaProducer<>(producerProps(),
-          topics.uploads().keySerde().serializer(), topics.uploads().valueSerde().serializer())) {
-        producer.send(new ProducerRecord<>(Topics.UPLOADS, new ImageKey("t1", imageId), UploadEvent.newBuilder()
-            .setTenant("t1").setImageId(imageId).setPurpose(Purpose.UPLOAD)
-            .setInlineBytes(ByteBuffer.wrap(png())).setUploadedAt(Instant.now()).build())).get();
+      try (KafkaProducer<ImageKey, UploadEvent> producer = new KafkaProducer<>(
+          producerProps(),
+          topics.uploads().keySerde().serializer(),
+          topics.uploads().valueSerde().serializer())) {
+        producer
+            .send(new ProducerRecord<>(
+                Topics.UPLOADS,
+                new ImageKey("t1", imageId),
+                UploadEvent.newBuilder()
+                    .setTenant("t1")
+                    .setImageId(imageId)
+                    .setPurpose(Purpose.UPLOAD)
+                    .setInlineBytes(ByteBuffer.wrap(png()))
+                    .setUploadedAt(Instant.now())
+                    .build()))
+            .get();
       }
       ImageFeatures features = readFeatures(topics, imageId);
       assertThat(features.getViews()).isNotEmpty();
 
       String metrics = get(http, base + "/metrics").body();
-      assertThat(metrics).contains("doppel_images_total", "doppel_batch_size", "doppel_model_device",
-          "jvm_memory_used_bytes", "kafka_stream");
-      assertThat(metrics).containsPattern("doppel_images_total\\{[^}]*outcome=\"extracted\"[^}]*} [1-9]");
+      assertThat(metrics)
+          .contains(
+              "doppel_images_total",
+              "doppel_batch_size",
+              "doppel_model_device",
+              "jvm_memory_used_bytes",
+              "kafka_stream");
+      assertThat(metrics)
+          .containsPattern("doppel_images_total\\{[^}]*outcome=\"extracted\"[^}]*} [1-9]");
     }
   }
 
@@ -87,8 +109,10 @@ class ExtractorServiceIT {
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<ImageKey, ImageFeatures> consumer = new KafkaConsumer<>(props,
-        topics.features().keySerde().deserializer(), topics.features().valueSerde().deserializer())) {
+    try (KafkaConsumer<ImageKey, ImageFeatures> consumer = new KafkaConsumer<>(
+        props,
+        topics.features().keySerde().deserializer(),
+        topics.features().valueSerde().deserializer())) {
       consumer.subscribe(List.of(Topics.FEATURES));
       long deadline = System.nanoTime() + WAIT.toNanos();
       List<ImageFeatures> seen = new ArrayList<>();
@@ -112,7 +136,8 @@ class ExtractorServiceIT {
   }
 
   private static HttpResponse<String> get(HttpClient http, String url) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.doppel.extractor.Fixtures;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.DeadLetter;
-import io.doppel.schemas.avro.DeadLetterReason;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.Purpose;
@@ -63,38 +62,58 @@ class LargeInlineUploadsIT {
     InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     Topics topics = Topics.using(registry);
     ServiceSettings settings = ServiceSettings.fromEnvironment(Map.of(
-        "DOPPEL_KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers(),
-        "DOPPEL_SCHEMA_REGISTRY_URL", "http://unused.invalid",
-        "DOPPEL_EXTRACTOR_DATA_DIR", dataDir.toString(),
-        "DOPPEL_OPS_PORT", "0")).service();
+            "DOPPEL_KAFKA_BOOTSTRAP_SERVERS",
+            KAFKA.bootstrapServers(),
+            "DOPPEL_SCHEMA_REGISTRY_URL",
+            "http://unused.invalid",
+            "DOPPEL_EXTRACTOR_DATA_DIR",
+            dataDir.toString(),
+            "DOPPEL_OPS_PORT",
+            "0"))
+        .service();
     Map<String, byte[]> images = new HashMap<>();
     images.put("one-and-a-half-mb", jpegOfAtLeast(1_500_000));
     images.put("three-mb", jpegOfAtLeast(3_000_000));
     byte[] tooLarge = new byte[ExtractionTopology.MAX_BUFFERED_RECORD_BYTES + 1];
     new Random(7).nextBytes(tooLarge);
     images.put("over-the-buffer", tooLarge);
-    assertThat(images.get("three-mb").length).isLessThan(ExtractionTopology.MAX_BUFFERED_RECORD_BYTES - 4096);
+    assertThat(images.get("three-mb").length)
+        .isLessThan(ExtractionTopology.MAX_BUFFERED_RECORD_BYTES - 4096);
 
     try (ExtractorService service = ExtractorService.start(settings, Fixtures.config(), registry)) {
       service.runtime().awaitRunning(WAIT);
       String run = UUID.randomUUID().toString();
-      try (KafkaProducer<ImageKey, UploadEvent> producer = new KafkaProducer<>(producerProps(),
-          topics.uploads().keySerde().serializer(), topics.uploads().valueSerde().serializer())) {
+      try (KafkaProducer<ImageKey, UploadEvent> producer = new KafkaProducer<>(
+          producerProps(),
+          topics.uploads().keySerde().serializer(),
+          topics.uploads().valueSerde().serializer())) {
         for (var image : images.entrySet()) {
           String imageId = image.getKey() + "-" + run;
-          producer.send(new ProducerRecord<>(Topics.UPLOADS, new ImageKey("t1", imageId), UploadEvent.newBuilder()
-              .setTenant("t1").setImageId(imageId).setPurpose(Purpose.UPLOAD)
-              .setInlineBytes(ByteBuffer.wrap(image.getValue())).setUploadedAt(Instant.now()).build())).get();
+          producer
+              .send(new ProducerRecord<>(
+                  Topics.UPLOADS,
+                  new ImageKey("t1", imageId),
+                  UploadEvent.newBuilder()
+                      .setTenant("t1")
+                      .setImageId(imageId)
+                      .setPurpose(Purpose.UPLOAD)
+                      .setInlineBytes(ByteBuffer.wrap(image.getValue()))
+                      .setUploadedAt(Instant.now())
+                      .build()))
+              .get();
         }
       }
 
       Map<String, String> outcomes = outcomes(topics, run, images.size());
 
-      assertThat(outcomes).containsExactlyInAnyOrderEntriesOf(Map.of(
-          "one-and-a-half-mb", "features",
-          "three-mb", "features",
-          "over-the-buffer", "dead letter TOO_LARGE without original"));
-      assertThat(service.runtime().threadReplacements()).as("stream threads replaced").isZero();
+      assertThat(outcomes)
+          .containsExactlyInAnyOrderEntriesOf(Map.of(
+              "one-and-a-half-mb", "features",
+              "three-mb", "features",
+              "over-the-buffer", "dead letter TOO_LARGE without original"));
+      assertThat(service.runtime().threadReplacements())
+          .as("stream threads replaced")
+          .isZero();
     }
   }
 
@@ -102,15 +121,23 @@ class LargeInlineUploadsIT {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     try (Admin admin = Admin.create(props)) {
-      List<NewTopic> created = Topics.NAMES.stream().map(name -> {
-        NewTopic topic = new NewTopic(name, 1, (short) 1);
-        return switch (name) {
-          case Topics.UPLOADS -> topic.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(4 * MIB)));
-          case Topics.FEATURES -> topic.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * MIB)));
-          case Topics.DEAD_LETTERS -> topic.configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(2 * MIB)));
-          default -> topic;
-        };
-      }).toList();
+      List<NewTopic> created = Topics.NAMES.stream()
+          .map(name -> {
+            NewTopic topic = new NewTopic(name, 1, (short) 1);
+            return switch (name) {
+              case Topics.UPLOADS ->
+                topic.configs(
+                    Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(4 * MIB)));
+              case Topics.FEATURES ->
+                topic.configs(
+                    Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * MIB)));
+              case Topics.DEAD_LETTERS ->
+                topic.configs(
+                    Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(2 * MIB)));
+              default -> topic;
+            };
+          })
+          .toList();
       admin.createTopics(created).all().get();
     }
   }
@@ -124,19 +151,31 @@ class LargeInlineUploadsIT {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * MIB);
     Map<String, String> outcomes = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(Topics.FEATURES, Topics.DEAD_LETTERS));
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (System.nanoTime() < deadline && outcomes.size() < count) {
         consumer.poll(Duration.ofMillis(200)).forEach(record -> {
           if (record.topic().equals(Topics.FEATURES)) {
-            ImageFeatures features = topics.features().valueSerde().deserializer().deserialize(record.topic(), record.value());
+            ImageFeatures features = topics
+                .features()
+                .valueSerde()
+                .deserializer()
+                .deserialize(record.topic(), record.value());
             put(outcomes, features.getImageId().toString(), run, "features");
           } else {
-            DeadLetter letter = topics.deadLetters().valueSerde().deserializer().deserialize(record.topic(), record.value());
-            put(outcomes, String.valueOf(letter.getImageId()), run, "dead letter " + letter.getReason()
-                + (letter.getOriginalValue() == null ? " without original" : ""));
+            DeadLetter letter = topics
+                .deadLetters()
+                .valueSerde()
+                .deserializer()
+                .deserialize(record.topic(), record.value());
+            put(
+                outcomes,
+                String.valueOf(letter.getImageId()),
+                run,
+                "dead letter " + letter.getReason()
+                    + (letter.getOriginalValue() == null ? " without original" : ""));
           }
         });
       }
@@ -144,9 +183,11 @@ class LargeInlineUploadsIT {
     return outcomes;
   }
 
-  private static void put(Map<String, String> outcomes, String imageId, String run, String outcome) {
+  private static void put(
+      Map<String, String> outcomes, String imageId, String run, String outcome) {
     if (imageId.endsWith("-" + run)) {
-      String previous = outcomes.put(imageId.substring(0, imageId.length() - run.length() - 1), outcome);
+      String previous =
+          outcomes.put(imageId.substring(0, imageId.length() - run.length() - 1), outcome);
       assertThat(previous).as("a second outcome for " + imageId).isNull();
     }
   }

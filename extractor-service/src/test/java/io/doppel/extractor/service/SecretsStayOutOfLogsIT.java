@@ -41,8 +41,9 @@ class SecretsStayOutOfLogsIT {
   private static final String TRUSTSTORE_PASSWORD = "truststore-password-77ad41";
   private static final String KEY_PASSWORD = "key-password-file-0e6f2b";
   private static final String REGISTRY_PASSWORD = "registry-password-c3a9";
-  private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
-      + "username=\"doppel\" password=\"" + JAAS_PASSWORD + "\";";
+  private static final String JAAS =
+      "org.apache.kafka.common.security.plain.PlainLoginModule required "
+          + "username=\"doppel\" password=\"" + JAAS_PASSWORD + "\";";
   private static final Duration WAIT = Duration.ofMinutes(2);
 
   @TempDir
@@ -54,7 +55,9 @@ class SecretsStayOutOfLogsIT {
     Map<String, String> env = new HashMap<>();
     env.put("DOPPEL_KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
     env.put("DOPPEL_SCHEMA_REGISTRY_URL", "https://registry.invalid:8081");
-    env.put("DOPPEL_SCHEMA_REGISTRY_AUTH_FILE", secretFile("registry-auth", "doppel:" + REGISTRY_PASSWORD));
+    env.put(
+        "DOPPEL_SCHEMA_REGISTRY_AUTH_FILE",
+        secretFile("registry-auth", "doppel:" + REGISTRY_PASSWORD));
     env.put("DOPPEL_EXTRACTOR_DATA_DIR", dir.resolve("data").toString());
     env.put("DOPPEL_OPS_PORT", "0");
     // The embedded broker listens in plaintext: the SASL and TLS settings are carried and printed
@@ -64,32 +67,41 @@ class SecretsStayOutOfLogsIT {
     env.put("DOPPEL_KAFKA_SASL_JAAS_CONFIG_FILE", secretFile("sasl.jaas.config", JAAS));
     env.put("DOPPEL_KAFKA_SSL_TRUSTSTORE_PASSWORD", TRUSTSTORE_PASSWORD);
     env.put("DOPPEL_KAFKA_SSL_KEY_PASSWORD_FILE", secretFile("ssl.key.password", KEY_PASSWORD));
-    List<String> secrets = List.of(JAAS_PASSWORD, TRUSTSTORE_PASSWORD, KEY_PASSWORD, REGISTRY_PASSWORD);
+    List<String> secrets =
+        List.of(JAAS_PASSWORD, TRUSTSTORE_PASSWORD, KEY_PASSWORD, REGISTRY_PASSWORD);
 
     ListAppender<ILoggingEvent> captured = captureAllLogs();
     try {
       ServiceSettings settings = ServiceSettings.fromEnvironment(env).service();
-      assertThat(settings.kafka().security()).containsEntry("sasl.jaas.config", JAAS)
-          .containsEntry("ssl.key.password", KEY_PASSWORD).containsEntry("ssl.truststore.password", TRUSTSTORE_PASSWORD);
+      assertThat(settings.kafka().security())
+          .containsEntry("sasl.jaas.config", JAAS)
+          .containsEntry("ssl.key.password", KEY_PASSWORD)
+          .containsEntry("ssl.truststore.password", TRUSTSTORE_PASSWORD);
       HttpSchemaRegistry.Settings registry = settings.schemaRegistry();
       assertThat(registry.auth().authorizationHeader()).isPresent();
       LoggerFactory.getLogger(getClass()).info("configured {} and registry {}", settings, registry);
 
-      try (ExtractorService service = ExtractorService.start(settings, Fixtures.config(), new InMemorySchemaRegistry())) {
+      try (ExtractorService service =
+          ExtractorService.start(settings, Fixtures.config(), new InMemorySchemaRegistry())) {
         service.runtime().awaitRunning(WAIT);
       }
     } finally {
       release(captured);
     }
 
-    List<String> lines = captured.list.stream().map(SecretsStayOutOfLogsIT::render).toList();
-    System.out.printf("secrets: %d log events captured from a service run, %d secrets looked for%n",
+    List<String> lines =
+        captured.list.stream().map(SecretsStayOutOfLogsIT::render).toList();
+    System.out.printf(
+        "secrets: %d log events captured from a service run, %d secrets looked for%n",
         lines.size(), secrets.size());
     assertThat(lines).as("the run logged something").hasSizeGreaterThan(10);
     for (String secret : secrets) {
-      assertThat(lines).as("log lines containing a configured secret").noneMatch(line -> line.contains(secret));
+      assertThat(lines)
+          .as("log lines containing a configured secret")
+          .noneMatch(line -> line.contains(secret));
     }
-    assertThat(lines).as("the configuration is logged, masked")
+    assertThat(lines)
+        .as("the configuration is logged, masked")
         .anyMatch(line -> line.contains("sasl.jaas.config=****"))
         .anyMatch(line -> line.contains("Basic[user=doppel, password=***]"))
         .anyMatch(line -> line.contains("sasl.jaas.config = [hidden]"));
@@ -97,7 +109,8 @@ class SecretsStayOutOfLogsIT {
 
   private String secretFile(String name, String content) throws Exception {
     // Mounted Kubernetes Secrets often end with a line break that is not part of the value.
-    return Files.writeString(dir.resolve(name), content + "\n", StandardCharsets.UTF_8).toString();
+    return Files.writeString(dir.resolve(name), content + "\n", StandardCharsets.UTF_8)
+        .toString();
   }
 
   private static ListAppender<ILoggingEvent> captureAllLogs() {
@@ -117,9 +130,14 @@ class SecretsStayOutOfLogsIT {
 
   /** The event as any encoder could print it: message, arguments, MDC and the whole exception chain. */
   private static String render(ILoggingEvent event) {
-    StringBuilder line = new StringBuilder(event.getLoggerName()).append(' ').append(event.getFormattedMessage());
-    event.getMDCPropertyMap().forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
-    for (IThrowableProxy error = event.getThrowableProxy(); error != null; error = error.getCause()) {
+    StringBuilder line =
+        new StringBuilder(event.getLoggerName()).append(' ').append(event.getFormattedMessage());
+    event
+        .getMDCPropertyMap()
+        .forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+    for (IThrowableProxy error = event.getThrowableProxy();
+        error != null;
+        error = error.getCause()) {
       line.append(" | ").append(error.getClassName()).append(": ").append(error.getMessage());
       for (StackTraceElementProxy frame : error.getStackTraceElementProxyArray()) {
         line.append(' ').append(frame.getSTEAsString());

@@ -37,14 +37,16 @@ class ServiceSettingsTest {
 
     assertThatThrownBy(() -> ServiceSettings.fromEnvironment(env))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("(DOPPEL_EXTRACTOR_COMMIT_INTERVAL_MS) must be in [1, 60000], got '0'")
+        .hasMessageContaining(
+            "(DOPPEL_EXTRACTOR_COMMIT_INTERVAL_MS) must be in [1, 60000], got '0'")
         .hasMessageContaining("(DOPPEL_EXTRACTOR_STREAM_THREADS) must be a whole number, got 'two'")
         .hasMessageContaining("(DOPPEL_SCHEMA_REGISTRY_URL) is required");
 
     env.put("DOPPEL_SCHEMA_REGISTRY_URL", "http://registry:8081");
     env.put("DOPPEL_EXTRACTOR_STREAM_THREADS", "2");
     env.put("DOPPEL_EXTRACTOR_COMMIT_INTERVAL_MS", "200");
-    assertThat(ServiceSettings.fromEnvironment(env).service().commitInterval()).isEqualTo(Duration.ofMillis(200));
+    assertThat(ServiceSettings.fromEnvironment(env).service().commitInterval())
+        .isEqualTo(Duration.ofMillis(200));
   }
 
   @Test

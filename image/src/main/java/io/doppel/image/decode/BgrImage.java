@@ -16,7 +16,8 @@ public record BgrImage(int width, int height, byte[] bgr) {
       throw new IllegalArgumentException("image must be non-empty, got " + width + "x" + height);
     }
     if (bgr.length != (long) width * height * CHANNELS) {
-      throw new IllegalArgumentException("expected " + width * height * CHANNELS + " bytes, got " + bgr.length);
+      throw new IllegalArgumentException(
+          "expected " + width * height * CHANNELS + " bytes, got " + bgr.length);
     }
   }
 
@@ -31,7 +32,7 @@ public record BgrImage(int width, int height, byte[] bgr) {
   /** Copies any BufferedImage into BGR; transparent pixels are composited onto white. */
   public static BgrImage of(BufferedImage image) {
     try {
-      return of(image, () -> { });
+      return of(image, () -> {});
     } catch (java.io.IOException impossible) {
       throw new java.io.UncheckedIOException(impossible);
     }
@@ -86,14 +87,16 @@ public record BgrImage(int width, int height, byte[] bgr) {
   /** The pixels of the rectangle (x, y, w, h), which must lie inside the image. */
   public BgrImage crop(int x, int y, int w, int h) {
     if (x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > width || y + h > height) {
-      throw new IllegalArgumentException("crop " + x + "," + y + " " + w + "x" + h + " outside " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "crop " + x + "," + y + " " + w + "x" + h + " outside " + width + "x" + height);
     }
     if (x == 0 && y == 0 && w == width && h == height) {
       return this;
     }
     byte[] out = new byte[w * h * CHANNELS];
     for (int row = 0; row < h; row++) {
-      System.arraycopy(bgr, ((y + row) * width + x) * CHANNELS, out, row * w * CHANNELS, w * CHANNELS);
+      System.arraycopy(
+          bgr, ((y + row) * width + x) * CHANNELS, out, row * w * CHANNELS, w * CHANNELS);
     }
     return new BgrImage(w, h, out);
   }

@@ -41,8 +41,11 @@ public final class ExifOrientation {
         return NORMAL;
       }
       if (marker == MARKER_APP1 && isExifHeader(jpeg, segmentStart, segmentEnd)) {
-        return fromTiff(ByteBuffer.wrap(jpeg, segmentStart + EXIF_HEADER_LENGTH,
-            segmentEnd - segmentStart - EXIF_HEADER_LENGTH).slice());
+        return fromTiff(ByteBuffer.wrap(
+                jpeg,
+                segmentStart + EXIF_HEADER_LENGTH,
+                segmentEnd - segmentStart - EXIF_HEADER_LENGTH)
+            .slice());
       }
       position = segmentEnd;
     }
@@ -50,8 +53,13 @@ public final class ExifOrientation {
   }
 
   private static boolean isExifHeader(byte[] b, int start, int end) {
-    return end - start > EXIF_HEADER_LENGTH && b[start] == 'E' && b[start + 1] == 'x' && b[start + 2] == 'i'
-        && b[start + 3] == 'f' && b[start + 4] == 0 && b[start + 5] == 0;
+    return end - start > EXIF_HEADER_LENGTH
+        && b[start] == 'E'
+        && b[start + 1] == 'x'
+        && b[start + 2] == 'i'
+        && b[start + 3] == 'f'
+        && b[start + 4] == 0
+        && b[start + 5] == 0;
   }
 
   private static int fromTiff(ByteBuffer tiff) {
@@ -95,13 +103,34 @@ public final class ExifOrientation {
         int sx;
         int sy;
         switch (orientation) {
-          case 2 -> { sx = w - 1 - ox; sy = oy; }
-          case 3 -> { sx = w - 1 - ox; sy = h - 1 - oy; }
-          case 4 -> { sx = ox; sy = h - 1 - oy; }
-          case 5 -> { sx = oy; sy = ox; }
-          case 6 -> { sx = oy; sy = h - 1 - ox; }
-          case 7 -> { sx = w - 1 - oy; sy = h - 1 - ox; }
-          default -> { sx = w - 1 - oy; sy = ox; }
+          case 2 -> {
+            sx = w - 1 - ox;
+            sy = oy;
+          }
+          case 3 -> {
+            sx = w - 1 - ox;
+            sy = h - 1 - oy;
+          }
+          case 4 -> {
+            sx = ox;
+            sy = h - 1 - oy;
+          }
+          case 5 -> {
+            sx = oy;
+            sy = ox;
+          }
+          case 6 -> {
+            sx = oy;
+            sy = h - 1 - ox;
+          }
+          case 7 -> {
+            sx = w - 1 - oy;
+            sy = h - 1 - ox;
+          }
+          default -> {
+            sx = w - 1 - oy;
+            sy = ox;
+          }
         }
         int from = (sy * w + sx) * BgrImage.CHANNELS;
         int to = (oy * outWidth + ox) * BgrImage.CHANNELS;

@@ -23,7 +23,8 @@ import javax.imageio.stream.ImageInputStream;
 public final class ImageDecoder {
 
   private static final int FIRST_FRAME = 0;
-  private static final Pattern TRUNCATION_WARNING = Pattern.compile("premature|truncat|end of (file|stream|data)|\\bEOF\\b", Pattern.CASE_INSENSITIVE);
+  private static final Pattern TRUNCATION_WARNING = Pattern.compile(
+      "premature|truncat|end of (file|stream|data)|\\bEOF\\b", Pattern.CASE_INSENSITIVE);
 
   static {
     // No temp files for stream caching; all input is already in memory.
@@ -67,7 +68,8 @@ public final class ImageDecoder {
    * known first); empty when there is no readable header, which {@link #decode} then reports.
    */
   public java.util.Optional<Size> probe(byte[] bytes) {
-    java.util.Optional<ImageFormat> format = bytes.length == 0 ? java.util.Optional.empty() : ImageFormat.sniff(bytes);
+    java.util.Optional<ImageFormat> format =
+        bytes.length == 0 ? java.util.Optional.empty() : ImageFormat.sniff(bytes);
     if (format.isEmpty()) {
       return java.util.Optional.empty();
     }
@@ -81,7 +83,9 @@ public final class ImageDecoder {
       reader.setInput(input, true, true);
       int width = reader.getWidth(FIRST_FRAME);
       int height = reader.getHeight(FIRST_FRAME);
-      return width > 0 && height > 0 ? java.util.Optional.of(new Size(width, height)) : java.util.Optional.empty();
+      return width > 0 && height > 0
+          ? java.util.Optional.of(new Size(width, height))
+          : java.util.Optional.empty();
     } catch (IOException | RuntimeException e) {
       return java.util.Optional.empty();
     } finally {
@@ -93,8 +97,10 @@ public final class ImageDecoder {
     if (bytes.length == 0) {
       throw new ImageRejectedException(DeadLetterReason.CORRUPT, "empty image (0 bytes)");
     }
-    ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(
-        DeadLetterReason.UNSUPPORTED_FORMAT, "not a JPEG, PNG, WebP, GIF, BMP or TIFF (unknown magic bytes)"));
+    ImageFormat format = ImageFormat.sniff(bytes)
+        .orElseThrow(() -> new ImageRejectedException(
+            DeadLetterReason.UNSUPPORTED_FORMAT,
+            "not a JPEG, PNG, WebP, GIF, BMP or TIFF (unknown magic bytes)"));
     ImageReader reader = readerFor(format);
     List<String> warnings = new ArrayList<>();
     try (GuardedImageInputStream input = new GuardedImageInputStream(bytes, timeout)) {
@@ -115,7 +121,8 @@ public final class ImageDecoder {
       // input. Other warnings (no ICC profile, extraneous bytes) are common in real photos.
       for (String warning : warnings) {
         if (TRUNCATION_WARNING.matcher(warning).find()) {
-          throw new ImageRejectedException(DeadLetterReason.CORRUPT, format.label() + " is truncated: " + warning);
+          throw new ImageRejectedException(
+              DeadLetterReason.CORRUPT, format.label() + " is truncated: " + warning);
         }
       }
       // the work after the last read stays within the same budget
@@ -127,29 +134,38 @@ public final class ImageDecoder {
       return new Decoded(image, format);
     } catch (IOException | RuntimeException e) {
       if (hasCause(e, GuardedImageInputStream.DeadlineExceeded.class)) {
-        throw new ImageRejectedException(DeadLetterReason.TIMEOUT, format.label() + " " + describe(e), e);
+        throw new ImageRejectedException(
+            DeadLetterReason.TIMEOUT, format.label() + " " + describe(e), e);
       }
-      throw new ImageRejectedException(DeadLetterReason.CORRUPT, format.label() + " could not be decoded: " + describe(e), e);
+      throw new ImageRejectedException(
+          DeadLetterReason.CORRUPT, format.label() + " could not be decoded: " + describe(e), e);
     } finally {
       reader.dispose();
     }
   }
 
-  private void checkPixels(ImageFormat format, int width, int height) throws ImageRejectedException {
+  private void checkPixels(ImageFormat format, int width, int height)
+      throws ImageRejectedException {
     if (width <= 0 || height <= 0) {
-      throw new ImageRejectedException(DeadLetterReason.CORRUPT, format.label() + " header gives no size: " + width + "x" + height);
+      throw new ImageRejectedException(
+          DeadLetterReason.CORRUPT,
+          format.label() + " header gives no size: " + width + "x" + height);
     }
     long pixels = (long) width * height;
     if (pixels > maxPixels) {
-      throw new ImageRejectedException(DeadLetterReason.TOO_MANY_PIXELS,
-          format.label() + " is " + width + "x" + height + " = " + pixels + " pixels, above the limit of " + maxPixels);
+      throw new ImageRejectedException(
+          DeadLetterReason.TOO_MANY_PIXELS,
+          format.label() + " is " + width + "x" + height + " = " + pixels
+              + " pixels, above the limit of " + maxPixels);
     }
   }
 
   private static ImageReader readerFor(ImageFormat format) throws ImageRejectedException {
     Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.label());
     if (!readers.hasNext()) {
-      throw new ImageRejectedException(DeadLetterReason.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format.label() + " on the classpath");
+      throw new ImageRejectedException(
+          DeadLetterReason.UNSUPPORTED_FORMAT,
+          "no ImageIO reader for " + format.label() + " on the classpath");
     }
     return readers.next();
   }
@@ -164,6 +180,8 @@ public final class ImageDecoder {
   }
 
   private static String describe(Exception e) {
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+    return e.getMessage() == null
+        ? e.getClass().getSimpleName()
+        : e.getClass().getSimpleName() + ": " + e.getMessage();
   }
 }

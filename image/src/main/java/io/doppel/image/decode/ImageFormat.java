@@ -32,7 +32,8 @@ public enum ImageFormat {
     if (startsWith(bytes, 0, 'R', 'I', 'F', 'F') && startsWith(bytes, 8, 'W', 'E', 'B', 'P')) {
       return Optional.of(WEBP);
     }
-    if (startsWith(bytes, 0, 'G', 'I', 'F', '8', '7', 'a') || startsWith(bytes, 0, 'G', 'I', 'F', '8', '9', 'a')) {
+    if (startsWith(bytes, 0, 'G', 'I', 'F', '8', '7', 'a')
+        || startsWith(bytes, 0, 'G', 'I', 'F', '8', '9', 'a')) {
       return Optional.of(GIF);
     }
     if (startsWith(bytes, 0, 'B', 'M')) {

@@ -21,8 +21,12 @@ import java.util.stream.Collectors;
 public final class AddressPolicy {
 
   private static final List<Cidr> BLOCKED_BLOCKS = List.of(
-      Cidr.parse("0.0.0.0/8"), Cidr.parse("100.64.0.0/10"), Cidr.parse("192.0.0.0/24"),
-      Cidr.parse("198.18.0.0/15"), Cidr.parse("240.0.0.0/4"), Cidr.parse("255.255.255.255/32"),
+      Cidr.parse("0.0.0.0/8"),
+      Cidr.parse("100.64.0.0/10"),
+      Cidr.parse("192.0.0.0/24"),
+      Cidr.parse("198.18.0.0/15"),
+      Cidr.parse("240.0.0.0/4"),
+      Cidr.parse("255.255.255.255/32"),
       Cidr.parse("fc00::/7"));
   private static final Cidr NAT64 = Cidr.parse("64:ff9b::/96");
   private static final int IPV4_BYTES = 4;
@@ -41,8 +45,10 @@ public final class AddressPolicy {
       }
     }
     this.allowedBlocks = List.copyOf(blocks);
-    this.allowedHosts = allowList.stream().filter(entry -> !Cidr.looksLikeCidr(entry))
-        .map(host -> host.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    this.allowedHosts = allowList.stream()
+        .filter(entry -> !Cidr.looksLikeCidr(entry))
+        .map(host -> host.toLowerCase(Locale.ROOT))
+        .collect(Collectors.toUnmodifiableSet());
   }
 
   /** Resolves {@code host} and returns its addresses, or refuses with BLOCKED_ADDRESS. */
@@ -54,15 +60,19 @@ public final class AddressPolicy {
     try {
       addresses = InetAddress.getAllByName(host);
     } catch (UnknownHostException e) {
-      throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "cannot resolve host " + host, e);
+      throw new ImageRejectedException(
+          DeadLetterReason.FETCH_FAILED, "cannot resolve host " + host, e);
     }
     if (!blockPrivate || allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
       return List.of(addresses);
     }
     for (InetAddress address : addresses) {
-      if (isBlocked(address) && allowedBlocks.stream().noneMatch(block -> block.contains(address))) {
-        throw new ImageRejectedException(DeadLetterReason.BLOCKED_ADDRESS,
-            "host " + host + " resolves to " + address.getHostAddress() + ", a non-public address (allow it with fetch.allow-list)");
+      if (isBlocked(address)
+          && allowedBlocks.stream().noneMatch(block -> block.contains(address))) {
+        throw new ImageRejectedException(
+            DeadLetterReason.BLOCKED_ADDRESS,
+            "host " + host + " resolves to " + address.getHostAddress()
+                + ", a non-public address (allow it with fetch.allow-list)");
       }
     }
     return List.of(addresses);
@@ -75,8 +85,11 @@ public final class AddressPolicy {
         return true;
       }
     }
-    return address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isSiteLocalAddress()
-        || address.isMulticastAddress() || address.isAnyLocalAddress()
+    return address.isLoopbackAddress()
+        || address.isLinkLocalAddress()
+        || address.isSiteLocalAddress()
+        || address.isMulticastAddress()
+        || address.isAnyLocalAddress()
         || BLOCKED_BLOCKS.stream().anyMatch(block -> block.contains(address));
   }
 

@@ -9,7 +9,8 @@ public record Cidr(byte[] network, int prefixLength) {
   public static Cidr parse(String text) {
     String[] parts = text.trim().split("/", 2);
     String address = parts[0].replace("[", "").replace("]", "");
-    if (!address.matches("[0-9a-fA-F:.]+") || !(address.contains(":") || address.matches("[0-9.]+"))) {
+    if (!address.matches("[0-9a-fA-F:.]+")
+        || !(address.contains(":") || address.matches("[0-9.]+"))) {
       throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR block");
     }
     byte[] bytes;
@@ -26,7 +27,8 @@ public record Cidr(byte[] network, int prefixLength) {
       throw new IllegalArgumentException("'" + text + "' has a bad prefix length", e);
     }
     if (prefix < 0 || prefix > maxPrefix) {
-      throw new IllegalArgumentException("'" + text + "' prefix length must be in [0, " + maxPrefix + "]");
+      throw new IllegalArgumentException(
+          "'" + text + "' prefix length must be in [0, " + maxPrefix + "]");
     }
     return new Cidr(bytes, prefix);
   }

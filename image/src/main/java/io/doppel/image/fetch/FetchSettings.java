@@ -19,10 +19,20 @@ import java.util.Map;
  * @param circuitMaxHosts the most hosts a circuit breaker is kept for (least recently used dropped first), so that
  *     unique host names cannot grow the breakers without bound
  */
-public record FetchSettings(long maxBytes, Duration connectTimeout, Duration readTimeout, int maxRedirects,
-    List<Path> fileRoots, boolean blockPrivateAddresses, List<String> allowList,
-    int retryMaxAttempts, Duration retryInitialBackoff, float circuitFailureRatePercent, Duration circuitOpenDuration,
-    Duration deadline, int circuitMaxHosts) {
+public record FetchSettings(
+    long maxBytes,
+    Duration connectTimeout,
+    Duration readTimeout,
+    int maxRedirects,
+    List<Path> fileRoots,
+    boolean blockPrivateAddresses,
+    List<String> allowList,
+    int retryMaxAttempts,
+    Duration retryInitialBackoff,
+    float circuitFailureRatePercent,
+    Duration circuitOpenDuration,
+    Duration deadline,
+    int circuitMaxHosts) {
 
   /** The longest {@code fetch.deadline-ms}: half the extractor's transaction timeout (2 · 60 s). */
   public static final long MAX_DEADLINE_SECONDS = 60;
@@ -40,17 +50,39 @@ public record FetchSettings(long maxBytes, Duration connectTimeout, Duration rea
     ConfigReader r = section.section("fetch");
     return new FetchSettings(
         r.whole("max-bytes", 25L * 1024 * 1024, 1, Long.MAX_VALUE),
-        r.millis("connect-timeout-ms", Duration.ofSeconds(3), Duration.ofMillis(1), Duration.ofMinutes(10)),
-        r.millis("read-timeout-ms", Duration.ofSeconds(10), Duration.ofMillis(1), Duration.ofMinutes(10)),
+        r.millis(
+            "connect-timeout-ms",
+            Duration.ofSeconds(3),
+            Duration.ofMillis(1),
+            Duration.ofMinutes(10)),
+        r.millis(
+            "read-timeout-ms",
+            Duration.ofSeconds(10),
+            Duration.ofMillis(1),
+            Duration.ofMinutes(10)),
         r.integer("max-redirects", 3, 0, 20),
-        r.list("file-roots").stream().map(root -> Path.of(root).toAbsolutePath().normalize()).toList(),
+        r.list("file-roots").stream()
+            .map(root -> Path.of(root).toAbsolutePath().normalize())
+            .toList(),
         r.bool("block-private-addresses", true),
         r.list("allow-list"),
         r.integer("retry.max-attempts", 3, 1, 10),
-        r.millis("retry.initial-backoff-ms", Duration.ofMillis(200), Duration.ofMillis(1), Duration.ofMinutes(1)),
+        r.millis(
+            "retry.initial-backoff-ms",
+            Duration.ofMillis(200),
+            Duration.ofMillis(1),
+            Duration.ofMinutes(1)),
         (float) r.decimal("circuit-breaker.failure-rate-percent", 50, 1, 100),
-        r.millis("circuit-breaker.open-ms", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(1)),
-        r.millis("deadline-ms", Duration.ofSeconds(20), Duration.ofMillis(1), Duration.ofSeconds(MAX_DEADLINE_SECONDS)),
+        r.millis(
+            "circuit-breaker.open-ms",
+            Duration.ofSeconds(30),
+            Duration.ofMillis(1),
+            Duration.ofHours(1)),
+        r.millis(
+            "deadline-ms",
+            Duration.ofSeconds(20),
+            Duration.ofMillis(1),
+            Duration.ofSeconds(MAX_DEADLINE_SECONDS)),
         r.integer("circuit-breaker.max-hosts", 1024, 1, 1_000_000));
   }
 
@@ -65,8 +97,23 @@ public record FetchSettings(long maxBytes, Duration connectTimeout, Duration rea
   /** These settings with {@code roots} added to the folders file:// sources may read (a command's input folders). */
   public FetchSettings withFileRoots(List<Path> roots) {
     List<Path> all = new ArrayList<>(fileRoots);
-    roots.stream().map(root -> root.toAbsolutePath().normalize()).filter(root -> !all.contains(root)).forEach(all::add);
-    return new FetchSettings(maxBytes, connectTimeout, readTimeout, maxRedirects, all, blockPrivateAddresses, allowList,
-        retryMaxAttempts, retryInitialBackoff, circuitFailureRatePercent, circuitOpenDuration, deadline, circuitMaxHosts);
+    roots.stream()
+        .map(root -> root.toAbsolutePath().normalize())
+        .filter(root -> !all.contains(root))
+        .forEach(all::add);
+    return new FetchSettings(
+        maxBytes,
+        connectTimeout,
+        readTimeout,
+        maxRedirects,
+        all,
+        blockPrivateAddresses,
+        allowList,
+        retryMaxAttempts,
+        retryInitialBackoff,
+        circuitFailureRatePercent,
+        circuitOpenDuration,
+        deadline,
+        circuitMaxHosts);
   }
 }

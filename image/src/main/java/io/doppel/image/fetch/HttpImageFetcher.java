@@ -15,8 +15,8 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Downloads images over http(s) with a connect timeout, a whole-response deadline, a byte limit
@@ -57,19 +57,26 @@ public final class HttpImageFetcher implements AutoCloseable {
   public HttpImageFetcher(FetchSettings config, AddressPolicy addressPolicy) {
     this.config = config;
     this.addressPolicy = addressPolicy;
-    this.retry = Retry.of("image-fetch", RetryConfig.custom()
-        .maxAttempts(config.retryMaxAttempts())
-        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.retryInitialBackoff(), BACKOFF_MULTIPLIER, BACKOFF_JITTER))
-        .retryExceptions(IOException.class)
-        .ignoreExceptions(ImageRejectedException.class, PinnedHttpExchange.BodyTooLargeException.class, CallNotPermittedException.class)
-        .build());
+    this.retry = Retry.of(
+        "image-fetch",
+        RetryConfig.custom()
+            .maxAttempts(config.retryMaxAttempts())
+            .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
+                config.retryInitialBackoff(), BACKOFF_MULTIPLIER, BACKOFF_JITTER))
+            .retryExceptions(IOException.class)
+            .ignoreExceptions(
+                ImageRejectedException.class,
+                PinnedHttpExchange.BodyTooLargeException.class,
+                CallNotPermittedException.class)
+            .build());
     this.circuitConfig = CircuitBreakerConfig.custom()
         .failureRateThreshold(config.circuitFailureRatePercent())
         .slidingWindowSize(CIRCUIT_WINDOW_CALLS)
         .minimumNumberOfCalls(CIRCUIT_MIN_CALLS)
         .waitDurationInOpenState(config.circuitOpenDuration())
         .recordExceptions(IOException.class)
-        .ignoreExceptions(ImageRejectedException.class, PinnedHttpExchange.BodyTooLargeException.class)
+        .ignoreExceptions(
+            ImageRejectedException.class, PinnedHttpExchange.BodyTooLargeException.class)
         .build();
     int maxHosts = config.circuitMaxHosts();
     this.circuitBreakers = new LinkedHashMap<>(16, 0.75f, true) {
@@ -92,9 +99,12 @@ public final class HttpImageFetcher implements AutoCloseable {
   public byte[] fetch(URI source, long deadlineNanos) throws ImageRejectedException {
     URI current = source;
     for (int hop = 0; ; hop++) {
-      String scheme = current.getScheme() == null ? "" : current.getScheme().toLowerCase(Locale.ROOT);
+      String scheme =
+          current.getScheme() == null ? "" : current.getScheme().toLowerCase(Locale.ROOT);
       if (!scheme.equals("http") && !scheme.equals("https")) {
-        throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "refusing to follow " + current + ": only http(s) redirects are followed");
+        throw new ImageRejectedException(
+            DeadLetterReason.FETCH_FAILED,
+            "refusing to follow " + current + ": only http(s) redirects are followed");
       }
       List<InetAddress> checked = addressPolicy.resolveAllowed(current.getHost());
       Answer answer = fetchOnce(current, checked, deadlineNanos);
@@ -102,7 +112,9 @@ public final class HttpImageFetcher implements AutoCloseable {
         return answer.body();
       }
       if (hop >= config.maxRedirects()) {
-        throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "more than " + config.maxRedirects() + " redirects from " + source);
+        throw new ImageRejectedException(
+            DeadLetterReason.FETCH_FAILED,
+            "more than " + config.maxRedirects() + " redirects from " + source);
       }
       current = answer.redirect();
     }
@@ -122,14 +134,19 @@ public final class HttpImageFetcher implements AutoCloseable {
     }
   }
 
-  private Answer fetchOnce(URI uri, List<InetAddress> checked, long deadlineNanos) throws ImageRejectedException {
+  private Answer fetchOnce(URI uri, List<InetAddress> checked, long deadlineNanos)
+      throws ImageRejectedException {
     CircuitBreaker breaker = circuitBreaker(uri.getHost());
     try {
-      return retry.executeCheckedSupplier(() -> breaker.executeCheckedSupplier(() -> exchange(uri, checked, deadlineNanos)));
+      return retry.executeCheckedSupplier(
+          () -> breaker.executeCheckedSupplier(() -> exchange(uri, checked, deadlineNanos)));
     } catch (ImageRejectedException e) {
       throw e;
     } catch (CallNotPermittedException e) {
-      throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "circuit open for host " + uri.getHost() + " after repeated failures", e);
+      throw new ImageRejectedException(
+          DeadLetterReason.FETCH_FAILED,
+          "circuit open for host " + uri.getHost() + " after repeated failures",
+          e);
     } catch (PinnedHttpExchange.BodyTooLargeException e) {
       throw new ImageRejectedException(DeadLetterReason.TOO_LARGE, uri + ": " + e.getMessage(), e);
     } catch (HttpTimeoutException e) {
@@ -139,23 +156,31 @@ public final class HttpImageFetcher implements AutoCloseable {
     }
   }
 
-  private Answer exchange(URI uri, List<InetAddress> checked, long deadlineNanos) throws IOException, ImageRejectedException {
+  private Answer exchange(URI uri, List<InetAddress> checked, long deadlineNanos)
+      throws IOException, ImageRejectedException {
     long now = System.nanoTime();
     if (deadlineNanos - now <= 0) {
       // not retried: the upload's time is up
-      throw new ImageRejectedException(DeadLetterReason.TIMEOUT, uri + ": the fetch deadline of "
-          + config.deadline().toMillis() + " ms passed");
+      throw new ImageRejectedException(
+          DeadLetterReason.TIMEOUT,
+          uri + ": the fetch deadline of " + config.deadline().toMillis() + " ms passed");
     }
     Duration allowed = config.connectTimeout().plus(config.readTimeout());
     long attemptDeadline = now + allowed.toNanos();
     long deadline = deadlineNanos - attemptDeadline < 0 ? deadlineNanos : attemptDeadline;
-    PinnedHttpExchange.Response response = PinnedHttpExchange.get(uri, checked,
-        (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()), deadline, config.maxBytes(), USER_AGENT);
+    PinnedHttpExchange.Response response = PinnedHttpExchange.get(
+        uri,
+        checked,
+        (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
+        deadline,
+        config.maxBytes(),
+        USER_AGENT);
     int status = response.status();
     if (status / 100 == 3) {
       String location = response.headers().get("location");
       if (location == null) {
-        throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "HTTP " + status + " without Location from " + uri);
+        throw new ImageRejectedException(
+            DeadLetterReason.FETCH_FAILED, "HTTP " + status + " without Location from " + uri);
       }
       return new Answer(null, uri.resolve(location));
     }
@@ -163,13 +188,16 @@ public final class HttpImageFetcher implements AutoCloseable {
       throw new ServerErrorException("HTTP " + status + " from " + uri);
     }
     if (status / 100 != 2) {
-      throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "HTTP " + status + " from " + uri);
+      throw new ImageRejectedException(
+          DeadLetterReason.FETCH_FAILED, "HTTP " + status + " from " + uri);
     }
     return new Answer(response.body(), null);
   }
 
   private static String describe(Throwable e) {
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+    return e.getMessage() == null
+        ? e.getClass().getSimpleName()
+        : e.getClass().getSimpleName() + ": " + e.getMessage();
   }
 
   @Override

@@ -22,7 +22,8 @@ public final class ImageFetcher implements AutoCloseable {
     this.maxBytes = config.maxBytes();
     this.deadline = config.deadline();
     this.files = new FileImageFetcher(config.fileRoots(), config.maxBytes());
-    this.http = new HttpImageFetcher(config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
+    this.http = new HttpImageFetcher(
+        config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
   }
 
   /**
@@ -39,22 +40,28 @@ public final class ImageFetcher implements AutoCloseable {
       return fetchAsSent(event, deadlineNanos);
     } catch (ImageRejectedException e) {
       String scrubbed = SourceUrls.scrubbed(e.getMessage());
-      throw scrubbed == null || scrubbed.equals(e.getMessage()) ? e : new ImageRejectedException(e.reason(), scrubbed, e);
+      throw scrubbed == null || scrubbed.equals(e.getMessage())
+          ? e
+          : new ImageRejectedException(e.reason(), scrubbed, e);
     }
   }
 
   private byte[] fetchAsSent(UploadEvent event, long deadlineNanos) throws ImageRejectedException {
     if (event.getPurpose() == Purpose.DELETE) {
-      throw new ImageRejectedException(DeadLetterReason.INVALID_EVENT, "DELETE events carry no image to extract");
+      throw new ImageRejectedException(
+          DeadLetterReason.INVALID_EVENT, "DELETE events carry no image to extract");
     }
     ByteBuffer inline = event.getInlineBytes();
     CharSequence source = event.getSource();
     if ((inline == null) == (source == null)) {
-      throw new ImageRejectedException(DeadLetterReason.INVALID_EVENT, "exactly one of source and inlineBytes must be set");
+      throw new ImageRejectedException(
+          DeadLetterReason.INVALID_EVENT, "exactly one of source and inlineBytes must be set");
     }
     if (inline != null) {
       if (inline.remaining() > maxBytes) {
-        throw new ImageRejectedException(DeadLetterReason.TOO_LARGE, "inline image has " + inline.remaining() + " bytes, above the limit of " + maxBytes);
+        throw new ImageRejectedException(
+            DeadLetterReason.TOO_LARGE,
+            "inline image has " + inline.remaining() + " bytes, above the limit of " + maxBytes);
       }
       byte[] bytes = new byte[inline.remaining()];
       inline.duplicate().get(bytes);
@@ -64,14 +71,20 @@ public final class ImageFetcher implements AutoCloseable {
     try {
       uri = new URI(source.toString());
     } catch (URISyntaxException e) {
-      throw new ImageRejectedException(DeadLetterReason.INVALID_EVENT, "source is not a URI: " + e.getMessage(), e);
+      throw new ImageRejectedException(
+          DeadLetterReason.INVALID_EVENT, "source is not a URI: " + e.getMessage(), e);
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     return switch (scheme) {
       case "file" -> files.fetch(uri);
       case "http", "https" -> http.fetch(uri, deadlineNanos);
-      case "s3" -> throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "s3:// sources are not supported by this extractor yet");
-      default -> throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "unsupported source scheme '" + scheme + "' in " + source);
+      case "s3" ->
+        throw new ImageRejectedException(
+            DeadLetterReason.FETCH_FAILED, "s3:// sources are not supported by this extractor yet");
+      default ->
+        throw new ImageRejectedException(
+            DeadLetterReason.FETCH_FAILED,
+            "unsupported source scheme '" + scheme + "' in " + source);
     };
   }
 

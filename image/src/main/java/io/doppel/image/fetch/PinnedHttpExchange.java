@@ -15,7 +15,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,8 +49,14 @@ final class PinnedHttpExchange {
 
   private PinnedHttpExchange() {}
 
-  static Response get(URI uri, List<InetAddress> addresses, int connectTimeoutMs, long deadlineNanos, long maxBytes,
-      String userAgent) throws IOException {
+  static Response get(
+      URI uri,
+      List<InetAddress> addresses,
+      int connectTimeoutMs,
+      long deadlineNanos,
+      long maxBytes,
+      String userAgent)
+      throws IOException {
     boolean tls = "https".equalsIgnoreCase(uri.getScheme());
     int port = uri.getPort() >= 0 ? uri.getPort() : tls ? 443 : 80;
     try (Socket socket = connect(addresses, port, connectTimeoutMs, deadlineNanos)) {
@@ -72,20 +77,25 @@ final class PinnedHttpExchange {
     }
   }
 
-  private static Socket connect(List<InetAddress> addresses, int port, int connectTimeoutMs, long deadlineNanos)
+  private static Socket connect(
+      List<InetAddress> addresses, int port, int connectTimeoutMs, long deadlineNanos)
       throws IOException {
     IOException last = null;
     for (InetAddress address : addresses) {
       Socket socket = new Socket(Proxy.NO_PROXY);
       try {
-        socket.connect(new InetSocketAddress(address, port), Math.max(1, Math.min(connectTimeoutMs, remainingMs(deadlineNanos))));
+        socket.connect(
+            new InetSocketAddress(address, port),
+            Math.max(1, Math.min(connectTimeoutMs, remainingMs(deadlineNanos))));
         return socket;
       } catch (SocketTimeoutException e) {
         socket.close();
-        last = new HttpConnectTimeoutException("connect to " + address.getHostAddress() + ":" + port + " timed out");
+        last = new HttpConnectTimeoutException(
+            "connect to " + address.getHostAddress() + ":" + port + " timed out");
       } catch (IOException e) {
         socket.close();
-        last = new IOException("connect to " + address.getHostAddress() + ":" + port + ": " + e.getMessage(), e);
+        last = new IOException(
+            "connect to " + address.getHostAddress() + ":" + port + ": " + e.getMessage(), e);
       }
       if (remainingMs(deadlineNanos) <= 0) {
         break;
@@ -94,11 +104,13 @@ final class PinnedHttpExchange {
     throw last != null ? last : new IOException("no address to connect to");
   }
 
-  private static Socket secure(Socket socket, URI uri, int port, long deadlineNanos) throws IOException {
+  private static Socket secure(Socket socket, URI uri, int port, long deadlineNanos)
+      throws IOException {
     String host = bare(uri.getHost());
     SSLSocket ssl;
     try {
-      ssl = (SSLSocket) SSLContext.getDefault().getSocketFactory().createSocket(socket, host, port, true);
+      ssl = (SSLSocket)
+          SSLContext.getDefault().getSocketFactory().createSocket(socket, host, port, true);
     } catch (NoSuchAlgorithmException e) {
       throw new IOException("no TLS", e);
     }
@@ -146,12 +158,15 @@ final class PinnedHttpExchange {
       }
       int colon = line.indexOf(':');
       if (colon > 0) {
-        headers.putIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+        headers.putIfAbsent(
+            line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            line.substring(colon + 1).trim());
       }
     }
   }
 
-  private static byte[] body(InputStream in, Map<String, String> headers, long maxBytes) throws IOException {
+  private static byte[] body(InputStream in, Map<String, String> headers, long maxBytes)
+      throws IOException {
     String encoding = headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT);
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     if (encoding.contains("chunked")) {
@@ -186,7 +201,8 @@ final class PinnedHttpExchange {
         throw new IOException("bad Content-Length");
       }
       if (length > maxBytes) {
-        throw new BodyTooLargeException("Content-Length " + length + " is above the limit of " + maxBytes + " bytes");
+        throw new BodyTooLargeException(
+            "Content-Length " + length + " is above the limit of " + maxBytes + " bytes");
       }
       copy(in, body, length);
       return body.toByteArray();
@@ -201,7 +217,8 @@ final class PinnedHttpExchange {
     return body.toByteArray();
   }
 
-  private static void copy(InputStream in, ByteArrayOutputStream out, long length) throws IOException {
+  private static void copy(InputStream in, ByteArrayOutputStream out, long length)
+      throws IOException {
     byte[] buffer = new byte[(int) Math.min(64 * 1024, Math.max(1, length))];
     long left = length;
     while (left > 0) {
@@ -224,7 +241,8 @@ final class PinnedHttpExchange {
       }
       if (b == '\n') {
         byte[] bytes = line.toByteArray();
-        int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        int length =
+            bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
         return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
       }
       if (line.size() >= MAX_LINE_BYTES) {
@@ -240,7 +258,9 @@ final class PinnedHttpExchange {
   }
 
   private static String bare(String host) {
-    return host != null && host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    return host != null && host.startsWith("[") && host.endsWith("]")
+        ? host.substring(1, host.length() - 1)
+        : host;
   }
 
   private static boolean isLiteral(String host) {

@@ -24,11 +24,15 @@ class ExifOrientationTest {
     BgrImage cw = ExifOrientation.apply(image, 6);
     assertThat(ExifOrientation.apply(image, 1)).isSameAs(image);
     assertThat(ExifOrientation.apply(image, 2).bgr()).isEqualTo(image.mirrored().bgr());
-    assertThat(ExifOrientation.apply(image, 3).bgr()).isEqualTo(ExifOrientation.apply(cw, 6).bgr());
-    assertThat(ExifOrientation.apply(image, 4).bgr()).isEqualTo(ExifOrientation.apply(image, 3).mirrored().bgr());
+    assertThat(ExifOrientation.apply(image, 3).bgr())
+        .isEqualTo(ExifOrientation.apply(cw, 6).bgr());
+    assertThat(ExifOrientation.apply(image, 4).bgr())
+        .isEqualTo(ExifOrientation.apply(image, 3).mirrored().bgr());
     assertThat(ExifOrientation.apply(image, 5).bgr()).isEqualTo(cw.mirrored().bgr());
-    assertThat(ExifOrientation.apply(image, 7).bgr()).isEqualTo(ExifOrientation.apply(cw, 4).bgr());
-    assertThat(ExifOrientation.apply(image, 8).bgr()).isEqualTo(ExifOrientation.apply(ExifOrientation.apply(cw, 6), 6).bgr());
+    assertThat(ExifOrientation.apply(image, 7).bgr())
+        .isEqualTo(ExifOrientation.apply(cw, 4).bgr());
+    assertThat(ExifOrientation.apply(image, 8).bgr())
+        .isEqualTo(ExifOrientation.apply(ExifOrientation.apply(cw, 6), 6).bgr());
     for (int orientation = 5; orientation <= 8; orientation++) {
       assertThat(ExifOrientation.apply(image, orientation).width()).isEqualTo(4);
     }
@@ -36,9 +40,29 @@ class ExifOrientationTest {
 
   @Test
   void jpegWithoutExifOrGarbageExifIsNormal() {
-    assertThat(ExifOrientation.ofJpeg(ImageFiles.encode(SyntheticImages.texture(1, 20, 10), "jpeg"))).isEqualTo(ExifOrientation.NORMAL);
-    byte[] brokenExif = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE1, 0, 12, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0};
+    assertThat(
+            ExifOrientation.ofJpeg(ImageFiles.encode(SyntheticImages.texture(1, 20, 10), "jpeg")))
+        .isEqualTo(ExifOrientation.NORMAL);
+    byte[] brokenExif = {
+      (byte) 0xFF,
+      (byte) 0xD8,
+      (byte) 0xFF,
+      (byte) 0xE1,
+      0,
+      12,
+      'E',
+      'x',
+      'i',
+      'f',
+      0,
+      0,
+      'I',
+      'I',
+      42,
+      0
+    };
     assertThat(ExifOrientation.ofJpeg(brokenExif)).isEqualTo(ExifOrientation.NORMAL);
-    assertThat(ExifOrientation.ofJpeg(ImageFiles.resource("/images/halves-48x32-exif6.jpg"))).isEqualTo(6);
+    assertThat(ExifOrientation.ofJpeg(ImageFiles.resource("/images/halves-48x32-exif6.jpg")))
+        .isEqualTo(6);
   }
 }

@@ -36,14 +36,18 @@ class ImageDecoderTest {
   @Test
   void losslessFormatsKeepThePixels() throws Exception {
     BgrImage original = BgrImage.of(scene);
-    assertThat(decoder.decode(ImageFiles.encode(scene, "png")).image().bgr()).isEqualTo(original.bgr());
-    assertThat(decoder.decode(ImageFiles.encode(scene, "bmp")).image().bgr()).isEqualTo(original.bgr());
+    assertThat(decoder.decode(ImageFiles.encode(scene, "png")).image().bgr())
+        .isEqualTo(original.bgr());
+    assertThat(decoder.decode(ImageFiles.encode(scene, "bmp")).image().bgr())
+        .isEqualTo(original.bgr());
   }
 
   @Test
   void decodesProgressiveJpeg() throws Exception {
     byte[] progressive = ImageFiles.progressiveJpeg(scene);
-    assertThat(containsMarker(progressive, 0xC2)).as("SOF2 (progressive) marker").isTrue();
+    assertThat(containsMarker(progressive, 0xC2))
+        .as("SOF2 (progressive) marker")
+        .isTrue();
 
     ImageDecoder.Decoded decoded = decoder.decode(progressive);
 
@@ -53,7 +57,8 @@ class ImageDecoderTest {
 
   @Test
   void decodesCmykJpegIntoColours() throws Exception {
-    BgrImage image = decoder.decode(ImageFiles.resource("/images/halves-48x32-cmyk.jpg")).image();
+    BgrImage image =
+        decoder.decode(ImageFiles.resource("/images/halves-48x32-cmyk.jpg")).image();
 
     int[] left = pixel(image, 8, 16);
     int[] right = pixel(image, 40, 16);
@@ -75,7 +80,8 @@ class ImageDecoderTest {
 
   @Test
   void appliesExifOrientation() throws Exception {
-    BgrImage image = decoder.decode(ImageFiles.resource("/images/halves-48x32-exif6.jpg")).image();
+    BgrImage image =
+        decoder.decode(ImageFiles.resource("/images/halves-48x32-exif6.jpg")).image();
 
     assertThat(image.width()).isEqualTo(32);
     assertThat(image.height()).isEqualTo(48);
@@ -157,14 +163,17 @@ class ImageDecoderTest {
   void pixelLimitIsConfigurable() {
     ImageDecoder strict = new ImageDecoder(50 * 50);
     assertThatThrownBy(() -> strict.decode(ImageFiles.encode(scene, "png")))
-        .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TOO_MANY_PIXELS))
+        .isInstanceOfSatisfying(
+            ImageRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TOO_MANY_PIXELS))
         .hasMessageContaining("120x80");
   }
 
   @Test
   void aWebPWhoseHeaderClaimsATallerCanvasThanItsDataIsStoppedAsCorrupt() {
     byte[] webp = ImageFiles.resource("/images/webp/scene-alpha-96x96-lossy.webp");
-    // VP8X payload at 20: flags (4 bytes), canvas width-1 (3 bytes LE), canvas height-1 (3 bytes LE).
+    // VP8X payload at 20: flags (4 bytes), canvas width-1 (3 bytes LE), canvas height-1 (3 bytes
+    // LE).
     int tallCanvas = 32_767;
     webp[27] = (byte) tallCanvas;
     webp[28] = (byte) (tallCanvas >> 8);
@@ -172,7 +181,9 @@ class ImageDecoderTest {
     // Without the read-past-end guard TwelveMonkeys decodes zeros for the whole canvas: minutes.
     ImageDecoder patient = new ImageDecoder(MAX_PIXELS, Duration.ofMinutes(10));
     assertThatThrownBy(() -> patient.decode(webp))
-        .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.CORRUPT))
+        .isInstanceOfSatisfying(
+            ImageRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.CORRUPT))
         .hasMessageContaining("past the end");
   }
 
@@ -180,20 +191,25 @@ class ImageDecoderTest {
   void aDecodeThatOutlastsItsTimeoutIsRejectedAsTimeout() {
     ImageDecoder hasty = new ImageDecoder(MAX_PIXELS, Duration.ofNanos(1));
     assertThatThrownBy(() -> hasty.decode(ImageFiles.encode(scene, "png")))
-        .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TIMEOUT));
+        .isInstanceOfSatisfying(
+            ImageRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TIMEOUT));
   }
 
   @Test
   void aJpegWhoseHeaderClaimsMoreRowsThanItHasIsCorrupt() {
     byte[] liar = ImageFiles.jpegWithHeaderSize(ImageFiles.encode(scene, "jpeg"), 6_000, 6_000);
     assertThatThrownBy(() -> decoder.decode(liar))
-        .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.CORRUPT))
+        .isInstanceOfSatisfying(
+            ImageRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.CORRUPT))
         .hasMessageContaining("truncated");
   }
 
   private void assertRejected(byte[] bytes, DeadLetterReason reason) {
     assertThatThrownBy(() -> decoder.decode(bytes))
-        .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        .isInstanceOfSatisfying(
+            ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
 
   /** {B, G, R} at (x, y). */

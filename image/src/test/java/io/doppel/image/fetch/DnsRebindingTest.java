@@ -51,23 +51,35 @@ class DnsRebindingTest {
   }
 
   private HttpImageFetcher fetcher() {
-    FetchSettings config = FetchSettings.of(Map.of("fetch.connect-timeout-ms", "200", "fetch.read-timeout-ms", "300",
-        "fetch.retry.max-attempts", "3", "fetch.retry.initial-backoff-ms", "1"));
-    return new HttpImageFetcher(config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
+    FetchSettings config = FetchSettings.of(Map.of(
+        "fetch.connect-timeout-ms",
+        "200",
+        "fetch.read-timeout-ms",
+        "300",
+        "fetch.retry.max-attempts",
+        "3",
+        "fetch.retry.initial-backoff-ms",
+        "1"));
+    return new HttpImageFetcher(
+        config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
   }
 
   @Test
   void retriesConnectToTheCheckedAddressNotToWhatTheNameAnswersLater() {
     String host = "image.rebind.test";
-    URI source = URI.create("http://" + host + ":" + loopback.getAddress().getPort() + "/image.png");
+    URI source =
+        URI.create("http://" + host + ":" + loopback.getAddress().getPort() + "/image.png");
 
     try (HttpImageFetcher fetcher = fetcher()) {
-      assertThatThrownBy(() -> fetcher.fetch(source)).isInstanceOf(ImageRejectedException.class)
+      assertThatThrownBy(() -> fetcher.fetch(source))
+          .isInstanceOf(ImageRejectedException.class)
           .hasMessageContaining(RebindingResolverProvider.PUBLIC);
     }
 
     assertThat(requests).as("requests that reached the loopback listener").hasValue(0);
-    assertThat(RebindingResolverProvider.lookups(host)).as("lookups of the host: the check's only").isEqualTo(1);
+    assertThat(RebindingResolverProvider.lookups(host))
+        .as("lookups of the host: the check's only")
+        .isEqualTo(1);
   }
 
   @Test
@@ -83,7 +95,8 @@ class DnsRebindingTest {
       @Override
       public void connectFailed(URI uri, SocketAddress address, IOException e) {}
     });
-    URI source = URI.create("http://proxied.rebind.test:" + loopback.getAddress().getPort() + "/image.png");
+    URI source =
+        URI.create("http://proxied.rebind.test:" + loopback.getAddress().getPort() + "/image.png");
 
     try (HttpImageFetcher fetcher = fetcher()) {
       assertThatThrownBy(() -> fetcher.fetch(source)).isInstanceOf(ImageRejectedException.class);

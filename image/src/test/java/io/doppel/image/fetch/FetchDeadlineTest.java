@@ -50,8 +50,13 @@ class FetchDeadlineTest {
     hops.createContext("/hop/", exchange -> {
       int hop = Integer.parseInt(exchange.getRequestURI().getPath().substring("/hop/".length()));
       sleep(700);
-      exchange.getResponseHeaders().add("Location", hop < 3 ? "/hop/" + (hop + 1)
-          : "http://127.0.0.1:" + tarpit.getLocalPort() + "/image.png");
+      exchange
+          .getResponseHeaders()
+          .add(
+              "Location",
+              hop < 3
+                  ? "/hop/" + (hop + 1)
+                  : "http://127.0.0.1:" + tarpit.getLocalPort() + "/image.png");
       exchange.sendResponseHeaders(302, -1);
       exchange.close();
     });
@@ -74,14 +79,27 @@ class FetchDeadlineTest {
   }
 
   private static HttpImageFetcher fetcher(String... overrides) {
-    Map<String, String> settings = new HashMap<>(Map.of("fetch.allow-list", "127.0.0.1/32",
-        "fetch.connect-timeout-ms", "500", "fetch.read-timeout-ms", "1000", "fetch.retry.max-attempts", "3",
-        "fetch.retry.initial-backoff-ms", "1", "fetch.max-redirects", "4", "fetch.deadline-ms", "1500"));
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "fetch.allow-list",
+        "127.0.0.1/32",
+        "fetch.connect-timeout-ms",
+        "500",
+        "fetch.read-timeout-ms",
+        "1000",
+        "fetch.retry.max-attempts",
+        "3",
+        "fetch.retry.initial-backoff-ms",
+        "1",
+        "fetch.max-redirects",
+        "4",
+        "fetch.deadline-ms",
+        "1500"));
     for (int i = 0; i < overrides.length; i += 2) {
       settings.put(overrides[i], overrides[i + 1]);
     }
     FetchSettings config = FetchSettings.of(settings);
-    return new HttpImageFetcher(config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
+    return new HttpImageFetcher(
+        config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
   }
 
   @Test
@@ -90,29 +108,36 @@ class FetchDeadlineTest {
       long start = System.nanoTime();
 
       assertThatThrownBy(() -> fetcher.fetch(URI.create(hopBase + "/hop/0")))
-          .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TIMEOUT));
+          .isInstanceOfSatisfying(
+              ImageRejectedException.class,
+              e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TIMEOUT));
 
       Duration took = Duration.ofNanos(System.nanoTime() - start);
-      assertThat(took).as("the whole fetch, every hop and attempt").isLessThan(Duration.ofMillis(2500));
+      assertThat(took)
+          .as("the whole fetch, every hop and attempt")
+          .isLessThan(Duration.ofMillis(2500));
     }
   }
 
   @Test
   void aDeadlineAlreadyPassedFetchesNothing() {
     try (HttpImageFetcher fetcher = fetcher()) {
-      assertThatThrownBy(() -> fetcher.fetch(URI.create(hopBase + "/image.png"), System.nanoTime() - 1))
-          .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TIMEOUT));
+      assertThatThrownBy(
+              () -> fetcher.fetch(URI.create(hopBase + "/image.png"), System.nanoTime() - 1))
+          .isInstanceOfSatisfying(
+              ImageRejectedException.class,
+              e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.TIMEOUT));
     }
   }
 
   /** Unique host names, as an attacker can mint them: the breakers kept stay within the bound, the newest among them. */
   @Test
   void circuitBreakersAreKeptForABoundedNumberOfHosts() throws Exception {
-    try (HttpImageFetcher fetcher = fetcher("fetch.circuit-breaker.max-hosts", "8",
-        "fetch.allow-list", "127.0.0.1/32")) {
+    try (HttpImageFetcher fetcher =
+        fetcher("fetch.circuit-breaker.max-hosts", "8", "fetch.allow-list", "127.0.0.1/32")) {
       for (int i = 0; i < 50; i++) {
-        URI source = URI.create("http://h" + i + RebindingResolverProvider.LOOPBACK_DOMAIN + ":" + hops.getAddress().getPort()
-            + "/image.png");
+        URI source = URI.create("http://h" + i + RebindingResolverProvider.LOOPBACK_DOMAIN + ":"
+            + hops.getAddress().getPort() + "/image.png");
         assertThat(fetcher.fetch(source)).isEqualTo("image".getBytes());
       }
 
@@ -121,9 +146,12 @@ class FetchDeadlineTest {
   }
 
   private static Void trickle(Socket client) {
-    try (client; InputStream in = client.getInputStream(); OutputStream out = client.getOutputStream()) {
+    try (client;
+        InputStream in = client.getInputStream();
+        OutputStream out = client.getOutputStream()) {
       in.read(new byte[4096]);
-      out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
       while (true) {
         out.write('x');
         out.flush();

@@ -25,8 +25,13 @@ class FetchSettingsTest {
 
   @Test
   void aProgramReadsItsOwnFetchSection() {
-    ConfigReader reader = ConfigReader.of("review", Map.of("DOPPEL_REVIEW_FETCH_READ_TIMEOUT_MS", "1500",
-        "DOPPEL_REVIEW_FETCH_ALLOW_LIST", "10.0.0.0/8,images.internal"));
+    ConfigReader reader = ConfigReader.of(
+        "review",
+        Map.of(
+            "DOPPEL_REVIEW_FETCH_READ_TIMEOUT_MS",
+            "1500",
+            "DOPPEL_REVIEW_FETCH_ALLOW_LIST",
+            "10.0.0.0/8,images.internal"));
 
     FetchSettings settings = FetchSettings.read(reader.section("review"));
     reader.finish();
@@ -37,8 +42,10 @@ class FetchSettingsTest {
 
   @Test
   void badValuesAndUnknownKeysAreRefused() {
-    assertThatThrownBy(() -> FetchSettings.of(Map.of("fetch.max-redirects", "99"))).isInstanceOf(ConfigException.class);
-    assertThatThrownBy(() -> FetchSettings.of(Map.of("fetch.max-byte", "1"))).isInstanceOf(ConfigException.class);
+    assertThatThrownBy(() -> FetchSettings.of(Map.of("fetch.max-redirects", "99")))
+        .isInstanceOf(ConfigException.class);
+    assertThatThrownBy(() -> FetchSettings.of(Map.of("fetch.max-byte", "1")))
+        .isInstanceOf(ConfigException.class);
   }
 
   @Test

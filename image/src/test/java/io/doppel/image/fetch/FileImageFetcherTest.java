@@ -13,8 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FileImageFetcherTest {
 
-  @TempDir Path root;
-  @TempDir Path outside;
+  @TempDir
+  Path root;
+
+  @TempDir
+  Path outside;
 
   @Test
   void readsFilesUnderARoot() throws Exception {
@@ -29,8 +32,12 @@ class FileImageFetcherTest {
     Files.write(outside.resolve("secret"), new byte[] {9});
     FileImageFetcher fetcher = new FileImageFetcher(List.of(root), 1000);
 
-    assertReason(fetcher, outside.resolve("secret").toUri().toString(), DeadLetterReason.BLOCKED_ADDRESS);
-    assertReason(fetcher, "file://" + root + "/../" + outside.getFileName() + "/secret", DeadLetterReason.BLOCKED_ADDRESS);
+    assertReason(
+        fetcher, outside.resolve("secret").toUri().toString(), DeadLetterReason.BLOCKED_ADDRESS);
+    assertReason(
+        fetcher,
+        "file://" + root + "/../" + outside.getFileName() + "/secret",
+        DeadLetterReason.BLOCKED_ADDRESS);
   }
 
   @Test
@@ -39,7 +46,8 @@ class FileImageFetcherTest {
     Files.createSymbolicLink(root.resolve("link.jpg"), outside.resolve("secret"));
     FileImageFetcher fetcher = new FileImageFetcher(List.of(root), 1000);
 
-    assertReason(fetcher, root.resolve("link.jpg").toUri().toString(), DeadLetterReason.BLOCKED_ADDRESS);
+    assertReason(
+        fetcher, root.resolve("link.jpg").toUri().toString(), DeadLetterReason.BLOCKED_ADDRESS);
   }
 
   @Test
@@ -48,16 +56,21 @@ class FileImageFetcherTest {
     FileImageFetcher fetcher = new FileImageFetcher(List.of(root), 1000);
 
     assertReason(fetcher, root.resolve("big.jpg").toUri().toString(), DeadLetterReason.TOO_LARGE);
-    assertReason(fetcher, root.resolve("nope.jpg").toUri().toString(), DeadLetterReason.FETCH_FAILED);
+    assertReason(
+        fetcher, root.resolve("nope.jpg").toUri().toString(), DeadLetterReason.FETCH_FAILED);
   }
 
   @Test
   void fileSourcesAreOffWithoutRoots() {
-    assertReason(new FileImageFetcher(List.of(), 1000), "file:///etc/hostname", DeadLetterReason.BLOCKED_ADDRESS);
+    assertReason(
+        new FileImageFetcher(List.of(), 1000),
+        "file:///etc/hostname",
+        DeadLetterReason.BLOCKED_ADDRESS);
   }
 
   private static void assertReason(FileImageFetcher fetcher, String uri, DeadLetterReason reason) {
     assertThatThrownBy(() -> fetcher.fetch(java.net.URI.create(uri)))
-        .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        .isInstanceOfSatisfying(
+            ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
 }

@@ -35,7 +35,8 @@ class HttpImageFetcherTest {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/image", exchange -> respond(exchange, 200, BODY));
     server.createContext("/big", exchange -> {
-      exchange.sendResponseHeaders(200, 0); // chunked, no Content-Length: the limit must stop the stream
+      exchange.sendResponseHeaders(
+          200, 0); // chunked, no Content-Length: the limit must stop the stream
       try (OutputStream out = exchange.getResponseBody()) {
         byte[] chunk = new byte[64 * 1024];
         for (int i = 0; i < 64; i++) {
@@ -46,7 +47,9 @@ class HttpImageFetcherTest {
       }
     });
     server.createContext("/missing", exchange -> respond(exchange, 404, new byte[0]));
-    server.createContext("/flaky", exchange -> respond(exchange, flakyCalls.incrementAndGet() < 3 ? 503 : 200, BODY));
+    server.createContext(
+        "/flaky",
+        exchange -> respond(exchange, flakyCalls.incrementAndGet() < 3 ? 503 : 200, BODY));
     server.createContext("/slow", exchange -> {
       try {
         release.await();
@@ -56,8 +59,12 @@ class HttpImageFetcherTest {
       respond(exchange, 200, BODY);
     });
     server.createContext("/to-image", exchange -> redirect(exchange, "/image"));
-    server.createContext("/to-metadata", exchange -> redirect(exchange, "http://169.254.169.254/latest/meta-data/"));
-    server.createContext("/to-other-loopback", exchange -> redirect(exchange, "http://127.0.0.2:" + server.getAddress().getPort() + "/image"));
+    server.createContext(
+        "/to-metadata", exchange -> redirect(exchange, "http://169.254.169.254/latest/meta-data/"));
+    server.createContext(
+        "/to-other-loopback",
+        exchange ->
+            redirect(exchange, "http://127.0.0.2:" + server.getAddress().getPort() + "/image"));
     server.createContext("/loop", exchange -> redirect(exchange, "/loop"));
     server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     server.start();
@@ -71,13 +78,19 @@ class HttpImageFetcherTest {
   }
 
   private HttpImageFetcher fetcher(String... overrides) {
-    Map<String, String> settings = new HashMap<>(Map.of("fetch.allow-list", "127.0.0.1/32",
-        "fetch.retry.initial-backoff-ms", "10", "fetch.max-bytes", String.valueOf(1024 * 1024)));
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "fetch.allow-list",
+        "127.0.0.1/32",
+        "fetch.retry.initial-backoff-ms",
+        "10",
+        "fetch.max-bytes",
+        String.valueOf(1024 * 1024)));
     for (int i = 0; i < overrides.length; i += 2) {
       settings.put(overrides[i], overrides[i + 1]);
     }
     FetchSettings config = FetchSettings.of(settings);
-    return new HttpImageFetcher(config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
+    return new HttpImageFetcher(
+        config, new AddressPolicy(config.blockPrivateAddresses(), config.allowList()));
   }
 
   @Test
@@ -89,11 +102,25 @@ class HttpImageFetcherTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"http://127.0.0.1/", "http://localhost/", "http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/",
-      "http://192.168.0.1/", "http://172.16.5.5/", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://[fd00::1]/",
-      "http://0.0.0.0/", "http://[fe80::1]/", "http://224.0.0.1/", "http://100.64.0.1/"})
+  @ValueSource(
+      strings = {
+        "http://127.0.0.1/",
+        "http://localhost/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/",
+        "http://192.168.0.1/",
+        "http://172.16.5.5/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[fd00::1]/",
+        "http://0.0.0.0/",
+        "http://[fe80::1]/",
+        "http://224.0.0.1/",
+        "http://100.64.0.1/"
+      })
   void refusesNonPublicAddressesByDefault(String url) {
-    try (HttpImageFetcher fetcher = new HttpImageFetcher(FetchSettings.of(Map.of()), new AddressPolicy(true, java.util.List.of()))) {
+    try (HttpImageFetcher fetcher = new HttpImageFetcher(
+        FetchSettings.of(Map.of()), new AddressPolicy(true, java.util.List.of()))) {
       assertReason(() -> fetcher.fetch(URI.create(url)), DeadLetterReason.BLOCKED_ADDRESS);
     }
   }
@@ -101,8 +128,11 @@ class HttpImageFetcherTest {
   @Test
   void checksEveryRedirectHop() {
     try (HttpImageFetcher fetcher = fetcher()) {
-      assertReason(() -> fetcher.fetch(URI.create(base + "/to-metadata")), DeadLetterReason.BLOCKED_ADDRESS);
-      assertReason(() -> fetcher.fetch(URI.create(base + "/to-other-loopback")), DeadLetterReason.BLOCKED_ADDRESS);
+      assertReason(
+          () -> fetcher.fetch(URI.create(base + "/to-metadata")), DeadLetterReason.BLOCKED_ADDRESS);
+      assertReason(
+          () -> fetcher.fetch(URI.create(base + "/to-other-loopback")),
+          DeadLetterReason.BLOCKED_ADDRESS);
     }
   }
 
@@ -110,7 +140,9 @@ class HttpImageFetcherTest {
   void stopsAfterTheRedirectLimit() {
     try (HttpImageFetcher fetcher = fetcher("fetch.max-redirects", "2")) {
       assertThatThrownBy(() -> fetcher.fetch(URI.create(base + "/loop")))
-          .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.FETCH_FAILED))
+          .isInstanceOfSatisfying(
+              ImageRejectedException.class,
+              e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.FETCH_FAILED))
           .hasMessageContaining("redirects");
     }
   }
@@ -133,13 +165,15 @@ class HttpImageFetcherTest {
   @Test
   void clientErrorsAreNotRetried() {
     try (HttpImageFetcher fetcher = fetcher()) {
-      assertReason(() -> fetcher.fetch(URI.create(base + "/missing")), DeadLetterReason.FETCH_FAILED);
+      assertReason(
+          () -> fetcher.fetch(URI.create(base + "/missing")), DeadLetterReason.FETCH_FAILED);
     }
   }
 
   @Test
   void slowServersTimeOut() {
-    try (HttpImageFetcher fetcher = fetcher("fetch.read-timeout-ms", "300", "fetch.retry.max-attempts", "1")) {
+    try (HttpImageFetcher fetcher =
+        fetcher("fetch.read-timeout-ms", "300", "fetch.retry.max-attempts", "1")) {
       assertReason(() -> fetcher.fetch(URI.create(base + "/slow")), DeadLetterReason.TIMEOUT);
     }
   }
@@ -163,8 +197,11 @@ class HttpImageFetcherTest {
     }
   }
 
-  private static void assertReason(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, DeadLetterReason reason) {
-    assertThatThrownBy(call).isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+  private static void assertReason(
+      org.assertj.core.api.ThrowableAssert.ThrowingCallable call, DeadLetterReason reason) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            ImageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
 
   private static void respond(HttpExchange exchange, int status, byte[] body) throws IOException {

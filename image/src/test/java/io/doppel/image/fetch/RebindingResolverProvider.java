@@ -23,6 +23,7 @@ public final class RebindingResolverProvider extends InetAddressResolverProvider
   static final String LOOPBACK_DOMAIN = ".loopback.test";
   /** A public address (TEST-NET-3) that nothing answers on. */
   static final String PUBLIC = "203.0.113.7";
+
   private static final Map<String, AtomicInteger> LOOKUPS = new ConcurrentHashMap<>();
 
   /** How often {@code host} was looked up. */
@@ -36,7 +37,8 @@ public final class RebindingResolverProvider extends InetAddressResolverProvider
     InetAddressResolver builtin = configuration.builtinResolver();
     return new InetAddressResolver() {
       @Override
-      public Stream<InetAddress> lookupByName(String host, LookupPolicy policy) throws UnknownHostException {
+      public Stream<InetAddress> lookupByName(String host, LookupPolicy policy)
+          throws UnknownHostException {
         if (host.endsWith(LOOPBACK_DOMAIN)) {
           return List.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1})).stream();
         }
@@ -44,7 +46,8 @@ public final class RebindingResolverProvider extends InetAddressResolverProvider
           return builtin.lookupByName(host, policy);
         }
         int lookup = LOOKUPS.computeIfAbsent(host, h -> new AtomicInteger()).getAndIncrement();
-        byte[] address = lookup == 0 ? new byte[] {(byte) 203, 0, 113, 7} : new byte[] {127, 0, 0, 1};
+        byte[] address =
+            lookup == 0 ? new byte[] {(byte) 203, 0, 113, 7} : new byte[] {127, 0, 0, 1};
         return List.of(InetAddress.getByAddress(host, address)).stream();
       }
 

@@ -13,15 +13,20 @@ import java.util.Objects;
  * @param luceneRoot where Lucene indexes live (one directory per model below it); used by the Lucene backend
  * @param milvus the Milvus connection; required by the Milvus backend, null otherwise
  */
-public record IndexConfig(Backend backend, ModelKey model, int dimension, Path luceneRoot, Milvus milvus) {
+public record IndexConfig(
+    Backend backend, ModelKey model, int dimension, Path luceneRoot, Milvus milvus) {
 
-  public enum Backend { LUCENE, MILVUS }
+  public enum Backend {
+    LUCENE,
+    MILVUS
+  }
 
   /** A Milvus server; {@code toString} never shows the token. */
   public record Milvus(String uri, String token, GlobalIndex globalIndex) {
     @Override
     public String toString() {
-      return "Milvus[uri=" + uri + ", token=" + (token == null ? "none" : "****") + ", globalIndex=" + globalIndex + "]";
+      return "Milvus[uri=" + uri + ", token=" + (token == null ? "none" : "****") + ", globalIndex="
+          + globalIndex + "]";
     }
   }
 
@@ -48,7 +53,9 @@ public record IndexConfig(Backend backend, ModelKey model, int dimension, Path l
   public String describe() {
     return switch (backend) {
       case LUCENE -> "lucene " + luceneRoot.resolve(model.qualifiedName("doppel"));
-      case MILVUS -> "milvus " + milvus.uri() + " (collections named after " + model.qualifiedName("doppel_global") + ")";
+      case MILVUS ->
+        "milvus " + milvus.uri() + " (collections named after "
+            + model.qualifiedName("doppel_global") + ")";
     };
   }
 }

@@ -42,8 +42,8 @@ public final class IndexSupport {
 
   private static void requireName(String what, String value) {
     if (value != null && Fields.utf8Length(value) > MAX_NAME_BYTES) {
-      throw new IllegalArgumentException(what + " " + Fields.shown(value) + " has " + Fields.utf8Length(value)
-          + " UTF-8 bytes; the index stores at most " + MAX_NAME_BYTES);
+      throw new IllegalArgumentException(what + " " + Fields.shown(value) + " has "
+          + Fields.utf8Length(value) + " UTF-8 bytes; the index stores at most " + MAX_NAME_BYTES);
     }
   }
 
@@ -70,9 +70,12 @@ public final class IndexSupport {
   }
 
   /** The {@code limit} images with most votes, by image key; ties go to the smaller key, so results are deterministic. */
-  public static List<Map.Entry<String, Integer>> mostVoted(Map<String, Integer> votesByImageKey, int limit) {
+  public static List<Map.Entry<String, Integer>> mostVoted(
+      Map<String, Integer> votesByImageKey, int limit) {
     return votesByImageKey.entrySet().stream()
-        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .sorted(Map.Entry.<String, Integer>comparingByValue()
+            .reversed()
+            .thenComparing(Map.Entry.comparingByKey()))
         .limit(limit)
         .toList();
   }

@@ -31,13 +31,32 @@ public record IndexedImage(
   }
 
   /** An image written when it was indexed: a re-index of an earlier upload, a bulk load, a test. */
-  public IndexedImage(ImageRef ref, Purpose purpose, String rightsHolder, String referenceSet, long indexedAtMillis,
-      int width, int height, List<float[]> globals, StoredKeypoints keypoints) {
-    this(ref, purpose, rightsHolder, referenceSet, indexedAtMillis, width, height, globals, keypoints, indexedAtMillis);
+  public IndexedImage(
+      ImageRef ref,
+      Purpose purpose,
+      String rightsHolder,
+      String referenceSet,
+      long indexedAtMillis,
+      int width,
+      int height,
+      List<float[]> globals,
+      StoredKeypoints keypoints) {
+    this(
+        ref,
+        purpose,
+        rightsHolder,
+        referenceSet,
+        indexedAtMillis,
+        width,
+        height,
+        globals,
+        keypoints,
+        indexedAtMillis);
   }
 
   /** What a search hit says about this image. */
   public ImageMeta meta() {
-    return new ImageMeta(purpose, rightsHolder, referenceSet, indexedAtMillis, width, height, writtenAtMillis);
+    return new ImageMeta(
+        purpose, rightsHolder, referenceSet, indexedAtMillis, width, height, writtenAtMillis);
   }
 }

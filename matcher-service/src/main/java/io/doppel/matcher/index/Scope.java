@@ -12,7 +12,11 @@ import java.util.Set;
  * <p>{@code writtenBeforeMillis} bounds the search of a replayed record to the images written before its first
  * attempt's write (see {@code DualRetrievalMatcher}); a first attempt's is {@link #ANY_WRITE}.
  */
-public record Scope(Set<String> uploadTenants, Set<String> referenceSets, long indexedSinceMillis, ImageRef exclude,
+public record Scope(
+    Set<String> uploadTenants,
+    Set<String> referenceSets,
+    long indexedSinceMillis,
+    ImageRef exclude,
     long writtenBeforeMillis) {
 
   /** {@code indexedSinceMillis} of a scope with no lower time bound (an upload's: whatever was indexed before it). */
@@ -25,7 +29,11 @@ public record Scope(Set<String> uploadTenants, Set<String> referenceSets, long i
     referenceSets = Set.copyOf(referenceSets);
   }
 
-  public Scope(Set<String> uploadTenants, Set<String> referenceSets, long indexedSinceMillis, ImageRef exclude) {
+  public Scope(
+      Set<String> uploadTenants,
+      Set<String> referenceSets,
+      long indexedSinceMillis,
+      ImageRef exclude) {
     this(uploadTenants, referenceSets, indexedSinceMillis, exclude, ANY_WRITE);
   }
 
@@ -44,15 +52,27 @@ public record Scope(Set<String> uploadTenants, Set<String> referenceSets, long i
 
   /** Whether this scope admits {@code image}. */
   public boolean admits(IndexedImage image) {
-    return admits(image.ref(), image.purpose(), image.referenceSet(), image.indexedAtMillis(), image.writtenAtMillis());
+    return admits(
+        image.ref(),
+        image.purpose(),
+        image.referenceSet(),
+        image.indexedAtMillis(),
+        image.writtenAtMillis());
   }
 
   public boolean isEmpty() {
     return uploadTenants.isEmpty() && referenceSets.isEmpty();
   }
 
-  public boolean admits(ImageRef ref, Purpose purpose, String referenceSet, long indexedAtMillis, long writtenAtMillis) {
-    if (ref.equals(exclude) || indexedAtMillis < indexedSinceMillis || writtenAtMillis >= writtenBeforeMillis) {
+  public boolean admits(
+      ImageRef ref,
+      Purpose purpose,
+      String referenceSet,
+      long indexedAtMillis,
+      long writtenAtMillis) {
+    if (ref.equals(exclude)
+        || indexedAtMillis < indexedSinceMillis
+        || writtenAtMillis >= writtenBeforeMillis) {
       return false;
     }
     return purpose == Purpose.REFERENCE

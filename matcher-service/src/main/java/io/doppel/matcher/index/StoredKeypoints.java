@@ -6,12 +6,14 @@ package io.doppel.matcher.index;
  */
 public record StoredKeypoints(float[] xs, float[] ys, byte[] descriptors, int descriptorBytes) {
 
-  public static final StoredKeypoints EMPTY = new StoredKeypoints(new float[0], new float[0], new byte[0], 32);
+  public static final StoredKeypoints EMPTY =
+      new StoredKeypoints(new float[0], new float[0], new byte[0], 32);
 
   public StoredKeypoints {
     if (xs.length != ys.length || descriptors.length != xs.length * descriptorBytes) {
-      throw new IllegalArgumentException("keypoint arrays disagree: " + xs.length + " xs, " + ys.length
-          + " ys, " + descriptors.length + " descriptor bytes of " + descriptorBytes + " each");
+      throw new IllegalArgumentException(
+          "keypoint arrays disagree: " + xs.length + " xs, " + ys.length + " ys, "
+              + descriptors.length + " descriptor bytes of " + descriptorBytes + " each");
     }
   }
 

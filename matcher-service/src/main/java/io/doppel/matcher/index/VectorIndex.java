@@ -36,7 +36,8 @@ public interface VectorIndex extends AutoCloseable {
    * returns votes per image (how many query descriptors had a neighbour in it within
    * {@code maxHamming}), most votes first, at most {@code maxImages}.
    */
-  List<LocalVotes> searchLocal(List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope);
+  List<LocalVotes> searchLocal(
+      List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope);
 
   /** The stored keypoints of an indexed image, for geometric verification; empty if not indexed. */
   StoredKeypoints keypoints(ImageRef image);
@@ -55,9 +56,15 @@ public interface VectorIndex extends AutoCloseable {
   }
 
   /** {@link #searchLocal} for each set of {@code descriptorSets}: one vote list per set, in their order, votes counted per set. */
-  default List<List<LocalVotes>> searchLocalBatch(List<List<byte[]>> descriptorSets, int neighbours, int maxHamming,
-      int maxImages, Scope scope) {
-    return descriptorSets.stream().map(set -> searchLocal(set, neighbours, maxHamming, maxImages, scope)).toList();
+  default List<List<LocalVotes>> searchLocalBatch(
+      List<List<byte[]>> descriptorSets,
+      int neighbours,
+      int maxHamming,
+      int maxImages,
+      Scope scope) {
+    return descriptorSets.stream()
+        .map(set -> searchLocal(set, neighbours, maxHamming, maxImages, scope))
+        .toList();
   }
 
   /** {@link #keypoints} of each distinct image, in the order given; empty for images that are not indexed. */

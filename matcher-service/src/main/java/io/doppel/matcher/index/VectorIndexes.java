@@ -13,9 +13,15 @@ public final class VectorIndexes {
   /** The index of {@code config}, opened (its files or collections created, or validated against the model). */
   public static VectorIndex open(IndexConfig config) {
     return switch (config.backend()) {
-      case LUCENE -> LuceneVectorIndex.open(LuceneIndexConfig.of(config.luceneRoot(), config.model()));
-      case MILVUS -> MilvusVectorIndex.open(MilvusIndexConfig.of(config.milvus().uri(), config.milvus().token(),
-          config.model(), config.dimension(), config.milvus().globalIndex()));
+      case LUCENE ->
+        LuceneVectorIndex.open(LuceneIndexConfig.of(config.luceneRoot(), config.model()));
+      case MILVUS ->
+        MilvusVectorIndex.open(MilvusIndexConfig.of(
+            config.milvus().uri(),
+            config.milvus().token(),
+            config.model(),
+            config.dimension(),
+            config.milvus().globalIndex()));
     };
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.Scope;
 import io.doppel.schemas.avro.Decision;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 
 /**
  * Per-tenant matching policy, loaded from YAML and validated at start-up. Pure: every method is a
@@ -59,7 +59,8 @@ public final class Policy {
     try {
       return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
     } catch (IOException e) {
-      throw new InvalidPolicyException("cannot read policy file " + file + ": " + e.getMessage(), e);
+      throw new InvalidPolicyException(
+          "cannot read policy file " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -67,9 +68,11 @@ public final class Policy {
   public static Policy bundled() {
     try (InputStream in = Policy.class.getResourceAsStream(DEFAULT_RESOURCE)) {
       if (in == null) {
-        throw new InvalidPolicyException("bundled policy " + DEFAULT_RESOURCE + " is missing from the classpath");
+        throw new InvalidPolicyException(
+            "bundled policy " + DEFAULT_RESOURCE + " is missing from the classpath");
       }
-      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "classpath:" + DEFAULT_RESOURCE);
+      return parse(
+          new String(in.readAllBytes(), StandardCharsets.UTF_8), "classpath:" + DEFAULT_RESOURCE);
     } catch (IOException e) {
       throw new InvalidPolicyException("cannot read bundled policy: " + e.getMessage(), e);
     }
@@ -80,9 +83,11 @@ public final class Policy {
     try {
       file = YAML.readValue(yaml, PolicyFile.class);
     } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-      throw new InvalidPolicyException(origin + ": " + e.getOriginalMessage() + " at " + e.getPathReference(), e);
+      throw new InvalidPolicyException(
+          origin + ": " + e.getOriginalMessage() + " at " + e.getPathReference(), e);
     } catch (JacksonException e) {
-      throw new InvalidPolicyException(origin + ": " + e.getOriginalMessage() + " at " + e.getLocation(), e);
+      throw new InvalidPolicyException(
+          origin + ": " + e.getOriginalMessage() + " at " + e.getLocation(), e);
     }
     if (file == null) {
       throw new InvalidPolicyException(origin + ": the policy file is empty");
@@ -90,7 +95,10 @@ public final class Policy {
     return resolve(file, origin);
   }
 
-  @SuppressFBWarnings(value = "NP_NULL_PARAM_DEREF", justification = "merge reads defaults only for settings left out, and the defaults' own are all required")
+  @SuppressFBWarnings(
+      value = "NP_NULL_PARAM_DEREF",
+      justification =
+          "merge reads defaults only for settings left out, and the defaults' own are all required")
   private static Policy resolve(PolicyFile file, String origin) {
     require(file.version() != null && !file.version().isBlank(), origin, "'version' is required");
     require(file.defaults() != null, origin, "'defaults' is required");
@@ -98,8 +106,12 @@ public final class Policy {
     PolicyFile.Settings d = file.defaults();
     require(d.duplicateThreshold() != null, origin, "defaults.duplicateThreshold is required");
     require(d.violationThreshold() != null, origin, "defaults.violationThreshold is required");
-    require(d.referenceSets() != null, origin, "defaults.referenceSets is required (a list, or \"*\")");
-    require(d.retroScanLookback() != null, origin, "defaults.retroScanLookback is required (ISO-8601, e.g. P30D)");
+    require(
+        d.referenceSets() != null, origin, "defaults.referenceSets is required (a list, or \"*\")");
+    require(
+        d.retroScanLookback() != null,
+        origin,
+        "defaults.retroScanLookback is required (ISO-8601, e.g. P30D)");
     PolicyFile.Allow noAllow = new PolicyFile.Allow(List.of(), List.of(), List.of());
     TenantPolicy defaults = merge("defaults", d, null, noAllow, catalogue, origin);
     Map<String, TenantPolicy> tenants = new TreeMap<>();
@@ -109,19 +121,33 @@ public final class Policy {
         require(tenant != null && !tenant.isBlank(), origin, "tenant ids must not be blank");
         require(entry.getValue() != null, origin, "tenants." + tenant + " has no settings");
         PolicyFile.Allow inherited = d.allow() == null ? noAllow : d.allow();
-        tenants.put(tenant, merge(tenant, entry.getValue(), defaults, inherited, catalogue, origin));
+        tenants.put(
+            tenant, merge(tenant, entry.getValue(), defaults, inherited, catalogue, origin));
       }
     }
     return new Policy(file.version(), defaults, tenants);
   }
 
-  private static TenantPolicy merge(String tenant, PolicyFile.Settings own, TenantPolicy defaults,
-      PolicyFile.Allow inheritedAllow, Set<String> catalogue, String origin) {
+  private static TenantPolicy merge(
+      String tenant,
+      PolicyFile.Settings own,
+      TenantPolicy defaults,
+      PolicyFile.Allow inheritedAllow,
+      Set<String> catalogue,
+      String origin) {
     String where = tenant.equals("defaults") ? "defaults" : "tenants." + tenant;
-    double duplicate = own.duplicateThreshold() != null ? own.duplicateThreshold() : defaults.duplicateThreshold();
-    double violation = own.violationThreshold() != null ? own.violationThreshold() : defaults.violationThreshold();
-    require(duplicate >= 0 && duplicate <= 1, origin, where + ".duplicateThreshold must be in [0,1], got " + duplicate);
-    require(violation >= 0 && violation <= 1, origin, where + ".violationThreshold must be in [0,1], got " + violation);
+    double duplicate =
+        own.duplicateThreshold() != null ? own.duplicateThreshold() : defaults.duplicateThreshold();
+    double violation =
+        own.violationThreshold() != null ? own.violationThreshold() : defaults.violationThreshold();
+    require(
+        duplicate >= 0 && duplicate <= 1,
+        origin,
+        where + ".duplicateThreshold must be in [0,1], got " + duplicate);
+    require(
+        violation >= 0 && violation <= 1,
+        origin,
+        where + ".violationThreshold must be in [0,1], got " + violation);
     Set<String> sets = own.referenceSets() != null
         ? referenceSets(own.referenceSets(), catalogue, origin, where)
         : defaults.referenceSets();
@@ -129,23 +155,44 @@ public final class Policy {
         ? duration(own.retroScanLookback(), origin, where)
         : defaults.retroScanLookback();
     PolicyFile.Allow allow = own.allow() == null ? inheritedAllow : own.allow();
-    return new TenantPolicy(tenant, duplicate, violation, sets,
-        names(allow.imageIds() != null ? allow.imageIds() : inheritedAllow.imageIds(), origin, where + ".allow.imageIds"),
-        names(allow.rightsHolders() != null ? allow.rightsHolders() : inheritedAllow.rightsHolders(), origin, where + ".allow.rightsHolders"),
-        names(allow.uploaders() != null ? allow.uploaders() : inheritedAllow.uploaders(), origin, where + ".allow.uploaders"),
+    return new TenantPolicy(
+        tenant,
+        duplicate,
+        violation,
+        sets,
+        names(
+            allow.imageIds() != null ? allow.imageIds() : inheritedAllow.imageIds(),
+            origin,
+            where + ".allow.imageIds"),
+        names(
+            allow.rightsHolders() != null ? allow.rightsHolders() : inheritedAllow.rightsHolders(),
+            origin,
+            where + ".allow.rightsHolders"),
+        names(
+            allow.uploaders() != null ? allow.uploaders() : inheritedAllow.uploaders(),
+            origin,
+            where + ".allow.uploaders"),
         lookback,
-        own.registers() != null ? names(own.registers(), origin, where + ".registers")
+        own.registers() != null
+            ? names(own.registers(), origin, where + ".registers")
             : defaults == null ? Set.of() : defaults.registers());
   }
 
-  private static Set<String> referenceSets(JsonNode node, Set<String> catalogue, String origin, String where) {
+  private static Set<String> referenceSets(
+      JsonNode node, Set<String> catalogue, String origin, String where) {
     if (node.isTextual() && ALL_REFERENCE_SETS.equals(node.asText())) {
       return catalogue;
     }
-    require(node.isArray(), origin, where + ".referenceSets must be a list of set names or \"*\", got " + node);
+    require(
+        node.isArray(),
+        origin,
+        where + ".referenceSets must be a list of set names or \"*\", got " + node);
     List<String> sets = new ArrayList<>();
     for (JsonNode element : node) {
-      require(element.isTextual(), origin, where + ".referenceSets entries must be strings, got " + element);
+      require(
+          element.isTextual(),
+          origin,
+          where + ".referenceSets entries must be strings, got " + element);
       sets.add(element.asText());
     }
     return names(sets, origin, where + ".referenceSets");
@@ -158,7 +205,10 @@ public final class Policy {
     Set<String> names = new LinkedHashSet<>();
     for (String value : values) {
       require(value != null && !value.isBlank(), origin, where + " entries must not be blank");
-      require(!ALL_REFERENCE_SETS.equals(value), origin, where + ": \"*\" is only allowed as the whole value of referenceSets");
+      require(
+          !ALL_REFERENCE_SETS.equals(value),
+          origin,
+          where + ": \"*\" is only allowed as the whole value of referenceSets");
       names.add(value);
     }
     return names;
@@ -167,10 +217,16 @@ public final class Policy {
   private static Duration duration(String text, String origin, String where) {
     try {
       Duration lookback = Duration.parse(text);
-      require(!lookback.isNegative(), origin, where + ".retroScanLookback must not be negative, got " + text);
+      require(
+          !lookback.isNegative(),
+          origin,
+          where + ".retroScanLookback must not be negative, got " + text);
       return lookback;
     } catch (DateTimeParseException e) {
-      throw new InvalidPolicyException(origin + ": " + where + ".retroScanLookback must be an ISO-8601 duration such as P30D, got '" + text + "'", e);
+      throw new InvalidPolicyException(
+          origin + ": " + where
+              + ".retroScanLookback must be an ISO-8601 duration such as P30D, got '" + text + "'",
+          e);
     }
   }
 
@@ -189,8 +245,15 @@ public final class Policy {
     if (policy != null) {
       return policy;
     }
-    return new TenantPolicy(tenant, defaults.duplicateThreshold(), defaults.violationThreshold(), defaults.referenceSets(),
-        defaults.allowedImageIds(), defaults.allowedRightsHolders(), defaults.allowedUploaders(), defaults.retroScanLookback(),
+    return new TenantPolicy(
+        tenant,
+        defaults.duplicateThreshold(),
+        defaults.violationThreshold(),
+        defaults.referenceSets(),
+        defaults.allowedImageIds(),
+        defaults.allowedRightsHolders(),
+        defaults.allowedUploaders(),
+        defaults.retroScanLookback(),
         defaults.registers());
   }
 
@@ -236,19 +299,26 @@ public final class Policy {
   public PolicyDecision decide(Query query, List<ScoredCandidate> candidates) {
     TenantPolicy policy = forTenant(query.tenant());
     boolean queryAllowed = policy.allowedImageIds().contains(query.imageId());
-    boolean uploaderAllowed = query.uploader() != null && policy.allowedUploaders().contains(query.uploader());
+    boolean uploaderAllowed =
+        query.uploader() != null && policy.allowedUploaders().contains(query.uploader());
     List<MatchKind> kinds = new ArrayList<>(candidates.size());
     Decision decision = Decision.CLEAN;
     for (ScoredCandidate candidate : candidates) {
       MatchKind kind = MatchKind.BELOW_THRESHOLD;
-      boolean allowed = queryAllowed || policy.allowedImageIds().contains(candidate.ref().imageId());
-      if (!allowed && candidate.purpose() == Purpose.UPLOAD
+      boolean allowed =
+          queryAllowed || policy.allowedImageIds().contains(candidate.ref().imageId());
+      if (!allowed
+          && candidate.purpose() == Purpose.UPLOAD
           && candidate.ref().tenant().equals(query.tenant())
           && candidate.score() >= policy.duplicateThreshold()) {
         kind = MatchKind.DUPLICATE;
-      } else if (!allowed && !uploaderAllowed && candidate.purpose() == Purpose.REFERENCE
-          && candidate.referenceSet() != null && policy.referenceSets().contains(candidate.referenceSet())
-          && (candidate.rightsHolder() == null || !policy.allowedRightsHolders().contains(candidate.rightsHolder()))
+      } else if (!allowed
+          && !uploaderAllowed
+          && candidate.purpose() == Purpose.REFERENCE
+          && candidate.referenceSet() != null
+          && policy.referenceSets().contains(candidate.referenceSet())
+          && (candidate.rightsHolder() == null
+              || !policy.allowedRightsHolders().contains(candidate.rightsHolder()))
           && candidate.score() >= policy.violationThreshold()) {
         kind = MatchKind.COPYRIGHT_VIOLATION;
       }

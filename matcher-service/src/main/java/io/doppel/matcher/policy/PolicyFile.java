@@ -12,7 +12,8 @@ import java.util.Map;
  * @param defaults settings of every tenant, unless the tenant overrides them
  * @param tenants per-tenant overrides, by tenant id
  */
-record PolicyFile(String version, List<String> referenceSets, Settings defaults, Map<String, Settings> tenants) {
+record PolicyFile(
+    String version, List<String> referenceSets, Settings defaults, Map<String, Settings> tenants) {
 
   /**
    * One tenant's settings; null fields inherit from defaults.

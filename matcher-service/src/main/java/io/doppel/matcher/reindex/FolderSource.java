@@ -8,8 +8,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  */
 public final class FolderSource implements ReindexSource {
 
-  static final Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff");
+  static final Set<String> IMAGE_EXTENSIONS =
+      Set.of("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff");
 
   private final Path folder;
   private final List<Path> files;
@@ -50,7 +51,11 @@ public final class FolderSource implements ReindexSource {
     this.folder = folder.toAbsolutePath().normalize();
     this.owner = owner;
     try (Stream<Path> entries = Files.list(this.folder)) {
-      this.files = entries.filter(Files::isRegularFile).filter(FolderSource::isImage).sorted().toList();
+      this.files = entries
+          .filter(Files::isRegularFile)
+          .filter(FolderSource::isImage)
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + folder, e);
     }
@@ -59,7 +64,8 @@ public final class FolderSource implements ReindexSource {
   @Override
   public List<ReindexItem> next(int max) {
     int end = Math.min(files.size(), position + max);
-    List<ReindexItem> batch = files.subList(position, end).stream().map(this::item).toList();
+    List<ReindexItem> batch =
+        files.subList(position, end).stream().map(this::item).toList();
     position = end;
     return batch;
   }
@@ -85,7 +91,8 @@ public final class FolderSource implements ReindexSource {
 
   @Override
   public String describe() {
-    return "folder " + folder + " (" + files.size() + " images of " + owner.tenant() + ", " + owner.purpose() + ")";
+    return "folder " + folder + " (" + files.size() + " images of " + owner.tenant() + ", "
+        + owner.purpose() + ")";
   }
 
   /** The file name without its extension. */
@@ -103,7 +110,8 @@ public final class FolderSource implements ReindexSource {
   }
 
   private static String fileName(Path file) {
-    return Objects.requireNonNull(file.getFileName(), () -> file + " names no file").toString();
+    return Objects.requireNonNull(file.getFileName(), () -> file + " names no file")
+        .toString();
   }
 
   private static java.time.Instant lastModified(Path file) {

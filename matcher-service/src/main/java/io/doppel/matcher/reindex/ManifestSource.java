@@ -63,16 +63,19 @@ public final class ManifestSource implements ReindexSource {
       throw new UncheckedIOException("cannot read the manifest " + manifest, e);
     }
     if (lines.isEmpty()) {
-      throw new IllegalArgumentException(manifest + ": empty; the first line names the columns " + REQUIRED);
+      throw new IllegalArgumentException(
+          manifest + ": empty; the first line names the columns " + REQUIRED);
     }
     Map<String, Integer> columns = new HashMap<>();
     String[] header = lines.getFirst().strip().split(",", -1);
     for (int i = 0; i < header.length; i++) {
       columns.put(header[i].strip().toLowerCase(Locale.ROOT), i);
     }
-    List<String> missing = REQUIRED.stream().filter(c -> !columns.containsKey(c)).toList();
+    List<String> missing =
+        REQUIRED.stream().filter(c -> !columns.containsKey(c)).toList();
     if (!missing.isEmpty()) {
-      throw new IllegalArgumentException(manifest + ": the header lacks the columns " + missing + ", got " + Arrays.toString(header));
+      throw new IllegalArgumentException(manifest + ": the header lacks the columns " + missing
+          + ", got " + Arrays.toString(header));
     }
     List<ReindexItem> items = new ArrayList<>();
     List<String> problems = new ArrayList<>();
@@ -94,14 +97,16 @@ public final class ManifestSource implements ReindexSource {
     return List.copyOf(items);
   }
 
-  private static ReindexItem item(Path manifest, Map<String, Integer> columns, String[] fields, Instant fileTime) {
+  private static ReindexItem item(
+      Path manifest, Map<String, Integer> columns, String[] fields, Instant fileTime) {
     String tenant = required(columns, fields, TENANT);
     String imageId = required(columns, fields, IMAGE_ID);
     Purpose purpose;
     try {
       purpose = Purpose.valueOf(required(columns, fields, PURPOSE).toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("purpose must be one of " + Arrays.toString(Purpose.values()));
+      throw new IllegalArgumentException(
+          "purpose must be one of " + Arrays.toString(Purpose.values()));
     }
     String source = optional(columns, fields, SOURCE);
     if (source == null && purpose != Purpose.DELETE) {
@@ -110,7 +115,8 @@ public final class ManifestSource implements ReindexSource {
     String rightsHolder = optional(columns, fields, RIGHTS_HOLDER);
     String referenceSet = optional(columns, fields, REFERENCE_SET);
     if (purpose == Purpose.REFERENCE && rightsHolder == null && referenceSet == null) {
-      throw new IllegalArgumentException("a REFERENCE needs " + RIGHTS_HOLDER + " or " + REFERENCE_SET);
+      throw new IllegalArgumentException(
+          "a REFERENCE needs " + RIGHTS_HOLDER + " or " + REFERENCE_SET);
     }
     String time = optional(columns, fields, UPLOADED_AT);
     UploadEvent event = UploadEvent.newBuilder()
@@ -130,8 +136,14 @@ public final class ManifestSource implements ReindexSource {
     if (source.contains("://")) {
       return URI.create(source).toString();
     }
-    // The manifest's path is absolute (the constructor makes it so), and a readable file is never the root.
-    return Objects.requireNonNull(manifest.getParent(), "the manifest's folder").resolve(source).toAbsolutePath().normalize().toUri().toString();
+    // The manifest's path is absolute (the constructor makes it so), and a readable file is never
+    // the root.
+    return Objects.requireNonNull(manifest.getParent(), "the manifest's folder")
+        .resolve(source)
+        .toAbsolutePath()
+        .normalize()
+        .toUri()
+        .toString();
   }
 
   private static String required(Map<String, Integer> columns, String[] fields, String column) {

@@ -68,7 +68,8 @@ public final class ReindexJob {
    * @param extractor runs the NEW model
    * @param target the new model's index (opened for {@code targetModel})
    */
-  public ReindexJob(FeatureExtractor extractor, VectorIndex target, ModelKey targetModel, Settings settings) {
+  public ReindexJob(
+      FeatureExtractor extractor, VectorIndex target, ModelKey targetModel, Settings settings) {
     this.extractor = Objects.requireNonNull(extractor, "extractor");
     this.target = Objects.requireNonNull(target, "target");
     this.targetModel = Objects.requireNonNull(targetModel, "targetModel");
@@ -76,14 +77,19 @@ public final class ReindexJob {
   }
 
   public ReindexReport run(ReindexSource source, Consumer<Progress> progress) {
-    LOG.info("re-indexing {} into model {}/{}", source.describe(), targetModel.modelId(), targetModel.modelVersion());
+    LOG.info(
+        "re-indexing {} into model {}/{}",
+        source.describe(),
+        targetModel.modelId(),
+        targetModel.modelVersion());
     long read = 0;
     long indexed = 0;
     long alreadyIndexed = 0;
     long deleted = 0;
     long failed = 0;
     List<String> failures = new ArrayList<>();
-    for (List<ReindexItem> batch = source.next(settings.batchSize()); !batch.isEmpty();
+    for (List<ReindexItem> batch = source.next(settings.batchSize());
+        !batch.isEmpty();
         batch = source.next(settings.batchSize())) {
       read += batch.size();
       List<UploadEvent> toExtract = new ArrayList<>();
@@ -127,9 +133,12 @@ public final class ReindexJob {
       target.refresh();
       target.commit();
       source.acknowledge();
-      progress.accept(new Progress(new ReindexReport(read, indexed, alreadyIndexed, deleted, failed, failures), source.size()));
+      progress.accept(new Progress(
+          new ReindexReport(read, indexed, alreadyIndexed, deleted, failed, failures),
+          source.size()));
     }
-    ReindexReport report = new ReindexReport(read, indexed, alreadyIndexed, deleted, failed, failures);
+    ReindexReport report =
+        new ReindexReport(read, indexed, alreadyIndexed, deleted, failed, failures);
     LOG.info("re-index of {} done: {}", source.describe(), report.summary());
     return report;
   }
@@ -137,9 +146,11 @@ public final class ReindexJob {
   /** Descriptors of different models must never share an index. */
   private void requireTargetModel(ImageFeatures features) {
     ModelInfo model = features.getModel();
-    if (!model.getId().equals(targetModel.modelId()) || !model.getVersion().equals(targetModel.modelVersion())) {
-      throw new IllegalStateException("the extractor produced features of model " + model.getId() + "/" + model.getVersion()
-          + " but the target index is for " + targetModel.idAndVersion());
+    if (!model.getId().equals(targetModel.modelId())
+        || !model.getVersion().equals(targetModel.modelVersion())) {
+      throw new IllegalStateException(
+          "the extractor produced features of model " + model.getId() + "/" + model.getVersion()
+              + " but the target index is for " + targetModel.idAndVersion());
     }
   }
 }

@@ -13,7 +13,13 @@ import java.util.List;
  *     the index would not take (what the live matcher dead-letters, e.g. a REFERENCE without holder)
  * @param failures the first {@link ReindexJob#MAX_REPORTED_FAILURES} of them, "tenant/id: reason detail"
  */
-public record ReindexReport(long read, long indexed, long alreadyIndexed, long deleted, long failed, List<String> failures) {
+public record ReindexReport(
+    long read,
+    long indexed,
+    long alreadyIndexed,
+    long deleted,
+    long failed,
+    List<String> failures) {
 
   public ReindexReport {
     failures = List.copyOf(failures);
@@ -21,7 +27,7 @@ public record ReindexReport(long read, long indexed, long alreadyIndexed, long d
 
   /** One line for logs and the command's output. */
   public String summary() {
-    return "read " + read + ", indexed " + indexed + ", already indexed " + alreadyIndexed + ", deleted " + deleted
-        + ", failed " + failed;
+    return "read " + read + ", indexed " + indexed + ", already indexed " + alreadyIndexed
+        + ", deleted " + deleted + ", failed " + failed;
   }
 }

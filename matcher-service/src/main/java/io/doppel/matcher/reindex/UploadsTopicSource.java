@@ -43,7 +43,8 @@ public final class UploadsTopicSource implements ReindexSource {
    *     target model, so each backfill reads the topic once
    * @param maxBatch the most records one {@link #next} hands out (the job's batch size)
    */
-  public UploadsTopicSource(Properties kafka, Topic<ImageKey, UploadEvent> topic, String group, int maxBatch) {
+  public UploadsTopicSource(
+      Properties kafka, Topic<ImageKey, UploadEvent> topic, String group, int maxBatch) {
     this.topic = topic;
     this.group = group;
     this.maxBatch = maxBatch;
@@ -54,7 +55,8 @@ public final class UploadsTopicSource implements ReindexSource {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatch);
-    this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     try {
       List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
           .map(info -> new TopicPartition(info.topic(), info.partition()))
@@ -64,11 +66,14 @@ public final class UploadsTopicSource implements ReindexSource {
       }
       consumer.assign(partitions);
       this.endAtStart = Map.copyOf(consumer.endOffsets(partitions));
-      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(java.util.Set.copyOf(partitions));
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          consumer.committed(java.util.Set.copyOf(partitions));
       long remaining = 0;
       for (TopicPartition partition : partitions) {
         OffsetAndMetadata offset = committed.get(partition);
-        long start = offset != null ? offset.offset() : consumer.beginningOffsets(List.of(partition)).get(partition);
+        long start = offset != null
+            ? offset.offset()
+            : consumer.beginningOffsets(List.of(partition)).get(partition);
         consumer.seek(partition, start);
         handedOut.put(partition, start);
         remaining += Math.max(0, endAtStart.get(partition) - start);
@@ -84,13 +89,15 @@ public final class UploadsTopicSource implements ReindexSource {
   @Override
   public List<ReindexItem> next(int max) {
     if (max < maxBatch) {
-      throw new IllegalArgumentException("this source hands out batches of " + maxBatch + ", asked for " + max);
+      throw new IllegalArgumentException(
+          "this source hands out batches of " + maxBatch + ", asked for " + max);
     }
     List<ReindexItem> batch = new ArrayList<>();
     while (batch.isEmpty() && !finished()) {
       for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        // records past the end at start belong to the live pipeline (or the next run): not handed out, not committed
+        // records past the end at start belong to the live pipeline (or the next run): not handed
+        // out, not committed
         if (record.offset() < endAtStart.get(partition)) {
           batch.add(item(record));
           handedOut.put(partition, record.offset() + 1);
@@ -111,11 +118,15 @@ public final class UploadsTopicSource implements ReindexSource {
 
   private ReindexItem item(ConsumerRecord<byte[], byte[]> record) {
     ImageKey key = topic.keySerde().deserializer().deserialize(record.topic(), record.key());
-    UploadEvent event = record.value() == null ? null
+    UploadEvent event = record.value() == null
+        ? null
         : topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
     if (event != null) {
-      // as the extractor records it, so that a re-indexed image has the time the live pipeline gave it
-      event.setUploadedAt(UploadTimes.bounded(event.getUploadedAt(), record.timestamp(),
+      // as the extractor records it, so that a re-indexed image has the time the live pipeline gave
+      // it
+      event.setUploadedAt(UploadTimes.bounded(
+          event.getUploadedAt(),
+          record.timestamp(),
           ExtractionTopology.Settings.DEFAULT_UPLOADED_AT_TOLERANCE));
     }
     return new ReindexItem(new ImageRef(key.getTenant(), key.getImageId()), event);

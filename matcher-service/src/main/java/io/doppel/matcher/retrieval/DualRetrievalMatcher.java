@@ -71,8 +71,14 @@ public final class DualRetrievalMatcher implements Matcher {
   /**
    * @param model the global-descriptor model the index holds; features of any other model are rejected
    */
-  public DualRetrievalMatcher(ModelKey model, VectorIndex index, GeometricVerifier verifier, FusedScorer scorer, Policy policy,
-      RetrievalSettings settings, Clock clock) {
+  public DualRetrievalMatcher(
+      ModelKey model,
+      VectorIndex index,
+      GeometricVerifier verifier,
+      FusedScorer scorer,
+      Policy policy,
+      RetrievalSettings settings,
+      Clock clock) {
     this.model = model;
     this.index = index;
     this.policy = policy;
@@ -84,8 +90,10 @@ public final class DualRetrievalMatcher implements Matcher {
 
   /** An earlier attempt's write of the image these features describe, or empty on a first attempt. */
   private Optional<ImageMeta> earlierAttempt(ImageFeatures features, ImageRef ref) {
-    return index.meta(ref).filter(meta -> meta.purpose() == features.getPurpose()
-        && meta.indexedAtMillis() == features.getUploadedAt().toEpochMilli());
+    return index
+        .meta(ref)
+        .filter(meta -> meta.purpose() == features.getPurpose()
+            && meta.indexedAtMillis() == features.getUploadedAt().toEpochMilli());
   }
 
   /** The write time of a first attempt: the clock, or one past the last time given out if the clock has not moved on. */
@@ -126,8 +134,9 @@ public final class DualRetrievalMatcher implements Matcher {
     String id = features.getModel().getId();
     String version = features.getModel().getVersion();
     if (!model.modelId().equals(id) || !model.modelVersion().equals(version)) {
-      throw new InvalidFeaturesException(features.getTenant() + "/" + features.getImageId() + ": features of model "
-          + id + " " + version + ", this matcher's index holds " + model.modelId() + " " + model.modelVersion());
+      throw new InvalidFeaturesException(features.getTenant() + "/" + features.getImageId()
+          + ": features of model " + id + " " + version + ", this matcher's index holds "
+          + model.modelId() + " " + model.modelVersion());
     }
   }
 
@@ -136,10 +145,14 @@ public final class DualRetrievalMatcher implements Matcher {
     StageTimings timings = new StageTimings();
     Optional<ImageMeta> earlier = earlierAttempt(features, query.ref());
     long writtenAt = earlier.map(ImageMeta::writtenAtMillis).orElseGet(this::nextWriteTime);
-    List<VerifiedCandidate> ranked = cascade.findCopies(query,
-        asFirstSeen(policy.scopeFor(query.ref().tenant(), query.ref()), earlier), RetrievalCascade.QuerySide.UPLOAD, timings);
+    List<VerifiedCandidate> ranked = cascade.findCopies(
+        query,
+        asFirstSeen(policy.scopeFor(query.ref().tenant(), query.ref()), earlier),
+        RetrievalCascade.QuerySide.UPLOAD,
+        timings);
     assert VerifiedCandidate.bestFirst(ranked) : "the cascade ranks best first";
-    PolicyDecision decision = policy.decide(new Query(query.ref().tenant(), query.ref().imageId(), features.getUploader()),
+    PolicyDecision decision = policy.decide(
+        new Query(query.ref().tenant(), query.ref().imageId(), features.getUploader()),
         ranked.stream().map(VerifiedCandidate::forPolicy).toList());
     List<Match> matches = new ArrayList<>();
     for (int i = 0; i < ranked.size(); i++) {
@@ -149,7 +162,13 @@ public final class DualRetrievalMatcher implements Matcher {
     index.upsert(indexedImage(query, writtenAt));
     index.refresh();
     timings.lap(StageTimings.INDEX);
-    return events.event(features, Subject.of(features), decision.decision(), matches, Trigger.UPLOAD, timings.micros());
+    return events.event(
+        features,
+        Subject.of(features),
+        decision.decision(),
+        matches,
+        Trigger.UPLOAD,
+        timings.micros());
   }
 
   private List<MatchEvent> register(ImageFeatures features) {
@@ -162,11 +181,17 @@ public final class DualRetrievalMatcher implements Matcher {
     }
     StageTimings timings = new StageTimings();
     Optional<ImageMeta> earlier = earlierAttempt(features, query.ref());
-    index.upsert(indexedImage(query, earlier.map(ImageMeta::writtenAtMillis).orElseGet(this::nextWriteTime)));
+    index.upsert(indexedImage(
+        query, earlier.map(ImageMeta::writtenAtMillis).orElseGet(this::nextWriteTime)));
     index.refresh();
     timings.lap(StageTimings.INDEX);
     List<MatchEvent> registered = new ArrayList<>();
-    registered.add(events.event(features, Subject.of(features), Decision.REGISTERED, List.of(), Trigger.UPLOAD,
+    registered.add(events.event(
+        features,
+        Subject.of(features),
+        Decision.REGISTERED,
+        List.of(),
+        Trigger.UPLOAD,
         timings.micros()));
     registered.addAll(retroScan(features, query, referenceSet, earlier));
     return registered;
@@ -176,31 +201,61 @@ public final class DualRetrievalMatcher implements Matcher {
    * Earlier uploads of each subscribing tenant, within that tenant's look-back window before the
    * reference's registration, verified with the reference as the query; reported from the upload's side.
    */
-  private List<MatchEvent> retroScan(ImageFeatures reference, QueryImage query, String referenceSet,
-      Optional<ImageMeta> earlier) {
+  private List<MatchEvent> retroScan(
+      ImageFeatures reference, QueryImage query, String referenceSet, Optional<ImageMeta> earlier) {
     List<MatchEvent> found = new ArrayList<>();
     long registeredAt = reference.getUploadedAt().toEpochMilli();
     for (String tenant : policy.subscribersOf(referenceSet)) {
       TenantPolicy tenantPolicy = policy.forTenant(tenant);
       Scope uploads = asFirstSeen(
-          new Scope(Set.of(tenant), Set.of(), windowStart(registeredAt, tenantPolicy.retroScanLookback()), query.ref()), earlier);
+          new Scope(
+              Set.of(tenant),
+              Set.of(),
+              windowStart(registeredAt, tenantPolicy.retroScanLookback()),
+              query.ref()),
+          earlier);
       StageTimings timings = new StageTimings();
-      for (VerifiedCandidate upload : cascade.findCopies(query, uploads, RetrievalCascade.QuerySide.ORIGINAL, timings)) {
-        ScoredCandidate asReference = new ScoredCandidate(query.ref(), Purpose.REFERENCE, reference.getRightsHolder(),
-            referenceSet, upload.score());
-        PolicyDecision decision = policy.decide(new Query(tenant, upload.ref().imageId(), null), List.of(asReference));
+      for (VerifiedCandidate upload :
+          cascade.findCopies(query, uploads, RetrievalCascade.QuerySide.ORIGINAL, timings)) {
+        ScoredCandidate asReference = new ScoredCandidate(
+            query.ref(),
+            Purpose.REFERENCE,
+            reference.getRightsHolder(),
+            referenceSet,
+            upload.score());
+        PolicyDecision decision =
+            policy.decide(new Query(tenant, upload.ref().imageId(), null), List.of(asReference));
         if (decision.decision() != Decision.COPYRIGHT_VIOLATION) {
           continue;
         }
-        VerifiedCandidate fromUploadSide = new VerifiedCandidate(query.ref(),
-            new ImageMeta(Purpose.REFERENCE, reference.getRightsHolder(), referenceSet, registeredAt, reference.getWidth(),
+        VerifiedCandidate fromUploadSide = new VerifiedCandidate(
+            query.ref(),
+            new ImageMeta(
+                Purpose.REFERENCE,
+                reference.getRightsHolder(),
+                referenceSet,
+                registeredAt,
+                reference.getWidth(),
                 reference.getHeight()),
-            upload.globalSimilarity(), upload.localVotes(), upload.verification().reversed(), upload.score());
+            upload.globalSimilarity(),
+            upload.localVotes(),
+            upload.verification().reversed(),
+            upload.score());
         Match match = MatchEvents.match(fromUploadSide, MatchKind.COPYRIGHT_VIOLATION);
         match.getHints().setInTile(false);
-        Subject earlierUpload = new Subject(tenant, upload.ref().imageId(), Purpose.UPLOAD, null, null,
+        Subject earlierUpload = new Subject(
+            tenant,
+            upload.ref().imageId(),
+            Purpose.UPLOAD,
+            null,
+            null,
             Instant.ofEpochMilli(upload.meta().indexedAtMillis()));
-        found.add(events.event(reference, earlierUpload, Decision.COPYRIGHT_VIOLATION, List.of(match), Trigger.RETRO_SCAN,
+        found.add(events.event(
+            reference,
+            earlierUpload,
+            Decision.COPYRIGHT_VIOLATION,
+            List.of(match),
+            Trigger.RETRO_SCAN,
             timings.micros()));
       }
     }
@@ -218,14 +273,20 @@ public final class DualRetrievalMatcher implements Matcher {
 
   private MatchEvent delete(ImageFeatures features) {
     if (features.getTenant().isBlank() || features.getImageId().isBlank()) {
-      throw new InvalidFeaturesException("a DELETE needs a tenant and an image id, got '" + features.getTenant()
-          + "' / '" + features.getImageId() + "'");
+      throw new InvalidFeaturesException("a DELETE needs a tenant and an image id, got '"
+          + features.getTenant() + "' / '" + features.getImageId() + "'");
     }
     StageTimings timings = new StageTimings();
     index.delete(new ImageRef(features.getTenant(), features.getImageId()));
     index.refresh();
     timings.lap(StageTimings.INDEX);
-    return events.event(features, Subject.of(features), Decision.DELETED, List.of(), Trigger.UPLOAD, timings.micros());
+    return events.event(
+        features,
+        Subject.of(features),
+        Decision.DELETED,
+        List.of(),
+        Trigger.UPLOAD,
+        timings.micros());
   }
 
   /**
@@ -235,16 +296,20 @@ public final class DualRetrievalMatcher implements Matcher {
    */
   public static IndexedImage indexEntry(ImageFeatures features) {
     if (features.getPurpose() == Purpose.DELETE) {
-      throw new InvalidFeaturesException(features.getTenant() + "/" + features.getImageId() + ": a DELETE has no index rows");
+      throw new InvalidFeaturesException(
+          features.getTenant() + "/" + features.getImageId() + ": a DELETE has no index rows");
     }
     return indexedImage(QueryImage.of(features, 1), features.getUploadedAt().toEpochMilli());
   }
 
   private static String referenceSetOf(QueryImage query) {
     ImageFeatures features = query.features();
-    String referenceSet = features.getReferenceSet() != null ? features.getReferenceSet() : features.getRightsHolder();
+    String referenceSet = features.getReferenceSet() != null
+        ? features.getReferenceSet()
+        : features.getRightsHolder();
     if (referenceSet == null || referenceSet.isBlank()) {
-      throw new InvalidFeaturesException(query.ref() + ": a REFERENCE needs a rightsHolder or a referenceSet");
+      throw new InvalidFeaturesException(
+          query.ref() + ": a REFERENCE needs a rightsHolder or a referenceSet");
     }
     return referenceSet;
   }
@@ -258,8 +323,16 @@ public final class DualRetrievalMatcher implements Matcher {
         globals.add(view.global());
       }
     }
-    return new IndexedImage(query.ref(), features.getPurpose(), reference ? features.getRightsHolder() : null,
-        reference ? referenceSetOf(query) : null, features.getUploadedAt().toEpochMilli(),
-        features.getWidth(), features.getHeight(), globals, query.fullKeypointsStrongestFirst(), writtenAtMillis);
+    return new IndexedImage(
+        query.ref(),
+        features.getPurpose(),
+        reference ? features.getRightsHolder() : null,
+        reference ? referenceSetOf(query) : null,
+        features.getUploadedAt().toEpochMilli(),
+        features.getWidth(),
+        features.getHeight(),
+        globals,
+        query.fullKeypointsStrongestFirst(),
+        writtenAtMillis);
   }
 }

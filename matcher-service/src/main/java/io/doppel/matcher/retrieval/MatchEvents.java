@@ -26,12 +26,23 @@ final class MatchEvents {
    * @param uploader null where the event is not about the uploaded image itself
    * @param source null where the event is not about the uploaded image itself
    */
-  record Subject(String tenant, String imageId, Purpose purpose, String uploader, String source, Instant uploadedAt) {
+  record Subject(
+      String tenant,
+      String imageId,
+      Purpose purpose,
+      String uploader,
+      String source,
+      Instant uploadedAt) {
 
     /** The image the features describe. */
     static Subject of(ImageFeatures features) {
-      return new Subject(features.getTenant(), features.getImageId(), features.getPurpose(), features.getUploader(),
-          features.getSource(), features.getUploadedAt());
+      return new Subject(
+          features.getTenant(),
+          features.getImageId(),
+          features.getPurpose(),
+          features.getUploader(),
+          features.getSource(),
+          features.getUploadedAt());
     }
   }
 
@@ -49,7 +60,12 @@ final class MatchEvents {
    * The event about {@code subject}, decided while matching {@code cause} (whose model and stage times it reports,
    * with the matcher's {@code stageMicros} added).
    */
-  MatchEvent event(ImageFeatures cause, Subject subject, Decision decision, List<Match> matches, Trigger trigger,
+  MatchEvent event(
+      ImageFeatures cause,
+      Subject subject,
+      Decision decision,
+      List<Match> matches,
+      Trigger trigger,
       Map<String, Long> stageMicros) {
     Map<String, Long> stages = new LinkedHashMap<>(cause.getStageMicros());
     stages.putAll(stageMicros);

@@ -16,35 +16,42 @@ import java.util.List;
  * An ImageFeatures record checked and turned into what retrieval and verification use: its views
  * (FULL first, then MIRROR, then TILEs, then global-only CROPs, then REGIONs) and, per view, its strongest descriptors.
  */
-record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, List<List<byte[]>> strongestDescriptors) {
+record QueryImage(
+    ImageRef ref,
+    ImageFeatures features,
+    List<QueryView> views,
+    List<List<byte[]>> strongestDescriptors) {
 
   static QueryImage of(ImageFeatures features, int localDescriptors) {
     if (features.getTenant().isBlank() || features.getImageId().isBlank()) {
-      throw new InvalidFeaturesException("features need a tenant and an image id, got '" + features.getTenant()
-          + "' / '" + features.getImageId() + "'");
+      throw new InvalidFeaturesException("features need a tenant and an image id, got '"
+          + features.getTenant() + "' / '" + features.getImageId() + "'");
     }
     ImageRef ref = new ImageRef(features.getTenant(), features.getImageId());
     if (features.getWidth() <= 0 || features.getHeight() <= 0) {
-      throw new InvalidFeaturesException(ref + ": image size must be positive, got " + features.getWidth() + "x" + features.getHeight());
+      throw new InvalidFeaturesException(ref + ": image size must be positive, got "
+          + features.getWidth() + "x" + features.getHeight());
     }
     int dimension = features.getModel().getDimension();
     List<FeatureView> ordered = new ArrayList<>(features.getViews());
     ordered.sort(Comparator.comparing(FeatureView::getKind));
     if (ordered.isEmpty() || ordered.getFirst().getKind() != ViewKind.FULL) {
-      throw new InvalidFeaturesException(ref + ": a FULL view is required for " + features.getPurpose());
+      throw new InvalidFeaturesException(
+          ref + ": a FULL view is required for " + features.getPurpose());
     }
     List<QueryView> views = new ArrayList<>();
     List<List<byte[]>> strongest = new ArrayList<>();
     for (FeatureView view : ordered) {
       if (view.getGlobal().size() != dimension) {
-        throw new InvalidFeaturesException(ref + ": " + view.getKind() + " global descriptor has " + view.getGlobal().size()
-            + " dimensions, the model says " + dimension);
+        throw new InvalidFeaturesException(ref + ": " + view.getKind() + " global descriptor has "
+            + view.getGlobal().size() + " dimensions, the model says " + dimension);
       }
       QueryView queryView;
       try {
         queryView = QueryView.of(view, features.getWidth(), features.getHeight());
       } catch (IllegalArgumentException e) {
-        throw new InvalidFeaturesException(ref + ": " + view.getKind() + " view is inconsistent: " + e.getMessage(), e);
+        throw new InvalidFeaturesException(
+            ref + ": " + view.getKind() + " view is inconsistent: " + e.getMessage(), e);
       }
       views.add(queryView);
       // tiles too: in a strip, the FULL view's keypoint budget is spread over every panel, so a
@@ -60,12 +67,16 @@ record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, L
 
   /** Whether the query has sub-pictures (strip tiles or regions), whose verification locates a copy more tightly. */
   boolean hasSubPictures() {
-    return views.stream().anyMatch(view -> view.kind() == ViewKind.TILE || view.kind() == ViewKind.REGION);
+    return views.stream()
+        .anyMatch(view -> view.kind() == ViewKind.TILE || view.kind() == ViewKind.REGION);
   }
 
   /** The FULL view's keypoints, strongest first (the order the index expects, see {@code IndexedImage}). */
   StoredKeypoints fullKeypointsStrongestFirst() {
-    FeatureView view = features.getViews().stream().filter(v -> v.getKind() == ViewKind.FULL).findFirst().orElseThrow();
+    FeatureView view = features.getViews().stream()
+        .filter(v -> v.getKind() == ViewKind.FULL)
+        .findFirst()
+        .orElseThrow();
     StoredKeypoints keypoints = full().keypoints();
     Integer[] order = strongestFirst(view, keypoints);
     int bytes = keypoints.descriptorBytes();
@@ -84,12 +95,15 @@ record QueryImage(ImageRef ref, ImageFeatures features, List<QueryView> views, L
   private static Integer[] strongestFirst(FeatureView view, StoredKeypoints keypoints) {
     Integer[] order = new Integer[keypoints.size()];
     Arrays.setAll(order, i -> i);
-    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -view.getKeypoints().get(i).getResponse()));
+    Arrays.sort(
+        order,
+        Comparator.comparingDouble((Integer i) -> -view.getKeypoints().get(i).getResponse()));
     return order;
   }
 
   /** Descriptors of the {@code limit} keypoints with the highest detector response; ties keep the extractor's order. */
-  private static List<byte[]> strongestDescriptors(FeatureView view, StoredKeypoints keypoints, int limit) {
+  private static List<byte[]> strongestDescriptors(
+      FeatureView view, StoredKeypoints keypoints, int limit) {
     Integer[] order = strongestFirst(view, keypoints);
     int bytes = keypoints.descriptorBytes();
     ByteBuffer all = ByteBuffer.wrap(keypoints.descriptors());

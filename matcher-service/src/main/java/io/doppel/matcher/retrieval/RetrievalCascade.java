@@ -50,7 +50,11 @@ final class RetrievalCascade {
   private final FusedScorer scorer;
   private final RetrievalSettings settings;
 
-  RetrievalCascade(VectorIndex index, GeometricVerifier verifier, FusedScorer scorer, RetrievalSettings settings) {
+  RetrievalCascade(
+      VectorIndex index,
+      GeometricVerifier verifier,
+      FusedScorer scorer,
+      RetrievalSettings settings) {
     this.index = index;
     this.verifier = verifier;
     this.scorer = scorer;
@@ -74,14 +78,18 @@ final class RetrievalCascade {
   }
 
   /** Which side of the pairs the query is: the image that may copy (an upload), or the original that may be copied. */
-  enum QuerySide { UPLOAD, ORIGINAL }
+  enum QuerySide {
+    UPLOAD,
+    ORIGINAL
+  }
 
   /**
    * Retrieves, verifies and scores the candidates in {@code scope}, best first. The score weighs the evidence the same
    * way whichever side the query is ({@code side}): an upload matched against earlier images, or a registered work
    * retro-scanned against earlier uploads.
    */
-  List<VerifiedCandidate> findCopies(QueryImage query, Scope scope, QuerySide side, StageTimings timings) {
+  List<VerifiedCandidate> findCopies(
+      QueryImage query, Scope scope, QuerySide side, StageTimings timings) {
     if (scope.isEmpty()) {
       return List.of();
     }
@@ -93,18 +101,26 @@ final class RetrievalCascade {
       return byGlobalSimilarity(candidates);
     }
     Map<ImageRef, Verification> verified = new HashMap<>();
-    verifyAll(query, shortlist(candidates, settings.firstPassCap()).stream().map(Map.Entry::getKey).toList(), candidates,
+    verifyAll(
+        query,
+        shortlist(candidates, settings.firstPassCap()).stream()
+            .map(Map.Entry::getKey)
+            .toList(),
+        candidates,
         verified);
     timings.lap(StageTimings.VERIFY);
-    if (verified.entrySet().stream().anyMatch(
-        entry -> settings.confident(entry.getValue().inliers()) && settles(candidates.get(entry.getKey()).meta, scope))) {
+    if (verified.entrySet().stream()
+        .anyMatch(entry -> settings.confident(entry.getValue().inliers())
+            && settles(candidates.get(entry.getKey()).meta, scope))) {
       return scored(candidates, verified, side == QuerySide.ORIGINAL);
     }
     retrieveLocal(query, scope, candidates, bestOfEachView);
     timings.lap(StageTimings.RETRIEVE);
     Set<ImageRef> secondPass = new LinkedHashSet<>();
-    shortlist(candidates, settings.candidateCap()).forEach(candidate -> secondPass.add(candidate.getKey()));
-    bestOfEachView.stream().sorted(Comparator.comparing(ImageRef::tenant).thenComparing(ImageRef::imageId))
+    shortlist(candidates, settings.candidateCap())
+        .forEach(candidate -> secondPass.add(candidate.getKey()));
+    bestOfEachView.stream()
+        .sorted(Comparator.comparing(ImageRef::tenant).thenComparing(ImageRef::imageId))
         .forEach(secondPass::add);
     secondPass.removeAll(verified.keySet());
     verifyAll(query, List.copyOf(secondPass), candidates, verified);
@@ -119,8 +135,11 @@ final class RetrievalCascade {
    * cosine over the query's views and the candidate's, as the global search would have measured it. Left unknown, it
    * would score as 0, below what unrelated images reach, and throw a copy's global evidence away.
    */
-  private void completeGlobalSimilarity(QueryImage query, Set<ImageRef> verified, Map<ImageRef, Evidence> candidates) {
-    List<ImageRef> unranked = verified.stream().filter(ref -> !Double.isFinite(candidates.get(ref).globalSimilarity)).toList();
+  private void completeGlobalSimilarity(
+      QueryImage query, Set<ImageRef> verified, Map<ImageRef, Evidence> candidates) {
+    List<ImageRef> unranked = verified.stream()
+        .filter(ref -> !Double.isFinite(candidates.get(ref).globalSimilarity))
+        .toList();
     if (unranked.isEmpty()) {
       return;
     }
@@ -129,7 +148,8 @@ final class RetrievalCascade {
       Evidence evidence = candidates.get(ref);
       for (float[] vector : stored) {
         for (float[] view : views) {
-          evidence.globalSimilarity = Math.max(evidence.globalSimilarity, VectorUtil.cosine(view, vector));
+          evidence.globalSimilarity =
+              Math.max(evidence.globalSimilarity, VectorUtil.cosine(view, vector));
         }
       }
     });
@@ -146,14 +166,23 @@ final class RetrievalCascade {
   }
 
   /** The verified candidates, scored, best first. */
-  private List<VerifiedCandidate> scored(Map<ImageRef, Evidence> candidates, Map<ImageRef, Verification> verified,
+  private List<VerifiedCandidate> scored(
+      Map<ImageRef, Evidence> candidates,
+      Map<ImageRef, Verification> verified,
       boolean queryIsOriginal) {
     List<VerifiedCandidate> scored = new ArrayList<>(verified.size());
     verified.forEach((ref, verification) -> {
       Evidence evidence = candidates.get(ref);
       Verification uploadAsQuery = queryIsOriginal ? verification.reversed() : verification;
-      double score = scorer.score(CandidateFeatures.of(evidence.similarityOrZero(), evidence.localVotes, uploadAsQuery));
-      scored.add(new VerifiedCandidate(ref, evidence.meta, evidence.similarityOrZero(), evidence.localVotes, verification, score));
+      double score = scorer.score(
+          CandidateFeatures.of(evidence.similarityOrZero(), evidence.localVotes, uploadAsQuery));
+      scored.add(new VerifiedCandidate(
+          ref,
+          evidence.meta,
+          evidence.similarityOrZero(),
+          evidence.localVotes,
+          verification,
+          score));
     });
     scored.sort(VerifiedCandidate.BEST_FIRST);
     return scored;
@@ -162,19 +191,31 @@ final class RetrievalCascade {
   /** Global-only mode: the {@code candidateCap} nearest images by cosine similarity, unverified. */
   private List<VerifiedCandidate> byGlobalSimilarity(Map<ImageRef, Evidence> candidates) {
     List<VerifiedCandidate> scored = new ArrayList<>(candidates.size());
-    candidates.forEach((ref, evidence) -> scored.add(new VerifiedCandidate(ref, evidence.meta, evidence.similarityOrZero(), 0,
-        Verification.unverified(ViewKind.FULL, 0), evidence.similarityOrZero())));
+    candidates.forEach((ref, evidence) -> scored.add(new VerifiedCandidate(
+        ref,
+        evidence.meta,
+        evidence.similarityOrZero(),
+        0,
+        Verification.unverified(ViewKind.FULL, 0),
+        evidence.similarityOrZero())));
     scored.sort(VerifiedCandidate.BEST_FIRST);
     return List.copyOf(scored.subList(0, Math.min(settings.candidateCap(), scored.size())));
   }
 
   /** Global hits of every view into {@code candidates}; each view's best few also into {@code bestOfEachView}. */
-  private void retrieveGlobal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates, Set<ImageRef> bestOfEachView) {
+  private void retrieveGlobal(
+      QueryImage query,
+      Scope scope,
+      Map<ImageRef, Evidence> candidates,
+      Set<ImageRef> bestOfEachView) {
     List<float[]> globals = query.views().stream().map(QueryView::global).toList();
-    List<List<GlobalHit>> hitsPerView = index.searchGlobalBatch(globals, settings.globalTopK(), scope);
+    List<List<GlobalHit>> hitsPerView =
+        index.searchGlobalBatch(globals, settings.globalTopK(), scope);
     for (int view = 0; view < hitsPerView.size(); view++) {
       List<GlobalHit> hits = hitsPerView.get(view);
-      hits.stream().limit(settings.perViewCandidates()).forEach(hit -> bestOfEachView.add(hit.ref()));
+      hits.stream()
+          .limit(settings.perViewCandidates())
+          .forEach(hit -> bestOfEachView.add(hit.ref()));
       for (GlobalHit hit : hits) {
         Evidence evidence = candidates.computeIfAbsent(hit.ref(), ref -> new Evidence(hit.meta()));
         evidence.globalSimilarity = Math.max(evidence.globalSimilarity, hit.similarity());
@@ -184,7 +225,11 @@ final class RetrievalCascade {
   }
 
   /** Local votes of every view into {@code candidates}; each view's best few also into {@code bestOfEachView}. */
-  private void retrieveLocal(QueryImage query, Scope scope, Map<ImageRef, Evidence> candidates, Set<ImageRef> bestOfEachView) {
+  private void retrieveLocal(
+      QueryImage query,
+      Scope scope,
+      Map<ImageRef, Evidence> candidates,
+      Set<ImageRef> bestOfEachView) {
     List<Integer> searchedViews = new ArrayList<>();
     List<List<byte[]>> descriptorSets = new ArrayList<>();
     for (int view = 0; view < query.strongestDescriptors().size(); view++) {
@@ -193,14 +238,22 @@ final class RetrievalCascade {
         descriptorSets.add(query.strongestDescriptors().get(view));
       }
     }
-    List<List<LocalVotes>> votesPerSet = index.searchLocalBatch(descriptorSets, settings.localNeighbours(),
-        settings.localMaxHamming(), settings.localMaxImages(), scope);
+    List<List<LocalVotes>> votesPerSet = index.searchLocalBatch(
+        descriptorSets,
+        settings.localNeighbours(),
+        settings.localMaxHamming(),
+        settings.localMaxImages(),
+        scope);
     for (int set = 0; set < votesPerSet.size(); set++) {
       List<LocalVotes> votes = votesPerSet.get(set);
-      votes.stream().limit(settings.perViewCandidates()).forEach(vote -> bestOfEachView.add(vote.ref()));
+      votes.stream()
+          .limit(settings.perViewCandidates())
+          .forEach(vote -> bestOfEachView.add(vote.ref()));
       for (LocalVotes vote : votes) {
-        Evidence evidence = candidates.computeIfAbsent(vote.ref(), ref -> new Evidence(vote.meta()));
-        // views overlap (FULL and MIRROR are the same pixels, tiles overlap): the best view counts, not their sum
+        Evidence evidence =
+            candidates.computeIfAbsent(vote.ref(), ref -> new Evidence(vote.meta()));
+        // views overlap (FULL and MIRROR are the same pixels, tiles overlap): the best view counts,
+        // not their sum
         evidence.localVotes = Math.max(evidence.localVotes, vote.votes());
         evidence.foundBy.set(searchedViews.get(set));
       }
@@ -208,17 +261,25 @@ final class RetrievalCascade {
   }
 
   /** The {@code limit} most promising candidates by their retrieval evidence alone (score with no inliers). */
-  private List<Map.Entry<ImageRef, Evidence>> shortlist(Map<ImageRef, Evidence> candidates, int limit) {
+  private List<Map.Entry<ImageRef, Evidence>> shortlist(
+      Map<ImageRef, Evidence> candidates, int limit) {
     Comparator<Map.Entry<ImageRef, Evidence>> promise = Comparator.comparingDouble(
-        (Map.Entry<ImageRef, Evidence> e) -> scorer.score(CandidateFeatures.unverified(e.getValue().similarityOrZero(), e.getValue().localVotes)));
+        (Map.Entry<ImageRef, Evidence> e) -> scorer.score(CandidateFeatures.unverified(
+            e.getValue().similarityOrZero(), e.getValue().localVotes)));
     return candidates.entrySet().stream()
-        .sorted(promise.reversed().thenComparing(e -> e.getKey().tenant()).thenComparing(e -> e.getKey().imageId()))
+        .sorted(promise
+            .reversed()
+            .thenComparing(e -> e.getKey().tenant())
+            .thenComparing(e -> e.getKey().imageId()))
         .limit(limit)
         .toList();
   }
 
   /** Verifies each of {@code refs} into {@code verified}, their stored keypoints fetched in one index call. */
-  private void verifyAll(QueryImage query, List<ImageRef> refs, Map<ImageRef, Evidence> candidates,
+  private void verifyAll(
+      QueryImage query,
+      List<ImageRef> refs,
+      Map<ImageRef, Evidence> candidates,
       Map<ImageRef, Verification> verified) {
     if (refs.isEmpty()) {
       return;
@@ -239,11 +300,17 @@ final class RetrievalCascade {
    * every candidate would be most of the matcher's time. A global-only CROP view has no keypoints: its candidates are
    * verified through FULL.
    */
-  private Verification verifyBest(QueryImage query, ImageRef candidate, StoredKeypoints stored, ImageMeta meta, BitSet foundBy) {
+  private Verification verifyBest(
+      QueryImage query,
+      ImageRef candidate,
+      StoredKeypoints stored,
+      ImageMeta meta,
+      BitSet foundBy) {
     Verification best = Verification.unverified(ViewKind.FULL, 0);
     for (int viewIndex = 0; viewIndex < query.views().size(); viewIndex++) {
       QueryView view = query.views().get(viewIndex);
-      if (view.keypoints().size() == 0 || (view.kind() != ViewKind.FULL && !foundBy.get(viewIndex))) {
+      if (view.keypoints().size() == 0
+          || (view.kind() != ViewKind.FULL && !foundBy.get(viewIndex))) {
         continue;
       }
       try {
@@ -256,7 +323,12 @@ final class RetrievalCascade {
         }
       } catch (IllegalArgumentException | CvException e) {
         // one unusable stored image must not decide the whole upload; it counts as unverified
-        LOG.warn("verification of {} against {} ({} view) failed: {}", query.ref(), candidate, view.kind(), e.getMessage());
+        LOG.warn(
+            "verification of {} against {} ({} view) failed: {}",
+            query.ref(),
+            candidate,
+            view.kind(),
+            e.getMessage());
       }
     }
     return best;

@@ -23,10 +23,19 @@ package io.doppel.matcher.retrieval;
  * @param globalOnly global retrieval only, scored by cosine similarity
  */
 public record RetrievalSettings(
-    int globalTopK, int localDescriptors, int localNeighbours, int localMaxHamming, int localMaxImages, int candidateCap,
-    int perViewCandidates, int firstPassCap, int confidentInliers, boolean globalOnly) {
+    int globalTopK,
+    int localDescriptors,
+    int localNeighbours,
+    int localMaxHamming,
+    int localMaxImages,
+    int candidateCap,
+    int perViewCandidates,
+    int firstPassCap,
+    int confidentInliers,
+    boolean globalOnly) {
 
-  public static final RetrievalSettings DEFAULTS = new RetrievalSettings(20, 128, 4, 64, 20, 30, 2, 5, 30, false);
+  public static final RetrievalSettings DEFAULTS =
+      new RetrievalSettings(20, 128, 4, 64, 20, 30, 2, 5, 30, false);
   private static final int DESCRIPTOR_BITS = 256;
 
   public RetrievalSettings {
@@ -37,10 +46,12 @@ public record RetrievalSettings(
     positive("candidateCap", candidateCap);
     positive("firstPassCap", firstPassCap);
     if (perViewCandidates < 0) {
-      throw new IllegalArgumentException("perViewCandidates must be >= 0, got " + perViewCandidates);
+      throw new IllegalArgumentException(
+          "perViewCandidates must be >= 0, got " + perViewCandidates);
     }
     if (localMaxHamming < 0 || localMaxHamming > DESCRIPTOR_BITS) {
-      throw new IllegalArgumentException("localMaxHamming must be in [0," + DESCRIPTOR_BITS + "], got " + localMaxHamming);
+      throw new IllegalArgumentException(
+          "localMaxHamming must be in [0," + DESCRIPTOR_BITS + "], got " + localMaxHamming);
     }
     if (confidentInliers < 0) {
       throw new IllegalArgumentException("confidentInliers must be >= 0, got " + confidentInliers);
@@ -49,8 +60,17 @@ public record RetrievalSettings(
 
   /** These settings with local recall and verification off: score = cosine of the global descriptors. */
   public RetrievalSettings asGlobalOnly() {
-    return new RetrievalSettings(globalTopK, localDescriptors, localNeighbours, localMaxHamming, localMaxImages,
-        candidateCap, perViewCandidates, firstPassCap, confidentInliers, true);
+    return new RetrievalSettings(
+        globalTopK,
+        localDescriptors,
+        localNeighbours,
+        localMaxHamming,
+        localMaxImages,
+        candidateCap,
+        perViewCandidates,
+        firstPassCap,
+        confidentInliers,
+        true);
   }
 
   /** Whether a verification with {@code inliers} explains the query well enough to skip further search. */

@@ -13,12 +13,20 @@ import java.util.List;
  * @param globalSimilarity best cosine over the query's views and the candidate's stored vectors
  * @param localVotes query descriptors whose near neighbours fell in the candidate (the best single view's count)
  */
-record VerifiedCandidate(ImageRef ref, ImageMeta meta, double globalSimilarity, int localVotes, Verification verification,
+record VerifiedCandidate(
+    ImageRef ref,
+    ImageMeta meta,
+    double globalSimilarity,
+    int localVotes,
+    Verification verification,
     double score) {
 
   /** Highest score first; ties broken by tenant and image id, so the order never depends on a hash map's. */
-  static final Comparator<VerifiedCandidate> BEST_FIRST = Comparator.comparingDouble(VerifiedCandidate::score).reversed()
-      .thenComparing(c -> c.ref().tenant()).thenComparing(c -> c.ref().imageId());
+  static final Comparator<VerifiedCandidate> BEST_FIRST = Comparator.comparingDouble(
+          VerifiedCandidate::score)
+      .reversed()
+      .thenComparing(c -> c.ref().tenant())
+      .thenComparing(c -> c.ref().imageId());
 
   /** Whether {@code ranked} is in {@link #BEST_FIRST} order (for asserts). */
   static boolean bestFirst(List<VerifiedCandidate> ranked) {
@@ -31,6 +39,7 @@ record VerifiedCandidate(ImageRef ref, ImageMeta meta, double globalSimilarity, 
   }
 
   ScoredCandidate forPolicy() {
-    return new ScoredCandidate(ref, meta.purpose(), meta.rightsHolder(), meta.referenceSet(), score);
+    return new ScoredCandidate(
+        ref, meta.purpose(), meta.rightsHolder(), meta.referenceSet(), score);
   }
 }

@@ -55,30 +55,37 @@ public record Calibration(
       throw new InvalidCalibrationException("calibration: 'version' is required");
     }
     if (fittedOn == null || fittedOn.isBlank()) {
-      throw new InvalidCalibrationException("calibration " + version + ": 'fittedOn' must say what it was fitted on, or that it is a prior");
+      throw new InvalidCalibrationException("calibration " + version
+          + ": 'fittedOn' must say what it was fitted on, or that it is a prior");
     }
     if (globalModel != null && !globalModel.matches("[^/\\s]+/[^/\\s]+")) {
-      throw new InvalidCalibrationException("calibration " + version + ": 'globalModel' must be '<model id>/<model version>', got '"
-          + globalModel + "'");
+      throw new InvalidCalibrationException("calibration " + version
+          + ": 'globalModel' must be '<model id>/<model version>', got '" + globalModel + "'");
     }
-    if (features == null || features.isEmpty() || !CandidateFeatures.FEATURE_NAMES.containsAll(features)
+    if (features == null
+        || features.isEmpty()
+        || !CandidateFeatures.FEATURE_NAMES.containsAll(features)
         || Set.copyOf(features).size() != features.size()) {
-      throw new InvalidCalibrationException("calibration " + version + ": 'features' must name some of "
-          + CandidateFeatures.FEATURE_NAMES + ", each once, got " + features);
+      throw new InvalidCalibrationException(
+          "calibration " + version + ": 'features' must name some of "
+              + CandidateFeatures.FEATURE_NAMES + ", each once, got " + features);
     }
     if (weights == null || weights.size() != features.size()) {
-      throw new InvalidCalibrationException("calibration " + version + ": one weight per feature expected ("
-          + features.size() + "), got " + (weights == null ? "none" : weights.size()));
+      throw new InvalidCalibrationException(
+          "calibration " + version + ": one weight per feature expected (" + features.size()
+              + "), got " + (weights == null ? "none" : weights.size()));
     }
     for (int i = 0; i < weights.size(); i++) {
       Double w = weights.get(i);
       if (w == null || !Double.isFinite(w) || w < 0) {
-        throw new InvalidCalibrationException("calibration " + version + ": weight of " + features.get(i)
+        throw new InvalidCalibrationException("calibration " + version + ": weight of "
+            + features.get(i)
             + " must be a finite number >= 0 (scores must not fall as evidence grows), got " + w);
       }
     }
     if (!Double.isFinite(bias)) {
-      throw new InvalidCalibrationException("calibration " + version + ": bias must be finite, got " + bias);
+      throw new InvalidCalibrationException(
+          "calibration " + version + ": bias must be finite, got " + bias);
     }
     features = List.copyOf(features);
     weights = List.copyOf(weights);
@@ -98,7 +105,8 @@ public record Calibration(
     try (InputStream in = Files.newInputStream(file)) {
       return parse(in, file.toString());
     } catch (IOException e) {
-      throw new InvalidCalibrationException("cannot read calibration file " + file + ": " + e.getMessage(), e);
+      throw new InvalidCalibrationException(
+          "cannot read calibration file " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -106,11 +114,13 @@ public record Calibration(
   public static Calibration bundled() {
     try (InputStream in = Calibration.class.getResourceAsStream(DEFAULT_RESOURCE)) {
       if (in == null) {
-        throw new InvalidCalibrationException("bundled calibration " + DEFAULT_RESOURCE + " is missing from the classpath");
+        throw new InvalidCalibrationException(
+            "bundled calibration " + DEFAULT_RESOURCE + " is missing from the classpath");
       }
       return parse(in, "classpath:" + DEFAULT_RESOURCE);
     } catch (IOException e) {
-      throw new InvalidCalibrationException("cannot read bundled calibration: " + e.getMessage(), e);
+      throw new InvalidCalibrationException(
+          "cannot read bundled calibration: " + e.getMessage(), e);
     }
   }
 

@@ -26,7 +26,11 @@ public final class CalibrationFitter {
   private static final double MIN_STD = 1e-9;
 
   /** Feature vectors and labels, with the (query, reference) pair of each row. */
-  public record Samples(List<String> queryIds, List<String> referenceIds, List<double[]> features, List<Integer> labels) {
+  public record Samples(
+      List<String> queryIds,
+      List<String> referenceIds,
+      List<double[]> features,
+      List<Integer> labels) {
 
     /** The rows whose query {@code keep} accepts. */
     public Samples where(java.util.function.Predicate<String> keep) {
@@ -71,7 +75,8 @@ public final class CalibrationFitter {
     if (lines.isEmpty()) {
       throw new IllegalArgumentException(csv + " is empty: a header row is required");
     }
-    List<String> header = Arrays.stream(lines.getFirst().split(",", -1)).map(String::strip).toList();
+    List<String> header =
+        Arrays.stream(lines.getFirst().split(",", -1)).map(String::strip).toList();
     int query = column(header, "query_id", csv);
     int reference = column(header, "reference_id", csv);
     int similarity = column(header, CandidateFeatures.GLOBAL_SIMILARITY, csv);
@@ -91,23 +96,29 @@ public final class CalibrationFitter {
       }
       String[] cells = lines.get(row).split(",", -1);
       if (cells.length != header.size()) {
-        throw new IllegalArgumentException(csv + " line " + (row + 1) + ": " + cells.length + " cells, header has " + header.size());
+        throw new IllegalArgumentException(csv + " line " + (row + 1) + ": " + cells.length
+            + " cells, header has " + header.size());
       }
       try {
-        CandidateFeatures candidate = new CandidateFeatures(Double.parseDouble(cells[similarity].strip()),
-            (int) Double.parseDouble(cells[votes].strip()), (int) Double.parseDouble(cells[inliers].strip()),
-            Double.parseDouble(cells[area].strip()), coverage < 0 ? 0 : Double.parseDouble(cells[coverage].strip()),
+        CandidateFeatures candidate = new CandidateFeatures(
+            Double.parseDouble(cells[similarity].strip()),
+            (int) Double.parseDouble(cells[votes].strip()),
+            (int) Double.parseDouble(cells[inliers].strip()),
+            Double.parseDouble(cells[area].strip()),
+            coverage < 0 ? 0 : Double.parseDouble(cells[coverage].strip()),
             density < 0 ? 0 : Double.parseDouble(cells[density].strip()));
         int y = Integer.parseInt(cells[label].strip());
         if (y != 0 && y != 1) {
-          throw new IllegalArgumentException(csv + " line " + (row + 1) + ": label must be 0 or 1, got " + y);
+          throw new IllegalArgumentException(
+              csv + " line " + (row + 1) + ": label must be 0 or 1, got " + y);
         }
         queryIds.add(cells[query].strip());
         referenceIds.add(cells[reference].strip());
         features.add(candidate.vector());
         labels.add(y);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(csv + " line " + (row + 1) + ": not a number: " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            csv + " line " + (row + 1) + ": not a number: " + e.getMessage(), e);
       }
     }
     return new Samples(queryIds, referenceIds, features, labels);
@@ -116,7 +127,8 @@ public final class CalibrationFitter {
   private static int column(List<String> header, String name, Path csv) {
     int index = header.indexOf(name);
     if (index < 0) {
-      throw new IllegalArgumentException(csv + ": column '" + name + "' missing from header " + header);
+      throw new IllegalArgumentException(
+          csv + ": column '" + name + "' missing from header " + header);
     }
     return index;
   }
@@ -126,29 +138,39 @@ public final class CalibrationFitter {
   }
 
   /** Fits weights for {@code features} only (names of {@link CandidateFeatures#FEATURE_NAMES}); the others weigh 0. */
-  public static Calibration fit(Samples samples, List<String> features, String version, String fittedOn) {
+  public static Calibration fit(
+      Samples samples, List<String> features, String version, String fittedOn) {
     for (String feature : features) {
       if (!CandidateFeatures.FEATURE_NAMES.contains(feature)) {
-        throw new IllegalArgumentException("unknown feature '" + feature + "'; known: " + CandidateFeatures.FEATURE_NAMES);
+        throw new IllegalArgumentException(
+            "unknown feature '" + feature + "'; known: " + CandidateFeatures.FEATURE_NAMES);
       }
     }
-    int[] columns = features.stream().mapToInt(CandidateFeatures.FEATURE_NAMES::indexOf).toArray();
-    List<double[]> selected = samples.features().stream().map(x -> {
-      double[] picked = new double[columns.length];
-      for (int j = 0; j < columns.length; j++) {
-        picked[j] = x[columns[j]];
-      }
-      return picked;
-    }).toList();
-    return fitColumns(new Samples(samples.queryIds(), samples.referenceIds(), selected, samples.labels()),
-        List.copyOf(features), version, fittedOn);
+    int[] columns =
+        features.stream().mapToInt(CandidateFeatures.FEATURE_NAMES::indexOf).toArray();
+    List<double[]> selected = samples.features().stream()
+        .map(x -> {
+          double[] picked = new double[columns.length];
+          for (int j = 0; j < columns.length; j++) {
+            picked[j] = x[columns[j]];
+          }
+          return picked;
+        })
+        .toList();
+    return fitColumns(
+        new Samples(samples.queryIds(), samples.referenceIds(), selected, samples.labels()),
+        List.copyOf(features),
+        version,
+        fittedOn);
   }
 
-  private static Calibration fitColumns(Samples samples, List<String> features, String version, String fittedOn) {
+  private static Calibration fitColumns(
+      Samples samples, List<String> features, String version, String fittedOn) {
     int n = samples.labels().size();
     long positives = samples.labels().stream().filter(y -> y == 1).count();
     if (positives == 0 || positives == n) {
-      throw new IllegalArgumentException("fitting needs both labels; got " + positives + " positive of " + n + " rows");
+      throw new IllegalArgumentException(
+          "fitting needs both labels; got " + positives + " positive of " + n + " rows");
     }
     int d = features.size();
     double[] mean = new double[d];
@@ -177,7 +199,8 @@ public final class CalibrationFitter {
         for (int j = 0; j < d; j++) {
           z[j] = (x[j] - mean[j]) / std[j];
         }
-        double error = FusedScorer.sigmoid(b + FusedScorer.dot(w, z)) - samples.labels().get(i);
+        double error =
+            FusedScorer.sigmoid(b + FusedScorer.dot(w, z)) - samples.labels().get(i);
         for (int j = 0; j < d; j++) {
           gradW[j] += error * z[j] / n;
         }

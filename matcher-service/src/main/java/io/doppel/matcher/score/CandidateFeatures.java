@@ -13,11 +13,17 @@ import io.doppel.matcher.verify.Verification;
  * @param referenceCoverage share of the original's keypoints inside the inliers' hull (see {@code Verification.Coverage})
  * @param inlierDensity inliers over the original's keypoints inside that hull
  */
-public record CandidateFeatures(double globalSimilarity, int localVotes, int inliers, double inlierAreaShare,
-    double referenceCoverage, double inlierDensity) {
+public record CandidateFeatures(
+    double globalSimilarity,
+    int localVotes,
+    int inliers,
+    double inlierAreaShare,
+    double referenceCoverage,
+    double inlierDensity) {
 
   /** Evidence with no coverage measured (records that carry none). */
-  public CandidateFeatures(double globalSimilarity, int localVotes, int inliers, double inlierAreaShare) {
+  public CandidateFeatures(
+      double globalSimilarity, int localVotes, int inliers, double inlierAreaShare) {
     this(globalSimilarity, localVotes, inliers, inlierAreaShare, 0, 0);
   }
 
@@ -27,13 +33,20 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
   }
 
   /** The evidence of a verification oriented with the upload as its query (see {@code Verification.reversed}). */
-  public static CandidateFeatures of(double globalSimilarity, int localVotes, Verification uploadAsQuery) {
-    return new CandidateFeatures(globalSimilarity, localVotes, uploadAsQuery.inliers(), uploadAsQuery.queryAreaShare(),
-        uploadAsQuery.candidateCoverage().share(), uploadAsQuery.candidateCoverage().density());
+  public static CandidateFeatures of(
+      double globalSimilarity, int localVotes, Verification uploadAsQuery) {
+    return new CandidateFeatures(
+        globalSimilarity,
+        localVotes,
+        uploadAsQuery.inliers(),
+        uploadAsQuery.queryAreaShare(),
+        uploadAsQuery.candidateCoverage().share(),
+        uploadAsQuery.candidateCoverage().density());
   }
 
   /** Names of the raw columns in a calibration CSV, and of the features a calibration file weighs. */
   public static final String GLOBAL_SIMILARITY = "global_similarity";
+
   public static final String LOCAL_VOTES = "local_votes";
   public static final String INLIERS = "inliers";
   public static final String INLIER_AREA_SHARE = "inlier_area_share";
@@ -49,9 +62,15 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
   public static final double INLIERS_PER_UNIT = 10.0;
 
   /** Calibration feature names, in the order {@link #vector()} returns them; a calibration weighs some or all. */
-  public static final java.util.List<String> FEATURE_NAMES = java.util.List.of("log1p_inliers", INLIER_AREA_SHARE,
-      GLOBAL_SIMILARITY, "log1p_local_votes", "inliers_beyond_unrelated", "supported_area_share",
-      "supported_reference_coverage", "supported_inlier_density");
+  public static final java.util.List<String> FEATURE_NAMES = java.util.List.of(
+      "log1p_inliers",
+      INLIER_AREA_SHARE,
+      GLOBAL_SIMILARITY,
+      "log1p_local_votes",
+      "inliers_beyond_unrelated",
+      "supported_area_share",
+      "supported_reference_coverage",
+      "supported_inlier_density");
 
   /**
    * The model's input: counts enter as log(1+n) because the tenth inlier says much more than the
@@ -74,7 +93,8 @@ public record CandidateFeatures(double globalSimilarity, int localVotes, int inl
       Math.clamp(referenceCoverage, 0.0, 1.0) * support,
       Math.clamp(inlierDensity, 0.0, 1.0) * support
     };
-    assert vector.length == FEATURE_NAMES.size() : "a feature without a name, or a name without a feature";
+    assert vector.length == FEATURE_NAMES.size()
+        : "a feature without a name, or a name without a feature";
     return vector;
   }
 }

@@ -11,7 +11,8 @@ public final class FusedScorer {
     this.calibration = calibration;
     this.weights = new double[CandidateFeatures.FEATURE_NAMES.size()];
     for (int i = 0; i < calibration.features().size(); i++) {
-      weights[CandidateFeatures.FEATURE_NAMES.indexOf(calibration.features().get(i))] = calibration.weights().get(i);
+      weights[CandidateFeatures.FEATURE_NAMES.indexOf(calibration.features().get(i))] =
+          calibration.weights().get(i);
     }
   }
 
@@ -21,7 +22,8 @@ public final class FusedScorer {
 
   /** The score of a feature vector in {@link CandidateFeatures#vector()}'s order. */
   public double score(double[] vector) {
-    assert vector.length == weights.length : vector.length + " features, the calibration places " + weights.length;
+    assert vector.length == weights.length
+        : vector.length + " features, the calibration places " + weights.length;
     return sigmoid(calibration.bias() + dot(weights, vector));
   }
 

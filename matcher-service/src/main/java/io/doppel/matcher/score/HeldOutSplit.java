@@ -36,7 +36,8 @@ public record HeldOutSplit(String salt, int fittedHalf) {
   /** The half, 0 or 1, of {@code group}. */
   public int half(String group) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest((salt + "\n" + group).getBytes(StandardCharsets.UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest((salt + "\n" + group).getBytes(StandardCharsets.UTF_8));
       return digest[digest.length - 1] & 1;
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);

@@ -18,7 +18,8 @@ public final class ConvexHull {
   private ConvexHull(double[] xs, double[] ys) {
     this.xs = xs;
     this.ys = ys;
-    assert xs.length == ys.length && (xs.length == 0 || xs.length >= 3) : xs.length + " xs, " + ys.length + " ys";
+    assert xs.length == ys.length && (xs.length == 0 || xs.length >= 3)
+        : xs.length + " xs, " + ys.length + " ys";
   }
 
   /** The hull of the points (xs[i], ys[i]). */
@@ -26,13 +27,15 @@ public final class ConvexHull {
     assert xs.length == ys.length : xs.length + " xs, " + ys.length + " ys";
     Integer[] order = new Integer[xs.length];
     Arrays.setAll(order, i -> i);
-    Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> xs[i]).thenComparingDouble(i -> ys[i]));
+    Arrays.sort(
+        order, Comparator.<Integer>comparingDouble(i -> xs[i]).thenComparingDouble(i -> ys[i]));
     List<Integer> hull = new ArrayList<>();
     for (int pass = 0; pass < 2; pass++) {
       int start = hull.size();
       for (int k = 0; k < order.length; k++) {
         int p = order[pass == 0 ? k : order.length - 1 - k];
-        while (hull.size() >= start + 2 && cross(xs, ys, hull.get(hull.size() - 2), hull.getLast(), p) <= 0) {
+        while (hull.size() >= start + 2
+            && cross(xs, ys, hull.get(hull.size() - 2), hull.getLast(), p) <= 0) {
           hull.removeLast();
         }
         hull.add(p);

@@ -10,7 +10,6 @@ import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfPoint2f;
 import org.opencv.core.Point;
-import org.opencv.imgproc.Imgproc;
 
 /**
  * Geometric verification of a query view against a candidate's stored keypoints: Hamming
@@ -34,10 +33,13 @@ public final class GeometricVerifier {
    * Verifies {@code query} against a candidate image of {@code candidateWidth} x {@code candidateHeight}
    * pixels whose keypoints are {@code candidate}.
    */
-  public Verification verify(QueryView query, StoredKeypoints candidate, int candidateWidth, int candidateHeight) {
+  public Verification verify(
+      QueryView query, StoredKeypoints candidate, int candidateWidth, int candidateHeight) {
     StoredKeypoints own = query.keypoints();
-    if (own.size() < settings.similarityMinMatches() || candidate.size() < settings.similarityMinMatches()
-        || candidateWidth <= 0 || candidateHeight <= 0) {
+    if (own.size() < settings.similarityMinMatches()
+        || candidate.size() < settings.similarityMinMatches()
+        || candidateWidth <= 0
+        || candidateHeight <= 0) {
       return Verification.unverified(query.kind(), 0);
     }
     if (own.descriptorBytes() != candidate.descriptorBytes()) {
@@ -56,7 +58,8 @@ public final class GeometricVerifier {
       queryPoints[i] = new Point(own.xs()[q], own.ys()[q]);
       candidatePoints[i] = new Point(candidate.xs()[c], candidate.ys()[c]);
     }
-    double threshold = Math.max(settings.minReprojectionPixels(),
+    double threshold = Math.max(
+        settings.minReprojectionPixels(),
         settings.reprojectionShare() * Math.max(candidateWidth, candidateHeight));
     Model model = null;
     if (matches.size() >= settings.homographyMinMatches()) {
@@ -68,7 +71,15 @@ public final class GeometricVerifier {
     if (model == null) {
       return Verification.unverified(query.kind(), matches.size());
     }
-    return describe(query, model, queryPoints, candidatePoints, candidate, candidateWidth, candidateHeight, matches.size());
+    return describe(
+        query,
+        model,
+        queryPoints,
+        candidatePoints,
+        candidate,
+        candidateWidth,
+        candidateHeight,
+        matches.size());
   }
 
   /**
@@ -84,8 +95,17 @@ public final class GeometricVerifier {
     Mat nearest = new Mat();
     Mat noMask = new Mat();
     try {
-      Core.batchDistance(queryDescriptors, candidateDescriptors, distances, CvType.CV_32S, nearest, Core.NORM_HAMMING, KNN,
-          noMask, 0, false);
+      Core.batchDistance(
+          queryDescriptors,
+          candidateDescriptors,
+          distances,
+          CvType.CV_32S,
+          nearest,
+          Core.NORM_HAMMING,
+          KNN,
+          noMask,
+          0,
+          false);
       int[] distance = new int[query.size() * KNN];
       int[] index = new int[query.size() * KNN];
       distances.get(0, 0, distance);
@@ -96,7 +116,9 @@ public final class GeometricVerifier {
       for (int q = 0; q < query.size(); q++) {
         int first = q * KNN;
         int c = index[first];
-        if (c < 0 || index[first + 1] < 0 || distance[first] >= settings.ratio() * distance[first + 1]) {
+        if (c < 0
+            || index[first + 1] < 0
+            || distance[first] >= settings.ratio() * distance[first + 1]) {
           continue;
         }
         if (bestQueryByCandidate[c] < 0 || distance[first] < bestDistanceByCandidate[c]) {
@@ -129,22 +151,31 @@ public final class GeometricVerifier {
   /** A 3x3 model mapping query view pixels to candidate pixels, with its inlier mask. */
   private record Model(double[] h, boolean[] inlier, int inliers) {
     Model {
-      assert h.length == HOMOGRAPHY_ROWS * HOMOGRAPHY_ROWS && h[8] != 0 : "a 3x3 model with h22 != 0";
+      assert h.length == HOMOGRAPHY_ROWS * HOMOGRAPHY_ROWS && h[8] != 0
+          : "a 3x3 model with h22 != 0";
       assert inliers > 0 && inliers <= inlier.length : inliers + " inliers of " + inlier.length;
     }
   }
 
-  private Model homography(Point[] queryPoints, Point[] candidatePoints, double threshold, QueryView query) {
+  private Model homography(
+      Point[] queryPoints, Point[] candidatePoints, double threshold, QueryView query) {
     MatOfPoint2f from = new MatOfPoint2f(queryPoints);
     MatOfPoint2f to = new MatOfPoint2f(candidatePoints);
     Mat mask = new Mat();
-    Mat h = Calib3d.findHomography(from, to, Calib3d.RANSAC, threshold, mask,
-        settings.ransacIterations(), settings.ransacConfidence());
+    Mat h = Calib3d.findHomography(
+        from,
+        to,
+        Calib3d.RANSAC,
+        threshold,
+        mask,
+        settings.ransacIterations(),
+        settings.ransacConfidence());
     try {
       if (h.empty()) {
         return null;
       }
-      assert h.rows() == HOMOGRAPHY_ROWS && h.cols() == HOMOGRAPHY_ROWS : "findHomography answered " + h.size();
+      assert h.rows() == HOMOGRAPHY_ROWS && h.cols() == HOMOGRAPHY_ROWS
+          : "findHomography answered " + h.size();
       double[] values = new double[HOMOGRAPHY_ROWS * HOMOGRAPHY_ROWS];
       h.get(0, 0, values);
       if (!plausible(values, query.width(), query.height())) {
@@ -163,8 +194,14 @@ public final class GeometricVerifier {
     MatOfPoint2f from = new MatOfPoint2f(queryPoints);
     MatOfPoint2f to = new MatOfPoint2f(candidatePoints);
     Mat mask = new Mat();
-    Mat affine = Calib3d.estimateAffinePartial2D(from, to, mask, Calib3d.RANSAC, threshold,
-        settings.ransacIterations(), settings.ransacConfidence());
+    Mat affine = Calib3d.estimateAffinePartial2D(
+        from,
+        to,
+        mask,
+        Calib3d.RANSAC,
+        threshold,
+        settings.ransacIterations(),
+        settings.ransacConfidence());
     try {
       if (affine.empty()) {
         return null;
@@ -223,8 +260,15 @@ public final class GeometricVerifier {
     return perspective <= settings.maxPerspective();
   }
 
-  private Verification describe(QueryView query, Model model, Point[] queryPoints, Point[] candidatePoints,
-      StoredKeypoints candidate, int candidateWidth, int candidateHeight, int tentative) {
+  private Verification describe(
+      QueryView query,
+      Model model,
+      Point[] queryPoints,
+      Point[] candidatePoints,
+      StoredKeypoints candidate,
+      int candidateWidth,
+      int candidateHeight,
+      int tentative) {
     double[] h = model.h();
     double[] inverse = invert(h);
     double w = candidateWidth;
@@ -247,8 +291,16 @@ public final class GeometricVerifier {
     // query-to-candidate turns by the opposite of the copy's rotation; with y pointing down that
     // makes atan2(h10, h00) the copy's counter-clockwise (as displayed) rotation
     double rotation = Math.toDegrees(Math.atan2(h[3], h[0]));
-    return new Verification(query.kind(), tentative, model.inliers(), Math.min(1, queryHull.area() / (vw * vh)),
-        Math.min(1, candidateHull.area() / (w * ht)), queryRegion, candidateRegion, rotation, 1 / candidatePerQuery,
+    return new Verification(
+        query.kind(),
+        tentative,
+        model.inliers(),
+        Math.min(1, queryHull.area() / (vw * vh)),
+        Math.min(1, candidateHull.area() / (w * ht)),
+        queryRegion,
+        candidateRegion,
+        rotation,
+        1 / candidatePerQuery,
         Verification.Coverage.of(queryHull, query.keypoints(), model.inliers()),
         Verification.Coverage.of(candidateHull, candidate, model.inliers()));
   }

@@ -31,8 +31,8 @@ public record QueryView(
 
   public QueryView {
     if (width <= 0 || height <= 0 || imageWidth <= 0 || imageHeight <= 0) {
-      throw new IllegalArgumentException("view and image sizes must be positive: view " + width + "x" + height
-          + ", image " + imageWidth + "x" + imageHeight);
+      throw new IllegalArgumentException("view and image sizes must be positive: view " + width
+          + "x" + height + ", image " + imageWidth + "x" + imageHeight);
     }
   }
 
@@ -53,8 +53,15 @@ public record QueryView(
       global[i] = view.getGlobal().get(i);
     }
     var region = view.getRegion();
-    return new QueryView(view.getKind(), imageWidth, imageHeight, region.getX(), region.getY(),
-        region.getWidth(), region.getHeight(), global,
+    return new QueryView(
+        view.getKind(),
+        imageWidth,
+        imageHeight,
+        region.getX(),
+        region.getY(),
+        region.getWidth(),
+        region.getHeight(),
+        global,
         new StoredKeypoints(xs, ys, descriptors, view.getDescriptorBytes()));
   }
 

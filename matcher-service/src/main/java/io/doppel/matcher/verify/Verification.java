@@ -42,7 +42,8 @@ public record Verification(
   public record Coverage(double share, double density) {
 
     public Coverage {
-      assert share >= 0 && share <= 1 && density >= 0 && density <= 1 : "coverage in [0,1]: " + share + ", " + density;
+      assert share >= 0 && share <= 1 && density >= 0 && density <= 1
+          : "coverage in [0,1]: " + share + ", " + density;
     }
 
     public static final Coverage NONE = new Coverage(0, 0);
@@ -52,15 +53,20 @@ public record Verification(
       if (inside == 0 || keypoints.size() == 0) {
         return NONE;
       }
-      return new Coverage((double) inside / keypoints.size(), Math.min(1.0, (double) inliers / inside));
+      return new Coverage(
+          (double) inside / keypoints.size(), Math.min(1.0, (double) inliers / inside));
     }
   }
 
   public Verification {
     queryRegion = List.copyOf(queryRegion);
     candidateRegion = List.copyOf(candidateRegion);
-    assert normalised(queryRegion) && normalised(candidateRegion) : "regions in [0,1]: " + queryRegion + candidateRegion;
-    assert queryAreaShare >= 0 && queryAreaShare <= 1 && candidateAreaShare >= 0 && candidateAreaShare <= 1
+    assert normalised(queryRegion) && normalised(candidateRegion)
+        : "regions in [0,1]: " + queryRegion + candidateRegion;
+    assert queryAreaShare >= 0
+            && queryAreaShare <= 1
+            && candidateAreaShare >= 0
+            && candidateAreaShare <= 1
         : "area shares in [0,1]: " + queryAreaShare + ", " + candidateAreaShare;
   }
 
@@ -69,7 +75,8 @@ public record Verification(
   }
 
   public static Verification unverified(ViewKind view, int tentativeMatches) {
-    return new Verification(view, tentativeMatches, 0, 0, 0, List.of(), List.of(), 0, 1, Coverage.NONE, Coverage.NONE);
+    return new Verification(
+        view, tentativeMatches, 0, 0, 0, List.of(), List.of(), 0, 1, Coverage.NONE, Coverage.NONE);
   }
 
   public boolean verified() {
@@ -98,8 +105,18 @@ public record Verification(
     if (!verified()) {
       return this;
     }
-    return new Verification(view, tentativeMatches, inliers, candidateAreaShare, queryAreaShare,
-        candidateRegion, queryRegion, -rotationDegrees, 1 / scale, candidateCoverage, queryCoverage);
+    return new Verification(
+        view,
+        tentativeMatches,
+        inliers,
+        candidateAreaShare,
+        queryAreaShare,
+        candidateRegion,
+        queryRegion,
+        -rotationDegrees,
+        1 / scale,
+        candidateCoverage,
+        queryCoverage);
   }
 
   /** Better evidence first: more inliers, then larger inlier area. */

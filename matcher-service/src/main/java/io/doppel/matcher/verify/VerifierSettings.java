@@ -26,19 +26,32 @@ public record VerifierSettings(
     int ransacIterations,
     double ransacConfidence) {
 
-  public static final VerifierSettings DEFAULTS = new VerifierSettings(0.8, 8, 3, 0.01, 3.0, 8.0, 3.0, 0.35, 2000, 0.995);
+  public static final VerifierSettings DEFAULTS =
+      new VerifierSettings(0.8, 8, 3, 0.01, 3.0, 8.0, 3.0, 0.35, 2000, 0.995);
 
   public VerifierSettings {
     require(ratio > 0 && ratio < 1, "ratio must be in (0,1), got " + ratio);
-    require(homographyMinMatches >= 4, "homographyMinMatches must be >= 4, got " + homographyMinMatches);
-    require(similarityMinMatches >= 2, "similarityMinMatches must be >= 2, got " + similarityMinMatches);
-    require(reprojectionShare > 0 && reprojectionShare < 0.5, "reprojectionShare must be in (0,0.5), got " + reprojectionShare);
-    require(minReprojectionPixels > 0, "minReprojectionPixels must be > 0, got " + minReprojectionPixels);
+    require(
+        homographyMinMatches >= 4,
+        "homographyMinMatches must be >= 4, got " + homographyMinMatches);
+    require(
+        similarityMinMatches >= 2,
+        "similarityMinMatches must be >= 2, got " + similarityMinMatches);
+    require(
+        reprojectionShare > 0 && reprojectionShare < 0.5,
+        "reprojectionShare must be in (0,0.5), got " + reprojectionShare);
+    require(
+        minReprojectionPixels > 0,
+        "minReprojectionPixels must be > 0, got " + minReprojectionPixels);
     require(maxScale > 1, "maxScale must be > 1, got " + maxScale);
     require(maxAnisotropy >= 1, "maxAnisotropy must be >= 1, got " + maxAnisotropy);
-    require(maxPerspective > 0 && maxPerspective < 1, "maxPerspective must be in (0,1), got " + maxPerspective);
+    require(
+        maxPerspective > 0 && maxPerspective < 1,
+        "maxPerspective must be in (0,1), got " + maxPerspective);
     require(ransacIterations > 0, "ransacIterations must be > 0, got " + ransacIterations);
-    require(ransacConfidence > 0 && ransacConfidence < 1, "ransacConfidence must be in (0,1), got " + ransacConfidence);
+    require(
+        ransacConfidence > 0 && ransacConfidence < 1,
+        "ransacConfidence must be in (0,1), got " + ransacConfidence);
   }
 
   private static void require(boolean condition, String message) {

@@ -58,10 +58,19 @@ class PolicyTest {
     assertThat(policy.mayRegister("getty-agency", "getty")).isTrue();
     assertThat(policy.mayRegister("getty-agency", "magnum")).isFalse();
     assertThat(policy.mayRegister("syndicate", "magnum")).isTrue();
-    assertThat(policy.mayRegister("acme", "getty")).as("subscribing is not owning").isFalse();
-    assertThat(policy.mayRegister("someone-else", "getty")).as("defaults grant nothing unless they list it").isFalse();
-    assertThat(Policy.parse(POLICY.replace("retroScanLookback: P30D", "retroScanLookback: P30D\n  registers: [magnum]"), "p")
-        .mayRegister("someone-else", "magnum")).as("defaults.registers applies to every tenant").isTrue();
+    assertThat(policy.mayRegister("acme", "getty"))
+        .as("subscribing is not owning")
+        .isFalse();
+    assertThat(policy.mayRegister("someone-else", "getty"))
+        .as("defaults grant nothing unless they list it")
+        .isFalse();
+    assertThat(Policy.parse(
+                POLICY.replace(
+                    "retroScanLookback: P30D", "retroScanLookback: P30D\n  registers: [magnum]"),
+                "p")
+            .mayRegister("someone-else", "magnum"))
+        .as("defaults.registers applies to every tenant")
+        .isTrue();
   }
 
   @Test
@@ -107,12 +116,15 @@ class PolicyTest {
     PolicyDecision decision = policy.decide(new Query("acme", "new", "alice"), ranked);
 
     assertThat(decision.decision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
-    assertThat(decision.kinds()).containsExactly(MatchKind.DUPLICATE, MatchKind.COPYRIGHT_VIOLATION, MatchKind.BELOW_THRESHOLD);
+    assertThat(decision.kinds())
+        .containsExactly(
+            MatchKind.DUPLICATE, MatchKind.COPYRIGHT_VIOLATION, MatchKind.BELOW_THRESHOLD);
   }
 
   @Test
   void duplicateOnlyWithinTheSameTenantAndViolationOnlyForSubscribedSets() {
-    List<ScoredCandidate> ranked = List.of(upload("other-tenant", "x", 0.99), reference("magnum", "Magnum", "w", 0.99));
+    List<ScoredCandidate> ranked =
+        List.of(upload("other-tenant", "x", 0.99), reference("magnum", "Magnum", "w", 0.99));
 
     PolicyDecision decision = policy.decide(new Query("acme", "new", "alice"), ranked);
 
@@ -122,8 +134,14 @@ class PolicyTest {
 
   @Test
   void thresholdsAreInclusive() {
-    assertThat(policy.decide(new Query("acme", "n", null), List.of(upload("acme", "o", 0.6))).decision()).isEqualTo(Decision.DUPLICATE);
-    assertThat(policy.decide(new Query("acme", "n", null), List.of(upload("acme", "o", 0.599))).decision()).isEqualTo(Decision.CLEAN);
+    assertThat(policy
+            .decide(new Query("acme", "n", null), List.of(upload("acme", "o", 0.6)))
+            .decision())
+        .isEqualTo(Decision.DUPLICATE);
+    assertThat(policy
+            .decide(new Query("acme", "n", null), List.of(upload("acme", "o", 0.599)))
+            .decision())
+        .isEqualTo(Decision.CLEAN);
   }
 
   @Test
@@ -132,15 +150,26 @@ class PolicyTest {
     ScoredCandidate template = upload("acme", "meme-template", 0.99);
     ScoredCandidate getty = reference("getty", "Getty", "w2", 0.99);
 
-    assertThat(policy.decide(new Query("acme", "n", "alice"), List.of(licensed, template)).decision()).isEqualTo(Decision.CLEAN);
-    assertThat(policy.decide(new Query("acme", "n", "getty-agency"), List.of(getty)).decision()).isEqualTo(Decision.CLEAN);
-    assertThat(policy.decide(new Query("acme", "meme-template", "alice"), List.of(getty)).decision()).isEqualTo(Decision.CLEAN);
-    assertThat(policy.decide(new Query("acme", "n", "alice"), List.of(getty)).decision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
+    assertThat(policy
+            .decide(new Query("acme", "n", "alice"), List.of(licensed, template))
+            .decision())
+        .isEqualTo(Decision.CLEAN);
+    assertThat(policy
+            .decide(new Query("acme", "n", "getty-agency"), List.of(getty))
+            .decision())
+        .isEqualTo(Decision.CLEAN);
+    assertThat(policy
+            .decide(new Query("acme", "meme-template", "alice"), List.of(getty))
+            .decision())
+        .isEqualTo(Decision.CLEAN);
+    assertThat(policy.decide(new Query("acme", "n", "alice"), List.of(getty)).decision())
+        .isEqualTo(Decision.COPYRIGHT_VIOLATION);
   }
 
   @Test
   void noCandidatesIsClean() {
-    assertThat(policy.decide(new Query("acme", "n", null), List.of())).isEqualTo(new PolicyDecision(Decision.CLEAN, List.of()));
+    assertThat(policy.decide(new Query("acme", "n", null), List.of()))
+        .isEqualTo(new PolicyDecision(Decision.CLEAN, List.of()));
   }
 
   @Test
@@ -169,9 +198,12 @@ class PolicyTest {
 
   @Test
   void missingVersionBadDurationAndBadSetListsAreRejected() {
-    assertThatThrownBy(() -> Policy.parse(POLICY.replace("version: test-7", ""), "p")).hasMessageContaining("'version' is required");
-    assertThatThrownBy(() -> Policy.parse(POLICY.replace("P7D", "7 days"), "p")).hasMessageContaining("ISO-8601");
-    assertThatThrownBy(() -> Policy.parse(POLICY.replace("referenceSets: [getty]", "referenceSets: getty"), "p"))
+    assertThatThrownBy(() -> Policy.parse(POLICY.replace("version: test-7", ""), "p"))
+        .hasMessageContaining("'version' is required");
+    assertThatThrownBy(() -> Policy.parse(POLICY.replace("P7D", "7 days"), "p"))
+        .hasMessageContaining("ISO-8601");
+    assertThatThrownBy(() ->
+            Policy.parse(POLICY.replace("referenceSets: [getty]", "referenceSets: getty"), "p"))
         .hasMessageContaining("tenants.acme.referenceSets must be a list");
     assertThatThrownBy(() -> Policy.parse("", "empty")).isInstanceOf(InvalidPolicyException.class);
   }
@@ -183,6 +215,9 @@ class PolicyTest {
     Scope scope = policy.scopeFor(hostile, new ImageRef(hostile, "x"));
 
     assertThat(scope.uploadTenants()).isEqualTo(Set.of(hostile));
-    assertThat(policy.decide(new Query(hostile, "x", null), List.of(upload("acme", "y", 1.0))).decision()).isEqualTo(Decision.CLEAN);
+    assertThat(policy
+            .decide(new Query(hostile, "x", null), List.of(upload("acme", "y", 1.0)))
+            .decision())
+        .isEqualTo(Decision.CLEAN);
   }
 }

@@ -5,18 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.doppel.matcher.MatcherConfig;
 import io.doppel.matcher.MatcherService;
-import io.doppel.topology.config.ConfigReader;
 import io.doppel.matcher.index.ImageRef;
-import io.doppel.matcher.index.lucene.LuceneIndexConfig;
-import io.doppel.matcher.index.lucene.LuceneVectorIndex;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
+import io.doppel.matcher.index.lucene.LuceneIndexConfig;
+import io.doppel.matcher.index.lucene.LuceneVectorIndex;
 import io.doppel.matcher.retrieval.DualRetrievalMatcher;
 import io.doppel.matcher.testing.TestFeatures;
 import io.doppel.matcher.testing.TestMats;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Purpose;
+import io.doppel.topology.config.ConfigReader;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -32,19 +32,32 @@ class IndexEntriesTest {
   private static final ModelKey MODEL = new ModelKey("test-thumbnail", "1");
   private static final int TOP_K = 10;
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void reindexedRowsAreTheRowsTheMatcherWrites() {
     Mat photo = TestMats.resize(TestMats.texture(5, 640, 480), 0.5);
     List<ImageFeatures> images = List.of(
-        TestFeatures.features("acme", "strip", Purpose.UPLOAD, TestMats.tallStrip(photo, 1600, 500, 3)),
-        TestFeatures.features("rights", "work", Purpose.REFERENCE, TestMats.texture(6, 400, 300), "Studio", null, 1_000L));
-    MatcherConfig.Matching config = MatcherConfig.readMatching(ConfigReader.ofOverrides(MatcherConfig.PROGRAM, Map.of()));
+        TestFeatures.features(
+            "acme", "strip", Purpose.UPLOAD, TestMats.tallStrip(photo, 1600, 500, 3)),
+        TestFeatures.features(
+            "rights",
+            "work",
+            Purpose.REFERENCE,
+            TestMats.texture(6, 400, 300),
+            "Studio",
+            null,
+            1_000L));
+    MatcherConfig.Matching config =
+        MatcherConfig.readMatching(ConfigReader.ofOverrides(MatcherConfig.PROGRAM, Map.of()));
 
-    LuceneVectorIndex live = LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("live"), MODEL));
-    try (DualRetrievalMatcher matcher = MatcherService.matcher(MODEL, config, live, Clock.systemUTC());
-         LuceneVectorIndex reindexed = LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("reindexed"), MODEL))) {
+    LuceneVectorIndex live =
+        LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("live"), MODEL));
+    try (DualRetrievalMatcher matcher =
+            MatcherService.matcher(MODEL, config, live, Clock.systemUTC());
+        LuceneVectorIndex reindexed =
+            LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("reindexed"), MODEL))) {
       images.forEach(matcher::match);
       images.forEach(features -> reindexed.upsert(IndexEntries.of(features)));
       reindexed.refresh();
@@ -53,13 +66,18 @@ class IndexEntriesTest {
         ImageRef ref = new ImageRef(features.getTenant(), features.getImageId());
         StoredKeypoints expected = live.keypoints(ref);
         StoredKeypoints actual = reindexed.keypoints(ref);
-        assertThat(actual.size()).as(ref + " keypoints").isEqualTo(expected.size()).isPositive();
+        assertThat(actual.size())
+            .as(ref + " keypoints")
+            .isEqualTo(expected.size())
+            .isPositive();
         assertThat(actual.xs()).isEqualTo(expected.xs());
         assertThat(actual.descriptors()).isEqualTo(expected.descriptors());
 
         float[] query = IndexEntries.of(features).globals().getLast();
         Scope everything = new Scope(Set.of("acme"), Set.of("Studio"), Long.MIN_VALUE, null);
-        assertThat(hits(reindexed, query, everything)).as(ref + " hits").isEqualTo(hits(live, query, everything));
+        assertThat(hits(reindexed, query, everything))
+            .as(ref + " hits")
+            .isEqualTo(hits(live, query, everything));
       }
     }
   }
@@ -68,18 +86,29 @@ class IndexEntriesTest {
   void onlyUploadsAndReferencesWithAHolderAreIndexed() {
     Mat image = TestMats.texture(8, 320, 240);
     assertThatThrownBy(() -> IndexEntries.of(TestFeatures.delete("acme", "gone")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DELETE");
-    assertThatThrownBy(() -> IndexEntries.of(TestFeatures.features("rights", "w", Purpose.REFERENCE, image)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("DELETE");
+    assertThatThrownBy(
+            () -> IndexEntries.of(TestFeatures.features("rights", "w", Purpose.REFERENCE, image)))
         .hasMessageContaining("rightsHolder or a referenceSet");
-    assertThat(IndexEntries.of(TestFeatures.features("acme", "u", Purpose.UPLOAD, image)).globals())
-        .as("FULL only: the mirror is a query view, never indexed").hasSize(1);
+    assertThat(IndexEntries.of(TestFeatures.features("acme", "u", Purpose.UPLOAD, image))
+            .globals())
+        .as("FULL only: the mirror is a query view, never indexed")
+        .hasSize(1);
   }
 
   /** The hits, with all of their metadata but when the image was first written: the live matcher's clock, not a re-index's. */
   private static List<String> hits(LuceneVectorIndex index, float[] query, Scope scope) {
     return index.searchGlobal(query, TOP_K, scope).stream()
-        .map(hit -> hit.ref() + " " + new io.doppel.matcher.index.ImageMeta(hit.meta().purpose(), hit.meta().rightsHolder(),
-            hit.meta().referenceSet(), hit.meta().indexedAtMillis(), hit.meta().width(), hit.meta().height()) + " "
+        .map(hit -> hit.ref() + " "
+            + new io.doppel.matcher.index.ImageMeta(
+                hit.meta().purpose(),
+                hit.meta().rightsHolder(),
+                hit.meta().referenceSet(),
+                hit.meta().indexedAtMillis(),
+                hit.meta().width(),
+                hit.meta().height())
+            + " "
             + hit.similarity())
         .toList();
   }

@@ -9,13 +9,13 @@ import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.IndexUnavailableException;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
-import io.doppel.matcher.index.lucene.LuceneIndexConfig;
-import io.doppel.matcher.index.lucene.LuceneVectorIndex;
-import io.doppel.matcher.index.memory.InMemoryVectorIndex;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.index.lucene.LuceneIndexConfig;
+import io.doppel.matcher.index.lucene.LuceneVectorIndex;
+import io.doppel.matcher.index.memory.InMemoryVectorIndex;
 import io.doppel.matcher.policy.Policy;
 import io.doppel.matcher.score.Calibration;
 import io.doppel.matcher.score.FusedScorer;
@@ -83,12 +83,15 @@ class DualRetrievalMatcherTest {
           registers: [getty, Getty Images]
       """;
   private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
   private static final ModelKey MODEL = new ModelKey("test-thumbnail", "1");
   private static final int WIDTH = 640;
   private static final int HEIGHT = 480;
 
-  @TempDir Path indexDir;
+  @TempDir
+  Path indexDir;
+
   private VectorIndex index;
   private DualRetrievalMatcher matcher;
   private final Mat original = TestMats.texture(1, WIDTH, HEIGHT);
@@ -109,8 +112,14 @@ class DualRetrievalMatcherTest {
   }
 
   private static DualRetrievalMatcher matcherOver(VectorIndex index, RetrievalSettings settings) {
-    return new DualRetrievalMatcher(MODEL, index, new GeometricVerifier(VerifierSettings.DEFAULTS),
-        new FusedScorer(Calibration.bundled()), Policy.parse(POLICY, "test"), settings, CLOCK);
+    return new DualRetrievalMatcher(
+        MODEL,
+        index,
+        new GeometricVerifier(VerifierSettings.DEFAULTS),
+        new FusedScorer(Calibration.bundled()),
+        Policy.parse(POLICY, "test"),
+        settings,
+        CLOCK);
   }
 
   @Test
@@ -121,9 +130,14 @@ class DualRetrievalMatcherTest {
 
     MatchEvent copy = upload("acme", "crop", TestMats.crop(original, 0, 0, 512, 384));
 
-    // the test model is a thumbnail stand-in, so only the contract is asserted, not which texture is nearer
-    assertThat(copy.getMatches()).extracting(Match::getImageId).containsExactlyInAnyOrder("original", "other");
-    assertThat(copy.getMatches()).extracting(Match::getScore).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    // the test model is a thumbnail stand-in, so only the contract is asserted, not which texture
+    // is nearer
+    assertThat(copy.getMatches())
+        .extracting(Match::getImageId)
+        .containsExactlyInAnyOrder("original", "other");
+    assertThat(copy.getMatches())
+        .extracting(Match::getScore)
+        .isSortedAccordingTo(java.util.Comparator.reverseOrder());
     assertThat(copy.getMatches()).allSatisfy(match -> {
       assertThat(match.getInliers()).isZero();
       assertThat(match.getScore()).isEqualTo(match.getGlobalSimilarity());
@@ -138,12 +152,15 @@ class DualRetrievalMatcherTest {
     Mat framed = TestMats.texture(3, 2 * WIDTH, 2 * HEIGHT);
     original.copyTo(new Mat(framed, new Rect(WIDTH / 2, HEIGHT / 2, WIDTH, HEIGHT)));
     ImageFeatures features = TestFeatures.withCrop(
-        TestFeatures.features("acme", "framed", Purpose.UPLOAD, framed), framed, new Rect(WIDTH / 2, HEIGHT / 2, WIDTH, HEIGHT));
+        TestFeatures.features("acme", "framed", Purpose.UPLOAD, framed),
+        framed,
+        new Rect(WIDTH / 2, HEIGHT / 2, WIDTH, HEIGHT));
     matcher = matcherOver(index, RetrievalSettings.DEFAULTS.asGlobalOnly());
 
     MatchEvent event = matcher.match(features).getFirst();
 
-    // the framed image's own FULL thumbnail is mostly frame; its CROP is the original's exact pixels
+    // the framed image's own FULL thumbnail is mostly frame; its CROP is the original's exact
+    // pixels
     assertThat(event.getMatches().getFirst().getImageId()).isEqualTo("original");
     assertThat(event.getMatches().getFirst().getGlobalSimilarity()).isCloseTo(1.0f, within(1e-4f));
     assertThat(DualRetrievalMatcher.indexEntry(features).globals()).hasSize(1);
@@ -154,7 +171,8 @@ class DualRetrievalMatcherTest {
   }
 
   private MatchEvent upload(String tenant, String id, Mat image, Instant at) {
-    List<MatchEvent> events = matcher.match(TestFeatures.features(tenant, id, Purpose.UPLOAD, image, null, null, at.toEpochMilli()));
+    List<MatchEvent> events = matcher.match(
+        TestFeatures.features(tenant, id, Purpose.UPLOAD, image, null, null, at.toEpochMilli()));
     assertThat(events).hasSize(1);
     return events.getFirst();
   }
@@ -180,13 +198,15 @@ class DualRetrievalMatcherTest {
     assertThat(copy.getPolicyVersion()).isEqualTo("test-policy-1");
     assertThat(copy.getCalibrationVersion()).isEqualTo(Calibration.bundled().version());
     assertThat(copy.getModelId()).isEqualTo("test-thumbnail");
-    assertThat(copy.getStageMicros()).containsKeys("decode", "local", "retrieve", "verify", "score", "index");
+    assertThat(copy.getStageMicros())
+        .containsKeys("decode", "local", "retrieve", "verify", "score", "index");
     assertThat(copy.getDecidedAt()).isEqualTo(CLOCK.instant());
   }
 
   @Test
   void aCandidateThatOnlyLocalVotesFoundIsScoredWithItsTrueGlobalSimilarity() {
-    ImageFeatures originalFeatures = TestFeatures.features("acme", "original", Purpose.UPLOAD, original, null, null, T0.toEpochMilli());
+    ImageFeatures originalFeatures = TestFeatures.features(
+        "acme", "original", Purpose.UPLOAD, original, null, null, T0.toEpochMilli());
     matcher.match(originalFeatures);
     Mat crop = TestMats.crop(original, 0, 0, 512, 384);
     // exact twins of the query and of its mirror take the one global hit of each view
@@ -194,10 +214,13 @@ class DualRetrievalMatcherTest {
     upload("acme", "mirrored-twin", TestMats.mirror(crop));
     RetrievalSettings oneGlobalHit = new RetrievalSettings(1, 128, 4, 64, 20, 30, 0, 5, 0, false);
     matcher = matcherOver(index, oneGlobalHit);
-    ImageFeatures query = TestFeatures.features("acme", "crop", Purpose.UPLOAD, crop, null, null, T0.toEpochMilli());
+    ImageFeatures query =
+        TestFeatures.features("acme", "crop", Purpose.UPLOAD, crop, null, null, T0.toEpochMilli());
 
     Match found = matcher.match(query).getFirst().getMatches().stream()
-        .filter(match -> match.getImageId().equals("original")).findFirst().orElseThrow();
+        .filter(match -> match.getImageId().equals("original"))
+        .findFirst()
+        .orElseThrow();
 
     float expected = Float.NEGATIVE_INFINITY;
     for (float[] stored : DualRetrievalMatcher.indexEntry(originalFeatures).globals()) {
@@ -207,17 +230,21 @@ class DualRetrievalMatcherTest {
     }
     assertThat(found.getInliers()).isGreaterThanOrEqualTo(12);
     assertThat(expected).isGreaterThan(0f);
-    assertThat(found.getGlobalSimilarity()).as("not the 0 of an unknown similarity").isCloseTo(expected, within(1e-4f));
+    assertThat(found.getGlobalSimilarity())
+        .as("not the 0 of an unknown similarity")
+        .isCloseTo(expected, within(1e-4f));
   }
 
   private static List<float[]> globalsOfViews(ImageFeatures features) {
-    return features.getViews().stream().map(view -> {
-      float[] global = new float[view.getGlobal().size()];
-      for (int i = 0; i < global.length; i++) {
-        global[i] = view.getGlobal().get(i);
-      }
-      return global;
-    }).toList();
+    return features.getViews().stream()
+        .map(view -> {
+          float[] global = new float[view.getGlobal().size()];
+          for (int i = 0; i < global.length; i++) {
+            global[i] = view.getGlobal().get(i);
+          }
+          return global;
+        })
+        .toList();
   }
 
   @Test
@@ -251,7 +278,8 @@ class DualRetrievalMatcherTest {
     MatchEvent other = upload("acme", "unrelated", TestMats.texture(99, WIDTH, HEIGHT));
 
     assertThat(other.getDecision()).isEqualTo(Decision.CLEAN);
-    assertThat(other.getMatches()).allSatisfy(m -> assertThat(m.getKind()).isEqualTo(MatchKind.BELOW_THRESHOLD));
+    assertThat(other.getMatches())
+        .allSatisfy(m -> assertThat(m.getKind()).isEqualTo(MatchKind.BELOW_THRESHOLD));
   }
 
   @Test
@@ -271,7 +299,8 @@ class DualRetrievalMatcherTest {
   @Test
   void replayingTheSameFeaturesGivesTheSameEventAndOneIndexEntry() {
     upload("acme", "original", original);
-    ImageFeatures copy = TestFeatures.features("acme", "copy", Purpose.UPLOAD, TestMats.resize(original, 0.7));
+    ImageFeatures copy =
+        TestFeatures.features("acme", "copy", Purpose.UPLOAD, TestMats.resize(original, 0.7));
 
     MatchEvent first = matcher.match(copy).getFirst();
     MatchEvent replay = matcher.match(copy).getFirst();
@@ -279,7 +308,9 @@ class DualRetrievalMatcherTest {
 
     assertThat(withoutTimings(replay)).isEqualTo(withoutTimings(first));
     assertThat(first.getMatches()).extracting(Match::getImageId).doesNotContain("copy");
-    assertThat(third.getMatches()).extracting(Match::getImageId).containsOnlyOnce("copy", "original");
+    assertThat(third.getMatches())
+        .extracting(Match::getImageId)
+        .containsOnlyOnce("copy", "original");
   }
 
   @Test
@@ -302,12 +333,22 @@ class DualRetrievalMatcherTest {
   void registeringAReferenceReportsEarlierCopiesWithinTheLookBackWindow() {
     Mat work = TestMats.texture(5, WIDTH, HEIGHT);
     Instant registration = T0.plus(Duration.ofDays(40));
-    upload("acme", "recent-copy", TestMats.crop(work, 64, 48, 512, 384), registration.minus(Duration.ofDays(2)));
+    upload(
+        "acme",
+        "recent-copy",
+        TestMats.crop(work, 64, 48, 512, 384),
+        registration.minus(Duration.ofDays(2)));
     upload("acme", "old-copy", TestMats.mirror(work), registration.minus(Duration.ofDays(35)));
     upload("other", "unsubscribed-copy", work, registration.minus(Duration.ofDays(1)));
 
-    List<MatchEvent> events = matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work,
-        "Getty Images", "getty", registration.toEpochMilli()));
+    List<MatchEvent> events = matcher.match(TestFeatures.features(
+        "rights",
+        "work-1",
+        Purpose.REFERENCE,
+        work,
+        "Getty Images",
+        "getty",
+        registration.toEpochMilli()));
 
     assertThat(events.getFirst().getDecision()).isEqualTo(Decision.REGISTERED);
     assertThat(events.getFirst().getMatches()).isEmpty();
@@ -329,23 +370,27 @@ class DualRetrievalMatcherTest {
   @Test
   void laterUploadsOfARegisteredWorkAreViolations() {
     Mat work = TestMats.texture(5, WIDTH, HEIGHT);
-    matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work, "Getty Images", null, T0.toEpochMilli()));
+    matcher.match(TestFeatures.features(
+        "rights", "work-1", Purpose.REFERENCE, work, "Getty Images", null, T0.toEpochMilli()));
 
     MatchEvent copy = upload("acme", "copy", TestMats.rotate(work, 8), T0.plus(Duration.ofDays(1)));
     MatchEvent unsubscribed = upload("other", "copy", work, T0.plus(Duration.ofDays(1)));
 
     assertThat(copy.getDecision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
     assertThat(copy.getMatches().getFirst().getReferenceSet()).isEqualTo("Getty Images");
-    assertThat(copy.getMatches().getFirst().getHints().getRotationDegrees()).isCloseTo(8f, within(1.5f));
+    assertThat(copy.getMatches().getFirst().getHints().getRotationDegrees())
+        .isCloseTo(8f, within(1.5f));
     assertThat(unsubscribed.getDecision()).isEqualTo(Decision.CLEAN);
   }
 
   @Test
   void aDuplicateOfEarlierUploadsIsStillCheckedAgainstRegisteredWorks() {
     Mat work = TestMats.texture(5, WIDTH, HEIGHT);
-    matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work, "Getty Images", null, T0.toEpochMilli()));
+    matcher.match(TestFeatures.features(
+        "rights", "work-1", Purpose.REFERENCE, work, "Getty Images", null, T0.toEpochMilli()));
     Mat strip = TestMats.tallStrip(TestMats.resize(work, 0.5), 1600, 900, 42);
-    // more earlier copies of the strip than the first pass verifies: on their own they would settle the upload
+    // more earlier copies of the strip than the first pass verifies: on their own they would settle
+    // the upload
     for (int i = 0; i < RetrievalSettings.DEFAULTS.firstPassCap() + 1; i++) {
       upload("acme", "earlier-" + i, strip, T0.plus(Duration.ofDays(1)));
     }
@@ -366,9 +411,16 @@ class DualRetrievalMatcherTest {
    */
   @Test
   void aReplayAfterAnAbortedTransactionDecidesAsTheFaultFreeRunDid(@TempDir Path faultFreeDir) {
-    ImageFeatures a = TestFeatures.features("acme", "a", Purpose.UPLOAD, original, null, null, T0.toEpochMilli());
-    ImageFeatures b = TestFeatures.features("acme", "b", Purpose.UPLOAD, TestMats.crop(original, 32, 24, 560, 420), null,
-        null, T0.plusSeconds(1).toEpochMilli());
+    ImageFeatures a =
+        TestFeatures.features("acme", "a", Purpose.UPLOAD, original, null, null, T0.toEpochMilli());
+    ImageFeatures b = TestFeatures.features(
+        "acme",
+        "b",
+        Purpose.UPLOAD,
+        TestMats.crop(original, 32, 24, 560, 420),
+        null,
+        null,
+        T0.plusSeconds(1).toEpochMilli());
     List<String> faultFree;
     try (VectorIndex faultFreeIndex = openIndex(faultFreeDir)) {
       DualRetrievalMatcher faultFreeMatcher = matcherOver(faultFreeIndex);
@@ -378,7 +430,8 @@ class DualRetrievalMatcherTest {
 
     matcher.match(a);
     matcher.match(b);
-    // the transaction of both aborts: their events are never committed, their index rows stay, both are consumed again
+    // the transaction of both aborts: their events are never committed, their index rows stay, both
+    // are consumed again
     List<String> replayed = decisions(matcher.match(a), matcher.match(b));
 
     assertThat(replayed).isEqualTo(faultFree);
@@ -392,34 +445,63 @@ class DualRetrievalMatcherTest {
   @Test
   void replaysAroundAReferenceReportEachCopyOnce() {
     Mat work = TestMats.texture(5, WIDTH, HEIGHT);
-    ImageFeatures upload = TestFeatures.features("acme", "copy", Purpose.UPLOAD, TestMats.crop(work, 64, 48, 512, 384),
-        null, null, T0.toEpochMilli());
-    ImageFeatures reference = TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work, "Getty Images", "getty",
+    ImageFeatures upload = TestFeatures.features(
+        "acme",
+        "copy",
+        Purpose.UPLOAD,
+        TestMats.crop(work, 64, 48, 512, 384),
+        null,
+        null,
+        T0.toEpochMilli());
+    ImageFeatures reference = TestFeatures.features(
+        "rights",
+        "work-1",
+        Purpose.REFERENCE,
+        work,
+        "Getty Images",
+        "getty",
         T0.plusSeconds(1).toEpochMilli());
-    ImageFeatures later = TestFeatures.features("acme", "later-copy", Purpose.UPLOAD, TestMats.mirror(work), null, null,
+    ImageFeatures later = TestFeatures.features(
+        "acme",
+        "later-copy",
+        Purpose.UPLOAD,
+        TestMats.mirror(work),
+        null,
+        null,
         T0.plusSeconds(2).toEpochMilli());
 
     matcher.match(upload);
     // the upload's transaction aborts; meanwhile the reference is registered and committed
     List<String> registered = decisions(matcher.match(reference).toArray(MatchEvent[]::new));
     List<String> uploadReplayed = decisions(matcher.match(upload).toArray(MatchEvent[]::new));
-    assertThat(registered).containsExactly("work-1 REGISTERED []", "copy COPYRIGHT_VIOLATION [work-1]");
-    assertThat(uploadReplayed).as("reported once, by the retro-scan").containsExactly("copy CLEAN []");
+    assertThat(registered)
+        .containsExactly("work-1 REGISTERED []", "copy COPYRIGHT_VIOLATION [work-1]");
+    assertThat(uploadReplayed)
+        .as("reported once, by the retro-scan")
+        .containsExactly("copy CLEAN []");
 
     List<String> laterCopy = decisions(matcher.match(later).toArray(MatchEvent[]::new));
-    // the reference's transaction aborts after the later copy found it: its replay reports what it first reported
+    // the reference's transaction aborts after the later copy found it: its replay reports what it
+    // first reported
     List<String> referenceReplayed = decisions(matcher.match(reference).toArray(MatchEvent[]::new));
     // the reported images in score order, which the calibration decides
-    assertThat(laterCopy).singleElement().isIn(
-        "later-copy COPYRIGHT_VIOLATION [work-1, copy]", "later-copy COPYRIGHT_VIOLATION [copy, work-1]");
+    assertThat(laterCopy)
+        .singleElement()
+        .isIn(
+            "later-copy COPYRIGHT_VIOLATION [work-1, copy]",
+            "later-copy COPYRIGHT_VIOLATION [copy, work-1]");
     assertThat(referenceReplayed).isEqualTo(registered);
   }
 
   /** Each event as "image decision [reported images]", below-threshold candidates left out. */
   private static List<String> decisions(MatchEvent... events) {
-    return java.util.Arrays.stream(events).map(event -> event.getImageId() + " " + event.getDecision() + " "
-        + event.getMatches().stream().filter(match -> match.getKind() != MatchKind.BELOW_THRESHOLD).map(Match::getImageId)
-            .toList()).toList();
+    return java.util.Arrays.stream(events)
+        .map(event -> event.getImageId() + " " + event.getDecision() + " "
+            + event.getMatches().stream()
+                .filter(match -> match.getKind() != MatchKind.BELOW_THRESHOLD)
+                .map(Match::getImageId)
+                .toList())
+        .toList();
   }
 
   private static List<String> decisions(List<MatchEvent> first, List<MatchEvent> second) {
@@ -432,7 +514,8 @@ class DualRetrievalMatcherTest {
   void anUnreachableIndexIsAnErrorNeverACleanDecision() {
     DualRetrievalMatcher overOutage = matcherOver(new UnreachableIndex());
 
-    assertThatThrownBy(() -> overOutage.match(TestFeatures.features("acme", "x", Purpose.UPLOAD, original)))
+    assertThatThrownBy(
+            () -> overOutage.match(TestFeatures.features("acme", "x", Purpose.UPLOAD, original)))
         .isInstanceOf(IndexUnavailableException.class);
   }
 
@@ -458,7 +541,8 @@ class DualRetrievalMatcherTest {
 
   @Test
   void referenceWithoutRightsHolderOrSetIsRejected() {
-    assertThatThrownBy(() -> matcher.match(TestFeatures.features("rights", "w", Purpose.REFERENCE, original)))
+    assertThatThrownBy(
+            () -> matcher.match(TestFeatures.features("rights", "w", Purpose.REFERENCE, original)))
         .isInstanceOf(InvalidFeaturesException.class)
         .hasMessageContaining("rightsHolder or a referenceSet");
   }
@@ -473,21 +557,42 @@ class DualRetrievalMatcherTest {
     Mat work = TestMats.texture(5, WIDTH, HEIGHT);
     upload("acme", "earlier-copy", work, T0);
 
-    assertThatThrownBy(() -> matcher.match(TestFeatures.features("acme", "planted", Purpose.REFERENCE, work,
-        "Getty Images", "getty", T0.plus(Duration.ofDays(1)).toEpochMilli())))
+    assertThatThrownBy(() -> matcher.match(TestFeatures.features(
+            "acme",
+            "planted",
+            Purpose.REFERENCE,
+            work,
+            "Getty Images",
+            "getty",
+            T0.plus(Duration.ofDays(1)).toEpochMilli())))
         .isInstanceOf(io.doppel.topology.match.RefusedRecordException.class)
         .hasMessageContaining("may not register works into reference set getty");
-    assertThatThrownBy(() -> matcher.match(TestFeatures.features("other", "planted", Purpose.REFERENCE, work,
-        "Getty Images", null, T0.plus(Duration.ofDays(1)).toEpochMilli())))
+    assertThatThrownBy(() -> matcher.match(TestFeatures.features(
+            "other",
+            "planted",
+            Purpose.REFERENCE,
+            work,
+            "Getty Images",
+            null,
+            T0.plus(Duration.ofDays(1)).toEpochMilli())))
         .isInstanceOf(io.doppel.topology.match.RefusedRecordException.class);
 
     assertThat(index.contains(new ImageRef("acme", "planted"))).isFalse();
     assertThat(index.contains(new ImageRef("other", "planted"))).isFalse();
-    MatchEvent later = upload("acme", "later-copy", TestMats.rotate(work, 8), T0.plus(Duration.ofDays(2)));
-    assertThat(later.getMatches()).extracting(Match::getKind).doesNotContain(MatchKind.COPYRIGHT_VIOLATION);
+    MatchEvent later =
+        upload("acme", "later-copy", TestMats.rotate(work, 8), T0.plus(Duration.ofDays(2)));
+    assertThat(later.getMatches())
+        .extracting(Match::getKind)
+        .doesNotContain(MatchKind.COPYRIGHT_VIOLATION);
 
-    List<MatchEvent> granted = matcher.match(TestFeatures.features("rights", "work-1", Purpose.REFERENCE, work,
-        "Getty Images", "getty", T0.plus(Duration.ofDays(3)).toEpochMilli()));
+    List<MatchEvent> granted = matcher.match(TestFeatures.features(
+        "rights",
+        "work-1",
+        Purpose.REFERENCE,
+        work,
+        "Getty Images",
+        "getty",
+        T0.plus(Duration.ofDays(3)).toEpochMilli()));
     assertThat(granted.getFirst().getDecision()).isEqualTo(Decision.REGISTERED);
   }
 
@@ -500,19 +605,61 @@ class DualRetrievalMatcherTest {
   /** An index whose backend is down: the outage a real Lucene directory cannot be made to have on demand. */
   private static final class UnreachableIndex implements VectorIndex {
     private static IndexUnavailableException down() {
-      return new IndexUnavailableException("index is down", new java.io.IOException("connection refused"));
+      return new IndexUnavailableException(
+          "index is down", new java.io.IOException("connection refused"));
     }
 
-    @Override public void upsert(IndexedImage image) { throw down(); }
-    @Override public void delete(ImageRef image) { throw down(); }
-    @Override public List<GlobalHit> searchGlobal(float[] query, int k, Scope scope) { throw down(); }
-    @Override public List<LocalVotes> searchLocal(List<byte[]> d, int n, int h, int m, Scope scope) { throw down(); }
-    @Override public StoredKeypoints keypoints(ImageRef image) { throw down(); }
-    @Override public Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images) { throw down(); }
-    @Override public boolean contains(ImageRef image) { throw down(); }
-    @Override public java.util.Optional<io.doppel.matcher.index.ImageMeta> meta(ImageRef image) { throw down(); }
-    @Override public void refresh() { throw down(); }
-    @Override public void commit() { throw down(); }
-    @Override public void close() {}
+    @Override
+    public void upsert(IndexedImage image) {
+      throw down();
+    }
+
+    @Override
+    public void delete(ImageRef image) {
+      throw down();
+    }
+
+    @Override
+    public List<GlobalHit> searchGlobal(float[] query, int k, Scope scope) {
+      throw down();
+    }
+
+    @Override
+    public List<LocalVotes> searchLocal(List<byte[]> d, int n, int h, int m, Scope scope) {
+      throw down();
+    }
+
+    @Override
+    public StoredKeypoints keypoints(ImageRef image) {
+      throw down();
+    }
+
+    @Override
+    public Map<ImageRef, List<float[]>> globalVectors(Collection<ImageRef> images) {
+      throw down();
+    }
+
+    @Override
+    public boolean contains(ImageRef image) {
+      throw down();
+    }
+
+    @Override
+    public java.util.Optional<io.doppel.matcher.index.ImageMeta> meta(ImageRef image) {
+      throw down();
+    }
+
+    @Override
+    public void refresh() {
+      throw down();
+    }
+
+    @Override
+    public void commit() {
+      throw down();
+    }
+
+    @Override
+    public void close() {}
   }
 }

@@ -32,11 +32,15 @@ class HeldOutSplitTest {
 
   @Test
   void theHalvesAreFixedByTheSaltAlone() {
-    // SHA-256("doppel-split-1\nr1") ends in 0x..d190, an even byte: a changed hash would silently move every published
-    // held-out figure to other queries (the same rule in Python: hashlib.sha256(...).digest()[-1] & 1)
+    // SHA-256("doppel-split-1\nr1") ends in 0x..d190, an even byte: a changed hash would silently
+    // move every published
+    // held-out figure to other queries (the same rule in Python: hashlib.sha256(...).digest()[-1] &
+    // 1)
     assertThat(split.half("r1")).isZero();
-    assertThat(split.half("r1")).isEqualTo(new HeldOutSplit(HeldOutSplit.DEFAULT_SALT, 1).half("r1"));
-    assertThat(new HeldOutSplit(HeldOutSplit.DEFAULT_SALT, 1).heldOut("r1")).isNotEqualTo(split.heldOut("r1"));
+    assertThat(split.half("r1"))
+        .isEqualTo(new HeldOutSplit(HeldOutSplit.DEFAULT_SALT, 1).half("r1"));
+    assertThat(new HeldOutSplit(HeldOutSplit.DEFAULT_SALT, 1).heldOut("r1"))
+        .isNotEqualTo(split.heldOut("r1"));
     assertThatThrownBy(() -> new HeldOutSplit("s", 2)).isInstanceOf(IllegalArgumentException.class);
   }
 }

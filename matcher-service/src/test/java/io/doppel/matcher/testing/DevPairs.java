@@ -13,7 +13,13 @@ import java.util.Map;
 public final class DevPairs {
 
   /** One ground-truth pair; {@code params} is the transform's description (e.g. the photo box of a strip). */
-  public record Pair(String queryId, String referenceId, String family, String params, Path query, Path reference) {}
+  public record Pair(
+      String queryId,
+      String referenceId,
+      String family,
+      String params,
+      Path query,
+      Path reference) {}
 
   private DevPairs() {}
 
@@ -32,8 +38,13 @@ public final class DevPairs {
         String reference = referenceOf.get(cells[0]);
         if (reference != null) {
           String params = cells.length > 2 ? cells[2].replace("\"", "") : "";
-          pairs.add(new Pair(cells[0], reference, cells[1], params,
-              dev.resolve("queries").resolve(cells[0] + ".jpg"), dev.resolve("refs").resolve(reference + ".jpg")));
+          pairs.add(new Pair(
+              cells[0],
+              reference,
+              cells[1],
+              params,
+              dev.resolve("queries").resolve(cells[0] + ".jpg"),
+              dev.resolve("refs").resolve(reference + ".jpg")));
         }
       }
       return pairs;

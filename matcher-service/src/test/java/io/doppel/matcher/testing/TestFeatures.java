@@ -39,14 +39,28 @@ public final class TestFeatures {
   private TestFeatures() {}
 
   public static ImageFeatures features(String tenant, String imageId, Purpose purpose, Mat image) {
-    return features(tenant, imageId, purpose, image, null, null, Instant.parse("2026-11-01T00:00:00Z").toEpochMilli());
+    return features(
+        tenant,
+        imageId,
+        purpose,
+        image,
+        null,
+        null,
+        Instant.parse("2026-11-01T00:00:00Z").toEpochMilli());
   }
 
-  public static ImageFeatures features(String tenant, String imageId, Purpose purpose, Mat image,
-      String rightsHolder, String referenceSet, long uploadedAt) {
+  public static ImageFeatures features(
+      String tenant,
+      String imageId,
+      Purpose purpose,
+      Mat image,
+      String rightsHolder,
+      String referenceSet,
+      long uploadedAt) {
     List<FeatureView> views = new ArrayList<>();
     views.add(view(ViewKind.FULL, image, new Rect(0, 0, image.cols(), image.rows())));
-    views.add(view(ViewKind.MIRROR, TestMats.mirror(image), new Rect(0, 0, image.cols(), image.rows())));
+    views.add(
+        view(ViewKind.MIRROR, TestMats.mirror(image), new Rect(0, 0, image.cols(), image.rows())));
     if (image.rows() > TALL_ASPECT * image.cols()) {
       int side = image.cols();
       for (int top = 0; top < image.rows(); top += side / 2) {
@@ -59,12 +73,19 @@ public final class TestFeatures {
       }
     }
     return ImageFeatures.newBuilder()
-        .setTenant(tenant).setImageId(imageId).setPurpose(purpose)
-        .setUploader("uploader-of-" + imageId).setRightsHolder(rightsHolder).setReferenceSet(referenceSet)
+        .setTenant(tenant)
+        .setImageId(imageId)
+        .setPurpose(purpose)
+        .setUploader("uploader-of-" + imageId)
+        .setRightsHolder(rightsHolder)
+        .setReferenceSet(referenceSet)
         .setUploadedAt(Instant.ofEpochMilli(uploadedAt))
-        .setWidth(image.cols()).setHeight(image.rows()).setFormat("png")
+        .setWidth(image.cols())
+        .setHeight(image.rows())
+        .setFormat("png")
         .setModel(new ModelInfo("test-thumbnail", "1", THUMBNAIL * THUMBNAIL, Metric.COSINE))
-        .setLocalExtractor("orb-256").setViews(views)
+        .setLocalExtractor("orb-256")
+        .setViews(views)
         .setStageMicros(Map.of("decode", 10L, "local", 20L))
         .setExtractedAt(Instant.ofEpochMilli(uploadedAt))
         .build();
@@ -83,11 +104,16 @@ public final class TestFeatures {
 
   public static ImageFeatures delete(String tenant, String imageId) {
     return ImageFeatures.newBuilder()
-        .setTenant(tenant).setImageId(imageId).setPurpose(Purpose.DELETE)
+        .setTenant(tenant)
+        .setImageId(imageId)
+        .setPurpose(Purpose.DELETE)
         .setUploadedAt(Instant.parse("2026-11-01T00:00:00Z"))
-        .setWidth(0).setHeight(0).setFormat("none")
+        .setWidth(0)
+        .setHeight(0)
+        .setFormat("none")
         .setModel(new ModelInfo("test-thumbnail", "1", THUMBNAIL * THUMBNAIL, Metric.COSINE))
-        .setLocalExtractor("orb-256").setViews(List.of())
+        .setLocalExtractor("orb-256")
+        .setViews(List.of())
         .setExtractedAt(Instant.parse("2026-11-01T00:00:00Z"))
         .build();
   }

@@ -31,8 +31,10 @@ public final class TestMats {
     int height = image.getHeight();
     BufferedImage bgr = image;
     byte[] bytes = image.getType() == BufferedImage.TYPE_3BYTE_BGR
-        ? ((DataBufferByte) image.getRaster().getDataBuffer()).getData() : null;
-    if (bytes == null || bytes.length != width * height * 3) { // another type, or a view into a larger raster
+        ? ((DataBufferByte) image.getRaster().getDataBuffer()).getData()
+        : null;
+    if (bytes == null
+        || bytes.length != width * height * 3) { // another type, or a view into a larger raster
       bgr = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
       Graphics2D g = bgr.createGraphics();
       g.drawImage(image, 0, 0, null);
@@ -67,9 +69,11 @@ public final class TestMats {
 
   /** Rotates about the centre by {@code degrees} (counter-clockwise), keeping the size. */
   public static Mat rotate(Mat image, double degrees) {
-    Mat rotation = Imgproc.getRotationMatrix2D(new Point(image.cols() / 2.0, image.rows() / 2.0), degrees, 1.0);
+    Mat rotation = Imgproc.getRotationMatrix2D(
+        new Point(image.cols() / 2.0, image.rows() / 2.0), degrees, 1.0);
     Mat rotated = new Mat();
-    Imgproc.warpAffine(image, rotated, rotation, image.size(), Imgproc.INTER_LINEAR, Core.BORDER_REFLECT);
+    Imgproc.warpAffine(
+        image, rotated, rotation, image.size(), Imgproc.INTER_LINEAR, Core.BORDER_REFLECT);
     return rotated;
   }
 
@@ -94,7 +98,8 @@ public final class TestMats {
     Path here = Path.of("").toAbsolutePath();
     for (Path dir = here; dir != null; dir = dir.getParent()) {
       Path candidate = dir.resolve("../shared/eval/dev").normalize();
-      if (Files.isDirectory(candidate.resolve("refs")) && Files.isRegularFile(candidate.resolve("ground_truth.csv"))) {
+      if (Files.isDirectory(candidate.resolve("refs"))
+          && Files.isRegularFile(candidate.resolve("ground_truth.csv"))) {
         return candidate;
       }
     }

@@ -9,13 +9,15 @@ class ConvexHullTest {
 
   @Test
   void theHullOfASquareWithPointsInsideIsTheSquare() {
-    ConvexHull hull = ConvexHull.of(new double[] {0, 10, 10, 0, 5, 2, 10}, new double[] {0, 0, 10, 10, 5, 8, 5});
+    ConvexHull hull =
+        ConvexHull.of(new double[] {0, 10, 10, 0, 5, 2, 10}, new double[] {0, 0, 10, 10, 5, 8, 5});
 
     assertThat(hull.area()).isCloseTo(100, within(1e-9));
     assertThat(hull.contains(5, 5)).isTrue();
     assertThat(hull.contains(10, 5)).as("on the boundary").isTrue();
     assertThat(hull.contains(10.01, 5)).isFalse();
-    assertThat(hull.countInside(new float[] {1, 9, 11, -1}, new float[] {1, 9, 5, 5})).isEqualTo(2);
+    assertThat(hull.countInside(new float[] {1, 9, 11, -1}, new float[] {1, 9, 5, 5}))
+        .isEqualTo(2);
   }
 
   @Test

@@ -24,7 +24,8 @@ class DevPairsVerificationIT {
 
   private static final int COPY_INLIERS = 12;
   private static final int PAIRS_PER_FAMILY = 3;
-  private static final Pattern PHOTO_BOX = Pattern.compile("height=(\\d+).*photo_box=(\\d+),(\\d+),(\\d+),(\\d+)");
+  private static final Pattern PHOTO_BOX =
+      Pattern.compile("height=(\\d+).*photo_box=(\\d+),(\\d+),(\\d+),(\\d+)");
 
   private static Path dev;
   private final GeometricVerifier verifier = new GeometricVerifier(VerifierSettings.DEFAULTS);
@@ -32,22 +33,30 @@ class DevPairsVerificationIT {
   @BeforeAll
   static void findDevSet() {
     dev = TestMats.devSet();
-    assumeTrue(dev != null, "skipped: no DEV set at ../shared/eval/dev relative to the repository root");
+    assumeTrue(
+        dev != null, "skipped: no DEV set at ../shared/eval/dev relative to the repository root");
   }
 
   private static List<DevPairs.Pair> firstOf(String family) {
-    return DevPairs.read(dev).stream().filter(p -> p.family().equals(family)).limit(PAIRS_PER_FAMILY).toList();
+    return DevPairs.read(dev).stream()
+        .filter(p -> p.family().equals(family))
+        .limit(PAIRS_PER_FAMILY)
+        .toList();
   }
 
   /** The best verification of any of the query's views against the pair's reference. */
   private Verification verify(DevPairs.Pair pair) {
-    ImageFeatures query = TestFeatures.features("dev", pair.queryId(), Purpose.UPLOAD, TestMats.read(pair.query()));
+    ImageFeatures query =
+        TestFeatures.features("dev", pair.queryId(), Purpose.UPLOAD, TestMats.read(pair.query()));
     Mat reference = TestMats.read(pair.reference());
     StoredKeypoints stored = TestFeatures.keypoints(reference);
     Verification best = Verification.unverified(ViewKind.FULL, 0);
     for (FeatureView view : query.getViews()) {
-      Verification result = verifier.verify(QueryView.of(view, query.getWidth(), query.getHeight()), stored,
-          reference.cols(), reference.rows());
+      Verification result = verifier.verify(
+          QueryView.of(view, query.getWidth(), query.getHeight()),
+          stored,
+          reference.cols(),
+          reference.rows());
       if (result.betterThan(best)) {
         best = result;
       }
@@ -68,9 +77,12 @@ class DevPairsVerificationIT {
   void cropsVerifyAndReportAMissingShare() {
     for (DevPairs.Pair pair : firstOf("crop_random")) {
       Verification result = verify(pair);
-      double removed = Double.parseDouble(pair.params().replaceAll(".*area_removed=([0-9.]+).*", "$1"));
+      double removed =
+          Double.parseDouble(pair.params().replaceAll(".*area_removed=([0-9.]+).*", "$1"));
       assertThat(result.inliers()).as(pair.queryId()).isGreaterThanOrEqualTo(COPY_INLIERS);
-      assertThat(result.candidateCroppedShare()).as(pair.queryId() + " " + pair.params()).isBetween(removed - 0.1, removed + 0.1);
+      assertThat(result.candidateCroppedShare())
+          .as(pair.queryId() + " " + pair.params())
+          .isBetween(removed - 0.1, removed + 0.1);
     }
   }
 
@@ -81,7 +93,8 @@ class DevPairsVerificationIT {
       assumeTrue(box.find(), "no photo box in " + pair.params());
       double stripHeight = Double.parseDouble(box.group(1));
       double top = Double.parseDouble(box.group(3)) / stripHeight;
-      double bottom = (Double.parseDouble(box.group(3)) + Double.parseDouble(box.group(5))) / stripHeight;
+      double bottom =
+          (Double.parseDouble(box.group(3)) + Double.parseDouble(box.group(5))) / stripHeight;
       Mat strip = TestMats.read(pair.query());
       assertThat(strip.rows()).isEqualTo((int) stripHeight);
 
@@ -89,10 +102,16 @@ class DevPairsVerificationIT {
 
       assertThat(result.inliers()).as(pair.queryId()).isGreaterThanOrEqualTo(COPY_INLIERS);
       assertThat(result.inTile()).as(pair.queryId()).isTrue();
-      double regionTop = Math.min(result.queryRegion().get(0).y(), result.queryRegion().get(1).y());
-      double regionBottom = Math.max(result.queryRegion().get(2).y(), result.queryRegion().get(3).y());
-      assertThat(regionTop).as(pair.queryId()).isCloseTo(top, org.assertj.core.api.Assertions.within(0.03));
-      assertThat(regionBottom).as(pair.queryId()).isCloseTo(bottom, org.assertj.core.api.Assertions.within(0.03));
+      double regionTop =
+          Math.min(result.queryRegion().get(0).y(), result.queryRegion().get(1).y());
+      double regionBottom =
+          Math.max(result.queryRegion().get(2).y(), result.queryRegion().get(3).y());
+      assertThat(regionTop)
+          .as(pair.queryId())
+          .isCloseTo(top, org.assertj.core.api.Assertions.within(0.03));
+      assertThat(regionBottom)
+          .as(pair.queryId())
+          .isCloseTo(bottom, org.assertj.core.api.Assertions.within(0.03));
     }
   }
 }

@@ -17,6 +17,7 @@ class GeometricVerifierTest {
 
   /** DEV notes: ORB + RANSAC finds at least this many inliers for true copies; unrelated pairs stay below. */
   private static final int COPY_INLIERS = 12;
+
   private static final int WIDTH = 640;
   private static final int HEIGHT = 480;
 
@@ -84,7 +85,8 @@ class GeometricVerifierTest {
     assertThat(full.inliers()).isLessThan(COPY_INLIERS);
     assertThat(mirror.inliers()).isGreaterThanOrEqualTo(COPY_INLIERS);
     assertThat(mirror.mirrored()).isTrue();
-    // the copy shows the reference's left 3/4, flipped: the reference's left edge is the copy's right edge
+    // the copy shows the reference's left 3/4, flipped: the reference's left edge is the copy's
+    // right edge
     assertThat(mirror.candidateRegion().getFirst().x()).isCloseTo(0.0, within(0.02));
     assertThat(mirror.candidateRegion().get(1).x()).isCloseTo(0.75, within(0.02));
     assertThat(mirror.queryRegion().getFirst().x()).isCloseTo(1.0, within(0.02));
@@ -94,8 +96,12 @@ class GeometricVerifierTest {
   void unrelatedImagesStayBelowTheCopyInlierCount() {
     for (long seed = 100; seed < 105; seed++) {
       Mat unrelated = TestMats.texture(seed, WIDTH, HEIGHT);
-      assertThat(verify(ViewKind.FULL, unrelated).inliers()).as("seed %d", seed).isLessThan(COPY_INLIERS);
-      assertThat(verify(ViewKind.MIRROR, unrelated).inliers()).as("mirror, seed %d", seed).isLessThan(COPY_INLIERS);
+      assertThat(verify(ViewKind.FULL, unrelated).inliers())
+          .as("seed %d", seed)
+          .isLessThan(COPY_INLIERS);
+      assertThat(verify(ViewKind.MIRROR, unrelated).inliers())
+          .as("mirror, seed %d", seed)
+          .isLessThan(COPY_INLIERS);
     }
   }
 
@@ -107,7 +113,8 @@ class GeometricVerifierTest {
 
     Verification best = Verification.unverified(ViewKind.TILE, 0);
     for (FeatureView view : features.getViews()) {
-      Verification result = verifier.verify(QueryView.of(view, strip.cols(), strip.rows()), referenceKeypoints, WIDTH, HEIGHT);
+      Verification result = verifier.verify(
+          QueryView.of(view, strip.cols(), strip.rows()), referenceKeypoints, WIDTH, HEIGHT);
       if (result.betterThan(best)) {
         best = result;
       }
@@ -123,7 +130,8 @@ class GeometricVerifierTest {
 
   @Test
   void tooFewKeypointsIsUnverifiedNotAnError() {
-    Verification result = verifier.verify(TestFeatures.queryView(ViewKind.FULL, reference), StoredKeypoints.EMPTY, WIDTH, HEIGHT);
+    Verification result = verifier.verify(
+        TestFeatures.queryView(ViewKind.FULL, reference), StoredKeypoints.EMPTY, WIDTH, HEIGHT);
 
     assertThat(result.verified()).isFalse();
     assertThat(result.queryRegion()).isEmpty();
@@ -131,8 +139,10 @@ class GeometricVerifierTest {
 
   @Test
   void reversedSwapsTheSidesOfTheEvidence() {
-    // the left half at 3/4 size: at 1/2 size the texture's few keypoints leave the fitted frame a few % off
-    Verification forward = verify(ViewKind.FULL, TestMats.resize(TestMats.crop(reference, 0, 0, 320, 480), 0.75));
+    // the left half at 3/4 size: at 1/2 size the texture's few keypoints leave the fitted frame a
+    // few % off
+    Verification forward =
+        verify(ViewKind.FULL, TestMats.resize(TestMats.crop(reference, 0, 0, 320, 480), 0.75));
 
     Verification reversed = forward.reversed();
 

@@ -24,7 +24,12 @@ public final class Decisions {
     }
   }
 
-  public static ReviewDecision of(Report report, int matchIndex, ReviewAction action, String reviewer, String note,
+  public static ReviewDecision of(
+      Report report,
+      int matchIndex,
+      ReviewAction action,
+      String reviewer,
+      String note,
       Instant now) {
     MatchEvent event = report.event();
     if (matchIndex < 0 || matchIndex >= event.getMatches().size()) {
@@ -32,16 +37,19 @@ public final class Decisions {
     }
     Match match = event.getMatches().get(matchIndex);
     if (match.getKind() == MatchKind.BELOW_THRESHOLD) {
-      throw new InvalidDecisionException("match " + matchIndex + " of report " + report.id() + " was not reported");
+      throw new InvalidDecisionException(
+          "match " + matchIndex + " of report " + report.id() + " was not reported");
     }
     if (action == ReviewAction.ALLOW_UPLOADER && event.getUploader() == null) {
-      throw new InvalidDecisionException("report " + report.id() + " names no uploader to allow-list");
+      throw new InvalidDecisionException(
+          "report " + report.id() + " names no uploader to allow-list");
     }
     if (reviewer == null || reviewer.isBlank()) {
       throw new InvalidDecisionException("a decision needs a reviewer");
     }
     if (note != null && note.length() > MAX_NOTE_CHARS) {
-      throw new InvalidDecisionException("the note has " + note.length() + " characters, above " + MAX_NOTE_CHARS);
+      throw new InvalidDecisionException(
+          "the note has " + note.length() + " characters, above " + MAX_NOTE_CHARS);
     }
     return ReviewDecision.newBuilder()
         .setDecisionId(UUID.randomUUID().toString())

@@ -24,23 +24,28 @@ public final class KafkaDecisionSink implements DecisionSink {
   private final KafkaProducer<ImageKey, ReviewDecision> producer;
   private final Topic<ImageKey, ReviewDecision> topic;
 
-  public KafkaDecisionSink(Map<String, Object> kafkaSettings, Topic<ImageKey, ReviewDecision> topic) {
+  public KafkaDecisionSink(
+      Map<String, Object> kafkaSettings, Topic<ImageKey, ReviewDecision> topic) {
     Properties properties = new Properties();
     properties.putAll(kafkaSettings);
     properties.put(ProducerConfig.ACKS_CONFIG, "all");
     properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     properties.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "doppel-review-console-feedback");
     this.topic = topic;
-    this.producer = new KafkaProducer<>(properties, topic.keySerde().serializer(), topic.valueSerde().serializer());
+    this.producer = new KafkaProducer<>(
+        properties, topic.keySerde().serializer(), topic.valueSerde().serializer());
   }
 
   @Override
   public void publish(ReviewDecision decision) {
     ImageKey key = new ImageKey(decision.getTenant(), decision.getImageId());
     try {
-      producer.send(new ProducerRecord<>(topic.name(), key, decision)).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      producer
+          .send(new ProducerRecord<>(topic.name(), key, decision))
+          .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("the decision could not be recorded on " + topic.name() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "the decision could not be recorded on " + topic.name() + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while recording a decision", e);

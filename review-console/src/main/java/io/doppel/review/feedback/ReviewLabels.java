@@ -37,18 +37,31 @@ public final class ReviewLabels {
         continue;
       }
       Match m = decision.getMatch();
-      latest.remove(List.of(decision.getTenant(), decision.getImageId(), m.getTenant(), m.getImageId()));
-      latest.put(List.of(decision.getTenant(), decision.getImageId(), m.getTenant(), m.getImageId()), decision);
+      latest.remove(
+          List.of(decision.getTenant(), decision.getImageId(), m.getTenant(), m.getImageId()));
+      latest.put(
+          List.of(decision.getTenant(), decision.getImageId(), m.getTenant(), m.getImageId()),
+          decision);
     }
     List<String> lines = new ArrayList<>(latest.size() + 1);
     lines.add(HEADER);
     latest.values().forEach(d -> {
       Match m = d.getMatch();
-      lines.add(String.join(",", cell(d.getTenant()), cell(d.getImageId()), cell(m.getTenant()), cell(m.getImageId()),
-          String.format(Locale.ROOT, "%.6f", m.getGlobalSimilarity()), String.valueOf(m.getLocalVotes()),
-          String.valueOf(m.getInliers()), String.format(Locale.ROOT, "%.6f", m.getInlierAreaShare()),
-          String.format(Locale.ROOT, "%.6f", m.getReferenceCoverage()), String.format(Locale.ROOT, "%.6f", m.getInlierDensity()),
-          d.getAction() == ReviewAction.DISMISS ? "0" : "1", cell(d.getReviewer()), d.getDecidedAt().toString()));
+      lines.add(String.join(
+          ",",
+          cell(d.getTenant()),
+          cell(d.getImageId()),
+          cell(m.getTenant()),
+          cell(m.getImageId()),
+          String.format(Locale.ROOT, "%.6f", m.getGlobalSimilarity()),
+          String.valueOf(m.getLocalVotes()),
+          String.valueOf(m.getInliers()),
+          String.format(Locale.ROOT, "%.6f", m.getInlierAreaShare()),
+          String.format(Locale.ROOT, "%.6f", m.getReferenceCoverage()),
+          String.format(Locale.ROOT, "%.6f", m.getInlierDensity()),
+          d.getAction() == ReviewAction.DISMISS ? "0" : "1",
+          cell(d.getReviewer()),
+          d.getDecidedAt().toString()));
     });
     return lines;
   }

@@ -62,14 +62,23 @@ public final class ConsoleServer implements AutoCloseable {
   private static final Map<String, String> STATIC = Map.of(
       "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/app.css", "app.css");
   private static final Map<String, String> STATIC_TYPES = Map.of(
-      "html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8");
-  private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:;"
-      + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+      "html",
+      "text/html; charset=utf-8",
+      "js",
+      "text/javascript; charset=utf-8",
+      "css",
+      "text/css; charset=utf-8");
+  private static final String CSP =
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:;"
+          + " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
   private static final Pattern REPORT = Pattern.compile("/api/reports/([A-Za-z0-9._-]+)");
-  private static final Pattern QUERY_IMAGE = Pattern.compile("/api/reports/([A-Za-z0-9._-]+)/images/query");
-  private static final Pattern MATCH_IMAGE = Pattern.compile("/api/reports/([A-Za-z0-9._-]+)/images/match/(\\d{1,4})");
-  private static final Pattern DECISIONS = Pattern.compile("/api/reports/([A-Za-z0-9._-]+)/decisions");
+  private static final Pattern QUERY_IMAGE =
+      Pattern.compile("/api/reports/([A-Za-z0-9._-]+)/images/query");
+  private static final Pattern MATCH_IMAGE =
+      Pattern.compile("/api/reports/([A-Za-z0-9._-]+)/images/match/(\\d{1,4})");
+  private static final Pattern DECISIONS =
+      Pattern.compile("/api/reports/([A-Za-z0-9._-]+)/decisions");
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -80,8 +89,14 @@ public final class ConsoleServer implements AutoCloseable {
   private final Clock clock;
   private final ReportJson render = new ReportJson(JSON);
 
-  private ConsoleServer(HttpServer server, ExecutorService executor, ReportQueue queue, ReportImages images,
-      DecisionSink decisions, Reviewers reviewers, Clock clock) {
+  private ConsoleServer(
+      HttpServer server,
+      ExecutorService executor,
+      ReportQueue queue,
+      ReportImages images,
+      DecisionSink decisions,
+      Reviewers reviewers,
+      Clock clock) {
     this.server = server;
     this.executor = executor;
     this.queue = queue;
@@ -91,16 +106,24 @@ public final class ConsoleServer implements AutoCloseable {
     this.clock = clock;
   }
 
-  public static ConsoleServer start(String bindAddress, int port, ReportQueue queue, ReportImages images,
-      DecisionSink decisions, Reviewers reviewers, Clock clock) {
+  public static ConsoleServer start(
+      String bindAddress,
+      int port,
+      ReportQueue queue,
+      ReportImages images,
+      DecisionSink decisions,
+      Reviewers reviewers,
+      Clock clock) {
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(bindAddress, port), BACKLOG);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the review console to " + bindAddress + ":" + port, e);
+      throw new UncheckedIOException(
+          "cannot bind the review console to " + bindAddress + ":" + port, e);
     }
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    ConsoleServer console = new ConsoleServer(server, executor, queue, images, decisions, reviewers, clock);
+    ConsoleServer console =
+        new ConsoleServer(server, executor, queue, images, decisions, reviewers, clock);
     server.createContext("/", console::handle);
     server.setExecutor(executor);
     server.start();
@@ -124,7 +147,8 @@ public final class ConsoleServer implements AutoCloseable {
         return;
       }
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
-      Optional<String> reviewer = reviewers.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
+      Optional<String> reviewer =
+          reviewers.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
       if (reviewer.isEmpty()) {
         exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"doppel-review\"");
         error(exchange, 401, "a reviewer token is required (Authorization: Bearer …)");
@@ -136,7 +160,8 @@ public final class ConsoleServer implements AutoCloseable {
     }
   }
 
-  private void route(HttpExchange exchange, String path, String method, String reviewer) throws IOException {
+  private void route(HttpExchange exchange, String path, String method, String reviewer)
+      throws IOException {
     Matcher m;
     if (path.equals("/api/whoami") && method.equals("GET")) {
       send(exchange, 200, JSON.createObjectNode().put("reviewer", reviewer));
@@ -165,10 +190,16 @@ public final class ConsoleServer implements AutoCloseable {
     ReportFilter filter;
     int limit;
     try {
-      filter = new ReportFilter(blankToNull(query.get("tenant")),
-          query.containsKey("decision") && !query.get("decision").isBlank() ? Decision.valueOf(query.get("decision")) : null,
-          query.containsKey("minScore") && !query.get("minScore").isBlank() ? Float.valueOf(query.get("minScore")) : null,
-          blankToNull(query.get("rightsHolder")), "true".equals(query.get("undecided")));
+      filter = new ReportFilter(
+          blankToNull(query.get("tenant")),
+          query.containsKey("decision") && !query.get("decision").isBlank()
+              ? Decision.valueOf(query.get("decision"))
+              : null,
+          query.containsKey("minScore") && !query.get("minScore").isBlank()
+              ? Float.valueOf(query.get("minScore"))
+              : null,
+          blankToNull(query.get("rightsHolder")),
+          "true".equals(query.get("undecided")));
       limit = query.containsKey("limit") ? Integer.parseInt(query.get("limit")) : DEFAULT_LIMIT;
     } catch (IllegalArgumentException e) {
       error(exchange, 400, "bad filter: " + e.getMessage());
@@ -183,7 +214,8 @@ public final class ConsoleServer implements AutoCloseable {
     send(exchange, 200, body);
   }
 
-  private void image(HttpExchange exchange, String reportId, ReportImages.Slot slot) throws IOException {
+  private void image(HttpExchange exchange, String reportId, ReportImages.Slot slot)
+      throws IOException {
     Optional<Report> report = queue.get(reportId);
     if (report.isEmpty()) {
       error(exchange, 404, "no report " + reportId);
@@ -213,13 +245,23 @@ public final class ConsoleServer implements AutoCloseable {
     ReviewDecision decision;
     try {
       JsonNode request = JSON.readTree(readBody(exchange));
-      if (request == null || !request.path("match").isInt() || !request.path("action").isTextual()) {
-        error(exchange, 400, "expected {\"match\": index, \"action\": CONFIRM|DISMISS|ALLOW_PAIR|ALLOW_UPLOADER}");
+      if (request == null
+          || !request.path("match").isInt()
+          || !request.path("action").isTextual()) {
+        error(
+            exchange,
+            400,
+            "expected {\"match\": index, \"action\": CONFIRM|DISMISS|ALLOW_PAIR|ALLOW_UPLOADER}");
         return;
       }
       String note = request.path("note").isTextual() ? request.path("note").asText() : null;
-      decision = Decisions.of(report.get(), request.path("match").asInt(),
-          ReviewAction.valueOf(request.path("action").asText()), reviewer, note, clock.instant());
+      decision = Decisions.of(
+          report.get(),
+          request.path("match").asInt(),
+          ReviewAction.valueOf(request.path("action").asText()),
+          reviewer,
+          note,
+          clock.instant());
     } catch (IllegalArgumentException | IOException e) {
       error(exchange, 400, "bad decision: " + e.getMessage());
       return;
@@ -232,8 +274,14 @@ public final class ConsoleServer implements AutoCloseable {
       return;
     }
     queue.accept(decision);
-    LOG.info("{} decided {} on {}/{} (match {}/{})", reviewer, decision.getAction(), decision.getTenant(),
-        decision.getImageId(), decision.getMatch().getTenant(), decision.getMatch().getImageId());
+    LOG.info(
+        "{} decided {} on {}/{} (match {}/{})",
+        reviewer,
+        decision.getAction(),
+        decision.getTenant(),
+        decision.getImageId(),
+        decision.getMatch().getTenant(),
+        decision.getMatch().getImageId());
     send(exchange, 201, render.decision(decision));
   }
 
@@ -247,7 +295,9 @@ public final class ConsoleServer implements AutoCloseable {
     try (InputStream in = ConsoleServer.class.getResourceAsStream(WEB + file)) {
       bytes = in.readAllBytes();
     }
-    exchange.getResponseHeaders().set("Content-Type", STATIC_TYPES.get(file.substring(file.lastIndexOf('.') + 1)));
+    exchange
+        .getResponseHeaders()
+        .set("Content-Type", STATIC_TYPES.get(file.substring(file.lastIndexOf('.') + 1)));
     exchange.getResponseHeaders().set("Cache-Control", "no-cache");
     boolean head = method.equals("HEAD");
     exchange.sendResponseHeaders(200, head ? -1 : bytes.length);
@@ -276,7 +326,8 @@ public final class ConsoleServer implements AutoCloseable {
     for (String pair : rawQuery.split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0) {
-        parameters.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+        parameters.put(
+            URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
             URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
@@ -289,7 +340,11 @@ public final class ConsoleServer implements AutoCloseable {
 
   private static void error(HttpExchange exchange, int status, String message) throws IOException {
     // a signed source URL's query is its secret: error pages name URLs without it
-    send(exchange, status, JSON.createObjectNode().put("error", io.doppel.topology.intake.SourceUrls.scrubbed(message)));
+    send(
+        exchange,
+        status,
+        JSON.createObjectNode()
+            .put("error", io.doppel.topology.intake.SourceUrls.scrubbed(message)));
   }
 
   private static void send(HttpExchange exchange, int status, JsonNode body) throws IOException {

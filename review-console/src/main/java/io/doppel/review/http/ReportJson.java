@@ -31,7 +31,11 @@ final class ReportJson {
     node.put("topScore", report.topScore());
     node.put("decidedAt", e.getDecidedAt().toString());
     ArrayNode holders = node.putArray("rightsHolders");
-    e.getMatches().stream().map(Match::getRightsHolder).filter(h -> h != null).distinct().forEach(holders::add);
+    e.getMatches().stream()
+        .map(Match::getRightsHolder)
+        .filter(h -> h != null)
+        .distinct()
+        .forEach(holders::add);
     node.put("reviewed", !decisions.isEmpty());
     if (!decisions.isEmpty()) {
       node.put("lastAction", decisions.getLast().getAction().name());

@@ -18,11 +18,13 @@ public final class Reviewers {
 
   public Reviewers(Map<String, String> nameByToken) {
     if (nameByToken.isEmpty()) {
-      throw new IllegalArgumentException("at least one reviewer token is required: the console holds reports and images");
+      throw new IllegalArgumentException(
+          "at least one reviewer token is required: the console holds reports and images");
     }
     nameByToken.forEach((token, name) -> {
       if (token == null || token.length() < MIN_TOKEN_CHARS) {
-        throw new IllegalArgumentException("reviewer " + name + ": token shorter than " + MIN_TOKEN_CHARS + " characters");
+        throw new IllegalArgumentException(
+            "reviewer " + name + ": token shorter than " + MIN_TOKEN_CHARS + " characters");
       }
       if (name == null || name.isBlank()) {
         throw new IllegalArgumentException("every reviewer token needs a reviewer name");
@@ -42,7 +44,8 @@ public final class Reviewers {
       }
       int colon = entry.indexOf(':');
       if (colon <= 0) {
-        throw new IllegalArgumentException("reviewer tokens must be name:token pairs separated by commas");
+        throw new IllegalArgumentException(
+            "reviewer tokens must be name:token pairs separated by commas");
       }
       byToken.put(entry.substring(colon + 1).strip(), entry.substring(0, colon).strip());
     }
@@ -54,7 +57,8 @@ public final class Reviewers {
     if (authorization == null || !authorization.startsWith("Bearer ")) {
       return Optional.empty();
     }
-    byte[] presented = authorization.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8);
+    byte[] presented =
+        authorization.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8);
     String found = null;
     for (Map.Entry<String, String> entry : nameByToken.entrySet()) {
       // Every token is compared, so the time taken says nothing about which one nearly matched.

@@ -47,8 +47,18 @@ public final class ReportImages implements AutoCloseable {
   }
 
   private static final Map<ImageFormat, String> CONTENT_TYPES = Map.of(
-      ImageFormat.JPEG, "image/jpeg", ImageFormat.PNG, "image/png", ImageFormat.WEBP, "image/webp",
-      ImageFormat.GIF, "image/gif", ImageFormat.BMP, "image/bmp", ImageFormat.TIFF, "image/tiff");
+      ImageFormat.JPEG,
+      "image/jpeg",
+      ImageFormat.PNG,
+      "image/png",
+      ImageFormat.WEBP,
+      "image/webp",
+      ImageFormat.GIF,
+      "image/gif",
+      ImageFormat.BMP,
+      "image/bmp",
+      ImageFormat.TIFF,
+      "image/tiff");
 
   private final ImageFetcher fetcher;
   private final ReportQueue queue;
@@ -59,34 +69,47 @@ public final class ReportImages implements AutoCloseable {
   }
 
   public Image fetch(Report report, Slot slot) throws UnavailableException {
-    String source = sourceOf(report, slot).orElseThrow(() -> new UnavailableException(
-        "no known source for " + describe(slot) + " of report " + report.id() + " (inline upload, or not seen yet)", true));
+    String source = sourceOf(report, slot)
+        .orElseThrow(() -> new UnavailableException(
+            "no known source for " + describe(slot) + " of report " + report.id()
+                + " (inline upload, or not seen yet)",
+            true));
     MatchEvent event = report.event();
     UploadEvent request = UploadEvent.newBuilder()
-        .setTenant(event.getTenant()).setImageId(event.getImageId()).setPurpose(Purpose.UPLOAD)
-        .setSource(source).setUploadedAt(Instant.EPOCH).build();
+        .setTenant(event.getTenant())
+        .setImageId(event.getImageId())
+        .setPurpose(Purpose.UPLOAD)
+        .setSource(source)
+        .setUploadedAt(Instant.EPOCH)
+        .build();
     byte[] bytes;
     try {
       bytes = fetcher.fetch(request);
     } catch (ImageRejectedException e) {
-      throw new UnavailableException(describe(slot) + " of report " + report.id() + " cannot be fetched: "
-          + e.reason() + " " + e.getMessage(), false);
+      throw new UnavailableException(
+          describe(slot) + " of report " + report.id() + " cannot be fetched: " + e.reason() + " "
+              + e.getMessage(),
+          false);
     }
-    ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new UnavailableException(
-        describe(slot) + " of report " + report.id() + " is not an image", false));
+    ImageFormat format = ImageFormat.sniff(bytes)
+        .orElseThrow(() -> new UnavailableException(
+            describe(slot) + " of report " + report.id() + " is not an image", false));
     return new Image(bytes, CONTENT_TYPES.get(format));
   }
 
   private Optional<String> sourceOf(Report report, Slot slot) throws UnavailableException {
     MatchEvent event = report.event();
     return switch (slot) {
-      case Slot.Query q -> event.getTrigger() == Trigger.UPLOAD && event.getSource() != null
-          ? Optional.of(event.getSource())
-          // A retro-scan report is about an earlier upload; its own event named that upload's source.
-          : queue.sourceOf(event.getTenant(), event.getImageId());
+      case Slot.Query q ->
+        event.getTrigger() == Trigger.UPLOAD && event.getSource() != null
+            ? Optional.of(event.getSource())
+            // A retro-scan report is about an earlier upload; its own event named that upload's
+            // source.
+            : queue.sourceOf(event.getTenant(), event.getImageId());
       case Slot.Matched m -> {
         if (m.index() < 0 || m.index() >= event.getMatches().size()) {
-          throw new UnavailableException("report " + report.id() + " has no match " + m.index(), true);
+          throw new UnavailableException(
+              "report " + report.id() + " has no match " + m.index(), true);
         }
         Match match = event.getMatches().get(m.index());
         yield queue.sourceOf(match.getTenant(), match.getImageId());

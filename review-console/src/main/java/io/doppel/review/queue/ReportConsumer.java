@@ -56,7 +56,8 @@ public final class ReportConsumer implements AutoCloseable {
   }
 
   /** Assigns every partition of the four topics, from the beginning, and starts reading. */
-  public static ReportConsumer start(Map<String, Object> kafkaSettings, Topics topics, ReportQueue queue) {
+  public static ReportConsumer start(
+      Map<String, Object> kafkaSettings, Topics topics, ReportQueue queue) {
     Properties properties = new Properties();
     properties.putAll(kafkaSettings);
     properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -67,10 +68,12 @@ public final class ReportConsumer implements AutoCloseable {
         new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     try {
       List<TopicPartition> partitions = new ArrayList<>();
-      for (String topic : List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES, Topics.REVIEW_FEEDBACK)) {
+      for (String topic :
+          List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES, Topics.REVIEW_FEEDBACK)) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
         if (infos == null || infos.isEmpty()) {
-          throw new IllegalStateException("topic " + topic + " does not exist; create the topic table first");
+          throw new IllegalStateException(
+              "topic " + topic + " does not exist; create the topic table first");
         }
         infos.forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
       }
@@ -120,7 +123,8 @@ public final class ReportConsumer implements AutoCloseable {
     try {
       if (record.topic().equals(Topics.REVIEW_FEEDBACK)) {
         Topic<ImageKey, ReviewDecision> feedback = topics.reviewFeedback();
-        queue.accept(feedback.valueSerde().deserializer().deserialize(record.topic(), record.value()));
+        queue.accept(
+            feedback.valueSerde().deserializer().deserialize(record.topic(), record.value()));
         return;
       }
       Topic<ImageKey, MatchEvent> topic = switch (record.topic()) {
@@ -128,11 +132,17 @@ public final class ReportConsumer implements AutoCloseable {
         case Topics.VIOLATIONS -> topics.violations();
         default -> topics.outcomes();
       };
-      MatchEvent event = topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
+      MatchEvent event =
+          topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
       queue.accept(Report.idOf(record.topic(), record.partition(), record.offset()), event);
     } catch (MalformedRecordException e) {
       skipped.incrementAndGet();
-      LOG.warn("skipping {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+      LOG.warn(
+          "skipping {}-{}@{}: {}",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          e.getMessage());
     }
   }
 

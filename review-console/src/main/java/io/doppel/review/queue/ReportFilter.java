@@ -13,7 +13,8 @@ import io.doppel.schemas.avro.MatchKind;
  * @param rightsHolder a reported match's rights holder
  * @param undecidedOnly only reports no reviewer has decided on yet
  */
-public record ReportFilter(String tenant, Decision decision, Float minScore, String rightsHolder, boolean undecidedOnly) {
+public record ReportFilter(
+    String tenant, Decision decision, Float minScore, String rightsHolder, boolean undecidedOnly) {
 
   public static final ReportFilter ALL = new ReportFilter(null, null, null, null, false);
 
@@ -30,9 +31,10 @@ public record ReportFilter(String tenant, Decision decision, Float minScore, Str
     if (minScore != null && report.topScore() < minScore) {
       return false;
     }
-    return rightsHolder == null || report.event().getMatches().stream()
-        .filter(m -> m.getKind() != MatchKind.BELOW_THRESHOLD)
-        .map(Match::getRightsHolder)
-        .anyMatch(rightsHolder::equals);
+    return rightsHolder == null
+        || report.event().getMatches().stream()
+            .filter(m -> m.getKind() != MatchKind.BELOW_THRESHOLD)
+            .map(Match::getRightsHolder)
+            .anyMatch(rightsHolder::equals);
   }
 }

@@ -21,8 +21,9 @@ import java.util.TreeSet;
 public final class ReportQueue {
 
   /** Newest decision first; among equal times, the later arrival first. */
-  private static final Comparator<Report> NEWEST_FIRST = Comparator
-      .comparing((Report r) -> r.event().getDecidedAt()).reversed()
+  private static final Comparator<Report> NEWEST_FIRST = Comparator.comparing(
+          (Report r) -> r.event().getDecidedAt())
+      .reversed()
       .thenComparing(Comparator.comparingLong(Report::sequence).reversed());
 
   private final int maxReports;
@@ -34,7 +35,8 @@ public final class ReportQueue {
 
   public ReportQueue(int maxReports, int maxSources) {
     if (maxReports < 1 || maxSources < 1) {
-      throw new IllegalArgumentException("maxReports and maxSources must be positive, got " + maxReports + ", " + maxSources);
+      throw new IllegalArgumentException(
+          "maxReports and maxSources must be positive, got " + maxReports + ", " + maxSources);
     }
     this.maxReports = maxReports;
     this.sources = new LinkedHashMap<>(16, 0.75f, true) {
@@ -65,7 +67,9 @@ public final class ReportQueue {
   }
 
   public synchronized void accept(ReviewDecision decision) {
-    decisions.computeIfAbsent(new ImageKey(decision.getTenant(), decision.getImageId()), k -> new ArrayList<>())
+    decisions
+        .computeIfAbsent(
+            new ImageKey(decision.getTenant(), decision.getImageId()), k -> new ArrayList<>())
         .add(decision);
   }
 

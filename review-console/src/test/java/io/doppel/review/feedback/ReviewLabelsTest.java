@@ -26,7 +26,8 @@ class ReviewLabelsTest {
   private static final Instant T0 = Instant.parse("2026-06-01T10:00:00Z");
 
   @Test
-  void confirmedAndDismissedPairsAreLabelsTheCalibrationFitterReads(@TempDir Path dir) throws Exception {
+  void confirmedAndDismissedPairsAreLabelsTheCalibrationFitterReads(@TempDir Path dir)
+      throws Exception {
     Report copy = report("up-1", "ref-1", 0.91f, 40);
     Report falseMatch = report("up-2", "ref-2", 0.55f, 6);
     Report corrected = report("up-3", "ref-3", 0.70f, 12);
@@ -43,8 +44,12 @@ class ReviewLabelsTest {
 
     assertThat(samples.labels()).containsExactly(1, 0, 1);
     assertThat(samples.features().get(1))
-        .containsExactly(new CandidateFeatures(0.55f, 11, 6, 0.4f).vector(), org.assertj.core.data.Offset.offset(1e-6));
-    assertThat(Files.readAllLines(csv).get(1)).startsWith("acme,up-1,studio,ref-1,").contains(",rev,");
+        .containsExactly(
+            new CandidateFeatures(0.55f, 11, 6, 0.4f).vector(),
+            org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(Files.readAllLines(csv).get(1))
+        .startsWith("acme,up-1,studio,ref-1,")
+        .contains(",rev,");
   }
 
   private static ReviewDecision decide(Report report, ReviewAction action, int minute) {
@@ -53,13 +58,29 @@ class ReviewLabelsTest {
 
   private static Report report(String imageId, String referenceId, float similarity, int inliers) {
     MatchEvent event = MatchEvent.newBuilder()
-        .setTenant("acme").setImageId(imageId).setPurpose(Purpose.UPLOAD).setUploader("user-1")
+        .setTenant("acme")
+        .setImageId(imageId)
+        .setPurpose(Purpose.UPLOAD)
+        .setUploader("user-1")
         .setDecision(Decision.COPYRIGHT_VIOLATION)
-        .setMatches(List.of(Match.newBuilder().setTenant("studio").setImageId(referenceId)
-            .setKind(MatchKind.COPYRIGHT_VIOLATION).setScore(0.9f).setGlobalSimilarity(similarity).setLocalVotes(inliers + 5)
-            .setInliers(inliers).setInlierAreaShare(0.4f).setHints(MatchHints.newBuilder().build()).build()))
-        .setPolicyVersion("p1").setModelId("m").setModelVersion("1").setCalibrationVersion("c1")
-        .setStageMicros(Map.of()).setUploadedAt(T0).setDecidedAt(T0)
+        .setMatches(List.of(Match.newBuilder()
+            .setTenant("studio")
+            .setImageId(referenceId)
+            .setKind(MatchKind.COPYRIGHT_VIOLATION)
+            .setScore(0.9f)
+            .setGlobalSimilarity(similarity)
+            .setLocalVotes(inliers + 5)
+            .setInliers(inliers)
+            .setInlierAreaShare(0.4f)
+            .setHints(MatchHints.newBuilder().build())
+            .build()))
+        .setPolicyVersion("p1")
+        .setModelId("m")
+        .setModelVersion("1")
+        .setCalibrationVersion("c1")
+        .setStageMicros(Map.of())
+        .setUploadedAt(T0)
+        .setDecidedAt(T0)
         .build();
     return new Report("violations-0-" + imageId, 0, event);
   }

@@ -2,6 +2,7 @@ package io.doppel.review.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.doppel.review.feedback.Decisions;
 import io.doppel.schemas.avro.Decision;
 import io.doppel.schemas.avro.Match;
 import io.doppel.schemas.avro.MatchEvent;
@@ -10,7 +11,6 @@ import io.doppel.schemas.avro.MatchKind;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.ReviewAction;
 import io.doppel.schemas.avro.ReviewDecision;
-import io.doppel.review.feedback.Decisions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -28,17 +28,22 @@ class ReportQueueTest {
     queue.accept("o-1", event("a", "img-2", Decision.CLEAN, 0.1f, null, 2));
     queue.accept("d-1", event("a", "img-3", Decision.DUPLICATE, 0.7f, null, 3));
 
-    assertThat(queue.list(ReportFilter.ALL, 10)).extracting(Report::id).containsExactly("d-1", "v-1");
+    assertThat(queue.list(ReportFilter.ALL, 10))
+        .extracting(Report::id)
+        .containsExactly("d-1", "v-1");
   }
 
   @Test
   void theOldestFallOutAndAReplayedRecordIsIgnored() {
     for (int i = 0; i < 5; i++) {
-      queue.accept("v-" + i, event("a", "img-" + i, Decision.COPYRIGHT_VIOLATION, 0.9f, "studio", i));
+      queue.accept(
+          "v-" + i, event("a", "img-" + i, Decision.COPYRIGHT_VIOLATION, 0.9f, "studio", i));
     }
     queue.accept("v-4", event("a", "img-4", Decision.COPYRIGHT_VIOLATION, 0.9f, "studio", 4));
 
-    assertThat(queue.list(ReportFilter.ALL, 10)).extracting(Report::id).containsExactly("v-4", "v-3", "v-2");
+    assertThat(queue.list(ReportFilter.ALL, 10))
+        .extracting(Report::id)
+        .containsExactly("v-4", "v-3", "v-2");
     assertThat(queue.get("v-0")).isEmpty();
   }
 
@@ -49,7 +54,8 @@ class ReportQueueTest {
     queue.accept("d-1", event("a", "img-3", Decision.DUPLICATE, 0.8f, null, 3));
 
     assertThat(ids(new ReportFilter("a", null, null, null, false))).containsExactly("d-1", "v-1");
-    assertThat(ids(new ReportFilter(null, Decision.COPYRIGHT_VIOLATION, null, null, false))).containsExactly("v-2", "v-1");
+    assertThat(ids(new ReportFilter(null, Decision.COPYRIGHT_VIOLATION, null, null, false)))
+        .containsExactly("v-2", "v-1");
     assertThat(ids(new ReportFilter(null, null, 0.7f, null, false))).containsExactly("d-1", "v-1");
     assertThat(ids(new ReportFilter(null, null, null, "label", false))).containsExactly("v-2");
 
@@ -72,21 +78,47 @@ class ReportQueueTest {
     return queue.list(filter, 10).stream().map(Report::id).toList();
   }
 
-  static MatchEvent event(String tenant, String imageId, Decision decision, float score, String rightsHolder, int second) {
+  static MatchEvent event(
+      String tenant,
+      String imageId,
+      Decision decision,
+      float score,
+      String rightsHolder,
+      int second) {
     MatchKind kind = switch (decision) {
       case DUPLICATE -> MatchKind.DUPLICATE;
       case COPYRIGHT_VIOLATION -> MatchKind.COPYRIGHT_VIOLATION;
       default -> MatchKind.BELOW_THRESHOLD;
     };
     return MatchEvent.newBuilder()
-        .setTenant(tenant).setImageId(imageId).setPurpose(Purpose.UPLOAD).setUploader("user-1")
-        .setSource("file:///images/" + imageId + ".png").setDecision(decision)
-        .setMatches(decision == Decision.REGISTERED ? List.of() : List.of(Match.newBuilder()
-            .setTenant(tenant).setImageId("ref-" + imageId).setKind(kind).setRightsHolder(rightsHolder)
-            .setScore(score).setGlobalSimilarity(score).setLocalVotes(10).setInliers(12).setInlierAreaShare(0.5f)
-            .setHints(MatchHints.newBuilder().build()).build()))
-        .setPolicyVersion("p1").setModelId("m").setModelVersion("1").setCalibrationVersion("c1")
-        .setStageMicros(Map.of()).setUploadedAt(T0).setDecidedAt(T0.plusSeconds(second))
+        .setTenant(tenant)
+        .setImageId(imageId)
+        .setPurpose(Purpose.UPLOAD)
+        .setUploader("user-1")
+        .setSource("file:///images/" + imageId + ".png")
+        .setDecision(decision)
+        .setMatches(
+            decision == Decision.REGISTERED
+                ? List.of()
+                : List.of(Match.newBuilder()
+                    .setTenant(tenant)
+                    .setImageId("ref-" + imageId)
+                    .setKind(kind)
+                    .setRightsHolder(rightsHolder)
+                    .setScore(score)
+                    .setGlobalSimilarity(score)
+                    .setLocalVotes(10)
+                    .setInliers(12)
+                    .setInlierAreaShare(0.5f)
+                    .setHints(MatchHints.newBuilder().build())
+                    .build()))
+        .setPolicyVersion("p1")
+        .setModelId("m")
+        .setModelVersion("1")
+        .setCalibrationVersion("c1")
+        .setStageMicros(Map.of())
+        .setUploadedAt(T0)
+        .setDecidedAt(T0.plusSeconds(second))
         .build();
   }
 }

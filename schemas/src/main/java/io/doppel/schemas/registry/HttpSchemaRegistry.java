@@ -54,7 +54,8 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
   private final HttpClient http;
   private final Retry retry;
   private final ObjectMapper json = new ObjectMapper();
-  private final ConcurrentMap<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
+  private final ConcurrentMap<SubjectSchema, Integer> idsBySubjectSchema =
+      new ConcurrentHashMap<>();
   private final ConcurrentMap<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
   private record SubjectSchema(String subject, Schema schema) {}
@@ -66,12 +67,17 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
         .followRedirects(HttpClient.Redirect.NEVER)
         .build();
     Retries retries = settings.retries();
-    this.retry = Retry.of(RETRY_NAME, RetryConfig.custom()
-        .maxAttempts(retries.maxAttempts())
-        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
-            retries.initialBackoff(), retries.multiplier(), retries.jitter(), retries.maxBackoff()))
-        .retryOnException(HttpSchemaRegistry::isTransient)
-        .build());
+    this.retry = Retry.of(
+        RETRY_NAME,
+        RetryConfig.custom()
+            .maxAttempts(retries.maxAttempts())
+            .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
+                retries.initialBackoff(),
+                retries.multiplier(),
+                retries.jitter(),
+                retries.maxBackoff()))
+            .retryOnException(HttpSchemaRegistry::isTransient)
+            .build());
   }
 
   public Settings settings() {
@@ -84,7 +90,8 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
     if (subject == null || subject.isBlank()) {
       throw new IllegalArgumentException("subject must not be blank");
     }
-    int id = idsBySubjectSchema.computeIfAbsent(new SubjectSchema(subject, schema), this::registerRemotely);
+    int id = idsBySubjectSchema.computeIfAbsent(
+        new SubjectSchema(subject, schema), this::registerRemotely);
     schemasById.putIfAbsent(id, schema);
     return id;
   }
@@ -100,7 +107,8 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
   }
 
   private int registerRemotely(SubjectSchema key) {
-    String what = "registering " + key.schema().getFullName() + " under subject '" + key.subject() + "'";
+    String what =
+        "registering " + key.schema().getFullName() + " under subject '" + key.subject() + "'";
     String body;
     try {
       body = json.writeValueAsString(Map.of("schema", key.schema().toString()));
@@ -127,7 +135,8 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
     try {
       return new Schema.Parser().parse(schema.textValue());
     } catch (SchemaParseException e) {
-      throw new SchemaRegistryException(what + ": the registry's schema is not valid Avro: " + e.getMessage(), e);
+      throw new SchemaRegistryException(
+          what + ": the registry's schema is not valid Avro: " + e.getMessage(), e);
     }
   }
 
@@ -136,7 +145,10 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
         .timeout(settings.requestTimeout())
         .header("Accept", CONTENT_TYPE)
         .header("Content-Type", CONTENT_TYPE);
-    settings.auth().authorizationHeader().ifPresent(value -> builder.header("Authorization", value));
+    settings
+        .auth()
+        .authorizationHeader()
+        .ifPresent(value -> builder.header("Authorization", value));
     return builder;
   }
 
@@ -159,8 +171,11 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
     JsonNode body = parse(response.body());
     if (status / 100 == 2) {
       if (body == null) {
-        throw new SchemaRegistryException(what + ": HTTP " + status + " but the body is not JSON", null,
-            OptionalInt.of(status), OptionalInt.empty());
+        throw new SchemaRegistryException(
+            what + ": HTTP " + status + " but the body is not JSON",
+            null,
+            OptionalInt.of(status),
+            OptionalInt.empty());
       }
       return body;
     }
@@ -175,16 +190,22 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
         ? body.get("message").textValue()
         : abbreviate(rawBody);
     String text = what + " at " + settings.baseUrl() + ": HTTP " + status
-        + errorCode.stream().mapToObj(code -> ", error_code " + code).findFirst().orElse("")
+        + errorCode.stream()
+            .mapToObj(code -> ", error_code " + code)
+            .findFirst()
+            .orElse("")
         + (message == null || message.isBlank() ? "" : ": " + message);
-    if (status == HTTP_NOT_FOUND && errorCode.orElse(ERROR_CODE_SCHEMA_NOT_FOUND) == ERROR_CODE_SCHEMA_NOT_FOUND) {
+    if (status == HTTP_NOT_FOUND
+        && errorCode.orElse(ERROR_CODE_SCHEMA_NOT_FOUND) == ERROR_CODE_SCHEMA_NOT_FOUND) {
       return new UnknownSchemaException(text, OptionalInt.of(status), errorCode);
     }
     return new SchemaRegistryException(text, null, OptionalInt.of(status), errorCode);
   }
 
   private static String abbreviate(String body) {
-    return body == null || body.length() <= MAX_ERROR_BODY_CHARS ? body : body.substring(0, MAX_ERROR_BODY_CHARS) + "…";
+    return body == null || body.length() <= MAX_ERROR_BODY_CHARS
+        ? body
+        : body.substring(0, MAX_ERROR_BODY_CHARS) + "…";
   }
 
   private JsonNode parse(String body) {
@@ -200,7 +221,8 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
 
   /** I/O errors (no status), throttling and server errors may pass; other answers will not change. */
   static boolean isTransient(Throwable error) {
-    if (!(error instanceof SchemaRegistryException failure) || failure.getCause() instanceof InterruptedException) {
+    if (!(error instanceof SchemaRegistryException failure)
+        || failure.getCause() instanceof InterruptedException) {
       return false;
     }
     OptionalInt status = failure.httpStatus();
@@ -233,7 +255,8 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
       if (value == null || value.isBlank()) {
         return none();
       }
-      return value.startsWith(BEARER_PREFIX) ? new Bearer(value.substring(BEARER_PREFIX.length()).strip())
+      return value.startsWith(BEARER_PREFIX)
+          ? new Bearer(value.substring(BEARER_PREFIX.length()).strip())
           : Basic.fromUserInfo(value);
     }
 
@@ -250,16 +273,19 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
     record Basic(String user, String password) implements Auth {
       public Basic {
         if (user == null || user.isEmpty() || user.contains(":")) {
-          throw new IllegalArgumentException("basic auth user must be non-empty and contain no ':'");
+          throw new IllegalArgumentException(
+              "basic auth user must be non-empty and contain no ':'");
         }
-        Objects.requireNonNull(password, "basic auth password must not be null (use \"\" for none)");
+        Objects.requireNonNull(
+            password, "basic auth password must not be null (use \"\" for none)");
       }
 
       /** Confluent's {@code USER_INFO} form, {@code user:password}. */
       public static Basic fromUserInfo(String userInfo) {
         int colon = userInfo == null ? -1 : userInfo.indexOf(':');
         if (colon <= 0) {
-          throw new IllegalArgumentException("basic auth user info must have the form user:password");
+          throw new IllegalArgumentException(
+              "basic auth user info must have the form user:password");
         }
         return new Basic(userInfo.substring(0, colon), userInfo.substring(colon + 1));
       }
@@ -301,15 +327,22 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
    * grow from {@code initialBackoff} by {@code multiplier}, each randomised by ±{@code jitter}
    * (a share in [0,1)), capped at {@code maxBackoff}.
    */
-  public record Retries(int maxAttempts, Duration initialBackoff, double multiplier, double jitter,
+  public record Retries(
+      int maxAttempts,
+      Duration initialBackoff,
+      double multiplier,
+      double jitter,
       Duration maxBackoff) {
 
-    public static final Retries DEFAULT = new Retries(4, Duration.ofMillis(200), 2.0, 0.5, Duration.ofSeconds(5));
-    public static final Retries NONE = new Retries(1, Duration.ofMillis(1), 1.0, 0.0, Duration.ofMillis(1));
+    public static final Retries DEFAULT =
+        new Retries(4, Duration.ofMillis(200), 2.0, 0.5, Duration.ofSeconds(5));
+    public static final Retries NONE =
+        new Retries(1, Duration.ofMillis(1), 1.0, 0.0, Duration.ofMillis(1));
 
     public Retries {
       if (maxAttempts < 1) {
-        throw new IllegalArgumentException("retries.maxAttempts must be at least 1, got " + maxAttempts);
+        throw new IllegalArgumentException(
+            "retries.maxAttempts must be at least 1, got " + maxAttempts);
       }
       requirePositive("retries.initialBackoff", initialBackoff);
       requirePositive("retries.maxBackoff", maxBackoff);
@@ -318,7 +351,8 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
             + ") must not be shorter than retries.initialBackoff (" + initialBackoff + ")");
       }
       if (!(multiplier >= 1.0)) {
-        throw new IllegalArgumentException("retries.multiplier must be at least 1.0, got " + multiplier);
+        throw new IllegalArgumentException(
+            "retries.multiplier must be at least 1.0, got " + multiplier);
       }
       if (!(jitter >= 0.0 && jitter < 1.0)) {
         throw new IllegalArgumentException("retries.jitter must be in [0,1), got " + jitter);
@@ -331,47 +365,58 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
    * {@code https://registry:8081} for Confluent or {@code http://host:8080/apis/ccompat/v7} for
    * Apicurio; credentials go in {@code auth}, never in the URL, so that the URL is safe to log.
    */
-  public record Settings(URI baseUrl, Auth auth, Duration connectTimeout, Duration requestTimeout, Retries retries) {
+  public record Settings(
+      URI baseUrl, Auth auth, Duration connectTimeout, Duration requestTimeout, Retries retries) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
     /** Configuration keys read by {@link #fromConfig}. Only the URL is required. */
     public static final String URL = "schema.registry.url";
+
     public static final String BASIC_AUTH_USER_INFO = "schema.registry.basic.auth.user.info";
     public static final String BEARER_AUTH_TOKEN = "schema.registry.bearer.auth.token";
     public static final String CONNECT_TIMEOUT_MS = "schema.registry.connect.timeout.ms";
     public static final String REQUEST_TIMEOUT_MS = "schema.registry.request.timeout.ms";
     public static final String RETRY_MAX_ATTEMPTS = "schema.registry.retry.max.attempts";
-    public static final String RETRY_INITIAL_BACKOFF_MS = "schema.registry.retry.initial.backoff.ms";
+    public static final String RETRY_INITIAL_BACKOFF_MS =
+        "schema.registry.retry.initial.backoff.ms";
     public static final String RETRY_MAX_BACKOFF_MS = "schema.registry.retry.max.backoff.ms";
 
     public Settings {
       Objects.requireNonNull(baseUrl, "schema registry baseUrl must be set");
       if (baseUrl.getRawUserInfo() != null) {
         throw new IllegalArgumentException(
-            "schema registry baseUrl must not carry credentials; put them in auth (URL host: " + baseUrl.getHost() + ")");
+            "schema registry baseUrl must not carry credentials; put them in auth (URL host: "
+                + baseUrl.getHost() + ")");
       }
       String scheme = baseUrl.getScheme();
-      if (!baseUrl.isAbsolute() || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
+      if (!baseUrl.isAbsolute()
+          || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
           || baseUrl.getHost() == null) {
         throw new IllegalArgumentException(
             "schema registry baseUrl must be an absolute http(s) URL with a host, got " + baseUrl);
       }
       if (baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
-        throw new IllegalArgumentException("schema registry baseUrl must have no query or fragment, got " + baseUrl);
+        throw new IllegalArgumentException(
+            "schema registry baseUrl must have no query or fragment, got " + baseUrl);
       }
       String text = baseUrl.toString();
       baseUrl = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
       Objects.requireNonNull(auth, "schema registry auth must be set (Auth.none() for none)");
       requirePositive("schema registry connectTimeout", connectTimeout);
       requirePositive("schema registry requestTimeout", requestTimeout);
-      Objects.requireNonNull(retries, "schema registry retries must be set (Retries.NONE for none)");
+      Objects.requireNonNull(
+          retries, "schema registry retries must be set (Retries.NONE for none)");
     }
 
     /** No auth, default timeouts and retries. */
     public static Settings of(String baseUrl) {
-      return new Settings(parseUrl(baseUrl), Auth.none(), DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+      return new Settings(
+          parseUrl(baseUrl),
+          Auth.none(),
+          DEFAULT_CONNECT_TIMEOUT,
+          DEFAULT_REQUEST_TIMEOUT,
           Retries.DEFAULT);
     }
 
@@ -396,18 +441,23 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
       Object userInfo = config.get(BASIC_AUTH_USER_INFO);
       Object token = config.get(BEARER_AUTH_TOKEN);
       if (userInfo != null && token != null) {
-        throw new IllegalArgumentException("set at most one of " + BASIC_AUTH_USER_INFO + " and " + BEARER_AUTH_TOKEN);
+        throw new IllegalArgumentException(
+            "set at most one of " + BASIC_AUTH_USER_INFO + " and " + BEARER_AUTH_TOKEN);
       }
-      Auth auth = userInfo != null ? Auth.Basic.fromUserInfo(userInfo.toString())
-          : token != null ? new Auth.Bearer(token.toString())
-          : Auth.none();
+      Auth auth = userInfo != null
+          ? Auth.Basic.fromUserInfo(userInfo.toString())
+          : token != null ? new Auth.Bearer(token.toString()) : Auth.none();
       Retries retries = new Retries(
           (int) number(config, RETRY_MAX_ATTEMPTS, Retries.DEFAULT.maxAttempts()),
-          Duration.ofMillis(number(config, RETRY_INITIAL_BACKOFF_MS, Retries.DEFAULT.initialBackoff().toMillis())),
+          Duration.ofMillis(number(
+              config, RETRY_INITIAL_BACKOFF_MS, Retries.DEFAULT.initialBackoff().toMillis())),
           Retries.DEFAULT.multiplier(),
           Retries.DEFAULT.jitter(),
-          Duration.ofMillis(number(config, RETRY_MAX_BACKOFF_MS, Retries.DEFAULT.maxBackoff().toMillis())));
-      return new Settings(parseUrl(url.toString()), auth,
+          Duration.ofMillis(
+              number(config, RETRY_MAX_BACKOFF_MS, Retries.DEFAULT.maxBackoff().toMillis())));
+      return new Settings(
+          parseUrl(url.toString()),
+          auth,
           Duration.ofMillis(number(config, CONNECT_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT.toMillis())),
           Duration.ofMillis(number(config, REQUEST_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT.toMillis())),
           retries);
@@ -429,8 +479,10 @@ public final class HttpSchemaRegistry implements SchemaRegistry, AutoCloseable {
       try {
         return new URI(url);
       } catch (java.net.URISyntaxException e) {
-        // Neither the input nor the exception (whose message quotes it) goes on: it may hold credentials.
-        throw new IllegalArgumentException("schema registry baseUrl is not a valid URL: " + e.getReason());
+        // Neither the input nor the exception (whose message quotes it) goes on: it may hold
+        // credentials.
+        throw new IllegalArgumentException(
+            "schema registry baseUrl is not a valid URL: " + e.getReason());
       }
     }
   }

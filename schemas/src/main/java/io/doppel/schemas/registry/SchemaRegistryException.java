@@ -16,7 +16,8 @@ public class SchemaRegistryException extends RuntimeException {
     this(message, cause, OptionalInt.empty(), OptionalInt.empty());
   }
 
-  public SchemaRegistryException(String message, Throwable cause, OptionalInt httpStatus, OptionalInt errorCode) {
+  public SchemaRegistryException(
+      String message, Throwable cause, OptionalInt httpStatus, OptionalInt errorCode) {
     super(message, cause);
     this.httpStatus = httpStatus;
     this.errorCode = errorCode;

@@ -1,10 +1,10 @@
 package io.doppel.schemas.serde;
 
-import io.doppel.schemas.registry.SchemaRegistry;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.doppel.schemas.registry.SchemaRegistry;
 import io.doppel.schemas.registry.UnknownSchemaException;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -63,11 +63,13 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     this.writer = new SpecificDatumWriter<>(readerSchema);
   }
 
-  public static <T extends SpecificRecord> AvroSerde<T> forKeys(SchemaRegistry registry, Class<T> type) {
+  public static <T extends SpecificRecord> AvroSerde<T> forKeys(
+      SchemaRegistry registry, Class<T> type) {
     return new AvroSerde<>(registry, type, true);
   }
 
-  public static <T extends SpecificRecord> AvroSerde<T> forValues(SchemaRegistry registry, Class<T> type) {
+  public static <T extends SpecificRecord> AvroSerde<T> forValues(
+      SchemaRegistry registry, Class<T> type) {
     return new AvroSerde<>(registry, type, false);
   }
 
@@ -107,7 +109,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     if (record == null) {
       return null;
     }
-    int id = idsBySubject.computeIfAbsent(subject(topic), s -> registry.register(s, registeredSchema));
+    int id =
+        idsBySubject.computeIfAbsent(subject(topic), s -> registry.register(s, registeredSchema));
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     out.write(MAGIC_BYTE);
     out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
@@ -116,7 +119,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       writer.write(record, encoder);
       encoder.flush();
     } catch (IOException | RuntimeException e) {
-      throw new SerializationException("cannot write " + readerSchema.getFullName() + " for " + topic, e);
+      throw new SerializationException(
+          "cannot write " + readerSchema.getFullName() + " for " + topic, e);
     }
     return out.toByteArray();
   }
@@ -127,36 +131,47 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       return null;
     }
     if (bytes.length == 0) {
-      throw new MalformedRecordException(MalformedRecordException.Kind.EMPTY, "no bytes on " + topic, null);
+      throw new MalformedRecordException(
+          MalformedRecordException.Kind.EMPTY, "no bytes on " + topic, null);
     }
     if (bytes[0] != MAGIC_BYTE) {
-      throw new MalformedRecordException(MalformedRecordException.Kind.BAD_MAGIC_BYTE,
-          "first byte is " + bytes[0] + ", not 0, on " + topic, null);
+      throw new MalformedRecordException(
+          MalformedRecordException.Kind.BAD_MAGIC_BYTE,
+          "first byte is " + bytes[0] + ", not 0, on " + topic,
+          null);
     }
     if (bytes.length < HEADER_BYTES) {
-      throw new MalformedRecordException(MalformedRecordException.Kind.TRUNCATED,
-          bytes.length + " bytes is shorter than the 5-byte header, on " + topic, null);
+      throw new MalformedRecordException(
+          MalformedRecordException.Kind.TRUNCATED,
+          bytes.length + " bytes is shorter than the 5-byte header, on " + topic,
+          null);
     }
     int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
     SpecificDatumReader<T> reader = readerFor(id, topic);
-    BinaryDecoder decoder = DecoderFactory.get()
-        .binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, null);
+    BinaryDecoder decoder =
+        DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, null);
     try {
       T record = reader.read(null, decoder);
       if (!decoder.isEnd()) {
-        throw new MalformedRecordException(MalformedRecordException.Kind.UNREADABLE,
-            "trailing bytes after the record, on " + topic, null);
+        throw new MalformedRecordException(
+            MalformedRecordException.Kind.UNREADABLE,
+            "trailing bytes after the record, on " + topic,
+            null);
       }
       return record;
     } catch (EOFException e) {
-      throw new MalformedRecordException(MalformedRecordException.Kind.TRUNCATED,
-          "record ends early (schema id " + id + "), on " + topic, e);
+      throw new MalformedRecordException(
+          MalformedRecordException.Kind.TRUNCATED,
+          "record ends early (schema id " + id + "), on " + topic,
+          e);
     } catch (IOException | RuntimeException e) {
       if (e instanceof MalformedRecordException malformed) {
         throw malformed;
       }
-      throw new MalformedRecordException(MalformedRecordException.Kind.UNREADABLE,
-          "cannot decode with schema id " + id + " on " + topic + ": " + e, e);
+      throw new MalformedRecordException(
+          MalformedRecordException.Kind.UNREADABLE,
+          "cannot decode with schema id " + id + " on " + topic + ": " + e,
+          e);
     }
   }
 
@@ -169,8 +184,10 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     try {
       writerSchema = registry.schemaById(writerId);
     } catch (UnknownSchemaException e) {
-      throw new MalformedRecordException(MalformedRecordException.Kind.UNKNOWN_SCHEMA_ID,
-          "schema id " + writerId + " is not in the registry, on " + topic, e);
+      throw new MalformedRecordException(
+          MalformedRecordException.Kind.UNKNOWN_SCHEMA_ID,
+          "schema id " + writerId + " is not in the registry, on " + topic,
+          e);
     }
     SpecificDatumReader<T> reader = new SpecificDatumReader<>(writerSchema, readerSchema);
     readersByWriterId.put(writerId, reader);

@@ -15,7 +15,8 @@ public final class ContractClassTrust {
   /** The package the avro-maven-plugin generates the Doppel contracts into. */
   static final String CONTRACT_PACKAGE = ImageKey.class.getPackageName();
 
-  private static final ClassSecurityPredicate CONTRACTS = type -> type.getPackageName().equals(CONTRACT_PACKAGE);
+  private static final ClassSecurityPredicate CONTRACTS =
+      type -> type.getPackageName().equals(CONTRACT_PACKAGE);
 
   private ContractClassTrust() {}
 

@@ -8,7 +8,13 @@ import org.apache.kafka.common.errors.SerializationException;
  */
 public class MalformedRecordException extends SerializationException {
 
-  public enum Kind { EMPTY, BAD_MAGIC_BYTE, UNKNOWN_SCHEMA_ID, TRUNCATED, UNREADABLE }
+  public enum Kind {
+    EMPTY,
+    BAD_MAGIC_BYTE,
+    UNKNOWN_SCHEMA_ID,
+    TRUNCATED,
+    UNREADABLE
+  }
 
   private final Kind kind;
 

@@ -55,20 +55,24 @@ class SchemaEvolutionIT {
     Schema released = ReleasedSchemas.schema(LATEST, fullName);
     Schema current = currentSchema(fullName);
 
-    SchemaPairCompatibility result = SchemaCompatibility.checkReaderWriterCompatibility(current, released);
+    SchemaPairCompatibility result =
+        SchemaCompatibility.checkReaderWriterCompatibility(current, released);
 
     assertThat(result.getType())
-        .as("%s is not BACKWARD compatible with release %d: %s", fullName, LATEST,
-            result.getResult().getIncompatibilities())
+        .as(
+            "%s is not BACKWARD compatible with release %d: %s",
+            fullName, LATEST, result.getResult().getIncompatibilities())
         .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
   }
 
   @Test
   void theCheckCatchesANewFieldWithoutADefault() {
-    Schema released = ReleasedSchemas.schema(LATEST, UploadEvent.getClassSchema().getFullName());
+    Schema released =
+        ReleasedSchemas.schema(LATEST, UploadEvent.getClassSchema().getFullName());
     Schema broken = withExtraField(UploadEvent.getClassSchema(), "region", null);
 
-    SchemaPairCompatibility result = SchemaCompatibility.checkReaderWriterCompatibility(broken, released);
+    SchemaPairCompatibility result =
+        SchemaCompatibility.checkReaderWriterCompatibility(broken, released);
 
     assertThat(result.getType()).isEqualTo(SchemaCompatibilityType.INCOMPATIBLE);
     assertThat(result.getResult().getIncompatibilities())
@@ -77,29 +81,35 @@ class SchemaEvolutionIT {
 
   @Test
   void theCheckAcceptsANewFieldWithADefault() {
-    Schema released = ReleasedSchemas.schema(LATEST, UploadEvent.getClassSchema().getFullName());
+    Schema released =
+        ReleasedSchemas.schema(LATEST, UploadEvent.getClassSchema().getFullName());
     Schema evolved = withExtraField(UploadEvent.getClassSchema(), "region", "eu");
 
-    assertThat(SchemaCompatibility.checkReaderWriterCompatibility(evolved, released).getType())
+    assertThat(SchemaCompatibility.checkReaderWriterCompatibility(evolved, released)
+            .getType())
         .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
   }
 
   @Test
   void theRegistryAgreesUnderBackwardCompatibility(ApicurioRegistryServer server) {
     String subject = "evolution-" + UUID.randomUUID() + "-value";
-    Schema released = ReleasedSchemas.schema(LATEST, UploadEvent.getClassSchema().getFullName());
+    Schema released =
+        ReleasedSchemas.schema(LATEST, UploadEvent.getClassSchema().getFullName());
     try (HttpSchemaRegistry registry = new HttpSchemaRegistry(
         HttpSchemaRegistry.Settings.of(server.ccompatUrl().toString()))) {
       registry.register(subject, released);
       put(server, "/config/" + subject, "{\"compatibility\":\"BACKWARD\"}");
 
       assertThat(isCompatible(server, subject, UploadEvent.getClassSchema())).isTrue();
-      assertThat(isCompatible(server, subject, withExtraField(UploadEvent.getClassSchema(), "region", "eu"))).isTrue();
+      assertThat(isCompatible(
+              server, subject, withExtraField(UploadEvent.getClassSchema(), "region", "eu")))
+          .isTrue();
       Schema broken = withExtraField(UploadEvent.getClassSchema(), "region", null);
       assertThat(isCompatible(server, subject, broken)).isFalse();
 
       assertThatThrownBy(() -> registry.register(subject, broken))
-          .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.httpStatus()).hasValue(409))
+          .isInstanceOfSatisfying(
+              SchemaRegistryException.class, e -> assertThat(e.httpStatus()).hasValue(409))
           .hasMessageContaining(subject);
     }
   }
@@ -108,8 +118,10 @@ class SchemaEvolutionIT {
     try {
       return SpecificData.get().getSchema(Class.forName(fullName));
     } catch (ClassNotFoundException e) {
-      throw new AssertionError(fullName + " was released but has no generated class now: removing a type is a"
-          + " breaking change", e);
+      throw new AssertionError(
+          fullName + " was released but has no generated class now: removing a type is a"
+              + " breaking change",
+          e);
     }
   }
 
@@ -117,14 +129,20 @@ class SchemaEvolutionIT {
   private static Schema withExtraField(Schema schema, String name, String defaultValue) {
     List<Schema.Field> fields = new ArrayList<>();
     schema.getFields().forEach(field -> fields.add(new Schema.Field(field, field.schema())));
-    fields.add(defaultValue == null
-        ? new Schema.Field(name, Schema.create(Schema.Type.STRING))
-        : new Schema.Field(name, Schema.create(Schema.Type.STRING), null, defaultValue));
-    return Schema.createRecord(schema.getName(), schema.getDoc(), schema.getNamespace(), false, fields);
+    fields.add(
+        defaultValue == null
+            ? new Schema.Field(name, Schema.create(Schema.Type.STRING))
+            : new Schema.Field(name, Schema.create(Schema.Type.STRING), null, defaultValue));
+    return Schema.createRecord(
+        schema.getName(), schema.getDoc(), schema.getNamespace(), false, fields);
   }
 
-  private static boolean isCompatible(ApicurioRegistryServer server, String subject, Schema candidate) {
-    JsonNode answer = send(server, "POST", "/compatibility/subjects/" + subject + "/versions/latest",
+  private static boolean isCompatible(
+      ApicurioRegistryServer server, String subject, Schema candidate) {
+    JsonNode answer = send(
+        server,
+        "POST",
+        "/compatibility/subjects/" + subject + "/versions/latest",
         jsonBody(candidate));
     return answer.get("is_compatible").booleanValue();
   }
@@ -141,7 +159,8 @@ class SchemaEvolutionIT {
     }
   }
 
-  private static JsonNode send(ApicurioRegistryServer server, String method, String path, String body) {
+  private static JsonNode send(
+      ApicurioRegistryServer server, String method, String path, String body) {
     try (HttpClient http = HttpClient.newHttpClient()) {
       HttpResponse<String> response = http.send(
           HttpRequest.newBuilder(URI.create(server.ccompatUrl() + path))
@@ -149,7 +168,9 @@ class SchemaEvolutionIT {
               .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
               .build(),
           HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body()).isEqualTo(200);
+      assertThat(response.statusCode())
+          .as("%s %s: %s", method, path, response.body())
+          .isEqualTo(200);
       return JSON.readTree(response.body());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

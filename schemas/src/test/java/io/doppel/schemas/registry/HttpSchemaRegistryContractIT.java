@@ -13,7 +13,8 @@ class HttpSchemaRegistryContractIT extends SchemaRegistryContract {
   private final HttpSchemaRegistry anotherClient;
 
   HttpSchemaRegistryContractIT(ApicurioRegistryServer server) {
-    HttpSchemaRegistry.Settings settings = HttpSchemaRegistry.Settings.of(server.ccompatUrl().toString());
+    HttpSchemaRegistry.Settings settings =
+        HttpSchemaRegistry.Settings.of(server.ccompatUrl().toString());
     this.registry = new HttpSchemaRegistry(settings);
     this.anotherClient = new HttpSchemaRegistry(settings);
   }

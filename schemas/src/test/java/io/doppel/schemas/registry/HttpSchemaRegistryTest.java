@@ -15,10 +15,10 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -34,14 +34,18 @@ import org.junit.jupiter.api.Test;
  */
 class HttpSchemaRegistryTest {
 
-  private static final Schema SCHEMA = SchemaBuilder.record("Probe").namespace("io.doppel.test").fields()
-      .requiredString("tenant").endRecord();
+  private static final Schema SCHEMA = SchemaBuilder.record("Probe")
+      .namespace("io.doppel.test")
+      .fields()
+      .requiredString("tenant")
+      .endRecord();
   private static final Retries FAST_RETRIES =
       new Retries(3, Duration.ofMillis(1), 2.0, 0.5, Duration.ofMillis(5));
 
   private record Answer(int status, String body) {}
 
-  private record Seen(String method, String rawPath, String authorization, String contentType, String body) {}
+  private record Seen(
+      String method, String rawPath, String authorization, String contentType, String body) {}
 
   private HttpServer server;
   private final Deque<Answer> script = new ConcurrentLinkedDeque<>();
@@ -61,10 +65,15 @@ class HttpSchemaRegistryTest {
 
   private synchronized void answer(HttpExchange exchange) throws IOException {
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-    seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+    seen.add(new Seen(
+        exchange.getRequestMethod(),
+        exchange.getRequestURI().getRawPath(),
         exchange.getRequestHeaders().getFirst("Authorization"),
-        exchange.getRequestHeaders().getFirst("Content-Type"), body));
-    Answer next = script.isEmpty() ? new Answer(500, "{\"error_code\":50001,\"message\":\"unscripted\"}") : script.poll();
+        exchange.getRequestHeaders().getFirst("Content-Type"),
+        body));
+    Answer next = script.isEmpty()
+        ? new Answer(500, "{\"error_code\":50001,\"message\":\"unscripted\"}")
+        : script.poll();
     byte[] bytes = next.body().getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", HttpSchemaRegistry.CONTENT_TYPE);
     exchange.sendResponseHeaders(next.status(), bytes.length);
@@ -92,17 +101,25 @@ class HttpSchemaRegistryTest {
       assertThat(registry.schemaById(7)).isEqualTo(SCHEMA);
     }
 
-    assertThat(seen).extracting(Seen::method, Seen::rawPath).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("POST", "/apis/ccompat/v7/subjects/doppel.uploads-value/versions"),
-        org.assertj.core.groups.Tuple.tuple("POST", "/apis/ccompat/v7/subjects/doppel.features-value/versions"));
+    assertThat(seen)
+        .extracting(Seen::method, Seen::rawPath)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "POST", "/apis/ccompat/v7/subjects/doppel.uploads-value/versions"),
+            org.assertj.core.groups.Tuple.tuple(
+                "POST", "/apis/ccompat/v7/subjects/doppel.features-value/versions"));
     assertThat(seen.getFirst().contentType()).isEqualTo(HttpSchemaRegistry.CONTENT_TYPE);
-    assertThat(seen.getFirst().body()).isEqualTo(
-        "{\"schema\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(SCHEMA.toString()) + "}");
+    assertThat(seen.getFirst().body())
+        .isEqualTo("{\"schema\":"
+            + com.fasterxml.jackson.databind.node.TextNode.valueOf(SCHEMA.toString()) + "}");
   }
 
   @Test
   void looksUpAnIdOnlyOnce() {
-    then(200, "{\"schema\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(SCHEMA.toString()) + "}");
+    then(
+        200,
+        "{\"schema\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(SCHEMA.toString())
+            + "}");
     try (HttpSchemaRegistry registry = client(Auth.none())) {
       assertThat(registry.schemaById(42)).isEqualTo(SCHEMA);
       assertThat(registry.schemaById(42)).isEqualTo(SCHEMA);
@@ -116,7 +133,8 @@ class HttpSchemaRegistryTest {
     try (HttpSchemaRegistry registry = client(Auth.none())) {
       registry.register("tenant a/b+c-value", SCHEMA);
     }
-    assertThat(seen.getFirst().rawPath()).isEqualTo("/apis/ccompat/v7/subjects/tenant%20a%2Fb%2Bc-value/versions");
+    assertThat(seen.getFirst().rawPath())
+        .isEqualTo("/apis/ccompat/v7/subjects/tenant%20a%2Fb%2Bc-value/versions");
   }
 
   @Test
@@ -167,7 +185,8 @@ class HttpSchemaRegistryTest {
     then(404, "{\"error_code\":40403,\"message\":\"Schema 5 not found\"}");
     try (HttpSchemaRegistry registry = client(Auth.none())) {
       assertThatThrownBy(() -> registry.schemaById(5))
-          .isInstanceOfSatisfying(UnknownSchemaException.class, e -> assertThat(e.errorCode()).hasValue(40403))
+          .isInstanceOfSatisfying(
+              UnknownSchemaException.class, e -> assertThat(e.errorCode()).hasValue(40403))
           .hasMessageContaining("schema id 5");
     }
     assertThat(seen).hasSize(1);
@@ -197,7 +216,8 @@ class HttpSchemaRegistryTest {
     Settings settings = Settings.of("http://127.0.0.1:" + closedPort).withRetries(FAST_RETRIES);
     try (HttpSchemaRegistry registry = new HttpSchemaRegistry(settings)) {
       assertThatThrownBy(() -> registry.schemaById(1))
-          .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.httpStatus()).isEmpty())
+          .isInstanceOfSatisfying(
+              SchemaRegistryException.class, e -> assertThat(e.httpStatus()).isEmpty())
           .hasMessageContaining("cannot reach the registry")
           .hasCauseInstanceOf(IOException.class);
     }
@@ -209,7 +229,8 @@ class HttpSchemaRegistryTest {
     try (HttpSchemaRegistry registry = client(Auth.Basic.fromUserInfo("alice:s3cr:et"))) {
       registry.register("s-value", SCHEMA);
     }
-    String expected = java.util.Base64.getEncoder().encodeToString("alice:s3cr:et".getBytes(StandardCharsets.UTF_8));
+    String expected = java.util.Base64.getEncoder()
+        .encodeToString("alice:s3cr:et".getBytes(StandardCharsets.UTF_8));
     assertThat(seen.getFirst().authorization()).isEqualTo("Basic " + expected);
   }
 
@@ -224,8 +245,10 @@ class HttpSchemaRegistryTest {
 
   @Test
   void settingsNeverShowSecrets() {
-    Settings basic = Settings.of("https://registry.example:8081").withAuth(Auth.Basic.fromUserInfo("alice:hunter2"));
-    Settings bearer = Settings.of("https://registry.example:8081").withAuth(new Auth.Bearer("tok-secret"));
+    Settings basic = Settings.of("https://registry.example:8081")
+        .withAuth(Auth.Basic.fromUserInfo("alice:hunter2"));
+    Settings bearer =
+        Settings.of("https://registry.example:8081").withAuth(new Auth.Bearer("tok-secret"));
 
     assertThat(basic.toString()).contains("alice").doesNotContain("hunter2");
     assertThat(bearer.toString()).doesNotContain("tok-secret");
@@ -234,21 +257,29 @@ class HttpSchemaRegistryTest {
   @Test
   void settingsRejectBadValuesWithClearMessages() {
     assertThatThrownBy(() -> Settings.of("ftp://registry:21"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http(s)");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("http(s)");
     assertThatThrownBy(() -> Settings.of("registry:8081/path"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("absolute");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("absolute");
     assertThatThrownBy(() -> Settings.of("http://alice:hunter2@registry:8081"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("credentials")
-        .message().doesNotContain("hunter2");
-    assertThatThrownBy(() -> Settings.of("http://registry:8081").withTimeouts(Duration.ZERO, Duration.ofSeconds(1)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connectTimeout");
+        .message()
+        .doesNotContain("hunter2");
+    assertThatThrownBy(() ->
+            Settings.of("http://registry:8081").withTimeouts(Duration.ZERO, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("connectTimeout");
     assertThatThrownBy(() -> new Retries(0, Duration.ofMillis(1), 2.0, 0.5, Duration.ofMillis(1)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxAttempts");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxAttempts");
     assertThatThrownBy(() -> new Retries(3, Duration.ofSeconds(2), 2.0, 0.5, Duration.ofSeconds(1)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBackoff");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxBackoff");
     assertThatThrownBy(() -> Auth.Basic.fromUserInfo("no-colon"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("user:password");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("user:password");
   }
 
   @Test
@@ -266,11 +297,20 @@ class HttpSchemaRegistryTest {
     assertThat(settings.retries().maxAttempts()).isEqualTo(2);
 
     assertThatThrownBy(() -> Settings.fromConfig(Map.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(Settings.URL);
-    assertThatThrownBy(() -> Settings.fromConfig(Map.of(Settings.URL, "http://r", Settings.REQUEST_TIMEOUT_MS, "soon")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(Settings.REQUEST_TIMEOUT_MS);
-    assertThatThrownBy(() -> Settings.fromConfig(Map.of(Settings.URL, "http://r",
-        Settings.BEARER_AUTH_TOKEN, "t", Settings.BASIC_AUTH_USER_INFO, "u:p")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most one");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(Settings.URL);
+    assertThatThrownBy(() -> Settings.fromConfig(
+            Map.of(Settings.URL, "http://r", Settings.REQUEST_TIMEOUT_MS, "soon")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(Settings.REQUEST_TIMEOUT_MS);
+    assertThatThrownBy(() -> Settings.fromConfig(Map.of(
+            Settings.URL,
+            "http://r",
+            Settings.BEARER_AUTH_TOKEN,
+            "t",
+            Settings.BASIC_AUTH_USER_INFO,
+            "u:p")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at most one");
   }
 }

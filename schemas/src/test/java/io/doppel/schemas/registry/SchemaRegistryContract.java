@@ -94,7 +94,9 @@ abstract class SchemaRegistryContract {
   /** A record schema whose name no other test uses, so its id is fresh in a shared registry. */
   static Schema uniqueSchema() {
     String name = "Probe" + UUID.randomUUID().toString().replace("-", "");
-    return SchemaBuilder.record(name).namespace("io.doppel.test").fields()
+    return SchemaBuilder.record(name)
+        .namespace("io.doppel.test")
+        .fields()
         .requiredString("tenant")
         .optionalInt("count")
         .endRecord();

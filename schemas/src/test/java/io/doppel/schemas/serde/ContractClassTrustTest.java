@@ -37,7 +37,8 @@ class ContractClassTrustTest {
   void theBuildSetsTheSerializablePackagesProperty() {
     assertThat(System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES"))
         .contains(ContractClassTrust.CONTRACT_PACKAGE);
-    assertThat(ClassSecurityValidator.SYSTEM_PROPERTIES.isTrusted(UploadEvent.class)).isTrue();
+    assertThat(ClassSecurityValidator.SYSTEM_PROPERTIES.isTrusted(UploadEvent.class))
+        .isTrue();
   }
 
   @Test
@@ -49,14 +50,21 @@ class ContractClassTrustTest {
 
   @Test
   void theSerdeTrustsTheContractPackageWithoutAnyFlag() {
-    AvroSerde<UploadEvent> serde = AvroSerde.forValues(new InMemorySchemaRegistry(), UploadEvent.class);
-    UploadEvent event = UploadEvent.newBuilder().setTenant("t").setImageId("i")
-        .setPurpose(io.doppel.schemas.avro.Purpose.DELETE).setUploadedAt(Instant.EPOCH).build();
+    AvroSerde<UploadEvent> serde =
+        AvroSerde.forValues(new InMemorySchemaRegistry(), UploadEvent.class);
+    UploadEvent event = UploadEvent.newBuilder()
+        .setTenant("t")
+        .setImageId("i")
+        .setPurpose(io.doppel.schemas.avro.Purpose.DELETE)
+        .setUploadedAt(Instant.EPOCH)
+        .build();
 
     Object read = serde.deserialize("uploads", serde.serialize("uploads", event));
 
     assertThat(read).isInstanceOf(UploadEvent.class).isEqualTo(event);
-    assertThat(ClassSecurityValidator.getGlobal().isTrusted(ImageFeatures.class)).isTrue();
-    assertThat(ClassSecurityValidator.getGlobal().isTrusted(java.lang.ProcessBuilder.class)).isFalse();
+    assertThat(ClassSecurityValidator.getGlobal().isTrusted(ImageFeatures.class))
+        .isTrue();
+    assertThat(ClassSecurityValidator.getGlobal().isTrusted(java.lang.ProcessBuilder.class))
+        .isFalse();
   }
 }

@@ -61,7 +61,8 @@ class WireFormatIT {
 
   WireFormatIT(ApicurioRegistryServer server) {
     this.server = server;
-    this.registry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(server.ccompatUrl().toString()));
+    this.registry = new HttpSchemaRegistry(
+        HttpSchemaRegistry.Settings.of(server.ccompatUrl().toString()));
     this.values = AvroSerde.forValues(registry, UploadEvent.class);
     this.keys = AvroSerde.forKeys(registry, ImageKey.class);
   }
@@ -75,14 +76,17 @@ class WireFormatIT {
   void serdeBytesAreMagicByteThenBigEndianIdThenPlainAvroBinary() throws IOException {
     byte[] bytes = values.serialize(topic, upload());
 
-    // the id the .avsc's own schema (as any language's client parses it) gets: the serde registers that, not the
+    // the id the .avsc's own schema (as any language's client parses it) gets: the serde registers
+    // that, not the
     // generated class's Java flavour
     int id = registry.register(topic + "-value", avscSchema("UploadEvent"));
-    byte[] expected = frame(id, avroBinary(UploadEvent.getClassSchema(), genericUpload(UploadEvent.getClassSchema())));
+    byte[] expected = frame(
+        id, avroBinary(UploadEvent.getClassSchema(), genericUpload(UploadEvent.getClassSchema())));
     assertThat(bytes).isEqualTo(expected);
     assertThat(bytes[0]).isZero();
-    assertThat(Arrays.copyOfRange(bytes, 1, 5)).isEqualTo(new byte[] {
-        (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id});
+    assertThat(Arrays.copyOfRange(bytes, 1, 5))
+        .isEqualTo(
+            new byte[] {(byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id});
   }
 
   @Test
@@ -91,8 +95,8 @@ class WireFormatIT {
 
     int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
     Schema writerSchema = new Schema.Parser().parse(fetchSchemaText(id));
-    GenericRecord decoded = new GenericDatumReader<GenericRecord>(writerSchema).read(null,
-        DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
+    GenericRecord decoded = new GenericDatumReader<GenericRecord>(writerSchema)
+        .read(null, DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null));
 
     assertThat(decoded.get("tenant")).hasToString("tenant-a");
     assertThat(decoded.get("imageId")).hasToString("img-1");
@@ -121,9 +125,11 @@ class WireFormatIT {
         .isEqualTo(registry.register(topic + "-key", avscSchema("ImageKey")));
     assertThat(ByteBuffer.wrap(valueBytes, 1, 4).getInt())
         .isEqualTo(registry.register(topic + "-value", avscSchema("UploadEvent")));
-    assertThat(getJson("/subjects/" + topic + "-key/versions/latest").get("schema").asText())
+    assertThat(
+            getJson("/subjects/" + topic + "-key/versions/latest").get("schema").asText())
         .doesNotContain("avro.java");
-    // the generated class's schema is another schema to a registry: registering that would give one record two ids
+    // the generated class's schema is another schema to a registry: registering that would give one
+    // record two ids
     assertThat(registry.register(topic + "-key", ImageKey.getClassSchema()))
         .isNotEqualTo(ByteBuffer.wrap(keyBytes, 1, 4).getInt());
   }
@@ -134,7 +140,10 @@ class WireFormatIT {
     Schema.Parser parser = new Schema.Parser();
     parser.parse(Files.readString(avro.resolve("common.avsc")));
     try (var files = Files.list(avro)) {
-      for (Path file : files.filter(f -> !f.getFileName().toString().equals("common.avsc")).sorted().toList()) {
+      for (Path file : files
+          .filter(f -> !f.getFileName().toString().equals("common.avsc"))
+          .sorted()
+          .toList()) {
         parser.parse(Files.readString(file));
       }
     }
@@ -149,7 +158,9 @@ class WireFormatIT {
     JsonNode latest = getJson("/subjects/" + topic + "-key/versions/latest");
     int id = latest.get("id").intValue();
     GenericRecord generic = new GenericRecordBuilder(ImageKey.getClassSchema())
-        .set("tenant", "tenant-a").set("imageId", "img-1").build();
+        .set("tenant", "tenant-a")
+        .set("imageId", "img-1")
+        .build();
     assertThat(bytes).isEqualTo(frame(id, avroBinary(ImageKey.getClassSchema(), generic)));
     assertThat(keys.deserialize(topic, bytes)).isEqualTo(key);
     assertThat(subjects()).contains(topic + "-key").doesNotContain(topic + "-value");
@@ -164,7 +175,8 @@ class WireFormatIT {
 
   @Test
   void anUnknownSchemaIdIsMalformed() throws IOException {
-    byte[] body = avroBinary(UploadEvent.getClassSchema(), genericUpload(UploadEvent.getClassSchema()));
+    byte[] body =
+        avroBinary(UploadEvent.getClassSchema(), genericUpload(UploadEvent.getClassSchema()));
     assertMalformed(frame(UNUSED_ID, body), Kind.UNKNOWN_SCHEMA_ID);
   }
 
@@ -194,21 +206,26 @@ class WireFormatIT {
 
   @Test
   void aRecordWrittenWithTheReleasedSchemaReadsIntoTheCurrentClass() throws IOException {
-    Schema released = ReleasedSchemas.schema(ReleasedSchemas.latestVersion(), UploadEvent.getClassSchema().getFullName());
+    Schema released = ReleasedSchemas.schema(
+        ReleasedSchemas.latestVersion(), UploadEvent.getClassSchema().getFullName());
     int id = registry.register(topic + "-value", released);
 
-    UploadEvent read = values.deserialize(topic, frame(id, avroBinary(released, genericUpload(released))));
+    UploadEvent read =
+        values.deserialize(topic, frame(id, avroBinary(released, genericUpload(released))));
 
     assertThat(read).isEqualTo(upload());
   }
 
   @Test
-  void aRecordWrittenWithAnOlderSchemaLackingOptionalFieldsReadsWithTheirDefaults() throws IOException {
-    Schema older = withoutFields(UploadEvent.getClassSchema(), List.of("contentType", "referenceSet"));
+  void aRecordWrittenWithAnOlderSchemaLackingOptionalFieldsReadsWithTheirDefaults()
+      throws IOException {
+    Schema older =
+        withoutFields(UploadEvent.getClassSchema(), List.of("contentType", "referenceSet"));
     int id = registry.register(topic + "-value", older);
     assertThat(id).isNotEqualTo(registry.register(topic + "-value", UploadEvent.getClassSchema()));
 
-    UploadEvent read = values.deserialize(topic, frame(id, avroBinary(older, genericUpload(older))));
+    UploadEvent read =
+        values.deserialize(topic, frame(id, avroBinary(older, genericUpload(older))));
 
     assertThat(read.getContentType()).isNull();
     assertThat(read.getReferenceSet()).isNull();
@@ -218,15 +235,18 @@ class WireFormatIT {
 
   @Test
   void readsAreSpecificRecordsBecauseTheAvroPackageIsTrusted() {
-    // Avro 1.12 only instantiates classes in org.apache.avro.SERIALIZABLE_PACKAGES; set in the root pom.
-    assertThat(System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES")).contains("io.doppel.schemas.avro");
+    // Avro 1.12 only instantiates classes in org.apache.avro.SERIALIZABLE_PACKAGES; set in the root
+    // pom.
+    assertThat(System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES"))
+        .contains("io.doppel.schemas.avro");
     Object read = values.deserialize(topic, values.serialize(topic, upload()));
     assertThat(read).isInstanceOf(UploadEvent.class);
   }
 
   private void assertMalformed(byte[] bytes, Kind kind) {
     assertThatThrownBy(() -> values.deserialize(topic, bytes))
-        .isInstanceOfSatisfying(MalformedRecordException.class, e -> assertThat(e.kind()).isEqualTo(kind))
+        .isInstanceOfSatisfying(
+            MalformedRecordException.class, e -> assertThat(e.kind()).isEqualTo(kind))
         .hasMessageContaining(topic);
   }
 
@@ -262,7 +282,11 @@ class WireFormatIT {
   }
 
   private static byte[] frame(int id, byte[] avroBinary) {
-    return ByteBuffer.allocate(5 + avroBinary.length).put((byte) 0).putInt(id).put(avroBinary).array();
+    return ByteBuffer.allocate(5 + avroBinary.length)
+        .put((byte) 0)
+        .putInt(id)
+        .put(avroBinary)
+        .array();
   }
 
   /** A copy of {@code schema} as an earlier release might have had it, without {@code dropped}. */
@@ -271,7 +295,8 @@ class WireFormatIT {
         .filter(field -> !dropped.contains(field.name()))
         .map(field -> new Schema.Field(field, field.schema()))
         .collect(Collectors.toList());
-    return Schema.createRecord(schema.getName(), schema.getDoc(), schema.getNamespace(), false, kept);
+    return Schema.createRecord(
+        schema.getName(), schema.getDoc(), schema.getNamespace(), false, kept);
   }
 
   private String fetchSchemaText(int id) {
@@ -280,7 +305,9 @@ class WireFormatIT {
 
   private List<String> subjects() {
     JsonNode list = getJson("/subjects");
-    return java.util.stream.StreamSupport.stream(list.spliterator(), false).map(JsonNode::textValue).toList();
+    return java.util.stream.StreamSupport.stream(list.spliterator(), false)
+        .map(JsonNode::textValue)
+        .toList();
   }
 
   /** A raw GET on the registry's Confluent API, bypassing the client under test. */

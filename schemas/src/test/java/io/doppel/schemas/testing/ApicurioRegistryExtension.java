@@ -26,8 +26,12 @@ public final class ApicurioRegistryExtension implements ParameterResolver {
 
   /** The shared server; the root store closes it when every test has run. */
   public static ApicurioRegistryServer server(ExtensionContext context) {
-    return context.getRoot().getStore(NAMESPACE)
-        .getOrComputeIfAbsent(ApicurioRegistryServer.class, type -> ApicurioRegistryServer.start(),
+    return context
+        .getRoot()
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(
+            ApicurioRegistryServer.class,
+            type -> ApicurioRegistryServer.start(),
             ApicurioRegistryServer.class);
   }
 }

@@ -30,6 +30,7 @@ public final class ApicurioRegistryServer implements AutoCloseable {
   private static final int MINIMUM_JAVA = 21;
   /** On a busy two-core build machine Apicurio takes 10-40 s to start; leave ample room. */
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(180);
+
   private static final Duration POLL_INTERVAL = Duration.ofMillis(300);
   private static final Duration STOP_GRACE = Duration.ofSeconds(15);
   private static final String MAX_HEAP = "-Xmx512m";
@@ -51,8 +52,9 @@ public final class ApicurioRegistryServer implements AutoCloseable {
   /** Starts the server and returns once its ccompat API answers. */
   public static ApicurioRegistryServer start() {
     if (Runtime.version().feature() < MINIMUM_JAVA) {
-      throw new IllegalStateException("Apicurio Registry needs Java " + MINIMUM_JAVA + "+, the tests run on "
-          + Runtime.version() + "; set JAVA_HOME to a newer JDK (source scripts/jdk.sh)");
+      throw new IllegalStateException(
+          "Apicurio Registry needs Java " + MINIMUM_JAVA + "+, the tests run on "
+              + Runtime.version() + "; set JAVA_HOME to a newer JDK (source scripts/jdk.sh)");
     }
     Path home = home();
     Path runner = home.resolve(RUNNER_JAR);
@@ -65,13 +67,15 @@ public final class ApicurioRegistryServer implements AutoCloseable {
     Path log = home.getParent().resolve("apicurio-registry-" + port + ".log");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     ProcessBuilder builder = new ProcessBuilder(List.of(
-        java.toString(),
-        MAX_HEAP,
-        "-Dquarkus.http.host=127.0.0.1",
-        "-Dquarkus.http.port=" + port,
-        // Quarkus' management interface would otherwise take port 9000 and clash with other registries.
-        "-Dquarkus.management.enabled=false",
-        "-jar", runner.toString()))
+            java.toString(),
+            MAX_HEAP,
+            "-Dquarkus.http.host=127.0.0.1",
+            "-Dquarkus.http.port=" + port,
+            // Quarkus' management interface would otherwise take port 9000 and clash with other
+            // registries.
+            "-Dquarkus.management.enabled=false",
+            "-jar",
+            runner.toString()))
         .directory(home.toFile())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
@@ -98,8 +102,11 @@ public final class ApicurioRegistryServer implements AutoCloseable {
       return Path.of(configured).toAbsolutePath();
     }
     Path own = DEFAULT_HOME.toAbsolutePath();
-    Path schemasModule = Path.of("..", "schemas").resolve(DEFAULT_HOME).toAbsolutePath().normalize();
-    return Files.isRegularFile(own.resolve(RUNNER_JAR)) || !Files.isDirectory(schemasModule) ? own : schemasModule;
+    Path schemasModule =
+        Path.of("..", "schemas").resolve(DEFAULT_HOME).toAbsolutePath().normalize();
+    return Files.isRegularFile(own.resolve(RUNNER_JAR)) || !Files.isDirectory(schemasModule)
+        ? own
+        : schemasModule;
   }
 
   /** The Confluent-compatible API root, e.g. {@code http://127.0.0.1:PORT/apis/ccompat/v7}. */
@@ -137,11 +144,13 @@ public final class ApicurioRegistryServer implements AutoCloseable {
   private void awaitReady() {
     URI probe = URI.create(ccompatUrl() + "/subjects");
     Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
-    try (HttpClient http = HttpClient.newBuilder().connectTimeout(POLL_INTERVAL.multipliedBy(3)).build()) {
+    try (HttpClient http =
+        HttpClient.newBuilder().connectTimeout(POLL_INTERVAL.multipliedBy(3)).build()) {
       while (true) {
         if (!process.isAlive()) {
-          throw new IllegalStateException("Apicurio Registry exited with status " + process.exitValue()
-              + " before it was ready; last lines of " + log + ":\n" + logTail());
+          throw new IllegalStateException(
+              "Apicurio Registry exited with status " + process.exitValue()
+                  + " before it was ready; last lines of " + log + ":\n" + logTail());
         }
         if (answers(http, probe)) {
           return;
@@ -172,7 +181,8 @@ public final class ApicurioRegistryServer implements AutoCloseable {
   private String logTail() {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+      return String.join(
+          "\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
     } catch (IOException e) {
       return "(cannot read the log: " + e + ")";
     }

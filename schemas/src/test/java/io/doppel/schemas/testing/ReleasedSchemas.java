@@ -46,8 +46,9 @@ public final class ReleasedSchemas {
     try (Stream<Path> files = Files.list(folder)) {
       List<Path> ordered = files
           .filter(path -> path.getFileName().toString().endsWith(".avsc"))
-          .sorted(Comparator.comparing((Path path) -> !path.getFileName().toString().equals(COMMON))
-              .thenComparing(Path::getFileName))
+          .sorted(
+              Comparator.comparing((Path path) -> !path.getFileName().toString().equals(COMMON))
+                  .thenComparing(Path::getFileName))
           .toList();
       for (Path file : ordered) {
         try (InputStream in = Files.newInputStream(file)) {

@@ -77,41 +77,71 @@ public final class BenchCommand {
     }
     boolean reused = warmup + count + latencyCount > images;
     if (reused) {
-      System.err.printf("doppel bench: %s holds %d images, fewer than the %d uploads of warm-up, throughput and latency"
-          + " runs: some measured uploads re-upload an earlier image (cheaper than a new one)%n",
+      System.err.printf(
+          "doppel bench: %s holds %d images, fewer than the %d uploads of warm-up, throughput and latency"
+              + " runs: some measured uploads re-upload an earlier image (cheaper than a new one)%n",
           inputs.uploadsDir(), images, warmup + count + latencyCount);
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("machine", MachineInfo.describe());
     try (EmbeddedStack stack = EmbeddedStack.start(options);
-         PipelineDriver driver = new PipelineDriver(stack.bootstrapServers(), stack.topics(), o -> {})) {
+        PipelineDriver driver =
+            new PipelineDriver(stack.bootstrapServers(), stack.topics(), o -> {})) {
       report.put("stack", stack.describe());
       long indexStart = System.nanoTime();
       List<String> refIds = inputs.indexReferences(driver, STALL_TIMEOUT);
       double indexSeconds = (System.nanoTime() - indexStart) / 1e9;
-      report.put("references", Map.of("count", refIds.size(), "seconds", indexSeconds,
-          "images_per_second", refIds.size() / indexSeconds));
+      report.put(
+          "references",
+          Map.of(
+              "count",
+              refIds.size(),
+              "seconds",
+              indexSeconds,
+              "images_per_second",
+              refIds.size() / indexSeconds));
 
       if (warmup > 0) {
         long warmupStart = System.nanoTime();
-        List<String> warmupIds = send(driver, uploads, "warm", warmup, Math.floorMod(images - warmup, images), 0);
+        List<String> warmupIds =
+            send(driver, uploads, "warm", warmup, Math.floorMod(images - warmup, images), 0);
         driver.awaitOutcomes(warmupIds, STALL_TIMEOUT, new Progress("warm-up", warmup)::update);
-        report.put("warmup", Map.of("uploads", warmup, "seconds", (System.nanoTime() - warmupStart) / 1e9,
-            "note", "not measured: lets the JIT compile the query path"));
+        report.put(
+            "warmup",
+            Map.of(
+                "uploads",
+                warmup,
+                "seconds",
+                (System.nanoTime() - warmupStart) / 1e9,
+                "note",
+                "not measured: lets the JIT compile the query path"));
       }
 
       List<String> throughputIds = send(driver, uploads, "tp", count, 0, 0);
       long throughputStart = System.nanoTime();
       driver.awaitOutcomes(throughputIds, STALL_TIMEOUT, new Progress("throughput", count)::update);
       double throughputSeconds = (System.nanoTime() - throughputStart) / 1e9;
-      report.put("throughput", Map.of("uploads", count, "seconds", throughputSeconds,
-          "uploads_per_second", count / throughputSeconds, "distinct_images", !reused,
-          "stages", stageStats(driver, throughputIds)));
+      report.put(
+          "throughput",
+          Map.of(
+              "uploads",
+              count,
+              "seconds",
+              throughputSeconds,
+              "uploads_per_second",
+              count / throughputSeconds,
+              "distinct_images",
+              !reused,
+              "stages",
+              stageStats(driver, throughputIds)));
 
       if (latencyCount > 0) {
         List<String> latencyIds = send(driver, uploads, "lat", latencyCount, count % images, rate);
-        driver.awaitOutcomes(latencyIds, STALL_TIMEOUT, new Progress("latency", latencyCount)::update);
-        double[] millis = latencyIds.stream().mapToDouble(id -> driver.latencyNanos(id) / NANOS_PER_MILLI).toArray();
+        driver.awaitOutcomes(
+            latencyIds, STALL_TIMEOUT, new Progress("latency", latencyCount)::update);
+        double[] millis = latencyIds.stream()
+            .mapToDouble(id -> driver.latencyNanos(id) / NANOS_PER_MILLI)
+            .toArray();
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("rate_per_second", rate);
         latency.putAll(LatencyStats.ofMillis(millis).toMap());
@@ -120,18 +150,32 @@ public final class BenchCommand {
       }
       int indexed = refIds.size() + warmup + count + latencyCount;
       long indexBytes = stack.committedIndexBytes();
-      report.put("index", Map.of("images", indexed, "bytes", indexBytes,
-          "bytes_per_image", indexBytes < 0 ? -1 : indexBytes / indexed));
-      report.put("memory", Map.of(
-          "peak_rss_bytes", ProcessMemory.peakRssBytes(ProcessHandle.current().pid()),
-          "heap_used_bytes", Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory(),
-          "note", "this JVM (extractor, matcher, index); the broker runs in a child JVM"));
+      report.put(
+          "index",
+          Map.of(
+              "images",
+              indexed,
+              "bytes",
+              indexBytes,
+              "bytes_per_image",
+              indexBytes < 0 ? -1 : indexBytes / indexed));
+      report.put(
+          "memory",
+          Map.of(
+              "peak_rss_bytes",
+              ProcessMemory.peakRssBytes(ProcessHandle.current().pid()),
+              "heap_used_bytes",
+              Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory(),
+              "note",
+              "this JVM (extractor, matcher, index); the broker runs in a child JVM"));
     }
     print(report, json);
     if (!indexSizes.equals("0")) {
       System.out.println();
-      System.out.println("index query latency vs index size (synthetic vectors; ./doppel bench-index for options):");
-      List<String> indexArgs = new ArrayList<>(List.of("--backend", options.index(), "--sizes", indexSizes));
+      System.out.println(
+          "index query latency vs index size (synthetic vectors; ./doppel bench-index for options):");
+      List<String> indexArgs =
+          new ArrayList<>(List.of("--backend", options.index(), "--sizes", indexSizes));
       if (options.milvusUri() != null) {
         indexArgs.addAll(List.of("--milvus-uri", options.milvusUri()));
       }
@@ -147,8 +191,8 @@ public final class BenchCommand {
    * Sends {@code count} uploads of the folder's images from {@code first} on, cycling (fresh ids each), paced at
    * {@code rate}/s (0: unpaced).
    */
-  private static List<String> send(PipelineDriver driver, ImageFolder folder, String prefix, int count, int first,
-      double rate) {
+  private static List<String> send(
+      PipelineDriver driver, ImageFolder folder, String prefix, int count, int first, double rate) {
     List<String> ids = new ArrayList<>(count);
     long intervalNanos = rate > 0 ? (long) (1e9 / rate) : 0;
     long next = System.nanoTime();
@@ -178,14 +222,19 @@ public final class BenchCommand {
         continue;
       }
       MatchEvent event = outcome.event();
-      event.getStageMicros().forEach((stage, micros) ->
-          byStage.computeIfAbsent(stage, s -> new ArrayList<>()).add(micros / 1000.0));
+      event
+          .getStageMicros()
+          .forEach((stage, micros) ->
+              byStage.computeIfAbsent(stage, s -> new ArrayList<>()).add(micros / 1000.0));
     }
     Map<String, Object> stats = new LinkedHashMap<>();
     byStage.forEach((stage, millis) -> {
-      LatencyStats s = LatencyStats.ofMillis(millis.stream().mapToDouble(Double::doubleValue).toArray());
+      LatencyStats s =
+          LatencyStats.ofMillis(millis.stream().mapToDouble(Double::doubleValue).toArray());
       Map<String, Object> entry = new LinkedHashMap<>(s.toMap());
-      entry.put("images_per_second_per_thread", s.mean() > 0 ? MICROS_PER_SECOND / (s.mean() * 1000) : Double.NaN);
+      entry.put(
+          "images_per_second_per_thread",
+          s.mean() > 0 ? MICROS_PER_SECOND / (s.mean() * 1000) : Double.NaN);
       stats.put(stage, entry);
     });
     return stats;
@@ -195,7 +244,8 @@ public final class BenchCommand {
    * The {@code limit} slowest uploads: latency, the time their stages took (service) and the rest (waiting in topics
    * and queues), so that a tail can be told apart as heavy images or as queueing behind them.
    */
-  private static List<Map<String, Object>> slowest(PipelineDriver driver, List<String> ids, int limit) {
+  private static List<Map<String, Object>> slowest(
+      PipelineDriver driver, List<String> ids, int limit) {
     return ids.stream()
         .filter(id -> driver.outcome(id) != null && !driver.outcome(id).isDeadLetter())
         .sorted(Comparator.comparingLong(driver::latencyNanos).reversed())
@@ -203,7 +253,10 @@ public final class BenchCommand {
         .map(id -> {
           MatchEvent event = driver.outcome(id).event();
           double latencyMs = driver.latencyNanos(id) / NANOS_PER_MILLI;
-          double serviceMs = event.getStageMicros().values().stream().mapToLong(Long::longValue).sum() / 1000.0;
+          double serviceMs = event.getStageMicros().values().stream()
+                  .mapToLong(Long::longValue)
+                  .sum()
+              / 1000.0;
           Map<String, Object> entry = new LinkedHashMap<>();
           entry.put("upload", id);
           entry.put("latency_ms", latencyMs);
@@ -219,7 +272,8 @@ public final class BenchCommand {
 
   private static void print(Map<String, Object> report, boolean json) throws Exception {
     if (json) {
-      System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+      System.out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     } else {
       System.out.print(ReportTable.render(report));
     }

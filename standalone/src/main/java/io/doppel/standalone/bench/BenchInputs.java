@@ -34,7 +34,8 @@ record BenchInputs(Path refsDir, Path uploadsDir) {
   }
 
   /** Sends every reference as a REFERENCE upload and waits until each has its outcome; their ids. */
-  List<String> indexReferences(PipelineDriver driver, Duration stallTimeout) throws InterruptedException {
+  List<String> indexReferences(PipelineDriver driver, Duration stallTimeout)
+      throws InterruptedException {
     List<String> refIds = new ArrayList<>();
     for (Path file : ImageFolder.of(refsDir).files()) {
       String id = "ref-" + ImageFolder.idOf(file);

@@ -1,5 +1,8 @@
 package io.doppel.standalone.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import io.doppel.matcher.MatcherConfig;
 import io.doppel.matcher.index.BinaryDescriptors;
 import io.doppel.matcher.index.ImageRef;
@@ -7,15 +10,12 @@ import io.doppel.matcher.index.IndexConfig;
 import io.doppel.matcher.index.IndexSupport;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
-import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.matcher.index.VectorIndex;
 import io.doppel.matcher.index.VectorIndexes;
-import io.doppel.topology.config.ConfigReader;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.doppel.schemas.avro.Purpose;
+import io.doppel.topology.config.ConfigReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,7 +31,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 
 /**
  * Synthetic benchmark of a {@link VectorIndex}: {@code searchGlobal} latency (p50/p99) as the index
@@ -60,21 +59,43 @@ public final class IndexBenchmark {
   private static final int LOAD_BATCH = 1_000;
   /** Images per upsertBatch in the keypoint index (each with hundreds of keypoint rows). */
   private static final int LOCAL_LOAD_BATCH = 50;
+
   private static final long PROGRESS_EVERY_NANOS = 10_000_000_000L;
 
   /** One measurement row. */
-  public record Result(String backend, String operation, int indexedImages, int queries, double p50Millis, double p99Millis,
-      double meanMillis, Double bytesPerImage, double indexingImagesPerSecond, Double recallAt1) {}
+  public record Result(
+      String backend,
+      String operation,
+      int indexedImages,
+      int queries,
+      double p50Millis,
+      double p99Millis,
+      double meanMillis,
+      Double bytesPerImage,
+      double indexingImagesPerSecond,
+      Double recallAt1) {}
 
-  private record Options(String backend, List<Integer> sizes, boolean json, int dimensions, int k, int queries, int localImages,
-      int keypoints, int localQueries, int queryDescriptors, Path dir, String milvusUri) {}
+  private record Options(
+      String backend,
+      List<Integer> sizes,
+      boolean json,
+      int dimensions,
+      int k,
+      int queries,
+      int localImages,
+      int keypoints,
+      int localQueries,
+      int queryDescriptors,
+      Path dir,
+      String milvusUri) {}
 
   private IndexBenchmark() {}
 
   public static void main(String[] args) throws IOException {
     Options options = parse(args);
     List<Result> results = new ArrayList<>();
-    Path dir = options.dir() != null ? options.dir() : Files.createTempDirectory("doppel-index-bench-");
+    Path dir =
+        options.dir() != null ? options.dir() : Files.createTempDirectory("doppel-index-bench-");
     Consumer<Result> report = result -> {
       results.add(result);
       if (!options.json()) {
@@ -82,8 +103,18 @@ public final class IndexBenchmark {
       }
     };
     if (!options.json()) {
-      System.out.printf("%-7s %-13s %10s %8s %9s %9s %9s %13s %11s %9s%n", "backend", "operation", "images", "queries", "p50 ms", "p99 ms",
-          "mean ms", "bytes/image", "indexed/s", "recall@1");
+      System.out.printf(
+          "%-7s %-13s %10s %8s %9s %9s %9s %13s %11s %9s%n",
+          "backend",
+          "operation",
+          "images",
+          "queries",
+          "p50 ms",
+          "p99 ms",
+          "mean ms",
+          "bytes/image",
+          "indexed/s",
+          "recall@1");
     }
     try {
       globalGrowth(options, dir.resolve("global"), report);
@@ -96,14 +127,25 @@ public final class IndexBenchmark {
       }
     }
     if (options.json()) {
-      System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+      System.out.println(new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(results));
     }
   }
 
   private static void printRow(Result r) {
-    System.out.printf("%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11.0f %9s%n", r.backend(), r.operation(), r.indexedImages(), r.queries(),
-        r.p50Millis(), r.p99Millis(), r.meanMillis(), r.bytesPerImage() == null ? "n/a" : String.format("%.0f", r.bytesPerImage()),
-        r.indexingImagesPerSecond(), r.recallAt1() == null ? "-" : String.format("%.2f", r.recallAt1()));
+    System.out.printf(
+        "%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11.0f %9s%n",
+        r.backend(),
+        r.operation(),
+        r.indexedImages(),
+        r.queries(),
+        r.p50Millis(),
+        r.p99Millis(),
+        r.meanMillis(),
+        r.bytesPerImage() == null ? "n/a" : String.format("%.0f", r.bytesPerImage()),
+        r.indexingImagesPerSecond(),
+        r.recallAt1() == null ? "-" : String.format("%.2f", r.recallAt1()));
     System.out.flush();
   }
 
@@ -123,7 +165,8 @@ public final class IndexBenchmark {
         long start = System.nanoTime();
         List<IndexedImage> batch = new ArrayList<>(LOAD_BATCH);
         for (; indexed < size; indexed++) {
-          batch.add(image(indexed, unitVector(random, options.dimensions()), StoredKeypoints.EMPTY));
+          batch.add(
+              image(indexed, unitVector(random, options.dimensions()), StoredKeypoints.EMPTY));
           if (batch.size() == LOAD_BATCH || indexed == size - 1) {
             index.upsertBatch(batch);
             batch.clear();
@@ -138,7 +181,12 @@ public final class IndexBenchmark {
         }
         Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
         long[] nanos = time(queries, query -> index.searchGlobal(query, options.k(), scope));
-        report.accept(result(options.backend(), "searchGlobal", indexed, nanos, bytesPerImage(index, indexed),
+        report.accept(result(
+            options.backend(),
+            "searchGlobal",
+            indexed,
+            nanos,
+            bytesPerImage(index, indexed),
             indexed / (indexingNanos / NANOS_PER_MILLI / 1000)));
       }
     }
@@ -163,12 +211,15 @@ public final class IndexBenchmark {
       }
       index.refresh();
       index.commit();
-      double indexedPerSecond = options.localImages() / ((System.nanoTime() - start) / NANOS_PER_MILLI / 1000);
+      double indexedPerSecond =
+          options.localImages() / ((System.nanoTime() - start) / NANOS_PER_MILLI / 1000);
       List<List<byte[]>> queries = new ArrayList<>();
       for (StoredKeypoints keypoints : stored) {
         List<byte[]> descriptors = new ArrayList<>();
         for (int d = 0; d < options.queryDescriptors(); d++) {
-          byte[] descriptor = Arrays.copyOfRange(keypoints.descriptors(), (d % keypoints.size()) * BinaryDescriptors.BYTES,
+          byte[] descriptor = Arrays.copyOfRange(
+              keypoints.descriptors(),
+              (d % keypoints.size()) * BinaryDescriptors.BYTES,
               (d % keypoints.size() + 1) * BinaryDescriptors.BYTES);
           for (int flip = 0; flip < FLIPPED_BITS; flip++) {
             int bit = random.nextInt(BinaryDescriptors.BITS);
@@ -179,16 +230,34 @@ public final class IndexBenchmark {
         queries.add(descriptors);
       }
       Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
-      long[] nanos = time(queries, descriptors -> index.searchLocal(descriptors, NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope));
+      long[] nanos = time(
+          queries,
+          descriptors ->
+              index.searchLocal(descriptors, NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope));
       int found = 0;
       for (int q = 0; q < queries.size(); q++) {
-        List<LocalVotes> votes = index.searchLocal(queries.get(q), NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope);
+        List<LocalVotes> votes =
+            index.searchLocal(queries.get(q), NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope);
         found += !votes.isEmpty() && votes.get(0).ref().imageId().equals("img-" + q) ? 1 : 0;
       }
-      Result timed = result(options.backend(), "searchLocal", options.localImages(), nanos, bytesPerImage(index, options.localImages()),
+      Result timed = result(
+          options.backend(),
+          "searchLocal",
+          options.localImages(),
+          nanos,
+          bytesPerImage(index, options.localImages()),
           indexedPerSecond);
-      return new Result(timed.backend(), timed.operation(), timed.indexedImages(), timed.queries(), timed.p50Millis(), timed.p99Millis(),
-          timed.meanMillis(), timed.bytesPerImage(), timed.indexingImagesPerSecond(), (double) found / queries.size());
+      return new Result(
+          timed.backend(),
+          timed.operation(),
+          timed.indexedImages(),
+          timed.queries(),
+          timed.p50Millis(),
+          timed.p99Millis(),
+          timed.meanMillis(),
+          timed.bytesPerImage(),
+          timed.indexingImagesPerSecond(),
+          (double) found / queries.size());
     }
   }
 
@@ -204,16 +273,32 @@ public final class IndexBenchmark {
     return nanos;
   }
 
-  private static Result result(String backend, String operation, int images, long[] nanos, Double bytesPerImage, double indexedPerSecond) {
+  private static Result result(
+      String backend,
+      String operation,
+      int images,
+      long[] nanos,
+      Double bytesPerImage,
+      double indexedPerSecond) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
     double mean = Arrays.stream(sorted).average().orElse(0) / NANOS_PER_MILLI;
-    return new Result(backend, operation, images, sorted.length, percentile(sorted, P50), percentile(sorted, P99), mean, bytesPerImage,
-        indexedPerSecond, null);
+    return new Result(
+        backend,
+        operation,
+        images,
+        sorted.length,
+        percentile(sorted, P50),
+        percentile(sorted, P99),
+        mean,
+        bytesPerImage,
+        indexedPerSecond,
+        null);
   }
 
   private static double percentile(long[] sorted, double p) {
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / NANOS_PER_MILLI;
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)]
+        / NANOS_PER_MILLI;
   }
 
   private static Double bytesPerImage(VectorIndex index, int images) {
@@ -228,7 +313,8 @@ public final class IndexBenchmark {
     overrides.put("model.id", model);
     overrides.put("model.version", Long.toString(System.currentTimeMillis()));
     overrides.put("model.dimension", String.valueOf(options.dimensions()));
-    // the Lucene reader rejects Milvus settings as unknown: the URI is passed only to the backend that reads it
+    // the Lucene reader rejects Milvus settings as unknown: the URI is passed only to the backend
+    // that reads it
     // (guarded by IndexBenchmarkTest)
     if (options.backend().equals("milvus") && options.milvusUri() != null) {
       overrides.put("milvus.uri", options.milvusUri());
@@ -240,7 +326,16 @@ public final class IndexBenchmark {
   }
 
   private static IndexedImage image(int i, float[] global, StoredKeypoints keypoints) {
-    return new IndexedImage(new ImageRef(TENANT, "img-" + i), Purpose.UPLOAD, null, null, i, 640, 480, List.of(global), keypoints);
+    return new IndexedImage(
+        new ImageRef(TENANT, "img-" + i),
+        Purpose.UPLOAD,
+        null,
+        null,
+        i,
+        640,
+        480,
+        List.of(global),
+        keypoints);
   }
 
   private static float[] unitVector(Random random, int dimensions) {
@@ -264,9 +359,27 @@ public final class IndexBenchmark {
   }
 
   private static Options parse(String[] args) {
-    Map<String, String> values = new HashMap<>(Map.of("--backend", "lucene", "--sizes", "10000,100000", "--dimensions", "256", "--k", "100",
-        "--queries", "200", "--local-images", "2000", "--keypoints", "500", "--local-queries", "20", "--query-descriptors", "200",
-        "--milvus-uri", "http://127.0.0.1:19530"));
+    Map<String, String> values = new HashMap<>(Map.of(
+        "--backend",
+        "lucene",
+        "--sizes",
+        "10000,100000",
+        "--dimensions",
+        "256",
+        "--k",
+        "100",
+        "--queries",
+        "200",
+        "--local-images",
+        "2000",
+        "--keypoints",
+        "500",
+        "--local-queries",
+        "20",
+        "--query-descriptors",
+        "200",
+        "--milvus-uri",
+        "http://127.0.0.1:19530"));
     boolean json = false;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--json")) {
@@ -277,14 +390,28 @@ public final class IndexBenchmark {
         }
         values.put(args[i], args[++i]);
       } else {
-        throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + values.keySet() + ", --dir, --json");
+        throw new IllegalArgumentException(
+            "unknown option " + args[i] + "; known: " + values.keySet() + ", --dir, --json");
       }
     }
-    List<Integer> sizes = Arrays.stream(values.get("--sizes").split(",")).map(String::trim).map(Integer::parseInt).sorted().toList();
-    return new Options(values.get("--backend"), sizes, json, Integer.parseInt(values.get("--dimensions")), Integer.parseInt(values.get("--k")),
-        Integer.parseInt(values.get("--queries")), Integer.parseInt(values.get("--local-images")), Integer.parseInt(values.get("--keypoints")),
-        Integer.parseInt(values.get("--local-queries")), Integer.parseInt(values.get("--query-descriptors")),
-        values.containsKey("--dir") ? Path.of(values.get("--dir")) : null, values.get("--milvus-uri"));
+    List<Integer> sizes = Arrays.stream(values.get("--sizes").split(","))
+        .map(String::trim)
+        .map(Integer::parseInt)
+        .sorted()
+        .toList();
+    return new Options(
+        values.get("--backend"),
+        sizes,
+        json,
+        Integer.parseInt(values.get("--dimensions")),
+        Integer.parseInt(values.get("--k")),
+        Integer.parseInt(values.get("--queries")),
+        Integer.parseInt(values.get("--local-images")),
+        Integer.parseInt(values.get("--keypoints")),
+        Integer.parseInt(values.get("--local-queries")),
+        Integer.parseInt(values.get("--query-descriptors")),
+        values.containsKey("--dir") ? Path.of(values.get("--dir")) : null,
+        values.get("--milvus-uri"));
   }
 
   private static void deleteRecursively(Path dir) {
@@ -295,7 +422,9 @@ public final class IndexBenchmark {
     }
   }
 
-  @SuppressFBWarnings(value = "RV_RETURN_VALUE_IGNORED_BAD_PRACTICE", justification = "best-effort removal of the benchmark's scratch folder")
+  @SuppressFBWarnings(
+      value = "RV_RETURN_VALUE_IGNORED_BAD_PRACTICE",
+      justification = "best-effort removal of the benchmark's scratch folder")
   private static void deleteQuietly(Path path) {
     path.toFile().delete();
   }

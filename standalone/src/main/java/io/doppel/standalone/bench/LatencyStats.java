@@ -13,8 +13,13 @@ public record LatencyStats(int count, double p50, double p95, double p99, double
     }
     double[] sorted = millis.clone();
     Arrays.sort(sorted);
-    return new LatencyStats(sorted.length, rank(sorted, 0.50), rank(sorted, 0.95), rank(sorted, 0.99),
-        sorted[sorted.length - 1], Arrays.stream(sorted).average().orElse(Double.NaN));
+    return new LatencyStats(
+        sorted.length,
+        rank(sorted, 0.50),
+        rank(sorted, 0.95),
+        rank(sorted, 0.99),
+        sorted[sorted.length - 1],
+        Arrays.stream(sorted).average().orElse(Double.NaN));
   }
 
   private static double rank(double[] sorted, double quantile) {

@@ -35,7 +35,8 @@ public final class ProcessMemory {
     try {
       for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
         if (line.startsWith(field)) {
-          return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]) * BYTES_PER_KB;
+          return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0])
+              * BYTES_PER_KB;
         }
       }
     } catch (IOException | NumberFormatException e) {
@@ -50,13 +51,16 @@ public final class ProcessMemory {
       return -1;
     }
     try (var files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).mapToLong(p -> {
-        try {
-          return Files.size(p);
-        } catch (IOException e) {
-          return 0;
-        }
-      }).sum();
+      return files
+          .filter(Files::isRegularFile)
+          .mapToLong(p -> {
+            try {
+              return Files.size(p);
+            } catch (IOException e) {
+              return 0;
+            }
+          })
+          .sum();
     } catch (IOException e) {
       return -1;
     }

@@ -24,14 +24,18 @@ final class ReportTable {
       if (value instanceof Map<?, ?> nested) {
         out.append(pad).append(key).append('\n');
         render(nested, depth + 1, out);
-      } else if (value instanceof List<?> list && !list.isEmpty() && list.getFirst() instanceof Map<?, ?>) {
+      } else if (value instanceof List<?> list
+          && !list.isEmpty()
+          && list.getFirst() instanceof Map<?, ?>) {
         out.append(pad).append(key).append('\n');
         for (int i = 0; i < list.size(); i++) {
           out.append(pad).append(" ".repeat(INDENT)).append('#').append(i + 1).append('\n');
           render((Map<?, ?>) list.get(i), depth + 2, out);
         }
       } else {
-        out.append(pad).append(String.format(Locale.ROOT, "%-" + (KEY_WIDTH - depth * INDENT) + "s %s%n", key, format(value)));
+        out.append(pad)
+            .append(String.format(
+                Locale.ROOT, "%-" + (KEY_WIDTH - depth * INDENT) + "s %s%n", key, format(value)));
       }
     });
   }

@@ -60,8 +60,17 @@ public final class SoakCommand {
    * heap the JVM has committed (it grows in steps and is not given back, so anonymous memory grows with it), the heap as
    * the last collection of each pool left it (live data, without the garbage between collections), the broker JVM's.
    */
-  record Sample(double minutes, long sent, long outcomes, long rssAnonBytes, long rssFileBytes, long heapCommittedBytes, long heapAfterGcBytes,
-      long brokerRssBytes, long indexBytes, LatencyStats latency) {}
+  record Sample(
+      double minutes,
+      long sent,
+      long outcomes,
+      long rssAnonBytes,
+      long rssFileBytes,
+      long heapCommittedBytes,
+      long heapAfterGcBytes,
+      long brokerRssBytes,
+      long indexBytes,
+      LatencyStats latency) {}
 
   private SoakCommand() {}
 
@@ -76,9 +85,10 @@ public final class SoakCommand {
     StackOptions options = StackOptions.fromArgs(args, inputs.folders());
     args.rejectUnknown();
     if (warmUpMinutes >= minutes) {
-      throw new UsageException("--warm-up-minutes (" + warmUpMinutes + ") must be shorter than --minutes (" + minutes + ")");
+      throw new UsageException("--warm-up-minutes (" + warmUpMinutes
+          + ") must be shorter than --minutes (" + minutes + ")");
     }
-        ImageFolder uploads = ImageFolder.of(inputs.uploadsDir());
+    ImageFolder uploads = ImageFolder.of(inputs.uploadsDir());
     if (uploads.files().isEmpty()) {
       throw new UsageException(inputs.uploadsDir() + " holds no image files");
     }
@@ -88,7 +98,8 @@ public final class SoakCommand {
     List<Sample> samples = new ArrayList<>();
     AtomicLong answered = new AtomicLong();
     try (EmbeddedStack stack = EmbeddedStack.start(options);
-         PipelineDriver driver = new PipelineDriver(stack.bootstrapServers(), stack.topics(), o -> answered.incrementAndGet())) {
+        PipelineDriver driver = new PipelineDriver(
+            stack.bootstrapServers(), stack.topics(), o -> answered.incrementAndGet())) {
       report.put("stack", stack.describe());
       List<String> refIds = inputs.indexReferences(driver, STALL_TIMEOUT);
 
@@ -103,8 +114,10 @@ public final class SoakCommand {
       for (long i = 0; i < total; i++) {
         String id = "soak-" + (i % pool);
         if (i >= pool) {
-          // the id's previous upload must be answered before the id is sent again, or the two outcomes would mix:
-          // if it is still in flight the pipeline is behind the rate, so the send waits (counted as late)
+          // the id's previous upload must be answered before the id is sent again, or the two
+          // outcomes would mix:
+          // if it is still in flight the pipeline is behind the rate, so the send waits (counted as
+          // late)
           if (driver.latencyNanos(id) < 0) {
             late++;
             driver.awaitOutcomes(List.of(id), STALL_TIMEOUT, count -> {});
@@ -114,11 +127,21 @@ public final class SoakCommand {
         }
         LockSupport.parkNanos(next - System.nanoTime());
         next += intervalNanos;
-        driver.send(BenchCommand.TENANT, id, Purpose.UPLOAD, uploads.files().get((int) (i % uploads.files().size())), null);
+        driver.send(
+            BenchCommand.TENANT,
+            id,
+            Purpose.UPLOAD,
+            uploads.files().get((int) (i % uploads.files().size())),
+            null);
         driver.flush();
         progress.update(i + 1);
         if (System.nanoTime() >= nextSample) {
-          samples.add(sample(started, i + 1, answered.get() - refIds.size(), stack.indexDirectory(), windowMillis));
+          samples.add(sample(
+              started,
+              i + 1,
+              answered.get() - refIds.size(),
+              stack.indexDirectory(),
+              windowMillis));
           windowMillis.clear();
           nextSample += Duration.ofSeconds(sampleSeconds).toNanos();
         }
@@ -129,14 +152,29 @@ public final class SoakCommand {
       }
       driver.awaitOutcomes(last, STALL_TIMEOUT, count -> {});
       last.forEach(id -> windowMillis.add(driver.latencyNanos(id) / NANOS_PER_MILLI));
-      samples.add(sample(started, total, answered.get() - refIds.size(), stack.indexDirectory(), windowMillis));
-      report.put("run", Map.of("minutes", minutes, "rate_per_second", rate, "uploads", total, "image_ids", pool,
-          "references", refIds.size(), "uploads_still_in_flight_when_their_id_came_round_again", late));
+      samples.add(sample(
+          started, total, answered.get() - refIds.size(), stack.indexDirectory(), windowMillis));
+      report.put(
+          "run",
+          Map.of(
+              "minutes",
+              minutes,
+              "rate_per_second",
+              rate,
+              "uploads",
+              total,
+              "image_ids",
+              pool,
+              "references",
+              refIds.size(),
+              "uploads_still_in_flight_when_their_id_came_round_again",
+              late));
     }
     report.put("drift_mb_per_hour_after_warm_up", drift(samples, warmUpMinutes));
     if (json) {
       report.put("samples", samples);
-      System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+      System.out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     } else {
       System.out.print(ReportTable.render(report));
       printSamples(samples);
@@ -144,14 +182,25 @@ public final class SoakCommand {
     return 0;
   }
 
-  private static Sample sample(long started, long sent, long outcomes, Path indexDirectory, List<Double> windowMillis) {
+  private static Sample sample(
+      long started, long sent, long outcomes, Path indexDirectory, List<Double> windowMillis) {
     long pid = ProcessHandle.current().pid();
-    long broker = ProcessHandle.current().children().mapToLong(child -> Math.max(0, ProcessMemory.rssBytes(child.pid()))).sum();
-    return new Sample((System.nanoTime() - started) / 60e9, sent, outcomes, ProcessMemory.rssAnonBytes(pid),
-        ProcessMemory.rssFileBytes(pid), ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted(),
-        heapAfterLastGc(), broker,
+    long broker = ProcessHandle.current()
+        .children()
+        .mapToLong(child -> Math.max(0, ProcessMemory.rssBytes(child.pid())))
+        .sum();
+    return new Sample(
+        (System.nanoTime() - started) / 60e9,
+        sent,
+        outcomes,
+        ProcessMemory.rssAnonBytes(pid),
+        ProcessMemory.rssFileBytes(pid),
+        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted(),
+        heapAfterLastGc(),
+        broker,
         ProcessMemory.directoryBytes(indexDirectory),
-        LatencyStats.ofMillis(windowMillis.stream().mapToDouble(Double::doubleValue).toArray()));
+        LatencyStats.ofMillis(
+            windowMillis.stream().mapToDouble(Double::doubleValue).toArray()));
   }
 
   private static long heapAfterLastGc() {
@@ -163,7 +212,8 @@ public final class SoakCommand {
 
   /** Least-squares slope of each memory series against time, over the samples after the warm-up, in MB per hour. */
   static Map<String, Object> drift(List<Sample> samples, double warmUpMinutes) {
-    List<Sample> steady = samples.stream().filter(s -> s.minutes() >= warmUpMinutes).toList();
+    List<Sample> steady =
+        samples.stream().filter(s -> s.minutes() >= warmUpMinutes).toList();
     Map<String, Object> drift = new LinkedHashMap<>();
     drift.put("samples", steady.size());
     drift.put("rss_anonymous", slopePerHour(steady, Sample::rssAnonBytes));
@@ -180,7 +230,10 @@ public final class SoakCommand {
       return Double.NaN;
     }
     double meanT = samples.stream().mapToDouble(Sample::minutes).average().orElseThrow();
-    double meanY = samples.stream().mapToDouble(s -> bytes.applyAsLong(s) / BYTES_PER_MB).average().orElseThrow();
+    double meanY = samples.stream()
+        .mapToDouble(s -> bytes.applyAsLong(s) / BYTES_PER_MB)
+        .average()
+        .orElseThrow();
     double covariance = 0;
     double variance = 0;
     for (Sample s : samples) {
@@ -192,15 +245,38 @@ public final class SoakCommand {
   }
 
   private static void printSamples(List<Sample> samples) {
-    System.out.printf(Locale.ROOT, "%n%7s %8s %8s %10s %10s %11s %10s %10s %10s %9s %9s%n", "minute", "sent", "answered",
-        "anon MB", "file MB", "heap c. MB", "heap* MB", "broker MB", "index MB", "p50 ms", "p99 ms");
-    System.out.println("(anon, file: this JVM's resident memory; heap c.: committed heap; heap*: heap after the last GC;"
-        + " broker: the broker JVM's resident memory; latency of the uploads answered in each interval)");
+    System.out.printf(
+        Locale.ROOT,
+        "%n%7s %8s %8s %10s %10s %11s %10s %10s %10s %9s %9s%n",
+        "minute",
+        "sent",
+        "answered",
+        "anon MB",
+        "file MB",
+        "heap c. MB",
+        "heap* MB",
+        "broker MB",
+        "index MB",
+        "p50 ms",
+        "p99 ms");
+    System.out.println(
+        "(anon, file: this JVM's resident memory; heap c.: committed heap; heap*: heap after the last GC;"
+            + " broker: the broker JVM's resident memory; latency of the uploads answered in each interval)");
     for (Sample s : samples) {
-      System.out.printf(Locale.ROOT, "%7.1f %8d %8d %10.0f %10.0f %11.0f %10.0f %10.0f %10.1f %9.0f %9.0f%n", s.minutes(),
-          s.sent(), s.outcomes(), s.rssAnonBytes() / BYTES_PER_MB, s.rssFileBytes() / BYTES_PER_MB,
-          s.heapCommittedBytes() / BYTES_PER_MB, s.heapAfterGcBytes() / BYTES_PER_MB,
-          s.brokerRssBytes() / BYTES_PER_MB, s.indexBytes() / BYTES_PER_MB, s.latency().p50(), s.latency().p99());
+      System.out.printf(
+          Locale.ROOT,
+          "%7.1f %8d %8d %10.0f %10.0f %11.0f %10.0f %10.0f %10.1f %9.0f %9.0f%n",
+          s.minutes(),
+          s.sent(),
+          s.outcomes(),
+          s.rssAnonBytes() / BYTES_PER_MB,
+          s.rssFileBytes() / BYTES_PER_MB,
+          s.heapCommittedBytes() / BYTES_PER_MB,
+          s.heapAfterGcBytes() / BYTES_PER_MB,
+          s.brokerRssBytes() / BYTES_PER_MB,
+          s.indexBytes() / BYTES_PER_MB,
+          s.latency().p50(),
+          s.latency().p99());
     }
   }
 }

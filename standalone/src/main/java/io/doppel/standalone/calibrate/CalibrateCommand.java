@@ -59,7 +59,11 @@ public final class CalibrateCommand {
   }
 
   /** One evaluation set: its candidates, ground truth (query to reference) and every query's family. */
-  private record EvalSet(String name, Samples samples, List<Double> recordedScores, Map<String, String> truth,
+  private record EvalSet(
+      String name,
+      Samples samples,
+      List<Double> recordedScores,
+      Map<String, String> truth,
       Map<String, String> families) {}
 
   private static int fit(Args args) {
@@ -68,14 +72,17 @@ public final class CalibrateCommand {
     List<Path> transformFiles = paths(args.required("transforms"));
     Path out = Path.of(args.required("out"));
     String version = args.required("version");
-    List<String> features = args.string("features", null) == null ? CandidateFeatures.FEATURE_NAMES
+    List<String> features = args.string("features", null) == null
+        ? CandidateFeatures.FEATURE_NAMES
         : List.of(args.string("features", null).split(","));
-    HeldOutSplit split = new HeldOutSplit(args.string("salt", HeldOutSplit.DEFAULT_SALT), args.integer("fit-half", 0, 0));
+    HeldOutSplit split = new HeldOutSplit(
+        args.string("salt", HeldOutSplit.DEFAULT_SALT), args.integer("fit-half", 0, 0));
     String model = args.string("model", "doppel-copy/2");
     String note = args.string("note", "");
     String fitSets = args.string("fit-sets", null);
     args.rejectUnknown();
-    if (candidateFiles.size() != truthFiles.size() || candidateFiles.size() != transformFiles.size()) {
+    if (candidateFiles.size() != truthFiles.size()
+        || candidateFiles.size() != transformFiles.size()) {
       throw new UsageException("give one --gt and one --transforms file per --candidates file");
     }
     List<EvalSet> sets = new ArrayList<>();
@@ -90,7 +97,8 @@ public final class CalibrateCommand {
       }
     }
     if (fitted.isEmpty()) {
-      throw new UsageException("--fit-sets names none of the " + sets.size() + " --candidates files");
+      throw new UsageException(
+          "--fit-sets names none of the " + sets.size() + " --candidates files");
     }
     Samples fitRows = null;
     for (int i : fitted) {
@@ -98,36 +106,58 @@ public final class CalibrateCommand {
       Samples half = set.samples().where(query -> !heldOut(split, set, query));
       fitRows = fitRows == null ? half : fitRows.plus(half);
     }
-    String fittedOn = String.format(Locale.ROOT, "Fitted by ./doppel calibrate on the fit half (%d of split '%s', by reference)"
-        + " of the verified candidates of %s: %d rows, %d copies. %s", split.fittedHalf(), split.salt(),
-        fitted.stream().map(i -> sets.get(i).name()).toList(), fitRows.labels().size(),
-        fitRows.labels().stream().mapToInt(Integer::intValue).sum(), note).strip();
-    Calibration fit = CalibrationFitter.fit(fitRows, features, version, fittedOn).forGlobalModel(model);
-    Calibration calibration = new Calibration(fit.version(), false, fit.fittedOn(), fit.globalModel(), split,
-        fit.features(), fit.weights(), fit.bias());
+    String fittedOn = String.format(
+            Locale.ROOT,
+            "Fitted by ./doppel calibrate on the fit half (%d of split '%s', by reference)"
+                + " of the verified candidates of %s: %d rows, %d copies. %s",
+            split.fittedHalf(),
+            split.salt(),
+            fitted.stream().map(i -> sets.get(i).name()).toList(),
+            fitRows.labels().size(),
+            fitRows.labels().stream().mapToInt(Integer::intValue).sum(),
+            note)
+        .strip();
+    Calibration fit =
+        CalibrationFitter.fit(fitRows, features, version, fittedOn).forGlobalModel(model);
+    Calibration calibration = new Calibration(
+        fit.version(),
+        false,
+        fit.fittedOn(),
+        fit.globalModel(),
+        split,
+        fit.features(),
+        fit.weights(),
+        fit.bias());
     calibration.write(out);
 
     FusedScorer scorer = new FusedScorer(calibration);
-    System.out.printf("doppel calibrate: %s written to %s: weights %s over %s, bias %.4f%n", version, out,
-        calibration.weights(), calibration.features(), calibration.bias());
+    System.out.printf(
+        "doppel calibrate: %s written to %s: weights %s over %s, bias %.4f%n",
+        version, out, calibration.weights(), calibration.features(), calibration.bias());
     for (int i = 0; i < sets.size(); i++) {
       EvalSet set = sets.get(i);
       if (!fitted.contains(i)) {
-        // no row of this set was fitted on: all of it is held out, though its references may be shared with a fitted
+        // no row of this set was fitted on: all of it is held out, though its references may be
+        // shared with a fitted
         // set, so its held-out half is printed too
         System.out.printf("%n%s (not fitted on)%n", set.name());
-        System.out.println("  all, " + version + "      : " + metrics(set, q -> true, rescored(set, scorer)).summary());
+        System.out.println("  all, " + version + "      : "
+            + metrics(set, q -> true, rescored(set, scorer)).summary());
       } else {
         System.out.printf("%n%s (re-scored candidates)%n", set.name());
       }
-      System.out.println("  held out, as evaluated : " + metrics(set, q -> heldOut(split, set, q), set.recordedScores()).summary());
-      System.out.println("  held out, " + version + " : " + metrics(set, q -> heldOut(split, set, q), rescored(set, scorer)).summary());
+      System.out.println("  held out, as evaluated : "
+          + metrics(set, q -> heldOut(split, set, q), set.recordedScores()).summary());
+      System.out.println("  held out, " + version + " : "
+          + metrics(set, q -> heldOut(split, set, q), rescored(set, scorer)).summary());
       if (fitted.contains(i)) {
-        System.out.println("  in-sample, " + version + ": " + metrics(set, q -> !heldOut(split, set, q), rescored(set, scorer)).summary());
+        System.out.println("  in-sample, " + version + ": "
+            + metrics(set, q -> !heldOut(split, set, q), rescored(set, scorer)).summary());
       }
     }
-    System.out.println("\nOnly the held-out lines are out-of-sample. Confirm with ./doppel eval --calibration, then"
-        + " ./doppel calibrate --held-out on its predictions.");
+    System.out.println(
+        "\nOnly the held-out lines are out-of-sample. Confirm with ./doppel eval --calibration, then"
+            + " ./doppel calibrate --held-out on its predictions.");
     return 0;
   }
 
@@ -140,13 +170,16 @@ public final class CalibrateCommand {
     args.rejectUnknown();
     HeldOutSplit split = calibration.split();
     if (split == null) {
-      throw new UsageException("calibration " + calibration.version() + " records no split: it was fitted on all of its"
-          + " data, so any figure on that data is in-sample and there is no held-out half to score");
+      throw new UsageException(
+          "calibration " + calibration.version() + " records no split: it was fitted on all of its"
+              + " data, so any figure on that data is in-sample and there is no held-out half to score");
     }
     Map<String, String> truth = table(truthFile, "query_id", "reference_id");
     Map<String, String> families = table(transformsFile, "query_id", "family");
     Predicate<String> held = query -> split.heldOut(HeldOutSplit.groupOf(query, truth.get(query)));
-    List<Prediction> predictions = readPredictions(predictionsFile).stream().filter(p -> held.test(p.queryId())).toList();
+    List<Prediction> predictions = readPredictions(predictionsFile).stream()
+        .filter(p -> held.test(p.queryId()))
+        .toList();
     Map<String, String> heldTruth = new LinkedHashMap<>();
     truth.forEach((query, reference) -> {
       if (held.test(query)) {
@@ -154,14 +187,19 @@ public final class CalibrateCommand {
       }
     });
     Set<String> heldDistractors = new LinkedHashSet<>();
-    families.keySet().stream().filter(query -> !truth.containsKey(query) && held.test(query)).forEach(heldDistractors::add);
+    families.keySet().stream()
+        .filter(query -> !truth.containsKey(query) && held.test(query))
+        .forEach(heldDistractors::add);
     IscMetrics metrics = IscMetrics.of(heldTruth, heldDistractors, predictions);
-    System.out.printf("held out of %s (split '%s', fitted on half %d): %s%n", calibration.version(), split.salt(),
-        split.fittedHalf(), metrics.summary());
+    System.out.printf(
+        "held out of %s (split '%s', fitted on half %d): %s%n",
+        calibration.version(), split.salt(), split.fittedHalf(), metrics.summary());
     if (outDir != null) {
       writeHeldOut(Path.of(outDir), heldTruth, families, heldDistractors, predictions);
-      System.out.printf("wrote %s: score it with python3 ../shared/eval/score.py --gt %s/ground_truth.csv --pred"
-          + " %s/predictions.csv --transforms %s/transforms.csv%n", outDir, outDir, outDir, outDir);
+      System.out.printf(
+          "wrote %s: score it with python3 ../shared/eval/score.py --gt %s/ground_truth.csv --pred"
+              + " %s/predictions.csv --transforms %s/transforms.csv%n",
+          outDir, outDir, outDir, outDir);
     }
     return 0;
   }
@@ -175,7 +213,8 @@ public final class CalibrateCommand {
     Samples samples = set.samples();
     for (int i = 0; i < samples.queryIds().size(); i++) {
       if (side.test(samples.queryIds().get(i))) {
-        predictions.add(new Prediction(samples.queryIds().get(i), samples.referenceIds().get(i), scores.get(i)));
+        predictions.add(new Prediction(
+            samples.queryIds().get(i), samples.referenceIds().get(i), scores.get(i)));
       }
     }
     Map<String, String> truth = new HashMap<>();
@@ -185,7 +224,9 @@ public final class CalibrateCommand {
       }
     });
     Set<String> distractors = new LinkedHashSet<>();
-    set.families().keySet().stream().filter(q -> !set.truth().containsKey(q) && side.test(q)).forEach(distractors::add);
+    set.families().keySet().stream()
+        .filter(q -> !set.truth().containsKey(q) && side.test(q))
+        .forEach(distractors::add);
     return IscMetrics.of(truth, distractors, predictions);
   }
 
@@ -195,8 +236,13 @@ public final class CalibrateCommand {
 
   private static EvalSet read(Path candidates, Path truth, Path transforms) {
     Samples samples = CalibrationFitter.read(candidates);
-    List<Double> recorded = readPredictions(candidates).stream().map(Prediction::score).toList();
-    return new EvalSet(Objects.requireNonNull(candidates.getFileName(), "the candidates file").toString(), samples, recorded, table(truth, "query_id", "reference_id"),
+    List<Double> recorded =
+        readPredictions(candidates).stream().map(Prediction::score).toList();
+    return new EvalSet(
+        Objects.requireNonNull(candidates.getFileName(), "the candidates file").toString(),
+        samples,
+        recorded,
+        table(truth, "query_id", "reference_id"),
         table(transforms, "query_id", "family"));
   }
 
@@ -207,7 +253,8 @@ public final class CalibrateCommand {
     int k = header.indexOf(key);
     int v = header.indexOf(value);
     if (k < 0 || v < 0) {
-      throw new UsageException(csv + ": needs columns " + key + " and " + value + ", has " + header);
+      throw new UsageException(
+          csv + ": needs columns " + key + " and " + value + ", has " + header);
     }
     Map<String, String> table = new LinkedHashMap<>();
     for (String line : lines.subList(1, lines.size())) {
@@ -226,20 +273,26 @@ public final class CalibrateCommand {
     int r = header.indexOf("reference_id");
     int s = header.indexOf("score");
     if (q < 0 || r < 0 || s < 0) {
-      throw new UsageException(csv + ": needs columns query_id, reference_id and score, has " + header);
+      throw new UsageException(
+          csv + ": needs columns query_id, reference_id and score, has " + header);
     }
     List<Prediction> predictions = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       if (!line.isBlank()) {
         String[] cells = line.split(",", -1);
-        predictions.add(new Prediction(cells[q].strip(), cells[r].strip(), Double.parseDouble(cells[s].strip())));
+        predictions.add(new Prediction(
+            cells[q].strip(), cells[r].strip(), Double.parseDouble(cells[s].strip())));
       }
     }
     return predictions;
   }
 
-  private static void writeHeldOut(Path dir, Map<String, String> truth, Map<String, String> families,
-      Set<String> distractors, List<Prediction> predictions) {
+  private static void writeHeldOut(
+      Path dir,
+      Map<String, String> truth,
+      Map<String, String> families,
+      Set<String> distractors,
+      List<Prediction> predictions) {
     try {
       Files.createDirectories(dir);
       List<String> gt = new ArrayList<>(List.of("query_id,reference_id"));
@@ -253,7 +306,8 @@ public final class CalibrateCommand {
       });
       Files.write(dir.resolve("transforms.csv"), tr);
       List<String> pred = new ArrayList<>(List.of("query_id,reference_id,score"));
-      predictions.forEach(p -> pred.add(String.format(Locale.ROOT, "%s,%s,%.6f", p.queryId(), p.referenceId(), p.score())));
+      predictions.forEach(p -> pred.add(
+          String.format(Locale.ROOT, "%s,%s,%.6f", p.queryId(), p.referenceId(), p.score())));
       Files.write(dir.resolve("predictions.csv"), pred);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + dir, e);
@@ -273,6 +327,10 @@ public final class CalibrateCommand {
   }
 
   private static List<Path> paths(String list) {
-    return Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty()).map(Path::of).toList();
+    return Arrays.stream(list.split(","))
+        .map(String::strip)
+        .filter(s -> !s.isEmpty())
+        .map(Path::of)
+        .toList();
   }
 }

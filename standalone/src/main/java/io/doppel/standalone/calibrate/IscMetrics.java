@@ -21,8 +21,15 @@ import java.util.Set;
  *
  * Guarded by {@code IscMetricsTest}, whose cases are the ones score.py's own test computes by hand.
  */
-public record IscMetrics(int matchingQueries, int distractorQueries, double microAp, double recallAtP90,
-    double recallAtP99, double thresholdAtP99, double recallAt1, double fprAtP99) {
+public record IscMetrics(
+    int matchingQueries,
+    int distractorQueries,
+    double microAp,
+    double recallAtP90,
+    double recallAtP99,
+    double thresholdAtP99,
+    double recallAt1,
+    double fprAtP99) {
 
   /** One scored (query, reference) pair. */
   public record Prediction(String queryId, String referenceId, double score) {}
@@ -31,10 +38,12 @@ public record IscMetrics(int matchingQueries, int distractorQueries, double micr
    * @param truth query id to its reference, for the queries that copy one
    * @param distractors the queries that copy nothing
    */
-  public static IscMetrics of(Map<String, String> truth, Set<String> distractors, List<Prediction> predictions) {
+  public static IscMetrics of(
+      Map<String, String> truth, Set<String> distractors, List<Prediction> predictions) {
     int positives = truth.size();
     List<Prediction> pooled = new ArrayList<>(predictions);
-    Comparator<Prediction> worstTiesFirst = Comparator.comparingDouble(Prediction::score).reversed()
+    Comparator<Prediction> worstTiesFirst = Comparator.comparingDouble(Prediction::score)
+        .reversed()
         .thenComparing(p -> correct(truth, p));
     pooled.sort(worstTiesFirst);
     double ap = 0;
@@ -58,13 +67,18 @@ public record IscMetrics(int matchingQueries, int distractorQueries, double micr
       }
     }
     Map<String, List<Prediction>> byQuery = new HashMap<>();
-    predictions.forEach(p -> byQuery.computeIfAbsent(p.queryId(), q -> new ArrayList<>()).add(p));
+    predictions.forEach(
+        p -> byQuery.computeIfAbsent(p.queryId(), q -> new ArrayList<>()).add(p));
     int firstRanked = 0;
     for (Map.Entry<String, String> pair : truth.entrySet()) {
       List<Prediction> own = byQuery.getOrDefault(pair.getKey(), List.of());
-      double trueScore = own.stream().filter(p -> p.referenceId().equals(pair.getValue())).mapToDouble(Prediction::score)
-          .findFirst().orElse(Double.NaN);
-      if (!Double.isNaN(trueScore) && own.stream().filter(p -> p.score() >= trueScore).count() == 1) {
+      double trueScore = own.stream()
+          .filter(p -> p.referenceId().equals(pair.getValue()))
+          .mapToDouble(Prediction::score)
+          .findFirst()
+          .orElse(Double.NaN);
+      if (!Double.isNaN(trueScore)
+          && own.stream().filter(p -> p.score() >= trueScore).count() == 1) {
         firstRanked++;
       }
     }
@@ -72,13 +86,22 @@ public record IscMetrics(int matchingQueries, int distractorQueries, double micr
     for (String distractor : distractors) {
       double threshold = threshold99;
       if (!Double.isNaN(threshold)
-          && byQuery.getOrDefault(distractor, List.of()).stream().anyMatch(p -> p.score() >= threshold)) {
+          && byQuery.getOrDefault(distractor, List.of()).stream()
+              .anyMatch(p -> p.score() >= threshold)) {
         falsePositives++;
       }
     }
-    return new IscMetrics(positives, distractors.size(), positives == 0 ? 0 : ap / positives, recall90, recall99, threshold99,
+    return new IscMetrics(
+        positives,
+        distractors.size(),
+        positives == 0 ? 0 : ap / positives,
+        recall90,
+        recall99,
+        threshold99,
         positives == 0 ? 0 : (double) firstRanked / positives,
-        distractors.isEmpty() || Double.isNaN(threshold99) ? 0 : (double) falsePositives / distractors.size());
+        distractors.isEmpty() || Double.isNaN(threshold99)
+            ? 0
+            : (double) falsePositives / distractors.size());
   }
 
   private static boolean correct(Map<String, String> truth, Prediction p) {
@@ -87,8 +110,16 @@ public record IscMetrics(int matchingQueries, int distractorQueries, double micr
 
   /** One line: {@code micro-AP 0.9931 · recall@P0.99 0.968 (thr 0.43) · recall@1 0.996 · FPR 0.5 % (of 1000)}. */
   public String summary() {
-    return String.format(java.util.Locale.ROOT,
+    return String.format(
+        java.util.Locale.ROOT,
         "micro-AP %.4f · recall@P0.9 %.3f · recall@P0.99 %.3f (threshold %.3f) · recall@1 %.3f · FPR@P0.99 %.2f %% (of %d distractors; %d copies)",
-        microAp, recallAtP90, recallAtP99, thresholdAtP99, recallAt1, 100 * fprAtP99, distractorQueries, matchingQueries);
+        microAp,
+        recallAtP90,
+        recallAtP99,
+        thresholdAtP99,
+        recallAt1,
+        100 * fprAtP99,
+        distractorQueries,
+        matchingQueries);
   }
 }

@@ -37,11 +37,20 @@ public final class Progress {
     lastDrawNanos = now;
     double seconds = Math.max(1e-9, (now - startNanos) / 1e9);
     double rate = done / seconds;
-    String eta = rate > 0 && !finished ? format(Duration.ofSeconds((long) ((total - done) / rate))) : "--:--";
+    String eta = rate > 0 && !finished
+        ? format(Duration.ofSeconds((long) ((total - done) / rate)))
+        : "--:--";
     int filled = total == 0 ? BAR_WIDTH : (int) (BAR_WIDTH * Math.min(1.0, done / (double) total));
-    String line = String.format("%-10s [%s%s] %d/%d  %.1f/s  elapsed %s  eta %s", label,
-        "#".repeat(filled), ".".repeat(BAR_WIDTH - filled), done, total, rate,
-        format(Duration.ofSeconds((long) seconds)), eta);
+    String line = String.format(
+        "%-10s [%s%s] %d/%d  %.1f/s  elapsed %s  eta %s",
+        label,
+        "#".repeat(filled),
+        ".".repeat(BAR_WIDTH - filled),
+        done,
+        total,
+        rate,
+        format(Duration.ofSeconds((long) seconds)),
+        eta);
     if (terminal) {
       out.print("\r" + line + (finished ? "\n" : ""));
     } else {

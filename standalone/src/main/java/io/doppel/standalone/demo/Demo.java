@@ -36,10 +36,12 @@ public final class Demo implements AutoCloseable {
 
   /** The embedded policy's tenant and reference set (standalone's embedded-policy.yaml). */
   public static final String TENANT = "eval";
+
   public static final String RIGHTS_HOLDER = "eval-rights-holder";
   public static final String REVIEWER = "demo";
   /** Who uploads the copies, so that "allow the uploader" has someone to allow. */
   public static final String UPLOADER = "demo-uploader";
+
   private static final int TOKEN_BYTES = 24;
   private static final SecureRandom TOKENS = new SecureRandom();
   private static final int PARTITIONS = 2;
@@ -66,14 +68,27 @@ public final class Demo implements AutoCloseable {
   private final String bindAddress;
   private final boolean fromDev;
 
-  private Demo(EmbeddedStack stack, ReviewConsole console, PipelineDriver driver, List<DemoSamples.Sample> samples,
-      String token, String bindAddress, boolean fromDev) {
+  private Demo(
+      EmbeddedStack stack,
+      ReviewConsole console,
+      PipelineDriver driver,
+      List<DemoSamples.Sample> samples,
+      String token,
+      String bindAddress,
+      boolean fromDev) {
     this.stack = stack;
     this.console = console;
     this.driver = driver;
-    this.uploads = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-            ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-        stack.topics().uploads().keySerde().serializer(), stack.topics().uploads().valueSerde().serializer());
+    this.uploads = new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            stack.bootstrapServers(),
+            ProducerConfig.ACKS_CONFIG,
+            "all",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            true),
+        stack.topics().uploads().keySerde().serializer(),
+        stack.topics().uploads().valueSerde().serializer());
     this.samples = samples;
     this.token = token;
     this.bindAddress = bindAddress;
@@ -81,26 +96,39 @@ public final class Demo implements AutoCloseable {
   }
 
   public static Demo start(Options options) {
-    var dev = options.dev() == null ? java.util.Optional.<List<DemoSamples.Sample>>empty()
+    var dev = options.dev() == null
+        ? java.util.Optional.<List<DemoSamples.Sample>>empty()
         : DemoSamples.fromDev(options.dev(), options.pairs());
-    List<DemoSamples.Sample> samples = dev.orElseGet(() -> DemoSamples.generate(tempDir(), options.pairs()));
+    List<DemoSamples.Sample> samples =
+        dev.orElseGet(() -> DemoSamples.generate(tempDir(), options.pairs()));
     List<Path> roots = samples.stream()
-        .flatMap(s -> java.util.stream.Stream.of(s.reference().getParent(), s.query().getParent()))
-        .map(p -> p.toAbsolutePath().normalize()).distinct().toList();
-    EmbeddedStack stack = EmbeddedStack.start(
-        new StackOptions(null, roots, StackOptions.LUCENE, null, false, PARTITIONS, null, null, Map.of()));
+        .flatMap(
+            s -> java.util.stream.Stream.of(s.reference().getParent(), s.query().getParent()))
+        .map(p -> p.toAbsolutePath().normalize())
+        .distinct()
+        .toList();
+    EmbeddedStack stack = EmbeddedStack.start(new StackOptions(
+        null, roots, StackOptions.LUCENE, null, false, PARTITIONS, null, null, Map.of()));
     ReviewConsole console = null;
     try {
       String token = newToken();
-      FetchSettings fetch = FetchSettings.of(Map.of("fetch.file-roots",
-          roots.stream().map(Path::toString).collect(Collectors.joining(","))));
-      console = ReviewConsole.start(new ReviewConsole.Settings(
-              Map.of("bootstrap.servers", stack.bootstrapServers()), options.bindAddress(), options.port(),
-              new Reviewers(Map.of(token, REVIEWER)), fetch, ReviewConsole.Settings.DEFAULT_MAX_REPORTS,
+      FetchSettings fetch = FetchSettings.of(Map.of(
+          "fetch.file-roots", roots.stream().map(Path::toString).collect(Collectors.joining(","))));
+      console = ReviewConsole.start(
+          new ReviewConsole.Settings(
+              Map.of("bootstrap.servers", stack.bootstrapServers()),
+              options.bindAddress(),
+              options.port(),
+              new Reviewers(Map.of(token, REVIEWER)),
+              fetch,
+              ReviewConsole.Settings.DEFAULT_MAX_REPORTS,
               ReviewConsole.Settings.DEFAULT_MAX_IMAGES),
-          stack.topics(), Clock.systemUTC());
-      PipelineDriver driver = new PipelineDriver(stack.bootstrapServers(), stack.topics(), outcome -> {});
-      return new Demo(stack, console, driver, samples, token, options.bindAddress(), dev.isPresent());
+          stack.topics(),
+          Clock.systemUTC());
+      PipelineDriver driver =
+          new PipelineDriver(stack.bootstrapServers(), stack.topics(), outcome -> {});
+      return new Demo(
+          stack, console, driver, samples, token, options.bindAddress(), dev.isPresent());
     } catch (RuntimeException e) {
       if (console != null) {
         console.close();
@@ -113,26 +141,37 @@ public final class Demo implements AutoCloseable {
   /** Registers every reference, waits until they are indexed, then uploads every copy and waits for its outcome. */
   public void preload(Duration stallTimeout) throws InterruptedException {
     for (DemoSamples.Sample sample : samples) {
-      driver.send(TENANT, sample.referenceId(), Purpose.REFERENCE, sample.reference(), RIGHTS_HOLDER);
+      driver.send(
+          TENANT, sample.referenceId(), Purpose.REFERENCE, sample.reference(), RIGHTS_HOLDER);
     }
     driver.flush();
-    driver.awaitOutcomes(samples.stream().map(DemoSamples.Sample::referenceId).toList(), stallTimeout, n -> {});
+    driver.awaitOutcomes(
+        samples.stream().map(DemoSamples.Sample::referenceId).toList(), stallTimeout, n -> {});
     for (DemoSamples.Sample sample : samples) {
       sendCopy(sample);
     }
-    driver.awaitOutcomes(samples.stream().map(DemoSamples.Sample::queryId).toList(), stallTimeout, n -> {});
+    driver.awaitOutcomes(
+        samples.stream().map(DemoSamples.Sample::queryId).toList(), stallTimeout, n -> {});
   }
 
   /** Uploads the copy of {@code sample} (again), as its uploader would. */
   public void sendCopy(DemoSamples.Sample sample) {
     UploadEvent upload = UploadEvent.newBuilder()
-        .setTenant(TENANT).setImageId(sample.queryId()).setPurpose(Purpose.UPLOAD).setUploader(UPLOADER)
-        .setSource(sample.query().toAbsolutePath().toUri().toString()).setUploadedAt(Instant.now())
+        .setTenant(TENANT)
+        .setImageId(sample.queryId())
+        .setPurpose(Purpose.UPLOAD)
+        .setUploader(UPLOADER)
+        .setSource(sample.query().toAbsolutePath().toUri().toString())
+        .setUploadedAt(Instant.now())
         .build();
     try {
-      uploads.send(new ProducerRecord<>(stack.topics().uploads().name(), new ImageKey(TENANT, sample.queryId()), upload)).get();
+      uploads
+          .send(new ProducerRecord<>(
+              stack.topics().uploads().name(), new ImageKey(TENANT, sample.queryId()), upload))
+          .get();
     } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot upload " + sample.queryId() + ": " + e.getCause(), e.getCause());
+      throw new IllegalStateException(
+          "cannot upload " + sample.queryId() + ": " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while uploading " + sample.queryId(), e);

@@ -26,17 +26,24 @@ public final class DemoCommand {
 
   public static int run(Args args, Path repositoryRoot) throws Exception {
     Demo.Options options = new Demo.Options(
-        Path.of(args.string("dev", repositoryRoot.resolve("../shared/eval/dev").normalize().toString())),
-        args.integer("pairs", DEFAULT_PAIRS, 1), args.string("bind", "127.0.0.1"), args.integer("port", DEFAULT_PORT, 0));
+        Path.of(args.string(
+            "dev", repositoryRoot.resolve("../shared/eval/dev").normalize().toString())),
+        args.integer("pairs", DEFAULT_PAIRS, 1),
+        args.string("bind", "127.0.0.1"),
+        args.integer("port", DEFAULT_PORT, 0));
     args.rejectUnknown();
     long started = System.nanoTime();
     System.err.println("doppel demo: starting the embedded stack and the review console...");
     try (Demo demo = Demo.start(options)) {
-      System.err.printf("doppel demo: stack up in %.1f s (%s); preloading %d %s pairs...%n",
-          (System.nanoTime() - started) / 1e9, demo.stack().describe(), demo.samples().size(),
+      System.err.printf(
+          "doppel demo: stack up in %.1f s (%s); preloading %d %s pairs...%n",
+          (System.nanoTime() - started) / 1e9,
+          demo.stack().describe(),
+          demo.samples().size(),
           demo.fromDev() ? "DEV" : "generated");
       demo.preload(STALL_TIMEOUT);
-      System.out.printf("%nReview console: %s%n  reviewer \"%s\", token %s%n  ready in %.1f s; Ctrl-C stops it%n",
+      System.out.printf(
+          "%nReview console: %s%n  reviewer \"%s\", token %s%n  ready in %.1f s; Ctrl-C stops it%n",
           demo.url(), Demo.REVIEWER, demo.token(), (System.nanoTime() - started) / 1e9);
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

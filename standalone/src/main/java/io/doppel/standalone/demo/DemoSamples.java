@@ -26,11 +26,20 @@ import javax.imageio.ImageIO;
 public final class DemoSamples {
 
   /** A protected work and a copy of it. */
-  public record Sample(String referenceId, Path reference, String queryId, Path query, String transform) {}
+  public record Sample(
+      String referenceId, Path reference, String queryId, Path query, String transform) {}
 
   /** Families whose matched region is easy to see in the console, in the order the demo shows them. */
-  static final List<String> SHOWCASE_FAMILIES =
-      List.of("pad", "hflip", "text_overlay", "tall_strip", "rotate", "crop_center", "emoji_overlay", "crop_random");
+  static final List<String> SHOWCASE_FAMILIES = List.of(
+      "pad",
+      "hflip",
+      "text_overlay",
+      "tall_strip",
+      "rotate",
+      "crop_center",
+      "emoji_overlay",
+      "crop_random");
+
   private static final String[] IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"};
   private static final int GENERATED_SIDE = 480;
   private static final int GENERATED_SHAPES = 90;
@@ -51,8 +60,9 @@ public final class DemoSamples {
     Map<String, String> referenceOf = csvPairs(truth);
     Map<String, String> familyOf = csvPairs(transforms);
     Map<String, String> firstQueryOfFamily = new LinkedHashMap<>();
-    referenceOf.keySet().stream().sorted().forEach(query ->
-        firstQueryOfFamily.putIfAbsent(familyOf.getOrDefault(query, ""), query));
+    referenceOf.keySet().stream()
+        .sorted()
+        .forEach(query -> firstQueryOfFamily.putIfAbsent(familyOf.getOrDefault(query, ""), query));
     List<Sample> samples = new ArrayList<>();
     for (String family : SHOWCASE_FAMILIES) {
       String query = firstQueryOfFamily.get(family);
@@ -93,7 +103,8 @@ public final class DemoSamples {
 
   /** Random overlapping shapes and strokes: many corners, so keypoints and a clear region. */
   private static BufferedImage painting(Random random) {
-    BufferedImage image = new BufferedImage(GENERATED_SIDE, GENERATED_SIDE, BufferedImage.TYPE_INT_RGB);
+    BufferedImage image =
+        new BufferedImage(GENERATED_SIDE, GENERATED_SIDE, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
     g.setColor(new Color(random.nextInt(0xFFFFFF)));
@@ -107,7 +118,11 @@ public final class DemoSamples {
       switch (random.nextInt(3)) {
         case 0 -> g.fillRect(x, y, w, h);
         case 1 -> g.fillOval(x, y, w, h);
-        default -> g.fillPolygon(new int[] {x, x + w, x + random.nextInt(w + 1)}, new int[] {y, y + random.nextInt(h + 1), y + h}, 3);
+        default ->
+          g.fillPolygon(
+              new int[] {x, x + w, x + random.nextInt(w + 1)},
+              new int[] {y, y + random.nextInt(h + 1), y + h},
+              3);
       }
     }
     g.dispose();

@@ -77,19 +77,23 @@ public final class EvalCommand {
 
     long started = System.nanoTime();
     try (EmbeddedStack stack = EmbeddedStack.start(options)) {
-      System.err.printf("doppel eval: embedded stack up in %.1f s (%s)%n",
+      System.err.printf(
+          "doppel eval: embedded stack up in %.1f s (%s)%n",
           (System.nanoTime() - started) / 1e9, stack.describe());
-      try (PipelineDriver driver = new PipelineDriver(stack.bootstrapServers(), stack.topics(), o -> {})) {
+      try (PipelineDriver driver =
+          new PipelineDriver(stack.bootstrapServers(), stack.topics(), o -> {})) {
         List<String> refIds = sendAll(driver, refs, Purpose.REFERENCE, "references");
         List<String> queryIds = sendAll(driver, queries, Purpose.UPLOAD, "queries");
         int failed = 0;
         int failedReferences = reportDeadLetters(driver, refIds, "reference");
         try (BufferedWriter predictions = Files.newBufferedWriter(out);
-             BufferedWriter candidates = candidatesOut == null ? null : Files.newBufferedWriter(Path.of(candidatesOut))) {
+            BufferedWriter candidates =
+                candidatesOut == null ? null : Files.newBufferedWriter(Path.of(candidatesOut))) {
           predictions.write("query_id,reference_id,score\n");
           if (candidates != null) {
-            candidates.write("query_id,reference_id,label,score,global_similarity,local_votes,inliers,inlier_area_share,"
-                + "reference_coverage,inlier_density,tentative_matches,mirrored,in_tile\n");
+            candidates.write(
+                "query_id,reference_id,label,score,global_similarity,local_votes,inliers,inlier_area_share,"
+                    + "reference_coverage,inlier_density,tentative_matches,mirrored,in_tile\n");
           }
           Set<String> refIdSet = new HashSet<>(refIds);
           Map<String, List<Double>> stageMillis = new TreeMap<>();
@@ -97,20 +101,39 @@ public final class EvalCommand {
             Outcome outcome = driver.outcome(queryId);
             if (outcome.isDeadLetter()) {
               failed++;
-              System.err.printf("doppel eval: query %s dead-lettered: %s %s%n", queryId,
-                  outcome.deadLetter().getReason(), outcome.deadLetter().getDetail());
+              System.err.printf(
+                  "doppel eval: query %s dead-lettered: %s %s%n",
+                  queryId,
+                  outcome.deadLetter().getReason(),
+                  outcome.deadLetter().getDetail());
               continue;
             }
-            outcome.event().getStageMicros().forEach((stage, micros) ->
-                stageMillis.computeIfAbsent(stage, k -> new ArrayList<>()).add(micros / MICROS_PER_MILLI));
+            outcome
+                .event()
+                .getStageMicros()
+                .forEach((stage, micros) -> stageMillis
+                    .computeIfAbsent(stage, k -> new ArrayList<>())
+                    .add(micros / MICROS_PER_MILLI));
             for (Match match : bestPerReference(outcome.event(), refIdSet).values()) {
-              predictions.write(String.format(Locale.ROOT, "%s,%s,%.6f%n", queryId, match.getImageId(), match.getScore()));
+              predictions.write(String.format(
+                  Locale.ROOT, "%s,%s,%.6f%n", queryId, match.getImageId(), match.getScore()));
               if (candidates != null) {
                 int label = match.getImageId().equals(truth.get(queryId)) ? 1 : 0;
-                candidates.write(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%d,%d,%.6f,%.6f,%.6f,%d,%b,%b%n",
-                    queryId, match.getImageId(), label, match.getScore(), match.getGlobalSimilarity(),
-                    match.getLocalVotes(), match.getInliers(), match.getInlierAreaShare(), match.getReferenceCoverage(),
-                    match.getInlierDensity(), match.getTentativeMatches(), match.getHints().getMirrored(),
+                candidates.write(String.format(
+                    Locale.ROOT,
+                    "%s,%s,%d,%.6f,%.6f,%d,%d,%.6f,%.6f,%.6f,%d,%b,%b%n",
+                    queryId,
+                    match.getImageId(),
+                    label,
+                    match.getScore(),
+                    match.getGlobalSimilarity(),
+                    match.getLocalVotes(),
+                    match.getInliers(),
+                    match.getInlierAreaShare(),
+                    match.getReferenceCoverage(),
+                    match.getInlierDensity(),
+                    match.getTentativeMatches(),
+                    match.getHints().getMirrored(),
                     match.getHints().getInTile()));
               }
             }
@@ -118,17 +141,25 @@ public final class EvalCommand {
           printStageLatencies(stageMillis);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        System.err.printf("doppel eval: %d references (%d dead-lettered), %d queries (%d dead-lettered) in %.1f s; wrote %s%n",
+        System.err.printf(
+            "doppel eval: %d references (%d dead-lettered), %d queries (%d dead-lettered) in %.1f s; wrote %s%n",
             refIds.size(), failedReferences, queryIds.size(), failed, seconds, out);
         long indexBytes = stack.committedIndexBytes();
         int indexed = refIds.size() + queryIds.size() - failed - failedReferences;
         if (indexBytes >= 0 && indexed > 0) {
-          System.err.printf(Locale.ROOT, "doppel eval: index on disk %.1f MB for %d images (references and uploads): %.1f KB"
-              + " per image%n", indexBytes / BYTES_PER_MB, indexed, indexBytes / BYTES_PER_KB / indexed);
+          System.err.printf(
+              Locale.ROOT,
+              "doppel eval: index on disk %.1f MB for %d images (references and uploads): %.1f KB"
+                  + " per image%n",
+              indexBytes / BYTES_PER_MB,
+              indexed,
+              indexBytes / BYTES_PER_KB / indexed);
         }
         if (failed + failedReferences > 0) {
-          System.err.printf("doppel eval: FAILED: %d images could not be processed (reasons above); the predictions"
-              + " miss them%n", failed + failedReferences);
+          System.err.printf(
+              "doppel eval: FAILED: %d images could not be processed (reasons above); the predictions"
+                  + " miss them%n",
+              failed + failedReferences);
           return 1;
         }
       }
@@ -136,7 +167,8 @@ public final class EvalCommand {
     return 0;
   }
 
-  private static List<String> sendAll(PipelineDriver driver, ImageFolder folder, Purpose purpose, String label)
+  private static List<String> sendAll(
+      PipelineDriver driver, ImageFolder folder, Purpose purpose, String label)
       throws InterruptedException {
     List<String> ids = new ArrayList<>(folder.files().size());
     Progress progress = new Progress(label, folder.files().size());
@@ -157,8 +189,9 @@ public final class EvalCommand {
       Outcome outcome = driver.outcome(id);
       if (outcome.isDeadLetter()) {
         deadLettered++;
-        System.err.printf("doppel eval: %s %s dead-lettered: %s %s%n", role, id,
-            outcome.deadLetter().getReason(), outcome.deadLetter().getDetail());
+        System.err.printf(
+            "doppel eval: %s %s dead-lettered: %s %s%n",
+            role, id, outcome.deadLetter().getReason(), outcome.deadLetter().getDetail());
       }
     }
     return deadLettered;
@@ -168,8 +201,10 @@ public final class EvalCommand {
   private static void printStageLatencies(Map<String, List<Double>> stageMillis) {
     System.err.println("doppel eval: per-query stage latency (ms)    p50      p95      max");
     stageMillis.forEach((stage, millis) -> {
-      LatencyStats stats = LatencyStats.ofMillis(millis.stream().mapToDouble(Double::doubleValue).toArray());
-      System.err.printf(Locale.ROOT, "  %-36s %8.1f %8.1f %8.1f%n", stage, stats.p50(), stats.p95(), stats.max());
+      LatencyStats stats =
+          LatencyStats.ofMillis(millis.stream().mapToDouble(Double::doubleValue).toArray());
+      System.err.printf(
+          Locale.ROOT, "  %-36s %8.1f %8.1f %8.1f%n", stage, stats.p50(), stats.p95(), stats.max());
     });
   }
 

@@ -53,17 +53,20 @@ public final class PipelineDriver implements AutoCloseable {
     producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
-    this.producer = new KafkaProducer<>(producerProps,
-        topics.uploads().keySerde().serializer(), topics.uploads().valueSerde().serializer());
+    this.producer = new KafkaProducer<>(
+        producerProps,
+        topics.uploads().keySerde().serializer(),
+        topics.uploads().valueSerde().serializer());
     Properties consumerProps = new Properties();
     consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "doppel-driver-" + UUID.randomUUID());
     consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    consumer.subscribe(List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES, Topics.DEAD_LETTERS));
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+        consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(
+        List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES, Topics.DEAD_LETTERS));
     this.reader = Thread.ofPlatform().name("doppel-driver-reader").daemon().start(() -> {
       try (consumer) {
         while (running.get()) {
@@ -83,15 +86,22 @@ public final class PipelineDriver implements AutoCloseable {
   private Outcome decode(ConsumerRecord<byte[], byte[]> record) {
     long now = System.nanoTime();
     if (record.topic().equals(Topics.DEAD_LETTERS)) {
-      DeadLetter letter = topics.deadLetters().valueSerde().deserializer().deserialize(record.topic(), record.value());
-      return letter.getImageId() == null ? null : new Outcome(letter.getImageId(), null, letter, now);
+      DeadLetter letter = topics
+          .deadLetters()
+          .valueSerde()
+          .deserializer()
+          .deserialize(record.topic(), record.value());
+      return letter.getImageId() == null
+          ? null
+          : new Outcome(letter.getImageId(), null, letter, now);
     }
     Topic<ImageKey, MatchEvent> topic = switch (record.topic()) {
       case Topics.DUPLICATES -> topics.duplicates();
       case Topics.VIOLATIONS -> topics.violations();
       default -> topics.outcomes();
     };
-    MatchEvent event = topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
+    MatchEvent event =
+        topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
     if (event.getTrigger() == Trigger.RETRO_SCAN) {
       return null;
     }

@@ -48,6 +48,7 @@ public final class ReindexCommand {
 
   /** What {@code ./doppel eval} registers references as, so a re-indexed eval folder lines up with it. */
   static final String DEFAULT_TENANT = "eval";
+
   static final String DEFAULT_RIGHTS_HOLDER = "eval-rights-holder";
   static final String STOP_AT_END_OFFSETS_AT_START = "end-offsets-at-start";
 
@@ -82,13 +83,17 @@ public final class ReindexCommand {
     String refs = args.string("refs", null);
     String manifest = args.string("manifest", null);
     String sourceTopic = args.string("source-topic", null);
-    long sources = java.util.stream.Stream.of(refs, manifest, sourceTopic).filter(s -> s != null).count();
+    long sources = java.util.stream.Stream.of(refs, manifest, sourceTopic)
+        .filter(s -> s != null)
+        .count();
     if (sources != 1) {
-      throw new UsageException("give exactly one of --refs DIR, --manifest FILE, --source-topic TOPIC");
+      throw new UsageException(
+          "give exactly one of --refs DIR, --manifest FILE, --source-topic TOPIC");
     }
     String stopAt = args.string("stop-at", STOP_AT_END_OFFSETS_AT_START);
     if (!stopAt.equals(STOP_AT_END_OFFSETS_AT_START)) {
-      throw new UsageException("--stop-at supports only " + STOP_AT_END_OFFSETS_AT_START + ", got '" + stopAt + "'");
+      throw new UsageException(
+          "--stop-at supports only " + STOP_AT_END_OFFSETS_AT_START + ", got '" + stopAt + "'");
     }
     int batch = args.integer("batch", ReindexJob.Settings.DEFAULT_BATCH_SIZE, 1);
     boolean force = args.flag("force");
@@ -107,9 +112,13 @@ public final class ReindexCommand {
     FolderSource.Owner owner = null;
     if (refs != null) {
       Purpose purpose = purpose(args.string("purpose", "reference"));
-      String rightsHolder = args.string("rights-holder", purpose == Purpose.REFERENCE ? DEFAULT_RIGHTS_HOLDER : null);
+      String rightsHolder =
+          args.string("rights-holder", purpose == Purpose.REFERENCE ? DEFAULT_RIGHTS_HOLDER : null);
       try {
-        owner = new FolderSource.Owner(args.string("tenant", DEFAULT_TENANT), purpose, rightsHolder,
+        owner = new FolderSource.Owner(
+            args.string("tenant", DEFAULT_TENANT),
+            purpose,
+            rightsHolder,
             args.string("reference-set", rightsHolder));
       } catch (IllegalArgumentException e) {
         throw new UsageException("--refs: " + e.getMessage());
@@ -134,30 +143,51 @@ public final class ReindexCommand {
     if (manifestSource != null) {
       fileRoots.addAll(manifestSource.localFolders());
     }
-    ExtractorConfig extractorConfig = ExtractorConfig.fromEnvironment(env, extractorOverrides).withFileRoots(fileRoots);
+    ExtractorConfig extractorConfig =
+        ExtractorConfig.fromEnvironment(env, extractorOverrides).withFileRoots(fileRoots);
     ModelBundle bundle = ModelBundle.load(extractorConfig.model().manifest());
     ModelKey target = new ModelKey(bundle.manifest().id(), bundle.manifest().version());
 
-    // the matcher's own settings, for the NEW model: its index must never receive another model's vectors
+    // the matcher's own settings, for the NEW model: its index must never receive another model's
+    // vectors
     matcherOverrides.put("model.id", target.modelId());
     matcherOverrides.put("model.version", target.modelVersion());
     matcherOverrides.put("model.dimension", String.valueOf(bundle.dimension()));
     ConfigReader reader = ConfigReader.of(MatcherConfig.PROGRAM, env, matcherOverrides);
-    IndexConfig indexConfig = MatcherConfig.readIndex(reader, indexDir == null ? null : Path.of(indexDir));
+    IndexConfig indexConfig =
+        MatcherConfig.readIndex(reader, indexDir == null ? null : Path.of(indexDir));
     KafkaConnection kafka = sourceTopic == null ? null : KafkaConnection.read(reader);
-    HttpSchemaRegistry.Settings registry = sourceTopic == null ? null : SchemaRegistryConnection.read(reader);
+    HttpSchemaRegistry.Settings registry =
+        sourceTopic == null ? null : SchemaRegistryConnection.read(reader);
     reader.finish();
 
     try (Ops ops = Ops.start(opsPort);
-         PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(extractorConfig, bundle);
-         VectorIndex index = VectorIndexes.open(indexConfig);
-         ReindexSource source = refs != null ? new FolderSource(Path.of(refs), owner)
-             : manifestSource != null ? manifestSource
-             : topicSource(sourceTopic, consumerGroup == null ? defaultGroup(target) : consumerGroup, batch, kafka, registry)) {
-      System.err.printf("doppel reindex: %s → model %s/%s (%d dimensions, %s), index %s%n", source.describe(),
-          target.modelId(), target.modelVersion(), bundle.dimension(), extractor.device(), indexConfig.describe());
+        PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(extractorConfig, bundle);
+        VectorIndex index = VectorIndexes.open(indexConfig);
+        ReindexSource source = refs != null
+            ? new FolderSource(Path.of(refs), owner)
+            : manifestSource != null
+                ? manifestSource
+                : topicSource(
+                    sourceTopic,
+                    consumerGroup == null ? defaultGroup(target) : consumerGroup,
+                    batch,
+                    kafka,
+                    registry)) {
+      System.err.printf(
+          "doppel reindex: %s → model %s/%s (%d dimensions, %s), index %s%n",
+          source.describe(),
+          target.modelId(),
+          target.modelVersion(),
+          bundle.dimension(),
+          extractor.device(),
+          indexConfig.describe());
       Progress progress = new Progress("reindex", source.size());
-      ReindexReport report = new ReindexJob(extractor, index, target, new ReindexJob.Settings(batch, !force && sourceTopic == null))
+      ReindexReport report = new ReindexJob(
+              extractor,
+              index,
+              target,
+              new ReindexJob.Settings(batch, !force && sourceTopic == null))
           .run(source, p -> {
             progress.update(p.done());
             ops.record(p.soFar());
@@ -201,9 +231,14 @@ public final class ReindexCommand {
       }
       OpsMetrics metrics = OpsMetrics.forApplication(APPLICATION);
       try {
-        return new Ops(metrics, OpsServer.start(
-            new OpsServer.Settings(OpsServer.Settings.ALL_INTERFACES, number, OpsServer.Settings.DEFAULT_STOP_GRACE),
-            metrics.registry()));
+        return new Ops(
+            metrics,
+            OpsServer.start(
+                new OpsServer.Settings(
+                    OpsServer.Settings.ALL_INTERFACES,
+                    number,
+                    OpsServer.Settings.DEFAULT_STOP_GRACE),
+                metrics.registry()));
       } catch (RuntimeException e) {
         metrics.close();
         throw e;
@@ -239,26 +274,50 @@ public final class ReindexCommand {
     return switch (text.toLowerCase(Locale.ROOT)) {
       case "reference" -> Purpose.REFERENCE;
       case "upload" -> Purpose.UPLOAD;
-      default -> throw new UsageException("--purpose must be reference or upload, got '" + text + "'");
+      default ->
+        throw new UsageException("--purpose must be reference or upload, got '" + text + "'");
     };
   }
 
-  private static ReindexSource topicSource(String topic, String group, int batch, KafkaConnection kafka,
+  private static ReindexSource topicSource(
+      String topic,
+      String group,
+      int batch,
+      KafkaConnection kafka,
       HttpSchemaRegistry.Settings registrySettings) {
     if (!topic.equals(Topics.UPLOADS)) {
-      throw new UsageException("--source-topic reads the uploads topic " + Topics.UPLOADS + ", got '" + topic + "'");
+      throw new UsageException(
+          "--source-topic reads the uploads topic " + Topics.UPLOADS + ", got '" + topic + "'");
     }
     Properties clientSettings = new Properties();
     clientSettings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     clientSettings.putAll(kafka.security());
     HttpSchemaRegistry registry = new HttpSchemaRegistry(registrySettings);
-    UploadsTopicSource source = new UploadsTopicSource(clientSettings, Topics.using(registry).uploads(), group, batch);
+    UploadsTopicSource source =
+        new UploadsTopicSource(clientSettings, Topics.using(registry).uploads(), group, batch);
     return new ReindexSource() {
-      @Override public java.util.List<io.doppel.matcher.reindex.ReindexItem> next(int max) { return source.next(max); }
-      @Override public void acknowledge() { source.acknowledge(); }
-      @Override public long size() { return source.size(); }
-      @Override public String describe() { return source.describe(); }
-      @Override public void close() {
+      @Override
+      public java.util.List<io.doppel.matcher.reindex.ReindexItem> next(int max) {
+        return source.next(max);
+      }
+
+      @Override
+      public void acknowledge() {
+        source.acknowledge();
+      }
+
+      @Override
+      public long size() {
+        return source.size();
+      }
+
+      @Override
+      public String describe() {
+        return source.describe();
+      }
+
+      @Override
+      public void close() {
         try {
           source.close();
         } finally {

@@ -13,13 +13,30 @@ import org.junit.jupiter.api.io.TempDir;
 class IndexBenchmarkTest {
 
   @Test
-  void theLuceneBackendRunsWithTheDefaultMilvusUriSetAndReportsBothOperations(@TempDir Path dir) throws Exception {
+  void theLuceneBackendRunsWithTheDefaultMilvusUriSetAndReportsBothOperations(@TempDir Path dir)
+      throws Exception {
     PrintStream original = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     try {
-      IndexBenchmark.main(new String[] {"--backend", "lucene", "--sizes", "50", "--queries", "5", "--local-images", "20",
-          "--keypoints", "40", "--local-queries", "3", "--query-descriptors", "20", "--dir", dir.toString()});
+      IndexBenchmark.main(new String[] {
+        "--backend",
+        "lucene",
+        "--sizes",
+        "50",
+        "--queries",
+        "5",
+        "--local-images",
+        "20",
+        "--keypoints",
+        "40",
+        "--local-queries",
+        "3",
+        "--query-descriptors",
+        "20",
+        "--dir",
+        dir.toString()
+      });
     } finally {
       System.setOut(original);
     }

@@ -14,10 +14,21 @@ class SoakDriftTest {
 
   @Test
   void driftIsTheLeastSquaresSlopeOfEachSeriesAfterTheWarmUp() {
-    // anonymous memory grows 10 MB a minute after a warm-up spike; the heap is flat with noise; the index shrinks
-    List<SoakCommand.Sample> samples = IntStream.range(0, 11).mapToObj(minute -> new SoakCommand.Sample(minute, 0, 0,
-        (minute < 2 ? 5_000 : 1_000 + 10 * minute) * MB, 300 * MB, 2_000 * MB, (minute % 2 == 0 ? 800 : 804) * MB, 400 * MB,
-        (100 - minute) * MB, NO_LATENCY)).toList();
+    // anonymous memory grows 10 MB a minute after a warm-up spike; the heap is flat with noise; the
+    // index shrinks
+    List<SoakCommand.Sample> samples = IntStream.range(0, 11)
+        .mapToObj(minute -> new SoakCommand.Sample(
+            minute,
+            0,
+            0,
+            (minute < 2 ? 5_000 : 1_000 + 10 * minute) * MB,
+            300 * MB,
+            2_000 * MB,
+            (minute % 2 == 0 ? 800 : 804) * MB,
+            400 * MB,
+            (100 - minute) * MB,
+            NO_LATENCY))
+        .toList();
 
     var drift = SoakCommand.drift(samples, 2);
 
@@ -31,7 +42,8 @@ class SoakDriftTest {
 
   @Test
   void fewerThanTwoSamplesHaveNoDrift() {
-    List<SoakCommand.Sample> one = List.of(new SoakCommand.Sample(6, 0, 0, MB, MB, MB, MB, MB, MB, NO_LATENCY));
+    List<SoakCommand.Sample> one =
+        List.of(new SoakCommand.Sample(6, 0, 0, MB, MB, MB, MB, MB, MB, NO_LATENCY));
 
     assertThat((double) SoakCommand.drift(one, 5).get("rss_anonymous")).isNaN();
   }

@@ -16,12 +16,22 @@ class IscMetricsTest {
 
   @Test
   void tiesCountAgainstAndAMissingPairAddsNothing() {
-    // pooled: q1 r1 .9 TP | q5 r2 .8 FP | q2 r9 .7 FP | q2 r2 .7 TP | q3 r7 .6 FP | q3 r3 .5 TP | q6 r1 .4 FP | q4 r5 .3 FP
-    // AP = (1 + 2/4 + 3/6) / 4 = 0.5; precision >= 0.99 only for the first pair: recall 1/4 at threshold 0.9
-    IscMetrics m = IscMetrics.of(Map.of("q1", "r1", "q2", "r2", "q3", "r3", "q4", "r4"), Set.of("q5", "q6"), List.of(
-        new Prediction("q1", "r1", .9), new Prediction("q5", "r2", .8), new Prediction("q2", "r2", .7),
-        new Prediction("q2", "r9", .7), new Prediction("q3", "r7", .6), new Prediction("q3", "r3", .5),
-        new Prediction("q6", "r1", .4), new Prediction("q4", "r5", .3)));
+    // pooled: q1 r1 .9 TP | q5 r2 .8 FP | q2 r9 .7 FP | q2 r2 .7 TP | q3 r7 .6 FP | q3 r3 .5 TP |
+    // q6 r1 .4 FP | q4 r5 .3 FP
+    // AP = (1 + 2/4 + 3/6) / 4 = 0.5; precision >= 0.99 only for the first pair: recall 1/4 at
+    // threshold 0.9
+    IscMetrics m = IscMetrics.of(
+        Map.of("q1", "r1", "q2", "r2", "q3", "r3", "q4", "r4"),
+        Set.of("q5", "q6"),
+        List.of(
+            new Prediction("q1", "r1", .9),
+            new Prediction("q5", "r2", .8),
+            new Prediction("q2", "r2", .7),
+            new Prediction("q2", "r9", .7),
+            new Prediction("q3", "r7", .6),
+            new Prediction("q3", "r3", .5),
+            new Prediction("q6", "r1", .4),
+            new Prediction("q4", "r5", .3)));
 
     assertThat(m.microAp()).isCloseTo(0.5, within(1e-12));
     assertThat(m.recallAtP90()).isEqualTo(0.25);
@@ -56,8 +66,10 @@ class IscMetricsTest {
 
   @Test
   void aDistractorAboveTheP99ThresholdIsAFalsePositive() {
-    // 100 copies scored 1.000 down to 0.901 and one distractor at 0.95: the whole list keeps precision 100/101 >= 0.99,
-    // so recall@P0.99 is 1 at threshold 0.901, and the distractor above it is a false positive; the other is not
+    // 100 copies scored 1.000 down to 0.901 and one distractor at 0.95: the whole list keeps
+    // precision 100/101 >= 0.99,
+    // so recall@P0.99 is 1 at threshold 0.901, and the distractor above it is a false positive; the
+    // other is not
     Map<String, String> truth = new HashMap<>();
     List<Prediction> predictions = new ArrayList<>();
     for (int i = 0; i < 100; i++) {

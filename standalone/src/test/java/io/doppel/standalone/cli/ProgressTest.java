@@ -8,7 +8,8 @@ class ProgressTest {
 
   @Test
   void testJvmsStreamsAreNoTerminal() {
-    // Surefire's forked JVM talks over pipes: on JDK 22 to 24 System.console() is not null there, yet no terminal.
+    // Surefire's forked JVM talks over pipes: on JDK 22 to 24 System.console() is not null there,
+    // yet no terminal.
     assertThat(Progress.isTerminal(System.console())).isFalse();
     assertThat(Progress.isTerminal(null)).isFalse();
   }

@@ -56,14 +56,16 @@ class ReviewConsoleEndToEndIT {
   private static final int WINDOW_WIDTH = 1500;
   private static final int WINDOW_HEIGHT = 1000;
 
-  @TempDir Path browserProfile;
+  @TempDir
+  Path browserProfile;
 
   @Test
   void aDismissedCopyIsRecordedAndNotReportedAgain() throws Exception {
     boolean chromiumThere = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
     if (!chromiumThere) {
-      System.out.println("SKIPPED ReviewConsoleEndToEndIT: needs " + CHROMIUM + " and " + CHROMEDRIVER
-          + " (install Debian's chromium and chromium-driver; scripts/test.sh does where apt-get is available)");
+      System.out.println(
+          "SKIPPED ReviewConsoleEndToEndIT: needs " + CHROMIUM + " and " + CHROMEDRIVER
+              + " (install Debian's chromium and chromium-driver; scripts/test.sh does where apt-get is available)");
     }
     assumeTrue(chromiumThere, "no headless Chromium here");
     if (!Files.isDirectory(DEV)) {
@@ -71,13 +73,18 @@ class ReviewConsoleEndToEndIT {
           + " does not exist; using generated images instead of a DEV pair");
     }
 
-    try (Demo demo = Demo.start(new Demo.Options(Files.isDirectory(DEV) ? DEV : null, 1, "127.0.0.1", 0))) {
+    try (Demo demo =
+        Demo.start(new Demo.Options(Files.isDirectory(DEV) ? DEV : null, 1, "127.0.0.1", 0))) {
       demo.preload(PIPELINE_STALL);
       DemoSamples.Sample copy = demo.samples().getFirst();
       var preloaded = demo.driver().outcome(copy.queryId());
-      assertThat(preloaded.isDeadLetter()).as("dead letter: %s", preloaded.deadLetter()).isFalse();
+      assertThat(preloaded.isDeadLetter())
+          .as("dead letter: %s", preloaded.deadLetter())
+          .isFalse();
       assertThat(preloaded.event().getDecision())
-          .as("the pipeline's decision on the copy %s (%s) of %s", copy.queryId(), copy.transform(), copy.referenceId())
+          .as(
+              "the pipeline's decision on the copy %s (%s) of %s",
+              copy.queryId(), copy.transform(), copy.referenceId())
           .isEqualTo(Decision.COPYRIGHT_VIOLATION);
       ChromeDriver browser = browser();
       try {
@@ -88,16 +95,27 @@ class ReviewConsoleEndToEndIT {
         try {
           wait.until(b -> !b.findElements(reportItem).isEmpty());
         } catch (org.openqa.selenium.TimeoutException e) {
-          throw new AssertionError("no report for " + copy.queryId() + " in the queue; page:\n" + browser.getPageSource(), e);
+          throw new AssertionError(
+              "no report for " + copy.queryId() + " in the queue; page:\n"
+                  + browser.getPageSource(),
+              e);
         }
         browser.findElement(reportItem).click();
 
-        wait.until(b -> "loaded".equals(b.findElement(By.cssSelector(".query-image")).getDomAttribute("data-state"))
-            && "loaded".equals(b.findElement(By.cssSelector(".match-image")).getDomAttribute("data-state")));
+        wait.until(b -> "loaded"
+                .equals(b.findElement(By.cssSelector(".query-image")).getDomAttribute("data-state"))
+            && "loaded"
+                .equals(
+                    b.findElement(By.cssSelector(".match-image")).getDomAttribute("data-state")));
         for (String side : List.of("query", "reference")) {
-          WebElement polygon = browser.findElement(By.cssSelector("polygon[data-side='" + side + "']"));
-          assertThat(area(polygon.getDomAttribute("points"))).as("area of the %s region", side).isGreaterThan(0.01);
-          assertThat(polygon.getRect().getWidth()).as("drawn width of the %s region", side).isPositive();
+          WebElement polygon =
+              browser.findElement(By.cssSelector("polygon[data-side='" + side + "']"));
+          assertThat(area(polygon.getDomAttribute("points")))
+              .as("area of the %s region", side)
+              .isGreaterThan(0.01);
+          assertThat(polygon.getRect().getWidth())
+              .as("drawn width of the %s region", side)
+              .isPositive();
         }
         screenshot(browser);
 
@@ -112,26 +130,39 @@ class ReviewConsoleEndToEndIT {
       assertThat(decision.getReviewer()).isEqualTo(Demo.REVIEWER);
       assertThat(decision.getImageId()).isEqualTo(copy.queryId());
       assertThat(decision.getMatch().getImageId()).isEqualTo(copy.referenceId());
-      assertThat(decision.getDecidedAt()).isBetween(Instant.now().minus(PIPELINE_STALL), Instant.now());
+      assertThat(decision.getDecidedAt())
+          .isBetween(Instant.now().minus(PIPELINE_STALL), Instant.now());
 
       demo.sendCopy(copy);
       List<MatchEvent> outcomes = outcomesOf(demo, copy.queryId(), 2);
       assertThat(outcomes.getFirst().getDecision()).isEqualTo(Decision.COPYRIGHT_VIOLATION);
       MatchEvent again = outcomes.get(1);
       assertThat(again.getDecision()).isEqualTo(Decision.CLEAN);
-      assertThat(again.getMatches()).filteredOn(m -> m.getImageId().equals(copy.referenceId()))
-          .singleElement().satisfies(m -> assertThat(m.getKind()).isEqualTo(MatchKind.BELOW_THRESHOLD));
+      assertThat(again.getMatches())
+          .filteredOn(m -> m.getImageId().equals(copy.referenceId()))
+          .singleElement()
+          .satisfies(m -> assertThat(m.getKind()).isEqualTo(MatchKind.BELOW_THRESHOLD));
     }
   }
 
   private ChromeDriver browser() {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + browserProfile, "--window-size=" + WINDOW_WIDTH + "," + WINDOW_HEIGHT);
+    options.addArguments(
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--user-data-dir=" + browserProfile,
+        "--window-size=" + WINDOW_WIDTH + "," + WINDOW_HEIGHT);
     ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        .usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort()
+        .build();
     return new ChromeDriver(service, options);
   }
 
@@ -147,8 +178,10 @@ class ReviewConsoleEndToEndIT {
 
   /** Shoelace area of an SVG {@code points} list in the unit square. */
   private static double area(String points) {
-    double[][] p = Arrays.stream(points.trim().split("\\s+")).map(xy -> xy.split(","))
-        .map(xy -> new double[] {Double.parseDouble(xy[0]), Double.parseDouble(xy[1])}).toArray(double[][]::new);
+    double[][] p = Arrays.stream(points.trim().split("\\s+"))
+        .map(xy -> xy.split(","))
+        .map(xy -> new double[] {Double.parseDouble(xy[0]), Double.parseDouble(xy[1])})
+        .toArray(double[][]::new);
     double twice = 0;
     for (int i = 0; i < p.length; i++) {
       double[] a = p[i];
@@ -160,7 +193,10 @@ class ReviewConsoleEndToEndIT {
 
   private static ReviewDecision readFeedback(Demo demo) {
     var topic = demo.stack().topics().reviewFeedback();
-    List<ReviewDecision> found = read(demo, Topics.REVIEW_FEEDBACK, 1,
+    List<ReviewDecision> found = read(
+        demo,
+        Topics.REVIEW_FEEDBACK,
+        1,
         r -> topic.valueSerde().deserializer().deserialize(r.topic(), r.value()));
     return found.getFirst();
   }
@@ -173,8 +209,15 @@ class ReviewConsoleEndToEndIT {
     while (events.size() < count && System.nanoTime() < deadline) {
       events = new ArrayList<>();
       for (String name : List.of(Topics.DUPLICATES, Topics.VIOLATIONS, Topics.OUTCOMES)) {
-        events.addAll(read(demo, name, 0, r -> topics.outcomes().valueSerde().deserializer().deserialize(r.topic(), r.value()))
-            .stream().filter(e -> e.getImageId().equals(imageId)).toList());
+        events.addAll(read(
+                demo,
+                name,
+                0,
+                r ->
+                    topics.outcomes().valueSerde().deserializer().deserialize(r.topic(), r.value()))
+            .stream()
+            .filter(e -> e.getImageId().equals(imageId))
+            .toList());
       }
     }
     events.sort(java.util.Comparator.comparing(MatchEvent::getDecidedAt));
@@ -183,14 +226,23 @@ class ReviewConsoleEndToEndIT {
   }
 
   /** Every committed record of {@code topic}, decoded; waits until there are at least {@code atLeast}. */
-  private static <T> List<T> read(Demo demo, String topic, int atLeast,
+  private static <T> List<T> read(
+      Demo demo,
+      String topic,
+      int atLeast,
       java.util.function.Function<ConsumerRecord<byte[], byte[]>, T> decode) {
-    Map<String, Object> settings = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, demo.stack().bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    Map<String, Object> settings = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        demo.stack().bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false);
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
+          .map(p -> new TopicPartition(topic, p.partition()))
+          .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -206,7 +258,8 @@ class ReviewConsoleEndToEndIT {
           end.putAll(consumer.endOffsets(partitions));
         }
       }
-      throw new AssertionError("fewer than " + atLeast + " records on " + topic + " within " + TOPIC_WAIT);
+      throw new AssertionError(
+          "fewer than " + atLeast + " records on " + topic + " within " + TOPIC_WAIT);
     }
   }
 }

@@ -40,7 +40,8 @@ class ConfigurationReferenceTest {
     ExtractorConfig.read(extractor);
     ConfigReader matcher = ConfigReader.of(MatcherConfig.PROGRAM, ENVIRONMENT);
     MatcherConfig.read(matcher);
-    ConfigReader milvus = ConfigReader.of(MatcherConfig.PROGRAM,
+    ConfigReader milvus = ConfigReader.of(
+        MatcherConfig.PROGRAM,
         Map.of("DOPPEL_MATCHER_INDEX", "milvus", "DOPPEL_MILVUS_URI", "http://milvus:19530"));
     MatcherConfig.readIndex(milvus, null);
     ConfigReader review = ConfigReader.of(ReviewConsoleMain.PROGRAM, ENVIRONMENT);
@@ -67,10 +68,15 @@ class ConfigurationReferenceTest {
       String actual = setting.defaultValue();
       if (documented.equals("CPU count")) {
         if (!String.valueOf(Runtime.getRuntime().availableProcessors()).equals(actual)) {
-          wrongDefault.add(setting.variable() + ": the page says the CPU count, the reader " + actual);
+          wrongDefault.add(
+              setting.variable() + ": the page says the CPU count, the reader " + actual);
         }
-      } else if (actual != null && !actual.isEmpty() && !documented.equals(actual) && !documented.startsWith("as the ")) {
-        wrongDefault.add(setting.variable() + ": the page says '" + documented + "', the reader '" + actual + "'");
+      } else if (actual != null
+          && !actual.isEmpty()
+          && !documented.equals(actual)
+          && !documented.startsWith("as the ")) {
+        wrongDefault.add(setting.variable() + ": the page says '" + documented + "', the reader '"
+            + actual + "'");
       }
     }
     assertThat(missing).as("variables read but not on docs/configuration.md").isEmpty();
@@ -84,7 +90,9 @@ class ConfigurationReferenceTest {
     List<String> stale = rows().keySet().stream()
         .filter(variable -> !variable.contains("*") && !read.contains(variable))
         .toList();
-    assertThat(stale).as("variables on docs/configuration.md that no program reads").isEmpty();
+    assertThat(stale)
+        .as("variables on docs/configuration.md that no program reads")
+        .isEmpty();
   }
 
   /** Table rows by the variable in their first cell: {variable, default, meaning}. */
@@ -107,8 +115,10 @@ class ConfigurationReferenceTest {
       return rows.get(variable);
     }
     return rows.entrySet().stream()
-        .filter(row -> row.getKey().endsWith("_*") && variable.startsWith(row.getKey().substring(0, row.getKey().length() - 1)))
+        .filter(row -> row.getKey().endsWith("_*")
+            && variable.startsWith(row.getKey().substring(0, row.getKey().length() - 1)))
         .map(Map.Entry::getValue)
-        .findFirst().orElse(null);
+        .findFirst()
+        .orElse(null);
   }
 }

@@ -26,8 +26,12 @@ final class MatcherServiceProcess implements AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
   private static final int HTTP_OK = 200;
-  private static final List<String> JVM_OPTIONS = List.of("-Xmx768m", "-XX:+UseSerialGC",
-      "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector");
+  private static final List<String> JVM_OPTIONS = List.of(
+      "-Xmx768m",
+      "-XX:+UseSerialGC",
+      "--enable-native-access=ALL-UNNAMED",
+      "--add-modules",
+      "jdk.incubator.vector");
 
   private final ChildJvm child;
 
@@ -46,8 +50,11 @@ final class MatcherServiceProcess implements AutoCloseable {
 
   /** Starts the service with {@code environment} (its DOPPEL_* settings, ops port included) and waits until it is ready. */
   static MatcherServiceProcess start(Map<String, String> environment, int opsPort, Path log) {
-    ChildJvm child = ChildJvm.of(MatcherService.class.getName()).jvmOptions(JVM_OPTIONS).environment(environment)
-        .log(log).start();
+    ChildJvm child = ChildJvm.of(MatcherService.class.getName())
+        .jvmOptions(JVM_OPTIONS)
+        .environment(environment)
+        .log(log)
+        .start();
     URI ready = URI.create("http://127.0.0.1:" + opsPort + Deployment.READINESS_PATH);
     try (HttpClient http = HttpClient.newHttpClient()) {
       child.awaitReady(START_TIMEOUT, POLL, () -> answersOk(http, ready));
@@ -57,7 +64,8 @@ final class MatcherServiceProcess implements AutoCloseable {
 
   private static boolean answersOk(HttpClient http, URI ready) throws InterruptedException {
     try {
-      HttpResponse<Void> response = http.send(HttpRequest.newBuilder(ready).timeout(REQUEST_TIMEOUT).build(),
+      HttpResponse<Void> response = http.send(
+          HttpRequest.newBuilder(ready).timeout(REQUEST_TIMEOUT).build(),
           HttpResponse.BodyHandlers.discarding());
       return response.statusCode() == HTTP_OK;
     } catch (IOException notListeningYet) {

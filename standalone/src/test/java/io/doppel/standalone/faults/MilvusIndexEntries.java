@@ -33,6 +33,7 @@ final class MilvusIndexEntries {
   private static final long MAX_ROWS = 16_384;
   /** Images per query: 100 × 150 keypoints stays under {@link #MAX_ROWS}. */
   private static final int IMAGES_PER_QUERY = 100;
+
   private static final String COUNT = "count(*)";
   private static final int READ_ATTEMPTS = 5;
   private static final Duration BETWEEN_READS = Duration.ofSeconds(10);
@@ -41,7 +42,11 @@ final class MilvusIndexEntries {
    * One collection: rows per image key and primary keys seen more than once, as queries return them,
    * and Milvus' own {@code count(*)}, which counts stored rows even where queries merge rows of one key.
    */
-  record Entries(String collection, Map<String, Integer> rowsPerImage, Map<String, Integer> repeatedKeys, long counted) {
+  record Entries(
+      String collection,
+      Map<String, Integer> rowsPerImage,
+      Map<String, Integer> repeatedKeys,
+      long counted) {
     long rows() {
       return rowsPerImage.values().stream().mapToLong(Integer::longValue).sum();
     }
@@ -53,7 +58,8 @@ final class MilvusIndexEntries {
   static List<Entries> read(MilvusIndexConfig config, String tenant, List<String> imageIds) {
     MilvusClientV2 client = client(config);
     try {
-      return List.of(read(client, config.globalCollection(), tenant, imageIds),
+      return List.of(
+          read(client, config.globalCollection(), tenant, imageIds),
           read(client, config.localCollection(), tenant, imageIds));
     } finally {
       client.close();
@@ -64,8 +70,10 @@ final class MilvusIndexEntries {
     MilvusClientV2 client = client(config);
     try {
       for (String collection : List.of(config.globalCollection(), config.localCollection())) {
-        if (client.hasCollection(HasCollectionReq.builder().collectionName(collection).build())) {
-          client.dropCollection(DropCollectionReq.builder().collectionName(collection).build());
+        if (client.hasCollection(
+            HasCollectionReq.builder().collectionName(collection).build())) {
+          client.dropCollection(
+              DropCollectionReq.builder().collectionName(collection).build());
         }
       }
     } finally {
@@ -78,22 +86,27 @@ final class MilvusIndexEntries {
    * #READ_ATTEMPTS} times: right after a Milvus restart reads can come back short. Each pass first flushes, so growing
    * segments are sealed and deletes applied.
    */
-  private static Entries read(MilvusClientV2 client, String collection, String tenant, List<String> imageIds) {
+  private static Entries read(
+      MilvusClientV2 client, String collection, String tenant, List<String> imageIds) {
     Entries entries = null;
     for (int attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
       Entries previous = entries;
       if (previous != null) {
-        System.out.printf("faults-real: %s: read %d rows, count(*) %d; reading again in %d s%n", collection, previous.rows(),
-            previous.counted(), BETWEEN_READS.toSeconds());
+        System.out.printf(
+            "faults-real: %s: read %d rows, count(*) %d; reading again in %d s%n",
+            collection, previous.rows(), previous.counted(), BETWEEN_READS.toSeconds());
         sleep(BETWEEN_READS);
       }
       try {
         client.flush(FlushReq.builder().collectionNames(List.of(collection)).build());
       } catch (RuntimeException e) {
-        System.out.printf("faults-real: %s: flush before reading failed (%s); reading anyway%n", collection, e.getMessage());
+        System.out.printf(
+            "faults-real: %s: flush before reading failed (%s); reading anyway%n",
+            collection, e.getMessage());
       }
       entries = readOnce(client, collection, tenant, imageIds);
-      if (entries.rows() == entries.counted() || previous != null && entries.rows() == previous.rows()) {
+      if (entries.rows() == entries.counted()
+          || previous != null && entries.rows() == previous.rows()) {
         break;
       }
     }
@@ -109,15 +122,22 @@ final class MilvusIndexEntries {
     }
   }
 
-  private static Entries readOnce(MilvusClientV2 client, String collection, String tenant, List<String> imageIds) {
+  private static Entries readOnce(
+      MilvusClientV2 client, String collection, String tenant, List<String> imageIds) {
     Map<String, Integer> rowsPerImage = new TreeMap<>();
     Map<String, Integer> timesPerKey = new HashMap<>();
     long counted = 0;
     for (int from = 0; from < imageIds.size(); from += IMAGES_PER_QUERY) {
       String filter = FilterExpressions.equalTo(TENANT, tenant) + " && "
-          + FilterExpressions.in(IMAGE_ID, imageIds.subList(from, Math.min(imageIds.size(), from + IMAGES_PER_QUERY)));
-      QueryResp rows = client.query(QueryReq.builder().collectionName(collection).filter(filter)
-          .outputFields(List.of(PK, IMAGE_KEY)).limit(MAX_ROWS).consistencyLevel(ConsistencyLevel.STRONG).build());
+          + FilterExpressions.in(
+              IMAGE_ID, imageIds.subList(from, Math.min(imageIds.size(), from + IMAGES_PER_QUERY)));
+      QueryResp rows = client.query(QueryReq.builder()
+          .collectionName(collection)
+          .filter(filter)
+          .outputFields(List.of(PK, IMAGE_KEY))
+          .limit(MAX_ROWS)
+          .consistencyLevel(ConsistencyLevel.STRONG)
+          .build());
       for (QueryResp.QueryResult row : rows.getQueryResults()) {
         rowsPerImage.merge((String) row.getEntity().get(IMAGE_KEY), 1, Integer::sum);
         timesPerKey.merge((String) row.getEntity().get(PK), 1, Integer::sum);
@@ -142,7 +162,8 @@ final class MilvusIndexEntries {
     MilvusClientV2 client = client(config);
     try {
       entries.rowsPerImage().forEach((imageKey, rows) -> {
-        long counted = count(client, entries.collection(), FilterExpressions.equalTo(IMAGE_KEY, imageKey));
+        long counted =
+            count(client, entries.collection(), FilterExpressions.equalTo(IMAGE_KEY, imageKey));
         if (counted != rows) {
           overCounted.put(imageKey, counted - rows);
         }
@@ -165,7 +186,8 @@ final class MilvusIndexEntries {
    * Each image of {@code imageKeys} read on its own, once {@link #BETWEEN_READS} has passed: where a later read gives
    * the fault-free rows, the difference came from reading a Milvus that was still settling, not from what it stores.
    */
-  static Map<String, ImageRows> reread(MilvusIndexConfig config, String collection, Set<String> imageKeys) {
+  static Map<String, ImageRows> reread(
+      MilvusIndexConfig config, String collection, Set<String> imageKeys) {
     sleep(BETWEEN_READS);
     Map<String, ImageRows> reread = new TreeMap<>();
     MilvusClientV2 client = client(config);
@@ -173,9 +195,16 @@ final class MilvusIndexEntries {
       client.flush(FlushReq.builder().collectionNames(List.of(collection)).build());
       for (String imageKey : imageKeys) {
         String filter = FilterExpressions.equalTo(IMAGE_KEY, imageKey);
-        QueryResp rows = client.query(QueryReq.builder().collectionName(collection).filter(filter)
-            .outputFields(List.of(PK)).limit(MAX_ROWS).consistencyLevel(ConsistencyLevel.STRONG).build());
-        reread.put(imageKey, new ImageRows(rows.getQueryResults().size(), count(client, collection, filter)));
+        QueryResp rows = client.query(QueryReq.builder()
+            .collectionName(collection)
+            .filter(filter)
+            .outputFields(List.of(PK))
+            .limit(MAX_ROWS)
+            .consistencyLevel(ConsistencyLevel.STRONG)
+            .build());
+        reread.put(
+            imageKey,
+            new ImageRows(rows.getQueryResults().size(), count(client, collection, filter)));
       }
     } finally {
       client.close();
@@ -184,13 +213,19 @@ final class MilvusIndexEntries {
   }
 
   private static long count(MilvusClientV2 client, String collection, String filter) {
-    QueryResp count = client.query(QueryReq.builder().collectionName(collection).filter(filter)
-        .outputFields(List.of(COUNT)).consistencyLevel(ConsistencyLevel.STRONG).build());
+    QueryResp count = client.query(QueryReq.builder()
+        .collectionName(collection)
+        .filter(filter)
+        .outputFields(List.of(COUNT))
+        .consistencyLevel(ConsistencyLevel.STRONG)
+        .build());
     return ((Number) count.getQueryResults().getFirst().getEntity().get(COUNT)).longValue();
   }
 
   private static MilvusClientV2 client(MilvusIndexConfig config) {
-    return new MilvusClientV2(ConnectConfig.builder().uri(config.uri())
-        .rpcDeadlineMs(config.requestTimeout().toMillis()).build());
+    return new MilvusClientV2(ConnectConfig.builder()
+        .uri(config.uri())
+        .rpcDeadlineMs(config.requestTimeout().toMillis())
+        .build());
   }
 }

@@ -10,9 +10,9 @@ import io.doppel.extractor.service.ServiceSettings;
 import io.doppel.kafka.EmbeddedKafkaCluster;
 import io.doppel.matcher.MatcherConfig;
 import io.doppel.matcher.MatcherService;
+import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.milvus.MilvusIndexConfig;
 import io.doppel.matcher.index.milvus.MilvusServerExtension;
-import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.testing.DevPairs;
 import io.doppel.matcher.testing.TestMats;
 import io.doppel.schemas.Topics;
@@ -91,7 +91,9 @@ class RealServicesFaultInjectionIT {
   @RegisterExtension
   @Order(1)
   static final BeforeAllCallback DEV_SET_PRESENT_AND_ASKED_FOR = context -> {
-    String reason = DEV == null ? "skipped: no DEV set at ../shared/eval/dev relative to the repository root" : null;
+    String reason = DEV == null
+        ? "skipped: no DEV set at ../shared/eval/dev relative to the repository root"
+        : null;
     if (reason != null) {
       System.out.println("faults-real: " + reason);
     }
@@ -103,14 +105,17 @@ class RealServicesFaultInjectionIT {
   static final MilvusServerExtension MILVUS = new MilvusServerExtension();
 
   /** An embedded photo in provenance.csv's other_photos: "dataset:path.jpg (licence)". */
-  private static final Pattern EMBEDDED_PHOTO = Pattern.compile("[a-z0-9_]+:[^ ,|()\"]+\\.(?:jpe?g|png)");
+  private static final Pattern EMBEDDED_PHOTO =
+      Pattern.compile("[a-z0-9_]+:[^ ,|()\"]+\\.(?:jpe?g|png)");
+
   private static final int NODES = 3;
   private static final int REPLICATION = 3;
   /**
    * Exact global search: the runs' decisions are compared, and HNSW's answers also depend on when Milvus seals and
    * indexes segments, which the faults shift.
    */
-  private static final MilvusIndexConfig.GlobalIndex GLOBAL_INDEX = MilvusIndexConfig.GlobalIndex.FLAT;
+  private static final MilvusIndexConfig.GlobalIndex GLOBAL_INDEX =
+      MilvusIndexConfig.GlobalIndex.FLAT;
   /** Partitions of every topic; with {@link #MATCHER_THREADS} each matcher instance has a thread per partition. */
   private static final int PARTITIONS = Integer.getInteger("doppel.faults.partitions", 8);
   /**
@@ -118,6 +123,7 @@ class RealServicesFaultInjectionIT {
    * Strong and waits for Milvus' next time tick), so threads, not cores, bound the matcher's rate.
    */
   private static final int MATCHER_THREADS = Integer.getInteger("doppel.faults.matcher-threads", 4);
+
   private static final int VICTIM_BROKER = 1;
   /** Differing images printed when a run's index rows differ (the assertion names them all). */
   private static final int DESCRIBED_IMAGES = 40;
@@ -129,11 +135,13 @@ class RealServicesFaultInjectionIT {
    * retro-scan); queries are matched against 1,800 references, several Milvus searches each, so fewer.
    */
   private static final int REFERENCES = Integer.getInteger("doppel.faults.references", 1_800);
+
   private static final int COPY_QUERIES = Integer.getInteger("doppel.faults.copies", 150);
   private static final int DISTRACTOR_QUERIES = Integer.getInteger("doppel.faults.distractors", 50);
 
   /** Tenant and rights holder of the embedded policy (tenants eval and bench, every reference set). */
   private static final String TENANT = "eval";
+
   private static final String RIGHTS_HOLDER = "eval-rights-holder";
   private static final String POLICY_RESOURCE = "/embedded-policy.yaml";
 
@@ -141,6 +149,7 @@ class RealServicesFaultInjectionIT {
   private static final Duration SEND_INTERVAL = Duration.ofMillis(40);
   /** Shares of the references with an outcome at which the broker is killed, restarted, and Milvus is stopped. */
   private static final double BROKER_KILLED_AT = 0.15;
+
   private static final double BROKER_RESTARTED_AT = 0.25;
   private static final double MILVUS_STOPPED_AT = 0.4;
   private static final Duration MILVUS_OUTAGE = Duration.ofSeconds(30);
@@ -152,6 +161,7 @@ class RealServicesFaultInjectionIT {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
   /** Longest time without a new outcome: a Milvus outage, its restart and the circuit breaker's wait fit well within. */
   private static final Duration STALL_TIMEOUT = Duration.ofMinutes(5);
+
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(20);
   private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
@@ -178,7 +188,12 @@ class RealServicesFaultInjectionIT {
    * One committed record on a terminal topic: the verdict (decision or dead-letter reason), the images it
    * reports (matches above the tenant's thresholds) and every candidate listed (below-threshold ones too).
    */
-  record Terminal(String topic, String uploadId, String verdict, Trigger trigger, List<String> matched,
+  record Terminal(
+      String topic,
+      String uploadId,
+      String verdict,
+      Trigger trigger,
+      List<String> matched,
       List<String> candidates) {
     Verdict verdictOnly() {
       return new Verdict(topic, verdict, matched);
@@ -189,15 +204,22 @@ class RealServicesFaultInjectionIT {
   record Verdict(String topic, String verdict, List<String> matched) {}
 
   /** What one run left behind: every committed terminal record, the index entries, and its timeline. */
-  record Run(String name, List<Terminal> terminals, List<MilvusIndexEntries.Entries> index, List<String> timeline,
+  record Run(
+      String name,
+      List<Terminal> terminals,
+      List<MilvusIndexEntries.Entries> index,
+      List<String> timeline,
       Duration elapsed) {}
 
   @BeforeAll
   static void startRegistry() {
-    assumeTrue(MilvusServerExtension.restartable(), "skipped: Milvus is external (" + MilvusServerExtension.URI_VARIABLE
-        + "); the test must stop and restart the server it started");
+    assumeTrue(
+        MilvusServerExtension.restartable(),
+        "skipped: Milvus is external (" + MilvusServerExtension.URI_VARIABLE
+            + "); the test must stop and restart the server it started");
     registryServer = ApicurioRegistryServer.start();
-    registry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(registryServer.ccompatUrl().toString()));
+    registry = new HttpSchemaRegistry(
+        HttpSchemaRegistry.Settings.of(registryServer.ccompatUrl().toString()));
     topics = Topics.using(registry);
     ModelBundle bundle = ModelBundle.load(ExtractorConfig.BUILT_IN_MANIFEST);
     model = new ModelKey(bundle.manifest().id(), bundle.manifest().version());
@@ -215,8 +237,8 @@ class RealServicesFaultInjectionIT {
   }
 
   @Test
-  void realServicesGiveTheFaultFreeOutcomesAndIndexThroughBrokerMatcherAndMilvusFaults(@TempDir Path work)
-      throws Exception {
+  void realServicesGiveTheFaultFreeOutcomesAndIndexThroughBrokerMatcherAndMilvusFaults(
+      @TempDir Path work) throws Exception {
     Inputs inputs = inputs(DEV);
     Path policy = work.resolve("policy.yaml");
     try (InputStream in = RealServicesFaultInjectionIT.class.getResourceAsStream(POLICY_RESOURCE)) {
@@ -239,40 +261,75 @@ class RealServicesFaultInjectionIT {
     inputs.queries().forEach(u -> uploadIds.add(u.id()));
     for (Run run : List.of(faultFree, faulted)) {
       Map<String, List<Verdict>> verdicts = run == faultFree ? expected : actual;
-      assertThat(verdicts.keySet()).as("%s: uploads with a terminal record", run.name()).isEqualTo(uploadIds);
-      assertThat(verdicts.entrySet().stream().filter(e -> e.getValue().size() != 1).map(Map.Entry::getKey).toList())
-          .as("%s: uploads without exactly one terminal record", run.name()).isEmpty();
+      assertThat(verdicts.keySet())
+          .as("%s: uploads with a terminal record", run.name())
+          .isEqualTo(uploadIds);
+      assertThat(verdicts.entrySet().stream()
+              .filter(e -> e.getValue().size() != 1)
+              .map(Map.Entry::getKey)
+              .toList())
+          .as("%s: uploads without exactly one terminal record", run.name())
+          .isEmpty();
       for (MilvusIndexEntries.Entries entries : run.index()) {
-        assertThat(entries.repeatedKeys()).as("%s: %s keys stored twice", run.name(), entries.collection()).isEmpty();
+        assertThat(entries.repeatedKeys())
+            .as("%s: %s keys stored twice", run.name(), entries.collection())
+            .isEmpty();
       }
     }
-    // count(*) counts what Milvus stores, where a query answers one row per primary key. An insert retried after its
-    // answer was lost must not be stored twice (MilvusVectorIndexIT#anInsertWhoseAnswerIsLostIsStoredOnce; the SDK's
-    // own retries are off). In the fault-free run the two must agree. After a Milvus restart count(*) can read above
-    // the rows for a while before it settles (as in milvus-io/milvus#24171), so there it is printed per image; what
+    // count(*) counts what Milvus stores, where a query answers one row per primary key. An insert
+    // retried after its
+    // answer was lost must not be stored twice
+    // (MilvusVectorIndexIT#anInsertWhoseAnswerIsLostIsStoredOnce; the SDK's
+    // own retries are off). In the fault-free run the two must agree. After a Milvus restart
+    // count(*) can read above
+    // the rows for a while before it settles (as in milvus-io/milvus#24171), so there it is printed
+    // per image; what
     // the matcher reads, rows per image and decisions, is compared below.
-    assertThat(faultFree.index()).allSatisfy(entries -> assertThat(entries.counted())
-        .as("fault-free: %s count(*) against the rows read", entries.collection()).isEqualTo(entries.rows()));
+    assertThat(faultFree.index())
+        .allSatisfy(entries -> assertThat(entries.counted())
+            .as("fault-free: %s count(*) against the rows read", entries.collection())
+            .isEqualTo(entries.rows()));
     for (MilvusIndexEntries.Entries entries : faulted.index()) {
       if (entries.counted() != entries.rows()) {
-        System.out.printf("faults-real: faulted run: %s: count(*) per image above the rows read: %s%n", entries.collection(),
-            MilvusIndexEntries.overCounted(indexConfig(), entries));
+        System.out.printf(
+            "faults-real: faulted run: %s: count(*) per image above the rows read: %s%n",
+            entries.collection(), MilvusIndexEntries.overCounted(indexConfig(), entries));
       }
     }
-    List<String> differing = uploadIds.stream().filter(id -> !expected.get(id).equals(actual.get(id))).toList();
-    System.out.printf("faults-real: %d MatchEvents compared, %d differ from the fault-free run%s%n", uploadIds.size(),
-        differing.size(), differing.isEmpty() ? "" : ": " + differing.stream().limit(10)
-            .map(id -> id + " " + expected.get(id) + " -> " + actual.get(id)).toList());
-    // Below-threshold candidates are not compared: they come from approximate (HNSW) search over Milvus segments
-    // whose layout depends on timing (flushes, the restart), so the tail of the list may differ between any two runs.
-    System.out.printf("faults-real: %d uploads list other below-threshold candidates than in the fault-free run%n",
-        uploadIds.stream().filter(id -> !candidatesOf(faultFree, id).equals(candidatesOf(faulted, id))).count());
-    assertThat(differing).as("uploads whose outcome differs from the fault-free run").isEmpty();
+    List<String> differing = uploadIds.stream()
+        .filter(id -> !expected.get(id).equals(actual.get(id)))
+        .toList();
+    System.out.printf(
+        "faults-real: %d MatchEvents compared, %d differ from the fault-free run%s%n",
+        uploadIds.size(),
+        differing.size(),
+        differing.isEmpty()
+            ? ""
+            : ": "
+                + differing.stream()
+                    .limit(10)
+                    .map(id -> id + " " + expected.get(id) + " -> " + actual.get(id))
+                    .toList());
+    // Below-threshold candidates are not compared: they come from approximate (HNSW) search over
+    // Milvus segments
+    // whose layout depends on timing (flushes, the restart), so the tail of the list may differ
+    // between any two runs.
+    System.out.printf(
+        "faults-real: %d uploads list other below-threshold candidates than in the fault-free run%n",
+        uploadIds.stream()
+            .filter(id -> !candidatesOf(faultFree, id).equals(candidatesOf(faulted, id)))
+            .count());
+    assertThat(differing)
+        .as("uploads whose outcome differs from the fault-free run")
+        .isEmpty();
     assertThat(retroScans(faulted)).as("retro-scan violations").isEqualTo(retroScans(faultFree));
     for (int i = 0; i < faultFree.index().size(); i++) {
-      assertThat(persistentlyDifferingRows(faultFree.index().get(i), faulted.index().get(i), uploadIds))
-          .as("images whose rows in %s differ from the fault-free run in every read (fault-free -> faulted)",
-              faulted.index().get(i).collection()).isEmpty();
+      assertThat(persistentlyDifferingRows(
+              faultFree.index().get(i), faulted.index().get(i), uploadIds))
+          .as(
+              "images whose rows in %s differ from the fault-free run in every read (fault-free -> faulted)",
+              faulted.index().get(i).collection())
+          .isEmpty();
     }
   }
 
@@ -281,17 +338,24 @@ class RealServicesFaultInjectionIT {
    * {@link #REREADS} times: a pass over a Milvus that restarted may come back short for a while (see
    * {@link MilvusIndexEntries}), which the first read cannot tell from rows that are gone.
    */
-  private static Map<String, String> persistentlyDifferingRows(MilvusIndexEntries.Entries faultFree,
-      MilvusIndexEntries.Entries faulted, Set<String> uploadIds) {
+  private static Map<String, String> persistentlyDifferingRows(
+      MilvusIndexEntries.Entries faultFree,
+      MilvusIndexEntries.Entries faulted,
+      Set<String> uploadIds) {
     Set<String> images = new TreeSet<>(faultFree.rowsPerImage().keySet());
     images.addAll(faulted.rowsPerImage().keySet());
-    Map<String, String> differing = differingRows(images, faultFree.rowsPerImage(), faulted.rowsPerImage());
+    Map<String, String> differing =
+        differingRows(images, faultFree.rowsPerImage(), faulted.rowsPerImage());
     for (int reread = 1; reread <= REREADS && !differing.isEmpty(); reread++) {
-      System.out.printf("faults-real: %s: %d images with other rows than in the fault-free run (fault-free -> faulted,"
-              + " position among the uploads): %s%n", faulted.collection(), differing.size(), describe(differing, uploadIds));
-      Map<String, MilvusIndexEntries.ImageRows> again = MilvusIndexEntries.reread(indexConfig(), faulted.collection(),
-          differing.keySet());
-      System.out.printf("faults-real: %s: read again (%d of %d): %s%n", faulted.collection(), reread, REREADS, again);
+      System.out.printf(
+          "faults-real: %s: %d images with other rows than in the fault-free run (fault-free -> faulted,"
+              + " position among the uploads): %s%n",
+          faulted.collection(), differing.size(), describe(differing, uploadIds));
+      Map<String, MilvusIndexEntries.ImageRows> again =
+          MilvusIndexEntries.reread(indexConfig(), faulted.collection(), differing.keySet());
+      System.out.printf(
+          "faults-real: %s: read again (%d of %d): %s%n",
+          faulted.collection(), reread, REREADS, again);
       Map<String, Integer> rowsAgain = new TreeMap<>();
       again.forEach((image, rows) -> rowsAgain.put(image, rows.rows()));
       differing = differingRows(again.keySet(), faultFree.rowsPerImage(), rowsAgain);
@@ -300,8 +364,8 @@ class RealServicesFaultInjectionIT {
   }
 
   /** Image key to "fault-free rows -> faulted rows", for those of {@code images} where the two differ. */
-  private static Map<String, String> differingRows(Set<String> images, Map<String, Integer> faultFree,
-      Map<String, Integer> faulted) {
+  private static Map<String, String> differingRows(
+      Set<String> images, Map<String, Integer> faultFree, Map<String, Integer> faulted) {
     Map<String, String> differing = new TreeMap<>();
     for (String image : images) {
       int expected = faultFree.getOrDefault(image, 0);
@@ -316,10 +380,13 @@ class RealServicesFaultInjectionIT {
   /** The differing images with where each upload stands in the order sent, which dates it against the faults. */
   private static List<String> describe(Map<String, String> differingRows, Set<String> uploadIds) {
     List<String> ordered = List.copyOf(uploadIds);
-    return differingRows.entrySet().stream().limit(DESCRIBED_IMAGES).map(e -> {
-      String id = e.getKey().substring(e.getKey().indexOf('/') + 1);
-      return e.getKey() + " " + e.getValue() + " #" + ordered.indexOf(id);
-    }).toList();
+    return differingRows.entrySet().stream()
+        .limit(DESCRIBED_IMAGES)
+        .map(e -> {
+          String id = e.getKey().substring(e.getKey().indexOf('/') + 1);
+          return e.getKey() + " " + e.getValue() + " #" + ordered.indexOf(id);
+        })
+        .toList();
   }
 
   /**
@@ -341,7 +408,8 @@ class RealServicesFaultInjectionIT {
     };
     Map<String, DevPairs.Pair> copyOfReference = new TreeMap<>();
     for (DevPairs.Pair pair : DevPairs.read(dev)) {
-      if (copyOfReference.size() < COPY_QUERIES && !copyOfReference.containsKey(pair.referenceId())
+      if (copyOfReference.size() < COPY_QUERIES
+          && !copyOfReference.containsKey(pair.referenceId())
           && sharesNoPhoto.test(pair.queryId())) {
         copyOfReference.put(pair.referenceId(), pair);
       }
@@ -353,11 +421,14 @@ class RealServicesFaultInjectionIT {
       }
     }
     List<Upload> references = referenceIds.stream()
-        .map(id -> new Upload(id, Purpose.REFERENCE, dev.resolve("refs").resolve(id + ".jpg"))).toList();
+        .map(id -> new Upload(id, Purpose.REFERENCE, dev.resolve("refs").resolve(id + ".jpg")))
+        .toList();
     Set<String> copies = new LinkedHashSet<>();
     DevPairs.read(dev).forEach(pair -> copies.add(pair.queryId()));
     List<Upload> queries = new ArrayList<>();
-    copyOfReference.values().forEach(pair -> queries.add(new Upload(pair.queryId(), Purpose.UPLOAD, pair.query())));
+    copyOfReference
+        .values()
+        .forEach(pair -> queries.add(new Upload(pair.queryId(), Purpose.UPLOAD, pair.query())));
     ImageFolder.of(dev.resolve("queries")).files().stream()
         .filter(file -> !copies.contains(ImageFolder.idOf(file)))
         .filter(file -> sharesNoPhoto.test(ImageFolder.idOf(file)))
@@ -393,7 +464,8 @@ class RealServicesFaultInjectionIT {
   }
 
   /** One run on a fresh cluster and fresh Milvus collections: references, then queries; the faults when {@code faults}. */
-  private Run run(String name, Inputs inputs, Path dir, Path policy, boolean faults) throws Exception {
+  private Run run(String name, Inputs inputs, Path dir, Path policy, boolean faults)
+      throws Exception {
     MilvusIndexConfig index = indexConfig();
     MilvusIndexEntries.drop(index);
     long started = System.nanoTime();
@@ -403,24 +475,30 @@ class RealServicesFaultInjectionIT {
         EmbeddedKafkaCluster.Settings.nodes(NODES).withDataDirectory(dir.resolve("kafka")))) {
       kafka.createTopics(Topics.NAMES, PARTITIONS, REPLICATION);
       String bootstrap = kafka.bootstrapServers();
-      ExtractorConfig extractorConfig = ExtractorConfig.of(Map.of("fetch.file-roots", DEV.toString()));
+      ExtractorConfig extractorConfig =
+          ExtractorConfig.of(Map.of("fetch.file-roots", DEV.toString()));
       int childOpsPort = MatcherServiceProcess.freePort();
-      try (ExtractorService extractor1 = ExtractorService.start(extractorSettings(bootstrap, dir, 1), extractorConfig, registry);
-           ExtractorService extractor2 = ExtractorService.start(extractorSettings(bootstrap, dir, 2), extractorConfig, registry);
-           MatcherService matcher1 = MatcherService.start(MatcherConfig.from(matcherEnvironment(bootstrap, dir, 1, 0, policy)),
-               registry);
-           MatcherServiceProcess matcher2 = MatcherServiceProcess.start(
-               matcherEnvironment(bootstrap, dir, 2, childOpsPort, policy), childOpsPort, dir.resolve("matcher-2.log"));
-           PipelineDriver driver = new PipelineDriver(bootstrap, topics, outcome -> {})) {
-        for (var runtime : List.of(extractor1.runtime(), extractor2.runtime(), matcher1.runtime())) {
+      try (ExtractorService extractor1 = ExtractorService.start(
+              extractorSettings(bootstrap, dir, 1), extractorConfig, registry);
+          ExtractorService extractor2 = ExtractorService.start(
+              extractorSettings(bootstrap, dir, 2), extractorConfig, registry);
+          MatcherService matcher1 = MatcherService.start(
+              MatcherConfig.from(matcherEnvironment(bootstrap, dir, 1, 0, policy)), registry);
+          MatcherServiceProcess matcher2 = MatcherServiceProcess.start(
+              matcherEnvironment(bootstrap, dir, 2, childOpsPort, policy),
+              childOpsPort,
+              dir.resolve("matcher-2.log"));
+          PipelineDriver driver = new PipelineDriver(bootstrap, topics, outcome -> {})) {
+        for (var runtime :
+            List.of(extractor1.runtime(), extractor2.runtime(), matcher1.runtime())) {
           runtime.awaitRunning(START_TIMEOUT);
         }
         timeline.note("4 service instances running (matcher 2 in a child JVM)");
 
         List<String> referenceIds = inputs.references().stream().map(Upload::id).toList();
         int half = inputs.references().size() / 2;
-        CompletableFuture<Void> sending =
-            CompletableFuture.runAsync(() -> sendPaced(driver, inputs.references().subList(0, half)));
+        CompletableFuture<Void> sending = CompletableFuture.runAsync(
+            () -> sendPaced(driver, inputs.references().subList(0, half)));
         if (faults) {
           awaitShare(driver, referenceIds, BROKER_KILLED_AT);
           kafka.stopNode(VICTIM_BROKER);
@@ -432,45 +510,64 @@ class RealServicesFaultInjectionIT {
           MilvusServerExtension.stopServer();
           long stoppedAt = System.nanoTime();
           timeline.note("Milvus stopped");
-          // the second half goes in while Milvus is down (unpaced, so that it fits in the outage whatever the size)
+          // the second half goes in while Milvus is down (unpaced, so that it fits in the outage
+          // whatever the size)
           sending.join();
-          inputs.references().subList(half, inputs.references().size()).forEach(upload -> send(driver, upload));
+          inputs
+              .references()
+              .subList(half, inputs.references().size())
+              .forEach(upload -> send(driver, upload));
           driver.flush();
           sleepUntil(stoppedAt + SETTLE.toNanos());
           long outcomesWhenDown = outcomesOf(driver, referenceIds);
           sleepUntil(stoppedAt + MILVUS_OUTAGE.toNanos());
           long outcomesAtRestart = outcomesOf(driver, referenceIds);
-          timeline.note(String.format("Milvus starting after %.1f s down; %d references had their outcome when it went down,"
-              + " %d when it came back", (System.nanoTime() - stoppedAt) / 1e9, outcomesWhenDown, outcomesAtRestart));
-          assertThat(outcomesAtRestart).as("reference outcomes committed while Milvus was down").isEqualTo(outcomesWhenDown);
-          assertThat(outcomesAtRestart).as("references waiting for Milvus when it came back").isLessThan(referenceIds.size());
+          timeline.note(String.format(
+              "Milvus starting after %.1f s down; %d references had their outcome when it went down,"
+                  + " %d when it came back",
+              (System.nanoTime() - stoppedAt) / 1e9, outcomesWhenDown, outcomesAtRestart));
+          assertThat(outcomesAtRestart)
+              .as("reference outcomes committed while Milvus was down")
+              .isEqualTo(outcomesWhenDown);
+          assertThat(outcomesAtRestart)
+              .as("references waiting for Milvus when it came back")
+              .isLessThan(referenceIds.size());
           MilvusServerExtension.startServer();
           timeline.note("Milvus serving again");
         } else {
           sending.join();
-          sendPaced(driver, inputs.references().subList(half, inputs.references().size()));
+          sendPaced(
+              driver, inputs.references().subList(half, inputs.references().size()));
         }
-        driver.awaitOutcomes(referenceIds, STALL_TIMEOUT, timeline.progress("references", referenceIds.size()));
+        driver.awaitOutcomes(
+            referenceIds, STALL_TIMEOUT, timeline.progress("references", referenceIds.size()));
         timeline.note(referenceIds.size() + " references have their outcome");
 
         List<String> queryIds = inputs.queries().stream().map(Upload::id).toList();
-        CompletableFuture<Void> querying = CompletableFuture.runAsync(() -> sendOneAtATime(driver, inputs.queries()));
+        CompletableFuture<Void> querying =
+            CompletableFuture.runAsync(() -> sendOneAtATime(driver, inputs.queries()));
         if (faults) {
           awaitShare(driver, queryIds, MATCHER_KILLED_AT);
           matcher2.kill();
           timeline.note("matcher instance 2 (child JVM) killed (SIGKILL)");
         }
         querying.join();
-        driver.awaitOutcomes(queryIds, STALL_TIMEOUT, timeline.progress("queries", queryIds.size()));
+        driver.awaitOutcomes(
+            queryIds, STALL_TIMEOUT, timeline.progress("queries", queryIds.size()));
         timeline.note(queryIds.size() + " queries have their outcome");
       }
       terminals = readCommitted(bootstrap);
       timeline.note(terminals.size() + " committed terminal records read");
     }
-    List<MilvusIndexEntries.Entries> entries = MilvusIndexEntries.read(index, TENANT,
-        Stream.concat(inputs.references().stream(), inputs.queries().stream()).map(Upload::id).toList());
+    List<MilvusIndexEntries.Entries> entries = MilvusIndexEntries.read(
+        index,
+        TENANT,
+        Stream.concat(inputs.references().stream(), inputs.queries().stream())
+            .map(Upload::id)
+            .toList());
     timeline.note("Milvus index entries read");
-    return new Run(name, terminals, entries, timeline.lines(), Duration.ofNanos(System.nanoTime() - started));
+    return new Run(
+        name, terminals, entries, timeline.lines(), Duration.ofNanos(System.nanoTime() - started));
   }
 
   /** The collections both runs write (dropped before each). */
@@ -479,19 +576,27 @@ class RealServicesFaultInjectionIT {
   }
 
   private static ServiceSettings extractorSettings(String bootstrap, Path dir, int instance) {
-    return new ServiceSettings(new KafkaConnection(bootstrap, Map.of()),
-        HttpSchemaRegistry.Settings.of(registryServer.ccompatUrl().toString()), Deployment.EXTRACTOR_APPLICATION_ID,
-        dir.resolve("extractor-" + instance), Duration.ofMillis(20), 1, StreamsRuntime.DEFAULT_COMMIT_INTERVAL, 0);
+    return new ServiceSettings(
+        new KafkaConnection(bootstrap, Map.of()),
+        HttpSchemaRegistry.Settings.of(registryServer.ccompatUrl().toString()),
+        Deployment.EXTRACTOR_APPLICATION_ID,
+        dir.resolve("extractor-" + instance),
+        Duration.ofMillis(20),
+        1,
+        StreamsRuntime.DEFAULT_COMMIT_INTERVAL,
+        0);
   }
 
   /** The matcher's real configuration, from the environment as in production: Milvus, the policy, defaults otherwise. */
-  private static Map<String, String> matcherEnvironment(String bootstrap, Path dir, int instance, int opsPort, Path policy) {
+  private static Map<String, String> matcherEnvironment(
+      String bootstrap, Path dir, int instance, int opsPort, Path policy) {
     Map<String, String> environment = new HashMap<>();
     environment.put("DOPPEL_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
     environment.put("DOPPEL_SCHEMA_REGISTRY_URL", registryServer.ccompatUrl().toString());
     environment.put("DOPPEL_OPS_PORT", Integer.toString(opsPort));
     environment.put("DOPPEL_MATCHER_APPLICATION_ID", Deployment.MATCHER_APPLICATION_ID);
-    environment.put("DOPPEL_MATCHER_DATA_DIR", dir.resolve("matcher-" + instance).toString());
+    environment.put(
+        "DOPPEL_MATCHER_DATA_DIR", dir.resolve("matcher-" + instance).toString());
     environment.put("DOPPEL_MODEL_ID", model.modelId());
     environment.put("DOPPEL_MODEL_VERSION", model.modelVersion());
     environment.put("DOPPEL_MODEL_DIMENSION", Integer.toString(dimension));
@@ -542,7 +647,11 @@ class RealServicesFaultInjectionIT {
   }
 
   private static void send(PipelineDriver driver, Upload upload) {
-    driver.send(TENANT, upload.id(), upload.purpose(), upload.file(),
+    driver.send(
+        TENANT,
+        upload.id(),
+        upload.purpose(),
+        upload.file(),
         upload.purpose() == Purpose.REFERENCE ? RIGHTS_HOLDER : null);
   }
 
@@ -551,7 +660,8 @@ class RealServicesFaultInjectionIT {
   }
 
   /** Waits until {@code share} of {@code ids} have an outcome, failing after {@link #STALL_TIMEOUT}. */
-  private static void awaitShare(PipelineDriver driver, List<String> ids, double share) throws InterruptedException {
+  private static void awaitShare(PipelineDriver driver, List<String> ids, double share)
+      throws InterruptedException {
     long wanted = Math.round(ids.size() * share);
     long deadline = System.nanoTime() + STALL_TIMEOUT.toNanos();
     while (outcomesOf(driver, ids) < wanted) {
@@ -566,15 +676,20 @@ class RealServicesFaultInjectionIT {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<Terminal> terminals = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (var consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions = TERMINAL_TOPICS.stream()
-          .flatMap(topic -> IntStream.range(0, PARTITIONS).mapToObj(i -> new TopicPartition(topic, i))).toList();
+          .flatMap(
+              topic -> IntStream.range(0, PARTITIONS).mapToObj(i -> new TopicPartition(topic, i)))
+          .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        assertThat(System.nanoTime()).as("reading the terminal topics to their end").isLessThan(deadline);
+        assertThat(System.nanoTime())
+            .as("reading the terminal topics to their end")
+            .isLessThan(deadline);
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
           terminals.add(decode(record));
         }
@@ -585,46 +700,89 @@ class RealServicesFaultInjectionIT {
 
   private static Terminal decode(ConsumerRecord<byte[], byte[]> record) {
     if (record.topic().equals(Topics.DEAD_LETTERS)) {
-      DeadLetter letter = topics.deadLetters().valueSerde().deserializer().deserialize(record.topic(), record.value());
-      return new Terminal(record.topic(), String.valueOf(letter.getImageId()), letter.getReason().name(), null, List.of(),
+      DeadLetter letter = topics
+          .deadLetters()
+          .valueSerde()
+          .deserializer()
+          .deserialize(record.topic(), record.value());
+      return new Terminal(
+          record.topic(),
+          String.valueOf(letter.getImageId()),
+          letter.getReason().name(),
+          null,
+          List.of(),
           List.of());
     }
-    MatchEvent event = topics.outcomes().valueSerde().deserializer().deserialize(record.topic(), record.value());
-    List<String> matched = event.getMatches().stream().filter(match -> match.getKind() != MatchKind.BELOW_THRESHOLD)
-        .map(Match::getImageId).map(CharSequence::toString).sorted().toList();
-    List<String> candidates = event.getMatches().stream().map(Match::getImageId).map(CharSequence::toString).sorted().toList();
-    return new Terminal(record.topic(), event.getImageId().toString(), event.getDecision().name(), event.getTrigger(), matched,
+    MatchEvent event =
+        topics.outcomes().valueSerde().deserializer().deserialize(record.topic(), record.value());
+    List<String> matched = event.getMatches().stream()
+        .filter(match -> match.getKind() != MatchKind.BELOW_THRESHOLD)
+        .map(Match::getImageId)
+        .map(CharSequence::toString)
+        .sorted()
+        .toList();
+    List<String> candidates = event.getMatches().stream()
+        .map(Match::getImageId)
+        .map(CharSequence::toString)
+        .sorted()
+        .toList();
+    return new Terminal(
+        record.topic(),
+        event.getImageId().toString(),
+        event.getDecision().name(),
+        event.getTrigger(),
+        matched,
         candidates);
   }
 
   private static List<List<String>> candidatesOf(Run run, String uploadId) {
-    return run.terminals().stream().filter(t -> t.trigger() != Trigger.RETRO_SCAN && t.uploadId().equals(uploadId))
-        .map(Terminal::candidates).toList();
+    return run.terminals().stream()
+        .filter(t -> t.trigger() != Trigger.RETRO_SCAN && t.uploadId().equals(uploadId))
+        .map(Terminal::candidates)
+        .toList();
   }
 
   /** Each upload's terminal verdicts; retro-scan violations are about earlier uploads, not terminal records. */
   private static Map<String, List<Verdict>> verdictsPerUpload(Run run) {
     Map<String, List<Verdict>> verdicts = new HashMap<>();
-    run.terminals().stream().filter(t -> t.trigger() != Trigger.RETRO_SCAN)
-        .forEach(t -> verdicts.computeIfAbsent(t.uploadId(), id -> new ArrayList<>()).add(t.verdictOnly()));
+    run.terminals().stream()
+        .filter(t -> t.trigger() != Trigger.RETRO_SCAN)
+        .forEach(t ->
+            verdicts.computeIfAbsent(t.uploadId(), id -> new ArrayList<>()).add(t.verdictOnly()));
     return verdicts;
   }
 
   /** The retro-scan events, each as "upload id: verdict", sorted: their commit order is not part of the contract. */
   private static List<String> retroScans(Run run) {
-    return run.terminals().stream().filter(t -> t.trigger() == Trigger.RETRO_SCAN)
-        .map(t -> t.uploadId() + ": " + t.verdictOnly()).sorted().toList();
+    return run.terminals().stream()
+        .filter(t -> t.trigger() == Trigger.RETRO_SCAN)
+        .map(t -> t.uploadId() + ": " + t.verdictOnly())
+        .sorted()
+        .toList();
   }
 
   private static void report(Inputs inputs, Run run) {
     Map<String, Integer> perTopic = new TreeMap<>();
     run.terminals().forEach(t -> perTopic.merge(t.topic() + ":" + t.verdict(), 1, Integer::sum));
-    System.out.printf("faults-real: %s run: %d uploads in (%d references, %d queries), %d committed terminal records out"
-            + " in %d s: %s%n", run.name(), inputs.size(), inputs.references().size(), inputs.queries().size(),
-        run.terminals().size(), run.elapsed().toSeconds(), perTopic);
+    System.out.printf(
+        "faults-real: %s run: %d uploads in (%d references, %d queries), %d committed terminal records out"
+            + " in %d s: %s%n",
+        run.name(),
+        inputs.size(),
+        inputs.references().size(),
+        inputs.queries().size(),
+        run.terminals().size(),
+        run.elapsed().toSeconds(),
+        perTopic);
     for (MilvusIndexEntries.Entries entries : run.index()) {
-      System.out.printf("faults-real: %s run: %s: %d images, %d rows read, count(*) %d, %d keys stored twice%n", run.name(),
-          entries.collection(), entries.rowsPerImage().size(), entries.rows(), entries.counted(), entries.repeatedKeys().size());
+      System.out.printf(
+          "faults-real: %s run: %s: %d images, %d rows read, count(*) %d, %d keys stored twice%n",
+          run.name(),
+          entries.collection(),
+          entries.rowsPerImage().size(),
+          entries.rows(),
+          entries.counted(),
+          entries.repeatedKeys().size());
     }
     run.timeline().forEach(line -> System.out.println("faults-real: " + line));
   }
@@ -652,8 +810,9 @@ class RealServicesFaultInjectionIT {
       return done -> {
         if (System.nanoTime() - printedAt[0] >= PROGRESS_EVERY.toNanos()) {
           printedAt[0] = System.nanoTime();
-          System.out.printf("faults-real: %s +%6.1f s %d of %d %s have their outcome%n", run,
-              (System.nanoTime() - started) / 1e9, done, total, what);
+          System.out.printf(
+              "faults-real: %s +%6.1f s %d of %d %s have their outcome%n",
+              run, (System.nanoTime() - started) / 1e9, done, total, what);
         }
       };
     }

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.descriptor.ModelBundle;
 import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.lucene.LuceneIndexConfig;
 import io.doppel.matcher.index.lucene.LuceneVectorIndex;
-import io.doppel.matcher.index.ModelKey;
-import io.doppel.testing.SyntheticImages;
 import io.doppel.standalone.cli.Args;
+import io.doppel.testing.SyntheticImages;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -29,30 +29,49 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReindexCommandTest {
 
-  private static final String BUILT_IN_MANIFEST = ExtractorConfig.BUILT_IN_MANIFEST.substring(ModelBundle.CLASSPATH_PREFIX.length());
+  private static final String BUILT_IN_MANIFEST =
+      ExtractorConfig.BUILT_IN_MANIFEST.substring(ModelBundle.CLASSPATH_PREFIX.length());
   private static final ModelBundle BUILT_IN = ModelBundle.load(ExtractorConfig.BUILT_IN_MANIFEST);
-  private static final ModelKey OLD = new ModelKey(BUILT_IN.manifest().id(), BUILT_IN.manifest().version());
+  private static final ModelKey OLD =
+      new ModelKey(BUILT_IN.manifest().id(), BUILT_IN.manifest().version());
   private static final ModelKey NEW = new ModelKey(OLD.modelId(), OLD.modelVersion() + "-next");
   private static final List<String> IDS = List.of("alpha", "beta", "gamma");
 
-  @TempDir Path work;
+  @TempDir
+  Path work;
 
   @Test
   void newModelVersionIsBackfilledIntoItsOwnIndexAndTheOldOneIsUntouched() throws Exception {
     Path refs = Files.createDirectories(work.resolve("refs"));
     for (int i = 0; i < IDS.size(); i++) {
-      SyntheticImages.writePng(SyntheticImages.texture(100 + i, 320, 240), refs.resolve(IDS.get(i) + ".png"));
+      SyntheticImages.writePng(
+          SyntheticImages.texture(100 + i, 320, 240), refs.resolve(IDS.get(i) + ".png"));
     }
     Path oldRefs = Files.createDirectories(work.resolve("old-refs"));
     SyntheticImages.writePng(SyntheticImages.texture(7, 320, 240), oldRefs.resolve("legacy.png"));
     Path indexDir = work.resolve("index");
     Path newModel = modelVersion(NEW.modelVersion());
 
-    assertThat(reindex("--refs", oldRefs.toString(), "--index-dir", indexDir.toString())).contains("indexed 1,");
-    String first = reindex("--refs", refs.toString(), "--model", newModel.toString(), "--index-dir", indexDir.toString(),
-        "--batch", "2");
-    String second = reindex("--refs", refs.toString(), "--model", newModel.toString(), "--index-dir", indexDir.toString(),
-        "--ops-port", "0");
+    assertThat(reindex("--refs", oldRefs.toString(), "--index-dir", indexDir.toString()))
+        .contains("indexed 1,");
+    String first = reindex(
+        "--refs",
+        refs.toString(),
+        "--model",
+        newModel.toString(),
+        "--index-dir",
+        indexDir.toString(),
+        "--batch",
+        "2");
+    String second = reindex(
+        "--refs",
+        refs.toString(),
+        "--model",
+        newModel.toString(),
+        "--index-dir",
+        indexDir.toString(),
+        "--ops-port",
+        "0");
 
     assertThat(first).contains("read 3, indexed 3, already indexed 0, deleted 0, failed 0");
     assertThat(second).as("a rerun resumes").contains("read 3, indexed 0, already indexed 3");
@@ -62,12 +81,16 @@ class ReindexCommandTest {
         assertThat(index.contains(ref)).as(id).isTrue();
         assertThat(index.keypoints(ref).size()).as(id + " keypoints").isPositive();
       }
-      assertThat(index.contains(new ImageRef(ReindexCommand.DEFAULT_TENANT, "legacy"))).isFalse();
+      assertThat(index.contains(new ImageRef(ReindexCommand.DEFAULT_TENANT, "legacy")))
+          .isFalse();
     }
     try (LuceneVectorIndex index = LuceneVectorIndex.open(LuceneIndexConfig.of(indexDir, OLD))) {
-      assertThat(index.contains(new ImageRef(ReindexCommand.DEFAULT_TENANT, "legacy"))).isTrue();
+      assertThat(index.contains(new ImageRef(ReindexCommand.DEFAULT_TENANT, "legacy")))
+          .isTrue();
       for (String id : IDS) {
-        assertThat(index.contains(new ImageRef(ReindexCommand.DEFAULT_TENANT, id))).as("old index " + id).isFalse();
+        assertThat(index.contains(new ImageRef(ReindexCommand.DEFAULT_TENANT, id)))
+            .as("old index " + id)
+            .isFalse();
       }
     }
   }
@@ -96,7 +119,10 @@ class ReindexCommandTest {
         acme,x,UPLOAD,store/a.png
         rights,y,REFERENCE,store/b.png
         """);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> reindex("--manifest", bad.toString(), "--index-dir",
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> reindex(
+            "--manifest",
+            bad.toString(),
+            "--index-dir",
             work.resolve("other-index").toString()))
         .hasMessageContaining("line 3: a REFERENCE needs rights_holder or reference_set");
     assertThat(work.resolve("other-index")).doesNotExist();
@@ -123,7 +149,8 @@ class ReindexCommandTest {
   private Path modelVersion(String version) throws Exception {
     Path dir = Files.createDirectories(work.resolve("model-v" + version));
     String manifest = resource(BUILT_IN_MANIFEST);
-    String renamed = manifest.replaceFirst("\"version\"\\s*:\\s*\"[^\"]*\"", "\"version\": \"" + version + "\"");
+    String renamed =
+        manifest.replaceFirst("\"version\"\\s*:\\s*\"[^\"]*\"", "\"version\": \"" + version + "\"");
     assertThat(renamed).isNotEqualTo(manifest);
     Files.writeString(dir.resolve("manifest.json"), renamed);
     Files.write(dir.resolve(BUILT_IN.manifest().file()), BUILT_IN.model());

@@ -6,9 +6,9 @@ import io.doppel.extractor.config.ExtractorConfig;
 import io.doppel.extractor.pipeline.PipelineFeatureExtractor;
 import io.doppel.kafka.EmbeddedKafkaCluster;
 import io.doppel.matcher.index.ImageRef;
+import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.lucene.LuceneIndexConfig;
 import io.doppel.matcher.index.lucene.LuceneVectorIndex;
-import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.reindex.ReindexJob;
 import io.doppel.matcher.reindex.ReindexReport;
 import io.doppel.matcher.reindex.UploadsTopicSource;
@@ -43,7 +43,8 @@ class ReindexFromTopicIT {
   private static final String GROUP = "doppel-reindex-test";
   private static final int BATCH = 2;
 
-  @TempDir Path work;
+  @TempDir
+  Path work;
 
   @Test
   void backfillsFromTheUploadsTopicAndResumesFromItsCommittedOffsets() throws Exception {
@@ -51,12 +52,16 @@ class ReindexFromTopicIT {
     Topics topics = Topics.using(registry);
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(
             EmbeddedKafkaCluster.Settings.singleNode().withDataDirectory(work.resolve("kafka")));
-         PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(ExtractorConfig.defaults());
-         LuceneVectorIndex index = LuceneVectorIndex.open(LuceneIndexConfig.of(work.resolve("index"),
-             new ModelKey(extractor.modelInfo().getId(), extractor.modelInfo().getVersion())))) {
+        PipelineFeatureExtractor extractor =
+            new PipelineFeatureExtractor(ExtractorConfig.defaults());
+        LuceneVectorIndex index = LuceneVectorIndex.open(LuceneIndexConfig.of(
+            work.resolve("index"),
+            new ModelKey(extractor.modelInfo().getId(), extractor.modelInfo().getVersion())))) {
       kafka.createTopics(List.of(Topics.UPLOADS), 2, 1);
-      ModelKey model = new ModelKey(extractor.modelInfo().getId(), extractor.modelInfo().getVersion());
-      ReindexJob job = new ReindexJob(extractor, index, model, new ReindexJob.Settings(BATCH, false));
+      ModelKey model =
+          new ModelKey(extractor.modelInfo().getId(), extractor.modelInfo().getVersion());
+      ReindexJob job =
+          new ReindexJob(extractor, index, model, new ReindexJob.Settings(BATCH, false));
       Properties consumer = new Properties();
       consumer.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
 
@@ -69,20 +74,27 @@ class ReindexFromTopicIT {
         send(producer, "r", holderless);
         producer.flush();
         ReindexReport first;
-        try (UploadsTopicSource source = new UploadsTopicSource(consumer, topics.uploads(), GROUP, BATCH)) {
+        try (UploadsTopicSource source =
+            new UploadsTopicSource(consumer, topics.uploads(), GROUP, BATCH)) {
           assertThat(source.size()).isEqualTo(4);
           first = job.run(source, progress -> {});
         }
         assertThat(first.read()).isEqualTo(4);
         assertThat(first.indexed()).isEqualTo(3);
-        assertThat(first.failed()).as("a reference without holder or set, as the live matcher would dead-letter").isEqualTo(1);
-        assertThat(first.failures()).singleElement().asString().startsWith(TENANT + "/r: INVALID_EVENT");
+        assertThat(first.failed())
+            .as("a reference without holder or set, as the live matcher would dead-letter")
+            .isEqualTo(1);
+        assertThat(first.failures())
+            .singleElement()
+            .asString()
+            .startsWith(TENANT + "/r: INVALID_EVENT");
 
         send(producer, "a", null);
         send(producer, "d", upload("d"));
         producer.flush();
         ReindexReport second;
-        try (UploadsTopicSource source = new UploadsTopicSource(consumer, topics.uploads(), GROUP, BATCH)) {
+        try (UploadsTopicSource source =
+            new UploadsTopicSource(consumer, topics.uploads(), GROUP, BATCH)) {
           second = job.run(source, progress -> {});
         }
         assertThat(second.read()).as("only what arrived since the first run").isEqualTo(2);
@@ -99,18 +111,31 @@ class ReindexFromTopicIT {
   private static UploadEvent upload(String id) throws Exception {
     ByteArrayOutputStream png = new ByteArrayOutputStream();
     ImageIO.write(SyntheticImages.texture(id.hashCode(), 256, 192), "png", png);
-    return UploadEvent.newBuilder().setTenant(TENANT).setImageId(id).setPurpose(Purpose.UPLOAD)
-        .setInlineBytes(ByteBuffer.wrap(png.toByteArray())).setUploadedAt(Instant.parse("2026-11-01T00:00:00Z")).build();
+    return UploadEvent.newBuilder()
+        .setTenant(TENANT)
+        .setImageId(id)
+        .setPurpose(Purpose.UPLOAD)
+        .setInlineBytes(ByteBuffer.wrap(png.toByteArray()))
+        .setUploadedAt(Instant.parse("2026-11-01T00:00:00Z"))
+        .build();
   }
 
-  private static void send(KafkaProducer<ImageKey, UploadEvent> producer, String id, UploadEvent event) throws Exception {
-    producer.send(new ProducerRecord<>(Topics.UPLOADS, new ImageKey(TENANT, id), event)).get();
+  private static void send(
+      KafkaProducer<ImageKey, UploadEvent> producer, String id, UploadEvent event)
+      throws Exception {
+    producer
+        .send(new ProducerRecord<>(Topics.UPLOADS, new ImageKey(TENANT, id), event))
+        .get();
   }
 
-  private static KafkaProducer<ImageKey, UploadEvent> producer(EmbeddedKafkaCluster kafka, Topics topics) {
+  private static KafkaProducer<ImageKey, UploadEvent> producer(
+      EmbeddedKafkaCluster kafka, Topics topics) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
-    return new KafkaProducer<>(props, topics.uploads().keySerde().serializer(), topics.uploads().valueSerde().serializer());
+    return new KafkaProducer<>(
+        props,
+        topics.uploads().keySerde().serializer(),
+        topics.uploads().valueSerde().serializer());
   }
 }

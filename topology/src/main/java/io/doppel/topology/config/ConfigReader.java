@@ -65,7 +65,8 @@ public final class ConfigReader {
       "DOPPEL_EXTRACTOR_CONFIG", new Alias("extractor." + CONFIG_FILE, Function.identity()),
       "DOPPEL_REVIEW_BOOTSTRAP_SERVERS", new Alias("kafka.bootstrap-servers", Function.identity()),
       "DOPPEL_REVIEW_SCHEMA_REGISTRY_URL", new Alias("schema-registry.url", Function.identity()),
-      "DOPPEL_REVIEW_SCHEMA_REGISTRY_BEARER_TOKEN", new Alias("schema-registry.auth", token -> "Bearer " + token));
+      "DOPPEL_REVIEW_SCHEMA_REGISTRY_BEARER_TOKEN",
+          new Alias("schema-registry.auth", token -> "Bearer " + token));
 
   private static final Logger LOG = LoggerFactory.getLogger(ConfigReader.class);
 
@@ -91,7 +92,11 @@ public final class ConfigReader {
     final List<String> warnings = new ArrayList<>();
     final Map<String, Setting> read = new LinkedHashMap<>();
 
-    State(String program, Map<String, String> environment, Map<String, String> overrides, Map<String, String> file,
+    State(
+        String program,
+        Map<String, String> environment,
+        Map<String, String> overrides,
+        Map<String, String> file,
         String fileName) {
       this.program = program;
       this.environment = environment;
@@ -114,7 +119,8 @@ public final class ConfigReader {
    * The settings of {@code program} ({@code extractor}, {@code matcher}, {@code review}, ...) from {@code environment}
    * and the properties file it names, with {@code overrides} (keys as in the file) taking precedence.
    */
-  public static ConfigReader of(String program, Map<String, String> environment, Map<String, String> overrides) {
+  public static ConfigReader of(
+      String program, Map<String, String> environment, Map<String, String> overrides) {
     Map<String, String> env = Map.copyOf(environment);
     State bootstrap = new State(program, env, Map.copyOf(overrides), Map.of(), null);
     ConfigReader probe = new ConfigReader(bootstrap, "");
@@ -126,9 +132,12 @@ public final class ConfigReader {
       Properties properties = new Properties();
       try (Reader in = Files.newBufferedReader(Path.of(fileName), StandardCharsets.UTF_8)) {
         properties.load(in);
-        properties.stringPropertyNames().forEach(key -> file.put(key.strip(), properties.getProperty(key).strip()));
+        properties
+            .stringPropertyNames()
+            .forEach(key -> file.put(key.strip(), properties.getProperty(key).strip()));
       } catch (IOException | RuntimeException e) {
-        fileProblems.add(variable(fileSetting) + "=" + fileName + " cannot be read: " + e.getMessage());
+        fileProblems.add(
+            variable(fileSetting) + "=" + fileName + " cannot be read: " + e.getMessage());
       }
     }
     State state = new State(program, env, Map.copyOf(overrides), file, fileName);
@@ -149,7 +158,8 @@ public final class ConfigReader {
    * A program's whole configuration from {@code environment}, read by {@code read}: a {@code DOPPEL_<PROGRAM>_*}
    * variable that no setting read is a problem too, and every problem is reported at once ({@link #finish}).
    */
-  public static <T> T readProgram(String program, Map<String, String> environment, Function<ConfigReader, T> read) {
+  public static <T> T readProgram(
+      String program, Map<String, String> environment, Function<ConfigReader, T> read) {
     ConfigReader reader = of(program, environment);
     T settings = read.apply(reader);
     reader.rejectUnknownVariables();
@@ -205,37 +215,53 @@ public final class ConfigReader {
   }
 
   public long whole(String name, long fallback, long min, long max) {
-    return parse(name, fallback, text -> {
-      long value = Long.parseLong(text.replace("_", ""));
-      if (value < min || value > max) {
-        throw new IllegalArgumentException("must be in [" + min + ", " + max + "]");
-      }
-      return value;
-    }, "a whole number");
+    return parse(
+        name,
+        fallback,
+        text -> {
+          long value = Long.parseLong(text.replace("_", ""));
+          if (value < min || value > max) {
+            throw new IllegalArgumentException("must be in [" + min + ", " + max + "]");
+          }
+          return value;
+        },
+        "a whole number");
   }
 
   public double decimal(String name, double fallback, double min, double max) {
-    return parse(name, fallback, text -> {
-      double value = Double.parseDouble(text);
-      if (!(value >= min && value <= max)) {
-        throw new IllegalArgumentException("must be in [" + min + ", " + max + "]");
-      }
-      return value;
-    }, "a number");
+    return parse(
+        name,
+        fallback,
+        text -> {
+          double value = Double.parseDouble(text);
+          if (!(value >= min && value <= max)) {
+            throw new IllegalArgumentException("must be in [" + min + ", " + max + "]");
+          }
+          return value;
+        },
+        "a number");
   }
 
   public boolean bool(String name, boolean fallback) {
-    return parse(name, fallback, text -> {
-      if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
-        throw new IllegalArgumentException();
-      }
-      return Boolean.parseBoolean(text);
-    }, "true or false");
+    return parse(
+        name,
+        fallback,
+        text -> {
+          if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException();
+          }
+          return Boolean.parseBoolean(text);
+        },
+        "true or false");
   }
 
   public <E extends Enum<E>> E choice(String name, E fallback, Class<E> type) {
     String expected = "one of " + Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT);
-    return parse(name, fallback, text -> Enum.valueOf(type, text.toUpperCase(Locale.ROOT).replace('-', '_')), expected);
+    return parse(
+        name,
+        fallback,
+        text -> Enum.valueOf(type, text.toUpperCase(Locale.ROOT).replace('-', '_')),
+        expected);
   }
 
   /** A duration given in whole milliseconds (the setting's name ends in {@code -ms}). */
@@ -245,13 +271,17 @@ public final class ConfigReader {
 
   /** A positive ISO-8601 duration such as {@code PT60S}. */
   public Duration duration(String name, Duration fallback) {
-    return parse(name, fallback, text -> {
-      Duration value = Duration.parse(text);
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("must be positive");
-      }
-      return value;
-    }, "an ISO-8601 duration such as PT60S");
+    return parse(
+        name,
+        fallback,
+        text -> {
+          Duration value = Duration.parse(text);
+          if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException("must be positive");
+          }
+          return value;
+        },
+        "an ISO-8601 duration such as PT60S");
   }
 
   public Path path(String name, Path fallback) {
@@ -276,8 +306,12 @@ public final class ConfigReader {
   /** A comma-separated list, blanks dropped; empty when not set. */
   public List<String> list(String name) {
     String value = raw(record(name, ""));
-    return value == null ? List.of()
-        : Arrays.stream(value.split(",")).map(String::strip).filter(item -> !item.isEmpty()).toList();
+    return value == null
+        ? List.of()
+        : Arrays.stream(value.split(","))
+            .map(String::strip)
+            .filter(item -> !item.isEmpty())
+            .toList();
   }
 
   /**
@@ -294,8 +328,9 @@ public final class ConfigReader {
       if (state.file.containsKey(key) || state.overrides.containsKey(key)) {
         state.usedFileKeys.add(key);
         state.usedOverrideKeys.add(key);
-        problem((state.file.containsKey(key) ? state.fileName + ": " : "") + key + " is a secret: set " + variable
-            + " or " + fileVariable + " in the environment, never in a file or on a command line");
+        problem((state.file.containsKey(key) ? state.fileName + ": " : "") + key
+            + " is a secret: set " + variable + " or " + fileVariable
+            + " in the environment, never in a file or on a command line");
       }
     }
     String value = environment(variable);
@@ -309,7 +344,8 @@ public final class ConfigReader {
     }
     if (file != null) {
       try {
-        value = KafkaSecurityEnvironment.stripTrailingLineBreak(Files.readString(Path.of(file), StandardCharsets.UTF_8));
+        value = KafkaSecurityEnvironment.stripTrailingLineBreak(
+            Files.readString(Path.of(file), StandardCharsets.UTF_8));
       } catch (IOException | RuntimeException e) {
         // the path is safe to name; the content never is
         problem(fileVariable + "=" + file + " cannot be read: " + e.getClass().getSimpleName());
@@ -331,8 +367,13 @@ public final class ConfigReader {
         .filter(name -> name.startsWith(KafkaSecurityEnvironment.PREFIX))
         .filter(name -> !name.equals(KafkaSecurityEnvironment.BOOTSTRAP_SERVERS))
         .forEach(state.usedVariables::add);
-    state.read.put("kafka.security.*", new Setting("kafka.security.*", KafkaSecurityEnvironment.PREFIX
-        + "{SECURITY_PROTOCOL,SASL_*,SSL_*}[_FILE]", null, true));
+    state.read.put(
+        "kafka.security.*",
+        new Setting(
+            "kafka.security.*",
+            KafkaSecurityEnvironment.PREFIX + "{SECURITY_PROTOCOL,SASL_*,SSL_*}[_FILE]",
+            null,
+            true));
     return KafkaSecurityEnvironment.read(state.environment, state.problems);
   }
 
@@ -381,16 +422,23 @@ public final class ConfigReader {
   public void rejectUnknownVariables() {
     String own = ENV_PREFIX + state.program.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
     state.environment.keySet().stream()
-        .filter(name -> name.startsWith(own) && !state.usedVariables.contains(name) && !DEPRECATED.containsKey(name))
+        .filter(name -> name.startsWith(own)
+            && !state.usedVariables.contains(name)
+            && !DEPRECATED.containsKey(name))
         .sorted()
-        .forEach(name -> problem(name + " is not a setting of the " + state.program + " (docs/configuration.md lists them)"));
+        .forEach(name -> problem(name + " is not a setting of the " + state.program
+            + " (docs/configuration.md lists them)"));
   }
 
   /** Logs the deprecation warnings and throws {@link ConfigException} if any problem was found. */
   public void finish() {
-    state.file.keySet().stream().filter(key -> !state.usedFileKeys.contains(key)).sorted()
+    state.file.keySet().stream()
+        .filter(key -> !state.usedFileKeys.contains(key))
+        .sorted()
         .forEach(key -> problem(state.fileName + ": unknown key " + key));
-    state.overrides.keySet().stream().filter(key -> !state.usedOverrideKeys.contains(key)).sorted()
+    state.overrides.keySet().stream()
+        .filter(key -> !state.usedOverrideKeys.contains(key))
+        .sorted()
         .forEach(key -> problem("unknown setting " + key));
     state.warnings.forEach(LOG::warn);
     state.warnings.clear();
@@ -456,8 +504,9 @@ public final class ConfigReader {
     for (Map.Entry<String, Alias> alias : DEPRECATED.entrySet()) {
       String value = alias.getValue().setting().equals(full) ? environment(alias.getKey()) : null;
       if (value != null) {
-        state.warnings.add(alias.getKey() + " is deprecated and will not be read in the next release: set "
-            + variable(full) + " instead");
+        state.warnings.add(
+            alias.getKey() + " is deprecated and will not be read in the next release: set "
+                + variable(full) + " instead");
         return alias.getValue().value().apply(value);
       }
     }
@@ -469,7 +518,9 @@ public final class ConfigReader {
   }
 
   private <T> T parse(String name, T fallback, Function<String, T> parser, String expected) {
-    String shown = fallback instanceof Enum<?> constant ? constant.name().toLowerCase(Locale.ROOT) : String.valueOf(fallback);
+    String shown = fallback instanceof Enum<?> constant
+        ? constant.name().toLowerCase(Locale.ROOT)
+        : String.valueOf(fallback);
     String full = record(name, fallback == null ? null : shown);
     String text = raw(full);
     if (text == null) {
@@ -480,9 +531,11 @@ public final class ConfigReader {
     } catch (NumberFormatException | DateTimeParseException e) {
       problem(describe(full) + " must be " + expected + ", got '" + text + "'");
     } catch (IllegalArgumentException e) {
-      // a range check says what it wants; Enum.valueOf's message names a Java class, which helps nobody
+      // a range check says what it wants; Enum.valueOf's message names a Java class, which helps
+      // nobody
       boolean ownMessage = e.getMessage() != null && !e.getMessage().startsWith("No enum constant");
-      problem(describe(full) + " " + (ownMessage ? e.getMessage() : "must be " + expected) + ", got '" + text + "'");
+      problem(describe(full) + " " + (ownMessage ? e.getMessage() : "must be " + expected)
+          + ", got '" + text + "'");
     }
     return fallback;
   }

@@ -21,6 +21,7 @@ public record KafkaConnection(String bootstrapServers, Map<String, String> secur
 
   @Override
   public String toString() {
-    return "KafkaConnection[bootstrapServers=" + bootstrapServers + ", security=" + security.keySet() + "]";
+    return "KafkaConnection[bootstrapServers=" + bootstrapServers + ", security="
+        + security.keySet() + "]";
   }
 }

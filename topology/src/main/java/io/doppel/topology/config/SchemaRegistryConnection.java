@@ -20,7 +20,8 @@ public final class SchemaRegistryConnection {
     if (url == null) {
       return null;
     }
-    return reader.build(reader.describe(URL), () -> HttpSchemaRegistry.Settings.of(url).withAuth(parseAuth(auth)));
+    return reader.build(
+        reader.describe(URL), () -> HttpSchemaRegistry.Settings.of(url).withAuth(parseAuth(auth)));
   }
 
   /** Like {@link #read}, but an unset URL is no problem: null. */
@@ -30,7 +31,8 @@ public final class SchemaRegistryConnection {
     if (url == null) {
       return null;
     }
-    return reader.build(reader.describe(URL), () -> HttpSchemaRegistry.Settings.of(url).withAuth(parseAuth(auth)));
+    return reader.build(
+        reader.describe(URL), () -> HttpSchemaRegistry.Settings.of(url).withAuth(parseAuth(auth)));
   }
 
   private static HttpSchemaRegistry.Auth parseAuth(String auth) {

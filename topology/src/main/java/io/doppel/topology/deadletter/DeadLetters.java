@@ -35,12 +35,16 @@ public final class DeadLetters {
     }
     String tenant = Fields.bounded(key.getTenant());
     String imageId = Fields.bounded(key.getImageId());
-    return tenant.equals(key.getTenant().toString()) && imageId.equals(key.getImageId().toString())
-        ? key : new ImageKey(tenant, imageId);
+    return tenant.equals(key.getTenant().toString())
+            && imageId.equals(key.getImageId().toString())
+        ? key
+        : new ImageKey(tenant, imageId);
   }
 
   private static String cut(String text, int max) {
-    return text == null || text.length() <= max ? text : text.substring(0, max) + "...(" + text.length() + " chars)";
+    return text == null || text.length() <= max
+        ? text
+        : text.substring(0, max) + "...(" + text.length() + " chars)";
   }
 
   /**
@@ -52,15 +56,22 @@ public final class DeadLetters {
    * @param source where the image's bytes are, when known
    */
   public static DeadLetter of(
-      String stage, RawRecord record, ImageKey key, String source,
-      DeadLetterReason reason, String detail, Instant failedAt) {
+      String stage,
+      RawRecord record,
+      ImageKey key,
+      String source,
+      DeadLetterReason reason,
+      String detail,
+      Instant failedAt) {
     ImageKey bounded = boundedKey(key);
     boolean keyKept = record.key() == null || record.key().length <= MAX_ORIGINAL_BYTES;
     boolean valueKept = record.value() == null || record.value().length <= MAX_ORIGINAL_BYTES;
     String shown = cut(SourceUrls.scrubbed(detail), MAX_DETAIL_CHARS);
     if (!keyKept || !valueKept) {
-      shown += " (original " + (valueKept ? "key of " + record.key().length : "value of " + record.value().length)
-          + " bytes left out, above " + MAX_ORIGINAL_BYTES + ": replay from " + record.topic() + "-" + record.partition()
+      shown += " (original "
+          + (valueKept ? "key of " + record.key().length : "value of " + record.value().length)
+          + " bytes left out, above " + MAX_ORIGINAL_BYTES + ": replay from " + record.topic() + "-"
+          + record.partition()
           + "@" + record.offset() + ")";
     }
     return DeadLetter.newBuilder()
@@ -74,14 +85,20 @@ public final class DeadLetters {
         .setPartition(record.partition())
         .setOffset(record.offset())
         .setOriginalKey(record.key() == null || !keyKept ? null : ByteBuffer.wrap(record.key()))
-        .setOriginalValue(record.value() == null || !valueKept ? null : ByteBuffer.wrap(record.value()))
+        .setOriginalValue(
+            record.value() == null || !valueKept ? null : ByteBuffer.wrap(record.value()))
         .setFailedAt(failedAt)
         .build();
   }
 
   /** The dead letter of bytes that are no Confluent-framed Avro record; the detail starts with the kind. */
   public static DeadLetter malformed(
-      String stage, RawRecord record, ImageKey key, MalformedRecordException error, Instant failedAt) {
-    return of(stage, record, key, null, DeadLetterReason.MALFORMED_RECORD, error.getMessage(), failedAt);
+      String stage,
+      RawRecord record,
+      ImageKey key,
+      MalformedRecordException error,
+      Instant failedAt) {
+    return of(
+        stage, record, key, null, DeadLetterReason.MALFORMED_RECORD, error.getMessage(), failedAt);
   }
 }

@@ -39,8 +39,12 @@ public final class PoisonCounter implements AutoCloseable {
   }
 
   public void count(DeadLetterReason reason) {
-    sensors.computeIfAbsent(reason, r -> metrics.addRateTotalSensor(
-        SCOPE, entity, operation(r), Sensor.RecordingLevel.INFO)).record();
+    sensors
+        .computeIfAbsent(
+            reason,
+            r ->
+                metrics.addRateTotalSensor(SCOPE, entity, operation(r), Sensor.RecordingLevel.INFO))
+        .record();
     Counter.builder(DoppelMeter.DEAD_LETTERS.meterName())
         .description(DoppelMeter.DEAD_LETTERS.description())
         .tag("reason", reason.name())

@@ -23,8 +23,10 @@ record BufferedUpload(RawRecord record, long bufferedAtMs) {
 
   /** The changelog format of the buffer store: a version byte, then the fields in order. */
   static Serde<BufferedUpload> serde() {
-    Serializer<BufferedUpload> serializer = (topic, upload) -> upload == null ? null : write(upload);
-    Deserializer<BufferedUpload> deserializer = (topic, bytes) -> bytes == null ? null : read(bytes);
+    Serializer<BufferedUpload> serializer =
+        (topic, upload) -> upload == null ? null : write(upload);
+    Deserializer<BufferedUpload> deserializer =
+        (topic, bytes) -> bytes == null ? null : read(bytes);
     return Serdes.serdeFrom(serializer, deserializer);
   }
 
@@ -50,7 +52,8 @@ record BufferedUpload(RawRecord record, long bufferedAtMs) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       int version = in.readByte();
       if (version != FORMAT_VERSION) {
-        throw new IllegalStateException("batch buffer entry has format " + version + ", expected " + FORMAT_VERSION);
+        throw new IllegalStateException(
+            "batch buffer entry has format " + version + ", expected " + FORMAT_VERSION);
       }
       RawRecord record = new RawRecord(
           in.readUTF(), in.readInt(), in.readLong(), in.readLong(), readBytes(in), readBytes(in));

@@ -1,12 +1,12 @@
 package io.doppel.topology.extract;
 
-import io.doppel.topology.intake.SourceUrls;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.Metric;
 import io.doppel.schemas.avro.ModelInfo;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
+import io.doppel.topology.intake.SourceUrls;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

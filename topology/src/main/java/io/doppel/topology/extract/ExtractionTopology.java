@@ -6,8 +6,8 @@ import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -64,7 +64,8 @@ public final class ExtractionTopology {
    *     timestamp (the broker's, where the topic has LogAppendTime) before it is moved to that distance: retro-scan
    *     windows and the index's times compare against it, so a backdated upload would escape every retro-scan
    */
-  public record Settings(int batchSize, Duration maxWait, String storeName, Duration uploadedAtTolerance) {
+  public record Settings(
+      int batchSize, Duration maxWait, String storeName, Duration uploadedAtTolerance) {
 
     public static final String DEFAULT_STORE_NAME = "upload-batch";
     public static final Duration DEFAULT_UPLOADED_AT_TOLERANCE = Duration.ofHours(1);
@@ -82,7 +83,8 @@ public final class ExtractionTopology {
       }
       Objects.requireNonNull(uploadedAtTolerance, "uploadedAtTolerance");
       if (uploadedAtTolerance.isNegative()) {
-        throw new IllegalArgumentException("uploadedAtTolerance must not be negative, got " + uploadedAtTolerance);
+        throw new IllegalArgumentException(
+            "uploadedAtTolerance must not be negative, got " + uploadedAtTolerance);
       }
     }
 
@@ -118,17 +120,32 @@ public final class ExtractionTopology {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(meters, "meters");
     Topology topology = new Topology();
-    topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+    topology.addSource(
+        SOURCE,
+        Serdes.ByteArray().deserializer(),
+        Serdes.ByteArray().deserializer(),
         topics.uploads().name());
-    topology.addProcessor(PROCESSOR, () -> new UploadBatcher(topics, extractor, settings, meters), SOURCE);
-    topology.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(settings.storeName()), Serdes.Long(), BufferedUpload.serde())
-            .withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(CHANGELOG_MAX_MESSAGE_BYTES))),
+    topology.addProcessor(
+        PROCESSOR, () -> new UploadBatcher(topics, extractor, settings, meters), SOURCE);
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(settings.storeName()),
+                Serdes.Long(),
+                BufferedUpload.serde())
+            .withLoggingEnabled(Map.of(
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(CHANGELOG_MAX_MESSAGE_BYTES))),
         PROCESSOR);
-    topology.addSink(FEATURES_SINK, topics.features().name(),
-        topics.features().keySerde().serializer(), topics.features().valueSerde().serializer(), PROCESSOR);
-    topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters().name(),
-        topics.deadLetters().keySerde().serializer(), topics.deadLetters().valueSerde().serializer(),
+    topology.addSink(
+        FEATURES_SINK,
+        topics.features().name(),
+        topics.features().keySerde().serializer(),
+        topics.features().valueSerde().serializer(),
+        PROCESSOR);
+    topology.addSink(
+        DEAD_LETTERS_SINK,
+        topics.deadLetters().name(),
+        topics.deadLetters().keySerde().serializer(),
+        topics.deadLetters().valueSerde().serializer(),
         PROCESSOR);
     return topology;
   }

@@ -10,12 +10,12 @@ import io.doppel.schemas.serde.MalformedRecordException;
 import io.doppel.topology.deadletter.DeadLetters;
 import io.doppel.topology.deadletter.PoisonCounter;
 import io.doppel.topology.deadletter.RawRecord;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -46,7 +46,10 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
   private long nextSequence;
   private int buffered;
 
-  UploadBatcher(Topics topics, FeatureExtractor extractor, ExtractionTopology.Settings settings,
+  UploadBatcher(
+      Topics topics,
+      FeatureExtractor extractor,
+      ExtractionTopology.Settings settings,
       MeterRegistry meters) {
     this.topics = topics;
     this.extractor = extractor;
@@ -58,7 +61,8 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
   public void init(ProcessorContext<ImageKey, SpecificRecord> context) {
     this.context = context;
     this.buffer = context.getStateStore(settings.storeName());
-    this.poison = new PoisonCounter(context.metrics(), meters, STAGE, context.taskId().toString());
+    this.poison =
+        new PoisonCounter(context.metrics(), meters, STAGE, context.taskId().toString());
     // After a restart or fail-over the buffer holds what the changelog restored: resume after it.
     try (var entries = buffer.all()) {
       while (entries.hasNext()) {
@@ -67,8 +71,10 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
       }
     }
     Duration checkEvery = settings.maxWait().dividedBy(CHECKS_PER_MAX_WAIT);
-    context.schedule(checkEvery.isZero() ? Duration.ofMillis(1) : checkEvery,
-        PunctuationType.WALL_CLOCK_TIME, this::flushIfDue);
+    context.schedule(
+        checkEvery.isZero() ? Duration.ofMillis(1) : checkEvery,
+        PunctuationType.WALL_CLOCK_TIME,
+        this::flushIfDue);
   }
 
   @Override
@@ -107,8 +113,13 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
     }
     long size = (raw.key() == null ? 0L : raw.key().length) + raw.value().length;
     if (size > ExtractionTopology.MAX_BUFFERED_RECORD_BYTES) {
-      deadLetter(raw, key, sourceOf(event), DeadLetterReason.TOO_LARGE, "upload record of " + size
-          + " bytes is above the " + ExtractionTopology.MAX_BUFFERED_RECORD_BYTES + " the batch buffer takes");
+      deadLetter(
+          raw,
+          key,
+          sourceOf(event),
+          DeadLetterReason.TOO_LARGE,
+          "upload record of " + size + " bytes is above the "
+              + ExtractionTopology.MAX_BUFFERED_RECORD_BYTES + " the batch buffer takes");
       return;
     }
     buffer.put(nextSequence++, new BufferedUpload(raw, context.currentSystemTimeMs()));
@@ -159,20 +170,25 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
     for (var entry : entries) {
       RawRecord raw = entry.value.record();
       try {
-        ImageKey key = topics.uploads().keySerde().deserializer().deserialize(raw.topic(), raw.key());
-        UploadEvent event = topics.uploads().valueSerde().deserializer().deserialize(raw.topic(), raw.value());
-        event.setUploadedAt(UploadTimes.bounded(event.getUploadedAt(), raw.timestamp(), settings.uploadedAtTolerance()));
+        ImageKey key =
+            topics.uploads().keySerde().deserializer().deserialize(raw.topic(), raw.key());
+        UploadEvent event =
+            topics.uploads().valueSerde().deserializer().deserialize(raw.topic(), raw.value());
+        event.setUploadedAt(UploadTimes.bounded(
+            event.getUploadedAt(), raw.timestamp(), settings.uploadedAtTolerance()));
         records.add(raw);
         keys.add(key);
         events.add(event);
       } catch (MalformedRecordException e) {
         // Decoded once already; this happens only if the registry lost the schema since (an
         // in-memory registry restarted). Retrying cannot help, so it must not stop the flush.
-        deadLetter(raw, null, null, DeadLetterReason.MALFORMED_RECORD, "buffered " + e.getMessage());
+        deadLetter(
+            raw, null, null, DeadLetterReason.MALFORMED_RECORD, "buffered " + e.getMessage());
       }
     }
     // A throw here (the extractor itself failed) leaves the buffer as it is: nothing is lost.
-    List<Extraction> results = events.isEmpty() ? List.of() : extractor.extract(List.copyOf(events));
+    List<Extraction> results =
+        events.isEmpty() ? List.of() : extractor.extract(List.copyOf(events));
     if (results.size() != events.size()) {
       throw new IllegalStateException("the feature extractor returned " + results.size()
           + " results for a batch of " + events.size());
@@ -180,11 +196,12 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
     for (int i = 0; i < results.size(); i++) {
       RawRecord raw = records.get(i);
       switch (results.get(i)) {
-        case Extraction.Extracted extracted -> context.forward(
-            new Record<>(keys.get(i), extracted.features(), raw.timestamp()),
-            ExtractionTopology.FEATURES_SINK);
+        case Extraction.Extracted extracted ->
+          context.forward(
+              new Record<>(keys.get(i), extracted.features(), raw.timestamp()),
+              ExtractionTopology.FEATURES_SINK);
         case Extraction.Failed failed ->
-            deadLetter(raw, keys.get(i), sourceOf(events.get(i)), failed.reason(), failed.detail());
+          deadLetter(raw, keys.get(i), sourceOf(events.get(i)), failed.reason(), failed.detail());
       }
     }
     for (var entry : entries) {
@@ -193,12 +210,21 @@ final class UploadBatcher implements Processor<byte[], byte[], ImageKey, Specifi
     buffered -= entries.size();
   }
 
-  private void deadLetter(RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {
+  private void deadLetter(
+      RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {
     poison.count(reason);
 
     var letter = DeadLetters.of(STAGE, raw, key, source, reason, detail, now());
-    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), letter.getDetail());
-    context.forward(new Record<>(DeadLetters.boundedKey(key), letter, raw.timestamp()), ExtractionTopology.DEAD_LETTERS_SINK);
+    LOG.debug(
+        "dead letter {} from {}-{}@{}: {}",
+        reason,
+        raw.topic(),
+        raw.partition(),
+        raw.offset(),
+        letter.getDetail());
+    context.forward(
+        new Record<>(DeadLetters.boundedKey(key), letter, raw.timestamp()),
+        ExtractionTopology.DEAD_LETTERS_SINK);
   }
 
   private Instant now() {

@@ -37,14 +37,16 @@ public final class UploadChecks {
             Fields.nameProblem("referenceSet", event.getReferenceSet()),
             Fields.sourceProblem(event.getSource()),
             Fields.contentTypeProblem(event.getContentType()))
-        .flatMap(Optional::stream).findFirst();
+        .flatMap(Optional::stream)
+        .findFirst();
     if (field.isPresent()) {
       return field;
     }
     if (!event.getTenant().toString().equals(key.getTenant().toString())
         || !event.getImageId().toString().equals(key.getImageId().toString())) {
-      return Optional.of("key " + Fields.shown(key.getTenant()) + "/" + Fields.shown(key.getImageId())
-          + " does not match the event's " + event.getTenant() + "/" + event.getImageId());
+      return Optional.of(
+          "key " + Fields.shown(key.getTenant()) + "/" + Fields.shown(key.getImageId())
+              + " does not match the event's " + event.getTenant() + "/" + event.getImageId());
     }
     if (event.getPurpose() == Purpose.DELETE) {
       return Optional.empty();

@@ -25,6 +25,8 @@ public final class UploadTimes {
     Instant appended = Instant.ofEpochMilli(recordTimestampMs);
     Instant earliest = appended.minus(tolerance);
     Instant latest = appended.plus(tolerance);
-    return uploadedAt.isBefore(earliest) ? earliest : uploadedAt.isAfter(latest) ? latest : uploadedAt;
+    return uploadedAt.isBefore(earliest)
+        ? earliest
+        : uploadedAt.isAfter(latest) ? latest : uploadedAt;
   }
 }

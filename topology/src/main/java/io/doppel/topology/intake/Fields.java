@@ -42,7 +42,8 @@ public final class Fields {
     }
     int bytes = utf8Length(value);
     if (bytes > MAX_NAME_BYTES) {
-      return Optional.of(field + " has " + bytes + " UTF-8 bytes, at most " + MAX_NAME_BYTES + " are allowed: " + shown(value));
+      return Optional.of(field + " has " + bytes + " UTF-8 bytes, at most " + MAX_NAME_BYTES
+          + " are allowed: " + shown(value));
     }
     return forbiddenCharacter(field, value, false);
   }
@@ -53,7 +54,8 @@ public final class Fields {
       return Optional.empty();
     }
     if (value.length() > MAX_SOURCE_CHARS) {
-      return Optional.of("source has " + value.length() + " characters, at most " + MAX_SOURCE_CHARS + " are allowed");
+      return Optional.of("source has " + value.length() + " characters, at most " + MAX_SOURCE_CHARS
+          + " are allowed");
     }
     return forbiddenCharacter("source", value, true);
   }
@@ -64,8 +66,8 @@ public final class Fields {
       return Optional.empty();
     }
     if (value.length() > MAX_CONTENT_TYPE_CHARS) {
-      return Optional.of("contentType has " + value.length() + " characters, at most " + MAX_CONTENT_TYPE_CHARS
-          + " are allowed");
+      return Optional.of("contentType has " + value.length() + " characters, at most "
+          + MAX_CONTENT_TYPE_CHARS + " are allowed");
     }
     return forbiddenCharacter("contentType", value, false);
   }
@@ -126,7 +128,9 @@ public final class Fields {
         bytes += 1;
       } else if (c < 0x800) {
         bytes += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < value.length()
+          && Character.isLowSurrogate(value.charAt(i + 1))) {
         bytes += 4;
         i++;
       } else {
@@ -136,11 +140,13 @@ public final class Fields {
     return bytes;
   }
 
-  private static Optional<String> forbiddenCharacter(String field, CharSequence value, boolean noWhitespace) {
+  private static Optional<String> forbiddenCharacter(
+      String field, CharSequence value, boolean noWhitespace) {
     for (int i = 0; i < value.length(); ) {
       int c = Character.codePointAt(value, i);
       if (forbidden(c) || (noWhitespace && Character.isWhitespace(c))) {
-        return Optional.of(field + " holds the character " + String.format("U+%04X", c) + " at " + i + ": " + shown(value));
+        return Optional.of(field + " holds the character " + String.format("U+%04X", c) + " at " + i
+            + ": " + shown(value));
       }
       i += Character.charCount(c);
     }
@@ -149,8 +155,11 @@ public final class Fields {
 
   private static boolean forbidden(int c) {
     int type = Character.getType(c);
-    return type == Character.CONTROL || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+    return type == Character.CONTROL
+        || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR
         || type == Character.SURROGATE
-        || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+        || (c >= 0x202A && c <= 0x202E)
+        || (c >= 0x2066 && c <= 0x2069);
   }
 }

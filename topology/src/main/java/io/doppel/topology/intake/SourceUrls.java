@@ -22,6 +22,7 @@ public final class SourceUrls {
 
   /** What stands for a dropped query: a reader sees that there was one. */
   public static final String REDACTED_QUERY = "?redacted";
+
   private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.\\-]*://[^\\s\"'<>]+");
 
   private SourceUrls() {}

@@ -34,12 +34,19 @@ final class DependencyRetry {
       } catch (DependencyUnavailableException e) {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         if (elapsed.plus(backoff).compareTo(settings.retryBudget()) > 0) {
-          LOG.warn("{}: dependency still unavailable after {} attempts in {}; giving the record back",
-              what, attempt, elapsed);
+          LOG.warn(
+              "{}: dependency still unavailable after {} attempts in {}; giving the record back",
+              what,
+              attempt,
+              elapsed);
           throw e;
         }
-        LOG.info("{}: dependency unavailable (attempt {}), retrying in {}: {}",
-            what, attempt, backoff, e.getMessage());
+        LOG.info(
+            "{}: dependency unavailable (attempt {}), retrying in {}: {}",
+            what,
+            attempt,
+            backoff,
+            e.getMessage());
         sleep(backoff);
         backoff = min(backoff.multipliedBy(BACKOFF_FACTOR), settings.maxBackoff());
       }

@@ -13,12 +13,12 @@ import io.doppel.topology.deadletter.PoisonCounter;
 import io.doppel.topology.deadletter.RawRecord;
 import io.doppel.topology.intake.Fields;
 import io.doppel.topology.ops.DoppelMeters;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -44,7 +44,8 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
   private PoisonCounter poison;
   private KeyValueStore<String, String> reviews;
 
-  MatchProcessor(Topics topics, Matcher matcher, MatchingTopology.Settings settings, MeterRegistry meters) {
+  MatchProcessor(
+      Topics topics, Matcher matcher, MatchingTopology.Settings settings, MeterRegistry meters) {
     this.topics = topics;
     this.matcher = matcher;
     this.retry = new DependencyRetry(settings);
@@ -55,7 +56,8 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
   @Override
   public void init(ProcessorContext<ImageKey, SpecificRecord> context) {
     this.context = context;
-    this.poison = new PoisonCounter(context.metrics(), meters, STAGE, context.taskId().toString());
+    this.poison =
+        new PoisonCounter(context.metrics(), meters, STAGE, context.taskId().toString());
     this.reviews = context.getStateStore(ReviewSuppression.STORE);
   }
 
@@ -74,13 +76,18 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
       return;
     }
     if (raw.value() == null) {
-      deadLetter(raw, key, null, DeadLetterReason.INVALID_EVENT,
+      deadLetter(
+          raw,
+          key,
+          null,
+          DeadLetterReason.INVALID_EVENT,
           "tombstone on " + raw.topic() + ": deletions travel as features with purpose DELETE");
       return;
     }
     ImageFeatures features;
     try {
-      features = topics.features().valueSerde().deserializer().deserialize(raw.topic(), raw.value());
+      features =
+          topics.features().valueSerde().deserializer().deserialize(raw.topic(), raw.value());
     } catch (MalformedRecordException e) {
       deadLetter(raw, key, null, DeadLetterReason.MALFORMED_RECORD, "value " + e.getMessage());
       return;
@@ -97,28 +104,43 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
     } catch (DependencyUnavailableException e) {
       throw e;
     } catch (RefusedRecordException e) {
-      deadLetter(raw, key, features.getSource() == null ? null : features.getSource().toString(),
-          DeadLetterReason.INVALID_EVENT, e.getMessage());
+      deadLetter(
+          raw,
+          key,
+          features.getSource() == null ? null : features.getSource().toString(),
+          DeadLetterReason.INVALID_EVENT,
+          e.getMessage());
       return;
     } catch (RuntimeException e) {
       // Not the index being away but this record the matcher cannot handle: retrying would loop.
       LOG.warn("{} failed; dead-lettering it", what, e);
-      deadLetter(raw, key, features.getSource() == null ? null : features.getSource().toString(),
-          DeadLetterReason.UNKNOWN, e.toString());
+      deadLetter(
+          raw,
+          key,
+          features.getSource() == null ? null : features.getSource().toString(),
+          DeadLetterReason.UNKNOWN,
+          e.toString());
       return;
     }
     if (events.isEmpty()) {
       // The port promises at least one event; without one the upload would have no outcome at all.
-      deadLetter(raw, key, features.getSource() == null ? null : features.getSource().toString(),
-          DeadLetterReason.UNKNOWN, "the matcher returned no outcome for " + what);
+      deadLetter(
+          raw,
+          key,
+          features.getSource() == null ? null : features.getSource().toString(),
+          DeadLetterReason.UNKNOWN,
+          "the matcher returned no outcome for " + what);
       return;
     }
     for (MatchEvent decided : events) {
       MatchEvent event = ReviewSuppression.apply(decided, this::reviewed);
       ImageKey eventKey = new ImageKey(event.getTenant(), event.getImageId());
-      context.forward(new Record<>(eventKey, event, raw.timestamp()), MatchingTopology.sinkOf(event.getDecision()));
+      context.forward(
+          new Record<>(eventKey, event, raw.timestamp()),
+          MatchingTopology.sinkOf(event.getDecision()));
       if (event.getTrigger() == Trigger.UPLOAD) {
-        doppelMeters.decisionLatency(event.getDecision().name(),
+        doppelMeters.decisionLatency(
+            event.getDecision().name(),
             Duration.between(event.getUploadedAt(), event.getDecidedAt()));
       }
     }
@@ -136,7 +158,8 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
             Fields.nameProblem("rightsHolder", features.getRightsHolder()),
             Fields.nameProblem("referenceSet", features.getReferenceSet()),
             Fields.sourceProblem(features.getSource()))
-        .flatMap(Optional::stream).findFirst();
+        .flatMap(Optional::stream)
+        .findFirst();
   }
 
   private ReviewAction reviewed(String key) {
@@ -144,13 +167,28 @@ final class MatchProcessor implements Processor<byte[], byte[], ImageKey, Specif
     return action == null ? null : ReviewAction.valueOf(action);
   }
 
-  private void deadLetter(RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {
+  private void deadLetter(
+      RawRecord raw, ImageKey key, String source, DeadLetterReason reason, String detail) {
     poison.count(reason);
 
-    var letter = DeadLetters.of(STAGE, raw, key, source, reason, detail,
+    var letter = DeadLetters.of(
+        STAGE,
+        raw,
+        key,
+        source,
+        reason,
+        detail,
         Instant.ofEpochMilli(context.currentSystemTimeMs()));
-    LOG.debug("dead letter {} from {}-{}@{}: {}", reason, raw.topic(), raw.partition(), raw.offset(), letter.getDetail());
-    context.forward(new Record<>(DeadLetters.boundedKey(key), letter, raw.timestamp()), MatchingTopology.DEAD_LETTERS_SINK);
+    LOG.debug(
+        "dead letter {} from {}-{}@{}: {}",
+        reason,
+        raw.topic(),
+        raw.partition(),
+        raw.offset(),
+        letter.getDetail());
+    context.forward(
+        new Record<>(DeadLetters.boundedKey(key), letter, raw.timestamp()),
+        MatchingTopology.DEAD_LETTERS_SINK);
   }
 
   @Override

@@ -99,32 +99,51 @@ public final class MatchingTopology {
     return build(topics, matcher, settings, Metrics.globalRegistry);
   }
 
-  public static Topology build(Topics topics, Matcher matcher, Settings settings, MeterRegistry meters) {
+  public static Topology build(
+      Topics topics, Matcher matcher, Settings settings, MeterRegistry meters) {
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(matcher, "matcher");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(meters, "meters");
     Topology topology = new Topology();
     topology.addGlobalStore(
-        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReviewSuppression.STORE), Serdes.String(), Serdes.String())
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ReviewSuppression.STORE),
+                Serdes.String(),
+                Serdes.String())
             .withLoggingDisabled(),
-        REVIEW_FEEDBACK_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
-        topics.reviewFeedback().name(), REVIEW_FEEDBACK_UPDATER, () -> new ReviewFeedbackUpdater(topics.reviewFeedback()));
-    topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+        REVIEW_FEEDBACK_SOURCE,
+        Serdes.ByteArray().deserializer(),
+        Serdes.ByteArray().deserializer(),
+        topics.reviewFeedback().name(),
+        REVIEW_FEEDBACK_UPDATER,
+        () -> new ReviewFeedbackUpdater(topics.reviewFeedback()));
+    topology.addSource(
+        SOURCE,
+        Serdes.ByteArray().deserializer(),
+        Serdes.ByteArray().deserializer(),
         topics.features().name());
-    topology.addProcessor(PROCESSOR, () -> new MatchProcessor(topics, matcher, settings, meters), SOURCE);
+    topology.addProcessor(
+        PROCESSOR, () -> new MatchProcessor(topics, matcher, settings, meters), SOURCE);
     topology.addStateStore(MatcherCommitStore.builder(matcher), PROCESSOR);
     addSink(topology, DUPLICATES_SINK, topics.duplicates());
     addSink(topology, VIOLATIONS_SINK, topics.violations());
     addSink(topology, OUTCOMES_SINK, topics.outcomes());
-    topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters().name(),
-        topics.deadLetters().keySerde().serializer(), topics.deadLetters().valueSerde().serializer(),
+    topology.addSink(
+        DEAD_LETTERS_SINK,
+        topics.deadLetters().name(),
+        topics.deadLetters().keySerde().serializer(),
+        topics.deadLetters().valueSerde().serializer(),
         PROCESSOR);
     return topology;
   }
 
   private static void addSink(Topology topology, String name, Topic<ImageKey, MatchEvent> topic) {
-    topology.addSink(name, topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer(),
+    topology.addSink(
+        name,
+        topic.name(),
+        topic.keySerde().serializer(),
+        topic.valueSerde().serializer(),
         PROCESSOR);
   }
 }

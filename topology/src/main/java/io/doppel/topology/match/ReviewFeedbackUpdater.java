@@ -41,9 +41,13 @@ final class ReviewFeedbackUpdater implements Processor<byte[], byte[], Void, Voi
     try {
       decision = feedback.valueSerde().deserializer().deserialize(feedback.name(), record.value());
     } catch (MalformedRecordException e) {
-      LOG.warn("skipping a record on {} that is not a review decision: {}", feedback.name(), e.getMessage());
+      LOG.warn(
+          "skipping a record on {} that is not a review decision: {}",
+          feedback.name(),
+          e.getMessage());
       return;
     }
-    ReviewSuppression.entryOf(decision).ifPresent(entry -> table.put(entry.key(), entry.action().name()));
+    ReviewSuppression.entryOf(decision)
+        .ifPresent(entry -> table.put(entry.key(), entry.action().name()));
   }
 }

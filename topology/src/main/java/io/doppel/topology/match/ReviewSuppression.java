@@ -33,6 +33,7 @@ public final class ReviewSuppression {
 
   /** Entries are length-prefixed parts, so that no id, whatever it contains, can forge another key. */
   private static final String PAIR = "pair";
+
   private static final String UPLOADER = "uploader";
 
   private ReviewSuppression() {}
@@ -43,16 +44,24 @@ public final class ReviewSuppression {
   /** The entry a decision writes, if any (ALLOW_UPLOADER without an uploader writes none). */
   public static Optional<Entry> entryOf(ReviewDecision decision) {
     return switch (decision.getAction()) {
-      case CONFIRM, DISMISS, ALLOW_PAIR -> Optional.of(new Entry(
-          pairKey(decision.getTenant(), decision.getImageId(), decision.getMatch().getTenant(),
-              decision.getMatch().getImageId()),
-          decision.getAction()));
-      case ALLOW_UPLOADER -> decision.getUploader() == null ? Optional.empty()
-          : Optional.of(new Entry(uploaderKey(decision.getTenant(), decision.getUploader()), decision.getAction()));
+      case CONFIRM, DISMISS, ALLOW_PAIR ->
+        Optional.of(new Entry(
+            pairKey(
+                decision.getTenant(),
+                decision.getImageId(),
+                decision.getMatch().getTenant(),
+                decision.getMatch().getImageId()),
+            decision.getAction()));
+      case ALLOW_UPLOADER ->
+        decision.getUploader() == null
+            ? Optional.empty()
+            : Optional.of(new Entry(
+                uploaderKey(decision.getTenant(), decision.getUploader()), decision.getAction()));
     };
   }
 
-  public static String pairKey(String tenant, String imageId, String matchedTenant, String matchedImageId) {
+  public static String pairKey(
+      String tenant, String imageId, String matchedTenant, String matchedImageId) {
     return encode(PAIR, tenant, imageId, matchedTenant, matchedImageId);
   }
 
@@ -69,13 +78,18 @@ public final class ReviewSuppression {
       return event;
     }
     boolean uploaderAllowed = event.getUploader() != null
-        && table.apply(uploaderKey(event.getTenant(), event.getUploader())) == ReviewAction.ALLOW_UPLOADER;
+        && table.apply(uploaderKey(event.getTenant(), event.getUploader()))
+            == ReviewAction.ALLOW_UPLOADER;
     List<Match> matches = new ArrayList<>(event.getMatches().size());
     boolean changed = false;
     for (Match match : event.getMatches()) {
       if (match.getKind() != MatchKind.BELOW_THRESHOLD
-          && (uploaderAllowed || suppressesPair(table.apply(
-              pairKey(event.getTenant(), event.getImageId(), match.getTenant(), match.getImageId()))))) {
+          && (uploaderAllowed
+              || suppressesPair(table.apply(pairKey(
+                  event.getTenant(),
+                  event.getImageId(),
+                  match.getTenant(),
+                  match.getImageId()))))) {
         matches.add(Match.newBuilder(match).setKind(MatchKind.BELOW_THRESHOLD).build());
         changed = true;
       } else {
@@ -85,7 +99,10 @@ public final class ReviewSuppression {
     if (!changed) {
       return event;
     }
-    return MatchEvent.newBuilder(event).setMatches(matches).setDecision(decisionLeft(event.getDecision(), matches)).build();
+    return MatchEvent.newBuilder(event)
+        .setMatches(matches)
+        .setDecision(decisionLeft(event.getDecision(), matches))
+        .build();
   }
 
   private static boolean suppressesPair(ReviewAction action) {
@@ -97,8 +114,10 @@ public final class ReviewSuppression {
   }
 
   private static Decision decisionLeft(Decision original, List<Match> matches) {
-    MatchKind own = original == Decision.DUPLICATE ? MatchKind.DUPLICATE : MatchKind.COPYRIGHT_VIOLATION;
-    MatchKind other = own == MatchKind.DUPLICATE ? MatchKind.COPYRIGHT_VIOLATION : MatchKind.DUPLICATE;
+    MatchKind own =
+        original == Decision.DUPLICATE ? MatchKind.DUPLICATE : MatchKind.COPYRIGHT_VIOLATION;
+    MatchKind other =
+        own == MatchKind.DUPLICATE ? MatchKind.COPYRIGHT_VIOLATION : MatchKind.DUPLICATE;
     if (matches.stream().anyMatch(m -> m.getKind() == own)) {
       return original;
     }

@@ -4,7 +4,9 @@ import io.doppel.schemas.avro.Decision;
 
 /** Which output a match event goes to. Pure. */
 public enum Routing {
-  DUPLICATES, VIOLATIONS, OUTCOMES;
+  DUPLICATES,
+  VIOLATIONS,
+  OUTCOMES;
 
   /**
    * <pre>

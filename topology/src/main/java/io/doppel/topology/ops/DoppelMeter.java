@@ -16,14 +16,17 @@ public enum DoppelMeter {
   DEAD_LETTERS(
       "doppel.dead.letters", Kind.COUNTER, "Records sent to the dead-letter topic.", "reason"),
   MODEL_DEVICE(
-      "doppel.model.device", Kind.GAUGE, "1 for the device the model runs on, 0 otherwise.",
+      "doppel.model.device",
+      Kind.GAUGE,
+      "1 for the device the model runs on, 0 otherwise.",
       "device"),
   INDEX_CALL(
       "doppel.index.call", Kind.TIMER, "Latency of vector-index calls.", "operation", "outcome"),
-  INDEX_ERRORS(
-      "doppel.index.errors", Kind.COUNTER, "Failed vector-index calls.", "operation"),
+  INDEX_ERRORS("doppel.index.errors", Kind.COUNTER, "Failed vector-index calls.", "operation"),
   CIRCUIT_BREAKER_OPEN(
-      "doppel.circuit.breaker.open", Kind.GAUGE, "1 while a dependency's circuit is open.",
+      "doppel.circuit.breaker.open",
+      Kind.GAUGE,
+      "1 while a dependency's circuit is open.",
       "dependency"),
   /**
    * Upload to decision: a MatchEvent's {@code decidedAt - uploadedAt}, recorded by the matcher

@@ -20,7 +20,8 @@ import java.util.function.BooleanSupplier;
 public final class DoppelMeters {
 
   /** Devices {@link #modelDevice(String)} reports, one series each. */
-  public static final List<String> DEVICES = List.of(DoppelMeter.DEVICE_GPU, DoppelMeter.DEVICE_CPU);
+  public static final List<String> DEVICES =
+      List.of(DoppelMeter.DEVICE_GPU, DoppelMeter.DEVICE_CPU);
 
   /**
    * The decision-latency SLO: {@link #DECISION_SLO_OBJECTIVE} of the decisions within this
@@ -37,9 +38,17 @@ public final class DoppelMeters {
    * and pod), from a commit interval's worth up to a backlog of minutes.
    */
   public static final List<Duration> DECISION_LATENCY_BUCKETS = List.of(
-      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-      DECISION_SLO_THRESHOLD, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
-      Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15));
+      Duration.ofMillis(100),
+      Duration.ofMillis(250),
+      Duration.ofMillis(500),
+      Duration.ofSeconds(1),
+      DECISION_SLO_THRESHOLD,
+      Duration.ofSeconds(5),
+      Duration.ofSeconds(10),
+      Duration.ofSeconds(30),
+      Duration.ofMinutes(1),
+      Duration.ofMinutes(5),
+      Duration.ofMinutes(15));
 
   private final MeterRegistry registry;
   private final ConcurrentMap<String, Boolean> deviceInUse = new ConcurrentHashMap<>();
@@ -101,7 +110,9 @@ public final class DoppelMeters {
     }
     for (String candidate : DEVICES) {
       deviceInUse.put(candidate, candidate.equals(device));
-      Gauge.builder(DoppelMeter.MODEL_DEVICE.meterName(), deviceInUse,
+      Gauge.builder(
+              DoppelMeter.MODEL_DEVICE.meterName(),
+              deviceInUse,
               states -> states.getOrDefault(candidate, false) ? 1 : 0)
           .description(DoppelMeter.MODEL_DEVICE.description())
           .tags(tags(DoppelMeter.MODEL_DEVICE, candidate))
@@ -116,7 +127,9 @@ public final class DoppelMeters {
    */
   public void circuitBreaker(String dependency, BooleanSupplier open) {
     Objects.requireNonNull(open, "open");
-    Gauge.builder(DoppelMeter.CIRCUIT_BREAKER_OPEN.meterName(), open,
+    Gauge.builder(
+            DoppelMeter.CIRCUIT_BREAKER_OPEN.meterName(),
+            open,
             supplier -> supplier.getAsBoolean() ? 1 : 0)
         .description(DoppelMeter.CIRCUIT_BREAKER_OPEN.description())
         .tags(tags(DoppelMeter.CIRCUIT_BREAKER_OPEN, dependency))

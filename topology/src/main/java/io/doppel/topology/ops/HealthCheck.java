@@ -16,9 +16,8 @@ public record HealthCheck(String name, BooleanSupplier up) {
   public static final String KAFKA_STREAMS = "kafka-streams";
 
   /** States a streams client does not leave without a restart. */
-  private static final Set<KafkaStreams.State> DEAD =
-      EnumSet.of(KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.ERROR,
-          KafkaStreams.State.NOT_RUNNING);
+  private static final Set<KafkaStreams.State> DEAD = EnumSet.of(
+      KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.ERROR, KafkaStreams.State.NOT_RUNNING);
 
   public HealthCheck {
     Objects.requireNonNull(name, "name");

@@ -14,8 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -94,17 +94,18 @@ public final class OpsServer implements AutoCloseable {
     Objects.requireNonNull(registry, "registry");
     HttpServer server;
     try {
-      server =
-          HttpServer.create(new InetSocketAddress(settings.bindAddress(), settings.port()), BACKLOG);
+      server = HttpServer.create(
+          new InetSocketAddress(settings.bindAddress(), settings.port()), BACKLOG);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot bind the ops server to " + settings.bindAddress() + ":" + settings.port(), e);
     }
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     OpsServer ops = new OpsServer(server, executor, settings.stopGrace());
-    server.createContext(Deployment.LIVENESS_PATH,
-        getOnly(exchange -> health(exchange, ops.livenessChecks, true)));
-    server.createContext(Deployment.READINESS_PATH,
+    server.createContext(
+        Deployment.LIVENESS_PATH, getOnly(exchange -> health(exchange, ops.livenessChecks, true)));
+    server.createContext(
+        Deployment.READINESS_PATH,
         getOnly(exchange -> health(exchange, ops.readinessChecks, false)));
     server.createContext(Deployment.METRICS_PATH, getOnly(exchange -> metrics(exchange, registry)));
     server.createContext("/", exchange -> respond(exchange, NOT_FOUND, "text/plain", "not found"));
@@ -158,7 +159,10 @@ public final class OpsServer implements AutoCloseable {
     body.put("status", allUp ? UP : DOWN);
     body.set("checks", checkNodes);
     respond(
-        exchange, allUp ? OK : SERVICE_UNAVAILABLE, JSON_CONTENT_TYPE, JSON.writeValueAsString(body));
+        exchange,
+        allUp ? OK : SERVICE_UNAVAILABLE,
+        JSON_CONTENT_TYPE,
+        JSON.writeValueAsString(body));
   }
 
   private static void metrics(HttpExchange exchange, PrometheusMeterRegistry registry)

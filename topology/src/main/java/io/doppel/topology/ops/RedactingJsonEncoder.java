@@ -44,17 +44,18 @@ public class RedactingJsonEncoder extends JsonEncoder {
 
   /** Comma-separated names of environment variables whose values are secrets. */
   public void setSecretEnvironmentVariables(String names) {
-    environmentSecrets =
-        Arrays.stream(names.split(","))
-            .map(String::strip)
-            .filter(name -> !name.isEmpty())
-            .map(System::getenv)
-            .filter(value -> value != null && value.length() >= MIN_SECRET_LENGTH)
-            .collect(Collectors.toUnmodifiableSet());
+    environmentSecrets = Arrays.stream(names.split(","))
+        .map(String::strip)
+        .filter(name -> !name.isEmpty())
+        .map(System::getenv)
+        .filter(value -> value != null && value.length() >= MIN_SECRET_LENGTH)
+        .collect(Collectors.toUnmodifiableSet());
   }
 
   @Override
-  @SuppressFBWarnings(value = "ES_COMPARING_STRINGS_WITH_EQ", justification = "String.replace returns the same instance when nothing matched")
+  @SuppressFBWarnings(
+      value = "ES_COMPARING_STRINGS_WITH_EQ",
+      justification = "String.replace returns the same instance when nothing matched")
   public byte[] encode(ILoggingEvent event) {
     byte[] encoded = super.encode(event);
     if (environmentSecrets.isEmpty() && REGISTERED_SECRETS.isEmpty()) {
@@ -68,11 +69,14 @@ public class RedactingJsonEncoder extends JsonEncoder {
   private static String redact(String line, Set<String> secrets) {
     String result = line;
     for (String secret : secrets) {
-      // A secret reaches the line as written, or escaped: logback's encoder escapes '/' as well as quotes, backslashes
-      // and control characters, Jackson's (in values logged as JSON) does not. Guarded by ConfigReaderTest.
+      // A secret reaches the line as written, or escaped: logback's encoder escapes '/' as well as
+      // quotes, backslashes
+      // and control characters, Jackson's (in values logged as JSON) does not. Guarded by
+      // ConfigReaderTest.
       String logbackEscaped = JsonEscapeUtil.jsonEscapeString(secret);
       String jacksonEscaped = new String(JsonStringEncoder.getInstance().quoteAsString(secret));
-      result = result.replace(secret, MASK).replace(logbackEscaped, MASK).replace(jacksonEscaped, MASK);
+      result =
+          result.replace(secret, MASK).replace(logbackEscaped, MASK).replace(jacksonEscaped, MASK);
     }
     return result;
   }

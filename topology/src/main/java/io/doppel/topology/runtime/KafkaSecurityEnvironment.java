@@ -34,8 +34,10 @@ public final class KafkaSecurityEnvironment {
   /** Not a security setting, but shares the prefix. */
   public static final String BOOTSTRAP_SERVERS = "DOPPEL_KAFKA_BOOTSTRAP_SERVERS";
 
-  private static final Pattern SECURITY_KEY = Pattern.compile("security\\.protocol|sasl\\..+|ssl\\..+");
-  private static final Pattern SECRET_KEY = Pattern.compile(".*(jaas|password|secret|token|keystore\\.key).*");
+  private static final Pattern SECURITY_KEY =
+      Pattern.compile("security\\.protocol|sasl\\..+|ssl\\..+");
+  private static final Pattern SECRET_KEY =
+      Pattern.compile(".*(jaas|password|secret|token|keystore\\.key).*");
   private static final Pattern JAAS_PASSWORD = Pattern.compile("password\\s*=\\s*\"([^\"]*)\"");
 
   private KafkaSecurityEnvironment() {}
@@ -54,7 +56,8 @@ public final class KafkaSecurityEnvironment {
       String variable = fromFile ? name.substring(0, name.length() - FILE_SUFFIX.length()) : name;
       String key = variable.substring(PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
       if (!SECURITY_KEY.matcher(key).matches()) {
-        problems.add(name + " is not a Kafka security setting (DOPPEL_KAFKA_SECURITY_PROTOCOL, DOPPEL_KAFKA_SASL_*, "
+        problems.add(name
+            + " is not a Kafka security setting (DOPPEL_KAFKA_SECURITY_PROTOCOL, DOPPEL_KAFKA_SASL_*, "
             + "DOPPEL_KAFKA_SSL_*, each optionally with " + FILE_SUFFIX + ")");
         return;
       }
@@ -67,7 +70,8 @@ public final class KafkaSecurityEnvironment {
         return;
       }
       try {
-        settings.put(key, stripTrailingLineBreak(Files.readString(Path.of(value), StandardCharsets.UTF_8)));
+        settings.put(
+            key, stripTrailingLineBreak(Files.readString(Path.of(value), StandardCharsets.UTF_8)));
       } catch (IOException | RuntimeException e) {
         // The path is safe to name; the content never is.
         problems.add(name + "=" + value + " cannot be read: " + e.getClass().getSimpleName());

@@ -53,10 +53,13 @@ public final class StreamsRuntime implements AutoCloseable {
     this.streams = new KafkaStreams(topology, properties(config));
     // Logs only: KafkaStreams calls the listener after the change, so a state kept here would lag
     // streams.state() (close() could return while it still read PENDING_SHUTDOWN).
-    streams.setStateListener((newState, oldState) -> LOG.info("{}: {} → {}", config.applicationId(), oldState, newState));
+    streams.setStateListener((newState, oldState) ->
+        LOG.info("{}: {} → {}", config.applicationId(), oldState, newState));
     streams.setUncaughtExceptionHandler(error -> {
-      LOG.error("{}: stream thread failed; replacing it, its task resumes from the last commit",
-          config.applicationId(), error);
+      LOG.error(
+          "{}: stream thread failed; replacing it, its task resumes from the last commit",
+          config.applicationId(),
+          error);
       threadReplacements.incrementAndGet();
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
@@ -76,10 +79,14 @@ public final class StreamsRuntime implements AutoCloseable {
   public static Properties properties(StreamsRuntimeConfig config) {
     Properties p = new Properties();
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL.toMillis());
-    // The largest record a Doppel topic takes (doppel.features, 8 MiB) and its batch framing. With Kafka's 1 MiB the
-    // extractor's changelog record of an inline upload over 1 MiB was refused, the thread replaced and the record
+    // The largest record a Doppel topic takes (doppel.features, 8 MiB) and its batch framing. With
+    // Kafka's 1 MiB the
+    // extractor's changelog record of an inline upload over 1 MiB was refused, the thread replaced
+    // and the record
     // consumed again forever (LargeInlineUploadsIT).
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), DEFAULT_MAX_REQUEST_SIZE);
+    p.put(
+        StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+        DEFAULT_MAX_REQUEST_SIZE);
     p.putAll(config.overrides());
     p.putAll(config.security());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
@@ -91,10 +98,10 @@ public final class StreamsRuntime implements AutoCloseable {
     // No global stores here; enabling it only opts in to Kafka 5's default and silences a warning.
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     Duration blockingTimeout = config.maxBlocking().multipliedBy(TIMEOUT_PER_MAX_BLOCKING);
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
-        (int) max(DEFAULT_MAX_POLL_INTERVAL, blockingTimeout).toMillis());
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
-        (int) max(EOS_DEFAULT_TRANSACTION_TIMEOUT, blockingTimeout).toMillis());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), (int)
+        max(DEFAULT_MAX_POLL_INTERVAL, blockingTimeout).toMillis());
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int)
+        max(EOS_DEFAULT_TRANSACTION_TIMEOUT, blockingTimeout).toMillis());
     return p;
   }
 
@@ -139,7 +146,8 @@ public final class StreamsRuntime implements AutoCloseable {
         Thread.sleep(POLL_INTERVAL);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for " + config.applicationId(), e);
+        throw new IllegalStateException(
+            "interrupted while waiting for " + config.applicationId(), e);
       }
     }
   }
@@ -148,7 +156,10 @@ public final class StreamsRuntime implements AutoCloseable {
   @Override
   public void close() {
     if (!streams.close(config.closeTimeout())) {
-      LOG.warn("{}: not all stream threads stopped within {}", config.applicationId(), config.closeTimeout());
+      LOG.warn(
+          "{}: not all stream threads stopped within {}",
+          config.applicationId(),
+          config.closeTimeout());
     }
   }
 

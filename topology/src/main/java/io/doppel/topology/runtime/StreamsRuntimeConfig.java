@@ -37,10 +37,16 @@ public record StreamsRuntimeConfig(
   public static final Duration DEFAULT_MAX_BLOCKING = Duration.ofSeconds(60);
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-  private static final Pattern SECURITY_KEY = Pattern.compile("security\\.protocol|sasl\\..+|ssl\\..+");
+  private static final Pattern SECURITY_KEY =
+      Pattern.compile("security\\.protocol|sasl\\..+|ssl\\..+");
   private static final Set<String> FIXED_KEYS = Set.of(
-      "processing.guarantee", "isolation.level", "consumer.isolation.level",
-      "main.consumer.isolation.level", "application.id", "bootstrap.servers", "state.dir",
+      "processing.guarantee",
+      "isolation.level",
+      "consumer.isolation.level",
+      "main.consumer.isolation.level",
+      "application.id",
+      "bootstrap.servers",
+      "state.dir",
       "num.stream.threads");
   private static final String MASK = "****";
 
@@ -55,51 +61,96 @@ public record StreamsRuntimeConfig(
     requirePositive(closeTimeout, "closeTimeout");
     security = Map.copyOf(security);
     overrides = Map.copyOf(overrides);
-    var notSecurity = security.keySet().stream().filter(k -> !SECURITY_KEY.matcher(k).matches()).sorted().toList();
+    var notSecurity = security.keySet().stream()
+        .filter(k -> !SECURITY_KEY.matcher(k).matches())
+        .sorted()
+        .toList();
     if (!notSecurity.isEmpty()) {
-      throw new IllegalArgumentException("not security settings (security.protocol, sasl.*, ssl.*): " + notSecurity);
+      throw new IllegalArgumentException(
+          "not security settings (security.protocol, sasl.*, ssl.*): " + notSecurity);
     }
     var fixed = overrides.keySet().stream()
-        .filter(k -> FIXED_KEYS.contains(k) || SECURITY_KEY.matcher(k).matches()).sorted().toList();
+        .filter(k -> FIXED_KEYS.contains(k) || SECURITY_KEY.matcher(k).matches())
+        .sorted()
+        .toList();
     if (!fixed.isEmpty()) {
-      throw new IllegalArgumentException("overrides may not set " + fixed
-          + ": they are fields of this config or fixed by Doppel (exactly_once_v2, read_committed)");
+      throw new IllegalArgumentException(
+          "overrides may not set " + fixed
+              + ": they are fields of this config or fixed by Doppel (exactly_once_v2, read_committed)");
     }
   }
 
   /** Defaults for everything but where to connect and what to call the application. */
-  public static StreamsRuntimeConfig of(String bootstrapServers, String applicationId, Path stateDirectory) {
-    return new StreamsRuntimeConfig(bootstrapServers, applicationId, stateDirectory, 1,
-        DEFAULT_MAX_BLOCKING, DEFAULT_CLOSE_TIMEOUT, Map.of(), Map.of());
+  public static StreamsRuntimeConfig of(
+      String bootstrapServers, String applicationId, Path stateDirectory) {
+    return new StreamsRuntimeConfig(
+        bootstrapServers,
+        applicationId,
+        stateDirectory,
+        1,
+        DEFAULT_MAX_BLOCKING,
+        DEFAULT_CLOSE_TIMEOUT,
+        Map.of(),
+        Map.of());
   }
 
   public StreamsRuntimeConfig withStreamThreads(int threads) {
-    return new StreamsRuntimeConfig(bootstrapServers, applicationId, stateDirectory, threads,
-        maxBlocking, closeTimeout, security, overrides);
+    return new StreamsRuntimeConfig(
+        bootstrapServers,
+        applicationId,
+        stateDirectory,
+        threads,
+        maxBlocking,
+        closeTimeout,
+        security,
+        overrides);
   }
 
   public StreamsRuntimeConfig withMaxBlocking(Duration blocking) {
-    return new StreamsRuntimeConfig(bootstrapServers, applicationId, stateDirectory, streamThreads,
-        blocking, closeTimeout, security, overrides);
+    return new StreamsRuntimeConfig(
+        bootstrapServers,
+        applicationId,
+        stateDirectory,
+        streamThreads,
+        blocking,
+        closeTimeout,
+        security,
+        overrides);
   }
 
   public StreamsRuntimeConfig withSecurity(Map<String, String> settings) {
-    return new StreamsRuntimeConfig(bootstrapServers, applicationId, stateDirectory, streamThreads,
-        maxBlocking, closeTimeout, settings, overrides);
+    return new StreamsRuntimeConfig(
+        bootstrapServers,
+        applicationId,
+        stateDirectory,
+        streamThreads,
+        maxBlocking,
+        closeTimeout,
+        settings,
+        overrides);
   }
 
   public StreamsRuntimeConfig withOverrides(Map<String, String> settings) {
-    return new StreamsRuntimeConfig(bootstrapServers, applicationId, stateDirectory, streamThreads,
-        maxBlocking, closeTimeout, security, settings);
+    return new StreamsRuntimeConfig(
+        bootstrapServers,
+        applicationId,
+        stateDirectory,
+        streamThreads,
+        maxBlocking,
+        closeTimeout,
+        security,
+        settings);
   }
 
   /** Security values are masked: this string goes to logs. */
   @Override
   public String toString() {
-    String maskedSecurity = security.keySet().stream().sorted()
+    String maskedSecurity = security.keySet().stream()
+        .sorted()
         .map(k -> k + "=" + (k.equals("security.protocol") ? security.get(k) : MASK))
         .collect(Collectors.joining(", ", "{", "}"));
-    return "StreamsRuntimeConfig[bootstrapServers=" + bootstrapServers + ", applicationId=" + applicationId
+    return "StreamsRuntimeConfig[bootstrapServers=" + bootstrapServers + ", applicationId="
+        + applicationId
         + ", stateDirectory=" + stateDirectory + ", streamThreads=" + streamThreads
         + ", maxBlocking=" + maxBlocking + ", closeTimeout=" + closeTimeout
         + ", security=" + maskedSecurity + ", overrides=" + new TreeMap<>(overrides) + "]";

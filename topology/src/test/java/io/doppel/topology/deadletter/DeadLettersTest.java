@@ -13,12 +13,26 @@ class DeadLettersTest {
   /** The dead-letter topic takes 2 MiB: an original over half of that is left out, and the letter says where it is. */
   @Test
   void anOriginalTooLargeForTheDeadLetterTopicIsLeftOutAndLocated() {
-    RawRecord big = new RawRecord("doppel.uploads", 3, 41, 0, new byte[] {1}, new byte[DeadLetters.MAX_ORIGINAL_BYTES + 1]);
-    RawRecord small = new RawRecord("doppel.uploads", 3, 42, 0, new byte[] {1}, new byte[DeadLetters.MAX_ORIGINAL_BYTES]);
+    RawRecord big = new RawRecord(
+        "doppel.uploads", 3, 41, 0, new byte[] {1}, new byte[DeadLetters.MAX_ORIGINAL_BYTES + 1]);
+    RawRecord small = new RawRecord(
+        "doppel.uploads", 3, 42, 0, new byte[] {1}, new byte[DeadLetters.MAX_ORIGINAL_BYTES]);
 
-    DeadLetter left = DeadLetters.of("extractor", big, new ImageKey("t", "i"), null, DeadLetterReason.TOO_LARGE, "too big",
+    DeadLetter left = DeadLetters.of(
+        "extractor",
+        big,
+        new ImageKey("t", "i"),
+        null,
+        DeadLetterReason.TOO_LARGE,
+        "too big",
         Instant.EPOCH);
-    DeadLetter kept = DeadLetters.of("extractor", small, new ImageKey("t", "i"), null, DeadLetterReason.TOO_LARGE, "big",
+    DeadLetter kept = DeadLetters.of(
+        "extractor",
+        small,
+        new ImageKey("t", "i"),
+        null,
+        DeadLetterReason.TOO_LARGE,
+        "big",
         Instant.EPOCH);
 
     assertThat(left.getOriginalValue()).isNull();

@@ -14,10 +14,10 @@ import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
 import io.doppel.topology.deadletter.PoisonCounter;
 import io.doppel.topology.ops.DoppelMeter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.doppel.topology.testing.Samples;
 import io.doppel.topology.testing.ScriptedExtractor;
 import io.doppel.topology.testing.StreamsTestSupport;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -41,7 +41,9 @@ class ExtractionTopologyTest {
   private final Topics topics = Topics.using(new InMemorySchemaRegistry());
   private final ScriptedExtractor extractor = new ScriptedExtractor();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  @TempDir Path stateDirectory;
+
+  @TempDir
+  Path stateDirectory;
 
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> uploads;
@@ -49,12 +51,18 @@ class ExtractionTopologyTest {
   private TestOutputTopic<ImageKey, DeadLetter> deadLetters;
 
   private void start(ExtractionTopology.Settings settings) {
-    driver = StreamsTestSupport.driver(ExtractionTopology.build(topics, extractor, settings, meters), stateDirectory);
-    uploads = driver.createInputTopic(Topics.UPLOADS, new ByteArraySerializer(), new ByteArraySerializer());
-    features = driver.createOutputTopic(Topics.FEATURES,
-        topics.features().keySerde().deserializer(), topics.features().valueSerde().deserializer());
-    deadLetters = driver.createOutputTopic(Topics.DEAD_LETTERS,
-        topics.deadLetters().keySerde().deserializer(), topics.deadLetters().valueSerde().deserializer());
+    driver = StreamsTestSupport.driver(
+        ExtractionTopology.build(topics, extractor, settings, meters), stateDirectory);
+    uploads = driver.createInputTopic(
+        Topics.UPLOADS, new ByteArraySerializer(), new ByteArraySerializer());
+    features = driver.createOutputTopic(
+        Topics.FEATURES,
+        topics.features().keySerde().deserializer(),
+        topics.features().valueSerde().deserializer());
+    deadLetters = driver.createOutputTopic(
+        Topics.DEAD_LETTERS,
+        topics.deadLetters().keySerde().deserializer(),
+        topics.deadLetters().valueSerde().deserializer());
   }
 
   @AfterEach
@@ -71,12 +79,14 @@ class ExtractionTopologyTest {
     ids.forEach(id -> pipe(Samples.upload(id)));
 
     assertThat(extractor.batches()).containsExactly(ids.subList(0, 3), ids.subList(3, 6));
-    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString())
+    assertThat(features.readValuesToList())
+        .extracting(f -> f.getImageId().toString())
         .containsExactlyElementsOf(ids.subList(0, 6));
 
     driver.advanceWallClockTime(MAX_WAIT);
     assertThat(extractor.batches()).last().isEqualTo(List.of("img-6"));
-    assertThat(features.readKeyValuesToList()).singleElement()
+    assertThat(features.readKeyValuesToList())
+        .singleElement()
         .satisfies(kv -> assertThat(kv.key).isEqualTo(key("img-6")));
   }
 
@@ -92,7 +102,8 @@ class ExtractionTopologyTest {
 
     driver.advanceWallClockTime(MAX_WAIT.dividedBy(2));
     assertThat(extractor.batches()).containsExactly(List.of("a", "b"));
-    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString())
+    assertThat(features.readValuesToList())
+        .extracting(f -> f.getImageId().toString())
         .containsExactly("a", "b");
   }
 
@@ -103,7 +114,9 @@ class ExtractionTopologyTest {
     UploadEvent corrupt = Samples.upload(ScriptedExtractor.CORRUPT_PREFIX + "1");
     pipe(corrupt);
 
-    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString()).containsExactly("fine");
+    assertThat(features.readValuesToList())
+        .extracting(f -> f.getImageId().toString())
+        .containsExactly("fine");
     DeadLetter letter = deadLetters.readValue();
     assertThat(letter.getReason()).isEqualTo(DeadLetterReason.CORRUPT);
     assertThat(letter.getStage()).isEqualTo("extractor");
@@ -132,42 +145,50 @@ class ExtractionTopologyTest {
     assertThat(letter.getOffset()).isZero();
     assertThat(letter.getOriginalKey().array()).isEqualTo(badKey);
     assertThat(letter.getOriginalValue().array()).isEqualTo(badValue);
-    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString()).containsExactly("after");
+    assertThat(features.readValuesToList())
+        .extracting(f -> f.getImageId().toString())
+        .containsExactly("after");
     assertThat(poisonCount(DeadLetterReason.MALFORMED_RECORD)).isEqualTo(1.0);
   }
 
   enum Malformation {
     BAD_MAGIC_BYTE("BAD_MAGIC_BYTE", false) {
-      @Override byte[] apply(byte[] valid) {
+      @Override
+      byte[] apply(byte[] valid) {
         byte[] bytes = valid.clone();
         bytes[0] = 7;
         return bytes;
       }
     },
     UNKNOWN_SCHEMA_ID("UNKNOWN_SCHEMA_ID", false) {
-      @Override byte[] apply(byte[] valid) {
+      @Override
+      byte[] apply(byte[] valid) {
         byte[] bytes = valid.clone();
         bytes[1] = 0x7f;
         return bytes;
       }
     },
     TRUNCATED_BODY("TRUNCATED", false) {
-      @Override byte[] apply(byte[] valid) {
+      @Override
+      byte[] apply(byte[] valid) {
         return Arrays.copyOf(valid, 8);
       }
     },
     TRUNCATED_HEADER("TRUNCATED", false) {
-      @Override byte[] apply(byte[] valid) {
+      @Override
+      byte[] apply(byte[] valid) {
         return Arrays.copyOf(valid, 3);
       }
     },
     EMPTY("EMPTY", false) {
-      @Override byte[] apply(byte[] valid) {
+      @Override
+      byte[] apply(byte[] valid) {
         return new byte[0];
       }
     },
     KEY_BAD_MAGIC_BYTE("BAD_MAGIC_BYTE", true) {
-      @Override byte[] apply(byte[] valid) {
+      @Override
+      byte[] apply(byte[] valid) {
         return BAD_MAGIC_BYTE.apply(valid);
       }
     };
@@ -188,22 +209,32 @@ class ExtractionTopologyTest {
     start(ExtractionTopology.Settings.of(1, MAX_WAIT));
     pipe(Samples.withoutImage("nothing"));
     uploads.pipeInput(keyBytes(key("other-key")), valueBytes(Samples.upload("mismatch")));
-    pipe(Samples.event("both", Purpose.UPLOAD).setSource("https://example.org/a.jpg")
-        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1})).build());
+    pipe(Samples.event("both", Purpose.UPLOAD)
+        .setSource("https://example.org/a.jpg")
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .build());
     uploads.pipeInput(null, valueBytes(Samples.upload("keyless")));
 
     List<DeadLetter> letters = deadLetters.readValuesToList();
-    assertThat(letters).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.INVALID_EVENT);
-    assertThat(letters).extracting(DeadLetter::getDetail).satisfiesExactly(
-        d -> assertThat(d).contains("neither"),
-        d -> assertThat(d).contains("does not match"),
-        d -> assertThat(d).contains("both"),
-        d -> assertThat(d).contains("no key"));
+    assertThat(letters)
+        .extracting(DeadLetter::getReason)
+        .containsOnly(DeadLetterReason.INVALID_EVENT);
+    assertThat(letters)
+        .extracting(DeadLetter::getDetail)
+        .satisfiesExactly(
+            d -> assertThat(d).contains("neither"),
+            d -> assertThat(d).contains("does not match"),
+            d -> assertThat(d).contains("both"),
+            d -> assertThat(d).contains("no key"));
     assertThat(features.isEmpty()).isTrue();
     assertThat(extractor.batches()).isEmpty();
     assertThat(poisonCount(DeadLetterReason.INVALID_EVENT)).isEqualTo(4.0);
-    assertThat(meters.get(DoppelMeter.DEAD_LETTERS.meterName()).tag("reason", "INVALID_EVENT")
-        .counter().count()).isEqualTo(4.0);
+    assertThat(meters
+            .get(DoppelMeter.DEAD_LETTERS.meterName())
+            .tag("reason", "INVALID_EVENT")
+            .counter()
+            .count())
+        .isEqualTo(4.0);
   }
 
   /**
@@ -220,40 +251,56 @@ class ExtractionTopologyTest {
     pipe(Samples.upload("line\nbreak"));
     pipe(Samples.upload("nul\u0000byte"));
     pipe(Samples.upload("bidi\u202eoverride"));
-    pipe(Samples.event("long-holder", Purpose.REFERENCE).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
-        .setRightsHolder(tooLong).build());
-    pipe(Samples.event("long-set", Purpose.REFERENCE).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
-        .setRightsHolder("holder").setReferenceSet(tooLong).build());
-    pipe(Samples.event("long-uploader", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
-        .setUploader(tooLong).build());
-    pipe(Samples.event("long-type", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
-        .setContentType("image/" + "x".repeat(300)).build());
+    pipe(Samples.event("long-holder", Purpose.REFERENCE)
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setRightsHolder(tooLong)
+        .build());
+    pipe(Samples.event("long-set", Purpose.REFERENCE)
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setRightsHolder("holder")
+        .setReferenceSet(tooLong)
+        .build());
+    pipe(Samples.event("long-uploader", Purpose.UPLOAD)
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setUploader(tooLong)
+        .build());
+    pipe(Samples.event("long-type", Purpose.UPLOAD)
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setContentType("image/" + "x".repeat(300))
+        .build());
     pipe(Samples.fromSource("long-source", "https://example.org/" + "a".repeat(9_000)));
     pipe(Samples.fromSource("spaced-source", "https://example.org/a b.jpg"));
     pipe(Samples.delete("y".repeat(70_000)));
     pipe(Samples.upload("\u00e9".repeat(256)));
 
     List<DeadLetter> letters = deadLetters.readValuesToList();
-    assertThat(letters).hasSize(12).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.INVALID_EVENT);
-    assertThat(letters).extracting(DeadLetter::getDetail).satisfiesExactly(
-        d -> assertThat(d).contains("imageId").contains("514 UTF-8 bytes"),
-        d -> assertThat(d).contains("imageId").contains("70000 UTF-8 bytes"),
-        d -> assertThat(d).contains("imageId").contains("U+000A"),
-        d -> assertThat(d).contains("imageId").contains("U+0000"),
-        d -> assertThat(d).contains("imageId").contains("U+202E"),
-        d -> assertThat(d).contains("rightsHolder"),
-        d -> assertThat(d).contains("referenceSet"),
-        d -> assertThat(d).contains("uploader"),
-        d -> assertThat(d).contains("contentType"),
-        d -> assertThat(d).contains("source"),
-        d -> assertThat(d).contains("source"),
-        d -> assertThat(d).contains("imageId"));
+    assertThat(letters)
+        .hasSize(12)
+        .extracting(DeadLetter::getReason)
+        .containsOnly(DeadLetterReason.INVALID_EVENT);
+    assertThat(letters)
+        .extracting(DeadLetter::getDetail)
+        .satisfiesExactly(
+            d -> assertThat(d).contains("imageId").contains("514 UTF-8 bytes"),
+            d -> assertThat(d).contains("imageId").contains("70000 UTF-8 bytes"),
+            d -> assertThat(d).contains("imageId").contains("U+000A"),
+            d -> assertThat(d).contains("imageId").contains("U+0000"),
+            d -> assertThat(d).contains("imageId").contains("U+202E"),
+            d -> assertThat(d).contains("rightsHolder"),
+            d -> assertThat(d).contains("referenceSet"),
+            d -> assertThat(d).contains("uploader"),
+            d -> assertThat(d).contains("contentType"),
+            d -> assertThat(d).contains("source"),
+            d -> assertThat(d).contains("source"),
+            d -> assertThat(d).contains("imageId"));
     assertThat(letters).allSatisfy(letter -> {
       assertThat(letter.getDetail().length()).as("a detail stays short").isLessThan(1_000);
-      assertThat(letter.getImageId() == null ? 0 : letter.getImageId().length()).as("ids in a dead letter stay bounded")
+      assertThat(letter.getImageId() == null ? 0 : letter.getImageId().length())
+          .as("ids in a dead letter stay bounded")
           .isLessThanOrEqualTo(600);
     });
-    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString())
+    assertThat(features.readValuesToList())
+        .extracting(f -> f.getImageId().toString())
         .containsExactly("\u00e9".repeat(256));
   }
 
@@ -265,22 +312,32 @@ class ExtractionTopologyTest {
    */
   @Test
   void anUploadedAtFarFromTheRecordsTimestampIsBoundedByIt() {
-    start(ExtractionTopology.Settings.of(1, MAX_WAIT).withUploadedAtTolerance(Duration.ofMinutes(5)));
+    start(
+        ExtractionTopology.Settings.of(1, MAX_WAIT).withUploadedAtTolerance(Duration.ofMinutes(5)));
     java.time.Instant appended = StreamsTestSupport.START.plus(Duration.ofDays(400));
-    UploadEvent backdated = Samples.event("backdated", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
-        .setUploadedAt(java.time.Instant.EPOCH).build();
-    UploadEvent postdated = Samples.event("postdated", Purpose.UPLOAD).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
-        .setUploadedAt(appended.plus(Duration.ofDays(30))).build();
-    UploadEvent honest = Samples.event("honest", Purpose.REFERENCE).setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
-        .setRightsHolder("holder").setUploadedAt(appended.minus(Duration.ofMinutes(4))).build();
+    UploadEvent backdated = Samples.event("backdated", Purpose.UPLOAD)
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setUploadedAt(java.time.Instant.EPOCH)
+        .build();
+    UploadEvent postdated = Samples.event("postdated", Purpose.UPLOAD)
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setUploadedAt(appended.plus(Duration.ofDays(30)))
+        .build();
+    UploadEvent honest = Samples.event("honest", Purpose.REFERENCE)
+        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[] {1}))
+        .setRightsHolder("holder")
+        .setUploadedAt(appended.minus(Duration.ofMinutes(4)))
+        .build();
     for (UploadEvent event : List.of(backdated, postdated, honest)) {
       uploads.pipeInput(keyBytes(key(event.getImageId())), valueBytes(event), appended);
     }
 
-    assertThat(features.readValuesToList()).extracting(f -> f.getImageId(), ImageFeatures::getUploadedAt).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("backdated", appended.minus(Duration.ofMinutes(5))),
-        org.assertj.core.groups.Tuple.tuple("postdated", appended.plus(Duration.ofMinutes(5))),
-        org.assertj.core.groups.Tuple.tuple("honest", appended.minus(Duration.ofMinutes(4))));
+    assertThat(features.readValuesToList())
+        .extracting(f -> f.getImageId(), ImageFeatures::getUploadedAt)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("backdated", appended.minus(Duration.ofMinutes(5))),
+            org.assertj.core.groups.Tuple.tuple("postdated", appended.plus(Duration.ofMinutes(5))),
+            org.assertj.core.groups.Tuple.tuple("honest", appended.minus(Duration.ofMinutes(4))));
   }
 
   /**
@@ -292,7 +349,9 @@ class ExtractionTopologyTest {
   void anUploadRecordTooLargeForTheBufferIsADeadLetterWithoutItsBytes() {
     start(ExtractionTopology.Settings.of(2, MAX_WAIT));
     UploadEvent huge = Samples.event("huge", Purpose.UPLOAD)
-        .setInlineBytes(java.nio.ByteBuffer.wrap(new byte[ExtractionTopology.MAX_BUFFERED_RECORD_BYTES])).build();
+        .setInlineBytes(
+            java.nio.ByteBuffer.wrap(new byte[ExtractionTopology.MAX_BUFFERED_RECORD_BYTES]))
+        .build();
 
     pipe(Samples.upload("before"));
     pipe(huge);
@@ -303,7 +362,9 @@ class ExtractionTopologyTest {
     assertThat(letter.getImageId()).isEqualTo("huge");
     assertThat(letter.getOriginalValue()).isNull();
     assertThat(letter.getDetail()).contains("batch buffer", "left out", "doppel.uploads-0@1");
-    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString()).containsExactly("before", "after");
+    assertThat(features.readValuesToList())
+        .extracting(f -> f.getImageId().toString())
+        .containsExactly("before", "after");
   }
 
   @Test
@@ -314,10 +375,12 @@ class ExtractionTopologyTest {
     uploads.pipeInput(keyBytes(key("tombstoned")), null, StreamsTestSupport.START.plusSeconds(5));
 
     List<ImageFeatures> out = features.readValuesToList();
-    assertThat(out).extracting(f -> f.getImageId().toString(), ImageFeatures::getPurpose).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("kept-then-deleted", Purpose.UPLOAD),
-        org.assertj.core.groups.Tuple.tuple("kept-then-deleted", Purpose.DELETE),
-        org.assertj.core.groups.Tuple.tuple("tombstoned", Purpose.DELETE));
+    assertThat(out)
+        .extracting(f -> f.getImageId().toString(), ImageFeatures::getPurpose)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("kept-then-deleted", Purpose.UPLOAD),
+            org.assertj.core.groups.Tuple.tuple("kept-then-deleted", Purpose.DELETE),
+            org.assertj.core.groups.Tuple.tuple("tombstoned", Purpose.DELETE));
     ImageFeatures tombstone = out.get(2);
     assertThat(DeleteFeatures.isDeletion(tombstone)).isTrue();
     assertThat(tombstone.getViews()).isEmpty();
@@ -340,16 +403,19 @@ class ExtractionTopologyTest {
 
     extractor.setBroken(false);
     driver.advanceWallClockTime(MAX_WAIT);
-    assertThat(features.readValuesToList()).extracting(f -> f.getImageId().toString())
+    assertThat(features.readValuesToList())
+        .extracting(f -> f.getImageId().toString())
         .containsExactly("first", "second");
   }
 
   @Test
   void settingsRejectNonsense() {
     assertThatThrownBy(() -> ExtractionTopology.Settings.of(0, MAX_WAIT))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchSize");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("batchSize");
     assertThatThrownBy(() -> ExtractionTopology.Settings.of(1, Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxWait");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxWait");
   }
 
   private void pipe(UploadEvent event) {
@@ -365,6 +431,7 @@ class ExtractionTopologyTest {
   }
 
   private double poisonCount(DeadLetterReason reason) {
-    return StreamsTestSupport.metricTotal(driver, PoisonCounter.GROUP, PoisonCounter.metricName(reason));
+    return StreamsTestSupport.metricTotal(
+        driver, PoisonCounter.GROUP, PoisonCounter.metricName(reason));
   }
 }

@@ -15,10 +15,10 @@ import io.doppel.schemas.avro.Trigger;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
 import io.doppel.topology.deadletter.PoisonCounter;
 import io.doppel.topology.ops.DoppelMeter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.doppel.topology.testing.Samples;
 import io.doppel.topology.testing.ScriptedMatcher;
 import io.doppel.topology.testing.StreamsTestSupport;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -40,7 +40,9 @@ class MatchingTopologyTest {
   private final Topics topics = Topics.using(new InMemorySchemaRegistry());
   private final ScriptedMatcher matcher = new ScriptedMatcher();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  @TempDir Path stateDirectory;
+
+  @TempDir
+  Path stateDirectory;
 
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> features;
@@ -51,13 +53,17 @@ class MatchingTopologyTest {
 
   @BeforeEach
   void start() {
-    driver = StreamsTestSupport.driver(MatchingTopology.build(topics, matcher, RETRY, meters), stateDirectory);
-    features = driver.createInputTopic(Topics.FEATURES, new ByteArraySerializer(), new ByteArraySerializer());
+    driver = StreamsTestSupport.driver(
+        MatchingTopology.build(topics, matcher, RETRY, meters), stateDirectory);
+    features = driver.createInputTopic(
+        Topics.FEATURES, new ByteArraySerializer(), new ByteArraySerializer());
     duplicates = output(Topics.DUPLICATES);
     violations = output(Topics.VIOLATIONS);
     outcomes = output(Topics.OUTCOMES);
-    deadLetters = driver.createOutputTopic(Topics.DEAD_LETTERS,
-        topics.deadLetters().keySerde().deserializer(), topics.deadLetters().valueSerde().deserializer());
+    deadLetters = driver.createOutputTopic(
+        Topics.DEAD_LETTERS,
+        topics.deadLetters().keySerde().deserializer(),
+        topics.deadLetters().valueSerde().deserializer());
   }
 
   @AfterEach
@@ -77,9 +83,12 @@ class MatchingTopologyTest {
       assertThat(kv.key).isEqualTo(key("dup-1"));
       assertThat(kv.value.getDecision()).isEqualTo(Decision.DUPLICATE);
     });
-    assertThat(violations.readValuesToList()).extracting(e -> e.getImageId().toString(), MatchEvent::getDecision)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("copy-1", Decision.COPYRIGHT_VIOLATION));
-    assertThat(outcomes.readValuesToList()).extracting(e -> e.getImageId().toString(), MatchEvent::getDecision)
+    assertThat(violations.readValuesToList())
+        .extracting(e -> e.getImageId().toString(), MatchEvent::getDecision)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("copy-1", Decision.COPYRIGHT_VIOLATION));
+    assertThat(outcomes.readValuesToList())
+        .extracting(e -> e.getImageId().toString(), MatchEvent::getDecision)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("clean-1", Decision.CLEAN),
             org.assertj.core.groups.Tuple.tuple("ref-1", Decision.REGISTERED),
@@ -90,7 +99,8 @@ class MatchingTopologyTest {
   @Test
   void eachUploadsTimeToItsDecisionIsRecordedButNotARetroScansOfAnEarlierUpload() {
     var late = io.doppel.schemas.avro.UploadEvent.newBuilder(Samples.upload("copy-late"))
-        .setUploadedAt(Samples.UPLOADED_AT.minusMillis(1500)).build();
+        .setUploadedAt(Samples.UPLOADED_AT.minusMillis(1500))
+        .build();
     pipe(Samples.features(late));
     pipe(Samples.features(Samples.reference(ScriptedMatcher.RETRO_PREFIX + "ref", "studio")));
 
@@ -99,7 +109,8 @@ class MatchingTopologyTest {
     assertThat(violation.count()).isEqualTo(1);
     assertThat(violation.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(1500);
     assertThat(meters.get(name).tag("decision", "REGISTERED").timer().count()).isEqualTo(1);
-    assertThat(meters.get(name).timers()).as("the retro-scan's violation is not an upload's decision")
+    assertThat(meters.get(name).timers())
+        .as("the retro-scan's violation is not an upload's decision")
         .extracting(timer -> timer.getId().getTag("decision"))
         .containsExactlyInAnyOrder("COPYRIGHT_VIOLATION", "REGISTERED");
   }
@@ -148,7 +159,9 @@ class MatchingTopologyTest {
     pipe(Samples.features(Samples.upload("copy-late")));
 
     assertThat(matcher.calls()).isEqualTo(3);
-    assertThat(violations.readValuesToList()).extracting(e -> e.getImageId().toString()).containsExactly("copy-late");
+    assertThat(violations.readValuesToList())
+        .extracting(e -> e.getImageId().toString())
+        .containsExactly("copy-late");
   }
 
   @Test
@@ -156,8 +169,9 @@ class MatchingTopologyTest {
     matcher.failNext(Integer.MAX_VALUE);
     ImageFeatures upload = Samples.features(Samples.upload("dup-waiting"));
 
-    assertThatThrownBy(() -> pipe(upload)).satisfies(e -> assertThat(StreamsTestSupport.causalChain(e))
-        .hasAtLeastOneElementOfType(DependencyUnavailableException.class));
+    assertThatThrownBy(() -> pipe(upload))
+        .satisfies(e -> assertThat(StreamsTestSupport.causalChain(e))
+            .hasAtLeastOneElementOfType(DependencyUnavailableException.class));
     assertThat(duplicates.isEmpty()).isTrue();
     assertThat(outcomes.isEmpty()).isTrue();
     assertThat(violations.isEmpty()).isTrue();
@@ -166,7 +180,8 @@ class MatchingTopologyTest {
     // The replaced thread consumes the same record again once the index is back.
     matcher.failNext(0);
     pipe(upload);
-    assertThat(duplicates.readValuesToList()).extracting(e -> e.getImageId().toString())
+    assertThat(duplicates.readValuesToList())
+        .extracting(e -> e.getImageId().toString())
         .containsExactly("dup-waiting");
   }
 
@@ -218,14 +233,23 @@ class MatchingTopologyTest {
     assertThat(deadLetters.readValuesToList())
         .extracting(DeadLetter::getReason, l -> l.getDetail().split(":")[0].replace("value ", ""))
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(DeadLetterReason.MALFORMED_RECORD, "BAD_MAGIC_BYTE"),
+            org.assertj.core.groups.Tuple.tuple(
+                DeadLetterReason.MALFORMED_RECORD, "BAD_MAGIC_BYTE"),
             org.assertj.core.groups.Tuple.tuple(DeadLetterReason.MALFORMED_RECORD, "TRUNCATED"),
-            org.assertj.core.groups.Tuple.tuple(DeadLetterReason.INVALID_EVENT, "tombstone on doppel.features"));
+            org.assertj.core.groups.Tuple.tuple(
+                DeadLetterReason.INVALID_EVENT, "tombstone on doppel.features"));
     assertThat(outcomes.readValue().getImageId()).isEqualTo("clean-after");
-    assertThat(StreamsTestSupport.metricTotal(driver, PoisonCounter.GROUP,
-        PoisonCounter.metricName(DeadLetterReason.MALFORMED_RECORD))).isEqualTo(2.0);
-    assertThat(meters.get(DoppelMeter.DEAD_LETTERS.meterName()).tag("reason", "MALFORMED_RECORD")
-        .counter().count()).isEqualTo(2.0);
+    assertThat(StreamsTestSupport.metricTotal(
+            driver,
+            PoisonCounter.GROUP,
+            PoisonCounter.metricName(DeadLetterReason.MALFORMED_RECORD)))
+        .isEqualTo(2.0);
+    assertThat(meters
+            .get(DoppelMeter.DEAD_LETTERS.meterName())
+            .tag("reason", "MALFORMED_RECORD")
+            .counter()
+            .count())
+        .isEqualTo(2.0);
   }
 
   @Test
@@ -238,13 +262,17 @@ class MatchingTopologyTest {
 
   @Test
   void settingsRejectABackoffLongerThanItsCeiling() {
-    assertThatThrownBy(() -> new MatchingTopology.Settings(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBackoff");
+    assertThatThrownBy(() -> new MatchingTopology.Settings(
+            Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxBackoff");
   }
 
   private TestOutputTopic<ImageKey, MatchEvent> output(String topic) {
-    return driver.createOutputTopic(topic,
-        topics.outcomes().keySerde().deserializer(), topics.outcomes().valueSerde().deserializer());
+    return driver.createOutputTopic(
+        topic,
+        topics.outcomes().keySerde().deserializer(),
+        topics.outcomes().valueSerde().deserializer());
   }
 
   private void pipe(ImageFeatures value) {

@@ -40,10 +40,13 @@ class ReviewFeedbackSuppressionTest {
   private static final String STUDIO = "studio";
   private static final String REFERENCE = "ref-1";
   private static final String EARLIER = "earlier-1";
-  private static final String UPLOADER = Samples.event("x", io.doppel.schemas.avro.Purpose.UPLOAD).getUploader();
+  private static final String UPLOADER =
+      Samples.event("x", io.doppel.schemas.avro.Purpose.UPLOAD).getUploader();
 
   private final Topics topics = Topics.using(new InMemorySchemaRegistry());
-  @TempDir Path stateDirectory;
+
+  @TempDir
+  Path stateDirectory;
 
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> features;
@@ -59,18 +62,26 @@ class ReviewFeedbackSuppressionTest {
       public List<MatchEvent> match(ImageFeatures f) {
         String id = f.getImageId();
         List<Match> matches = id.startsWith("both-")
-            ? List.of(reported(STUDIO, REFERENCE, MatchKind.COPYRIGHT_VIOLATION), reported(Samples.TENANT, EARLIER, MatchKind.DUPLICATE))
+            ? List.of(
+                reported(STUDIO, REFERENCE, MatchKind.COPYRIGHT_VIOLATION),
+                reported(Samples.TENANT, EARLIER, MatchKind.DUPLICATE))
             : List.of(reported(STUDIO, REFERENCE, MatchKind.COPYRIGHT_VIOLATION));
-        return List.of(MatchEvent.newBuilder(Samples.outcome(f, Decision.COPYRIGHT_VIOLATION)).setMatches(matches).build());
+        return List.of(MatchEvent.newBuilder(Samples.outcome(f, Decision.COPYRIGHT_VIOLATION))
+            .setMatches(matches)
+            .build());
       }
 
       @Override
       public void commit() {}
     };
     driver = StreamsTestSupport.driver(
-        MatchingTopology.build(topics, matcher, MatchingTopology.Settings.DEFAULTS, new SimpleMeterRegistry()), stateDirectory);
-    features = driver.createInputTopic(Topics.FEATURES, new ByteArraySerializer(), new ByteArraySerializer());
-    feedback = driver.createInputTopic(Topics.REVIEW_FEEDBACK, new ByteArraySerializer(), new ByteArraySerializer());
+        MatchingTopology.build(
+            topics, matcher, MatchingTopology.Settings.DEFAULTS, new SimpleMeterRegistry()),
+        stateDirectory);
+    features = driver.createInputTopic(
+        Topics.FEATURES, new ByteArraySerializer(), new ByteArraySerializer());
+    feedback = driver.createInputTopic(
+        Topics.REVIEW_FEEDBACK, new ByteArraySerializer(), new ByteArraySerializer());
     duplicates = output(Topics.DUPLICATES);
     violations = output(Topics.VIOLATIONS);
     outcomes = output(Topics.OUTCOMES);
@@ -85,7 +96,9 @@ class ReviewFeedbackSuppressionTest {
   void aDismissedPairIsNotReportedAgainButKeepsItsEvidence() {
     pipe("copy-1");
     MatchEvent report = violations.readValue();
-    assertThat(report.getMatches()).extracting(Match::getKind).containsExactly(MatchKind.COPYRIGHT_VIOLATION);
+    assertThat(report.getMatches())
+        .extracting(Match::getKind)
+        .containsExactly(MatchKind.COPYRIGHT_VIOLATION);
 
     decide(report, ReviewAction.DISMISS);
     pipe("copy-1");
@@ -107,7 +120,9 @@ class ReviewFeedbackSuppressionTest {
 
     pipe("copy-2");
 
-    assertThat(violations.readValuesToList()).extracting(MatchEvent::getImageId).containsExactly("copy-2");
+    assertThat(violations.readValuesToList())
+        .extracting(MatchEvent::getImageId)
+        .containsExactly("copy-2");
   }
 
   @Test
@@ -121,8 +136,12 @@ class ReviewFeedbackSuppressionTest {
     pipe("copy-1");
     pipe("copy-2");
 
-    assertThat(violations.readValuesToList()).extracting(MatchEvent::getImageId).containsExactly("copy-2");
-    assertThat(outcomes.readValuesToList()).extracting(MatchEvent::getImageId).containsExactly("copy-1");
+    assertThat(violations.readValuesToList())
+        .extracting(MatchEvent::getImageId)
+        .containsExactly("copy-2");
+    assertThat(outcomes.readValuesToList())
+        .extracting(MatchEvent::getImageId)
+        .containsExactly("copy-1");
   }
 
   @Test
@@ -134,7 +153,9 @@ class ReviewFeedbackSuppressionTest {
 
     pipe("copy-1");
 
-    assertThat(violations.readValuesToList()).extracting(MatchEvent::getImageId).containsExactly("copy-1");
+    assertThat(violations.readValuesToList())
+        .extracting(MatchEvent::getImageId)
+        .containsExactly("copy-1");
   }
 
   @Test
@@ -147,7 +168,8 @@ class ReviewFeedbackSuppressionTest {
 
     assertThat(violations.isEmpty()).isTrue();
     assertThat(duplicates.isEmpty()).isTrue();
-    assertThat(outcomes.readValuesToList()).extracting(MatchEvent::getDecision)
+    assertThat(outcomes.readValuesToList())
+        .extracting(MatchEvent::getDecision)
         .containsExactly(Decision.CLEAN, Decision.CLEAN);
   }
 
@@ -161,9 +183,11 @@ class ReviewFeedbackSuppressionTest {
 
     MatchEvent duplicate = duplicates.readValue();
     assertThat(duplicate.getDecision()).isEqualTo(Decision.DUPLICATE);
-    assertThat(duplicate.getMatches()).extracting(Match::getImageId, Match::getKind).containsExactly(
-        org.assertj.core.groups.Tuple.tuple(REFERENCE, MatchKind.BELOW_THRESHOLD),
-        org.assertj.core.groups.Tuple.tuple(EARLIER, MatchKind.DUPLICATE));
+    assertThat(duplicate.getMatches())
+        .extracting(Match::getImageId, Match::getKind)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(REFERENCE, MatchKind.BELOW_THRESHOLD),
+            org.assertj.core.groups.Tuple.tuple(EARLIER, MatchKind.DUPLICATE));
     assertThat(violations.isEmpty()).isTrue();
   }
 
@@ -183,37 +207,61 @@ class ReviewFeedbackSuppressionTest {
   void keysOfDifferentPairsNeverCollideWhateverTheIdsContain() {
     assertThat(ReviewSuppression.pairKey("a", "b|1:c", "d", "e"))
         .isNotEqualTo(ReviewSuppression.pairKey("a", "b", "c", "d|1:e"));
-    assertThat(ReviewSuppression.uploaderKey("a", "b")).isNotEqualTo(ReviewSuppression.pairKey("a", "b", "", ""));
+    assertThat(ReviewSuppression.uploaderKey("a", "b"))
+        .isNotEqualTo(ReviewSuppression.pairKey("a", "b", "", ""));
   }
 
   private void decide(MatchEvent report, ReviewAction action) {
     ReviewDecision decision = ReviewDecision.newBuilder()
-        .setDecisionId(UUID.randomUUID().toString()).setAction(action)
-        .setTenant(report.getTenant()).setImageId(report.getImageId()).setUploader(report.getUploader())
-        .setReportDecision(report.getDecision()).setMatch(report.getMatches().getFirst())
-        .setPolicyVersion(report.getPolicyVersion()).setModelId(report.getModelId())
-        .setModelVersion(report.getModelVersion()).setCalibrationVersion(report.getCalibrationVersion())
-        .setReportedAt(report.getDecidedAt()).setReviewer("reviewer-1")
+        .setDecisionId(UUID.randomUUID().toString())
+        .setAction(action)
+        .setTenant(report.getTenant())
+        .setImageId(report.getImageId())
+        .setUploader(report.getUploader())
+        .setReportDecision(report.getDecision())
+        .setMatch(report.getMatches().getFirst())
+        .setPolicyVersion(report.getPolicyVersion())
+        .setModelId(report.getModelId())
+        .setModelVersion(report.getModelVersion())
+        .setCalibrationVersion(report.getCalibrationVersion())
+        .setReportedAt(report.getDecidedAt())
+        .setReviewer("reviewer-1")
         .setDecidedAt(Instant.parse("2026-01-02T00:00:00Z"))
         .build();
-    feedback.pipeInput(keyBytes(key(report.getImageId())),
-        topics.reviewFeedback().valueSerde().serializer().serialize(Topics.REVIEW_FEEDBACK, decision));
+    feedback.pipeInput(
+        keyBytes(key(report.getImageId())),
+        topics
+            .reviewFeedback()
+            .valueSerde()
+            .serializer()
+            .serialize(Topics.REVIEW_FEEDBACK, decision));
   }
 
   private static Match reported(String tenant, String imageId, MatchKind kind) {
-    return Match.newBuilder().setTenant(tenant).setImageId(imageId).setKind(kind)
-        .setScore(0.93f).setGlobalSimilarity(0.8f).setLocalVotes(40).setInliers(30).setInlierAreaShare(0.7f)
-        .setHints(MatchHints.newBuilder().build()).build();
+    return Match.newBuilder()
+        .setTenant(tenant)
+        .setImageId(imageId)
+        .setKind(kind)
+        .setScore(0.93f)
+        .setGlobalSimilarity(0.8f)
+        .setLocalVotes(40)
+        .setInliers(30)
+        .setInlierAreaShare(0.7f)
+        .setHints(MatchHints.newBuilder().build())
+        .build();
   }
 
   private TestOutputTopic<ImageKey, MatchEvent> output(String topic) {
-    return driver.createOutputTopic(topic,
-        topics.outcomes().keySerde().deserializer(), topics.outcomes().valueSerde().deserializer());
+    return driver.createOutputTopic(
+        topic,
+        topics.outcomes().keySerde().deserializer(),
+        topics.outcomes().valueSerde().deserializer());
   }
 
   private void pipe(String imageId) {
     ImageFeatures value = Samples.features(Samples.upload(imageId));
-    features.pipeInput(keyBytes(key(imageId)),
+    features.pipeInput(
+        keyBytes(key(imageId)),
         topics.features().valueSerde().serializer().serialize(Topics.FEATURES, value));
   }
 

@@ -37,14 +37,19 @@ class DoppelMeterTest {
   }
 
   private static void register(DoppelMeter meter, MeterRegistry registry) {
-    String[] tags =
-        meter.tagKeys().stream().flatMap(key -> java.util.stream.Stream.of(key, "x")).toArray(String[]::new);
+    String[] tags = meter.tagKeys().stream()
+        .flatMap(key -> java.util.stream.Stream.of(key, "x"))
+        .toArray(String[]::new);
     switch (meter.kind()) {
-      case COUNTER -> Counter.builder(meter.meterName()).tags(tags).register(registry).increment();
+      case COUNTER ->
+        Counter.builder(meter.meterName()).tags(tags).register(registry).increment();
       case TIMER ->
-          Timer.builder(meter.meterName()).tags(tags).register(registry).record(Duration.ofMillis(1));
+        Timer.builder(meter.meterName()).tags(tags).register(registry).record(Duration.ofMillis(1));
       case DISTRIBUTION ->
-          DistributionSummary.builder(meter.meterName()).tags(tags).register(registry).record(8);
+        DistributionSummary.builder(meter.meterName())
+            .tags(tags)
+            .register(registry)
+            .record(8);
       case GAUGE -> Gauge.builder(meter.meterName(), () -> 1).tags(tags).register(registry);
     }
   }

@@ -36,8 +36,9 @@ class DoppelMetersTest {
     String scrape = registry.scrape();
 
     for (DoppelMeter meter : DoppelMeter.values()) {
-      assertThat(scrape).as(meter.name()).containsPattern(
-          "(?m)^" + meter.prometheusName() + "(_bucket|_count|_sum)?\\{");
+      assertThat(scrape)
+          .as(meter.name())
+          .containsPattern("(?m)^" + meter.prometheusName() + "(_bucket|_count|_sum)?\\{");
     }
     assertThat(scrape)
         .contains("doppel_dead_letters_total{reason=\"undecodable-image\"} 2.0")

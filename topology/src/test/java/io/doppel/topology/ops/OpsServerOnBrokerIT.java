@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OpsServerOnBrokerIT {
 
-  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+  @RegisterExtension
+  static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   private static final String APPLICATION = "doppel-ops-broker-test";
   private static final String INPUT = "doppel.ops-test.in";
@@ -50,9 +51,8 @@ class OpsServerOnBrokerIT {
     props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
 
     try (OpsMetrics metrics = OpsMetrics.forApplication(APPLICATION);
-        OpsServer server =
-            OpsServer.start(
-                new OpsServer.Settings("127.0.0.1", 0, Duration.ZERO), metrics.registry());
+        OpsServer server = OpsServer.start(
+            new OpsServer.Settings("127.0.0.1", 0, Duration.ZERO), metrics.registry());
         HttpClient http = HttpClient.newHttpClient()) {
       KafkaStreams streams = new KafkaStreams(builder.build(), props);
       KafkaStreamsMetrics binder = metrics.bindKafkaStreams(streams);
@@ -95,7 +95,8 @@ class OpsServerOnBrokerIT {
   private static HttpResponse<String> get(HttpClient http, OpsServer server, String path)
       throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

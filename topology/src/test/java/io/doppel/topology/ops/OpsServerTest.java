@@ -73,11 +73,10 @@ class OpsServerTest {
         .contains("jvm_gc_")
         .contains("system_cpu_count{")
         .contains("process_uptime_seconds{")
-        .contains(
-            DoppelMeter.IMAGES.prometheusName()
-                + "{application=\""
-                + APPLICATION
-                + "\",outcome=\"features\"} 3.0")
+        .contains(DoppelMeter.IMAGES.prometheusName()
+            + "{application=\""
+            + APPLICATION
+            + "\",outcome=\"features\"} 3.0")
         .contains(DoppelMeter.STAGE.prometheusName() + "_bucket{")
         .contains(DoppelMeter.STAGE.prometheusName() + "_count{application=\"" + APPLICATION
             + "\",stage=\"decode\"} 1");
@@ -123,8 +122,8 @@ class OpsServerTest {
   @Test
   void readinessFollowsItsChecksAndNamesEachOne() throws Exception {
     AtomicBoolean milvusUp = new AtomicBoolean(false);
-    server =
-        start(new HealthCheck("kafka-streams", () -> true), new HealthCheck("milvus", milvusUp::get));
+    server = start(
+        new HealthCheck("kafka-streams", () -> true), new HealthCheck("milvus", milvusUp::get));
 
     HttpResponse<String> down = get(Deployment.READINESS_PATH);
     milvusUp.set(true);
@@ -141,13 +140,9 @@ class OpsServerTest {
 
   @Test
   void aCheckThatThrowsReportsNotReadyInsteadOfFailingTheProbe() throws Exception {
-    server =
-        start(
-            new HealthCheck(
-                "broken",
-                () -> {
-                  throw new IllegalStateException("dependency client not built");
-                }));
+    server = start(new HealthCheck("broken", () -> {
+      throw new IllegalStateException("dependency client not built");
+    }));
 
     HttpResponse<String> response = get(Deployment.READINESS_PATH);
 
@@ -161,12 +156,11 @@ class OpsServerTest {
 
     HttpResponse<String> unknown = get("/admin");
     HttpResponse<String> prefixed = get(Deployment.METRICS_PATH + "/extra");
-    HttpResponse<String> post =
-        http.send(
-            HttpRequest.newBuilder(uri(Deployment.METRICS_PATH))
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> post = http.send(
+        HttpRequest.newBuilder(uri(Deployment.METRICS_PATH))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
 
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(prefixed.statusCode()).isEqualTo(404);
@@ -195,9 +189,13 @@ class OpsServerTest {
 
       assertThat(streams.state()).isEqualTo(KafkaStreams.State.CREATED);
       assertThat(ready.statusCode()).isEqualTo(503);
-      assertThat(JSON.readTree(ready.body()).at("/checks/" + HealthCheck.KAFKA_STREAMS).asText())
+      assertThat(JSON.readTree(ready.body())
+              .at("/checks/" + HealthCheck.KAFKA_STREAMS)
+              .asText())
           .isEqualTo("DOWN");
-      assertThat(get(Deployment.LIVENESS_PATH).statusCode()).as("CREATED is alive").isEqualTo(200);
+      assertThat(get(Deployment.LIVENESS_PATH).statusCode())
+          .as("CREATED is alive")
+          .isEqualTo(200);
       assertThat(scrape.body()).contains("kafka_stream_");
     }
   }
@@ -214,7 +212,8 @@ class OpsServerTest {
     assertThat(KafkaStreams.State.values())
         .filteredOn(state -> !HealthCheck.isAlive(state))
         .containsExactlyInAnyOrder(
-            KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.ERROR,
+            KafkaStreams.State.PENDING_ERROR,
+            KafkaStreams.State.ERROR,
             KafkaStreams.State.NOT_RUNNING);
   }
 

@@ -83,9 +83,8 @@ class RedactingJsonEncoderTest {
 
   private static String encode(RedactingJsonEncoder encoder, String pattern, Object argument) {
     Logger logger = ((LoggerContext) encoder.getContext()).getLogger("io.doppel.test");
-    LoggingEvent event =
-        new LoggingEvent(
-            Logger.class.getName(), logger, Level.WARN, pattern, null, new Object[] {argument});
+    LoggingEvent event = new LoggingEvent(
+        Logger.class.getName(), logger, Level.WARN, pattern, null, new Object[] {argument});
     return new String(encoder.encode(event), StandardCharsets.UTF_8).strip();
   }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The runtime on a real broker: readiness, thread replacement, and a clean stop while failing. */
 class StreamsRuntimeIT {
 
-  @RegisterExtension static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+  @RegisterExtension
+  static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration POLL = Duration.ofMillis(20);
@@ -33,22 +34,32 @@ class StreamsRuntimeIT {
   private final Topics topics = Topics.using(new InMemorySchemaRegistry());
 
   @Test
-  void aRuntimeClosedWhileItsThreadWaitsForADependencyStopsCleanly(@TempDir Path state) throws Exception {
+  void aRuntimeClosedWhileItsThreadWaitsForADependencyStopsCleanly(@TempDir Path state)
+      throws Exception {
     KAFKA.cluster().createTopics(Topics.NAMES, 1, 1);
     ScriptedMatcher matcher = new ScriptedMatcher();
     matcher.failNext(Integer.MAX_VALUE);
-    var topology = MatchingTopology.build(topics, matcher, new MatchingTopology.Settings(
-        Duration.ofMillis(10), Duration.ofMillis(50), RETRY_BUDGET));
-    var runtime = StreamsRuntime.start(topology,
-        StreamsRuntimeConfig.of(KAFKA.bootstrapServers(), "runtime-test", state));
+    var topology = MatchingTopology.build(
+        topics,
+        matcher,
+        new MatchingTopology.Settings(Duration.ofMillis(10), Duration.ofMillis(50), RETRY_BUDGET));
+    var runtime = StreamsRuntime.start(
+        topology, StreamsRuntimeConfig.of(KAFKA.bootstrapServers(), "runtime-test", state));
     try {
       runtime.awaitRunning(START_TIMEOUT);
       assertThat(runtime.isReady()).isTrue();
       try (var producer = producer()) {
         var features = Samples.features(Samples.upload("waiting"));
-        producer.send(new ProducerRecord<>(Topics.FEATURES,
-            topics.features().keySerde().serializer().serialize(Topics.FEATURES, Samples.key("waiting")),
-            topics.features().valueSerde().serializer().serialize(Topics.FEATURES, features))).get();
+        producer
+            .send(new ProducerRecord<>(
+                Topics.FEATURES,
+                topics
+                    .features()
+                    .keySerde()
+                    .serializer()
+                    .serialize(Topics.FEATURES, Samples.key("waiting")),
+                topics.features().valueSerde().serializer().serialize(Topics.FEATURES, features)))
+            .get();
       }
       long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
       while (matcher.calls() == 0 && System.nanoTime() < deadline) {

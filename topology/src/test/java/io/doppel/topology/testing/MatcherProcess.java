@@ -33,7 +33,8 @@ public final class MatcherProcess implements AutoCloseable {
 
   private static final String READY = "matcher process running";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-  private static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  private static final List<String> JVM_OPTIONS =
+      List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
   private static final String SESSION_TIMEOUT = "consumer.session.timeout.ms";
 
   private final ChildJvm child;
@@ -58,7 +59,8 @@ public final class MatcherProcess implements AutoCloseable {
       @Override
       public List<MatchEvent> match(ImageFeatures features) {
         if (Files.exists(flag)) {
-          throw new DependencyUnavailableException("index unavailable (flag " + flag.getFileName() + ")", null);
+          throw new DependencyUnavailableException(
+              "index unavailable (flag " + flag.getFileName() + ")", null);
         }
         return scripted.match(features);
       }
@@ -71,14 +73,22 @@ public final class MatcherProcess implements AutoCloseable {
   }
 
   /** Starts the child and waits until its topology is RUNNING. */
-  public static MatcherProcess start(StreamsRuntimeConfig config, MatchingTopology.Settings retry, Path indexDownFlag,
-      Path log) {
-    ChildJvm child = ChildJvm.of(MatcherProcess.class.getName()).jvmOptions(JVM_OPTIONS)
-        .args(List.of(config.bootstrapServers(), config.applicationId(), config.stateDirectory().toString(),
-            Long.toString(config.maxBlocking().toMillis()), config.overrides().getOrDefault(SESSION_TIMEOUT, ""),
-            Long.toString(retry.initialBackoff().toMillis()), Long.toString(retry.maxBackoff().toMillis()),
-            Long.toString(retry.retryBudget().toMillis()), indexDownFlag.toString()))
-        .log(log).start();
+  public static MatcherProcess start(
+      StreamsRuntimeConfig config, MatchingTopology.Settings retry, Path indexDownFlag, Path log) {
+    ChildJvm child = ChildJvm.of(MatcherProcess.class.getName())
+        .jvmOptions(JVM_OPTIONS)
+        .args(List.of(
+            config.bootstrapServers(),
+            config.applicationId(),
+            config.stateDirectory().toString(),
+            Long.toString(config.maxBlocking().toMillis()),
+            config.overrides().getOrDefault(SESSION_TIMEOUT, ""),
+            Long.toString(retry.initialBackoff().toMillis()),
+            Long.toString(retry.maxBackoff().toMillis()),
+            Long.toString(retry.retryBudget().toMillis()),
+            indexDownFlag.toString()))
+        .log(log)
+        .start();
     child.awaitLine(READY, START_TIMEOUT);
     return new MatcherProcess(child);
   }
@@ -100,13 +110,18 @@ public final class MatcherProcess implements AutoCloseable {
     Path state = Path.of(args[i++]);
     Duration maxBlocking = Duration.ofMillis(Long.parseLong(args[i++]));
     String sessionTimeout = args[i++];
-    var retry = new MatchingTopology.Settings(Duration.ofMillis(Long.parseLong(args[i++])),
-        Duration.ofMillis(Long.parseLong(args[i++])), Duration.ofMillis(Long.parseLong(args[i++])));
+    var retry = new MatchingTopology.Settings(
+        Duration.ofMillis(Long.parseLong(args[i++])),
+        Duration.ofMillis(Long.parseLong(args[i++])),
+        Duration.ofMillis(Long.parseLong(args[i++])));
     Path flag = Path.of(args[i]);
     Topics topics = Topics.using(registerSchemas(new InMemorySchemaRegistry()));
-    var topology = MatchingTopology.build(topics, withIndexFlag(new ScriptedMatcher(), flag), retry);
-    var config = StreamsRuntimeConfig.of(bootstrap, applicationId, state).withMaxBlocking(maxBlocking)
-        .withOverrides(sessionTimeout.isEmpty() ? Map.of() : Map.of(SESSION_TIMEOUT, sessionTimeout));
+    var topology =
+        MatchingTopology.build(topics, withIndexFlag(new ScriptedMatcher(), flag), retry);
+    var config = StreamsRuntimeConfig.of(bootstrap, applicationId, state)
+        .withMaxBlocking(maxBlocking)
+        .withOverrides(
+            sessionTimeout.isEmpty() ? Map.of() : Map.of(SESSION_TIMEOUT, sessionTimeout));
     StreamsRuntime runtime = StreamsRuntime.start(topology, config);
     runtime.awaitRunning(START_TIMEOUT);
     System.out.println(READY);

@@ -38,8 +38,11 @@ public final class Samples {
   }
 
   public static UploadEvent reference(String imageId, String rightsHolder) {
-    return event(imageId, Purpose.REFERENCE).setInlineBytes(bytes(imageId))
-        .setRightsHolder(rightsHolder).setReferenceSet(rightsHolder).build();
+    return event(imageId, Purpose.REFERENCE)
+        .setInlineBytes(bytes(imageId))
+        .setRightsHolder(rightsHolder)
+        .setReferenceSet(rightsHolder)
+        .build();
   }
 
   public static UploadEvent fromSource(String imageId, String source) {
@@ -56,41 +59,69 @@ public final class Samples {
   }
 
   public static UploadEvent.Builder event(String imageId, Purpose purpose) {
-    return UploadEvent.newBuilder().setTenant(TENANT).setImageId(imageId).setPurpose(purpose)
-        .setUploader("user-1").setUploadedAt(UPLOADED_AT);
+    return UploadEvent.newBuilder()
+        .setTenant(TENANT)
+        .setImageId(imageId)
+        .setPurpose(purpose)
+        .setUploader("user-1")
+        .setUploadedAt(UPLOADED_AT);
   }
 
   /** Features as an extractor would make them for {@code event}: one FULL view. */
   public static ImageFeatures features(UploadEvent event) {
     return ImageFeatures.newBuilder()
-        .setTenant(event.getTenant()).setImageId(event.getImageId()).setPurpose(event.getPurpose())
-        .setUploader(event.getUploader()).setRightsHolder(event.getRightsHolder())
-        .setReferenceSet(event.getReferenceSet()).setSource(event.getSource())
+        .setTenant(event.getTenant())
+        .setImageId(event.getImageId())
+        .setPurpose(event.getPurpose())
+        .setUploader(event.getUploader())
+        .setRightsHolder(event.getRightsHolder())
+        .setReferenceSet(event.getReferenceSet())
+        .setSource(event.getSource())
         .setUploadedAt(event.getUploadedAt())
-        .setWidth(SIDE).setHeight(SIDE).setFormat("png").setModel(MODEL).setLocalExtractor("none")
-        .setViews(List.of(FeatureView.newBuilder().setKind(ViewKind.FULL)
+        .setWidth(SIDE)
+        .setHeight(SIDE)
+        .setFormat("png")
+        .setModel(MODEL)
+        .setLocalExtractor("none")
+        .setViews(List.of(FeatureView.newBuilder()
+            .setKind(ViewKind.FULL)
             .setRegion(new Box(0, 0, SIDE, SIDE))
             .setGlobal(descriptor(event.getImageId().toString()))
-            .setKeypoints(List.of()).setDescriptors(ByteBuffer.allocate(0)).build()))
+            .setKeypoints(List.of())
+            .setDescriptors(ByteBuffer.allocate(0))
+            .build()))
         .setStageMicros(Map.of())
         .setExtractedAt(UPLOADED_AT)
         .build();
   }
 
   public static MatchEvent outcome(ImageFeatures features, Decision decision) {
-    return outcome(features.getTenant().toString(), features.getImageId().toString(), features, decision,
+    return outcome(
+        features.getTenant().toString(),
+        features.getImageId().toString(),
+        features,
+        decision,
         Trigger.UPLOAD);
   }
 
   public static MatchEvent outcome(
       String tenant, String imageId, ImageFeatures features, Decision decision, Trigger trigger) {
     return MatchEvent.newBuilder()
-        .setTenant(tenant).setImageId(imageId).setPurpose(features.getPurpose())
-        .setUploader(features.getUploader()).setSource(features.getSource())
-        .setDecision(decision).setMatches(List.of()).setTrigger(trigger)
-        .setPolicyVersion("p1").setModelId(MODEL.getId()).setModelVersion(MODEL.getVersion())
-        .setCalibrationVersion("c1").setStageMicros(Map.of())
-        .setUploadedAt(features.getUploadedAt()).setDecidedAt(UPLOADED_AT)
+        .setTenant(tenant)
+        .setImageId(imageId)
+        .setPurpose(features.getPurpose())
+        .setUploader(features.getUploader())
+        .setSource(features.getSource())
+        .setDecision(decision)
+        .setMatches(List.of())
+        .setTrigger(trigger)
+        .setPolicyVersion("p1")
+        .setModelId(MODEL.getId())
+        .setModelVersion(MODEL.getVersion())
+        .setCalibrationVersion("c1")
+        .setStageMicros(Map.of())
+        .setUploadedAt(features.getUploadedAt())
+        .setDecidedAt(UPLOADED_AT)
         .build();
   }
 

@@ -28,9 +28,10 @@ public final class ScriptedExtractor implements FeatureExtractor {
     batches.add(events.stream().map(e -> e.getImageId().toString()).toList());
     List<Extraction> results = new ArrayList<>(events.size());
     for (UploadEvent event : events) {
-      results.add(event.getImageId().toString().startsWith(CORRUPT_PREFIX)
-          ? new Extraction.Failed(DeadLetterReason.CORRUPT, "not an image (scripted)")
-          : new Extraction.Extracted(Samples.features(event)));
+      results.add(
+          event.getImageId().toString().startsWith(CORRUPT_PREFIX)
+              ? new Extraction.Failed(DeadLetterReason.CORRUPT, "not an image (scripted)")
+              : new Extraction.Extracted(Samples.features(event)));
     }
     return results;
   }

@@ -32,7 +32,8 @@ public final class ScriptedMatcher implements Matcher {
   private final AtomicInteger commits = new AtomicInteger();
 
   private static List<MatchEvent> throwRefused(String id) {
-    throw new io.doppel.topology.match.RefusedRecordException(id + ": tenant may not register works into this set (scripted)");
+    throw new io.doppel.topology.match.RefusedRecordException(
+        id + ": tenant may not register works into this set (scripted)");
   }
 
   @Override
@@ -44,13 +45,19 @@ public final class ScriptedMatcher implements Matcher {
     String id = features.getImageId().toString();
     return switch (features.getPurpose()) {
       case DELETE -> List.of(Samples.outcome(features, Decision.DELETED));
-      case REFERENCE -> id.startsWith("refused-")
-          ? throwRefused(id)
-          : id.startsWith(RETRO_PREFIX)
-          ? List.of(Samples.outcome(features, Decision.REGISTERED),
-              Samples.outcome(features.getTenant().toString(), RETRO_TARGET, features,
-                  Decision.COPYRIGHT_VIOLATION, Trigger.RETRO_SCAN))
-          : List.of(Samples.outcome(features, Decision.REGISTERED));
+      case REFERENCE ->
+        id.startsWith("refused-")
+            ? throwRefused(id)
+            : id.startsWith(RETRO_PREFIX)
+                ? List.of(
+                    Samples.outcome(features, Decision.REGISTERED),
+                    Samples.outcome(
+                        features.getTenant().toString(),
+                        RETRO_TARGET,
+                        features,
+                        Decision.COPYRIGHT_VIOLATION,
+                        Trigger.RETRO_SCAN))
+                : List.of(Samples.outcome(features, Decision.REGISTERED));
       case UPLOAD -> {
         if (id.startsWith("silent-")) {
           yield List.of();
@@ -58,9 +65,9 @@ public final class ScriptedMatcher implements Matcher {
         if (id.startsWith("bug-")) {
           throw new IllegalArgumentException("cannot handle " + id + " (scripted)");
         }
-        Decision decision = id.startsWith("dup-") ? Decision.DUPLICATE
-            : id.startsWith("copy-") ? Decision.COPYRIGHT_VIOLATION
-            : Decision.CLEAN;
+        Decision decision = id.startsWith("dup-")
+            ? Decision.DUPLICATE
+            : id.startsWith("copy-") ? Decision.COPYRIGHT_VIOLATION : Decision.CLEAN;
         yield List.of(Samples.outcome(features, decision));
       }
     };

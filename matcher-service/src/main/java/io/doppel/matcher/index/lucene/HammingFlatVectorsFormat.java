@@ -22,7 +22,8 @@ public final class HammingFlatVectorsFormat extends KnnVectorsFormat {
 
   private static final int MAX_DIMENSIONS = 1024;
 
-  private final FlatVectorsFormat flat = new Lucene99FlatVectorsFormat(DefaultFlatVectorScorer.INSTANCE);
+  private final FlatVectorsFormat flat =
+      new Lucene99FlatVectorsFormat(DefaultFlatVectorScorer.INSTANCE);
 
   public HammingFlatVectorsFormat() {
     super(NAME);

@@ -59,7 +59,8 @@ public final class HammingHnswVectorsFormat extends KnnVectorsFormat {
 
   @Override
   public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
-    return new Lucene99HnswVectorsWriter(state, maxConn, beamWidth, flat, flat.fieldsWriter(state), MERGE_WORKERS, null);
+    return new Lucene99HnswVectorsWriter(
+        state, maxConn, beamWidth, flat, flat.fieldsWriter(state), MERGE_WORKERS, null);
   }
 
   @Override
@@ -72,7 +73,8 @@ public final class HammingHnswVectorsFormat extends KnnVectorsFormat {
     return MAX_DIMENSIONS;
   }
 
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** Hamming distance of two packed bit vectors, eight bytes per popcount. */
   static int hamming(byte[] a, byte[] b) {
@@ -94,18 +96,20 @@ public final class HammingHnswVectorsFormat extends KnnVectorsFormat {
   private static final class HammingScorer implements FlatVectorsScorer {
 
     @Override
-    public RandomVectorScorerSupplier getRandomVectorScorerSupplier(VectorSimilarityFunction similarity, KnnVectorValues values)
-        throws IOException {
+    public RandomVectorScorerSupplier getRandomVectorScorerSupplier(
+        VectorSimilarityFunction similarity, KnnVectorValues values) throws IOException {
       return new HammingSupplier((ByteVectorValues) values);
     }
 
     @Override
-    public RandomVectorScorer getRandomVectorScorer(VectorSimilarityFunction similarity, KnnVectorValues values, float[] target) {
+    public RandomVectorScorer getRandomVectorScorer(
+        VectorSimilarityFunction similarity, KnnVectorValues values, float[] target) {
       throw new IllegalArgumentException("Hamming vectors are bytes, not floats");
     }
 
     @Override
-    public RandomVectorScorer getRandomVectorScorer(VectorSimilarityFunction similarity, KnnVectorValues values, byte[] target) {
+    public RandomVectorScorer getRandomVectorScorer(
+        VectorSimilarityFunction similarity, KnnVectorValues values, byte[] target) {
       ByteVectorValues vectors = (ByteVectorValues) values;
       return new RandomVectorScorer.AbstractRandomVectorScorer(values) {
         @Override

@@ -41,18 +41,23 @@ final class KeypointBuckets {
   private static final int LONGS = BinaryDescriptors.BYTES / Long.BYTES;
   /** Keys are found by binary search inside the range their top byte selects (where the radix sort's last pass put them). */
   private static final int DIRECTORY_SHIFT = Byte.SIZE;
+
   private static final int DIRECTORY_SIZE = (KEYS >>> DIRECTORY_SHIFT) + 1;
-  private static final VarHandle LONG_VIEW = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle KEY_VIEW = MethodHandles.byteArrayViewVarHandle(char[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG_VIEW =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle KEY_VIEW =
+      MethodHandles.byteArrayViewVarHandle(char[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final long[] descriptors;
   private final int[] docs;
   /** Per table: the ordinals sorted by their key, the sorted keys, and where each top byte's keys start. */
   private final int[][] ordsByKey;
+
   private final char[][] sortedKeys;
   private final int[][] directory;
 
-  private KeypointBuckets(long[] descriptors, int[] docs, int[][] ordsByKey, char[][] sortedKeys, int[][] directory) {
+  private KeypointBuckets(
+      long[] descriptors, int[] docs, int[][] ordsByKey, char[][] sortedKeys, int[][] directory) {
     this.descriptors = descriptors;
     this.docs = docs;
     this.ordsByKey = ordsByKey;
@@ -60,8 +65,8 @@ final class KeypointBuckets {
     this.directory = directory;
   }
 
-  static final KeypointBuckets EMPTY = new KeypointBuckets(new long[0], new int[0], new int[TABLES][0], new char[TABLES][0],
-      emptyDirectories());
+  static final KeypointBuckets EMPTY = new KeypointBuckets(
+      new long[0], new int[0], new int[TABLES][0], new char[TABLES][0], emptyDirectories());
 
   /** The buckets of {@code field} in {@code segment} (empty when the segment has no such vectors). */
   static KeypointBuckets build(LeafReader segment, String field) throws IOException {
@@ -73,11 +78,14 @@ final class KeypointBuckets {
     int[] docs = new int[count];
     byte[] packed = new byte[count * BinaryDescriptors.BYTES];
     KnnVectorValues.DocIndexIterator iterator = values.iterator();
-    for (int doc = iterator.nextDoc(); doc != KnnVectorValues.DocIndexIterator.NO_MORE_DOCS; doc = iterator.nextDoc()) {
+    for (int doc = iterator.nextDoc();
+        doc != KnnVectorValues.DocIndexIterator.NO_MORE_DOCS;
+        doc = iterator.nextDoc()) {
       int ord = iterator.index();
       byte[] descriptor = values.vectorValue(ord);
       BinaryDescriptors.requireDescriptor(descriptor);
-      System.arraycopy(descriptor, 0, packed, ord * BinaryDescriptors.BYTES, BinaryDescriptors.BYTES);
+      System.arraycopy(
+          descriptor, 0, packed, ord * BinaryDescriptors.BYTES, BinaryDescriptors.BYTES);
       docs[ord] = doc;
     }
     return of(packed, docs);
@@ -87,7 +95,8 @@ final class KeypointBuckets {
   static KeypointBuckets of(byte[] packed, int[] docs) {
     int count = docs.length;
     if (packed.length != count * BinaryDescriptors.BYTES) {
-      throw new IllegalArgumentException(packed.length + " descriptor bytes for " + count + " documents");
+      throw new IllegalArgumentException(
+          packed.length + " descriptor bytes for " + count + " documents");
     }
     if (count == 0) {
       return EMPTY;
@@ -95,7 +104,8 @@ final class KeypointBuckets {
     long[] descriptors = new long[count * LONGS];
     for (int ord = 0; ord < count; ord++) {
       for (int i = 0; i < LONGS; i++) {
-        descriptors[ord * LONGS + i] = (long) LONG_VIEW.get(packed, ord * BinaryDescriptors.BYTES + i * Long.BYTES);
+        descriptors[ord * LONGS + i] =
+            (long) LONG_VIEW.get(packed, ord * BinaryDescriptors.BYTES + i * Long.BYTES);
       }
     }
     int[][] ordsByKey = new int[TABLES][];
@@ -108,8 +118,10 @@ final class KeypointBuckets {
       for (int ord = 0; ord < count; ord++) {
         tableKeys[ord] = (char) key(packed, ord, table);
       }
-      // a stable radix sort of the ordinals by key, low byte then high byte, each key carried along so that both
-      // passes read in order: linear in the segment's descriptors, with 256 counters per pass at any segment size
+      // a stable radix sort of the ordinals by key, low byte then high byte, each key carried along
+      // so that both
+      // passes read in order: linear in the segment's descriptors, with 256 counters per pass at
+      // any segment size
       // (a comparison sort of (key, ordinal) pairs would be the merge thread's largest cost)
       int[] lowStarts = byteStarts(tableKeys, 0);
       for (int ord = 0; ord < count; ord++) {
@@ -158,7 +170,8 @@ final class KeypointBuckets {
    * {@code accepted} (null: all) and lies within {@code maxHamming}. A descriptor sharing several keys is offered once
    * per shared key; the collector keeps each document once.
    */
-  void collect(byte[] query, int maxHamming, Bits accepted, int segment, NearestDescriptors collector) {
+  void collect(
+      byte[] query, int maxHamming, Bits accepted, int segment, NearestDescriptors collector) {
     long q0 = (long) LONG_VIEW.get(query, 0);
     long q1 = (long) LONG_VIEW.get(query, Long.BYTES);
     long q2 = (long) LONG_VIEW.get(query, 2 * Long.BYTES);
@@ -172,10 +185,13 @@ final class KeypointBuckets {
       for (int at = from; at < sorted.length && sorted[at] == k; at++) {
         int ord = ords[at];
         int base = ord * LONGS;
-        int hamming = Long.bitCount(q0 ^ descriptors[base]) + Long.bitCount(q1 ^ descriptors[base + 1])
-            + Long.bitCount(q2 ^ descriptors[base + 2]) + Long.bitCount(q3 ^ descriptors[base + 3]);
+        int hamming = Long.bitCount(q0 ^ descriptors[base])
+            + Long.bitCount(q1 ^ descriptors[base + 1])
+            + Long.bitCount(q2 ^ descriptors[base + 2])
+            + Long.bitCount(q3 ^ descriptors[base + 3]);
         // most candidates fail the distance, which costs less to check than the scope
-        if (hamming <= Math.min(maxHamming, collector.farthestKept()) && (accepted == null || accepted.get(docs[ord]))) {
+        if (hamming <= Math.min(maxHamming, collector.farthestKept())
+            && (accepted == null || accepted.get(docs[ord]))) {
           collector.offer(hamming, segment, docs[ord]);
         }
       }
@@ -286,7 +302,8 @@ final class KeypointBuckets {
       if (cached != null) {
         return cached;
       }
-      // two threads may both build a new segment's buckets; the first kept wins, the other is garbage
+      // two threads may both build a new segment's buckets; the first kept wins, the other is
+      // garbage
       KeypointBuckets built = build(segment, field);
       if (bySegment.putIfAbsent(key, built) == null) {
         cacheHelper.addClosedListener(bySegment::remove);

@@ -112,6 +112,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   private static final String F_INDEXED_AT = "indexed_at";
   /** When the matcher first wrote the image; absent from documents written before it was recorded (read as indexed_at). */
   private static final String F_WRITTEN_AT = "written_at";
+
   private static final String F_WIDTH = "width";
   private static final String F_HEIGHT = "height";
   private static final String F_XS = "kp_x";
@@ -124,7 +125,6 @@ public final class LuceneVectorIndex implements VectorIndex {
   private static final String KIND_IMAGE = "image";
   private static final String KIND_GLOBAL = "global";
   private static final String KIND_LOCAL = "local";
-
 
   /** Scope filters whose per-segment bits are kept: a deployment has a few tenants and reference-set subscriptions. */
   private static final int SCOPES_KEPT_PER_SEGMENT = 64;
@@ -150,14 +150,20 @@ public final class LuceneVectorIndex implements VectorIndex {
   private final RecentWrites recentWrites;
   /** Held while a write goes to the log and the writer, and while a commit empties the log. */
   private final Object writeLock = new Object();
+
   private final WriteAheadLog writeLog;
   /** Whether {@link #upsertBatch} wrote since the last {@link #refresh()}. */
   private final AtomicBoolean bulkWritesUnseen = new AtomicBoolean();
   /** When Lucene last committed ({@link System#nanoTime()}); guarded by {@link #writeLock}. */
   private long luceneCommittedAt = System.nanoTime();
 
-  private LuceneVectorIndex(LuceneIndexConfig config, Directory directory, IndexWriter writer, SearcherManager searchers,
-      KeypointBuckets.PerSegment keypointBuckets, WriteAheadLog writeLog) {
+  private LuceneVectorIndex(
+      LuceneIndexConfig config,
+      Directory directory,
+      IndexWriter writer,
+      SearcherManager searchers,
+      KeypointBuckets.PerSegment keypointBuckets,
+      WriteAheadLog writeLog) {
     this.config = config;
     this.writeLog = writeLog;
     this.recentWrites = new RecentWrites(config.localVotingKeypoints());
@@ -183,14 +189,18 @@ public final class LuceneVectorIndex implements VectorIndex {
     try {
       Directory directory = FSDirectory.open(config.indexDirectory());
       KeypointBuckets.PerSegment keypointBuckets = new KeypointBuckets.PerSegment(F_LOCAL_VECTOR);
-      // a merged segment's buckets are built by the merge thread, not by the first search that meets it
-      IndexWriterConfig writerConfig = new IndexWriterConfig().setCodec(new HnswCodec(config, localFormat))
+      // a merged segment's buckets are built by the merge thread, not by the first search that
+      // meets it
+      IndexWriterConfig writerConfig = new IndexWriterConfig()
+          .setCodec(new HnswCodec(config, localFormat))
           .setMergedSegmentWarmer(keypointBuckets::of);
       IndexWriter writer = new IndexWriter(directory, writerConfig);
       WriteAheadLog writeLog = replayWriteLog(config, writer);
-      return new LuceneVectorIndex(config, directory, writer, new SearcherManager(writer, null), keypointBuckets, writeLog);
+      return new LuceneVectorIndex(
+          config, directory, writer, new SearcherManager(writer, null), keypointBuckets, writeLog);
     } catch (IOException e) {
-      throw new IndexUnavailableException("cannot open the lucene index at " + config.indexDirectory(), e);
+      throw new IndexUnavailableException(
+          "cannot open the lucene index at " + config.indexDirectory(), e);
     }
   }
 
@@ -198,7 +208,8 @@ public final class LuceneVectorIndex implements VectorIndex {
    * The writes a crash left in the log, applied and committed before the index serves; returns the log, emptied. Writes
    * are idempotent, so a write that the last Lucene commit already held is applied again harmlessly.
    */
-  private static WriteAheadLog replayWriteLog(LuceneIndexConfig config, IndexWriter writer) throws IOException {
+  private static WriteAheadLog replayWriteLog(LuceneIndexConfig config, IndexWriter writer)
+      throws IOException {
     Path file = config.indexDirectory().resolve(WRITE_LOG_FILE);
     List<WriteAheadLog.Entry> logged = WriteAheadLog.read(file);
     for (WriteAheadLog.Entry entry : logged) {
@@ -210,15 +221,22 @@ public final class LuceneVectorIndex implements VectorIndex {
           writer.updateDocuments(term, documentsOf(entry.image(), config.localVotingKeypoints()));
         }
       } catch (IllegalArgumentException unstorable) {
-        // Only a log written before ids were checked holds such a write, and it failed when first made (its upload was
+        // Only a log written before ids were checked holds such a write, and it failed when first
+        // made (its upload was
         // dead-lettered): skipping it loses nothing committed, and the index still opens.
-        LOG.error("lucene index {}: skipping a logged write of {} that the index cannot hold: {}", config.indexDirectory(),
-            IndexSupport.imageKey(entry.ref()).length() > 200 ? "an image" : entry.ref(), unstorable.getMessage());
+        LOG.error(
+            "lucene index {}: skipping a logged write of {} that the index cannot hold: {}",
+            config.indexDirectory(),
+            IndexSupport.imageKey(entry.ref()).length() > 200 ? "an image" : entry.ref(),
+            unstorable.getMessage());
       }
     }
     if (!logged.isEmpty()) {
       writer.commit();
-      LOG.info("lucene index {}: replayed {} writes from the write-ahead log", config.indexDirectory(), logged.size());
+      LOG.info(
+          "lucene index {}: replayed {} writes from the write-ahead log",
+          config.indexDirectory(),
+          logged.size());
     }
     WriteAheadLog writeLog = WriteAheadLog.open(file);
     writeLog.clear();
@@ -281,19 +299,23 @@ public final class LuceneVectorIndex implements VectorIndex {
       throw new IllegalArgumentException("image " + image.ref() + " has no global vector");
     }
     String key = imageKey(image.ref());
-    List<Document> block = new ArrayList<>(1 + image.globals().size() + image.keypoints().size());
+    List<Document> block =
+        new ArrayList<>(1 + image.globals().size() + image.keypoints().size());
     block.add(imageDocument(key, image));
     for (float[] global : image.globals()) {
       Document doc = scopedDocument(key, KIND_GLOBAL, image);
-      doc.add(new KnnFloatVectorField(F_GLOBAL_VECTOR, unitVector(global), VectorSimilarityFunction.DOT_PRODUCT));
+      doc.add(new KnnFloatVectorField(
+          F_GLOBAL_VECTOR, unitVector(global), VectorSimilarityFunction.DOT_PRODUCT));
       block.add(doc);
     }
     StoredKeypoints keypoints = image.keypoints();
     for (int i = 0; i < Math.min(keypoints.size(), votingKeypoints); i++) {
       Document doc = scopedDocument(key, KIND_LOCAL, image);
-      byte[] descriptor = Arrays.copyOfRange(keypoints.descriptors(), i * BinaryDescriptors.BYTES, (i + 1) * BinaryDescriptors.BYTES);
+      byte[] descriptor = Arrays.copyOfRange(
+          keypoints.descriptors(), i * BinaryDescriptors.BYTES, (i + 1) * BinaryDescriptors.BYTES);
       // the similarity is recorded but unused: KeypointBuckets compares these by Hamming distance
-      doc.add(new KnnByteVectorField(F_LOCAL_VECTOR, descriptor, VectorSimilarityFunction.EUCLIDEAN));
+      doc.add(
+          new KnnByteVectorField(F_LOCAL_VECTOR, descriptor, VectorSimilarityFunction.EUCLIDEAN));
       block.add(doc);
     }
     return block;
@@ -356,7 +378,8 @@ public final class LuceneVectorIndex implements VectorIndex {
       List<Map<String, Float>> nearestPerQuery = new ArrayList<>(targets.size());
       Set<String> found = new HashSet<>();
       for (float[] target : targets) {
-        Map<String, Float> nearest = withRecent(nearestImages(searcher, target, k, filter), recent.similarities(target, scope), k);
+        Map<String, Float> nearest = withRecent(
+            nearestImages(searcher, target, k, filter), recent.similarities(target, scope), k);
         nearestPerQuery.add(nearest);
         found.addAll(nearest.keySet());
       }
@@ -364,7 +387,8 @@ public final class LuceneVectorIndex implements VectorIndex {
       List<List<GlobalHit>> hitsPerQuery = new ArrayList<>(targets.size());
       for (Map<String, Float> nearest : nearestPerQuery) {
         List<GlobalHit> hits = new ArrayList<>(nearest.size());
-        nearest.forEach((key, similarity) -> hits.add(new GlobalHit(stored.get(key).ref(), stored.get(key).meta(), similarity)));
+        nearest.forEach((key, similarity) ->
+            hits.add(new GlobalHit(stored.get(key).ref(), stored.get(key).meta(), similarity)));
         hitsPerQuery.add(hits);
       }
       return hitsPerQuery;
@@ -372,7 +396,8 @@ public final class LuceneVectorIndex implements VectorIndex {
   }
 
   /** The {@code k} most similar of Lucene's nearest images and the recent writes', most similar first. */
-  private static Map<String, Float> withRecent(Map<String, Float> nearest, Map<IndexedImage, Float> recent, int k) {
+  private static Map<String, Float> withRecent(
+      Map<String, Float> nearest, Map<IndexedImage, Float> recent, int k) {
     if (recent.isEmpty()) {
       return nearest;
     }
@@ -380,17 +405,22 @@ public final class LuceneVectorIndex implements VectorIndex {
     recent.forEach((image, similarity) -> all.put(imageKey(image.ref()), similarity));
     Map<String, Float> best = new LinkedHashMap<>();
     all.entrySet().stream()
-        .sorted(Map.Entry.<String, Float>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .sorted(Map.Entry.<String, Float>comparingByValue()
+            .reversed()
+            .thenComparing(Map.Entry.comparingByKey()))
         .limit(k)
         .forEach(entry -> best.put(entry.getKey(), entry.getValue()));
     return best;
   }
 
   /** The {@code k} images nearest to {@code target} within {@code filter}, by image key, nearest first, with their cosine. */
-  private static Map<String, Float> nearestImages(IndexSearcher searcher, float[] target, int k, Query filter) throws IOException {
+  private static Map<String, Float> nearestImages(
+      IndexSearcher searcher, float[] target, int k, Query filter) throws IOException {
     int fetch = k * GLOBAL_OVERFETCH;
     while (true) {
-      ScoreDoc[] hits = searcher.search(new KnnFloatVectorQuery(F_GLOBAL_VECTOR, target, fetch, filter), fetch).scoreDocs;
+      ScoreDoc[] hits = searcher.search(
+              new KnnFloatVectorQuery(F_GLOBAL_VECTOR, target, fetch, filter), fetch)
+          .scoreDocs;
       String[] keys = imageKeysOf(searcher, hits);
       Map<String, Float> bestPerImage = new LinkedHashMap<>();
       for (int i = 0; i < hits.length && bestPerImage.size() < k; i++) {
@@ -404,7 +434,8 @@ public final class LuceneVectorIndex implements VectorIndex {
   }
 
   @Override
-  public List<LocalVotes> searchLocal(List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
+  public List<LocalVotes> searchLocal(
+      List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
     requirePositive(neighbours, "neighbours");
     requirePositive(maxImages, "maxImages");
     descriptors.forEach(BinaryDescriptors::requireDescriptor);
@@ -426,8 +457,8 @@ public final class LuceneVectorIndex implements VectorIndex {
       accepted.add(recent.acceptedDescriptors(scope));
       List<Future<Set<String>>> perDescriptor = new ArrayList<>(descriptors.size());
       for (byte[] descriptor : descriptors) {
-        perDescriptor.add(localSearchPool.submit(
-            () -> imagesNear(leaves, recent, buckets, accepted, descriptor, neighbours, maxHamming)));
+        perDescriptor.add(localSearchPool.submit(() ->
+            imagesNear(leaves, recent, buckets, accepted, descriptor, neighbours, maxHamming)));
       }
       Map<String, Integer> votes = new HashMap<>();
       for (Future<Set<String>> images : perDescriptor) {
@@ -436,7 +467,8 @@ public final class LuceneVectorIndex implements VectorIndex {
         }
       }
       List<Map.Entry<String, Integer>> ranked = mostVoted(votes, maxImages);
-      Map<String, StoredImage> stored = storedImages(searcher, recent, ranked.stream().map(Map.Entry::getKey).toList());
+      Map<String, StoredImage> stored =
+          storedImages(searcher, recent, ranked.stream().map(Map.Entry::getKey).toList());
       List<LocalVotes> result = new ArrayList<>(ranked.size());
       for (Map.Entry<String, Integer> entry : ranked) {
         StoredImage image = stored.get(entry.getKey());
@@ -450,16 +482,23 @@ public final class LuceneVectorIndex implements VectorIndex {
    * {@code scope} over the documents of {@code kind}, its bits kept per segment unless it is bounded in time; without
    * the images of the {@code recent} writes, which are searched in memory.
    */
-  private ResolvedFilter resolvedScope(IndexSearcher searcher, String kind, Scope scope, RecentWrites.Snapshot recent)
+  private ResolvedFilter resolvedScope(
+      IndexSearcher searcher, String kind, Scope scope, RecentWrites.Snapshot recent)
       throws IOException {
-    // the query image is excluded per document, so that the scope's bits stay the same for every query of a tenant
+    // the query image is excluded per document, so that the scope's bits stay the same for every
+    // query of a tenant
     Set<String> excludedKeys = new HashSet<>(recent.keys());
     if (scope.exclude() != null) {
       excludedKeys.add(imageKey(scope.exclude()));
     }
-    Query excluded = excludedKeys.isEmpty() ? null : new TermInSetQuery(F_IMAGE, bytesRefs(excludedKeys));
-    // a time-bounded scope (a retro-scan's window, a replay's writes) is rarely asked twice: not worth keeping
-    return ResolvedFilter.resolve(searcher, scopeFilter(kind, scope), excluded,
+    Query excluded =
+        excludedKeys.isEmpty() ? null : new TermInSetQuery(F_IMAGE, bytesRefs(excludedKeys));
+    // a time-bounded scope (a retro-scan's window, a replay's writes) is rarely asked twice: not
+    // worth keeping
+    return ResolvedFilter.resolve(
+        searcher,
+        scopeFilter(kind, scope),
+        excluded,
         scope.boundedInTime() || scope.boundedInWrites() ? null : scopeBits);
   }
 
@@ -467,20 +506,30 @@ public final class LuceneVectorIndex implements VectorIndex {
    * The images having one of the {@code neighbours} nearest descriptors found within {@code maxHamming}: one vote each.
    * {@code buckets} and {@code accepted} hold one entry per leaf, then one for the {@code recent} writes.
    */
-  private static Set<String> imagesNear(List<LeafReaderContext> leaves, RecentWrites.Snapshot recent,
-      List<KeypointBuckets> buckets, List<Bits> accepted, byte[] descriptor, int neighbours, int maxHamming)
+  private static Set<String> imagesNear(
+      List<LeafReaderContext> leaves,
+      RecentWrites.Snapshot recent,
+      List<KeypointBuckets> buckets,
+      List<Bits> accepted,
+      byte[] descriptor,
+      int neighbours,
+      int maxHamming)
       throws IOException {
     KeypointBuckets.NearestDescriptors nearest = new KeypointBuckets.NearestDescriptors(neighbours);
     for (int segment = 0; segment < buckets.size(); segment++) {
       if (accepted.get(segment) != null) {
-        buckets.get(segment).collect(descriptor, maxHamming, accepted.get(segment), segment, nearest);
+        buckets
+            .get(segment)
+            .collect(descriptor, maxHamming, accepted.get(segment), segment, nearest);
       }
     }
     Set<String> images = new HashSet<>();
     for (int i = 0; i < nearest.size(); i++) {
       int segment = nearest.segment(i);
-      images.add(segment < leaves.size() ? imageKeyOf(leaves.get(segment), nearest.doc(i))
-          : imageKey(recent.imageOfDescriptor(nearest.doc(i)).ref()));
+      images.add(
+          segment < leaves.size()
+              ? imageKeyOf(leaves.get(segment), nearest.doc(i))
+              : imageKey(recent.imageOfDescriptor(nearest.doc(i)).ref()));
     }
     return images;
   }
@@ -503,8 +552,8 @@ public final class LuceneVectorIndex implements VectorIndex {
   public Map<ImageRef, StoredKeypoints> keypointsBatch(Collection<ImageRef> images) {
     List<ImageRef> distinct = images.stream().distinct().toList();
     RecentWrites.Snapshot recent = recentWrites.snapshot();
-    Map<String, StoredImage> stored = withSearcher(
-        searcher -> storedImages(searcher, recent, distinct.stream().map(IndexSupport::imageKey).toList(), true));
+    Map<String, StoredImage> stored = withSearcher(searcher -> storedImages(
+        searcher, recent, distinct.stream().map(IndexSupport::imageKey).toList(), true));
     Map<ImageRef, StoredKeypoints> keypoints = new LinkedHashMap<>();
     for (ImageRef image : distinct) {
       StoredImage found = stored.get(imageKey(image));
@@ -525,7 +574,9 @@ public final class LuceneVectorIndex implements VectorIndex {
       if (!recent.has(key)) {
         inLucene.add(key);
       } else if (recent.image(key) != null) {
-        byKey.put(key, recent.image(key).globals().stream().map(IndexSupport::unitVector).toList());
+        byKey.put(
+            key,
+            recent.image(key).globals().stream().map(IndexSupport::unitVector).toList());
       }
     }
     if (!inLucene.isEmpty()) {
@@ -539,12 +590,14 @@ public final class LuceneVectorIndex implements VectorIndex {
   }
 
   /** The vectors of the global documents of {@code keys}, by image key, walked per segment in document order. */
-  private static Map<String, List<float[]>> storedGlobalVectors(IndexSearcher searcher, List<String> keys) throws IOException {
+  private static Map<String, List<float[]>> storedGlobalVectors(
+      IndexSearcher searcher, List<String> keys) throws IOException {
     Query globals = new BooleanQuery.Builder()
         .add(new TermQuery(new Term(F_KIND, KIND_GLOBAL)), Occur.FILTER)
         .add(new TermInSetQuery(F_IMAGE, keys.stream().map(BytesRef::new).toList()), Occur.FILTER)
         .build();
-    Weight weight = searcher.createWeight(searcher.rewrite(globals), ScoreMode.COMPLETE_NO_SCORES, 1f);
+    Weight weight =
+        searcher.createWeight(searcher.rewrite(globals), ScoreMode.COMPLETE_NO_SCORES, 1f);
     Map<String, List<float[]>> byKey = new HashMap<>();
     for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
       Scorer scorer = weight.scorer(leaf);
@@ -553,19 +606,24 @@ public final class LuceneVectorIndex implements VectorIndex {
         continue;
       }
       SortedDocValues leafKeys = leaf.reader().getSortedDocValues(F_IMAGE);
-      // a scorer also matches deleted documents: an image's replaced vectors until their segment merges
+      // a scorer also matches deleted documents: an image's replaced vectors until their segment
+      // merges
       Bits live = leaf.reader().getLiveDocs();
       KnnVectorValues.DocIndexIterator withVector = values.iterator();
       DocIdSetIterator matching = scorer.iterator();
-      for (int doc = matching.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = matching.nextDoc()) {
+      for (int doc = matching.nextDoc();
+          doc != DocIdSetIterator.NO_MORE_DOCS;
+          doc = matching.nextDoc()) {
         if (live != null && !live.get(doc)) {
           continue;
         }
         int withVectorAt = withVector.docID() < doc ? withVector.advance(doc) : withVector.docID();
         if (withVectorAt != doc) {
-          throw new IllegalStateException("global document " + (leaf.docBase + doc) + " has no vector");
+          throw new IllegalStateException(
+              "global document " + (leaf.docBase + doc) + " has no vector");
         }
-        byKey.computeIfAbsent(imageKeyOf(leafKeys, leaf, doc), key -> new ArrayList<>())
+        byKey
+            .computeIfAbsent(imageKeyOf(leafKeys, leaf, doc), key -> new ArrayList<>())
             .add(values.vectorValue(withVector.index()).clone());
       }
     }
@@ -579,7 +637,8 @@ public final class LuceneVectorIndex implements VectorIndex {
     if (recent.has(key)) {
       return Optional.ofNullable(recent.image(key)).map(IndexedImage::meta);
     }
-    return withSearcher(searcher -> Optional.ofNullable(storedImage(searcher, key, false)).map(StoredImage::meta));
+    return withSearcher(
+        searcher -> Optional.ofNullable(storedImage(searcher, key, false)).map(StoredImage::meta));
   }
 
   @Override
@@ -681,7 +740,10 @@ public final class LuceneVectorIndex implements VectorIndex {
   @Override
   public void close() {
     localSearchPool.shutdownNow();
-    try (directory; writer; searchers; writeLog) {
+    try (directory;
+        writer;
+        searchers;
+        writeLog) {
       synchronized (writeLock) {
         commitLucene();
       }
@@ -693,7 +755,9 @@ public final class LuceneVectorIndex implements VectorIndex {
   /** Ends this index as a crash would: Lucene's uncommitted changes are lost, the log stays as written. For tests. */
   void crash() {
     localSearchPool.shutdownNow();
-    try (directory; searchers; writeLog) {
+    try (directory;
+        searchers;
+        writeLog) {
       writer.rollback();
     } catch (IOException e) {
       throw new IndexUnavailableException("closing the lucene index failed", e);
@@ -751,23 +815,33 @@ public final class LuceneVectorIndex implements VectorIndex {
   private static Query scopeFilter(String kind, Scope scope) {
     BooleanQuery.Builder admitted = new BooleanQuery.Builder().setMinimumNumberShouldMatch(1);
     if (!scope.uploadTenants().isEmpty()) {
-      admitted.add(new BooleanQuery.Builder()
-          .add(new TermQuery(new Term(F_PURPOSE, Purpose.UPLOAD.name())), Occur.FILTER)
-          .add(new TermInSetQuery(F_TENANT, bytesRefs(scope.uploadTenants())), Occur.FILTER)
-          .build(), Occur.SHOULD);
+      admitted.add(
+          new BooleanQuery.Builder()
+              .add(new TermQuery(new Term(F_PURPOSE, Purpose.UPLOAD.name())), Occur.FILTER)
+              .add(new TermInSetQuery(F_TENANT, bytesRefs(scope.uploadTenants())), Occur.FILTER)
+              .build(),
+          Occur.SHOULD);
     }
     if (!scope.referenceSets().isEmpty()) {
-      admitted.add(new BooleanQuery.Builder()
-          .add(new TermQuery(new Term(F_PURPOSE, Purpose.REFERENCE.name())), Occur.FILTER)
-          .add(new TermInSetQuery(F_REFERENCE_SET, bytesRefs(scope.referenceSets())), Occur.FILTER)
-          .build(), Occur.SHOULD);
+      admitted.add(
+          new BooleanQuery.Builder()
+              .add(new TermQuery(new Term(F_PURPOSE, Purpose.REFERENCE.name())), Occur.FILTER)
+              .add(
+                  new TermInSetQuery(F_REFERENCE_SET, bytesRefs(scope.referenceSets())),
+                  Occur.FILTER)
+              .build(),
+          Occur.SHOULD);
     }
     BooleanQuery.Builder filter = new BooleanQuery.Builder()
         .add(new TermQuery(new Term(F_KIND, kind)), Occur.FILTER)
         .add(admitted.build(), Occur.FILTER)
-        .add(LongPoint.newRangeQuery(F_INDEXED_AT, scope.indexedSinceMillis(), Long.MAX_VALUE), Occur.FILTER);
+        .add(
+            LongPoint.newRangeQuery(F_INDEXED_AT, scope.indexedSinceMillis(), Long.MAX_VALUE),
+            Occur.FILTER);
     if (scope.boundedInWrites()) {
-      filter.add(LongPoint.newRangeQuery(F_WRITTEN_AT, scope.writtenBeforeMillis(), Long.MAX_VALUE), Occur.MUST_NOT);
+      filter.add(
+          LongPoint.newRangeQuery(F_WRITTEN_AT, scope.writtenBeforeMillis(), Long.MAX_VALUE),
+          Occur.MUST_NOT);
     }
     return filter.build();
   }
@@ -805,28 +879,44 @@ public final class LuceneVectorIndex implements VectorIndex {
   }
 
   /** As {@link #imageKeyOf(LeafReaderContext, int)} through {@code keys}, positioned before {@code doc}. */
-  private static String imageKeyOf(SortedDocValues keys, LeafReaderContext leaf, int doc) throws IOException {
+  private static String imageKeyOf(SortedDocValues keys, LeafReaderContext leaf, int doc)
+      throws IOException {
     if (keys == null || !keys.advanceExact(doc)) {
-      throw new IllegalStateException("indexed document " + (leaf.docBase + doc) + " has no image key");
+      throw new IllegalStateException(
+          "indexed document " + (leaf.docBase + doc) + " has no image key");
     }
     return keys.lookupOrd(keys.ordValue()).utf8ToString();
   }
 
   private record StoredImage(ImageRef ref, ImageMeta meta, StoredKeypoints keypoints) {}
 
-  private static final Set<String> META_FIELDS =
-      Set.of(F_TENANT, F_IMAGE_ID, F_PURPOSE, F_RIGHTS_HOLDER, F_REFERENCE_SET, F_INDEXED_AT, F_WRITTEN_AT, F_WIDTH, F_HEIGHT);
-  private static final Set<String> ALL_FIELDS = union(META_FIELDS, Set.of(F_XS, F_YS, F_DESCRIPTORS, F_DESCRIPTOR_BYTES));
+  private static final Set<String> META_FIELDS = Set.of(
+      F_TENANT,
+      F_IMAGE_ID,
+      F_PURPOSE,
+      F_RIGHTS_HOLDER,
+      F_REFERENCE_SET,
+      F_INDEXED_AT,
+      F_WRITTEN_AT,
+      F_WIDTH,
+      F_HEIGHT);
+  private static final Set<String> ALL_FIELDS =
+      union(META_FIELDS, Set.of(F_XS, F_YS, F_DESCRIPTORS, F_DESCRIPTOR_BYTES));
 
   /** Metadata of the images behind search hits, by image key: the recent writes' from memory, the others in one query. */
-  private static Map<String, StoredImage> storedImages(IndexSearcher searcher, RecentWrites.Snapshot recent,
-      Collection<String> keys) throws IOException {
+  private static Map<String, StoredImage> storedImages(
+      IndexSearcher searcher, RecentWrites.Snapshot recent, Collection<String> keys)
+      throws IOException {
     return storedImages(searcher, recent, keys, false);
   }
 
   /** As {@link #storedImages(IndexSearcher, RecentWrites.Snapshot, Collection)}, with keypoints when asked for. */
-  private static Map<String, StoredImage> storedImages(IndexSearcher searcher, RecentWrites.Snapshot recent,
-      Collection<String> keys, boolean withKeypoints) throws IOException {
+  private static Map<String, StoredImage> storedImages(
+      IndexSearcher searcher,
+      RecentWrites.Snapshot recent,
+      Collection<String> keys,
+      boolean withKeypoints)
+      throws IOException {
     Map<String, StoredImage> byKey = new HashMap<>();
     List<String> inLucene = new ArrayList<>(keys.size());
     for (String key : keys) {
@@ -842,8 +932,8 @@ public final class LuceneVectorIndex implements VectorIndex {
   }
 
   /** The stored documents of {@code keys}, by image key, in one query; keypoints only when asked for. */
-  private static Map<String, StoredImage> storedImages(IndexSearcher searcher, List<String> keys, boolean withKeypoints)
-      throws IOException {
+  private static Map<String, StoredImage> storedImages(
+      IndexSearcher searcher, List<String> keys, boolean withKeypoints) throws IOException {
     if (keys.isEmpty()) {
       return Map.of();
     }
@@ -857,31 +947,46 @@ public final class LuceneVectorIndex implements VectorIndex {
     // in document order: neighbouring documents share a compressed block
     Arrays.sort(hits, Comparator.comparingInt(hit -> hit.doc));
     for (ScoreDoc hit : hits) {
-      StoredImage image = toStoredImage(storedFields.document(hit.doc, withKeypoints ? ALL_FIELDS : META_FIELDS), withKeypoints);
+      StoredImage image = toStoredImage(
+          storedFields.document(hit.doc, withKeypoints ? ALL_FIELDS : META_FIELDS), withKeypoints);
       byKey.put(imageKey(image.ref()), image);
     }
     return byKey;
   }
 
   /** The image's stored document; keypoints only when asked for (search hits need metadata only). */
-  private static StoredImage storedImage(IndexSearcher searcher, String key, boolean withKeypoints) throws IOException {
+  private static StoredImage storedImage(IndexSearcher searcher, String key, boolean withKeypoints)
+      throws IOException {
     TopDocs top = searcher.search(imageDocQuery(key), 1);
     if (top.scoreDocs.length == 0) {
       return null;
     }
-    return toStoredImage(searcher.storedFields().document(top.scoreDocs[0].doc, withKeypoints ? ALL_FIELDS : META_FIELDS), withKeypoints);
+    return toStoredImage(
+        searcher
+            .storedFields()
+            .document(top.scoreDocs[0].doc, withKeypoints ? ALL_FIELDS : META_FIELDS),
+        withKeypoints);
   }
 
   private static StoredImage toStoredImage(Document doc, boolean withKeypoints) {
     ImageRef ref = new ImageRef(doc.get(F_TENANT), doc.get(F_IMAGE_ID));
     long indexedAt = doc.getField(F_INDEXED_AT).numericValue().longValue();
     var writtenAt = doc.getField(F_WRITTEN_AT);
-    ImageMeta meta = new ImageMeta(Purpose.valueOf(doc.get(F_PURPOSE)), doc.get(F_RIGHTS_HOLDER), doc.get(F_REFERENCE_SET),
-        indexedAt, doc.getField(F_WIDTH).numericValue().intValue(), doc.getField(F_HEIGHT).numericValue().intValue(),
+    ImageMeta meta = new ImageMeta(
+        Purpose.valueOf(doc.get(F_PURPOSE)),
+        doc.get(F_RIGHTS_HOLDER),
+        doc.get(F_REFERENCE_SET),
+        indexedAt,
+        doc.getField(F_WIDTH).numericValue().intValue(),
+        doc.getField(F_HEIGHT).numericValue().intValue(),
         writtenAt == null ? indexedAt : writtenAt.numericValue().longValue());
-    StoredKeypoints keypoints = !withKeypoints ? null
-        : new StoredKeypoints(bytesToFloats(doc.getBinaryValue(F_XS)), bytesToFloats(doc.getBinaryValue(F_YS)),
-            BytesRef.deepCopyOf(doc.getBinaryValue(F_DESCRIPTORS)).bytes, doc.getField(F_DESCRIPTOR_BYTES).numericValue().intValue());
+    StoredKeypoints keypoints = !withKeypoints
+        ? null
+        : new StoredKeypoints(
+            bytesToFloats(doc.getBinaryValue(F_XS)),
+            bytesToFloats(doc.getBinaryValue(F_YS)),
+            BytesRef.deepCopyOf(doc.getBinaryValue(F_DESCRIPTORS)).bytes,
+            doc.getField(F_DESCRIPTOR_BYTES).numericValue().intValue());
     return new StoredImage(ref, meta, keypoints);
   }
 
@@ -956,18 +1061,25 @@ public final class LuceneVectorIndex implements VectorIndex {
   }
 
   private static Collection<BytesRef> bytesRefs(Set<String> values) {
-    return values.stream().sorted(Comparator.naturalOrder()).map(BytesRef::new).collect(Collectors.toList());
+    return values.stream()
+        .sorted(Comparator.naturalOrder())
+        .map(BytesRef::new)
+        .collect(Collectors.toList());
   }
 
   private static byte[] floatsToBytes(float[] values) {
-    ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buffer =
+        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     buffer.asFloatBuffer().put(values);
     return buffer.array();
   }
 
   private static float[] bytesToFloats(BytesRef bytes) {
     float[] values = new float[bytes.length / Float.BYTES];
-    ByteBuffer.wrap(bytes.bytes, bytes.offset, bytes.length).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    ByteBuffer.wrap(bytes.bytes, bytes.offset, bytes.length)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
+        .get(values);
     return values;
   }
 

@@ -30,6 +30,7 @@ final class RecentWrites {
   private final int votingKeypoints;
   /** By image key, oldest first; a null image is a delete. */
   private final Map<String, Write> writes = new LinkedHashMap<>();
+
   private long lastSequence;
   /** Null when a write came after the last one built. */
   private Snapshot snapshot = Snapshot.EMPTY;
@@ -91,18 +92,24 @@ final class RecentWrites {
   /** The recent writes at one moment. Immutable. */
   static final class Snapshot {
 
-    static final Snapshot EMPTY = new Snapshot(Map.of(), List.of(), List.of(), new int[0], KeypointBuckets.EMPTY);
+    static final Snapshot EMPTY =
+        new Snapshot(Map.of(), List.of(), List.of(), new int[0], KeypointBuckets.EMPTY);
 
     private final Map<String, IndexedImage> byKey;
     /** Upserted images, oldest first: the "documents" of {@link #buckets} are positions in {@link #descriptorImage}. */
     private final List<IndexedImage> images;
     /** Each image's global vectors, L2-normalised once here rather than for every query view. */
     private final List<List<float[]>> unitGlobals;
+
     private final int[] descriptorImage;
     private final KeypointBuckets buckets;
 
-    private Snapshot(Map<String, IndexedImage> byKey, List<IndexedImage> images, List<List<float[]>> unitGlobals,
-        int[] descriptorImage, KeypointBuckets buckets) {
+    private Snapshot(
+        Map<String, IndexedImage> byKey,
+        List<IndexedImage> images,
+        List<List<float[]>> unitGlobals,
+        int[] descriptorImage,
+        KeypointBuckets buckets) {
       this.byKey = byKey;
       this.images = images;
       this.unitGlobals = unitGlobals;
@@ -132,7 +139,12 @@ final class RecentWrites {
       for (int image = 0; image < images.size(); image++) {
         StoredKeypoints keypoints = images.get(image).keypoints();
         int voting = Math.min(keypoints.size(), votingKeypoints);
-        System.arraycopy(keypoints.descriptors(), 0, packed, at * BinaryDescriptors.BYTES, voting * BinaryDescriptors.BYTES);
+        System.arraycopy(
+            keypoints.descriptors(),
+            0,
+            packed,
+            at * BinaryDescriptors.BYTES,
+            voting * BinaryDescriptors.BYTES);
         for (int k = 0; k < voting; k++) {
           descriptorImage[at++] = image;
         }
@@ -142,8 +154,13 @@ final class RecentWrites {
         docs[i] = i;
       }
       List<List<float[]>> unitGlobals = images.stream()
-          .map(image -> image.globals().stream().map(IndexSupport::unitVector).toList()).toList();
-      return new Snapshot(Collections.unmodifiableMap(byKey), List.copyOf(images), unitGlobals, descriptorImage,
+          .map(image -> image.globals().stream().map(IndexSupport::unitVector).toList())
+          .toList();
+      return new Snapshot(
+          Collections.unmodifiableMap(byKey),
+          List.copyOf(images),
+          unitGlobals,
+          descriptorImage,
           KeypointBuckets.of(packed, docs));
     }
 
@@ -217,7 +234,8 @@ final class RecentWrites {
 
     private static float dot(float[] a, float[] b) {
       if (a.length != b.length) {
-        throw new IllegalArgumentException("a query of " + a.length + " dimensions against a vector of " + b.length);
+        throw new IllegalArgumentException(
+            "a query of " + a.length + " dimensions against a vector of " + b.length);
       }
       return VectorUtil.dotProduct(a, b);
     }

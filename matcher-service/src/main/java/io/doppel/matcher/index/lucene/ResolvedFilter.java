@@ -58,7 +58,9 @@ final class ResolvedFilter {
     return new Bits() {
       @Override
       public boolean get(int doc) {
-        return bits.get(doc) && (live == null || live.get(doc)) && Arrays.binarySearch(excluded, doc) < 0;
+        return bits.get(doc)
+            && (live == null || live.get(doc))
+            && Arrays.binarySearch(excluded, doc) < 0;
       }
 
       @Override
@@ -128,7 +130,8 @@ final class ResolvedFilter {
    * {@code filter} minus the documents of {@code excluded} (null: none), per segment; the filter's bit sets come from
    * {@code cache} where it has them (null: evaluate, keep nothing).
    */
-  static ResolvedFilter resolve(IndexSearcher searcher, Query filter, Query excluded, Cache cache) throws IOException {
+  static ResolvedFilter resolve(IndexSearcher searcher, Query filter, Query excluded, Cache cache)
+      throws IOException {
     List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
     FixedBitSet[] perLeaf = new FixedBitSet[leaves.size()];
     int[][] excludedPerLeaf = new int[leaves.size()][];
@@ -193,11 +196,13 @@ final class ResolvedFilter {
    */
   static final class Cache {
     private final int filtersPerSegment;
-    private final Map<IndexReader.CacheKey, Map<Query, FixedBitSet>> bySegment = new ConcurrentHashMap<>();
+    private final Map<IndexReader.CacheKey, Map<Query, FixedBitSet>> bySegment =
+        new ConcurrentHashMap<>();
 
     Cache(int filtersPerSegment) {
       if (filtersPerSegment < 1) {
-        throw new IllegalArgumentException("filtersPerSegment must be >= 1, got " + filtersPerSegment);
+        throw new IllegalArgumentException(
+            "filtersPerSegment must be >= 1, got " + filtersPerSegment);
       }
       this.filtersPerSegment = filtersPerSegment;
     }

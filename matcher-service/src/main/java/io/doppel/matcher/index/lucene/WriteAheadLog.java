@@ -13,9 +13,9 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -76,7 +76,8 @@ final class WriteAheadLog implements AutoCloseable {
     if (!Files.exists(file)) {
       return entries;
     }
-    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+    try (DataInputStream in =
+        new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
       while (true) {
         byte[] payload = nextPayload(in);
         if (payload == null) {
@@ -98,18 +99,22 @@ final class WriteAheadLog implements AutoCloseable {
       return null;
     }
     if (length < 0 || length > MAX_RECORD_BYTES) {
-      LOG.warn("index write-ahead log ends in a torn record header (length {}); the writes after it were never synced", length);
+      LOG.warn(
+          "index write-ahead log ends in a torn record header (length {}); the writes after it were never synced",
+          length);
       return null;
     }
     byte[] payload = new byte[length];
     try {
       in.readFully(payload);
     } catch (EOFException end) {
-      LOG.warn("index write-ahead log ends in a record cut short; the writes after it were never synced");
+      LOG.warn(
+          "index write-ahead log ends in a record cut short; the writes after it were never synced");
       return null;
     }
     if (crc(payload) != checksum) {
-      LOG.warn("index write-ahead log record fails its checksum; replay stops there (the writes after it were never synced)");
+      LOG.warn(
+          "index write-ahead log record fails its checksum; replay stops there (the writes after it were never synced)");
       return null;
     }
     return payload;
@@ -161,7 +166,8 @@ final class WriteAheadLog implements AutoCloseable {
 
   private void open(StandardOpenOption mode) throws IOException {
     channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
-    out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+    out =
+        new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
   }
 
   private static byte[] encode(IndexedImage image) throws IOException {
@@ -219,8 +225,19 @@ final class WriteAheadLog implements AutoCloseable {
     byte[] descriptors = new byte[payload.readInt()];
     payload.readFully(descriptors);
     StoredKeypoints keypoints = new StoredKeypoints(xs, ys, descriptors, descriptorBytes);
-    return new Entry(ref,
-        new IndexedImage(ref, purpose, rightsHolder, referenceSet, indexedAt, width, height, globals, keypoints, writtenAt));
+    return new Entry(
+        ref,
+        new IndexedImage(
+            ref,
+            purpose,
+            rightsHolder,
+            referenceSet,
+            indexedAt,
+            width,
+            height,
+            globals,
+            keypoints,
+            writtenAt));
   }
 
   private static void writeNullable(DataOutputStream out, String value) throws IOException {

@@ -46,6 +46,7 @@ public final class InMemoryVectorIndex implements VectorIndex {
 
   /** Images by image key: a TreeMap, so that every scan, and every tie, is in key order. */
   private final Map<String, IndexedImage> images = new TreeMap<>();
+
   private final int votingKeypoints;
 
   public InMemoryVectorIndex() {
@@ -62,9 +63,19 @@ public final class InMemoryVectorIndex implements VectorIndex {
     IndexSupport.requireStorable(image);
     BinaryDescriptors.requireKeypoints(image.keypoints());
     List<float[]> unit = image.globals().stream().map(IndexSupport::unitVector).toList();
-    images.put(IndexSupport.imageKey(image.ref()), new IndexedImage(image.ref(), image.purpose(), image.rightsHolder(),
-        image.referenceSet(), image.indexedAtMillis(), image.width(), image.height(), unit, image.keypoints(),
-        image.writtenAtMillis()));
+    images.put(
+        IndexSupport.imageKey(image.ref()),
+        new IndexedImage(
+            image.ref(),
+            image.purpose(),
+            image.rightsHolder(),
+            image.referenceSet(),
+            image.indexedAtMillis(),
+            image.width(),
+            image.height(),
+            unit,
+            image.keypoints(),
+            image.writtenAtMillis()));
   }
 
   @Override
@@ -93,8 +104,8 @@ public final class InMemoryVectorIndex implements VectorIndex {
   }
 
   @Override
-  public synchronized List<LocalVotes> searchLocal(List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages,
-      Scope scope) {
+  public synchronized List<LocalVotes> searchLocal(
+      List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
     requirePositive(neighbours, "neighbours");
     requirePositive(maxImages, "maxImages");
     descriptors.forEach(BinaryDescriptors::requireDescriptor);
@@ -108,12 +119,14 @@ public final class InMemoryVectorIndex implements VectorIndex {
     }
     candidates.forEach(image -> byKey.put(IndexSupport.imageKey(image.ref()), image));
     return mostVoted(votes, maxImages).stream()
-        .map(entry -> new LocalVotes(byKey.get(entry.getKey()).ref(), meta(byKey.get(entry.getKey())), entry.getValue()))
+        .map(entry -> new LocalVotes(
+            byKey.get(entry.getKey()).ref(), meta(byKey.get(entry.getKey())), entry.getValue()))
         .toList();
   }
 
   /** The distinct images among {@code descriptor}'s {@code neighbours} nearest searchable descriptors within reach. */
-  private List<String> imagesNear(byte[] descriptor, List<IndexedImage> candidates, int neighbours, int maxHamming) {
+  private List<String> imagesNear(
+      byte[] descriptor, List<IndexedImage> candidates, int neighbours, int maxHamming) {
     record Neighbour(int distance, String imageKey, int keypoint) {}
     List<Neighbour> nearest = new ArrayList<>();
     for (IndexedImage image : candidates) {
@@ -124,10 +137,15 @@ public final class InMemoryVectorIndex implements VectorIndex {
         nearest.add(new Neighbour(distance, key, k));
       }
     }
-    // candidates come in key order and keypoints in index order, so a stable sort breaks ties by (image key, keypoint)
+    // candidates come in key order and keypoints in index order, so a stable sort breaks ties by
+    // (image key, keypoint)
     nearest.sort(Comparator.comparingInt(Neighbour::distance));
-    return nearest.stream().limit(neighbours).filter(n -> n.distance() <= maxHamming).map(Neighbour::imageKey)
-        .distinct().toList();
+    return nearest.stream()
+        .limit(neighbours)
+        .filter(n -> n.distance() <= maxHamming)
+        .map(Neighbour::imageKey)
+        .distinct()
+        .toList();
   }
 
   private static int hamming(byte[] a, byte[] packed, int offset) {
@@ -149,7 +167,11 @@ public final class InMemoryVectorIndex implements VectorIndex {
     Map<ImageRef, List<float[]>> vectors = new LinkedHashMap<>();
     for (ImageRef ref : refs) {
       IndexedImage stored = images.get(IndexSupport.imageKey(ref));
-      vectors.putIfAbsent(ref, stored == null ? List.of() : stored.globals().stream().map(float[]::clone).toList());
+      vectors.putIfAbsent(
+          ref,
+          stored == null
+              ? List.of()
+              : stored.globals().stream().map(float[]::clone).toList());
     }
     return vectors;
   }
@@ -182,9 +204,7 @@ public final class InMemoryVectorIndex implements VectorIndex {
     if (scope.isEmpty()) {
       return List.of();
     }
-    return images.values().stream()
-        .filter(scope::admits)
-        .toList();
+    return images.values().stream().filter(scope::admits).toList();
   }
 
   private static ImageMeta meta(IndexedImage image) {

@@ -39,6 +39,8 @@ public final class FilterExpressions {
 
   /** {@code field in ["a", "b"]} (values sorted, so equal sets give equal expressions). */
   public static String in(String field, Collection<String> values) {
-    return field + " in [" + values.stream().sorted().map(FilterExpressions::literal).collect(Collectors.joining(", ")) + "]";
+    return field + " in ["
+        + values.stream().sorted().map(FilterExpressions::literal).collect(Collectors.joining(", "))
+        + "]";
   }
 }

@@ -38,10 +38,17 @@ public record MilvusIndexConfig(
     int writeBatchRows) {
 
   /** Global-vector index types the adapter can create. */
-  public enum GlobalIndex { HNSW, FLAT, AUTOINDEX }
+  public enum GlobalIndex {
+    HNSW,
+    FLAT,
+    AUTOINDEX
+  }
 
   /** Binary-vector index types the adapter can create. */
-  public enum LocalIndex { BIN_FLAT, BIN_IVF_FLAT }
+  public enum LocalIndex {
+    BIN_FLAT,
+    BIN_IVF_FLAT
+  }
 
   public static final int DEFAULT_PARTITIONS = 16;
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
@@ -55,15 +62,23 @@ public record MilvusIndexConfig(
   private static final int MAX_DIMENSIONS = 32_768;
 
   public MilvusIndexConfig {
-    require(uri != null && (uri.startsWith("http://") || uri.startsWith("https://")), "uri must be http(s)://host:port, got " + uri);
+    require(
+        uri != null && (uri.startsWith("http://") || uri.startsWith("https://")),
+        "uri must be http(s)://host:port, got " + uri);
     Objects.requireNonNull(model, "model must be set");
     Objects.requireNonNull(globalIndex, "globalIndex must be set");
     Objects.requireNonNull(localIndex, "localIndex must be set");
     Objects.requireNonNull(requestTimeout, "requestTimeout must be set");
     Objects.requireNonNull(retryBackoff, "retryBackoff must be set");
-    require(globalDimensions >= 1 && globalDimensions <= MAX_DIMENSIONS, "globalDimensions must be in [1, " + MAX_DIMENSIONS + "], got " + globalDimensions);
-    require(partitions >= 1 && partitions <= MAX_PARTITIONS, "partitions must be in [1, " + MAX_PARTITIONS + "], got " + partitions);
-    require(!requestTimeout.isNegative() && !requestTimeout.isZero(), "requestTimeout must be positive");
+    require(
+        globalDimensions >= 1 && globalDimensions <= MAX_DIMENSIONS,
+        "globalDimensions must be in [1, " + MAX_DIMENSIONS + "], got " + globalDimensions);
+    require(
+        partitions >= 1 && partitions <= MAX_PARTITIONS,
+        "partitions must be in [1, " + MAX_PARTITIONS + "], got " + partitions);
+    require(
+        !requestTimeout.isNegative() && !requestTimeout.isZero(),
+        "requestTimeout must be positive");
     require(maxAttempts >= 1, "maxAttempts must be >= 1, got " + maxAttempts);
     require(!retryBackoff.isNegative() && !retryBackoff.isZero(), "retryBackoff must be positive");
     require(maxConcurrentCalls >= 1, "maxConcurrentCalls must be >= 1, got " + maxConcurrentCalls);
@@ -71,9 +86,22 @@ public record MilvusIndexConfig(
   }
 
   /** Defaults for everything but the server, secret, model and dimension. */
-  public static MilvusIndexConfig of(String uri, String token, ModelKey model, int globalDimensions, GlobalIndex globalIndex) {
-    return new MilvusIndexConfig(uri, token, null, model, globalDimensions, globalIndex, LocalIndex.BIN_FLAT, DEFAULT_PARTITIONS,
-        DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_BACKOFF, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_WRITE_BATCH_ROWS);
+  public static MilvusIndexConfig of(
+      String uri, String token, ModelKey model, int globalDimensions, GlobalIndex globalIndex) {
+    return new MilvusIndexConfig(
+        uri,
+        token,
+        null,
+        model,
+        globalDimensions,
+        globalIndex,
+        LocalIndex.BIN_FLAT,
+        DEFAULT_PARTITIONS,
+        DEFAULT_REQUEST_TIMEOUT,
+        DEFAULT_MAX_ATTEMPTS,
+        DEFAULT_RETRY_BACKOFF,
+        DEFAULT_MAX_CONCURRENT_CALLS,
+        DEFAULT_WRITE_BATCH_ROWS);
   }
 
   public String globalCollection() {
@@ -86,10 +114,14 @@ public record MilvusIndexConfig(
 
   @Override
   public String toString() {
-    return "MilvusIndexConfig[uri=" + uri + ", token=" + (token == null ? "none" : "***") + ", databaseName=" + databaseName
-        + ", model=" + model + ", globalDimensions=" + globalDimensions + ", globalIndex=" + globalIndex + ", localIndex=" + localIndex
-        + ", partitions=" + partitions + ", requestTimeout=" + requestTimeout + ", maxAttempts=" + maxAttempts
-        + ", retryBackoff=" + retryBackoff + ", maxConcurrentCalls=" + maxConcurrentCalls + ", writeBatchRows=" + writeBatchRows + "]";
+    return "MilvusIndexConfig[uri=" + uri + ", token=" + (token == null ? "none" : "***")
+        + ", databaseName=" + databaseName
+        + ", model=" + model + ", globalDimensions=" + globalDimensions + ", globalIndex="
+        + globalIndex + ", localIndex=" + localIndex
+        + ", partitions=" + partitions + ", requestTimeout=" + requestTimeout + ", maxAttempts="
+        + maxAttempts
+        + ", retryBackoff=" + retryBackoff + ", maxConcurrentCalls=" + maxConcurrentCalls
+        + ", writeBatchRows=" + writeBatchRows + "]";
   }
 
   private static void require(boolean condition, String message) {

@@ -5,7 +5,12 @@ import static io.doppel.matcher.index.IndexSupport.imageKey;
 import static io.doppel.matcher.index.IndexSupport.mostVoted;
 import static io.doppel.matcher.index.IndexSupport.requirePositive;
 import static io.doppel.matcher.index.IndexSupport.unitVector;
+import static io.doppel.matcher.index.milvus.FilterExpressions.equalTo;
+import static io.doppel.matcher.index.milvus.FilterExpressions.in;
+import static io.doppel.matcher.index.milvus.FilterExpressions.notEqualTo;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import io.doppel.matcher.index.BinaryDescriptors;
 import io.doppel.matcher.index.GlobalHit;
 import io.doppel.matcher.index.ImageMeta;
@@ -14,16 +19,9 @@ import io.doppel.matcher.index.IndexSupport;
 import io.doppel.matcher.index.IndexUnavailableException;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
-import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.matcher.index.VectorIndex;
-import static io.doppel.matcher.index.milvus.FilterExpressions.equalTo;
-import static io.doppel.matcher.index.milvus.FilterExpressions.in;
-import static io.doppel.matcher.index.milvus.FilterExpressions.notEqualTo;
-
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import io.doppel.schemas.avro.Purpose;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -46,9 +44,9 @@ import io.milvus.v2.service.collection.request.HasCollectionReq;
 import io.milvus.v2.service.collection.request.LoadCollectionReq;
 import io.milvus.v2.service.collection.response.DescribeCollectionResp;
 import io.milvus.v2.service.vector.request.DeleteReq;
+import io.milvus.v2.service.vector.request.InsertReq;
 import io.milvus.v2.service.vector.request.QueryReq;
 import io.milvus.v2.service.vector.request.SearchReq;
-import io.milvus.v2.service.vector.request.InsertReq;
 import io.milvus.v2.service.vector.request.data.BaseVector;
 import io.milvus.v2.service.vector.request.data.BinaryVec;
 import io.milvus.v2.service.vector.request.data.FloatVec;
@@ -106,6 +104,7 @@ public final class MilvusVectorIndex implements VectorIndex {
    * index writes and reads without it, and a replayed record's searches are not bounded by it (logged at start-up).
    */
   private static final String WRITTEN_AT = "written_at";
+
   private static final String WIDTH = "width";
   private static final String HEIGHT = "height";
   private static final String VECTOR = "vector";
@@ -114,18 +113,28 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final String Y = "y";
   private static final String DESCRIPTOR = "descriptor";
 
-  private static final List<String> META_FIELDS_WITHOUT_WRITES =
-      List.of(IMAGE_KEY, TENANT, IMAGE_ID, PURPOSE, REFERENCE_SET, RIGHTS_HOLDER, INDEXED_AT, WIDTH, HEIGHT);
+  private static final List<String> META_FIELDS_WITHOUT_WRITES = List.of(
+      IMAGE_KEY,
+      TENANT,
+      IMAGE_ID,
+      PURPOSE,
+      REFERENCE_SET,
+      RIGHTS_HOLDER,
+      INDEXED_AT,
+      WIDTH,
+      HEIGHT);
 
   /** Milvus VarChar limits (bytes); ids and names longer than this are rejected before they reach the server. */
   private static final int MAX_ID_LENGTH = IndexSupport.MAX_NAME_BYTES;
   /** Tenant, image id and the key's length prefix and separators. */
   private static final int MAX_KEY_LENGTH = 2 * MAX_ID_LENGTH + 16;
+
   private static final int MAX_PURPOSE_LENGTH = 16;
   /** Milvus' cap on topK and on nq × topK of one search, and on rows of one query. */
   private static final int MAX_RESULT_WINDOW = 16_384;
   /** Images whose keypoints one query fetches: 32 × 500 keypoints stays within one result window. */
   private static final int KEYPOINT_IMAGES_PER_QUERY = 32;
+
   private static final int HNSW_M = 16;
   private static final int HNSW_EF_CONSTRUCTION = 200;
   private static final int HNSW_EF_MIN = 64;
@@ -134,7 +143,9 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final int PARAMETER_ERROR_FAMILY = 100;
   private static final int INVALID_PARAMETER_CODES = 11;
   /** How Milvus 2.3, which has no error code for them, words the refusals of a malformed request. */
-  private static final List<String> REFUSAL_MESSAGES = List.of("cannot parse expression", "should be in range");
+  private static final List<String> REFUSAL_MESSAGES =
+      List.of("cannot parse expression", "should be in range");
+
   private static final double RETRY_BACKOFF_MULTIPLIER = 2.0;
   private static final double RETRY_JITTER = 0.5;
   /** Readers ask for every write acknowledged before the request. */
@@ -155,14 +166,25 @@ public final class MilvusVectorIndex implements VectorIndex {
   private MilvusVectorIndex(MilvusIndexConfig config) {
     this.config = config;
     String name = "milvus-" + config.model().qualifiedName("index");
-    this.retry = Retry.of(name, RetryConfig.custom()
-        .maxAttempts(config.maxAttempts())
-        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(config.retryBackoff(), RETRY_BACKOFF_MULTIPLIER, RETRY_JITTER))
-        .retryOnException(MilvusVectorIndex::isTransient)
-        .build());
-    this.breaker = CircuitBreaker.of(name, CircuitBreakerConfig.custom().ignoreExceptions(IllegalArgumentException.class).build());
-    this.bulkhead = Bulkhead.of(name, BulkheadConfig.custom()
-        .maxConcurrentCalls(config.maxConcurrentCalls()).maxWaitDuration(config.requestTimeout()).build());
+    this.retry = Retry.of(
+        name,
+        RetryConfig.custom()
+            .maxAttempts(config.maxAttempts())
+            .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
+                config.retryBackoff(), RETRY_BACKOFF_MULTIPLIER, RETRY_JITTER))
+            .retryOnException(MilvusVectorIndex::isTransient)
+            .build());
+    this.breaker = CircuitBreaker.of(
+        name,
+        CircuitBreakerConfig.custom()
+            .ignoreExceptions(IllegalArgumentException.class)
+            .build());
+    this.bulkhead = Bulkhead.of(
+        name,
+        BulkheadConfig.custom()
+            .maxConcurrentCalls(config.maxConcurrentCalls())
+            .maxWaitDuration(config.requestTimeout())
+            .build());
     ConnectConfig.ConnectConfigBuilder connect = ConnectConfig.builder()
         .uri(config.uri())
         .connectTimeoutMs(config.requestTimeout().toMillis())
@@ -175,18 +197,31 @@ public final class MilvusVectorIndex implements VectorIndex {
     }
     ConnectConfig connectConfig = connect.build();
     this.client = call("connect to " + config.uri(), () -> new MilvusClientV2(connectConfig));
-    // The SDK would send a failed insert again on its own; an insert that landed before its answer was lost would
+    // The SDK would send a failed insert again on its own; an insert that landed before its answer
+    // was lost would
     // then be stored twice. Every retry is this class's, which repeats delete-then-insert.
-    client.retryConfig(io.milvus.v2.client.RetryConfig.builder().maxRetryTimes(SDK_ATTEMPTS_PER_CALL).build());
+    client.retryConfig(io.milvus.v2.client.RetryConfig.builder()
+        .maxRetryTimes(SDK_ATTEMPTS_PER_CALL)
+        .build());
   }
 
   /** Connects, then creates the collections of this schema version and model or checks that existing ones match. */
   public static MilvusVectorIndex open(MilvusIndexConfig config) {
     MilvusVectorIndex index = new MilvusVectorIndex(config);
     try {
-      index.ensureCollection(config.globalCollection(), index.globalSchema(), index.globalIndexParam(), VECTOR, DataType.FloatVector,
+      index.ensureCollection(
+          config.globalCollection(),
+          index.globalSchema(),
+          index.globalIndexParam(),
+          VECTOR,
+          DataType.FloatVector,
           config.globalDimensions());
-      index.ensureCollection(config.localCollection(), index.localSchema(), index.localIndexParam(), DESCRIPTOR, DataType.BinaryVector,
+      index.ensureCollection(
+          config.localCollection(),
+          index.localSchema(),
+          index.localIndexParam(),
+          DESCRIPTOR,
+          DataType.BinaryVector,
           BinaryDescriptors.BITS);
       return index;
     } catch (RuntimeException e) {
@@ -236,28 +271,39 @@ public final class MilvusVectorIndex implements VectorIndex {
     if (keys.isEmpty()) {
       return;
     }
-    // Milvus does not enforce unique primary keys, and an insert that failed on the client may still have
-    // landed (e.g. Milvus went down mid-call). So a retry repeats the whole delete-then-insert, never an insert alone.
-    // The retry also deletes the rows' own primary keys: a delete by key needs no query, so it also removes
-    // a landed row that a delete by filter might not see yet. A first attempt deletes only where the images already
-    // have rows (a replay, a re-index): deleting keys that are inserted right after is four needless writes per image,
-    // and a primary key deleted then inserted again is the pattern Milvus has lost rows in (milvus-io/milvus#17066,
+    // Milvus does not enforce unique primary keys, and an insert that failed on the client may
+    // still have
+    // landed (e.g. Milvus went down mid-call). So a retry repeats the whole delete-then-insert,
+    // never an insert alone.
+    // The retry also deletes the rows' own primary keys: a delete by key needs no query, so it also
+    // removes
+    // a landed row that a delete by filter might not see yet. A first attempt deletes only where
+    // the images already
+    // have rows (a replay, a re-index): deleting keys that are inserted right after is four
+    // needless writes per image,
+    // and a primary key deleted then inserted again is the pattern Milvus has lost rows in
+    // (milvus-io/milvus#17066,
     // #21446, #24234).
     int[] attempt = {0};
     Retry.decorateRunnable(retry, () -> {
-      boolean retrying = ++attempt[0] > 1;
-      if (retrying) {
-        LOG.warn("writing {} image(s) to milvus again, attempt {} of {}: {}", keys.size(), attempt[0], config.maxAttempts(),
-            keys.size() <= LOGGED_KEYS ? keys : keys.subList(0, LOGGED_KEYS) + " ...");
-      }
-      if (retrying || anyRowOf(keys)) {
-        deleteImages(keys);
-        deleteKeys(config.globalCollection(), globalRows);
-        deleteKeys(config.localCollection(), localRows);
-      }
-      write(config.globalCollection(), globalRows);
-      write(config.localCollection(), localRows);
-    }).run();
+          boolean retrying = ++attempt[0] > 1;
+          if (retrying) {
+            LOG.warn(
+                "writing {} image(s) to milvus again, attempt {} of {}: {}",
+                keys.size(),
+                attempt[0],
+                config.maxAttempts(),
+                keys.size() <= LOGGED_KEYS ? keys : keys.subList(0, LOGGED_KEYS) + " ...");
+          }
+          if (retrying || anyRowOf(keys)) {
+            deleteImages(keys);
+            deleteKeys(config.globalCollection(), globalRows);
+            deleteKeys(config.localCollection(), localRows);
+          }
+          write(config.globalCollection(), globalRows);
+          write(config.localCollection(), localRows);
+        })
+        .run();
   }
 
   /** The image's key, once its ids, keypoints and vectors are checked against what the collections hold. */
@@ -269,8 +315,8 @@ public final class MilvusVectorIndex implements VectorIndex {
     }
     for (float[] global : image.globals()) {
       if (global.length != config.globalDimensions()) {
-        throw new IllegalArgumentException("global vector of " + image.ref() + " has " + global.length + " dimensions, the index "
-            + config.globalDimensions());
+        throw new IllegalArgumentException("global vector of " + image.ref() + " has "
+            + global.length + " dimensions, the index " + config.globalDimensions());
       }
     }
     return imageKey(image.ref());
@@ -278,8 +324,12 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   private void write(String collection, List<JsonObject> rows) {
     for (int from = 0; from < rows.size(); from += config.writeBatchRows()) {
-      List<JsonObject> batch = rows.subList(from, Math.min(rows.size(), from + config.writeBatchRows()));
-      callOnce("insert into " + collection, () -> client.insert(InsertReq.builder().collectionName(collection).data(batch).build()));
+      List<JsonObject> batch =
+          rows.subList(from, Math.min(rows.size(), from + config.writeBatchRows()));
+      callOnce(
+          "insert into " + collection,
+          () -> client.insert(
+              InsertReq.builder().collectionName(collection).data(batch).build()));
     }
   }
 
@@ -287,18 +337,30 @@ public final class MilvusVectorIndex implements VectorIndex {
   private void deleteKeys(String collection, List<JsonObject> rows) {
     List<String> keys = rows.stream().map(row -> row.get(PK).getAsString()).toList();
     for (int from = 0; from < keys.size(); from += config.writeBatchRows()) {
-      String filter = in(PK, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
-      call("delete keys from " + collection, () -> client.delete(DeleteReq.builder().collectionName(collection).filter(filter).build()));
+      String filter =
+          in(PK, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
+      call(
+          "delete keys from " + collection,
+          () -> client.delete(
+              DeleteReq.builder().collectionName(collection).filter(filter).build()));
     }
   }
 
   /** Whether either collection holds a row of any of the images with these keys (a Strong read: every landed write). */
   private boolean anyRowOf(List<String> keys) {
     for (int from = 0; from < keys.size(); from += config.writeBatchRows()) {
-      String filter = in(IMAGE_KEY, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
+      String filter =
+          in(IMAGE_KEY, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
       for (String collection : List.of(config.globalCollection(), config.localCollection())) {
-        QueryResp rows = call("query " + collection, () -> client.query(QueryReq.builder().collectionName(collection)
-            .filter(filter).outputFields(List.of(PK)).limit(1).consistencyLevel(READ_CONSISTENCY).build()));
+        QueryResp rows = call(
+            "query " + collection,
+            () -> client.query(QueryReq.builder()
+                .collectionName(collection)
+                .filter(filter)
+                .outputFields(List.of(PK))
+                .limit(1)
+                .consistencyLevel(READ_CONSISTENCY)
+                .build()));
         if (!rows.getQueryResults().isEmpty()) {
           return true;
         }
@@ -316,13 +378,16 @@ public final class MilvusVectorIndex implements VectorIndex {
   /** Deletes every row of the images with these keys, in both collections (by filter: Milvus queries, then deletes). */
   private void deleteImages(List<String> keys) {
     for (int from = 0; from < keys.size(); from += config.writeBatchRows()) {
-      String filter = in(IMAGE_KEY, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
+      String filter =
+          in(IMAGE_KEY, keys.subList(from, Math.min(keys.size(), from + config.writeBatchRows())));
       for (String collection : List.of(config.globalCollection(), config.localCollection())) {
-        call("delete from " + collection, () -> client.delete(DeleteReq.builder().collectionName(collection).filter(filter).build()));
+        call(
+            "delete from " + collection,
+            () -> client.delete(
+                DeleteReq.builder().collectionName(collection).filter(filter).build()));
       }
     }
   }
-
 
   // ---- reads
 
@@ -340,7 +405,8 @@ public final class MilvusVectorIndex implements VectorIndex {
     requirePositive(k, "k");
     for (float[] query : queries) {
       if (query.length != config.globalDimensions()) {
-        throw new IllegalArgumentException("query has " + query.length + " dimensions, the index " + config.globalDimensions());
+        throw new IllegalArgumentException(
+            "query has " + query.length + " dimensions, the index " + config.globalDimensions());
       }
     }
     List<List<GlobalHit>> answers = new ArrayList<>(queries.size());
@@ -359,26 +425,33 @@ public final class MilvusVectorIndex implements VectorIndex {
       List<Integer> unsatisfied = new ArrayList<>();
       int queriesPerRequest = Math.max(1, MAX_RESULT_WINDOW / topK);
       for (int from = 0; from < pending.size(); from += queriesPerRequest) {
-        List<Integer> chunk = pending.subList(from, Math.min(pending.size(), from + queriesPerRequest));
+        List<Integer> chunk =
+            pending.subList(from, Math.min(pending.size(), from + queriesPerRequest));
         List<BaseVector> data = new ArrayList<>(chunk.size());
         chunk.forEach(i -> data.add(new FloatVec(unitVector(queries.get(i)))));
-        SearchResp response = call("search " + config.globalCollection(), () -> client.search(SearchReq.builder()
-            .collectionName(config.globalCollection())
-            .annsField(VECTOR)
-            .data(data)
-            .topK(topK)
-            .filter(filter)
-            .outputFields(metaFields())
-            .searchParams(globalSearchParams(topK))
-            .consistencyLevel(READ_CONSISTENCY)
-            .build()));
+        SearchResp response = call(
+            "search " + config.globalCollection(),
+            () -> client.search(SearchReq.builder()
+                .collectionName(config.globalCollection())
+                .annsField(VECTOR)
+                .data(data)
+                .topK(topK)
+                .filter(filter)
+                .outputFields(metaFields())
+                .searchParams(globalSearchParams(topK))
+                .consistencyLevel(READ_CONSISTENCY)
+                .build()));
         for (int n = 0; n < chunk.size(); n++) {
           List<SearchResp.SearchResult> results =
-              n < response.getSearchResults().size() ? response.getSearchResults().get(n) : List.of();
+              n < response.getSearchResults().size()
+                  ? response.getSearchResults().get(n)
+                  : List.of();
           Map<String, GlobalHit> bestPerImage = new LinkedHashMap<>();
           for (SearchResp.SearchResult result : results) {
             Map<String, Object> entity = result.getEntity();
-            bestPerImage.putIfAbsent((String) entity.get(IMAGE_KEY), new GlobalHit(ref(entity), meta(entity), result.getScore()));
+            bestPerImage.putIfAbsent(
+                (String) entity.get(IMAGE_KEY),
+                new GlobalHit(ref(entity), meta(entity), result.getScore()));
           }
           answers.set(chunk.get(n), bestPerImage.values().stream().limit(k).toList());
           if (bestPerImage.size() < k && results.size() >= topK && topK < MAX_RESULT_WINDOW) {
@@ -393,18 +466,25 @@ public final class MilvusVectorIndex implements VectorIndex {
   }
 
   @Override
-  public List<LocalVotes> searchLocal(List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
-    return searchLocalBatch(List.of(descriptors), neighbours, maxHamming, maxImages, scope).get(0);
+  public List<LocalVotes> searchLocal(
+      List<byte[]> descriptors, int neighbours, int maxHamming, int maxImages, Scope scope) {
+    return searchLocalBatch(List.of(descriptors), neighbours, maxHamming, maxImages, scope)
+        .get(0);
   }
 
   /** The descriptors of every set in as few search requests as Milvus' nq × topK cap allows; votes counted per set. */
   @Override
-  public List<List<LocalVotes>> searchLocalBatch(List<List<byte[]>> descriptorSets, int neighbours, int maxHamming,
-      int maxImages, Scope scope) {
+  public List<List<LocalVotes>> searchLocalBatch(
+      List<List<byte[]>> descriptorSets,
+      int neighbours,
+      int maxHamming,
+      int maxImages,
+      Scope scope) {
     requirePositive(neighbours, "neighbours");
     requirePositive(maxImages, "maxImages");
     if (neighbours > MAX_RESULT_WINDOW) {
-      throw new IllegalArgumentException("neighbours must be <= " + MAX_RESULT_WINDOW + ", got " + neighbours);
+      throw new IllegalArgumentException(
+          "neighbours must be <= " + MAX_RESULT_WINDOW + ", got " + neighbours);
     }
     descriptorSets.forEach(set -> set.forEach(BinaryDescriptors::requireDescriptor));
     List<Map<String, Integer>> votes = new ArrayList<>(descriptorSets.size());
@@ -423,17 +503,20 @@ public final class MilvusVectorIndex implements VectorIndex {
       for (int from = 0; from < pairs.size(); from += queriesPerRequest) {
         List<int[]> chunk = pairs.subList(from, Math.min(pairs.size(), from + queriesPerRequest));
         List<BaseVector> data = new ArrayList<>(chunk.size());
-        chunk.forEach(pair -> data.add(new BinaryVec(ByteBuffer.wrap(descriptorSets.get(pair[0]).get(pair[1])))));
-        SearchResp response = call("search " + config.localCollection(), () -> client.search(SearchReq.builder()
-            .collectionName(config.localCollection())
-            .annsField(DESCRIPTOR)
-            .data(data)
-            .topK(neighbours)
-            .filter(filter)
-            .outputFields(metaFields())
-            .searchParams(localSearchParams())
-            .consistencyLevel(READ_CONSISTENCY)
-            .build()));
+        chunk.forEach(pair ->
+            data.add(new BinaryVec(ByteBuffer.wrap(descriptorSets.get(pair[0]).get(pair[1])))));
+        SearchResp response = call(
+            "search " + config.localCollection(),
+            () -> client.search(SearchReq.builder()
+                .collectionName(config.localCollection())
+                .annsField(DESCRIPTOR)
+                .data(data)
+                .topK(neighbours)
+                .filter(filter)
+                .outputFields(metaFields())
+                .searchParams(localSearchParams())
+                .consistencyLevel(READ_CONSISTENCY)
+                .build()));
         for (int n = 0; n < chunk.size() && n < response.getSearchResults().size(); n++) {
           Map<String, Integer> setVotes = votes.get(chunk.get(n)[0]);
           Set<String> voted = new HashSet<>();
@@ -449,9 +532,14 @@ public final class MilvusVectorIndex implements VectorIndex {
         }
       }
     }
-    return votes.stream().map(setVotes -> mostVoted(setVotes, maxImages).stream()
-        .map(entry -> new LocalVotes(ref(entities.get(entry.getKey())), meta(entities.get(entry.getKey())), entry.getValue()))
-        .toList()).toList();
+    return votes.stream()
+        .map(setVotes -> mostVoted(setVotes, maxImages).stream()
+            .map(entry -> new LocalVotes(
+                ref(entities.get(entry.getKey())),
+                meta(entities.get(entry.getKey())),
+                entry.getValue()))
+            .toList())
+        .toList();
   }
 
   @Override
@@ -465,8 +553,11 @@ public final class MilvusVectorIndex implements VectorIndex {
     List<ImageRef> distinct = new ArrayList<>(new LinkedHashSet<>(images));
     Map<String, List<Map<String, Object>>> rowsPerKey = new HashMap<>();
     for (int from = 0; from < distinct.size(); from += KEYPOINT_IMAGES_PER_QUERY) {
-      queryRowsByImage(config.localCollection(), List.of(IMAGE_KEY, KEYPOINT_INDEX, X, Y, DESCRIPTOR),
-          distinct.subList(from, Math.min(distinct.size(), from + KEYPOINT_IMAGES_PER_QUERY)), rowsPerKey);
+      queryRowsByImage(
+          config.localCollection(),
+          List.of(IMAGE_KEY, KEYPOINT_INDEX, X, Y, DESCRIPTOR),
+          distinct.subList(from, Math.min(distinct.size(), from + KEYPOINT_IMAGES_PER_QUERY)),
+          rowsPerKey);
     }
     Map<ImageRef, StoredKeypoints> keypoints = new LinkedHashMap<>();
     for (ImageRef image : distinct) {
@@ -479,16 +570,21 @@ public final class MilvusVectorIndex implements VectorIndex {
    * The {@code fields} of every row of {@code images} in {@code collection}, grouped by image key, in one query; a query
    * that fills Milvus' row cap is split in halves.
    */
-  private void queryRowsByImage(String collection, List<String> fields, List<ImageRef> images,
+  private void queryRowsByImage(
+      String collection,
+      List<String> fields,
+      List<ImageRef> images,
       Map<String, List<Map<String, Object>>> rowsPerKey) {
     String filter = in(IMAGE_KEY, images.stream().map(IndexSupport::imageKey).toList());
-    QueryResp response = call("query " + collection, () -> client.query(QueryReq.builder()
-        .collectionName(collection)
-        .filter(filter)
-        .outputFields(fields)
-        .limit(MAX_RESULT_WINDOW)
-        .consistencyLevel(READ_CONSISTENCY)
-        .build()));
+    QueryResp response = call(
+        "query " + collection,
+        () -> client.query(QueryReq.builder()
+            .collectionName(collection)
+            .filter(filter)
+            .outputFields(fields)
+            .limit(MAX_RESULT_WINDOW)
+            .consistencyLevel(READ_CONSISTENCY)
+            .build()));
     if (response.getQueryResults().size() >= MAX_RESULT_WINDOW && images.size() > 1) {
       int half = images.size() / 2;
       queryRowsByImage(collection, fields, images.subList(0, half), rowsPerKey);
@@ -497,7 +593,9 @@ public final class MilvusVectorIndex implements VectorIndex {
     }
     for (QueryResp.QueryResult result : response.getQueryResults()) {
       Map<String, Object> row = result.getEntity();
-      rowsPerKey.computeIfAbsent((String) row.get(IMAGE_KEY), key -> new ArrayList<>()).add(row);
+      rowsPerKey
+          .computeIfAbsent((String) row.get(IMAGE_KEY), key -> new ArrayList<>())
+          .add(row);
     }
   }
 
@@ -523,7 +621,8 @@ public final class MilvusVectorIndex implements VectorIndex {
       xs[i] = ((Number) row.get(X)).floatValue();
       ys[i] = ((Number) row.get(Y)).floatValue();
       byte[] descriptor = bytes(row.get(DESCRIPTOR));
-      System.arraycopy(descriptor, 0, descriptors, i * BinaryDescriptors.BYTES, BinaryDescriptors.BYTES);
+      System.arraycopy(
+          descriptor, 0, descriptors, i * BinaryDescriptors.BYTES, BinaryDescriptors.BYTES);
     }
     return new StoredKeypoints(xs, ys, descriptors, BinaryDescriptors.BYTES);
   }
@@ -547,13 +646,15 @@ public final class MilvusVectorIndex implements VectorIndex {
   @Override
   public Optional<ImageMeta> meta(ImageRef image) {
     String filter = equalTo(IMAGE_KEY, imageKey(image));
-    QueryResp response = call("query " + config.globalCollection(), () -> client.query(QueryReq.builder()
-        .collectionName(config.globalCollection())
-        .filter(filter)
-        .outputFields(metaFields())
-        .limit(1)
-        .consistencyLevel(READ_CONSISTENCY)
-        .build()));
+    QueryResp response = call(
+        "query " + config.globalCollection(),
+        () -> client.query(QueryReq.builder()
+            .collectionName(config.globalCollection())
+            .filter(filter)
+            .outputFields(metaFields())
+            .limit(1)
+            .consistencyLevel(READ_CONSISTENCY)
+            .build()));
     return response.getQueryResults().stream().findFirst().map(result -> meta(result.getEntity()));
   }
 
@@ -569,13 +670,15 @@ public final class MilvusVectorIndex implements VectorIndex {
   @Override
   public boolean contains(ImageRef image) {
     String filter = equalTo(IMAGE_KEY, imageKey(image));
-    QueryResp response = call("query " + config.globalCollection(), () -> client.query(QueryReq.builder()
-        .collectionName(config.globalCollection())
-        .filter(filter)
-        .outputFields(List.of(PK))
-        .limit(1)
-        .consistencyLevel(READ_CONSISTENCY)
-        .build()));
+    QueryResp response = call(
+        "query " + config.globalCollection(),
+        () -> client.query(QueryReq.builder()
+            .collectionName(config.globalCollection())
+            .filter(filter)
+            .outputFields(List.of(PK))
+            .limit(1)
+            .consistencyLevel(READ_CONSISTENCY)
+            .build()));
     return !response.getQueryResults().isEmpty();
   }
 
@@ -601,9 +704,17 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   // ---- schema
 
-  private void ensureCollection(String name, CreateCollectionReq.CollectionSchema schema, IndexParam index, String vectorField,
-      DataType vectorType, int dimensions) {
-    boolean exists = call("check collection " + name, () -> client.hasCollection(HasCollectionReq.builder().collectionName(name).build()));
+  private void ensureCollection(
+      String name,
+      CreateCollectionReq.CollectionSchema schema,
+      IndexParam index,
+      String vectorField,
+      DataType vectorType,
+      int dimensions) {
+    boolean exists = call(
+        "check collection " + name,
+        () ->
+            client.hasCollection(HasCollectionReq.builder().collectionName(name).build()));
     if (!exists) {
       LOG.info("creating milvus collection {} ({} index)", name, index.getIndexType());
       call("create collection " + name, () -> {
@@ -618,22 +729,35 @@ public final class MilvusVectorIndex implements VectorIndex {
       });
       return;
     }
-    DescribeCollectionResp described = call("describe collection " + name,
-        () -> client.describeCollection(DescribeCollectionReq.builder().collectionName(name).build()));
+    DescribeCollectionResp described = call(
+        "describe collection " + name,
+        () -> client.describeCollection(
+            DescribeCollectionReq.builder().collectionName(name).build()));
     CreateCollectionReq.FieldSchema vector = described.getCollectionSchema().getField(vectorField);
-    Set<String> missing = new HashSet<>(schema.getFieldSchemaList().stream().map(CreateCollectionReq.FieldSchema::getName).toList());
+    Set<String> missing = new HashSet<>(schema.getFieldSchemaList().stream()
+        .map(CreateCollectionReq.FieldSchema::getName)
+        .toList());
     missing.removeAll(described.getFieldNames());
     if (missing.remove(WRITTEN_AT)) {
       writesRecorded = false;
-      LOG.warn("milvus collection {} has no {} column (created by an earlier version): a record replayed after an aborted "
-          + "transaction is matched against every image, including those written after its first attempt; re-index into a "
-          + "new collection to bound replays", name, WRITTEN_AT);
+      LOG.warn(
+          "milvus collection {} has no {} column (created by an earlier version): a record replayed after an aborted "
+              + "transaction is matched against every image, including those written after its first attempt; re-index into a "
+              + "new collection to bound replays",
+          name,
+          WRITTEN_AT);
     }
-    if (vector == null || vector.getDataType() != vectorType || vector.getDimension() == null || vector.getDimension() != dimensions
+    if (vector == null
+        || vector.getDataType() != vectorType
+        || vector.getDimension() == null
+        || vector.getDimension() != dimensions
         || !missing.isEmpty()) {
-      throw new IllegalStateException("milvus collection " + name + " exists with another schema (vector " + vectorField + ": "
-          + (vector == null ? "absent" : vector.getDataType() + "/" + vector.getDimension()) + ", expected " + vectorType + "/"
-          + dimensions + "; missing fields " + missing + "); bump ModelKey.SCHEMA_VERSION or drop it");
+      throw new IllegalStateException(
+          "milvus collection " + name + " exists with another schema (vector " + vectorField + ": "
+              + (vector == null ? "absent" : vector.getDataType() + "/" + vector.getDimension())
+              + ", expected " + vectorType + "/"
+              + dimensions + "; missing fields " + missing
+              + "); bump ModelKey.SCHEMA_VERSION or drop it");
     }
     call("load collection " + name, () -> {
       client.loadCollection(LoadCollectionReq.builder().collectionName(name).build());
@@ -643,59 +767,117 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   private CreateCollectionReq.CollectionSchema globalSchema() {
     CreateCollectionReq.CollectionSchema schema = scalarSchema();
-    schema.addField(AddFieldReq.builder().fieldName(VECTOR).dataType(DataType.FloatVector).dimension(config.globalDimensions()).build());
+    schema.addField(AddFieldReq.builder()
+        .fieldName(VECTOR)
+        .dataType(DataType.FloatVector)
+        .dimension(config.globalDimensions())
+        .build());
     return schema;
   }
 
   private CreateCollectionReq.CollectionSchema localSchema() {
     CreateCollectionReq.CollectionSchema schema = scalarSchema();
-    schema.addField(AddFieldReq.builder().fieldName(KEYPOINT_INDEX).dataType(DataType.Int32).build());
+    schema.addField(
+        AddFieldReq.builder().fieldName(KEYPOINT_INDEX).dataType(DataType.Int32).build());
     schema.addField(AddFieldReq.builder().fieldName(X).dataType(DataType.Float).build());
     schema.addField(AddFieldReq.builder().fieldName(Y).dataType(DataType.Float).build());
-    schema.addField(AddFieldReq.builder().fieldName(DESCRIPTOR).dataType(DataType.BinaryVector).dimension(BinaryDescriptors.BITS).build());
+    schema.addField(AddFieldReq.builder()
+        .fieldName(DESCRIPTOR)
+        .dataType(DataType.BinaryVector)
+        .dimension(BinaryDescriptors.BITS)
+        .build());
     return schema;
   }
 
   private static CreateCollectionReq.CollectionSchema scalarSchema() {
-    CreateCollectionReq.CollectionSchema schema = CreateCollectionReq.CollectionSchema.builder().enableDynamicField(false).build();
-    schema.addField(AddFieldReq.builder().fieldName(PK).dataType(DataType.VarChar).maxLength(MAX_KEY_LENGTH + 16).isPrimaryKey(true)
-        .autoID(false).build());
-    schema.addField(AddFieldReq.builder().fieldName(IMAGE_KEY).dataType(DataType.VarChar).maxLength(MAX_KEY_LENGTH).build());
-    schema.addField(AddFieldReq.builder().fieldName(TENANT).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).isPartitionKey(true).build());
-    schema.addField(AddFieldReq.builder().fieldName(IMAGE_ID).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).build());
-    schema.addField(AddFieldReq.builder().fieldName(PURPOSE).dataType(DataType.VarChar).maxLength(MAX_PURPOSE_LENGTH).build());
-    schema.addField(AddFieldReq.builder().fieldName(REFERENCE_SET).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).build());
-    schema.addField(AddFieldReq.builder().fieldName(RIGHTS_HOLDER).dataType(DataType.VarChar).maxLength(MAX_ID_LENGTH).build());
-    schema.addField(AddFieldReq.builder().fieldName(INDEXED_AT).dataType(DataType.Int64).build());
-    schema.addField(AddFieldReq.builder().fieldName(WRITTEN_AT).dataType(DataType.Int64).build());
-    schema.addField(AddFieldReq.builder().fieldName(WIDTH).dataType(DataType.Int32).build());
-    schema.addField(AddFieldReq.builder().fieldName(HEIGHT).dataType(DataType.Int32).build());
+    CreateCollectionReq.CollectionSchema schema =
+        CreateCollectionReq.CollectionSchema.builder().enableDynamicField(false).build();
+    schema.addField(AddFieldReq.builder()
+        .fieldName(PK)
+        .dataType(DataType.VarChar)
+        .maxLength(MAX_KEY_LENGTH + 16)
+        .isPrimaryKey(true)
+        .autoID(false)
+        .build());
+    schema.addField(AddFieldReq.builder()
+        .fieldName(IMAGE_KEY)
+        .dataType(DataType.VarChar)
+        .maxLength(MAX_KEY_LENGTH)
+        .build());
+    schema.addField(AddFieldReq.builder()
+        .fieldName(TENANT)
+        .dataType(DataType.VarChar)
+        .maxLength(MAX_ID_LENGTH)
+        .isPartitionKey(true)
+        .build());
+    schema.addField(AddFieldReq.builder()
+        .fieldName(IMAGE_ID)
+        .dataType(DataType.VarChar)
+        .maxLength(MAX_ID_LENGTH)
+        .build());
+    schema.addField(AddFieldReq.builder()
+        .fieldName(PURPOSE)
+        .dataType(DataType.VarChar)
+        .maxLength(MAX_PURPOSE_LENGTH)
+        .build());
+    schema.addField(AddFieldReq.builder()
+        .fieldName(REFERENCE_SET)
+        .dataType(DataType.VarChar)
+        .maxLength(MAX_ID_LENGTH)
+        .build());
+    schema.addField(AddFieldReq.builder()
+        .fieldName(RIGHTS_HOLDER)
+        .dataType(DataType.VarChar)
+        .maxLength(MAX_ID_LENGTH)
+        .build());
+    schema.addField(
+        AddFieldReq.builder().fieldName(INDEXED_AT).dataType(DataType.Int64).build());
+    schema.addField(
+        AddFieldReq.builder().fieldName(WRITTEN_AT).dataType(DataType.Int64).build());
+    schema.addField(
+        AddFieldReq.builder().fieldName(WIDTH).dataType(DataType.Int32).build());
+    schema.addField(
+        AddFieldReq.builder().fieldName(HEIGHT).dataType(DataType.Int32).build());
     return schema;
   }
 
   private IndexParam globalIndexParam() {
-    IndexParam.IndexParamBuilder index = IndexParam.builder().fieldName(VECTOR).metricType(IndexParam.MetricType.IP);
+    IndexParam.IndexParamBuilder index =
+        IndexParam.builder().fieldName(VECTOR).metricType(IndexParam.MetricType.IP);
     return switch (config.globalIndex()) {
-      case HNSW -> index.indexType(IndexParam.IndexType.HNSW).extraParams(Map.of("M", HNSW_M, "efConstruction", HNSW_EF_CONSTRUCTION)).build();
+      case HNSW ->
+        index
+            .indexType(IndexParam.IndexType.HNSW)
+            .extraParams(Map.of("M", HNSW_M, "efConstruction", HNSW_EF_CONSTRUCTION))
+            .build();
       case FLAT -> index.indexType(IndexParam.IndexType.FLAT).build();
       case AUTOINDEX -> index.indexType(IndexParam.IndexType.AUTOINDEX).build();
     };
   }
 
   private IndexParam localIndexParam() {
-    IndexParam.IndexParamBuilder index = IndexParam.builder().fieldName(DESCRIPTOR).metricType(IndexParam.MetricType.HAMMING);
+    IndexParam.IndexParamBuilder index =
+        IndexParam.builder().fieldName(DESCRIPTOR).metricType(IndexParam.MetricType.HAMMING);
     return switch (config.localIndex()) {
       case BIN_FLAT -> index.indexType(IndexParam.IndexType.BIN_FLAT).build();
-      case BIN_IVF_FLAT -> index.indexType(IndexParam.IndexType.BIN_IVF_FLAT).extraParams(Map.of("nlist", BIN_IVF_NLIST)).build();
+      case BIN_IVF_FLAT ->
+        index
+            .indexType(IndexParam.IndexType.BIN_IVF_FLAT)
+            .extraParams(Map.of("nlist", BIN_IVF_NLIST))
+            .build();
     };
   }
 
   private Map<String, Object> globalSearchParams(int topK) {
-    return config.globalIndex() == MilvusIndexConfig.GlobalIndex.HNSW ? Map.of("ef", Math.max(HNSW_EF_MIN, topK)) : Map.of();
+    return config.globalIndex() == MilvusIndexConfig.GlobalIndex.HNSW
+        ? Map.of("ef", Math.max(HNSW_EF_MIN, topK))
+        : Map.of();
   }
 
   private Map<String, Object> localSearchParams() {
-    return config.localIndex() == MilvusIndexConfig.LocalIndex.BIN_IVF_FLAT ? Map.of("nprobe", BIN_IVF_NPROBE) : Map.of();
+    return config.localIndex() == MilvusIndexConfig.LocalIndex.BIN_IVF_FLAT
+        ? Map.of("nprobe", BIN_IVF_NPROBE)
+        : Map.of();
   }
 
   // ---- rows and filters
@@ -727,14 +909,17 @@ public final class MilvusVectorIndex implements VectorIndex {
   static String scopeFilter(Scope scope, boolean writesRecorded) {
     List<String> admitted = new ArrayList<>();
     if (!scope.uploadTenants().isEmpty()) {
-      admitted.add("(" + equalTo(PURPOSE, Purpose.UPLOAD.name()) + " && " + in(TENANT, scope.uploadTenants()) + ")");
+      admitted.add("(" + equalTo(PURPOSE, Purpose.UPLOAD.name()) + " && "
+          + in(TENANT, scope.uploadTenants()) + ")");
     }
     if (!scope.referenceSets().isEmpty()) {
-      admitted.add("(" + equalTo(PURPOSE, Purpose.REFERENCE.name()) + " && " + in(REFERENCE_SET, scope.referenceSets()) + ")");
+      admitted.add("(" + equalTo(PURPOSE, Purpose.REFERENCE.name()) + " && "
+          + in(REFERENCE_SET, scope.referenceSets()) + ")");
     }
     String filter = "(" + String.join(" || ", admitted) + ")";
     if (scope.boundedInTime()) {
-      // Milvus' expression parser rejects Long.MIN_VALUE as a literal, so the unbounded case has no clause at all
+      // Milvus' expression parser rejects Long.MIN_VALUE as a literal, so the unbounded case has no
+      // clause at all
       filter += " && " + INDEXED_AT + " >= " + scope.indexedSinceMillis();
     }
     if (scope.boundedInWrites() && writesRecorded) {
@@ -753,12 +938,15 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static ImageMeta meta(Map<String, Object> entity) {
     long indexedAt = ((Number) entity.get(INDEXED_AT)).longValue();
     Object writtenAt = entity.get(WRITTEN_AT);
-    return new ImageMeta(Purpose.valueOf((String) entity.get(PURPOSE)), emptyToNull((String) entity.get(RIGHTS_HOLDER)),
-        emptyToNull((String) entity.get(REFERENCE_SET)), indexedAt,
-        ((Number) entity.get(WIDTH)).intValue(), ((Number) entity.get(HEIGHT)).intValue(),
+    return new ImageMeta(
+        Purpose.valueOf((String) entity.get(PURPOSE)),
+        emptyToNull((String) entity.get(RIGHTS_HOLDER)),
+        emptyToNull((String) entity.get(REFERENCE_SET)),
+        indexedAt,
+        ((Number) entity.get(WIDTH)).intValue(),
+        ((Number) entity.get(HEIGHT)).intValue(),
         writtenAt == null ? indexedAt : ((Number) writtenAt).longValue());
   }
-
 
   private static JsonArray floats(float[] values) {
     JsonArray array = new JsonArray(values.length);
@@ -776,7 +964,8 @@ public final class MilvusVectorIndex implements VectorIndex {
       }
       return floats;
     }
-    throw new IllegalStateException("unexpected float vector type from milvus: " + (value == null ? "null" : value.getClass()));
+    throw new IllegalStateException(
+        "unexpected float vector type from milvus: " + (value == null ? "null" : value.getClass()));
   }
 
   private static byte[] bytes(Object value) {
@@ -789,7 +978,8 @@ public final class MilvusVectorIndex implements VectorIndex {
     if (value instanceof byte[] array) {
       return array.clone();
     }
-    throw new IllegalStateException("unexpected binary vector type from milvus: " + (value == null ? "null" : value.getClass()));
+    throw new IllegalStateException("unexpected binary vector type from milvus: "
+        + (value == null ? "null" : value.getClass()));
   }
 
   private static String nullToEmpty(String value) {
@@ -825,13 +1015,22 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   /** Runs one Milvus call through bulkhead, circuit breaker and retry; failures become {@link IndexUnavailableException}. */
   private <T> T call(String what, Supplier<T> action) {
-    return guarded(what, Retry.decorateSupplier(retry, Bulkhead.decorateSupplier(bulkhead,
-        CircuitBreaker.decorateSupplier(breaker, rejectionsAsBadInput(what, action)))));
+    return guarded(
+        what,
+        Retry.decorateSupplier(
+            retry,
+            Bulkhead.decorateSupplier(
+                bulkhead,
+                CircuitBreaker.decorateSupplier(breaker, rejectionsAsBadInput(what, action)))));
   }
 
   /** Like {@link #call} without the retry, for a call that must not be repeated alone. */
   private <T> T callOnce(String what, Supplier<T> action) {
-    return guarded(what, Bulkhead.decorateSupplier(bulkhead, CircuitBreaker.decorateSupplier(breaker, rejectionsAsBadInput(what, action))));
+    return guarded(
+        what,
+        Bulkhead.decorateSupplier(
+            bulkhead,
+            CircuitBreaker.decorateSupplier(breaker, rejectionsAsBadInput(what, action))));
   }
 
   /**

@@ -1,8 +1,8 @@
 package io.doppel.matcher.index.lucene;
 
-import io.doppel.matcher.index.BinaryDescriptors;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.doppel.matcher.index.BinaryDescriptors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +33,8 @@ class KeypointBucketsTest {
   void aDescriptorWithinFifteenBitsAlwaysSharesAKeyAndIsFound(int descriptors) throws IOException {
     Random random = new Random(11);
     List<byte[]> stored = randomDescriptors(random, descriptors);
-    try (Directory directory = indexOf(stored); DirectoryReader reader = DirectoryReader.open(directory)) {
+    try (Directory directory = indexOf(stored);
+        DirectoryReader reader = DirectoryReader.open(directory)) {
       KeypointBuckets buckets = KeypointBuckets.build(onlySegment(reader), FIELD);
       assertThat(buckets.size()).isEqualTo(descriptors);
       for (int doc = 0; doc < descriptors; doc += 97) {
@@ -54,7 +55,8 @@ class KeypointBucketsTest {
   void rejectedDocumentsAndDescriptorsBeyondTheCutOffAreNeverOffered() throws IOException {
     Random random = new Random(12);
     List<byte[]> stored = randomDescriptors(random, 100);
-    try (Directory directory = indexOf(stored); DirectoryReader reader = DirectoryReader.open(directory)) {
+    try (Directory directory = indexOf(stored);
+        DirectoryReader reader = DirectoryReader.open(directory)) {
       KeypointBuckets buckets = KeypointBuckets.build(onlySegment(reader), FIELD);
       byte[] query = flip(stored.get(42), 8, random);
       Bits allBut42 = new Bits.MatchAllBits(100) {
@@ -88,15 +90,18 @@ class KeypointBucketsTest {
     nearest.offer(5, 2, 8);
 
     assertThat(nearest.size()).isEqualTo(3);
-    assertThat(List.of(nearest.hamming(0), nearest.hamming(1), nearest.hamming(2))).containsExactly(5, 10, 20);
+    assertThat(List.of(nearest.hamming(0), nearest.hamming(1), nearest.hamming(2)))
+        .containsExactly(5, 10, 20);
     assertThat(List.of(nearest.segment(1), nearest.doc(1))).containsExactly(1, 3);
   }
 
   @Test
   void aSegmentWithoutKeypointsHasEmptyBuckets() throws IOException {
-    try (Directory directory = indexOf(List.of()); DirectoryReader reader = DirectoryReader.open(directory)) {
+    try (Directory directory = indexOf(List.of());
+        DirectoryReader reader = DirectoryReader.open(directory)) {
       KeypointBuckets.NearestDescriptors nearest = new KeypointBuckets.NearestDescriptors(3);
-      KeypointBuckets.build(onlySegment(reader), FIELD).collect(new byte[BinaryDescriptors.BYTES], 256, null, 0, nearest);
+      KeypointBuckets.build(onlySegment(reader), FIELD)
+          .collect(new byte[BinaryDescriptors.BYTES], 256, null, 0, nearest);
       assertThat(nearest.size()).isZero();
     }
   }

@@ -1,5 +1,8 @@
 package io.doppel.matcher.index.lucene;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.doppel.matcher.index.BinaryDescriptors;
 import io.doppel.matcher.index.GlobalHit;
 import io.doppel.matcher.index.ImageMeta;
@@ -10,9 +13,6 @@ import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.VectorIndex;
 import io.doppel.matcher.index.VectorIndexContract;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,12 +33,15 @@ class LuceneVectorIndexTest extends VectorIndexContract {
   @Nested
   class EveryWriteInASegment extends VectorIndexContract {
 
-    @TempDir Path ownDirectory;
+    @TempDir
+    Path ownDirectory;
+
     private LuceneVectorIndex segmented;
 
     @BeforeEach
     void open() {
-      segmented = LuceneVectorIndex.open(LuceneIndexConfig.of(ownDirectory, MODEL).withWriteBatching(1, Duration.ZERO));
+      segmented = LuceneVectorIndex.open(
+          LuceneIndexConfig.of(ownDirectory, MODEL).withWriteBatching(1, Duration.ZERO));
     }
 
     @AfterEach
@@ -52,7 +55,9 @@ class LuceneVectorIndexTest extends VectorIndexContract {
     }
   }
 
-  @TempDir Path directory;
+  @TempDir
+  Path directory;
+
   private LuceneVectorIndex index;
 
   @BeforeEach
@@ -78,14 +83,19 @@ class LuceneVectorIndexTest extends VectorIndexContract {
 
     index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL));
 
-    assertThat(index.searchGlobal(image.globals().get(0), 1, uploadsOf("tenant"))).extracting(GlobalHit::ref).containsExactly(image.ref());
-    assertThat(index.keypoints(image.ref())).usingRecursiveComparison().isEqualTo(image.keypoints());
+    assertThat(index.searchGlobal(image.globals().get(0), 1, uploadsOf("tenant")))
+        .extracting(GlobalHit::ref)
+        .containsExactly(image.ref());
+    assertThat(index.keypoints(image.ref()))
+        .usingRecursiveComparison()
+        .isEqualTo(image.keypoints());
   }
 
   @Test
   void aRecentWriteReplacesItsOlderVersionInTheReaderAtOnce() {
     index.close();
-    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL).withWriteBatching(2, Duration.ofHours(1)));
+    index = LuceneVectorIndex.open(
+        LuceneIndexConfig.of(directory, MODEL).withWriteBatching(2, Duration.ofHours(1)));
     IndexedImage first = upload("tenant", "replaced");
     IndexedImage deleted = upload("tenant", "deleted");
     index.upsert(first);
@@ -96,24 +106,32 @@ class LuceneVectorIndexTest extends VectorIndexContract {
     index.delete(deleted.ref());
 
     assertThat(index.searchGlobal(second.globals().get(0), 5, uploadsOf("tenant")))
-        .as("the replaced image once, with its new vector").singleElement()
+        .as("the replaced image once, with its new vector")
+        .singleElement()
         .satisfies(hit -> assertThat(hit.ref()).isEqualTo(second.ref()))
         .satisfies(hit -> assertThat(hit.similarity()).isGreaterThan(0.99f));
     assertThat(index.searchGlobal(first.globals().get(0), 5, uploadsOf("tenant")))
-        .allSatisfy(hit -> assertThat(hit.similarity()).as("the old vector is gone").isLessThan(0.9f));
-    assertThat(index.searchLocal(descriptorsOf(first.keypoints()), 2, 16, 5, uploadsOf("tenant"))).isEmpty();
+        .allSatisfy(
+            hit -> assertThat(hit.similarity()).as("the old vector is gone").isLessThan(0.9f));
+    assertThat(index.searchLocal(descriptorsOf(first.keypoints()), 2, 16, 5, uploadsOf("tenant")))
+        .isEmpty();
     assertThat(index.searchLocal(descriptorsOf(second.keypoints()), 2, 16, 5, uploadsOf("tenant")))
-        .extracting(LocalVotes::ref).containsExactly(second.ref());
-    assertThat(index.keypoints(second.ref())).usingRecursiveComparison().isEqualTo(second.keypoints());
+        .extracting(LocalVotes::ref)
+        .containsExactly(second.ref());
+    assertThat(index.keypoints(second.ref()))
+        .usingRecursiveComparison()
+        .isEqualTo(second.keypoints());
     assertThat(index.contains(deleted.ref())).isFalse();
     assertThat(index.keypoints(deleted.ref()).size()).isZero();
-    assertThat(index.searchLocal(descriptorsOf(deleted.keypoints()), 2, 16, 5, uploadsOf("tenant"))).isEmpty();
+    assertThat(index.searchLocal(descriptorsOf(deleted.keypoints()), 2, 16, 5, uploadsOf("tenant")))
+        .isEmpty();
   }
 
   @Test
   void writesCommittedOnlyToTheLogSurviveACrash() {
     index.close();
-    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL).withWriteBatching(1, Duration.ofHours(1)));
+    index = LuceneVectorIndex.open(
+        LuceneIndexConfig.of(directory, MODEL).withWriteBatching(1, Duration.ofHours(1)));
     IndexedImage kept = reference("holder", "kept", "set-a");
     IndexedImage deleted = upload("tenant", "deleted");
     index.upsert(kept);
@@ -124,10 +142,20 @@ class LuceneVectorIndexTest extends VectorIndexContract {
     index.crash();
     index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL));
 
-    assertThat(index.searchGlobal(kept.globals().get(0), 5, new Scope(Set.of("tenant"), Set.of("set-a"), Scope.ALL_TIME, null)))
+    assertThat(index.searchGlobal(
+            kept.globals().get(0),
+            5,
+            new Scope(Set.of("tenant"), Set.of("set-a"), Scope.ALL_TIME, null)))
         .extracting(GlobalHit::ref, GlobalHit::meta)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(kept.ref(), new ImageMeta(kept.purpose(), kept.rightsHolder(),
-            kept.referenceSet(), kept.indexedAtMillis(), kept.width(), kept.height())));
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(
+            kept.ref(),
+            new ImageMeta(
+                kept.purpose(),
+                kept.rightsHolder(),
+                kept.referenceSet(),
+                kept.indexedAtMillis(),
+                kept.width(),
+                kept.height())));
     assertThat(index.keypoints(kept.ref())).usingRecursiveComparison().isEqualTo(kept.keypoints());
     assertThat(index.contains(deleted.ref())).isFalse();
   }
@@ -140,14 +168,18 @@ class LuceneVectorIndexTest extends VectorIndexContract {
   @Test
   void idsTooLongForTheIndexAreRefusedBeforeTheLogAndACrashLeavesAnIndexThatOpens() {
     index.close();
-    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL).withWriteBatching(1, Duration.ofHours(1)));
+    index = LuceneVectorIndex.open(
+        LuceneIndexConfig.of(directory, MODEL).withWriteBatching(1, Duration.ofHours(1)));
     IndexedImage fine = upload("tenant", "fine");
     index.upsert(fine);
     for (int length : List.of(40_000, 70_000)) {
       IndexedImage tooLong = upload("tenant", "x".repeat(length));
-      assertThatThrownBy(() -> index.upsert(tooLong)).as("an id of %d bytes", length)
-          .isInstanceOf(IllegalArgumentException.class).isNotInstanceOf(IndexUnavailableException.class);
-      assertThatThrownBy(() -> index.delete(tooLong.ref())).as("a delete of an id of %d bytes", length)
+      assertThatThrownBy(() -> index.upsert(tooLong))
+          .as("an id of %d bytes", length)
+          .isInstanceOf(IllegalArgumentException.class)
+          .isNotInstanceOf(IndexUnavailableException.class);
+      assertThatThrownBy(() -> index.delete(tooLong.ref()))
+          .as("a delete of an id of %d bytes", length)
           .isInstanceOf(IllegalArgumentException.class);
     }
     index.commit();
@@ -161,12 +193,15 @@ class LuceneVectorIndexTest extends VectorIndexContract {
   @Test
   void aLogEndingInATornRecordKeepsTheRecordsBeforeIt() throws IOException {
     index.close();
-    index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL).withWriteBatching(1, Duration.ofHours(1)));
+    index = LuceneVectorIndex.open(
+        LuceneIndexConfig.of(directory, MODEL).withWriteBatching(1, Duration.ofHours(1)));
     IndexedImage image = upload("tenant", "before-the-tear");
     index.upsert(image);
     index.commit();
     index.crash();
-    Path log = LuceneIndexConfig.of(directory, MODEL).indexDirectory().resolve(LuceneVectorIndex.WRITE_LOG_FILE);
+    Path log = LuceneIndexConfig.of(directory, MODEL)
+        .indexDirectory()
+        .resolve(LuceneVectorIndex.WRITE_LOG_FILE);
     Files.write(log, new byte[] {0, 0, 1, 0, 42, 42}, StandardOpenOption.APPEND);
 
     index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL));
@@ -177,8 +212,10 @@ class LuceneVectorIndexTest extends VectorIndexContract {
 
   @Test
   void eachModelVersionHasItsOwnIndex() {
-    assertThat(LuceneIndexConfig.of(directory, new ModelKey("dinov2-small", "1.2")).indexDirectory())
-        .isNotEqualTo(LuceneIndexConfig.of(directory, new ModelKey("dinov2-small", "1.3")).indexDirectory())
+    assertThat(
+            LuceneIndexConfig.of(directory, new ModelKey("dinov2-small", "1.2")).indexDirectory())
+        .isNotEqualTo(
+            LuceneIndexConfig.of(directory, new ModelKey("dinov2-small", "1.3")).indexDirectory())
         .hasFileName("doppel_v1_dinov2_small_1_2");
   }
 
@@ -229,7 +266,8 @@ class LuceneVectorIndexTest extends VectorIndexContract {
   void anIndexWrittenWithTheEarlierHammingGraphFormatOpensAndMergesIntoTheFlatOne() {
     index.close();
     IndexedImage old = upload("tenant", "written-before");
-    try (LuceneVectorIndex before = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL), new HammingHnswVectorsFormat(8, 32))) {
+    try (LuceneVectorIndex before = LuceneVectorIndex.open(
+        LuceneIndexConfig.of(directory, MODEL), new HammingHnswVectorsFormat(8, 32))) {
       before.upsert(old);
     }
     index = LuceneVectorIndex.open(LuceneIndexConfig.of(directory, MODEL));
@@ -238,11 +276,19 @@ class LuceneVectorIndexTest extends VectorIndexContract {
     index.refresh();
 
     for (IndexedImage image : List.of(old, recent)) {
-      assertThat(index.searchLocal(descriptorsOf(image.keypoints()), 2, 16, 5, uploadsOf("tenant")).get(0).ref()).isEqualTo(image.ref());
+      assertThat(index
+              .searchLocal(descriptorsOf(image.keypoints()), 2, 16, 5, uploadsOf("tenant"))
+              .get(0)
+              .ref())
+          .isEqualTo(image.ref());
     }
     index.forceMerge();
     for (IndexedImage image : List.of(old, recent)) {
-      assertThat(index.searchLocal(descriptorsOf(image.keypoints()), 2, 16, 5, uploadsOf("tenant")).get(0).ref()).isEqualTo(image.ref());
+      assertThat(index
+              .searchLocal(descriptorsOf(image.keypoints()), 2, 16, 5, uploadsOf("tenant"))
+              .get(0)
+              .ref())
+          .isEqualTo(image.ref());
     }
   }
 
@@ -254,18 +300,24 @@ class LuceneVectorIndexTest extends VectorIndexContract {
     index.upsert(excluded);
     index.refresh();
     assertThat(index.searchLocal(descriptorsOf(deleted.keypoints()), 2, 16, 5, uploadsOf("tenant")))
-        .extracting(LocalVotes::ref).contains(deleted.ref());
+        .extracting(LocalVotes::ref)
+        .contains(deleted.ref());
 
     index.delete(deleted.ref());
     index.refresh();
 
     assertThat(index.searchLocal(descriptorsOf(deleted.keypoints()), 2, 16, 5, uploadsOf("tenant")))
-        .extracting(LocalVotes::ref).doesNotContain(deleted.ref());
-    Scope allButExcluded = new Scope(java.util.Set.of("tenant"), java.util.Set.of(), Scope.ALL_TIME, excluded.ref());
-    assertThat(index.searchLocal(descriptorsOf(excluded.keypoints()), 2, 16, 5, uploadsOf("tenant")))
-        .extracting(LocalVotes::ref).contains(excluded.ref());
+        .extracting(LocalVotes::ref)
+        .doesNotContain(deleted.ref());
+    Scope allButExcluded =
+        new Scope(java.util.Set.of("tenant"), java.util.Set.of(), Scope.ALL_TIME, excluded.ref());
+    assertThat(
+            index.searchLocal(descriptorsOf(excluded.keypoints()), 2, 16, 5, uploadsOf("tenant")))
+        .extracting(LocalVotes::ref)
+        .contains(excluded.ref());
     assertThat(index.searchLocal(descriptorsOf(excluded.keypoints()), 2, 16, 5, allButExcluded))
-        .extracting(LocalVotes::ref).doesNotContain(excluded.ref());
+        .extracting(LocalVotes::ref)
+        .doesNotContain(excluded.ref());
   }
 
   @Test

@@ -20,14 +20,24 @@ import org.junit.jupiter.api.io.TempDir;
 /** The index's write-ahead log: what it writes comes back whole, and a log an earlier version wrote still replays. */
 class WriteAheadLogTest {
 
-  @TempDir Path directory;
+  @TempDir
+  Path directory;
 
   @Test
   void writesComeBackWithTheirWriteTimeAndStringsLongerThanWriteUtfAllows() throws IOException {
     Path file = directory.resolve("log");
     String longName = "n".repeat(70_000);
-    IndexedImage image = new IndexedImage(new ImageRef("tenant", "img"), Purpose.REFERENCE, longName, "set", 1_000L, 64, 48,
-        List.of(new float[] {1, 2, 3}), new StoredKeypoints(new float[] {1}, new float[] {2}, new byte[32], 32), 2_000L);
+    IndexedImage image = new IndexedImage(
+        new ImageRef("tenant", "img"),
+        Purpose.REFERENCE,
+        longName,
+        "set",
+        1_000L,
+        64,
+        48,
+        List.of(new float[] {1, 2, 3}),
+        new StoredKeypoints(new float[] {1}, new float[] {2}, new byte[32], 32),
+        2_000L);
     try (WriteAheadLog log = WriteAheadLog.open(file)) {
       log.appendUpsert(image);
       log.appendDelete(new ImageRef("tenant", "gone"));
@@ -41,7 +51,8 @@ class WriteAheadLogTest {
     assertThat(read.rightsHolder()).isEqualTo(longName);
     assertThat(read.indexedAtMillis()).isEqualTo(1_000L);
     assertThat(read.writtenAtMillis()).isEqualTo(2_000L);
-    assertThat(entries.get(1)).isEqualTo(new WriteAheadLog.Entry(new ImageRef("tenant", "gone"), null));
+    assertThat(entries.get(1))
+        .isEqualTo(new WriteAheadLog.Entry(new ImageRef("tenant", "gone"), null));
   }
 
   /** The first record kinds, as the version before write times wrote them: {@code writeUTF} strings, no write time. */
@@ -89,7 +100,9 @@ class WriteAheadLogTest {
     assertThat(read.ref()).isEqualTo(new ImageRef("tenant", "old"));
     assertThat(read.indexedAtMillis()).isEqualTo(5_000L);
     assertThat(read.writtenAtMillis()).isEqualTo(5_000L);
-    assertThat(read.globals()).singleElement().satisfies(global -> assertThat(global).containsExactly(1f, 0f));
+    assertThat(read.globals())
+        .singleElement()
+        .satisfies(global -> assertThat(global).containsExactly(1f, 0f));
     assertThat(entries.get(1).image()).isNull();
     assertThat(entries.get(1).ref()).isEqualTo(new ImageRef("tenant", "gone"));
   }

@@ -26,14 +26,24 @@ class InMemoryVectorIndexTest extends VectorIndexContract {
   void onlyTheLeadingVotingKeypointsOfAnImageAreSearchable() {
     InMemoryVectorIndex small = new InMemoryVectorIndex(2);
     StoredKeypoints keypoints = keypoints(4);
-    small.upsert(new IndexedImage(new ImageRef("t", "img"), Purpose.UPLOAD, null, null, 0, 64, 64, List.of(randomVector()),
+    small.upsert(new IndexedImage(
+        new ImageRef("t", "img"),
+        Purpose.UPLOAD,
+        null,
+        null,
+        0,
+        64,
+        64,
+        List.of(randomVector()),
         keypoints));
     var scope = new io.doppel.matcher.index.Scope(Set.of("t"), Set.of(), 0, null);
 
-    assertThat(small.searchLocal(descriptorsOf(keypoints).subList(0, 2), 1, 0, 10, scope)).singleElement()
+    assertThat(small.searchLocal(descriptorsOf(keypoints).subList(0, 2), 1, 0, 10, scope))
+        .singleElement()
         .satisfies(votes -> assertThat(votes.votes()).isEqualTo(2));
     assertThat(small.searchLocal(descriptorsOf(keypoints).subList(2, 4), 1, 0, 10, scope))
-        .as("the weaker keypoints are kept for verification only").isEmpty();
+        .as("the weaker keypoints are kept for verification only")
+        .isEmpty();
     assertThat(small.keypoints(new ImageRef("t", "img")).size()).isEqualTo(4);
   }
 }

@@ -32,6 +32,7 @@ final class AnswerLosingProxy implements AutoCloseable {
   private final AtomicLong clientBytes = new AtomicLong();
   /** The client byte count at which the answer is lost; -1 when not armed. */
   private final AtomicLong loseAt = new AtomicLong(-1);
+
   private final AtomicInteger answersLost = new AtomicInteger();
   private volatile Duration closeAfter = Duration.ZERO;
 
@@ -43,7 +44,8 @@ final class AnswerLosingProxy implements AutoCloseable {
   /** Listens on a free loopback port and forwards to the host and port of {@code server}. */
   static AnswerLosingProxy start(URI server) throws IOException {
     ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    AnswerLosingProxy proxy = new AnswerLosingProxy(listener, new InetSocketAddress(server.getHost(), server.getPort()));
+    AnswerLosingProxy proxy =
+        new AnswerLosingProxy(listener, new InetSocketAddress(server.getHost(), server.getPort()));
     Thread.ofPlatform().daemon().name("proxy-accept").start(proxy::accept);
     return proxy;
   }
@@ -74,8 +76,14 @@ final class AnswerLosingProxy implements AutoCloseable {
         sockets.add(client);
         sockets.add(server);
         AtomicBoolean losing = new AtomicBoolean();
-        Thread.ofPlatform().daemon().name("proxy-requests").start(() -> requests(client, server, losing));
-        Thread.ofPlatform().daemon().name("proxy-answers").start(() -> answers(server, client, losing));
+        Thread.ofPlatform()
+            .daemon()
+            .name("proxy-requests")
+            .start(() -> requests(client, server, losing));
+        Thread.ofPlatform()
+            .daemon()
+            .name("proxy-answers")
+            .start(() -> answers(server, client, losing));
       } catch (IOException e) {
         return;
       }
@@ -84,7 +92,8 @@ final class AnswerLosingProxy implements AutoCloseable {
 
   private void requests(Socket client, Socket server, AtomicBoolean losing) {
     byte[] buffer = new byte[BUFFER_BYTES];
-    try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
+    try (InputStream in = client.getInputStream();
+        OutputStream out = server.getOutputStream()) {
       for (int n; (n = in.read(buffer)) >= 0; ) {
         out.write(buffer, 0, n);
         out.flush();
@@ -105,7 +114,8 @@ final class AnswerLosingProxy implements AutoCloseable {
 
   private void answers(Socket server, Socket client, AtomicBoolean losing) {
     byte[] buffer = new byte[BUFFER_BYTES];
-    try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
+    try (InputStream in = server.getInputStream();
+        OutputStream out = client.getOutputStream()) {
       for (int n; (n = in.read(buffer)) >= 0; ) {
         if (!losing.get()) {
           out.write(buffer, 0, n);

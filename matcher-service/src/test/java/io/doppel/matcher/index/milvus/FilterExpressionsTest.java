@@ -10,7 +10,8 @@ class FilterExpressionsTest {
 
   @Test
   void quotesAndBackslashesStayInsideTheLiteral() {
-    assertThat(FilterExpressions.literal("a\" or 1==1 or \"")).isEqualTo("\"a\\\" or 1==1 or \\\"\"");
+    assertThat(FilterExpressions.literal("a\" or 1==1 or \""))
+        .isEqualTo("\"a\\\" or 1==1 or \\\"\"");
     assertThat(FilterExpressions.literal("back\\slash\"")).isEqualTo("\"back\\\\slash\\\"\"");
     assertThat(FilterExpressions.literal("line\nbreak")).isEqualTo("\"line\\nbreak\"");
   }
@@ -25,7 +26,8 @@ class FilterExpressionsTest {
 
   @Test
   void setsAreSortedSoExpressionsAreStable() {
-    assertThat(FilterExpressions.in("tenant", Set.of("b", "a"))).isEqualTo("tenant in [\"a\", \"b\"]");
+    assertThat(FilterExpressions.in("tenant", Set.of("b", "a")))
+        .isEqualTo("tenant in [\"a\", \"b\"]");
     assertThat(FilterExpressions.equalTo("image_key", "k")).isEqualTo("image_key == \"k\"");
     assertThat(FilterExpressions.notEqualTo("image_key", "k")).isEqualTo("image_key != \"k\"");
   }

@@ -1,10 +1,10 @@
 package io.doppel.matcher.index.milvus;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.VectorIndex;
 import io.doppel.matcher.index.VectorIndexContract;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,13 +22,15 @@ class MilvusContainerVectorIndexIT extends VectorIndexContract {
 
   @BeforeAll
   static void start() {
-    assumeTrue(DockerClientFactory.instance().isDockerAvailable(),
+    assumeTrue(
+        DockerClientFactory.instance().isDockerAvailable(),
         "Docker is not available here: the Testcontainers Milvus run is skipped; MilvusVectorIndexIT covers the contract"
             + " against the server scripts/milvus-server.sh starts");
     milvus = new MilvusContainer(MILVUS_IMAGE);
     milvus.start();
     ModelKey model = new ModelKey("contract-" + UUID.randomUUID().toString().substring(0, 8), "1");
-    index = MilvusVectorIndex.open(MilvusIndexConfig.of(milvus.getEndpoint(), null, model, DIMENSIONS, MilvusIndexConfig.GlobalIndex.HNSW));
+    index = MilvusVectorIndex.open(MilvusIndexConfig.of(
+        milvus.getEndpoint(), null, model, DIMENSIONS, MilvusIndexConfig.GlobalIndex.HNSW));
   }
 
   @AfterAll

@@ -1,9 +1,9 @@
 package io.doppel.matcher.index.milvus;
 
-import io.doppel.matcher.index.BinaryDescriptors;
-import io.doppel.matcher.index.StoredKeypoints;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.doppel.matcher.index.BinaryDescriptors;
+import io.doppel.matcher.index.StoredKeypoints;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +26,14 @@ class MilvusKeypointRowsTest {
   private static Map<String, Object> row(int index) {
     byte[] descriptor = new byte[BinaryDescriptors.BYTES];
     descriptor[0] = (byte) index;
-    return Map.of("kp_index", index, "x", (float) index, "y", (float) -index, "descriptor", ByteBuffer.wrap(descriptor));
+    return Map.of(
+        "kp_index",
+        index,
+        "x",
+        (float) index,
+        "y",
+        (float) -index,
+        "descriptor",
+        ByteBuffer.wrap(descriptor));
   }
 }

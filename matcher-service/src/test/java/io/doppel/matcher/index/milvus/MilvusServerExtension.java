@@ -32,7 +32,8 @@ public final class MilvusServerExtension implements BeforeAllCallback {
   /** The server's URI; valid in tests of classes extended with this extension. */
   public static String uri() {
     if (uri == null) {
-      throw new IllegalStateException("no Milvus server: extend the test class with MilvusServerExtension");
+      throw new IllegalStateException(
+          "no Milvus server: extend the test class with MilvusServerExtension");
     }
     return uri;
   }
@@ -54,8 +55,8 @@ public final class MilvusServerExtension implements BeforeAllCallback {
 
   private static LocalServer requireLocal() {
     if (local == null) {
-      throw new IllegalStateException("no script-started Milvus server in this JVM (external " + URI_VARIABLE
-          + " or the extension not registered)");
+      throw new IllegalStateException("no script-started Milvus server in this JVM (external "
+          + URI_VARIABLE + " or the extension not registered)");
     }
     return local;
   }
@@ -67,26 +68,33 @@ public final class MilvusServerExtension implements BeforeAllCallback {
       uri = external;
       return;
     }
-    local = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+    local = context
+        .getRoot()
+        .getStore(ExtensionContext.Namespace.GLOBAL)
         .getOrComputeIfAbsent(LocalServer.class, key -> LocalServer.create(), LocalServer.class);
   }
 
   /** The script-started server; JUnit closes it when the root context (the whole run) ends. */
-  private record LocalServer(Path script, Path dataDir, int port) implements ExtensionContext.Store.CloseableResource {
+  private record LocalServer(Path script, Path dataDir, int port)
+      implements ExtensionContext.Store.CloseableResource {
 
     static LocalServer create() {
       try {
-        LocalServer server = new LocalServer(findScript(), Files.createTempDirectory("doppel-milvus-"), freePortPair());
+        LocalServer server = new LocalServer(
+            findScript(), Files.createTempDirectory("doppel-milvus-"), freePortPair());
         server.start();
         uri = "http://127.0.0.1:" + server.port();
         return server;
       } catch (IOException e) {
-        throw new IllegalStateException("cannot start the test Milvus server: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "cannot start the test Milvus server: " + e.getMessage(), e);
       }
     }
 
     void start() throws IOException {
-      String output = run(List.of(script.toString(), "start", Integer.toString(port), dataDir.toString()), START_TIMEOUT_MINUTES * 60);
+      String output = run(
+          List.of(script.toString(), "start", Integer.toString(port), dataDir.toString()),
+          START_TIMEOUT_MINUTES * 60);
       System.out.println(output.strip());
     }
 
@@ -106,16 +114,21 @@ public final class MilvusServerExtension implements BeforeAllCallback {
 
     private static String run(List<String> command, long timeoutSeconds) throws IOException {
       Path output = Files.createTempFile("doppel-milvus-script-", ".log");
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      Process process = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(output.toFile())
+          .start();
       try {
         boolean finished = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
         String log = Files.readString(output, StandardCharsets.UTF_8);
         if (!finished) {
           process.destroyForcibly();
-          throw new IOException(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s; output:\n" + tail(log));
+          throw new IOException(String.join(" ", command) + " did not finish in " + timeoutSeconds
+              + " s; output:\n" + tail(log));
         }
         if (process.exitValue() != 0) {
-          throw new IOException(String.join(" ", command) + " failed (exit " + process.exitValue() + "); output:\n" + tail(log));
+          throw new IOException(String.join(" ", command) + " failed (exit " + process.exitValue()
+              + "); output:\n" + tail(log));
         }
         return log;
       } catch (InterruptedException e) {
@@ -138,7 +151,8 @@ public final class MilvusServerExtension implements BeforeAllCallback {
           return dir.resolve(SCRIPT);
         }
       }
-      throw new IOException(SCRIPT + " not found above " + Path.of("").toAbsolutePath() + "; or set " + URI_VARIABLE);
+      throw new IOException(
+          SCRIPT + " not found above " + Path.of("").toAbsolutePath() + "; or set " + URI_VARIABLE);
     }
 
     /** A free port whose successor (the embedded etcd's) is free too. */
