@@ -43,7 +43,15 @@ class IndexEntriesTest {
     MatcherConfig.Matching config = MatcherConfig.readMatching(ConfigReader.ofOverrides(MatcherConfig.PROGRAM, Map.of()));
 
     LuceneVectorIndex live = LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("live"), MODEL));
-    try (DualRetrievalMatcher matcher = MatcherService.matcher(MODEL, config, live, Clock.systemUTC());
+    // the bundled policy with the rights tenant granted its set
+    io.doppel.matcher.policy.Policy policy = io.doppel.matcher.policy.Policy.parse("""
+        version: test
+        referenceSets: []
+        defaults: {duplicateThreshold: 0.5, violationThreshold: 0.5, referenceSets: "*", retroScanLookback: P30D}
+        tenants:
+          rights: {registers: [Studio]}
+        """, "test");
+    try (DualRetrievalMatcher matcher = MatcherService.matcher(MODEL, config, policy, live, Clock.systemUTC());
          LuceneVectorIndex reindexed = LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("reindexed"), MODEL))) {
       images.forEach(matcher::match);
       images.forEach(features -> reindexed.upsert(IndexEntries.of(features)));
