@@ -54,8 +54,16 @@ class IndexEntriesTest {
 
     LuceneVectorIndex live =
         LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("live"), MODEL));
+    // the bundled policy with the rights tenant granted its set
+    io.doppel.matcher.policy.Policy policy = io.doppel.matcher.policy.Policy.parse("""
+        version: test
+        referenceSets: []
+        defaults: {duplicateThreshold: 0.5, violationThreshold: 0.5, referenceSets: "*", retroScanLookback: P30D}
+        tenants:
+          rights: {registers: [Studio]}
+        """, "test");
     try (DualRetrievalMatcher matcher =
-            MatcherService.matcher(MODEL, config, live, Clock.systemUTC());
+            MatcherService.matcher(MODEL, config, policy, live, Clock.systemUTC());
         LuceneVectorIndex reindexed =
             LuceneVectorIndex.open(LuceneIndexConfig.of(dir.resolve("reindexed"), MODEL))) {
       images.forEach(matcher::match);
