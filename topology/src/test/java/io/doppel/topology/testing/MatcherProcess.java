@@ -8,6 +8,7 @@ import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
 import io.doppel.schemas.registry.SchemaRegistry;
+import io.doppel.schemas.serde.AvroSerde;
 import io.doppel.testing.ChildJvm;
 import io.doppel.topology.match.DependencyUnavailableException;
 import io.doppel.topology.match.Matcher;
@@ -43,13 +44,20 @@ public final class MatcherProcess implements AutoCloseable {
     this.child = child;
   }
 
-  /** Registers every Doppel schema in a fixed order, so ids agree across processes. */
+  /**
+   * Registers every Doppel schema in a fixed order, so ids agree across processes: in the form the serdes register
+   * ({@link AvroSerde#registeredForm}), or each process would give its own next ids to the schemas its serdes meet.
+   */
   public static <R extends SchemaRegistry> R registerSchemas(R registry) {
-    registry.register(Topics.UPLOADS + "-key", ImageKey.getClassSchema());
-    registry.register(Topics.UPLOADS + "-value", UploadEvent.getClassSchema());
-    registry.register(Topics.FEATURES + "-value", ImageFeatures.getClassSchema());
-    registry.register(Topics.OUTCOMES + "-value", MatchEvent.getClassSchema());
-    registry.register(Topics.DEAD_LETTERS + "-value", DeadLetter.getClassSchema());
+    registry.register(Topics.UPLOADS + "-key", AvroSerde.registeredForm(ImageKey.getClassSchema()));
+    registry.register(
+        Topics.UPLOADS + "-value", AvroSerde.registeredForm(UploadEvent.getClassSchema()));
+    registry.register(
+        Topics.FEATURES + "-value", AvroSerde.registeredForm(ImageFeatures.getClassSchema()));
+    registry.register(
+        Topics.OUTCOMES + "-value", AvroSerde.registeredForm(MatchEvent.getClassSchema()));
+    registry.register(
+        Topics.DEAD_LETTERS + "-value", AvroSerde.registeredForm(DeadLetter.getClassSchema()));
     return registry;
   }
 
