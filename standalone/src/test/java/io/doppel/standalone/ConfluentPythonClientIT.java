@@ -105,7 +105,8 @@ class ConfluentPythonClientIT {
             "  allow: {imageIds: [], rightsHolders: [], uploaders: []}",
             "  retroScanLookback: P30D",
             "tenants:",
-            "  " + TENANT + ": {referenceSets: [" + REFERENCE_SET + "]}",
+            "  " + TENANT + ": {referenceSets: [" + REFERENCE_SET + "], registers: ["
+                + REFERENCE_SET + "]}",
             ""));
     stack = EmbeddedStack.start(
         new StackOptions(
