@@ -132,12 +132,14 @@ public final class RegionProposer {
       Box box = refine(
           small.toImage(content, image.width(), image.height()), image, small.scaleTo(image));
       boolean blob = candidate[4] == BLOB;
-      if (!blob && !separated(box, image)) {
+      boolean parted = !blob && separated(box, image);
+      if (!blob && !parted) {
         // the trim took a flat stretch of the photo itself (a wall, a sky) for a border; the
-        // untrimmed box may be the
-        // picture. Guarded by RegionProposerTest#aPostInsideAPhoneFrameComesBeforeTheScreenAroundIt
+        // untrimmed box may be the picture. Guarded by
+        // RegionProposerTest#aPostInsideAPhoneFrameComesBeforeTheScreenAroundIt
         box = refine(
             small.toImage(candidate, image.width(), image.height()), image, small.scaleTo(image));
+        parted = separated(box, image);
       }
       double share = (double) box.getWidth() * box.getHeight() / imageArea;
       double aspect = (double) Math.max(box.getWidth(), box.getHeight())
@@ -146,7 +148,7 @@ public final class RegionProposer {
           && share <= MAX_AREA_SHARE
           && aspect <= MAX_ASPECT
           && Math.min(box.getWidth(), box.getHeight()) >= MIN_SIDE_PIXELS
-          && (blob ? small.smoothAround(content) : separated(box, image))) {
+          && (blob ? small.smoothAround(content) : parted)) {
         regions.add(new Ranked(box, candidate[4] == COMPOSITE));
       }
     }
