@@ -45,6 +45,18 @@ public record StackConnection(
 
   /** Reads {@code --bootstrap}, {@code --registry} and {@code --timeout}, then the environment; every problem at once. */
   public static StackConnection read(Args args, Map<String, String> environment) {
+    List<String> problems = new ArrayList<>();
+    StackConnection connection = read(args, environment, problems);
+    if (connection == null) {
+      throw new UsageException(String.join("\n  ", problems));
+    }
+    return connection;
+  }
+
+  /** Like {@link #read(Args, Map)}, but adds each problem to {@code problems} and returns null if there was one. */
+  public static StackConnection read(
+      Args args, Map<String, String> environment, List<String> problems) {
+    int problemsBefore = problems.size();
     Map<String, String> overrides = new HashMap<>();
     String bootstrap = args.string("bootstrap", null);
     if (bootstrap != null) {
@@ -54,16 +66,27 @@ public record StackConnection(
     if (registry != null) {
       overrides.put(SchemaRegistryConnection.URL, registry);
     }
-    Duration timeout =
-        Duration.ofSeconds(args.integer("timeout", (int) DEFAULT_TIMEOUT.toSeconds(), 1));
+    Duration timeout;
+    try {
+      timeout = Duration.ofSeconds(args.integer("timeout", (int) DEFAULT_TIMEOUT.toSeconds(), 1));
+    } catch (UsageException e) {
+      problems.add(e.getMessage());
+      timeout = DEFAULT_TIMEOUT;
+    }
     ConfigReader reader = ConfigReader.of(PROGRAM, environment, overrides);
     KafkaConnection kafka = KafkaConnection.read(reader);
     HttpSchemaRegistry.Settings registrySettings = SchemaRegistryConnection.read(reader);
     try {
       reader.finish();
     } catch (ConfigException e) {
-      throw new UsageException(
-          e.getMessage() + "\n(--bootstrap and --registry stand for the first two variables)");
+      e.problems()
+          .forEach(problem -> problems.add(problem
+              .replace(KafkaConnection.BOOTSTRAP_SERVERS + " (", "--bootstrap (or ")
+              .replace(SchemaRegistryConnection.URL + " (", "--registry (or ")));
+      return null;
+    }
+    if (problems.size() > problemsBefore) {
+      return null;
     }
     // one attempt per call, each bounded by the timeout: a CLI says what is wrong rather than
     // waiting
@@ -124,6 +147,11 @@ public record StackConnection(
       throw new CommandFailedException(
           "interrupted while checking Kafka at " + kafka.bootstrapServers());
     }
+  }
+
+  private CommandFailedException unreachable() {
+    return new CommandFailedException("no Kafka broker answered at " + kafka.bootstrapServers()
+        + " within " + timeout.toSeconds() + " s (address, port, listener or security settings?)");
   }
 
   @Override

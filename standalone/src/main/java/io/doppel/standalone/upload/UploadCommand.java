@@ -73,12 +73,7 @@ public final class UploadCommand {
     String uploader = args.string("uploader", null);
     String idPrefix = args.string("id-prefix", "");
     long maxInline = args.integer("max-inline-bytes", (int) DEFAULT_MAX_INLINE_BYTES, 1);
-    StackConnection connection = null;
-    try {
-      connection = StackConnection.read(args, environment);
-    } catch (UsageException e) {
-      problems.add(e.getMessage());
-    }
+    StackConnection connection = StackConnection.read(args, environment, problems);
     args.rejectUnknown();
     UploadInputs inputs = UploadInputs.expand(args.operands(), idPrefix, maxInline);
     problems.addAll(inputs.problems());

@@ -47,7 +47,8 @@ class UploadCommandTest {
         .isInstanceOf(UsageException.class)
         .hasMessageContaining("nothing sent")
         .hasMessageContaining("--purpose reference needs --rights-holder")
-        .hasMessageContaining("--timeout must be at least 1");
+        .hasMessageContaining("--timeout must be at least 1")
+        .hasMessageContaining("--bootstrap (or DOPPEL_KAFKA_BOOTSTRAP_SERVERS) is required");
     assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 
