@@ -6,10 +6,13 @@ import io.doppel.standalone.bench.IndexBenchmark;
 import io.doppel.standalone.bench.SoakCommand;
 import io.doppel.standalone.calibrate.CalibrateCommand;
 import io.doppel.standalone.cli.Args;
+import io.doppel.standalone.cli.CommandFailedException;
 import io.doppel.standalone.cli.UsageException;
 import io.doppel.standalone.demo.DemoCommand;
 import io.doppel.standalone.eval.EvalCommand;
 import io.doppel.standalone.reindex.ReindexCommand;
+import io.doppel.standalone.tail.TailCommand;
+import io.doppel.standalone.upload.UploadCommand;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -30,6 +33,8 @@ public final class Doppel {
         reindex        backfill a new model version's index from the originals (model upgrades)
         calibrate      fit the score calibration on one half of eval candidates, report on the other
         demo           the review console on the embedded stack, preloaded with references and copies
+        upload         send image files, folders or URLs to the uploads topic of any Doppel stack
+        tail           print a stack's decisions as JSON lines, by kind and tenant
         help           this text
 
       """;
@@ -68,14 +73,20 @@ public final class Doppel {
           yield 0;
         }
         case "demo" -> DemoCommand.run(Args.parse(rest, Set.of()), repositoryRoot());
+        case "upload" -> UploadCommand.run(Args.parseWithOperands(rest, Set.of()));
+        case "tail" -> TailCommand.run(Args.parse(rest, Set.of("from-beginning")));
         case "help", "--help", "-h" -> {
           System.out.print(USAGE + EvalCommand.USAGE + "\n" + BenchCommand.USAGE + BENCH_TOOLS_USAGE
               + "\n" + SoakCommand.USAGE + "\n" + ReindexCommand.USAGE + "\n"
-              + CalibrateCommand.USAGE + "\n" + DemoCommand.USAGE);
+              + CalibrateCommand.USAGE + "\n" + DemoCommand.USAGE + "\n" + UploadCommand.USAGE
+              + "\n" + TailCommand.USAGE);
           yield 0;
         }
         default -> throw new UsageException("unknown command '" + command + "'");
       };
+    } catch (CommandFailedException e) {
+      System.err.println("doppel " + command + " failed: " + e.getMessage());
+      return 1;
     } catch (UsageException e) {
       System.err.println("doppel " + command + ": " + e.getMessage());
       System.err.println("run './doppel help' for usage");

@@ -78,9 +78,13 @@ public final class ImageFetcher implements AutoCloseable {
     return switch (scheme) {
       case "file" -> files.fetch(uri);
       case "http", "https" -> http.fetch(uri, deadlineNanos);
+      // not in the contract: object stores are read through presigned https:// URLs, so the
+      // extractor holds no cloud credentials and every fetch passes the SSRF guard
+      // (docs/integration.md, "Sending uploads")
       case "s3" ->
         throw new ImageRejectedException(
-            DeadLetterReason.FETCH_FAILED, "s3:// sources are not supported by this extractor yet");
+            DeadLetterReason.FETCH_FAILED,
+            "s3:// sources are not fetched: send a presigned https:// URL of the object");
       default ->
         throw new ImageRejectedException(
             DeadLetterReason.FETCH_FAILED,

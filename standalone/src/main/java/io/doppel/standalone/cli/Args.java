@@ -10,27 +10,47 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Command-line options of the form {@code --name value} and {@code --flag}. Every option a command
- * reads must be declared by it; anything else is an error, so a typo never silently falls back to
- * a default.
+ * Command-line options of the form {@code --name value} and {@code --flag}, and for commands that take them, operands
+ * (the other arguments, in order; after {@code --} every argument is one). Every option a command reads must be
+ * declared by it; anything else is an error, so a typo never silently falls back to a default.
  */
 public final class Args {
 
   private final Map<String, String> values;
   private final Set<String> flags;
+  private final List<String> operands;
   private final Set<String> read = new HashSet<>();
 
-  private Args(Map<String, String> values, Set<String> flags) {
+  private Args(Map<String, String> values, Set<String> flags, List<String> operands) {
     this.values = values;
     this.flags = flags;
+    this.operands = List.copyOf(operands);
   }
 
-  /** Parses {@code args}; {@code flagNames} are the options that take no value. */
+  /** Parses {@code args}, options only; {@code flagNames} are the options that take no value. */
   public static Args parse(List<String> args, Set<String> flagNames) {
+    return parse(args, flagNames, false);
+  }
+
+  /** Parses {@code args}, options and operands; {@code flagNames} are the options that take no value. */
+  public static Args parseWithOperands(List<String> args, Set<String> flagNames) {
+    return parse(args, flagNames, true);
+  }
+
+  private static Args parse(List<String> args, Set<String> flagNames, boolean operandsAllowed) {
     Map<String, String> values = new HashMap<>();
     Set<String> flags = new HashSet<>();
+    List<String> operands = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
+      if (operandsAllowed && arg.equals("--")) {
+        operands.addAll(args.subList(i + 1, args.size()));
+        break;
+      }
+      if (operandsAllowed && !arg.startsWith("--")) {
+        operands.add(arg);
+        continue;
+      }
       if (!arg.startsWith("--") || arg.length() == 2) {
         throw new UsageException("unexpected argument '" + arg + "'");
       }
@@ -46,7 +66,12 @@ public final class Args {
         throw new UsageException("option --" + name + " needs a value");
       }
     }
-    return new Args(values, flags);
+    return new Args(values, flags, operands);
+  }
+
+  /** The arguments that are no option, in order (always empty for {@link #parse}). */
+  public List<String> operands() {
+    return operands;
   }
 
   public boolean flag(String name) {
