@@ -68,6 +68,15 @@ public final class ReviewConsole implements AutoCloseable {
         throw new IllegalArgumentException("maxReports and maxImages must be positive");
       }
     }
+
+    /** Names the Kafka settings, never their values: sasl.jaas.config holds a password. */
+    @Override
+    public String toString() {
+      return "ReviewConsole.Settings[kafka=" + new java.util.TreeSet<>(kafka.keySet()) + ", bind="
+          + bindAddress + ":" + port + ", roles=" + roles + ", sessions=" + signIn.sessions()
+          + ", maxReports=" + maxReports + ", maxImages=" + maxImages + ", requireImageDigest="
+          + requireImageDigest + "]";
+    }
   }
 
   private final Deque<AutoCloseable> parts;
