@@ -109,4 +109,24 @@ class ReviewConsoleConfigTest {
         .containsEntry("isolation.level", "read_committed");
     assertThat(connection.registry().toString()).contains("registry:8080");
   }
+
+  @Test
+  void aSignInLinkMintedWithTheConsolesSecretSignsInOnTheConsole() {
+    Map<String, String> env = environment();
+    env.put("DOPPEL_REVIEW_SESSION_SECRET", SECRET);
+    java.time.Instant now = java.time.Instant.parse("2026-06-01T00:00:00Z");
+    var signIn = ReviewConsoleMain.read(env).console().signIn();
+
+    String path = SignInLinkMain.link(
+        new String[] {"lee", "ts-acme-leads"},
+        env,
+        java.time.Clock.fixed(now, java.time.ZoneOffset.UTC));
+
+    assertThat(path).startsWith("/sign-in?link=");
+    assertThat(signIn.redeem(path.substring("/sign-in?link=".length()), now.plusSeconds(60)))
+        .hasValueSatisfying(s -> assertThat(s.identity().name()).isEqualTo("lee"));
+    assertThat(signIn.redeem(path.substring("/sign-in?link=".length()), now.plusSeconds(3600)))
+        .as("15 minutes by default")
+        .isEmpty();
+  }
 }
