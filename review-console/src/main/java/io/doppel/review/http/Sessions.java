@@ -44,6 +44,7 @@ public final class Sessions {
   private static final Base64.Encoder ENCODE = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder DECODE = Base64.getUrlDecoder();
   private static final int MAX_VALUE_CHARS = 8 * 1024;
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final SecretKeySpec key;
   private final Duration ttl;
@@ -63,7 +64,7 @@ public final class Sessions {
   /** Sessions under a fresh random secret: they end when the process does. */
   public static Sessions withRandomSecret(Duration ttl) {
     byte[] secret = new byte[MIN_SECRET_BYTES];
-    new SecureRandom().nextBytes(secret);
+    RANDOM.nextBytes(secret);
     return new Sessions(secret, ttl);
   }
 
