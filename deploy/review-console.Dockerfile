@@ -2,7 +2,9 @@
 # The review console (review-console/, io.doppel.review.ReviewConsoleMain): CPU only, on a slim JRE.
 # Build from the repository root:
 #   docker build -f deploy/review-console.Dockerfile -t ghcr.io/doppel-project/doppel-review-console:0.1.0 .
-# Configured from DOPPEL_REVIEW_* (review-console/README.md, "Running it"); serves on 8090.
+# Configured from DOPPEL_REVIEW_* (review-console/README.md, "Configuration"); serves on 8090 behind an
+# authenticating proxy. The same image mints sign-in links with the console's session secret:
+#   java -cp '/app/lib/*' io.doppel.review.SignInLinkMain NAME GROUPS   (or DOPPEL_MAIN_CLASS=...)
 
 FROM maven:3.9.9-eclipse-temurin-21 AS build
 WORKDIR /src
@@ -22,7 +24,7 @@ COPY --from=build /src/review-console/target/lib/ /app/lib/
 USER 10001:10001
 WORKDIR /app
 EXPOSE 8090
-# The page itself (no token needed) answers once the HTTP server runs; the console has no
+# The page itself (public: it holds no data) answers once the HTTP server runs; the console has no
 # separate health endpoint.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${DOPPEL_REVIEW_PORT:-8090} && printf 'GET / HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]

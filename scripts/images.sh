@@ -80,7 +80,7 @@ smoke() {
                        -e DOPPEL_EXTRACTOR_MODEL_DEVICE=cpu) ;;
       matcher) env+=(-e DOPPEL_MATCHER_APPLICATION_ID=doppel-matcher -e DOPPEL_MATCHER_DATA_DIR=/var/lib/doppel/state
                      -e DOPPEL_MATCHER_INDEX=lucene) ;;
-      review-console) env+=(-e DOPPEL_REVIEW_TOKENS=smoke:smoke-test-token-0123456789) ;;
+      review-console) env+=(-e DOPPEL_REVIEW_TRUSTED_PROXIES=127.0.0.1/32 -e DOPPEL_REVIEW_ROLES=smoke=*:reviewer) ;;
     esac
     run docker run -d --name "$container" --read-only --user 10001:10001 --cap-drop ALL \
       --security-opt no-new-privileges:true --tmpfs /tmp:size=1g,exec,mode=1777 \

@@ -39,7 +39,7 @@ class ServiceConfigurationTest {
           "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"doppel\" password=\"dummy-password-0123\";",
       "ca.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
       "token", "doppel:dummy-password-0123",
-      "tokens", "alice:0123456789abcdef0123\nbob:fedcba9876543210fedc",
+      "secret", "dummy-session-secret-0123456789abcdef",
       "username", "doppel",
       "password", "dummy-password-0123");
 

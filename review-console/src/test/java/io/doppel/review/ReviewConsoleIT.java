@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.doppel.image.ContentDigest;
 import io.doppel.image.fetch.FetchSettings;
-import io.doppel.review.http.Reviewers;
+import io.doppel.review.access.RoleMapping;
+import io.doppel.review.http.ConsoleServer;
+import io.doppel.review.http.Sessions;
+import io.doppel.review.http.SignIn;
+import io.doppel.review.http.TrustedProxies;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.Decision;
 import io.doppel.schemas.avro.ImageKey;
@@ -24,6 +29,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,14 +53,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The console against a real broker: reads a report, serves its images only from the report and
- * only under the fetch roots, requires the token, and records a decision with who and when.
+ * only under the fetch roots, requires a signed-in reviewer (identity headers from 127.0.0.1, the
+ * trusted proxy here), and records a decision with who, in which role, and when.
  */
 class ReviewConsoleIT {
 
   @RegisterExtension
   static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
-  private static final String TOKEN = "reviewer-token-0123456789";
+  private static final String ALICE = "alice";
   private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -96,10 +103,16 @@ class ReviewConsoleIT {
             Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
             "127.0.0.1",
             0,
-            new Reviewers(Map.of(TOKEN, "alice")),
+            new SignIn(
+                TrustedProxies.parse(List.of("127.0.0.1", "::1")),
+                SignIn.Headers.OAUTH2_PROXY,
+                Sessions.withRandomSecret(Duration.ofMinutes(5)),
+                true),
+            RoleMapping.parse("reviewers=acme:reviewer"),
             FetchSettings.of(Map.of("fetch.file-roots", images.toString())),
             100,
-            100),
+            100,
+            true),
         TOPICS,
         Clock.fixed(NOW, ZoneOffset.UTC));
   }
@@ -112,10 +125,12 @@ class ReviewConsoleIT {
   }
 
   @Test
-  void theApiNeedsAReviewerTokenButThePageDoesNot() throws Exception {
+  void theApiNeedsASignedInReviewerButThePageDoesNot() throws Exception {
     assertThat(get("/api/reports", null).statusCode()).isEqualTo(401);
-    assertThat(get("/api/reports", "Bearer wrong-token-0123456789").statusCode())
-        .isEqualTo(401);
+    assertThat(get("/api/reports", "mallory", "").statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(get("/api/reports", "mallory", "").body()).path("reports"))
+        .as("someone in no mapped group sees nothing")
+        .isEmpty();
     HttpResponse<byte[]> page = get("/", null);
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Security-Policy"))
@@ -125,7 +140,7 @@ class ReviewConsoleIT {
   @Test
   void aReportIsListedAndOpensWithItsRegionsAndVersions() throws Exception {
     String id = awaitReport();
-    JsonNode detail = JSON.readTree(get("/api/reports/" + id, "Bearer " + TOKEN).body());
+    JsonNode detail = JSON.readTree(get("/api/reports/" + id, ALICE).body());
 
     assertThat(detail.path("decision").asText()).isEqualTo("COPYRIGHT_VIOLATION");
     assertThat(detail.path("policyVersion").asText()).isEqualTo("policy-7");
@@ -133,9 +148,8 @@ class ReviewConsoleIT {
     assertThat(detail.at("/matches/0/hints/mirrored").asBoolean()).isTrue();
     assertThat(detail.at("/matches/0/inliers").asInt()).isEqualTo(25);
     assertThat(detail.at("/matches/0/tentativeMatches").asInt()).isEqualTo(31);
-    assertThat(JSON.readTree(
-                get("/api/reports?rightsHolder=nobody", "Bearer " + TOKEN).body())
-            .path("reports"))
+    assertThat(
+            JSON.readTree(get("/api/reports?rightsHolder=nobody", ALICE).body()).path("reports"))
         .isEmpty();
   }
 
@@ -143,21 +157,19 @@ class ReviewConsoleIT {
   void imagesAreServedOnlyFromTheReportAndOnlyUnderTheFetchRoots() throws Exception {
     String id = awaitReport();
 
-    HttpResponse<byte[]> query = get("/api/reports/" + id + "/images/query", "Bearer " + TOKEN);
+    HttpResponse<byte[]> query = get("/api/reports/" + id + "/images/query", ALICE);
     assertThat(query.statusCode()).isEqualTo(200);
     assertThat(query.headers().firstValue("Content-Type")).contains("image/png");
     assertThat(ImageIO.read(new java.io.ByteArrayInputStream(query.body())).getWidth())
         .isEqualTo(32);
     // The reference lives outside the console's file roots: the safe fetch path refuses it.
-    assertThat(get("/api/reports/" + id + "/images/match/0", "Bearer " + TOKEN).statusCode())
+    assertThat(get("/api/reports/" + id + "/images/match/0", ALICE).statusCode())
         .isEqualTo(502);
-    assertThat(get("/api/reports/" + id + "/images/match/5", "Bearer " + TOKEN).statusCode())
+    assertThat(get("/api/reports/" + id + "/images/match/5", ALICE).statusCode())
         .isEqualTo(404);
-    assertThat(
-            get("/api/reports/no-such-report/images/query", "Bearer " + TOKEN).statusCode())
+    assertThat(get("/api/reports/no-such-report/images/query", ALICE).statusCode())
         .isEqualTo(404);
-    assertThat(get("/api/images?url=file:///etc/passwd", "Bearer " + TOKEN).statusCode())
-        .isEqualTo(404);
+    assertThat(get("/api/images?url=file:///etc/passwd", ALICE).statusCode()).isEqualTo(404);
   }
 
   @Test
@@ -175,21 +187,21 @@ class ReviewConsoleIT {
     ReviewDecision decision = readFeedback();
     assertThat(decision.getAction()).isEqualTo(ReviewAction.DISMISS);
     assertThat(decision.getReviewer()).isEqualTo("alice");
+    assertThat(decision.getReviewerRole()).isEqualTo("reviewer");
     assertThat(decision.getDecidedAt()).isEqualTo(NOW);
     assertThat(decision.getTenant()).isEqualTo("acme");
     assertThat(decision.getImageId()).isEqualTo("up-1");
     assertThat(decision.getMatch().getImageId()).isEqualTo("ref-1");
     assertThat(decision.getNote()).isEqualTo("different photo");
     assertThat(decision.getPolicyVersion()).isEqualTo("policy-7");
-    JsonNode detail = JSON.readTree(get("/api/reports/" + id, "Bearer " + TOKEN).body());
+    JsonNode detail = JSON.readTree(get("/api/reports/" + id, ALICE).body());
     assertThat(detail.at("/decisions/0/reviewer").asText()).isEqualTo("alice");
   }
 
   private static String awaitReport() throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
-      JsonNode reports =
-          JSON.readTree(get("/api/reports", "Bearer " + TOKEN).body()).path("reports");
+      JsonNode reports = JSON.readTree(get("/api/reports", ALICE).body()).path("reports");
       if (!reports.isEmpty()) {
         return reports.get(0).path("id").asText();
       }
@@ -222,11 +234,17 @@ class ReviewConsoleIT {
     }
   }
 
-  private static HttpResponse<byte[]> get(String path, String authorization) throws Exception {
+  private static HttpResponse<byte[]> get(String path, String user) throws Exception {
+    return get(path, user, "reviewers");
+  }
+
+  /** A request as the authenticating proxy forwards it: the user and their groups as headers. */
+  private static HttpResponse<byte[]> get(String path, String user, String groups)
+      throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port() + path));
-    if (authorization != null) {
-      request.header("Authorization", authorization);
+    if (user != null) {
+      request.header("X-Forwarded-User", user).header("X-Forwarded-Groups", groups);
     }
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
@@ -234,7 +252,9 @@ class ReviewConsoleIT {
   private static HttpResponse<byte[]> post(String path, String body) throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port() + path))
-            .header("Authorization", "Bearer " + TOKEN)
+            .header("X-Forwarded-User", ALICE)
+            .header("X-Forwarded-Groups", "reviewers")
+            .header(ConsoleServer.CSRF_HEADER, "1")
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build(),
@@ -249,13 +269,15 @@ class ReviewConsoleIT {
   }
 
   private static MatchEvent event(
-      String tenant, String imageId, Decision decision, Path source, List<Match> matches) {
+      String tenant, String imageId, Decision decision, Path source, List<Match> matches)
+      throws Exception {
     return MatchEvent.newBuilder()
         .setTenant(tenant)
         .setImageId(imageId)
         .setPurpose(Purpose.UPLOAD)
         .setUploader("user-1")
         .setSource(source.toUri().toString())
+        .setContentSha256(ContentDigest.sha256(Files.readAllBytes(source)))
         .setDecision(decision)
         .setMatches(matches)
         .setPolicyVersion("policy-7")

@@ -5,6 +5,7 @@ import io.doppel.extractor.descriptor.ModelBundle;
 import io.doppel.extractor.descriptor.OnnxDescriptorModel;
 import io.doppel.extractor.local.LocalFeatures;
 import io.doppel.extractor.local.OrbLocalFeatures;
+import io.doppel.image.ContentDigest;
 import io.doppel.image.ImageRejectedException;
 import io.doppel.image.decode.ImageDecoder;
 import io.doppel.image.fetch.ImageFetcher;
@@ -277,8 +278,10 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     return extractions;
   }
 
+  /** @param sha256 the digest of the fetched bytes, which the features carry; null when it failed */
   private record Prepared(
       UploadEvent event,
+      String sha256,
       ImageDecoder.Decoded decoded,
       List<PlannedView> views,
       List<float[]> tensors,
@@ -287,6 +290,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     Prepared withModelNanos(long modelNanos) {
       return new Prepared(
           event,
+          sha256,
           decoded,
           views,
           tensors,
@@ -321,7 +325,9 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
       }
       PhaseTimings timings =
           new PhaseTimings(fetchNanos, decodeNanos, System.nanoTime() - preprocessStart, 0, 0);
-      return new Prepared(event, decoded, views, tensors, null, timings);
+      // Hashed here, from the very bytes decoded, so the digest names what was analysed.
+      return new Prepared(
+          event, ContentDigest.sha256(bytes), decoded, views, tensors, null, timings);
     } catch (ImageRejectedException e) {
       return failed(
           event, new Extraction.Failed(e.reason(), e.getMessage()), fetchNanos, decodeNanos);
@@ -390,6 +396,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     return new Prepared(
         event,
         null,
+        null,
         List.of(),
         List.of(),
         failure,
@@ -446,6 +453,7 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
         .setViews(views)
         .setStageMicros(timings.stageMicros())
         .setExtractedAt(Instant.now())
+        .setContentSha256(p.sha256())
         .build();
     return new TimedExtraction(new Extraction.Extracted(features), timings);
   }

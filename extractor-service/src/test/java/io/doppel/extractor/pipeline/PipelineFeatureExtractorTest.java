@@ -57,6 +57,10 @@ class PipelineFeatureExtractorTest {
 
     assertThat(features.getImageId()).isEqualTo("img-1");
     assertThat(features.getFormat()).isEqualTo("jpeg");
+    // The digest of the very bytes analysed: what the review console checks what it shows against.
+    assertThat(features.getContentSha256())
+        .isEqualTo(io.doppel.image.ContentDigest.sha256(jpeg))
+        .hasSize(io.doppel.image.ContentDigest.HEX_CHARS);
     assertThat(features.getWidth()).isEqualTo(640);
     assertThat(features.getHeight()).isEqualTo(480);
     assertThat(features.getModel().getId()).isEqualTo("doppel-fixture");

@@ -251,6 +251,7 @@ public final class DualRetrievalMatcher implements Matcher {
             Purpose.UPLOAD,
             null,
             null,
+            null,
             Instant.ofEpochMilli(upload.meta().indexedAtMillis()));
         found.add(events.event(
             reference,

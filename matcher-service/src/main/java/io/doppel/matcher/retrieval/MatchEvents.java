@@ -25,6 +25,7 @@ final class MatchEvents {
    *
    * @param uploader null where the event is not about the uploaded image itself
    * @param source null where the event is not about the uploaded image itself
+   * @param contentSha256 the digest of the bytes analysed at {@code source}; null with it, or from an older extractor
    */
   record Subject(
       String tenant,
@@ -32,6 +33,7 @@ final class MatchEvents {
       Purpose purpose,
       String uploader,
       String source,
+      String contentSha256,
       Instant uploadedAt) {
 
     /** The image the features describe. */
@@ -42,6 +44,7 @@ final class MatchEvents {
           features.getPurpose(),
           features.getUploader(),
           features.getSource(),
+          features.getContentSha256(),
           features.getUploadedAt());
     }
   }
@@ -75,6 +78,7 @@ final class MatchEvents {
         .setPurpose(subject.purpose())
         .setUploader(subject.uploader())
         .setSource(subject.source())
+        .setContentSha256(subject.contentSha256())
         .setDecision(decision)
         .setMatches(matches)
         .setTrigger(trigger)

@@ -331,6 +331,19 @@ class DualRetrievalMatcherTest {
   }
 
   @Test
+  void anEventCarriesTheDigestOfTheBytesAnalysedForItsOwnImageOnly() {
+    String digest = "0f".repeat(32);
+    ImageFeatures features = ImageFeatures.newBuilder(TestFeatures.features(
+            "acme", "hashed", Purpose.UPLOAD, original, null, null, T0.toEpochMilli()))
+        .setContentSha256(digest)
+        .build();
+
+    MatchEvent event = matcher.match(features).getFirst();
+
+    assertThat(event.getContentSha256()).isEqualTo(digest);
+  }
+
+  @Test
   void registeringAReferenceReportsEarlierCopiesWithinTheLookBackWindow() {
     Mat work = TestMats.texture(5, WIDTH, HEIGHT);
     Instant registration = T0.plus(Duration.ofDays(40));
@@ -359,6 +372,8 @@ class DualRetrievalMatcherTest {
     assertThat(retro.getTrigger()).isEqualTo(Trigger.RETRO_SCAN);
     assertThat(retro.getTenant()).isEqualTo("acme");
     assertThat(retro.getImageId()).isEqualTo("recent-copy");
+    // about an earlier upload whose bytes this matcher never saw: no digest to vouch for
+    assertThat(retro.getContentSha256()).isNull();
     Match match = retro.getMatches().getFirst();
     assertThat(match.getImageId()).isEqualTo("work-1");
     assertThat(match.getKind()).isEqualTo(MatchKind.COPYRIGHT_VIOLATION);

@@ -29,6 +29,7 @@ public final class Decisions {
       int matchIndex,
       ReviewAction action,
       String reviewer,
+      String reviewerRole,
       String note,
       Instant now) {
     MatchEvent event = report.event();
@@ -40,9 +41,10 @@ public final class Decisions {
       throw new InvalidDecisionException(
           "match " + matchIndex + " of report " + report.id() + " was not reported");
     }
-    if (action == ReviewAction.ALLOW_UPLOADER && event.getUploader() == null) {
+    if ((action == ReviewAction.ALLOW_UPLOADER || action == ReviewAction.REVOKE_UPLOADER)
+        && event.getUploader() == null) {
       throw new InvalidDecisionException(
-          "report " + report.id() + " names no uploader to allow-list");
+          "report " + report.id() + " names no uploader to allow-list or revoke");
     }
     if (reviewer == null || reviewer.isBlank()) {
       throw new InvalidDecisionException("a decision needs a reviewer");
@@ -65,6 +67,7 @@ public final class Decisions {
         .setCalibrationVersion(event.getCalibrationVersion())
         .setReportedAt(event.getDecidedAt())
         .setReviewer(reviewer)
+        .setReviewerRole(reviewerRole)
         .setNote(note == null || note.isBlank() ? null : note)
         .setDecidedAt(now)
         .build();

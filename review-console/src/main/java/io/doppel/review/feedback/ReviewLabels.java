@@ -33,7 +33,9 @@ public final class ReviewLabels {
   public static List<String> csv(List<ReviewDecision> decisions) {
     Map<List<String>, ReviewDecision> latest = new LinkedHashMap<>();
     for (ReviewDecision decision : decisions) {
-      if (decision.getAction() == ReviewAction.ALLOW_UPLOADER) {
+      // Uploader decisions say who may upload, not whether the pair is a copy: no label.
+      if (decision.getAction() == ReviewAction.ALLOW_UPLOADER
+          || decision.getAction() == ReviewAction.REVOKE_UPLOADER) {
         continue;
       }
       Match m = decision.getMatch();

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.doppel.review.access.AccessPolicy;
+import io.doppel.review.access.Reviewer;
+import io.doppel.review.access.Role;
+import io.doppel.review.access.RoleMapping;
 import io.doppel.review.feedback.DecisionSink;
 import io.doppel.review.feedback.Decisions;
 import io.doppel.review.images.ReportImages;
@@ -35,20 +39,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The console's HTTP side, on the JDK's own server. The page and its script are public (they hold
- * no data); everything under {@code /api/} needs {@code Authorization: Bearer <token>}.
+ * no data); everything under {@code /api/} needs a signed-in reviewer ({@link SignIn}: identity
+ * headers from a trusted proxy, or this console's session cookie), and every endpoint that touches
+ * a report asks {@link AccessPolicy} first: a report of a tenant the reviewer holds no role in
+ * answers exactly as an unknown one (404), so its existence is not disclosed.
  *
  * <pre>
  * GET  /                                   the page (index.html, app.js, app.css)
- * GET  /api/whoami                         {"reviewer": name}
+ * GET  /sign-in?link=…                     redeems a sign-in link: sets the session, back to /
+ * GET  /api/whoami                         {"reviewer": name, "roles": {tenant: role}}
  * GET  /api/reports?tenant=&decision=&minScore=&rightsHolder=&undecided=true&limit=
- *                                          {"reports": [summary…]} newest first
- * GET  /api/reports/{id}                   the report: matches, regions, hints, versions, decisions
- * GET  /api/reports/{id}/images/query      the reported image
- * GET  /api/reports/{id}/images/match/{i}  the image of match i
+ *                                          {"reports": [summary…]} newest first, own tenants only
+ * GET  /api/reports/{id}                   the report: matches, regions, hints, versions, decisions,
+ *                                          the reviewer's role and the actions it allows
+ * GET  /api/reports/{id}/images/query      the reported image, if its bytes are those analysed
+ * GET  /api/reports/{id}/images/match/{i}  the image of match i, likewise
  * POST /api/reports/{id}/decisions         {"match": i, "action": "DISMISS", "note": "…"} → 201 the decision
  * </pre>
+ *
+ * POSTs must carry {@value #CSRF_HEADER}: a page of another site cannot add it without a CORS
+ * preflight, which this server never grants, so a signed-in browser cannot be made to decide.
  */
 public final class ConsoleServer implements AutoCloseable {
+
+  /** The header every state-changing request must carry (any non-blank value). */
+  public static final String CSRF_HEADER = "X-Doppel-Console";
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,7 +100,8 @@ public final class ConsoleServer implements AutoCloseable {
   private final ReportQueue queue;
   private final ReportImages images;
   private final DecisionSink decisions;
-  private final Reviewers reviewers;
+  private final SignIn signIn;
+  private final RoleMapping roles;
   private final Clock clock;
   private final ReportJson render = new ReportJson(JSON);
 
@@ -95,14 +111,16 @@ public final class ConsoleServer implements AutoCloseable {
       ReportQueue queue,
       ReportImages images,
       DecisionSink decisions,
-      Reviewers reviewers,
+      SignIn signIn,
+      RoleMapping roles,
       Clock clock) {
     this.server = server;
     this.executor = executor;
     this.queue = queue;
     this.images = images;
     this.decisions = decisions;
-    this.reviewers = reviewers;
+    this.signIn = signIn;
+    this.roles = roles;
     this.clock = clock;
   }
 
@@ -112,7 +130,8 @@ public final class ConsoleServer implements AutoCloseable {
       ReportQueue queue,
       ReportImages images,
       DecisionSink decisions,
-      Reviewers reviewers,
+      SignIn signIn,
+      RoleMapping roles,
       Clock clock) {
     HttpServer server;
     try {
@@ -123,7 +142,7 @@ public final class ConsoleServer implements AutoCloseable {
     }
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     ConsoleServer console =
-        new ConsoleServer(server, executor, queue, images, decisions, reviewers, clock);
+        new ConsoleServer(server, executor, queue, images, decisions, signIn, roles, clock);
     server.createContext("/", console::handle);
     server.setExecutor(executor);
     server.start();
@@ -142,50 +161,108 @@ public final class ConsoleServer implements AutoCloseable {
       exchange.getResponseHeaders().set("Content-Security-Policy", CSP);
       String path = exchange.getRequestURI().getPath();
       String method = exchange.getRequestMethod();
+      if (path.equals("/sign-in") && method.equals("GET")) {
+        redeemLink(exchange);
+        return;
+      }
       if (!path.startsWith("/api/")) {
         serveStatic(exchange, path, method);
         return;
       }
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
-      Optional<String> reviewer =
-          reviewers.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
-      if (reviewer.isEmpty()) {
-        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"doppel-review\"");
-        error(exchange, 401, "a reviewer token is required (Authorization: Bearer …)");
+      SignIn.Result result = signIn.authenticate(
+          exchange.getRemoteAddress().getAddress(),
+          exchange.getRequestHeaders()::getFirst,
+          clock.instant());
+      if (!(result instanceof SignIn.Result.SignedIn signedIn)) {
+        if (((SignIn.Result.Anonymous) result).untrustedHeaders()) {
+          LOG.warn(
+              "identity headers from {}, which is not a trusted proxy, were ignored",
+              exchange.getRemoteAddress().getAddress().getHostAddress());
+        }
+        error(exchange, 401, "not signed in: sign in through your organisation's sign-in");
         return;
       }
-      route(exchange, path, method, reviewer.get());
+      signedIn.setCookie().ifPresent(c -> exchange.getResponseHeaders().add("Set-Cookie", c));
+      Reviewer reviewer =
+          roles.resolve(signedIn.identity().name(), signedIn.identity().groups());
+      if (method.equals("POST") && isBlank(exchange.getRequestHeaders().getFirst(CSRF_HEADER))) {
+        error(exchange, 403, "state-changing requests need the " + CSRF_HEADER + " header");
+        return;
+      }
+      route(exchange, path, method, reviewer);
     } catch (IOException | RuntimeException e) {
       LOG.warn("review console request {} failed", exchange.getRequestURI().getPath(), e);
     }
   }
 
-  private void route(HttpExchange exchange, String path, String method, String reviewer)
+  private void redeemLink(HttpExchange exchange) throws IOException {
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    String link = queryParameters(exchange.getRequestURI().getRawQuery()).get("link");
+    Optional<SignIn.Result.SignedIn> signedIn =
+        link == null ? Optional.empty() : signIn.redeem(link, clock.instant());
+    if (signedIn.isEmpty()) {
+      error(exchange, 401, "this sign-in link is not valid or has expired");
+      return;
+    }
+    signedIn.get().setCookie().ifPresent(c -> exchange.getResponseHeaders().add("Set-Cookie", c));
+    LOG.info("{} signed in with a sign-in link", signedIn.get().identity().name());
+    exchange.getResponseHeaders().set("Location", "/");
+    exchange.sendResponseHeaders(303, -1);
+  }
+
+  private void route(HttpExchange exchange, String path, String method, Reviewer reviewer)
       throws IOException {
     Matcher m;
     if (path.equals("/api/whoami") && method.equals("GET")) {
-      send(exchange, 200, JSON.createObjectNode().put("reviewer", reviewer));
+      ObjectNode body = JSON.createObjectNode().put("reviewer", reviewer.name());
+      ObjectNode tenants = body.putObject("roles");
+      reviewer.rolesForDisplay().forEach((tenant, role) -> tenants.put(tenant, role.label()));
+      send(exchange, 200, body);
     } else if (path.equals("/api/reports") && method.equals("GET")) {
-      listReports(exchange);
+      listReports(exchange, reviewer);
     } else if ((m = QUERY_IMAGE.matcher(path)).matches() && method.equals("GET")) {
-      image(exchange, m.group(1), new ReportImages.Slot.Query());
+      image(exchange, m.group(1), new ReportImages.Slot.Query(), reviewer);
     } else if ((m = MATCH_IMAGE.matcher(path)).matches() && method.equals("GET")) {
-      image(exchange, m.group(1), new ReportImages.Slot.Matched(Integer.parseInt(m.group(2))));
+      image(
+          exchange,
+          m.group(1),
+          new ReportImages.Slot.Matched(Integer.parseInt(m.group(2))),
+          reviewer);
     } else if ((m = DECISIONS.matcher(path)).matches() && method.equals("POST")) {
       decide(exchange, m.group(1), reviewer);
     } else if ((m = REPORT.matcher(path)).matches() && method.equals("GET")) {
-      Optional<Report> report = queue.get(m.group(1));
+      Optional<Report> report = visibleReport(m.group(1), reviewer);
       if (report.isEmpty()) {
         error(exchange, 404, "no report " + m.group(1));
       } else {
-        send(exchange, 200, render.detail(report.get(), queue.decisionsOn(report.get())));
+        send(exchange, 200, detail(report.get(), reviewer));
       }
     } else {
       error(exchange, 404, "not found: " + method + " " + path);
     }
   }
 
-  private void listReports(HttpExchange exchange) throws IOException {
+  /** The report {@code id} if it exists and {@code reviewer} sees its tenant; one they may not see is absent. */
+  private Optional<Report> visibleReport(String id, Reviewer reviewer) {
+    return queue.get(id).filter(r -> AccessPolicy.sees(reviewer, r.event().getTenant()));
+  }
+
+  private ObjectNode detail(Report report, Reviewer reviewer) {
+    String tenant = report.event().getTenant();
+    ObjectNode node = render.detail(report, queue.decisionsOn(report));
+    node.put("role", reviewer.roleIn(tenant).map(Role::label).orElse(null));
+    node.put("uploaderAllowed", queue.uploaderAllowed(tenant, report.event().getUploader()));
+    ArrayNode actions = node.putArray("actions");
+    for (ReviewAction action : ReviewAction.values()) {
+      if (AccessPolicy.decides(reviewer, tenant, action)) {
+        actions.add(action.name());
+      }
+    }
+    return node;
+  }
+
+  private void listReports(HttpExchange exchange, Reviewer reviewer) throws IOException {
     Map<String, String> query = queryParameters(exchange.getRequestURI().getRawQuery());
     ReportFilter filter;
     int limit;
@@ -205,18 +282,20 @@ public final class ConsoleServer implements AutoCloseable {
       error(exchange, 400, "bad filter: " + e.getMessage());
       return;
     }
+    java.util.function.Predicate<String> visible = tenant -> AccessPolicy.sees(reviewer, tenant);
     ObjectNode body = JSON.createObjectNode();
     ArrayNode reports = body.putArray("reports");
-    for (Report report : queue.list(filter, Math.clamp(limit, 1, MAX_LIMIT))) {
+    for (Report report : queue.list(filter, visible, Math.clamp(limit, 1, MAX_LIMIT))) {
       reports.add(render.summary(report, queue.decisionsOn(report)));
     }
-    body.put("queued", queue.size());
+    body.put("queued", queue.count(visible));
     send(exchange, 200, body);
   }
 
-  private void image(HttpExchange exchange, String reportId, ReportImages.Slot slot)
+  private void image(
+      HttpExchange exchange, String reportId, ReportImages.Slot slot, Reviewer reviewer)
       throws IOException {
-    Optional<Report> report = queue.get(reportId);
+    Optional<Report> report = visibleReport(reportId, reviewer);
     if (report.isEmpty()) {
       error(exchange, 404, "no report " + reportId);
       return;
@@ -225,24 +304,35 @@ public final class ConsoleServer implements AutoCloseable {
     try {
       image = images.fetch(report.get(), slot);
     } catch (ReportImages.UnavailableException e) {
-      error(exchange, e.missing() ? 404 : 502, e.getMessage());
+      int status = switch (e.reason()) {
+        case MISSING -> 404;
+        case UNREACHABLE -> 502;
+        // The source answers, but not with the analysed bytes (or they cannot be told apart).
+        case CHANGED, UNVERIFIED -> 409;
+      };
+      error(exchange, status, e.getMessage());
       return;
     }
     exchange.getResponseHeaders().set("Content-Type", image.contentType());
     exchange.getResponseHeaders().set("Content-Disposition", "inline");
+    exchange.getResponseHeaders().set("X-Doppel-Image-Verified", String.valueOf(image.verified()));
     exchange.sendResponseHeaders(200, image.bytes().length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(image.bytes());
     }
   }
 
-  private void decide(HttpExchange exchange, String reportId, String reviewer) throws IOException {
-    Optional<Report> report = queue.get(reportId);
+  private void decide(HttpExchange exchange, String reportId, Reviewer reviewer)
+      throws IOException {
+    Optional<Report> report = visibleReport(reportId, reviewer);
     if (report.isEmpty()) {
       error(exchange, 404, "no report " + reportId);
       return;
     }
-    ReviewDecision decision;
+    String tenant = report.get().event().getTenant();
+    ReviewAction action;
+    int matchIndex;
+    String note;
     try {
       JsonNode request = JSON.readTree(readBody(exchange));
       if (request == null
@@ -251,37 +341,63 @@ public final class ConsoleServer implements AutoCloseable {
         error(
             exchange,
             400,
-            "expected {\"match\": index, \"action\": CONFIRM|DISMISS|ALLOW_PAIR|ALLOW_UPLOADER}");
+            "expected {\"match\": index, \"action\":"
+                + " CONFIRM|DISMISS|ALLOW_PAIR|ALLOW_UPLOADER|REVOKE_UPLOADER}");
         return;
       }
-      String note = request.path("note").isTextual() ? request.path("note").asText() : null;
+      action = ReviewAction.valueOf(request.path("action").asText());
+      matchIndex = request.path("match").asInt();
+      note = request.path("note").isTextual() ? request.path("note").asText() : null;
+    } catch (IllegalArgumentException | IOException e) {
+      error(exchange, 400, "bad decision: " + e.getMessage());
+      return;
+    }
+    Optional<String> refusal = AccessPolicy.refusal(reviewer, tenant, action);
+    if (refusal.isPresent()) {
+      LOG.warn(
+          "{} was refused {} on report {}: {}", reviewer.name(), action, reportId, refusal.get());
+      error(exchange, 403, refusal.get());
+      return;
+    }
+    if (action == ReviewAction.REVOKE_UPLOADER
+        && !queue.uploaderAllowed(tenant, report.get().event().getUploader())) {
+      error(exchange, 409, "the uploader of report " + reportId + " is not allow-listed");
+      return;
+    }
+    ReviewDecision decision;
+    try {
       decision = Decisions.of(
           report.get(),
-          request.path("match").asInt(),
-          ReviewAction.valueOf(request.path("action").asText()),
-          reviewer,
+          matchIndex,
+          action,
+          reviewer.name(),
+          reviewer.roleIn(tenant).orElseThrow().label(),
           note,
           clock.instant());
-    } catch (IllegalArgumentException | IOException e) {
+    } catch (IllegalArgumentException e) {
       error(exchange, 400, "bad decision: " + e.getMessage());
       return;
     }
     try {
       decisions.publish(decision);
     } catch (RuntimeException e) {
-      LOG.error("decision on report {} by {} was not recorded", reportId, reviewer, e);
+      LOG.error("decision on report {} by {} was not recorded", reportId, reviewer.name(), e);
       error(exchange, 503, "the decision was not recorded, try again: " + e.getMessage());
       return;
     }
     queue.accept(decision);
+    // The decision on review-feedback is the audit record; this line is its trace in the log.
     LOG.info(
-        "{} decided {} on {}/{} (match {}/{})",
-        reviewer,
+        "{} ({}) decided {} on {}/{} (match {}/{}, uploader {}, decision {})",
+        reviewer.name(),
+        decision.getReviewerRole(),
         decision.getAction(),
         decision.getTenant(),
         decision.getImageId(),
         decision.getMatch().getTenant(),
-        decision.getMatch().getImageId());
+        decision.getMatch().getImageId(),
+        decision.getUploader(),
+        decision.getDecisionId());
     send(exchange, 201, render.decision(decision));
   }
 
@@ -332,6 +448,10 @@ public final class ConsoleServer implements AutoCloseable {
       }
     }
     return parameters;
+  }
+
+  private static boolean isBlank(String value) {
+    return value == null || value.isBlank();
   }
 
   private static String blankToNull(String value) {

@@ -91,6 +91,7 @@ final class ReportJson {
     node.put("matchTenant", d.getMatch().getTenant());
     node.put("matchImageId", d.getMatch().getImageId());
     node.put("reviewer", d.getReviewer());
+    node.put("reviewerRole", d.getReviewerRole());
     node.put("note", d.getNote());
     node.put("decidedAt", d.getDecidedAt().toString());
     return node;

@@ -1,29 +1,22 @@
 'use strict';
-// The review console page. No build step: plain DOM, fetch() with the reviewer's bearer token.
-// The token comes from the URL fragment once (never sent to the server in a URL) or the login form,
-// and lives in sessionStorage only.
+// The review console page. No build step: plain DOM and fetch(). Sign-in is the authenticating
+// proxy's (or a sign-in link's): the browser holds an HttpOnly session cookie the script never sees.
+// What a reviewer may do comes from the server (each report's "actions"); the server enforces it.
 
-const TOKEN_KEY = 'doppel-review-token';
 const REFRESH_MS = 2000;
+const CSRF_HEADER = 'X-Doppel-Console';
 const $ = (selector, root = document) => root.querySelector(selector);
 
-const state = { token: null, selectedId: null, report: null, matchIndex: 0, imageUrls: [] };
-
-function takeTokenFromFragment() {
-  const match = location.hash.match(/token=([^&]+)/);
-  if (match) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
-}
+const state = { selectedId: null, report: null, matchIndex: 0, imageUrls: [] };
 
 async function api(path, options = {}) {
-  const headers = Object.assign({ Authorization: 'Bearer ' + state.token }, options.headers || {});
-  const response = await fetch(path, Object.assign({}, options, { headers }));
+  const headers = Object.assign({}, options.headers || {});
+  if (options.method && options.method !== 'GET') {
+    headers[CSRF_HEADER] = '1';
+  }
+  const response = await fetch(path, Object.assign({ credentials: 'same-origin' }, options, { headers }));
   if (response.status === 401) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    showLogin('That token is not valid.');
+    showLogin('Not signed in, or the session has expired. Open the console through your organisation\'s sign-in.');
     throw new Error('unauthorised');
   }
   return response;
@@ -36,21 +29,20 @@ function showLogin(message) {
 }
 
 async function start() {
-  state.token = takeTokenFromFragment();
-  $('#login-form').addEventListener('submit', event => {
-    event.preventDefault();
-    sessionStorage.setItem(TOKEN_KEY, $('#token').value.trim());
-    start();
-  });
-  if (!state.token) {
-    showLogin('');
+  let who;
+  try {
+    who = await api('/api/whoami');
+  } catch (e) {
     return;
   }
-  const who = await api('/api/whoami');
   if (!who.ok) {
+    showLogin('The console could not say who you are (' + who.status + ').');
     return;
   }
-  $('#whoami').textContent = 'reviewer: ' + (await who.json()).reviewer;
+  const me = await who.json();
+  const roles = Object.entries(me.roles).map(([tenant, role]) => (tenant === '*' ? 'every tenant' : tenant) + ': ' + role);
+  $('#whoami').textContent = me.reviewer + (roles.length ? ' · ' + roles.join(', ') : ' · no tenant roles');
+  $('#whoami').dataset.reviewer = me.reviewer;
   $('#login').hidden = true;
   $('#console').hidden = false;
   $('#filters').addEventListener('input', refreshQueue);
@@ -126,11 +118,11 @@ function renderReport() {
   if (r.decisions.length === 0) {
     history.append(li('none yet'));
   }
-  r.decisions.forEach(d => history.append(li(d.action.toLowerCase() + ' of ' + d.matchTenant + ' / ' + d.matchImageId
-      + ' by ' + d.reviewer + ' at ' + new Date(d.decidedAt).toLocaleString() + (d.note ? ' — ' + d.note : ''))));
+  r.decisions.forEach(d => history.append(li(describeDecision(d) + (d.note ? ' — ' + d.note : ''))));
   view.querySelectorAll('.decide button').forEach(button => button.addEventListener('click', () => decide(button.dataset.action)));
   $('#report').replaceChildren(view);
   showMatch(state.matchIndex);
+  showPermissions();
   loadImage($('.query-image'), '/api/reports/' + encodeURIComponent(r.id) + '/images/query');
 }
 
@@ -174,6 +166,29 @@ function showMatch(index) {
   document.querySelectorAll('.decide button').forEach(b => { b.disabled = !reportable; });
 }
 
+// Only the actions the server allows this reviewer in this tenant are offered; of the two uploader
+// actions, the one that applies (allow when not allow-listed, revoke when it is).
+function showPermissions() {
+  const r = state.report;
+  const allowed = new Set(r.actions);
+  document.querySelectorAll('.decide button').forEach(b => {
+    const action = b.dataset.action;
+    let shown = allowed.has(action);
+    if (action === 'ALLOW_UPLOADER') shown = shown && !r.uploaderAllowed && !!r.uploader;
+    if (action === 'REVOKE_UPLOADER') shown = shown && r.uploaderAllowed;
+    b.hidden = !shown;
+  });
+  $('.uploader-status').textContent = r.uploader
+      ? 'Uploader ' + r.uploader + (r.uploaderAllowed ? ' is allow-listed in ' + r.tenant : ' is not allow-listed') + '.'
+      : '';
+  $('.your-role').textContent = 'Your role in ' + r.tenant + ': ' + (r.role || 'none') + '.';
+}
+
+function describeDecision(d) {
+  return d.action.toLowerCase().replace('_', ' ') + ' of ' + d.matchTenant + ' / ' + d.matchImageId + ' by ' + d.reviewer
+      + (d.reviewerRole ? ' (' + d.reviewerRole + ')' : '') + ' at ' + new Date(d.decidedAt).toLocaleString();
+}
+
 // Regions are normalised to [0,1] of each image; the SVG's viewBox is the unit square stretched over the image.
 function drawRegion(polygon, points) {
   polygon.setAttribute('points', points.map(p => p.x.toFixed(4) + ',' + p.y.toFixed(4)).join(' '));
@@ -189,6 +204,9 @@ async function loadImage(img, path) {
     img.alt = 'image unavailable: ' + body.error;
     img.title = body.error;
     return;
+  }
+  if (response.headers.get('X-Doppel-Image-Verified') === 'false') {
+    img.title = 'not verified against the analysed bytes (the event carries no digest)';
   }
   const url = URL.createObjectURL(await response.blob());
   state.imageUrls.push(url);
@@ -215,9 +233,11 @@ async function decide(action) {
   status.textContent = 'recorded: ' + body.action.toLowerCase() + ' by ' + body.reviewer;
   status.dataset.decisionId = body.decisionId;
   refreshQueue();
-  const history = $('.history');
-  history.append(li(body.action.toLowerCase() + ' of ' + body.matchTenant + ' / ' + body.matchImageId + ' by ' + body.reviewer
-      + ' at ' + new Date(body.decidedAt).toLocaleString()));
+  if (action === 'ALLOW_UPLOADER' || action === 'REVOKE_UPLOADER') {
+    r.uploaderAllowed = action === 'ALLOW_UPLOADER';
+    showPermissions();
+  }
+  $('.history').append(li(describeDecision(body)));
 }
 
 function span(className, text) {

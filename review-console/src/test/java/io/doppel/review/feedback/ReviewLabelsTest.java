@@ -53,7 +53,7 @@ class ReviewLabelsTest {
   }
 
   private static ReviewDecision decide(Report report, ReviewAction action, int minute) {
-    return Decisions.of(report, 0, action, "rev", null, T0.plusSeconds(60L * minute));
+    return Decisions.of(report, 0, action, "rev", "reviewer", null, T0.plusSeconds(60L * minute));
   }
 
   private static Report report(String imageId, String referenceId, float similarity, int inliers) {

@@ -60,7 +60,8 @@ class ReportQueueTest {
     assertThat(ids(new ReportFilter(null, null, null, "label", false))).containsExactly("v-2");
 
     Report decided = queue.get("v-1").orElseThrow();
-    ReviewDecision dismissal = Decisions.of(decided, 0, ReviewAction.DISMISS, "rev", null, T0);
+    ReviewDecision dismissal =
+        Decisions.of(decided, 0, ReviewAction.DISMISS, "rev", "reviewer", null, T0);
     queue.accept(dismissal);
     assertThat(ids(new ReportFilter(null, null, null, null, true))).containsExactly("d-1", "v-2");
     assertThat(queue.decisionsOn(decided)).containsExactly(dismissal);
@@ -70,8 +71,53 @@ class ReportQueueTest {
   void remembersWhereImagesLiveFromEveryDecisionTopic() {
     queue.accept("o-1", event("a", "ref-1", Decision.REGISTERED, 0f, null, 1));
 
-    assertThat(queue.sourceOf("a", "ref-1")).contains("file:///images/ref-1.png");
+    assertThat(queue.sourceOf("a", "ref-1"))
+        .contains(new ReportQueue.ImageSource("file:///images/ref-1.png", null));
+    queue.accept(
+        "o-2",
+        MatchEvent.newBuilder(event("a", "ref-2", Decision.REGISTERED, 0f, null, 2))
+            .setContentSha256("ab".repeat(32))
+            .build());
+    assertThat(queue.sourceOf("a", "ref-2").orElseThrow().sha256()).isEqualTo("ab".repeat(32));
     assertThat(queue.sourceOf("a", "unknown")).isEmpty();
+  }
+
+  @Test
+  void listsAndCountsOnlyTheTenantsAViewerMaySee() {
+    twoTenants();
+    assertThat(queue.list(ReportFilter.ALL, "b"::equals, 10))
+        .extracting(Report::id)
+        .containsExactly("v-2");
+    assertThat(queue.count("b"::equals)).isEqualTo(1);
+    assertThat(queue.count(t -> false)).isZero();
+  }
+
+  @Test
+  void theLatestUploaderDecisionWinsAndADecisionReadBackIsNotCountedTwice() {
+    twoTenants();
+    Report report = queue.get("v-1").orElseThrow();
+    ReviewDecision allow =
+        Decisions.of(report, 0, ReviewAction.ALLOW_UPLOADER, "lee", "lead", null, T0);
+    queue.accept(allow);
+    queue.accept(allow);
+    assertThat(queue.uploaderAllowed(report.event().getTenant(), "user-1")).isTrue();
+    assertThat(queue.decisionsOn(report)).hasSize(1);
+
+    queue.accept(Decisions.of(
+        report, 0, ReviewAction.REVOKE_UPLOADER, "lee", "lead", null, T0.plusSeconds(60)));
+
+    assertThat(queue.uploaderAllowed(report.event().getTenant(), "user-1")).isFalse();
+    assertThat(queue
+            .uploaderDecision(report.event().getTenant(), "user-1")
+            .orElseThrow()
+            .getAction())
+        .isEqualTo(ReviewAction.REVOKE_UPLOADER);
+    assertThat(queue.uploaderAllowed("other-tenant", "user-1")).isFalse();
+  }
+
+  private void twoTenants() {
+    queue.accept("v-1", event("a", "img-1", Decision.COPYRIGHT_VIOLATION, 0.95f, "studio", 1));
+    queue.accept("v-2", event("b", "img-2", Decision.COPYRIGHT_VIOLATION, 0.6f, "label", 2));
   }
 
   private List<String> ids(ReportFilter filter) {

@@ -2,7 +2,11 @@ package io.doppel.standalone.demo;
 
 import io.doppel.image.fetch.FetchSettings;
 import io.doppel.review.ReviewConsole;
-import io.doppel.review.http.Reviewers;
+import io.doppel.review.access.RoleMapping;
+import io.doppel.review.http.Identity;
+import io.doppel.review.http.Sessions;
+import io.doppel.review.http.SignIn;
+import io.doppel.review.http.TrustedProxies;
 import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
@@ -14,11 +18,9 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,8 +44,9 @@ public final class Demo implements AutoCloseable {
   /** Who uploads the copies, so that "allow the uploader" has someone to allow. */
   public static final String UPLOADER = "demo-uploader";
 
-  private static final int TOKEN_BYTES = 24;
-  private static final SecureRandom TOKENS = new SecureRandom();
+  /** How long the demo's sign-in link and session last. */
+  private static final Duration SESSION = Duration.ofDays(1);
+
   private static final int PARTITIONS = 2;
 
   /**
@@ -64,7 +67,7 @@ public final class Demo implements AutoCloseable {
   private final PipelineDriver driver;
   private final KafkaProducer<ImageKey, UploadEvent> uploads;
   private final List<DemoSamples.Sample> samples;
-  private final String token;
+  private final String signInPath;
   private final String bindAddress;
   private final boolean fromDev;
 
@@ -73,7 +76,7 @@ public final class Demo implements AutoCloseable {
       ReviewConsole console,
       PipelineDriver driver,
       List<DemoSamples.Sample> samples,
-      String token,
+      String signInPath,
       String bindAddress,
       boolean fromDev) {
     this.stack = stack;
@@ -90,7 +93,7 @@ public final class Demo implements AutoCloseable {
         stack.topics().uploads().keySerde().serializer(),
         stack.topics().uploads().valueSerde().serializer());
     this.samples = samples;
-    this.token = token;
+    this.signInPath = signInPath;
     this.bindAddress = bindAddress;
     this.fromDev = fromDev;
   }
@@ -111,7 +114,6 @@ public final class Demo implements AutoCloseable {
         null, roots, StackOptions.LUCENE, null, false, PARTITIONS, null, null, Map.of()));
     ReviewConsole console = null;
     try {
-      String token = newToken();
       FetchSettings fetch = FetchSettings.of(Map.of(
           "fetch.file-roots", roots.stream().map(Path::toString).collect(Collectors.joining(","))));
       console = ReviewConsole.start(
@@ -119,16 +121,25 @@ public final class Demo implements AutoCloseable {
               Map.of("bootstrap.servers", stack.bootstrapServers()),
               options.bindAddress(),
               options.port(),
-              new Reviewers(Map.of(token, REVIEWER)),
+              // No proxy in front of the demo: its one reviewer signs in with a link, and is a
+              // lead in every tenant (group "demo"). Plain HTTP on a local port: no Secure cookie.
+              new SignIn(
+                  TrustedProxies.NONE,
+                  SignIn.Headers.OAUTH2_PROXY,
+                  Sessions.withRandomSecret(SESSION),
+                  false),
+              RoleMapping.parse(REVIEWER + "=*:lead"),
               fetch,
               ReviewConsole.Settings.DEFAULT_MAX_REPORTS,
-              ReviewConsole.Settings.DEFAULT_MAX_IMAGES),
+              ReviewConsole.Settings.DEFAULT_MAX_IMAGES,
+              true),
           stack.topics(),
           Clock.systemUTC());
+      String signInPath = console.signInPath(new Identity(REVIEWER, List.of(REVIEWER)), SESSION);
       PipelineDriver driver =
           new PipelineDriver(stack.bootstrapServers(), stack.topics(), outcome -> {});
       return new Demo(
-          stack, console, driver, samples, token, options.bindAddress(), dev.isPresent());
+          stack, console, driver, samples, signInPath, options.bindAddress(), dev.isPresent());
     } catch (RuntimeException e) {
       if (console != null) {
         console.close();
@@ -178,14 +189,15 @@ public final class Demo implements AutoCloseable {
     }
   }
 
-  /** The page, with the token in the fragment (which browsers never send to the server). */
+  /** The page's sign-in link: opening it signs the browser in as {@link #REVIEWER} for a day. */
   public URI url() {
     String host = bindAddress.equals("0.0.0.0") ? "127.0.0.1" : bindAddress;
-    return URI.create("http://" + host + ":" + console.port() + "/#token=" + token);
+    return URI.create("http://" + host + ":" + console.port() + signInPath);
   }
 
-  public String token() {
-    return token;
+  /** The console itself, for tests that sign in other people. */
+  public ReviewConsole console() {
+    return console;
   }
 
   public List<DemoSamples.Sample> samples() {
@@ -214,12 +226,6 @@ public final class Demo implements AutoCloseable {
     }
     console.close();
     stack.close();
-  }
-
-  private static String newToken() {
-    byte[] bytes = new byte[TOKEN_BYTES];
-    TOKENS.nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   private static Path tempDir() {

@@ -15,7 +15,7 @@ public final class DemoCommand {
   public static final String USAGE = """
       doppel demo [--port N] [--bind ADDR] [--pairs N] [--dev DIR]
         starts the embedded stack and the review console, registers a few references and uploads
-        copies of them, then prints the console's URL and token; runs until Ctrl-C
+        copies of them, then prints the console's sign-in link; runs until Ctrl-C
         --port N     console port (default 8090; 0 for any free port)
         --bind ADDR  console address (default 127.0.0.1)
         --pairs N    reference/copy pairs to preload (default 5)
@@ -43,8 +43,8 @@ public final class DemoCommand {
           demo.fromDev() ? "DEV" : "generated");
       demo.preload(STALL_TIMEOUT);
       System.out.printf(
-          "%nReview console: %s%n  reviewer \"%s\", token %s%n  ready in %.1f s; Ctrl-C stops it%n",
-          demo.url(), Demo.REVIEWER, demo.token(), (System.nanoTime() - started) / 1e9);
+          "%nReview console: %s%n  signs you in as \"%s\", a lead of every tenant, for a day%n  ready in %.1f s; Ctrl-C stops it%n",
+          demo.url(), Demo.REVIEWER, (System.nanoTime() - started) / 1e9);
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
       stop.await();

@@ -31,7 +31,8 @@ class ConfigurationReferenceTest {
       "DOPPEL_MODEL_ID", "doppel-copy",
       "DOPPEL_MODEL_VERSION", "2",
       "DOPPEL_MODEL_DIMENSION", "256",
-      "DOPPEL_REVIEW_TOKENS", "alice:0123456789abcdef0123");
+      "DOPPEL_REVIEW_TRUSTED_PROXIES", "10.0.0.0/8",
+      "DOPPEL_REVIEW_ROLES", "reviewers=*:reviewer");
 
   /** Every setting each program reads, by variable; the same variable from two programs must agree. */
   private static List<ConfigReader.Setting> settingsOfEveryProgram() {

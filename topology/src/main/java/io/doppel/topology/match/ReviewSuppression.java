@@ -15,7 +15,8 @@ import java.util.function.Function;
  * Reviewers' decisions as a lookup table, and what the table does to a match event. Pure.
  *
  * <p>Table: one entry per decided pair (reported image, matched image) and per allow-listed
- * uploader; the latest decision on a pair wins, so a CONFIRM after a DISMISS reports the pair again.
+ * uploader; the latest decision on a pair wins, so a CONFIRM after a DISMISS reports the pair again, and the
+ * latest of ALLOW_UPLOADER and REVOKE_UPLOADER on an uploader wins.
  *
  * <pre>
  * suppressed(e, m) = table[uploader(e.tenant, e.uploader)] = ALLOW_UPLOADER
@@ -41,7 +42,7 @@ public final class ReviewSuppression {
   /** One entry of the table. */
   public record Entry(String key, ReviewAction action) {}
 
-  /** The entry a decision writes, if any (ALLOW_UPLOADER without an uploader writes none). */
+  /** The entry a decision writes, if any (an uploader decision without an uploader writes none). */
   public static Optional<Entry> entryOf(ReviewDecision decision) {
     return switch (decision.getAction()) {
       case CONFIRM, DISMISS, ALLOW_PAIR ->
@@ -52,7 +53,9 @@ public final class ReviewSuppression {
                 decision.getMatch().getTenant(),
                 decision.getMatch().getImageId()),
             decision.getAction()));
-      case ALLOW_UPLOADER ->
+      // Both write the uploader's one entry, so whichever came last decides: a revoke lifts the
+      // allow-list and a later allow sets it again.
+      case ALLOW_UPLOADER, REVOKE_UPLOADER ->
         decision.getUploader() == null
             ? Optional.empty()
             : Optional.of(new Entry(

@@ -174,6 +174,24 @@ class ReviewFeedbackSuppressionTest {
   }
 
   @Test
+  void aRevokedUploaderIsReportedAgainAndALaterAllowSuppressesAgain() {
+    pipe("copy-1");
+    MatchEvent report = violations.readValue();
+    decide(report, ReviewAction.ALLOW_UPLOADER);
+    decide(report, ReviewAction.REVOKE_UPLOADER);
+
+    pipe("copy-2");
+
+    assertThat(violations.readValue().getImageId()).isEqualTo("copy-2");
+
+    decide(report, ReviewAction.ALLOW_UPLOADER);
+    pipe("copy-3");
+
+    assertThat(violations.isEmpty()).isTrue();
+    assertThat(outcomes.readValue().getDecision()).isEqualTo(Decision.CLEAN);
+  }
+
+  @Test
   void whenTheReportedPairIsDismissedTheOtherMatchStillReports() {
     pipe("both-1");
     MatchEvent report = violations.readValue();
