@@ -110,8 +110,7 @@ public final class ReindexJob {
           target.delete(item.ref());
           deleted++;
         } else if (refused != null) {
-          // checked before the resume skip: a run under a stricter policy refuses what a laxer one
-          // indexed
+          // before the resume skip: a stricter policy also refuses what a laxer run indexed
           failed++;
           String line = item.ref().tenant() + "/" + item.ref().imageId() + ": " + refused;
           LOG.warn("re-index: {}", line);
