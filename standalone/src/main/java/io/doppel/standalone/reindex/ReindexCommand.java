@@ -161,9 +161,8 @@ public final class ReindexCommand {
     ConfigReader reader = ConfigReader.of(MatcherConfig.PROGRAM, env, matcherOverrides);
     IndexConfig indexConfig =
         MatcherConfig.readIndex(reader, indexDir == null ? null : Path.of(indexDir));
-    // the policy the matcher reads (matcher.policy-file); without one, eval's embedded policy,
-    // which is what the
-    // stack that ./doppel eval and run start registers references under
+    // the policy the matcher reads (matcher.policy-file); without one, the embedded policy that
+    // the stack of ./doppel eval and run registers references under
     Path policyFile = reader.section(MatcherConfig.PROGRAM).existingFile("policy-file");
     KafkaConnection kafka = sourceTopic == null ? null : KafkaConnection.read(reader);
     HttpSchemaRegistry.Settings registry =
