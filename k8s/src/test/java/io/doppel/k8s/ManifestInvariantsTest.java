@@ -327,6 +327,15 @@ class ManifestInvariantsTest {
     assertThat(container.getArgs())
         .contains("--source-topic=" + Topics.UPLOADS, "--ops-port=" + Deployment.OPS_PORT);
     assertThat(container.getImage()).contains("doppel-reindex:");
+    // the matcher's ConfigMap (envFrom) names its policy file under /etc/doppel/policy; reindex
+    // reads it
+    assertThat(container.getVolumeMounts())
+        .anyMatch(mount ->
+            mount.getName().equals("policy") && mount.getMountPath().equals("/etc/doppel/policy"));
+    assertThat(job.getSpec().getTemplate().getSpec().getVolumes())
+        .anyMatch(volume -> volume.getName().equals("policy")
+            && volume.getConfigMap() != null
+            && volume.getConfigMap().getName().equals("doppel-matcher-policy"));
   }
 
   // ---- application ids, autoscaling, topics ----------------------------------------------------

@@ -195,7 +195,8 @@ public final class EmbeddedStack implements AutoCloseable {
     return overrides;
   }
 
-  private static Policy embeddedPolicy() {
+  /** The policy of the embedded stack when no --policy names another file (tenants eval and bench). */
+  public static Policy embeddedPolicy() {
     try (var in = EmbeddedStack.class.getResourceAsStream(EMBEDDED_POLICY)) {
       return Policy.parse(
           new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),

@@ -16,9 +16,10 @@ import javax.imageio.stream.ImageInputStream;
 /**
  * Bytes to pixels, defensively: the format is sniffed from magic bytes, the dimensions are read
  * from the header and refused above the pixel limit before any pixel is decoded (decompression
- * bombs), only the first frame of animations is read, EXIF orientation is applied and alpha is
- * composited onto white. ImageIO does the decoding, with TwelveMonkeys' readers (CMYK and
- * progressive JPEG, WebP, TIFF) registered from the classpath.
+ * bombs), only the first frame of animations is read, metadata the decoder does not use is
+ * skipped unparsed, EXIF orientation is applied and alpha is composited onto white. ImageIO does
+ * the decoding, with TwelveMonkeys' readers (CMYK and progressive JPEG, WebP, TIFF) registered
+ * from the classpath.
  */
 public final class ImageDecoder {
 
@@ -104,7 +105,13 @@ public final class ImageDecoder {
     ImageReader reader = readerFor(format);
     List<String> warnings = new ArrayList<>();
     try (GuardedImageInputStream input = new GuardedImageInputStream(bytes, timeout)) {
-      reader.setInput(input, true, false);
+      // ignoreMetadata: no metadata a reader parses is used (ExifOrientation reads the
+      // orientation from the bytes), and parsing it is unbounded work: the JDK's GIF reader
+      // concatenates a comment's sub-blocks one copy at a time (quadratic), its PNG reader
+      // inflates every zTXt/iTXt chunk, up to 256 KiB each. Readers still read what decoding
+      // needs (palettes, transparency, a JPEG's ICC profile and Adobe marker): the pixels are
+      // those of a decode with metadata (guarded by MetadataBudgetTest).
+      reader.setInput(input, true, true);
       reader.addIIOReadWarningListener((source, warning) -> {
         warnings.add(warning);
         if (TRUNCATION_WARNING.matcher(warning).find()) {
@@ -125,7 +132,11 @@ public final class ImageDecoder {
               DeadLetterReason.CORRUPT, format.label() + " is truncated: " + warning);
         }
       }
-      // the work after the last read stays within the same budget
+      // The work after the last read stays within the same budgets: the returned frame is held
+      // to the pixel limit too (the header's size was checked, not the raster's), so the
+      // conversion and the rotation, each one more 3-byte-per-pixel copy, never work on more
+      // than maxPixels; both start before the deadline, the conversion checks it between bands.
+      checkPixels(format, frame.getWidth(), frame.getHeight());
       BgrImage image = BgrImage.of(frame, input::checkDeadline);
       if (format == ImageFormat.JPEG) {
         input.checkDeadline();

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /**
  * Downloads images over http(s) with a connect timeout, a whole-response deadline, a byte limit
@@ -49,14 +50,26 @@ public final class HttpImageFetcher implements AutoCloseable {
 
   private final FetchSettings config;
   private final AddressPolicy addressPolicy;
+  /** Null: the JDK's default context (its trust store), the only one production uses. */
+  private final SSLContext tls;
+
   private final Retry retry;
   private final CircuitBreakerConfig circuitConfig;
   /** Per host, least recently used first; at most {@code circuitMaxHosts} (guarded by {@code FetchDeadlineTest}). */
   private final Map<String, CircuitBreaker> circuitBreakers;
 
   public HttpImageFetcher(FetchSettings config, AddressPolicy addressPolicy) {
+    this(config, addressPolicy, null);
+  }
+
+  /**
+   * With {@code tls} instead of the JDK's default context: a test trusts its own certificate this way. The host name
+   * is verified against the certificate whatever the context (see {@link PinnedHttpExchange}).
+   */
+  HttpImageFetcher(FetchSettings config, AddressPolicy addressPolicy, SSLContext tls) {
     this.config = config;
     this.addressPolicy = addressPolicy;
+    this.tls = tls;
     this.retry = Retry.of(
         "image-fetch",
         RetryConfig.custom()
@@ -174,7 +187,8 @@ public final class HttpImageFetcher implements AutoCloseable {
         (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()),
         deadline,
         config.maxBytes(),
-        USER_AGENT);
+        USER_AGENT,
+        tls);
     int status = response.status();
     if (status / 100 == 3) {
       String location = response.headers().get("location");

@@ -55,14 +55,15 @@ final class PinnedHttpExchange {
       int connectTimeoutMs,
       long deadlineNanos,
       long maxBytes,
-      String userAgent)
+      String userAgent,
+      SSLContext tls)
       throws IOException {
-    boolean tls = "https".equalsIgnoreCase(uri.getScheme());
-    int port = uri.getPort() >= 0 ? uri.getPort() : tls ? 443 : 80;
+    boolean secureChannel = "https".equalsIgnoreCase(uri.getScheme());
+    int port = uri.getPort() >= 0 ? uri.getPort() : secureChannel ? 443 : 80;
     try (Socket socket = connect(addresses, port, connectTimeoutMs, deadlineNanos)) {
-      Socket channel = tls ? secure(socket, uri, port, deadlineNanos) : socket;
+      Socket channel = secureChannel ? secure(socket, uri, port, deadlineNanos, tls) : socket;
       OutputStream out = channel.getOutputStream();
-      out.write(request(uri, port, tls, userAgent).getBytes(StandardCharsets.ISO_8859_1));
+      out.write(request(uri, port, secureChannel, userAgent).getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       InputStream in = new BufferedInputStream(new DeadlineInputStream(channel, deadlineNanos));
       String statusLine = line(in);
@@ -104,13 +105,14 @@ final class PinnedHttpExchange {
     throw last != null ? last : new IOException("no address to connect to");
   }
 
-  private static Socket secure(Socket socket, URI uri, int port, long deadlineNanos)
+  /** {@code tls}: null for the JDK's default context. */
+  private static Socket secure(Socket socket, URI uri, int port, long deadlineNanos, SSLContext tls)
       throws IOException {
     String host = bare(uri.getHost());
     SSLSocket ssl;
     try {
-      ssl = (SSLSocket)
-          SSLContext.getDefault().getSocketFactory().createSocket(socket, host, port, true);
+      SSLContext context = tls != null ? tls : SSLContext.getDefault();
+      ssl = (SSLSocket) context.getSocketFactory().createSocket(socket, host, port, true);
     } catch (NoSuchAlgorithmException e) {
       throw new IOException("no TLS", e);
     }

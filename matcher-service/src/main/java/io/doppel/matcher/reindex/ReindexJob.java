@@ -2,8 +2,10 @@ package io.doppel.matcher.reindex;
 
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.VectorIndex;
+import io.doppel.matcher.policy.Policy;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.ModelInfo;
+import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.topology.extract.Extraction;
 import io.doppel.topology.extract.FeatureExtractor;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * acknowledges the batch to the source.
  *
  * <pre>
- * for batch in source:  deletions → index.delete;  others (minus already indexed, when resuming)
+ * for batch in source:  deletions → index.delete;  references the policy refuses → failed;
+ *                        others (minus already indexed, when resuming)
  *                        → extractor → IndexEntries → index.upsert;   index.commit;  source.acknowledge
  * </pre>
  *
@@ -62,17 +65,25 @@ public final class ReindexJob {
   private final FeatureExtractor extractor;
   private final VectorIndex target;
   private final ModelKey targetModel;
+  private final Policy policy;
   private final Settings settings;
 
   /**
    * @param extractor runs the NEW model
    * @param target the new model's index (opened for {@code targetModel})
+   * @param policy the live matcher's policy: a reference it would refuse to register is refused here too, so a
+   *     re-index cannot put into the new index what the matcher kept out of the old one
    */
   public ReindexJob(
-      FeatureExtractor extractor, VectorIndex target, ModelKey targetModel, Settings settings) {
+      FeatureExtractor extractor,
+      VectorIndex target,
+      ModelKey targetModel,
+      Policy policy,
+      Settings settings) {
     this.extractor = Objects.requireNonNull(extractor, "extractor");
     this.target = Objects.requireNonNull(target, "target");
     this.targetModel = Objects.requireNonNull(targetModel, "targetModel");
+    this.policy = Objects.requireNonNull(policy, "policy");
     this.settings = Objects.requireNonNull(settings, "settings");
   }
 
@@ -94,9 +105,18 @@ public final class ReindexJob {
       read += batch.size();
       List<UploadEvent> toExtract = new ArrayList<>();
       for (ReindexItem item : batch) {
+        String refused = item.isDeletion() ? null : refusal(item.event());
         if (item.isDeletion()) {
           target.delete(item.ref());
           deleted++;
+        } else if (refused != null) {
+          // before the resume skip: a stricter policy also refuses what a laxer run indexed
+          failed++;
+          String line = item.ref().tenant() + "/" + item.ref().imageId() + ": " + refused;
+          LOG.warn("re-index: {}", line);
+          if (failures.size() < MAX_REPORTED_FAILURES) {
+            failures.add(line);
+          }
         } else if (settings.skipIndexed() && target.contains(item.ref())) {
           alreadyIndexed++;
         } else {
@@ -141,6 +161,26 @@ public final class ReindexJob {
         new ReindexReport(read, indexed, alreadyIndexed, deleted, failed, failures);
     LOG.info("re-index of {} done: {}", source.describe(), report.summary());
     return report;
+  }
+
+  /**
+   * Why the live matcher would refuse to register {@code event}, or null: a REFERENCE goes only into a set its tenant's
+   * {@code registers} lists. The set is the event's reference set, else its rights holder, as the matcher reads it; an
+   * event with neither is left to {@link IndexEntries}, which refuses it as the matcher does.
+   */
+  private String refusal(UploadEvent event) {
+    if (event.getPurpose() != Purpose.REFERENCE) {
+      return null;
+    }
+    String referenceSet =
+        event.getReferenceSet() != null ? event.getReferenceSet() : event.getRightsHolder();
+    if (referenceSet == null || referenceSet.isBlank()) {
+      return null;
+    }
+    return policy.mayRegister(event.getTenant(), referenceSet)
+        ? null
+        : "REFUSED tenant " + event.getTenant() + " may not register works into reference set "
+            + referenceSet + " (the policy's registers for this tenant does not list it)";
   }
 
   /** Descriptors of different models must never share an index. */

@@ -8,6 +8,7 @@ import io.doppel.matcher.index.IndexConfig;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.VectorIndex;
 import io.doppel.matcher.index.VectorIndexes;
+import io.doppel.matcher.policy.Policy;
 import io.doppel.matcher.reindex.FolderSource;
 import io.doppel.matcher.reindex.ManifestSource;
 import io.doppel.matcher.reindex.ReindexJob;
@@ -17,6 +18,7 @@ import io.doppel.matcher.reindex.UploadsTopicSource;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
+import io.doppel.standalone.EmbeddedStack;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.cli.Progress;
 import io.doppel.standalone.cli.UsageException;
@@ -65,6 +67,8 @@ public final class ReindexCommand {
           --stop-at end-offsets-at-start   the only mode: stop at the end offsets seen at start
         --model MANIFEST      the NEW model's manifest.json (default: the extractor's configured model)
         --extractor-config F  extractor settings file (default $DOPPEL_EXTRACTOR_CONFIG_FILE)
+        --policy FILE         the matcher's tenant policy (default $DOPPEL_MATCHER_POLICY_FILE, else the embedded
+                              policy of ./doppel eval); references it would refuse to register are refused
         --index lucene|milvus target backend (default $DOPPEL_MATCHER_INDEX, else lucene)
         --index-dir DIR       Lucene root (default $DOPPEL_MATCHER_DATA_DIR/index, else data/matcher/index)
         --milvus-uri URI      default $DOPPEL_MILVUS_URI; token $DOPPEL_MILVUS_TOKEN or $DOPPEL_MILVUS_TOKEN_FILE
@@ -128,6 +132,7 @@ public final class ReindexCommand {
     Map<String, String> matcherOverrides = new HashMap<>();
     putIfSet(matcherOverrides, "matcher.index", args.string("index", null));
     putIfSet(matcherOverrides, "milvus.uri", args.string("milvus-uri", null));
+    putIfSet(matcherOverrides, "matcher.policy-file", args.string("policy", null));
     String indexDir = args.string("index-dir", null);
     args.rejectUnknown();
 
@@ -156,10 +161,14 @@ public final class ReindexCommand {
     ConfigReader reader = ConfigReader.of(MatcherConfig.PROGRAM, env, matcherOverrides);
     IndexConfig indexConfig =
         MatcherConfig.readIndex(reader, indexDir == null ? null : Path.of(indexDir));
+    // the policy the matcher reads (matcher.policy-file); without one, the embedded policy that
+    // the stack of ./doppel eval and run registers references under
+    Path policyFile = reader.section(MatcherConfig.PROGRAM).existingFile("policy-file");
     KafkaConnection kafka = sourceTopic == null ? null : KafkaConnection.read(reader);
     HttpSchemaRegistry.Settings registry =
         sourceTopic == null ? null : SchemaRegistryConnection.read(reader);
     reader.finish();
+    Policy policy = policyFile != null ? Policy.load(policyFile) : EmbeddedStack.embeddedPolicy();
 
     try (Ops ops = Ops.start(opsPort);
         PipelineFeatureExtractor extractor = new PipelineFeatureExtractor(extractorConfig, bundle);
@@ -175,18 +184,20 @@ public final class ReindexCommand {
                     kafka,
                     registry)) {
       System.err.printf(
-          "doppel reindex: %s → model %s/%s (%d dimensions, %s), index %s%n",
+          "doppel reindex: %s → model %s/%s (%d dimensions, %s), index %s, policy %s%n",
           source.describe(),
           target.modelId(),
           target.modelVersion(),
           bundle.dimension(),
           extractor.device(),
-          indexConfig.describe());
+          indexConfig.describe(),
+          policy.version());
       Progress progress = new Progress("reindex", source.size());
       ReindexReport report = new ReindexJob(
               extractor,
               index,
               target,
+              policy,
               new ReindexJob.Settings(batch, !force && sourceTopic == null))
           .run(source, p -> {
             progress.update(p.done());

@@ -106,8 +106,15 @@ class ReindexCommandTest {
         rights,ref-b,REFERENCE,store/b.png,Studio B,studio-b,
         """);
     Path indexDir = work.resolve("index");
+    Path policy = grantingRightsStudioB();
 
-    assertThat(reindex("--manifest", manifest.toString(), "--index-dir", indexDir.toString()))
+    assertThat(reindex(
+            "--manifest",
+            manifest.toString(),
+            "--index-dir",
+            indexDir.toString(),
+            "--policy",
+            policy.toString()))
         .contains("read 2, indexed 2");
     try (LuceneVectorIndex index = LuceneVectorIndex.open(LuceneIndexConfig.of(indexDir, OLD))) {
       assertThat(index.contains(new ImageRef("acme", "upload-a"))).isTrue();
@@ -126,6 +133,60 @@ class ReindexCommandTest {
             work.resolve("other-index").toString()))
         .hasMessageContaining("line 3: a REFERENCE needs rights_holder or reference_set");
     assertThat(work.resolve("other-index")).doesNotExist();
+  }
+
+  @Test
+  void aReferenceTheMatcherWouldRefuseToRegisterIsRefusedAndNotIndexed() throws Exception {
+    Path images = Files.createDirectories(work.resolve("store"));
+    SyntheticImages.writePng(SyntheticImages.texture(310, 320, 240), images.resolve("a.png"));
+    SyntheticImages.writePng(SyntheticImages.texture(311, 320, 240), images.resolve("b.png"));
+    SyntheticImages.writePng(SyntheticImages.texture(312, 320, 240), images.resolve("c.png"));
+    // rights may register into studio-b only; acme has no registers at all
+    Path manifest = Files.writeString(work.resolve("images.csv"), """
+        tenant,image_id,purpose,source,rights_holder,reference_set,uploaded_at
+        acme,upload-a,UPLOAD,store/a.png,,,2026-11-01T10:00:00Z
+        rights,ref-b,REFERENCE,store/b.png,Studio B,studio-b,
+        acme,ref-c,REFERENCE,store/c.png,Studio B,studio-b,
+        """);
+    Path indexDir = work.resolve("index");
+
+    String withPolicy = reindex(
+        "--manifest",
+        manifest.toString(),
+        "--index-dir",
+        indexDir.toString(),
+        "--policy",
+        grantingRightsStudioB().toString());
+    // the default (eval's embedded policy) grants neither tenant studio-b
+    String withDefault = reindex(
+        "--manifest", manifest.toString(), "--index-dir", work.resolve("i2").toString());
+
+    assertThat(withPolicy).contains("read 3, indexed 2, already indexed 0, deleted 0, failed 1");
+    try (LuceneVectorIndex index = LuceneVectorIndex.open(LuceneIndexConfig.of(indexDir, OLD))) {
+      assertThat(index.contains(new ImageRef("acme", "upload-a"))).isTrue();
+      assertThat(index.contains(new ImageRef("rights", "ref-b"))).isTrue();
+      assertThat(index.contains(new ImageRef("acme", "ref-c")))
+          .as("a reference into a set its tenant was not granted")
+          .isFalse();
+    }
+    assertThat(withDefault).contains("read 3, indexed 1, already indexed 0, deleted 0, failed 2");
+  }
+
+  /** The embedded policy plus tenant {@code rights}, which may register into {@code studio-b}. */
+  private Path grantingRightsStudioB() throws Exception {
+    return Files.writeString(work.resolve("policy.yaml"), """
+        version: test-1
+        referenceSets: [studio-b, eval-rights-holder]
+        defaults:
+          duplicateThreshold: 0.5
+          violationThreshold: 0.5
+          referenceSets: "*"
+          allow: {imageIds: [], rightsHolders: [], uploaders: []}
+          retroScanLookback: P30D
+        tenants:
+          rights:
+            registers: [studio-b]
+        """);
   }
 
   /** Runs the command and returns what it printed on stdout. */

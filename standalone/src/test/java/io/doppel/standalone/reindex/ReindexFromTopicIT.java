@@ -17,6 +17,7 @@ import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
+import io.doppel.standalone.EmbeddedStack;
 import io.doppel.testing.SyntheticImages;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -60,8 +61,12 @@ class ReindexFromTopicIT {
       kafka.createTopics(List.of(Topics.UPLOADS), 2, 1);
       ModelKey model =
           new ModelKey(extractor.modelInfo().getId(), extractor.modelInfo().getVersion());
-      ReindexJob job =
-          new ReindexJob(extractor, index, model, new ReindexJob.Settings(BATCH, false));
+      ReindexJob job = new ReindexJob(
+          extractor,
+          index,
+          model,
+          EmbeddedStack.embeddedPolicy(),
+          new ReindexJob.Settings(BATCH, false));
       Properties consumer = new Properties();
       consumer.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
 
