@@ -134,6 +134,8 @@ public record MatcherConfig(
     int globalTopK = r.integer("global-top-k", d.globalTopK(), 1, Integer.MAX_VALUE);
     int localDescriptors =
         r.integer("local-descriptors", d.localDescriptors(), 1, Integer.MAX_VALUE);
+    int denseLocalDescriptors =
+        r.integer("dense-local-descriptors", d.denseLocalDescriptors(), 1, Integer.MAX_VALUE);
     int localNeighbours = r.integer("local-neighbours", d.localNeighbours(), 1, Integer.MAX_VALUE);
     int localMaxHamming = r.integer("local-max-hamming", d.localMaxHamming(), 0, Integer.MAX_VALUE);
     int localMaxImages = r.integer("local-max-images", d.localMaxImages(), 1, Integer.MAX_VALUE);
@@ -148,6 +150,7 @@ public record MatcherConfig(
         () -> new RetrievalSettings(
             globalTopK,
             localDescriptors,
+            denseLocalDescriptors,
             localNeighbours,
             localMaxHamming,
             localMaxImages,

@@ -49,11 +49,14 @@ public record ExtractorConfig(
   /**
    * @param borderMargin keypoints closer than this (pixels at the working size, times the keypoint's pyramid scale) to an
    *     edge where a view's content meets a uniform border are dropped: they describe the border (0 keeps them)
+   * @param denseMaxKeypoints keypoints of an upload's DENSE view: the whole image again, query-side only, with enough
+   *     keypoints that a copy filling a tenth of a layout still holds dozens (see {@code ViewPlanner}); 0 for none
    */
   public record Local(
       int maxKeypoints,
       int tileMaxKeypoints,
       int regionMaxKeypoints,
+      int denseMaxKeypoints,
       int workingSize,
       double maxUpscale,
       int gridCells,
@@ -142,6 +145,7 @@ public record ExtractorConfig(
         r.integer("local.max-keypoints", 150, 0, 10_000),
         r.integer("local.tile-max-keypoints", 300, 0, 10_000),
         r.integer("local.region-max-keypoints", 150, 0, 10_000),
+        r.integer("local.dense-max-keypoints", 1000, 0, 10_000),
         r.integer("local.working-size", 640, 64, 8192),
         r.decimal("local.max-upscale", 4.0, 1.0, 8.0),
         r.integer("local.grid-cells", 4, 1, 32),

@@ -253,8 +253,6 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
       } else {
         List<float[]> own = new ArrayList<>();
         for (PlannedView view : p.views()) {
-          // A flip-invariant model gives the mirror the same vector as the full view: no model call
-          // for it.
           own.add(sharesFullGlobal(view) ? own.getFirst() : vectors[next++]);
         }
         described.add(
@@ -388,8 +386,9 @@ public final class PipelineFeatureExtractor implements FeatureExtractor {
     }
   }
 
+  /** A flip-invariant model's MIRROR vector, and DENSE's always, equal FULL's: no model call for them. */
   private boolean sharesFullGlobal(PlannedView view) {
-    return view.kind() == ViewKind.MIRROR && model.manifest().flipInvariant();
+    return view.dense() || (view.kind() == ViewKind.MIRROR && model.manifest().flipInvariant());
   }
 
   private static Prepared failed(

@@ -23,7 +23,12 @@ import java.util.List;
  * {@value #MIN_BORDER_AREA_SHARE} of the image (padding and letterboxing squash the content in the
  * model's fixed-size input), and REGION views of the photo-like parts of a layout ({@link RegionProposer}: the post in
  * a screenshot, a meme's photo, the tiles of a collage, an inset), each with its own keypoints, so that a copy that
- * fills a fifth of an upload is described by itself. Each view with keypoints carries its content inside uniform
+ * fills a fifth of an upload is described by itself. Last, an upload that is not a strip gets a DENSE view: the whole
+ * image again as a REGION, with {@code denseMaxKeypoints} keypoints (FULL has {@code maxKeypoints}) and FULL's global
+ * descriptor. It finds the copies no proposed region outlines (a photo tilted in a screen photographed at an angle, a
+ * collage tile with no gutter, a story photo under stickers): a copy filling a tenth of the upload holds about a tenth
+ * of its keypoints, a dozen of FULL's but a hundred of DENSE's, enough to verify. Like every REGION view it is only ever
+ * searched, never indexed, so the index does not grow. Each view with keypoints carries its content inside uniform
  * borders, so that keypoints along a border's edge, which every image with such a border shares, can be left out.
  */
 public final class ViewPlanner {
@@ -110,6 +115,10 @@ public final class ViewPlanner {
             pixels,
             local.regionMaxKeypoints(),
             UniformBorders.contentBox(pixels, views.borderTolerance())));
+      }
+      if (purpose == Purpose.UPLOAD && local.denseMaxKeypoints() > 0) {
+        planned.add(new PlannedView(
+            ViewKind.REGION, whole, image, local.denseMaxKeypoints(), content, true));
       }
     }
     return planned;

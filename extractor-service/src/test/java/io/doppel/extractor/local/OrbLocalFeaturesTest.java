@@ -154,7 +154,14 @@ class OrbLocalFeaturesTest {
 
   private static OrbLocalFeatures orb(double maxUpscale, double borderMargin) {
     return new OrbLocalFeatures(new ExtractorConfig.Local(
-        KEYPOINTS, KEYPOINTS, KEYPOINTS, WORKING_SIZE, maxUpscale, GRID_CELLS, borderMargin));
+        KEYPOINTS,
+        KEYPOINTS,
+        KEYPOINTS,
+        KEYPOINTS,
+        WORKING_SIZE,
+        maxUpscale,
+        GRID_CELLS,
+        borderMargin));
   }
 
   private static BufferedImage shrunk(BufferedImage image, int width, int height) {

@@ -56,7 +56,7 @@ class ViewPlannerTest {
                 "views.border-crop",
                 "false")
             .views(),
-        Fixtures.config().local());
+        Fixtures.config("local.dense-max-keypoints", "0").local());
     assertThat(planner.plan(BgrImage.of(SyntheticImages.texture(3, 100, 100))))
         .extracting(PlannedView::kind)
         .containsExactly(ViewKind.FULL);
@@ -70,8 +70,8 @@ class ViewPlannerTest {
 
     assertThat(views)
         .extracting(PlannedView::kind)
-        .containsExactly(ViewKind.FULL, ViewKind.MIRROR, ViewKind.CROP);
-    PlannedView centre = views.getLast();
+        .containsExactly(ViewKind.FULL, ViewKind.MIRROR, ViewKind.CROP, ViewKind.REGION);
+    PlannedView centre = views.get(2);
     assertThat(centre.region()).isEqualTo(new Box(50, 37, 300, 226));
     assertThat(centre.pixels().width()).isEqualTo(300);
     assertThat(centre.maxKeypoints()).isZero();
@@ -215,7 +215,7 @@ class ViewPlannerTest {
         planner.plan(BgrImage.of(collage), io.doppel.schemas.avro.Purpose.REFERENCE);
 
     assertThat(uploaded)
-        .filteredOn(v -> v.kind() == ViewKind.REGION)
+        .filteredOn(v -> v.kind() == ViewKind.REGION && !v.dense())
         .hasSize(2)
         .allSatisfy(v ->
             assertThat(v.maxKeypoints()).isEqualTo(Fixtures.config().local().regionMaxKeypoints()));
@@ -231,6 +231,30 @@ class ViewPlannerTest {
 
     assertThat(planner.plan(BgrImage.of(padded)))
         .as("FULL and the border CROP already describe the content")
-        .noneMatch(v -> v.kind() == ViewKind.REGION);
+        .noneMatch(v -> v.kind() == ViewKind.REGION && !v.dense());
+  }
+
+  @Test
+  void anUploadGetsOneDenseViewOfTheWholeImageAndARegisteredWorkOrAStripNone() {
+    BgrImage photo = BgrImage.of(noise(400, 300, 6));
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+
+    List<PlannedView> dense = planner.plan(photo, io.doppel.schemas.avro.Purpose.UPLOAD).stream()
+        .filter(PlannedView::dense)
+        .toList();
+
+    assertThat(dense).singleElement().satisfies(view -> {
+      assertThat(view.kind()).as("query-side only, like every REGION").isEqualTo(ViewKind.REGION);
+      assertThat(view.region()).isEqualTo(new Box(0, 0, 400, 300));
+      assertThat(view.maxKeypoints())
+          .isEqualTo(Fixtures.config().local().denseMaxKeypoints())
+          .isGreaterThan(Fixtures.config().local().maxKeypoints());
+    });
+    assertThat(planner.plan(photo, io.doppel.schemas.avro.Purpose.REFERENCE))
+        .noneMatch(PlannedView::dense);
+    assertThat(planner.plan(BgrImage.of(SyntheticImages.texture(3, 900, 300))))
+        .as("a strip's tiles already give each panel its own keypoints")
+        .noneMatch(PlannedView::dense);
   }
 }

@@ -141,7 +141,8 @@ public final class DualRetrievalMatcher implements Matcher {
   }
 
   private MatchEvent upload(ImageFeatures features) {
-    QueryImage query = QueryImage.of(features, settings.localDescriptors());
+    QueryImage query =
+        QueryImage.of(features, settings.localDescriptors(), settings.denseLocalDescriptors());
     StageTimings timings = new StageTimings();
     Optional<ImageMeta> earlier = earlierAttempt(features, query.ref());
     long writtenAt = earlier.map(ImageMeta::writtenAtMillis).orElseGet(this::nextWriteTime);
@@ -172,7 +173,8 @@ public final class DualRetrievalMatcher implements Matcher {
   }
 
   private List<MatchEvent> register(ImageFeatures features) {
-    QueryImage query = QueryImage.of(features, settings.localDescriptors());
+    QueryImage query =
+        QueryImage.of(features, settings.localDescriptors(), settings.denseLocalDescriptors());
     String referenceSet = referenceSetOf(query);
     if (!policy.mayRegister(query.ref().tenant(), referenceSet)) {
       throw new RefusedRecordException(query.ref() + ": tenant " + query.ref().tenant()
@@ -300,7 +302,7 @@ public final class DualRetrievalMatcher implements Matcher {
       throw new InvalidFeaturesException(
           features.getTenant() + "/" + features.getImageId() + ": a DELETE has no index rows");
     }
-    return indexedImage(QueryImage.of(features, 1), features.getUploadedAt().toEpochMilli());
+    return indexedImage(QueryImage.of(features, 1, 1), features.getUploadedAt().toEpochMilli());
   }
 
   private static String referenceSetOf(QueryImage query) {

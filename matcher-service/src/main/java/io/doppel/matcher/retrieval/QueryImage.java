@@ -22,7 +22,7 @@ record QueryImage(
     List<QueryView> views,
     List<List<byte[]>> strongestDescriptors) {
 
-  static QueryImage of(ImageFeatures features, int localDescriptors) {
+  static QueryImage of(ImageFeatures features, int localDescriptors, int denseLocalDescriptors) {
     if (features.getTenant().isBlank() || features.getImageId().isBlank()) {
       throw new InvalidFeaturesException("features need a tenant and an image id, got '"
           + features.getTenant() + "' / '" + features.getImageId() + "'");
@@ -56,7 +56,10 @@ record QueryImage(
       views.add(queryView);
       // tiles too: in a strip, the FULL view's keypoint budget is spread over every panel, so a
       // copy in one panel gets few of them; its tile's own keypoints are what find it
-      strongest.add(strongestDescriptors(view, queryView.keypoints(), localDescriptors));
+      strongest.add(strongestDescriptors(
+          view,
+          queryView.keypoints(),
+          queryView.isDense() ? denseLocalDescriptors : localDescriptors));
     }
     return new QueryImage(ref, features, List.copyOf(views), List.copyOf(strongest));
   }

@@ -11,7 +11,10 @@ package io.doppel.matcher.retrieval;
  * top-K and their score is the cosine similarity (a baseline for measuring the descriptor alone).
  *
  * @param globalTopK global ANN hits per query view (FULL, MIRROR, each TILE)
- * @param localDescriptors strongest keypoint descriptors of each view (FULL, MIRROR, TILE) searched for votes
+ * @param localDescriptors strongest keypoint descriptors of each view (FULL, MIRROR, TILE, REGION) searched for votes
+ * @param denseLocalDescriptors strongest keypoint descriptors of the upload's DENSE view (a REGION covering the whole
+ *     image, with several times FULL's keypoints) searched for votes: a copy filling a tenth of the upload holds a
+ *     tenth of them, so the strongest {@code localDescriptors} alone, most of them on text and UI, would rarely reach it
  * @param localNeighbours neighbours per query descriptor in the local search
  * @param localMaxHamming largest Hamming distance that still counts as a vote (of 256 bits)
  * @param localMaxImages images returned by one local search
@@ -25,6 +28,7 @@ package io.doppel.matcher.retrieval;
 public record RetrievalSettings(
     int globalTopK,
     int localDescriptors,
+    int denseLocalDescriptors,
     int localNeighbours,
     int localMaxHamming,
     int localMaxImages,
@@ -35,12 +39,13 @@ public record RetrievalSettings(
     boolean globalOnly) {
 
   public static final RetrievalSettings DEFAULTS =
-      new RetrievalSettings(20, 128, 4, 64, 20, 30, 2, 5, 30, false);
+      new RetrievalSettings(20, 128, 512, 4, 64, 20, 30, 2, 5, 30, false);
   private static final int DESCRIPTOR_BITS = 256;
 
   public RetrievalSettings {
     positive("globalTopK", globalTopK);
     positive("localDescriptors", localDescriptors);
+    positive("denseLocalDescriptors", denseLocalDescriptors);
     positive("localNeighbours", localNeighbours);
     positive("localMaxImages", localMaxImages);
     positive("candidateCap", candidateCap);
@@ -63,6 +68,7 @@ public record RetrievalSettings(
     return new RetrievalSettings(
         globalTopK,
         localDescriptors,
+        denseLocalDescriptors,
         localNeighbours,
         localMaxHamming,
         localMaxImages,

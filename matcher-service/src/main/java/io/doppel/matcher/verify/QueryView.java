@@ -65,6 +65,18 @@ public record QueryView(
         new StoredKeypoints(xs, ys, descriptors, view.getDescriptorBytes()));
   }
 
+  /**
+   * Whether this is the extractor's DENSE view: the only REGION covering the whole image (a proposed region covers at
+   * most {@code RegionProposer.MAX_AREA_SHARE} of it), described with several times FULL's keypoints.
+   */
+  public boolean isDense() {
+    return kind == ViewKind.REGION
+        && regionX == 0
+        && regionY == 0
+        && width == imageWidth
+        && height == imageHeight;
+  }
+
   /** Maps a point in view pixels to normalised coordinates of the original image (undoes mirror, adds tile offset). */
   public RegionPoint toImage(double viewX, double viewY) {
     double x = kind == ViewKind.MIRROR ? width - viewX : viewX;

@@ -212,7 +212,8 @@ class DualRetrievalMatcherTest {
     // exact twins of the query and of its mirror take the one global hit of each view
     upload("acme", "twin", crop);
     upload("acme", "mirrored-twin", TestMats.mirror(crop));
-    RetrievalSettings oneGlobalHit = new RetrievalSettings(1, 128, 4, 64, 20, 30, 0, 5, 0, false);
+    RetrievalSettings oneGlobalHit =
+        new RetrievalSettings(1, 128, 512, 4, 64, 20, 30, 0, 5, 0, false);
     matcher = matcherOver(index, oneGlobalHit);
     ImageFeatures query =
         TestFeatures.features("acme", "crop", Purpose.UPLOAD, crop, null, null, T0.toEpochMilli());

@@ -102,6 +102,13 @@ public final class TestFeatures {
     return ImageFeatures.newBuilder(features).setViews(views).build();
   }
 
+  /** {@code features} plus a REGION view of {@code region} of {@code image} with its keypoints, as the extractor adds them. */
+  public static ImageFeatures withRegion(ImageFeatures features, Mat image, Rect region) {
+    List<FeatureView> views = new ArrayList<>(features.getViews());
+    views.add(view(ViewKind.REGION, new Mat(image, region), region));
+    return ImageFeatures.newBuilder(features).setViews(views).build();
+  }
+
   public static ImageFeatures delete(String tenant, String imageId) {
     return ImageFeatures.newBuilder()
         .setTenant(tenant)
