@@ -298,7 +298,8 @@ final class RetrievalCascade {
    * that did not retrieve the candidate is skipped: a mirrored copy is what the MIRROR view's descriptors find, a copy
    * in one panel of a strip or one tile of a collage what that sub-picture finds, and verifying every view against
    * every candidate would be most of the matcher's time. A global-only CROP view has no keypoints: its candidates are
-   * verified through FULL.
+   * verified through FULL. The DENSE view, the costliest to verify (several times FULL's keypoints), is skipped for a
+   * candidate another view has already verified confidently: it would only add inliers to a settled match.
    */
   private Verification verifyBest(
       QueryImage query,
@@ -310,7 +311,8 @@ final class RetrievalCascade {
     for (int viewIndex = 0; viewIndex < query.views().size(); viewIndex++) {
       QueryView view = query.views().get(viewIndex);
       if (view.keypoints().size() == 0
-          || (view.kind() != ViewKind.FULL && !foundBy.get(viewIndex))) {
+          || (view.kind() != ViewKind.FULL && !foundBy.get(viewIndex))
+          || (view.isDense() && settings.confident(best.inliers()))) {
         continue;
       }
       try {
