@@ -68,10 +68,14 @@ record QueryImage(
     return views.getFirst();
   }
 
-  /** Whether the query has sub-pictures (strip tiles or regions), whose verification locates a copy more tightly. */
+  /**
+   * Whether the query has sub-pictures (strip tiles or proposed regions), whose verification locates a copy more
+   * tightly. The DENSE view is the whole image again, not a sub-picture.
+   */
   boolean hasSubPictures() {
     return views.stream()
-        .anyMatch(view -> view.kind() == ViewKind.TILE || view.kind() == ViewKind.REGION);
+        .anyMatch(view ->
+            view.kind() == ViewKind.TILE || (view.kind() == ViewKind.REGION && !view.isDense()));
   }
 
   /** The FULL view's keypoints, strongest first (the order the index expects, see {@code IndexedImage}). */

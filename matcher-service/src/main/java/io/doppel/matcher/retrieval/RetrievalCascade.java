@@ -208,11 +208,22 @@ final class RetrievalCascade {
       Scope scope,
       Map<ImageRef, Evidence> candidates,
       Set<ImageRef> bestOfEachView) {
-    List<float[]> globals = query.views().stream().map(QueryView::global).toList();
+    // DENSE carries FULL's vector: searching it again would find FULL's hits and mark them for the
+    // costly DENSE
+    // verification; DENSE's candidates are those its own keypoints vote for
+    List<Integer> searched = new ArrayList<>();
+    for (int view = 0; view < query.views().size(); view++) {
+      if (!query.views().get(view).isDense()) {
+        searched.add(view);
+      }
+    }
+    List<float[]> globals =
+        searched.stream().map(view -> query.views().get(view).global()).toList();
     List<List<GlobalHit>> hitsPerView =
         index.searchGlobalBatch(globals, settings.globalTopK(), scope);
-    for (int view = 0; view < hitsPerView.size(); view++) {
-      List<GlobalHit> hits = hitsPerView.get(view);
+    for (int set = 0; set < hitsPerView.size(); set++) {
+      int view = searched.get(set);
+      List<GlobalHit> hits = hitsPerView.get(set);
       hits.stream()
           .limit(settings.perViewCandidates())
           .forEach(hit -> bestOfEachView.add(hit.ref()));
@@ -249,13 +260,19 @@ final class RetrievalCascade {
       votes.stream()
           .limit(settings.perViewCandidates())
           .forEach(vote -> bestOfEachView.add(vote.ref()));
-      for (LocalVotes vote : votes) {
+      int view = searchedViews.get(set);
+      boolean dense = query.views().get(view).isDense();
+      for (int rank = 0; rank < votes.size(); rank++) {
+        LocalVotes vote = votes.get(rank);
         Evidence evidence =
             candidates.computeIfAbsent(vote.ref(), ref -> new Evidence(vote.meta()));
         // views overlap (FULL and MIRROR are the same pixels, tiles overlap): the best view counts,
         // not their sum
         evidence.localVotes = Math.max(evidence.localVotes, vote.votes());
-        evidence.foundBy.set(searchedViews.get(set));
+        if (!dense || rank < settings.firstPassCap()) {
+          // DENSE, the costliest view to verify, verifies only the images it votes for most
+          evidence.foundBy.set(view);
+        }
       }
     }
   }
@@ -298,7 +315,9 @@ final class RetrievalCascade {
    * that did not retrieve the candidate is skipped: a mirrored copy is what the MIRROR view's descriptors find, a copy
    * in one panel of a strip or one tile of a collage what that sub-picture finds, and verifying every view against
    * every candidate would be most of the matcher's time. A global-only CROP view has no keypoints: its candidates are
-   * verified through FULL.
+   * verified through FULL. The DENSE view, the costliest to verify (several times FULL's keypoints), is skipped for a
+   * candidate another view has already verified confidently (it would only add inliers to a settled match), and is
+   * tried only on the {@code firstPassCap} images its own keypoints voted for most (see {@link #retrieveLocal}).
    */
   private Verification verifyBest(
       QueryImage query,
@@ -310,7 +329,8 @@ final class RetrievalCascade {
     for (int viewIndex = 0; viewIndex < query.views().size(); viewIndex++) {
       QueryView view = query.views().get(viewIndex);
       if (view.keypoints().size() == 0
-          || (view.kind() != ViewKind.FULL && !foundBy.get(viewIndex))) {
+          || (view.kind() != ViewKind.FULL && !foundBy.get(viewIndex))
+          || (view.isDense() && settings.confident(best.inliers()))) {
         continue;
       }
       try {

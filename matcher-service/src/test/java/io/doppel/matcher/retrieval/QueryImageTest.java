@@ -43,4 +43,18 @@ class QueryImageTest {
         .extracting(java.util.List::size)
         .containsExactly(LOCAL, LOCAL, LOCAL, DENSE);
   }
+
+  @Test
+  void theDenseViewIsNotASubPictureButAProposedRegionIs() {
+    Mat image = TestMats.texture(8, 640, 480);
+    ImageFeatures plain = TestFeatures.features("acme", "photo", Purpose.UPLOAD, image);
+    ImageFeatures dense = TestFeatures.withRegion(plain, image, new Rect(0, 0, 640, 480));
+    ImageFeatures layout = TestFeatures.withRegion(dense, image, new Rect(0, 0, 320, 480));
+
+    assertThat(QueryImage.of(plain, LOCAL, DENSE).hasSubPictures()).isFalse();
+    assertThat(QueryImage.of(dense, LOCAL, DENSE).hasSubPictures())
+        .as("so a confident FULL verification still ends the search for a plain upload")
+        .isFalse();
+    assertThat(QueryImage.of(layout, LOCAL, DENSE).hasSubPictures()).isTrue();
+  }
 }
