@@ -1,10 +1,10 @@
 package io.doppel.review;
 
+import static io.doppel.review.ReviewEvents.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.doppel.image.ContentDigest;
 import io.doppel.image.fetch.FetchSettings;
 import io.doppel.review.access.RoleMapping;
 import io.doppel.review.http.ConsoleServer;
@@ -17,9 +17,7 @@ import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.Match;
 import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.MatchHints;
-import io.doppel.schemas.avro.MatchKind;
 import io.doppel.schemas.avro.Point;
-import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.ReviewAction;
 import io.doppel.schemas.avro.ReviewDecision;
 import io.doppel.schemas.registry.InMemorySchemaRegistry;
@@ -29,7 +27,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,7 +59,7 @@ class ReviewConsoleIT {
   static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   private static final String ALICE = "alice";
-  private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+  private static final Instant NOW = ReviewEvents.NOW;
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -268,42 +265,11 @@ class ReviewConsoleIT {
     return file;
   }
 
-  private static MatchEvent event(
-      String tenant, String imageId, Decision decision, Path source, List<Match> matches)
-      throws Exception {
-    return MatchEvent.newBuilder()
-        .setTenant(tenant)
-        .setImageId(imageId)
-        .setPurpose(Purpose.UPLOAD)
-        .setUploader("user-1")
-        .setSource(source.toUri().toString())
-        .setContentSha256(ContentDigest.sha256(Files.readAllBytes(source)))
-        .setDecision(decision)
-        .setMatches(matches)
-        .setPolicyVersion("policy-7")
-        .setModelId("m")
-        .setModelVersion("1")
-        .setCalibrationVersion("c1")
-        .setStageMicros(Map.of())
-        .setUploadedAt(NOW)
-        .setDecidedAt(NOW)
-        .build();
-  }
-
   private static Match match() {
     List<Point> square = List.of(
         new Point(0.1f, 0.1f), new Point(0.9f, 0.1f), new Point(0.9f, 0.9f), new Point(0.1f, 0.9f));
-    return Match.newBuilder()
-        .setTenant("studio")
-        .setImageId("ref-1")
-        .setKind(MatchKind.COPYRIGHT_VIOLATION)
-        .setRightsHolder("studio")
-        .setScore(0.97f)
-        .setGlobalSimilarity(0.9f)
-        .setLocalVotes(30)
-        .setInliers(25)
+    return ReviewEvents.violationOf("ref-1")
         .setTentativeMatches(31)
-        .setInlierAreaShare(0.6f)
         .setQueryRegion(square)
         .setReferenceRegion(square)
         .setHints(MatchHints.newBuilder().setMirrored(true).build())

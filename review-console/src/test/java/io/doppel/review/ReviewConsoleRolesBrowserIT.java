@@ -1,9 +1,9 @@
 package io.doppel.review;
 
+import static io.doppel.review.ReviewEvents.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.doppel.image.ContentDigest;
 import io.doppel.image.fetch.FetchSettings;
 import io.doppel.review.access.RoleMapping;
 import io.doppel.review.http.ConsoleServer;
@@ -14,11 +14,8 @@ import io.doppel.review.images.ReportImages;
 import io.doppel.review.queue.ReportQueue;
 import io.doppel.schemas.avro.Decision;
 import io.doppel.schemas.avro.Match;
-import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.MatchHints;
-import io.doppel.schemas.avro.MatchKind;
 import io.doppel.schemas.avro.Point;
-import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.ReviewAction;
 import io.doppel.schemas.avro.ReviewDecision;
 import java.awt.image.BufferedImage;
@@ -62,7 +59,7 @@ class ReviewConsoleRolesBrowserIT {
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Duration PAGE_WAIT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(100);
-  private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+  private static final Instant NOW = ReviewEvents.NOW;
   private static final String ROLES =
       "ts-acme=acme:reviewer,ts-acme-leads=acme:lead,ts-globex=globex:reviewer";
 
@@ -262,41 +259,10 @@ class ReviewConsoleRolesBrowserIT {
     return file;
   }
 
-  private static MatchEvent event(
-      String tenant, String imageId, Decision decision, Path source, List<Match> matches)
-      throws Exception {
-    return MatchEvent.newBuilder()
-        .setTenant(tenant)
-        .setImageId(imageId)
-        .setPurpose(Purpose.UPLOAD)
-        .setUploader("user-1")
-        .setSource(source.toUri().toString())
-        .setContentSha256(ContentDigest.sha256(Files.readAllBytes(source)))
-        .setDecision(decision)
-        .setMatches(matches)
-        .setPolicyVersion("policy-7")
-        .setModelId("m")
-        .setModelVersion("1")
-        .setCalibrationVersion("c1")
-        .setStageMicros(Map.of())
-        .setUploadedAt(NOW)
-        .setDecidedAt(NOW)
-        .build();
-  }
-
   private static Match match() {
     List<Point> square = List.of(
         new Point(0.1f, 0.1f), new Point(0.9f, 0.1f), new Point(0.9f, 0.9f), new Point(0.1f, 0.9f));
-    return Match.newBuilder()
-        .setTenant("studio")
-        .setImageId("ref-1")
-        .setKind(MatchKind.COPYRIGHT_VIOLATION)
-        .setRightsHolder("studio")
-        .setScore(0.97f)
-        .setGlobalSimilarity(0.9f)
-        .setLocalVotes(30)
-        .setInliers(25)
-        .setInlierAreaShare(0.6f)
+    return ReviewEvents.violationOf("ref-1")
         .setQueryRegion(square)
         .setReferenceRegion(square)
         .setHints(MatchHints.newBuilder().build())

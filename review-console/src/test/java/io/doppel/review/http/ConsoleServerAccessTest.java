@@ -1,11 +1,12 @@
 package io.doppel.review.http;
 
+import static io.doppel.review.ReviewEvents.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.doppel.image.ContentDigest;
 import io.doppel.image.fetch.FetchSettings;
+import io.doppel.review.ReviewEvents;
 import io.doppel.review.access.RoleMapping;
 import io.doppel.review.images.ReportImages;
 import io.doppel.review.queue.ReportQueue;
@@ -13,8 +14,6 @@ import io.doppel.schemas.avro.Decision;
 import io.doppel.schemas.avro.Match;
 import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.MatchHints;
-import io.doppel.schemas.avro.MatchKind;
-import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.ReviewAction;
 import io.doppel.schemas.avro.ReviewDecision;
 import java.awt.image.BufferedImage;
@@ -23,7 +22,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConsoleServerAccessTest {
 
-  private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+  private static final Instant NOW = ReviewEvents.NOW;
   private static final String ROLES =
       "ts-acme=acme:reviewer,ts-acme-leads=acme:lead,ts-globex=globex:reviewer";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -351,39 +349,8 @@ class ConsoleServerAccessTest {
     return file;
   }
 
-  private static MatchEvent event(
-      String tenant, String imageId, Decision decision, Path source, List<Match> matches)
-      throws Exception {
-    return MatchEvent.newBuilder()
-        .setTenant(tenant)
-        .setImageId(imageId)
-        .setPurpose(Purpose.UPLOAD)
-        .setUploader("user-1")
-        .setSource(source.toUri().toString())
-        .setContentSha256(ContentDigest.sha256(Files.readAllBytes(source)))
-        .setDecision(decision)
-        .setMatches(matches)
-        .setPolicyVersion("policy-7")
-        .setModelId("m")
-        .setModelVersion("1")
-        .setCalibrationVersion("c1")
-        .setStageMicros(Map.of())
-        .setUploadedAt(NOW)
-        .setDecidedAt(NOW)
-        .build();
-  }
-
   private static Match match(String imageId) {
-    return Match.newBuilder()
-        .setTenant("studio")
-        .setImageId(imageId)
-        .setKind(MatchKind.COPYRIGHT_VIOLATION)
-        .setRightsHolder("studio")
-        .setScore(0.97f)
-        .setGlobalSimilarity(0.9f)
-        .setLocalVotes(30)
-        .setInliers(25)
-        .setInlierAreaShare(0.6f)
+    return ReviewEvents.violationOf(imageId)
         .setHints(MatchHints.newBuilder().build())
         .build();
   }
