@@ -10,7 +10,6 @@ import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
-import io.doppel.schemas.testing.ApicurioRegistryServer;
 import io.doppel.testing.SyntheticImages;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -30,7 +29,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -69,57 +67,24 @@ class ConfluentPythonClientIT {
   @TempDir
   static Path work;
 
-  private static ApicurioRegistryServer registryServer;
+  private static RegisteredTenantStack running;
   private static String registryUrl;
   private static HttpSchemaRegistry registry;
   private static EmbeddedStack stack;
 
   @AfterAll
   static void stop() {
-    if (stack != null) {
-      stack.close();
-    }
-    if (registry != null) {
-      registry.close();
-    }
-    if (registryServer != null) {
-      registryServer.close();
+    if (running != null) {
+      running.close();
     }
   }
 
   @BeforeAll
   static void start() throws IOException {
-    registryServer = ApicurioRegistryServer.start();
-    registryUrl = registryServer.ccompatUrl().toString();
-    registry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(registryUrl));
-    Path policy = Files.writeString(
-        work.resolve("policy.yaml"),
-        String.join(
-            "\n",
-            "version: python-example-1",
-            "referenceSets: [" + REFERENCE_SET + "]",
-            "defaults:",
-            "  duplicateThreshold: 0.5",
-            "  violationThreshold: 0.5",
-            "  referenceSets: \"*\"",
-            "  allow: {imageIds: [], rightsHolders: [], uploaders: []}",
-            "  retroScanLookback: P30D",
-            "tenants:",
-            "  " + TENANT + ": {referenceSets: [" + REFERENCE_SET + "], registers: ["
-                + REFERENCE_SET + "]}",
-            ""));
-    stack = EmbeddedStack.start(
-        new StackOptions(
-            work.resolve("stack"),
-            List.of(),
-            StackOptions.LUCENE,
-            null,
-            false,
-            2,
-            policy,
-            null,
-            Map.of()),
-        registry);
+    running = RegisteredTenantStack.start(work, "python-example-1", TENANT, REFERENCE_SET);
+    registryUrl = running.registryUrl();
+    registry = running.registry();
+    stack = running.stack();
     Files.createDirectories(work.resolve("images"));
   }
 

@@ -10,7 +10,6 @@ import io.doppel.schemas.avro.ImageKey;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.UploadEvent;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
-import io.doppel.schemas.testing.ApicurioRegistryServer;
 import io.doppel.standalone.cli.Args;
 import io.doppel.standalone.tail.TailCommand;
 import io.doppel.standalone.upload.UploadCommand;
@@ -57,56 +56,23 @@ class UploadAndTailIT {
   @TempDir
   static Path work;
 
-  private static ApicurioRegistryServer registryServer;
+  private static RegisteredTenantStack running;
   private static String registryUrl;
   private static HttpSchemaRegistry registry;
   private static EmbeddedStack stack;
 
   @BeforeAll
   static void start() throws IOException {
-    registryServer = ApicurioRegistryServer.start();
-    registryUrl = registryServer.ccompatUrl().toString();
-    registry = new HttpSchemaRegistry(HttpSchemaRegistry.Settings.of(registryUrl));
-    Path policy = Files.writeString(
-        work.resolve("policy.yaml"),
-        String.join(
-            "\n",
-            "version: upload-and-tail-1",
-            "referenceSets: [" + REFERENCE_SET + "]",
-            "defaults:",
-            "  duplicateThreshold: 0.5",
-            "  violationThreshold: 0.5",
-            "  referenceSets: \"*\"",
-            "  allow: {imageIds: [], rightsHolders: [], uploaders: []}",
-            "  retroScanLookback: P30D",
-            "tenants:",
-            "  " + TENANT + ": {referenceSets: [" + REFERENCE_SET + "], registers: ["
-                + REFERENCE_SET + "]}",
-            ""));
-    stack = EmbeddedStack.start(
-        new StackOptions(
-            work.resolve("stack"),
-            List.of(),
-            StackOptions.LUCENE,
-            null,
-            false,
-            2,
-            policy,
-            null,
-            Map.of()),
-        registry);
+    running = RegisteredTenantStack.start(work, "upload-and-tail-1", TENANT, REFERENCE_SET);
+    registryUrl = running.registryUrl();
+    registry = running.registry();
+    stack = running.stack();
   }
 
   @AfterAll
   static void stop() {
-    if (stack != null) {
-      stack.close();
-    }
-    if (registry != null) {
-      registry.close();
-    }
-    if (registryServer != null) {
-      registryServer.close();
+    if (running != null) {
+      running.close();
     }
   }
 
