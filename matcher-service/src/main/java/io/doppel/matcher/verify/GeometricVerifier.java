@@ -40,7 +40,7 @@ public final class GeometricVerifier {
         || candidate.size() < settings.similarityMinMatches()
         || candidateWidth <= 0
         || candidateHeight <= 0) {
-      return Verification.unverified(query.kind(), 0);
+      return Verification.unverified(query.reportedKind(), 0);
     }
     if (own.descriptorBytes() != candidate.descriptorBytes()) {
       throw new IllegalArgumentException("descriptor sizes differ: query " + own.descriptorBytes()
@@ -48,7 +48,7 @@ public final class GeometricVerifier {
     }
     List<int[]> matches = tentativeMatches(own, candidate);
     if (matches.size() < settings.similarityMinMatches()) {
-      return Verification.unverified(query.kind(), matches.size());
+      return Verification.unverified(query.reportedKind(), matches.size());
     }
     Point[] queryPoints = new Point[matches.size()];
     Point[] candidatePoints = new Point[matches.size()];
@@ -69,7 +69,7 @@ public final class GeometricVerifier {
       model = similarity(queryPoints, candidatePoints, threshold);
     }
     if (model == null) {
-      return Verification.unverified(query.kind(), matches.size());
+      return Verification.unverified(query.reportedKind(), matches.size());
     }
     return describe(
         query,
@@ -292,7 +292,7 @@ public final class GeometricVerifier {
     // makes atan2(h10, h00) the copy's counter-clockwise (as displayed) rotation
     double rotation = Math.toDegrees(Math.atan2(h[3], h[0]));
     return new Verification(
-        query.kind(),
+        query.reportedKind(),
         tentative,
         model.inliers(),
         Math.min(1, queryHull.area() / (vw * vh)),

@@ -77,6 +77,14 @@ public record QueryView(
         && height == imageHeight;
   }
 
+  /**
+   * The kind a verification through this view reports: the DENSE view's is FULL's, since it is the whole image,
+   * unmirrored, and a copy it verified was not found inside a sub-picture ({@code GeometricVerifierTest}).
+   */
+  public ViewKind reportedKind() {
+    return isDense() ? ViewKind.FULL : kind;
+  }
+
   /** Maps a point in view pixels to normalised coordinates of the original image (undoes mirror, adds tile offset). */
   public RegionPoint toImage(double viewX, double viewY) {
     double x = kind == ViewKind.MIRROR ? width - viewX : viewX;

@@ -43,6 +43,17 @@ class GeometricVerifierTest {
   }
 
   @Test
+  void aCopyVerifiedThroughTheDenseViewIsReportedAsTheWholeImageNotASubPicture() {
+    Verification result = verify(ViewKind.REGION, reference);
+
+    assertThat(TestFeatures.queryView(ViewKind.REGION, reference).isDense()).isTrue();
+    assertThat(result.inliers()).isGreaterThan(COPY_INLIERS);
+    assertThat(result.view()).isEqualTo(ViewKind.FULL);
+    assertThat(result.inTile()).isFalse();
+    assertThat(result.mirrored()).isFalse();
+  }
+
+  @Test
   void cropIsVerifiedAndTheMissingShareOfTheReferenceIsReported() {
     // keeps 60 % of each side: 64 % of the reference's area is missing from the copy
     Mat crop = TestMats.crop(reference, 128, 96, 384, 288);

@@ -135,7 +135,7 @@ function matchRow(m) {
   if (m.hints.croppedShare > 0.05) hints.push('cropped ' + Math.round(m.hints.croppedShare * 100) + '%');
   if (Math.abs(m.hints.rotationDegrees) > 2) hints.push('rotated ' + Math.round(m.hints.rotationDegrees) + '°');
   if (Math.abs(m.hints.scale - 1) > 0.1) hints.push('scale ×' + m.hints.scale.toFixed(2));
-  if (m.hints.inTile) hints.push('inside a strip');
+  if (m.hints.inTile) hints.push('inside a sub-picture');
   const choose = document.createElement('input');
   choose.type = 'radio';
   choose.name = 'match';
