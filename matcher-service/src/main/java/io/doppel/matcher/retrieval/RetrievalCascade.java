@@ -208,9 +208,8 @@ final class RetrievalCascade {
       Scope scope,
       Map<ImageRef, Evidence> candidates,
       Set<ImageRef> bestOfEachView) {
-    // DENSE carries FULL's vector: searching it again would find FULL's hits and mark them for the
-    // costly DENSE
-    // verification; DENSE's candidates are those its own keypoints vote for
+    // DENSE carries FULL's vector: searching it again would find FULL's hits and mark each for the
+    // costly DENSE verification; DENSE's candidates are those its own keypoints vote for
     List<Integer> searched = new ArrayList<>();
     for (int view = 0; view < query.views().size(); view++) {
       if (!query.views().get(view).isDense()) {
