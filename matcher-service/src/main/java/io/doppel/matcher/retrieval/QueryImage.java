@@ -78,6 +78,16 @@ record QueryImage(
             view.kind() == ViewKind.TILE || (view.kind() == ViewKind.REGION && !view.isDense()));
   }
 
+  /** The index of the DENSE view (the whole image again, with more keypoints), or -1 where the query has none. */
+  int denseView() {
+    for (int view = 0; view < views.size(); view++) {
+      if (views.get(view).isDense() && views.get(view).keypoints().size() > 0) {
+        return view;
+      }
+    }
+    return -1;
+  }
+
   /** The FULL view's keypoints, strongest first (the order the index expects, see {@code IndexedImage}). */
   StoredKeypoints fullKeypointsStrongestFirst() {
     FeatureView view = features.getViews().stream()

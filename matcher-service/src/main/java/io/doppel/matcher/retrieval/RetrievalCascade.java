@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * first pass  = top firstPassCap of global hits by promise (score with no inliers)
  * stop early  ⇔ a first-pass candidate has ≥ confidentInliers and settles the scope
+ * dense look  = the first pass's candidates verified again through the DENSE view
  * second pass = top candidateCap of global ∪ local by promise  ∪  best perViewCandidates of each view
  * </pre>
  *
@@ -101,19 +102,18 @@ final class RetrievalCascade {
       return byGlobalSimilarity(candidates);
     }
     Map<ImageRef, Verification> verified = new HashMap<>();
-    verifyAll(
-        query,
-        shortlist(candidates, settings.firstPassCap()).stream()
-            .map(Map.Entry::getKey)
-            .toList(),
-        candidates,
-        verified);
+    List<ImageRef> firstPass = shortlist(candidates, settings.firstPassCap()).stream()
+        .map(Map.Entry::getKey)
+        .toList();
+    verifyAll(query, firstPass, candidates, verified);
     timings.lap(StageTimings.VERIFY);
     if (verified.entrySet().stream()
         .anyMatch(entry -> settings.confident(entry.getValue().inliers())
             && settles(candidates.get(entry.getKey()).meta, scope))) {
       return scored(candidates, verified, side == QuerySide.ORIGINAL);
     }
+    verifyDense(query, firstPass, candidates, verified);
+    timings.lap(StageTimings.VERIFY);
     retrieveLocal(query, scope, candidates, bestOfEachView);
     timings.lap(StageTimings.RETRIEVE);
     Set<ImageRef> secondPass = new LinkedHashSet<>();
@@ -128,6 +128,36 @@ final class RetrievalCascade {
     completeGlobalSimilarity(query, verified.keySet(), candidates);
     timings.lap(StageTimings.RETRIEVE);
     return scored(candidates, verified, side == QuerySide.ORIGINAL);
+  }
+
+  /**
+   * Verifies the first pass's unsettled candidates once more through the DENSE view, keeping the better result. A copy
+   * the global search ranks first can still fail FULL's verification when FULL's few keypoints fall on what was added
+   * (a meme's caption band, a feed's chrome), and need not be among the images DENSE's own keypoints vote for most, so
+   * without this no view with enough keypoints would verify it. Costs at most {@code firstPassCap} DENSE verifications,
+   * only for uploads the first pass did not settle. Guarded by {@code DualRetrievalMatcherTest}.
+   */
+  private void verifyDense(
+      QueryImage query,
+      List<ImageRef> firstPass,
+      Map<ImageRef, Evidence> candidates,
+      Map<ImageRef, Verification> verified) {
+    int dense = query.denseView();
+    List<ImageRef> unsettled = firstPass.stream()
+        .filter(ref -> !settings.confident(verified.get(ref).inliers()))
+        .toList();
+    if (dense < 0 || unsettled.isEmpty()) {
+      return;
+    }
+    QueryView view = query.views().get(dense);
+    Map<ImageRef, StoredKeypoints> stored = index.keypointsBatch(unsettled);
+    for (ImageRef ref : unsettled) {
+      ImageMeta meta = candidates.get(ref).meta;
+      Verification result = verifyView(query, ref, view, stored.get(ref), meta);
+      if (result != null && result.betterThan(verified.get(ref))) {
+        verified.put(ref, result);
+      }
+    }
   }
 
   /**
@@ -332,24 +362,35 @@ final class RetrievalCascade {
           || (view.isDense() && settings.confident(best.inliers()))) {
         continue;
       }
-      try {
-        Verification result = verifier.verify(view, stored, meta.width(), meta.height());
-        if (result.betterThan(best)) {
-          best = result;
-        }
-        if (settings.confident(best.inliers()) && !query.hasSubPictures()) {
-          break;
-        }
-      } catch (IllegalArgumentException | CvException e) {
-        // one unusable stored image must not decide the whole upload; it counts as unverified
-        LOG.warn(
-            "verification of {} against {} ({} view) failed: {}",
-            query.ref(),
-            candidate,
-            view.kind(),
-            e.getMessage());
+      Verification result = verifyView(query, candidate, view, stored, meta);
+      if (result != null && result.betterThan(best)) {
+        best = result;
+      }
+      if (settings.confident(best.inliers()) && !query.hasSubPictures()) {
+        break;
       }
     }
     return best;
+  }
+
+  /** One view verified against one candidate, or null where the stored image cannot be verified. */
+  private Verification verifyView(
+      QueryImage query,
+      ImageRef candidate,
+      QueryView view,
+      StoredKeypoints stored,
+      ImageMeta meta) {
+    try {
+      return verifier.verify(view, stored, meta.width(), meta.height());
+    } catch (IllegalArgumentException | CvException e) {
+      // one unusable stored image must not decide the whole upload; it counts as unverified
+      LOG.warn(
+          "verification of {} against {} ({} view) failed: {}",
+          query.ref(),
+          candidate,
+          view.kind(),
+          e.getMessage());
+      return null;
+    }
   }
 }

@@ -24,12 +24,14 @@ import io.doppel.matcher.testing.TestMats;
 import io.doppel.matcher.verify.GeometricVerifier;
 import io.doppel.matcher.verify.VerifierSettings;
 import io.doppel.schemas.avro.Decision;
+import io.doppel.schemas.avro.FeatureView;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Match;
 import io.doppel.schemas.avro.MatchEvent;
 import io.doppel.schemas.avro.MatchKind;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.Trigger;
+import io.doppel.schemas.avro.ViewKind;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -234,6 +236,41 @@ class DualRetrievalMatcherTest {
     assertThat(found.getGlobalSimilarity())
         .as("not the 0 of an unknown similarity")
         .isCloseTo(expected, within(1e-4f));
+  }
+
+  @Test
+  void aGlobalHitWhoseFullViewFailsIsVerifiedThroughTheDenseView() {
+    // A meme in miniature: the global search ranks the original first, but FULL's keypoints all lie
+    // on what was added (here an unrelated texture), so FULL cannot verify it. DENSE's keypoints
+    // cover the copied pixels, and its own votes rank an exact twin of them higher, so without
+    // the first pass's candidates DENSE would never verify the original.
+    ImageFeatures originalFeatures = TestFeatures.features(
+        "acme", "original", Purpose.UPLOAD, original, null, null, T0.toEpochMilli());
+    matcher.match(originalFeatures);
+    Mat copied = TestMats.resize(original, 0.9);
+    upload("acme", "twin", copied);
+    FeatureView full = FeatureView.newBuilder(TestFeatures.wholeImageView(
+            ViewKind.FULL, TestMats.texture(7, copied.cols(), copied.rows())))
+        .setGlobal(originalFeatures.getViews().getFirst().getGlobal())
+        .build();
+    FeatureView dense = FeatureView.newBuilder(TestFeatures.wholeImageView(ViewKind.REGION, copied))
+        .setGlobal(full.getGlobal())
+        .build();
+    ImageFeatures meme = ImageFeatures.newBuilder(TestFeatures.features(
+            "acme", "meme", Purpose.UPLOAD, copied, null, null, T0.toEpochMilli()))
+        .setViews(List.of(full, dense))
+        .build();
+    RetrievalSettings firstPassOfOne =
+        new RetrievalSettings(20, 128, 512, 4, 64, 20, 30, 0, 1, 30, false);
+    matcher = matcherOver(index, firstPassOfOne);
+
+    Match found = matcher.match(meme).getFirst().getMatches().stream()
+        .filter(match -> match.getImageId().equals("original"))
+        .findFirst()
+        .orElseThrow();
+
+    assertThat(found.getInliers()).isGreaterThanOrEqualTo(30);
+    assertThat(found.getKind()).isEqualTo(MatchKind.DUPLICATE);
   }
 
   private static List<float[]> globalsOfViews(ImageFeatures features) {

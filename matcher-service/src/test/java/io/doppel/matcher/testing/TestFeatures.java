@@ -109,6 +109,14 @@ public final class TestFeatures {
     return ImageFeatures.newBuilder(features).setViews(views).build();
   }
 
+  /**
+   * A view of the whole of {@code image}, as the extractor describes it. As a REGION it is the DENSE view the extractor
+   * adds to uploads (the whole image again, with more keypoints).
+   */
+  public static FeatureView wholeImageView(ViewKind kind, Mat image) {
+    return view(kind, image, new Rect(0, 0, image.cols(), image.rows()));
+  }
+
   public static ImageFeatures delete(String tenant, String imageId) {
     return ImageFeatures.newBuilder()
         .setTenant(tenant)
