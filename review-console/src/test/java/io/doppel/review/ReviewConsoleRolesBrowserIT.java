@@ -2,7 +2,6 @@ package io.doppel.review;
 
 import static io.doppel.review.ReviewEvents.event;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.doppel.image.fetch.FetchSettings;
 import io.doppel.review.access.RoleMapping;
@@ -19,7 +18,6 @@ import io.doppel.schemas.avro.Point;
 import io.doppel.schemas.avro.ReviewAction;
 import io.doppel.schemas.avro.ReviewDecision;
 import java.awt.image.BufferedImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,8 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -55,8 +51,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ReviewConsoleRolesBrowserIT {
 
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Duration PAGE_WAIT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(100);
   private static final Instant NOW = ReviewEvents.NOW;
@@ -76,12 +70,7 @@ class ReviewConsoleRolesBrowserIT {
 
   @BeforeEach
   void start() throws Exception {
-    boolean chromiumThere = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-    if (!chromiumThere) {
-      System.out.println("SKIPPED ReviewConsoleRolesBrowserIT: needs " + CHROMIUM + " and "
-          + CHROMEDRIVER + " (Debian's chromium and chromium-driver)");
-    }
-    assumeTrue(chromiumThere, "no headless Chromium here");
+    HeadlessChromium.assumeInstalled("ReviewConsoleRolesBrowserIT");
     ReportQueue queue = new ReportQueue(100, 100);
     queue.accept(
         "o-ref",
@@ -229,24 +218,7 @@ class ReviewConsoleRolesBrowserIT {
   }
 
   private ChromeDriver browser() {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments(
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--user-data-dir=" + browserProfile,
-        "--window-size=1400,1000");
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort()
-        .build();
-    return new ChromeDriver(service, options);
+    return HeadlessChromium.start(browserProfile, 1400, 1000);
   }
 
   private Path png(String name, int rgb) throws Exception {

@@ -1,8 +1,8 @@
 package io.doppel.standalone.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.doppel.review.HeadlessChromium;
 import io.doppel.schemas.Topics;
 import io.doppel.schemas.avro.Decision;
 import io.doppel.schemas.avro.MatchEvent;
@@ -30,8 +30,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -46,8 +44,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ReviewConsoleEndToEndIT {
 
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path DEV = Path.of("../../shared/eval/dev");
   private static final Duration PIPELINE_STALL = Duration.ofMinutes(2);
   private static final Duration PAGE_WAIT = Duration.ofSeconds(30);
@@ -61,13 +57,7 @@ class ReviewConsoleEndToEndIT {
 
   @Test
   void aDismissedCopyIsRecordedAndNotReportedAgain() throws Exception {
-    boolean chromiumThere = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-    if (!chromiumThere) {
-      System.out.println(
-          "SKIPPED ReviewConsoleEndToEndIT: needs " + CHROMIUM + " and " + CHROMEDRIVER
-              + " (install Debian's chromium and chromium-driver; scripts/test.sh does where apt-get is available)");
-    }
-    assumeTrue(chromiumThere, "no headless Chromium here");
+    HeadlessChromium.assumeInstalled("ReviewConsoleEndToEndIT");
     if (!Files.isDirectory(DEV)) {
       System.out.println("ReviewConsoleEndToEndIT: " + DEV.toAbsolutePath().normalize()
           + " does not exist; using generated images instead of a DEV pair");
@@ -146,24 +136,7 @@ class ReviewConsoleEndToEndIT {
   }
 
   private ChromeDriver browser() {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments(
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--user-data-dir=" + browserProfile,
-        "--window-size=" + WINDOW_WIDTH + "," + WINDOW_HEIGHT);
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort()
-        .build();
-    return new ChromeDriver(service, options);
+    return HeadlessChromium.start(browserProfile, WINDOW_WIDTH, WINDOW_HEIGHT);
   }
 
   private static void screenshot(ChromeDriver browser) throws Exception {
