@@ -22,6 +22,9 @@ record QueryImage(
     List<QueryView> views,
     List<List<byte[]>> strongestDescriptors) {
 
+  /** Cells per side of the grid over which the DENSE view's searched descriptors are spread. */
+  static final int SPREAD_CELLS = 4;
+
   static QueryImage of(ImageFeatures features, int localDescriptors, int denseLocalDescriptors) {
     if (features.getTenant().isBlank() || features.getImageId().isBlank()) {
       throw new InvalidFeaturesException("features need a tenant and an image id, got '"
@@ -56,10 +59,10 @@ record QueryImage(
       views.add(queryView);
       // tiles too: in a strip, the FULL view's keypoint budget is spread over every panel, so a
       // copy in one panel gets few of them; its tile's own keypoints are what find it
-      strongest.add(strongestDescriptors(
-          view,
-          queryView.keypoints(),
-          queryView.isDense() ? denseLocalDescriptors : localDescriptors));
+      strongest.add(
+          queryView.isDense()
+              ? spreadDescriptors(view, queryView, denseLocalDescriptors)
+              : strongestDescriptors(view, queryView.keypoints(), localDescriptors));
     }
     return new QueryImage(ref, features, List.copyOf(views), List.copyOf(strongest));
   }
@@ -121,7 +124,38 @@ record QueryImage(
   /** Descriptors of the {@code limit} keypoints with the highest detector response; ties keep the extractor's order. */
   private static List<byte[]> strongestDescriptors(
       FeatureView view, StoredKeypoints keypoints, int limit) {
-    Integer[] order = strongestFirst(view, keypoints);
+    return descriptors(keypoints, strongestFirst(view, keypoints), limit);
+  }
+
+  /**
+   * Descriptors of {@code limit} keypoints spread over the view: the strongest of every cell of a {@value #SPREAD_CELLS}
+   * × {@value #SPREAD_CELLS} grid, then the second strongest of every cell, and so on; within a round, the stronger
+   * first. A copy inside a layout holds only the keypoints in its part of the upload, while the strongest responses
+   * of the whole upload gather on text, icons and stickers, so the strongest {@code limit} alone would spend the DENSE
+   * view's votes there. A cell with few keypoints (flat background) gives its rounds to the others. Guarded by
+   * {@code QueryImageTest}.
+   */
+  private static List<byte[]> spreadDescriptors(FeatureView view, QueryView queryView, int limit) {
+    StoredKeypoints keypoints = queryView.keypoints();
+    Integer[] strongest = strongestFirst(view, keypoints);
+    int[] roundOf = new int[strongest.length];
+    int[] seenInCell = new int[SPREAD_CELLS * SPREAD_CELLS];
+    for (int keypoint : strongest) {
+      int cx = cell(keypoints.xs()[keypoint], queryView.width());
+      int cy = cell(keypoints.ys()[keypoint], queryView.height());
+      roundOf[keypoint] = seenInCell[cy * SPREAD_CELLS + cx]++;
+    }
+    Integer[] order = strongest.clone();
+    // stable: within a round, keypoints keep their strongest-first order
+    Arrays.sort(order, Comparator.comparingInt((Integer k) -> roundOf[k]));
+    return descriptors(keypoints, order, limit);
+  }
+
+  private static int cell(float coordinate, int extent) {
+    return Math.clamp((long) (coordinate * SPREAD_CELLS / extent), 0, SPREAD_CELLS - 1);
+  }
+
+  private static List<byte[]> descriptors(StoredKeypoints keypoints, Integer[] order, int limit) {
     int bytes = keypoints.descriptorBytes();
     ByteBuffer all = ByteBuffer.wrap(keypoints.descriptors());
     List<byte[]> out = new ArrayList<>();
