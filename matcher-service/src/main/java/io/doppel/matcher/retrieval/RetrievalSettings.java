@@ -21,8 +21,9 @@ package io.doppel.matcher.retrieval;
  * @param candidateCap most candidates verified (and reported) per query
  * @param perViewCandidates best global hits and best local-vote images of each view that are always verified when
  *     local recall runs
- * @param firstPassCap global candidates verified before deciding whether local recall is needed; also the number of
- *     best-voted images the DENSE view verifies
+ * @param firstPassCap global candidates verified before deciding whether local recall is needed (and verified again
+ *     through the DENSE view where none settles the upload); also the number of best-voted images the DENSE view
+ *     verifies
  * @param confidentInliers inliers that explain a query without local recall; 0 always runs local recall
  * @param globalOnly global retrieval only, scored by cosine similarity
  */
