@@ -105,14 +105,15 @@ final class RetrievalCascade {
     List<ImageRef> firstPass = shortlist(candidates, settings.firstPassCap()).stream()
         .map(Map.Entry::getKey)
         .toList();
-    verifyAll(query, firstPass, candidates, verified);
+    Map<ImageRef, StoredKeypoints> firstPassKeypoints =
+        verifyAll(query, firstPass, candidates, verified);
     timings.lap(StageTimings.VERIFY);
     if (verified.entrySet().stream()
         .anyMatch(entry -> settings.confident(entry.getValue().inliers())
             && settles(candidates.get(entry.getKey()).meta, scope))) {
       return scored(candidates, verified, side == QuerySide.ORIGINAL);
     }
-    verifyDense(query, firstPass, candidates, verified);
+    verifyDense(query, firstPassKeypoints, candidates, verified);
     timings.lap(StageTimings.VERIFY);
     retrieveLocal(query, scope, candidates, bestOfEachView);
     timings.lap(StageTimings.RETRIEVE);
@@ -139,25 +140,22 @@ final class RetrievalCascade {
    */
   private void verifyDense(
       QueryImage query,
-      List<ImageRef> firstPass,
+      Map<ImageRef, StoredKeypoints> firstPass,
       Map<ImageRef, Evidence> candidates,
       Map<ImageRef, Verification> verified) {
     int dense = query.denseView();
-    List<ImageRef> unsettled = firstPass.stream()
-        .filter(ref -> !settings.confident(verified.get(ref).inliers()))
-        .toList();
-    if (dense < 0 || unsettled.isEmpty()) {
+    if (dense < 0) {
       return;
     }
     QueryView view = query.views().get(dense);
-    Map<ImageRef, StoredKeypoints> stored = index.keypointsBatch(unsettled);
-    for (ImageRef ref : unsettled) {
-      ImageMeta meta = candidates.get(ref).meta;
-      Verification result = verifyView(query, ref, view, stored.get(ref), meta);
-      if (result != null && result.betterThan(verified.get(ref))) {
-        verified.put(ref, result);
+    firstPass.forEach((ref, stored) -> {
+      if (!settings.confident(verified.get(ref).inliers())) {
+        Verification result = verifyView(query, ref, view, stored, candidates.get(ref).meta);
+        if (result.betterThan(verified.get(ref))) {
+          verified.put(ref, result);
+        }
       }
-    }
+    });
   }
 
   /**
@@ -321,20 +319,24 @@ final class RetrievalCascade {
         .toList();
   }
 
-  /** Verifies each of {@code refs} into {@code verified}, their stored keypoints fetched in one index call. */
-  private void verifyAll(
+  /**
+   * Verifies each of {@code refs} into {@code verified}, their stored keypoints fetched in one index call; returns
+   * those keypoints, for the DENSE view's second look.
+   */
+  private Map<ImageRef, StoredKeypoints> verifyAll(
       QueryImage query,
       List<ImageRef> refs,
       Map<ImageRef, Evidence> candidates,
       Map<ImageRef, Verification> verified) {
     if (refs.isEmpty()) {
-      return;
+      return Map.of();
     }
     Map<ImageRef, StoredKeypoints> stored = index.keypointsBatch(refs);
     for (ImageRef ref : refs) {
       Evidence evidence = candidates.get(ref);
       verified.put(ref, verifyBest(query, ref, stored.get(ref), evidence.meta, evidence.foundBy));
     }
+    return stored;
   }
 
   /**
@@ -363,7 +365,7 @@ final class RetrievalCascade {
         continue;
       }
       Verification result = verifyView(query, candidate, view, stored, meta);
-      if (result != null && result.betterThan(best)) {
+      if (result.betterThan(best)) {
         best = result;
       }
       if (settings.confident(best.inliers()) && !query.hasSubPictures()) {
@@ -373,7 +375,7 @@ final class RetrievalCascade {
     return best;
   }
 
-  /** One view verified against one candidate, or null where the stored image cannot be verified. */
+  /** One view verified against one candidate; unverified (never better than any result) where it cannot be. */
   private Verification verifyView(
       QueryImage query,
       ImageRef candidate,
@@ -390,7 +392,7 @@ final class RetrievalCascade {
           candidate,
           view.kind(),
           e.getMessage());
-      return null;
+      return Verification.unverified(view.kind(), 0);
     }
   }
 }

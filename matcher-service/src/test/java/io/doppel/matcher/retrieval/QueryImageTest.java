@@ -9,6 +9,9 @@ import io.doppel.matcher.verify.QueryView;
 import io.doppel.schemas.avro.ImageFeatures;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.ViewKind;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.opencv.core.Mat;
 import org.opencv.core.Rect;
@@ -88,10 +91,10 @@ class QueryImageTest {
     QueryView queryView = query.views().get(view);
     StoredKeypoints keypoints = queryView.keypoints();
     int bytes = keypoints.descriptorBytes();
-    java.util.Set<Integer> cells = new java.util.HashSet<>();
+    Set<Integer> cells = new HashSet<>();
     for (byte[] searched : query.strongestDescriptors().get(view)) {
       for (int k = 0; k < keypoints.size(); k++) {
-        if (java.util.Arrays.equals(
+        if (Arrays.equals(
             keypoints.descriptors(), k * bytes, (k + 1) * bytes, searched, 0, bytes)) {
           cells.add(cellOf(queryView, k));
         }
@@ -101,7 +104,7 @@ class QueryImageTest {
   }
 
   private static int cellsWithKeypoints(QueryView view) {
-    java.util.Set<Integer> cells = new java.util.HashSet<>();
+    Set<Integer> cells = new HashSet<>();
     for (int k = 0; k < view.keypoints().size(); k++) {
       cells.add(cellOf(view, k));
     }
