@@ -206,8 +206,30 @@ class GenerateTest(unittest.TestCase):
         self.assertEqual(len(list((t / "nofonts" / "queries").iterdir())), len(KINDS) * 2)
 
 
+class ScreenContentTest(unittest.TestCase):
+    class NearTheTop(random.Random):
+        """Draws every uniform() at the same quantile: a web page whose columns reach far right."""
+
+        def uniform(self, a, b):
+            return a + (b - a) * 0.965
+
+    def test_a_web_page_renders_on_a_wide_screen(self):
+        # the side column starts right of the main one: on a screen about 1,340 pixels wide or more, it
+        # must still fit inside the page
+        from wildgen import screen
+        from wildgen.common import Ctx
+        photo = synthetic_photo(random.Random(5), np.random.default_rng(5))
+        for width in (800, 1400, 2200):
+            ctx = Ctx(self.NearTheTop(width), photo, [], None, "")
+            page, (x, y, w, h) = screen._screen_content(ctx, width, width * 9 // 16, "browser")
+            self.assertEqual(page.size, (width, width * 9 // 16))
+            self.assertTrue(0 <= x and x + w <= width and w > 0 and h > 0)
+
+
 if __name__ == "__main__":
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(GenerateTest)
+    loader = unittest.defaultTestLoader
+    suite = unittest.TestSuite([loader.loadTestsFromTestCase(GenerateTest),
+                                loader.loadTestsFromTestCase(ScreenContentTest)])
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors)
     passed = result.testsRun - failed - len(result.skipped)

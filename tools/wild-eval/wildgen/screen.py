@@ -86,7 +86,7 @@ def _screen_content(ctx: Ctx, sw: int, sh: int, mode: str):
         y += int(sh * 0.035)
     for k in range(rng.randint(2, 5)):  # a side column
         sx = col_x + col_w + int(sw * 0.04)
-        if sx < sw - 40:
+        if sx < sw - 40 and sx < sw - sw * 0.03:  # room for the column on wide screens too
             d.rectangle((sx, bar + sh * 0.05 + k * sh * 0.16, sw - sw * 0.03, bar + sh * 0.05 + k * sh * 0.16 + sh * 0.12),
                         fill=pastel(rng))
     return scr, box
