@@ -68,6 +68,8 @@ public record ExtractorConfig(
    * @param borderTolerance largest channel difference from the border (or gutter) colour that still counts as border
    * @param stripPanels add a TILE view per panel between a strip's uniform gutters
    * @param maxRegions most REGION views (photo-like parts of a layout, see {@code RegionProposer}) per image; 0 for none
+   * @param rectifyTilted add CROP views of a picture photographed at an angle (a screen, a print), seen straight on
+   *     ({@code TiltedPicture})
    */
   public record Views(
       boolean mirror,
@@ -77,7 +79,8 @@ public record ExtractorConfig(
       boolean borderCrop,
       int borderTolerance,
       boolean stripPanels,
-      int maxRegions) {}
+      int maxRegions,
+      boolean rectifyTilted) {}
 
   /** Reads the process environment (and the properties file it names), validating everything. */
   public static ExtractorConfig fromEnvironment() {
@@ -158,7 +161,8 @@ public record ExtractorConfig(
         r.bool("views.border-crop", true),
         r.integer("views.border-tolerance", 24, 0, 255),
         r.bool("views.strip-panels", true),
-        r.integer("views.max-regions", 4, 0, 32));
+        r.integer("views.max-regions", 4, 0, 32),
+        r.bool("views.rectify-tilted", true));
     int workers = r.integer("pipeline.worker-threads", CPUS, 1, 1024);
     // false: features (and so match events) carry a source without its query, where signed URLs
     // keep their secret

@@ -28,7 +28,9 @@ import java.util.List;
  * descriptor. It finds the copies no proposed region outlines (a photo tilted in a screen photographed at an angle, a
  * collage tile with no gutter, a story photo under stickers): a copy filling a tenth of the upload holds about a tenth
  * of its keypoints, a dozen of FULL's but a hundred of DENSE's, enough to verify. Like every REGION view it is only ever
- * searched, never indexed, so the index does not grow. Each view with keypoints carries its content inside uniform
+ * searched, never indexed, so the index does not grow. An upload with a picture photographed at an angle ({@link
+ * TiltedPicture}: a screen, a phone, a print on a desk) also gets global-only CROP views of that picture seen straight
+ * on: whole, inside its uniform borders, and the first picture proposed inside it. Each view with keypoints carries its content inside uniform
  * borders, so that keypoints along a border's edge, which every image with such a border shares, can be left out.
  */
 public final class ViewPlanner {
@@ -116,6 +118,9 @@ public final class ViewPlanner {
             local.regionMaxKeypoints(),
             UniformBorders.contentBox(pixels, views.borderTolerance())));
       }
+      if (purpose == Purpose.UPLOAD && views.rectifyTilted()) {
+        TiltedPicture.find(image).ifPresent(quad -> planned.addAll(straightened(image, quad)));
+      }
       if (purpose == Purpose.UPLOAD && local.denseMaxKeypoints() > 0) {
         planned.add(new PlannedView(
             ViewKind.REGION, whole, image, local.denseMaxKeypoints(), content, true));
@@ -154,6 +159,42 @@ public final class ViewPlanner {
       }
     }
     return crops;
+  }
+
+  /**
+   * Global-only CROP views of the picture inside {@code quad} seen straight on: all of it; its content inside uniform
+   * borders where those cover at least {@value #MIN_BORDER_AREA_SHARE} of it (a photo shown full screen on a black
+   * screen, a print's margins); and the first region {@link RegionProposer} finds in it (a photo in an image viewer's
+   * window or in a web page). Their region is the quad's bounding box in the upload.
+   */
+  private List<PlannedView> straightened(BgrImage image, TiltedPicture.Quad quad) {
+    BgrImage straight = TiltedPicture.rectified(image, quad);
+    Box bounds = quad.bounds(image.width(), image.height());
+    Box all = new Box(0, 0, straight.width(), straight.height());
+    List<PlannedView> straightened = new ArrayList<>();
+    straightened.add(new PlannedView(ViewKind.CROP, bounds, straight, NO_KEYPOINTS, all));
+    Box content = UniformBorders.contentBox(straight, views.borderTolerance());
+    double contentShare = (double) content.getWidth()
+        * content.getHeight()
+        / ((double) straight.width() * straight.height());
+    if (contentShare <= 1.0 - MIN_BORDER_AREA_SHARE) {
+      straightened.add(straightCrop(straight, content, bounds));
+    }
+    regions.propose(straight).stream()
+        .filter(region -> !RegionProposer.sameRegion(region, content))
+        .findFirst()
+        .ifPresent(region -> straightened.add(straightCrop(straight, region, bounds)));
+    return straightened;
+  }
+
+  private static PlannedView straightCrop(BgrImage straight, Box part, Box bounds) {
+    BgrImage pixels = straight.crop(part.getX(), part.getY(), part.getWidth(), part.getHeight());
+    return new PlannedView(
+        ViewKind.CROP,
+        bounds,
+        pixels,
+        NO_KEYPOINTS,
+        new Box(0, 0, pixels.width(), pixels.height()));
   }
 
   private static PlannedView crop(BgrImage image, Box region) {

@@ -1,10 +1,13 @@
 package io.doppel.extractor.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.doppel.extractor.Fixtures;
 import io.doppel.image.decode.BgrImage;
 import io.doppel.schemas.avro.Box;
+import io.doppel.schemas.avro.Purpose;
 import io.doppel.schemas.avro.ViewKind;
 import io.doppel.testing.SyntheticImages;
 import java.awt.Color;
@@ -75,6 +78,53 @@ class ViewPlannerTest {
     assertThat(centre.region()).isEqualTo(new Box(50, 37, 300, 226));
     assertThat(centre.pixels().width()).isEqualTo(300);
     assertThat(centre.maxKeypoints()).isZero();
+  }
+
+  @Test
+  void aPicturePhotographedAtAnAngleIsAlsoSeenStraightOnInUploadsOnly() {
+    // a print with a white margin, tilted on a desk: straightened whole, then inside its margin
+    BufferedImage print = padded(noise(500, 340, 6), 40, 40, 40, 40, Color.WHITE);
+    double[] xs = {160, 820, 860, 120};
+    double[] ys = {110, 150, 640, 680};
+    BgrImage upload = TiltedPictureTest.onDesk(print, xs, ys, 1000, 800);
+    ViewPlanner planner =
+        new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
+    ViewPlanner switchedOff = new ViewPlanner(
+        Fixtures.config("views.rectify-tilted", "false").views(),
+        Fixtures.config().local());
+
+    List<PlannedView> crops = crops(planner.plan(upload));
+    List<PlannedView> otherCrops = crops(switchedOff.plan(upload));
+
+    List<PlannedView> straightened = crops.subList(otherCrops.size(), crops.size());
+    assertThat(straightened).hasSizeGreaterThanOrEqualTo(2);
+    // the region is the tilted picture's bounding box in the upload, within a few pixels
+    assertThat(straightened).allSatisfy(view -> {
+      assertThat(view.region().getX()).isCloseTo(120, within(8));
+      assertThat(view.region().getY()).isCloseTo(110, within(8));
+      assertThat(view.region().getWidth()).isCloseTo(740, within(12));
+      assertThat(view.region().getHeight()).isCloseTo(570, within(12));
+      assertThat(view.maxKeypoints()).isZero();
+    });
+    PlannedView whole = straightened.get(0);
+    PlannedView inside = straightened.get(1);
+    assertThat((double) whole.pixels().width() / whole.pixels().height())
+        .isCloseTo(580.0 / 420, withinPercentage(10));
+    assertThat((double) inside.pixels().width() / inside.pixels().height())
+        .as("the print inside its white margin")
+        .isCloseTo(500.0 / 340, withinPercentage(10));
+    assertThat(inside.pixels().width()).isLessThan(whole.pixels().width() - 40);
+    assertThat(otherCrops)
+        .as("switched off: the upright crops only")
+        .allSatisfy(
+            view -> assertThat(view.pixels().width()).isEqualTo(view.region().getWidth()));
+    assertThat(crops(planner.plan(upload, Purpose.REFERENCE)))
+        .as("a registered work is matched as an original")
+        .hasSameSizeAs(otherCrops);
+  }
+
+  private static List<PlannedView> crops(List<PlannedView> views) {
+    return views.stream().filter(v -> v.kind() == ViewKind.CROP).toList();
   }
 
   @Test
