@@ -8,6 +8,10 @@ import io.doppel.schemas.avro.ViewKind;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import org.opencv.core.CvException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The views an image is described by: FULL, MIRROR (the horizontally flipped image, so mirrored
@@ -34,6 +38,8 @@ import java.util.List;
  * borders, so that keypoints along a border's edge, which every image with such a border shares, can be left out.
  */
 public final class ViewPlanner {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ViewPlanner.class);
 
   private static final int HALF = 2;
   static final double MIN_BORDER_AREA_SHARE = 0.03;
@@ -119,7 +125,7 @@ public final class ViewPlanner {
             UniformBorders.contentBox(pixels, views.borderTolerance())));
       }
       if (purpose == Purpose.UPLOAD && views.rectifyTilted()) {
-        TiltedPicture.find(image).ifPresent(quad -> planned.addAll(straightened(image, quad)));
+        planned.addAll(straightened(image));
       }
       if (purpose == Purpose.UPLOAD && local.denseMaxKeypoints() > 0) {
         planned.add(new PlannedView(
@@ -167,8 +173,25 @@ public final class ViewPlanner {
    * screen, a print's margins); and the first region {@link RegionProposer} finds in it (a photo in an image viewer's
    * window or in a web page). Their region is the quad's bounding box in the upload.
    */
-  private List<PlannedView> straightened(BgrImage image, TiltedPicture.Quad quad) {
-    BgrImage straight = TiltedPicture.rectified(image, quad);
+  private List<PlannedView> straightened(BgrImage image) {
+    Optional<TiltedPicture.Quad> found;
+    BgrImage straight;
+    try {
+      found = TiltedPicture.find(image);
+      if (found.isEmpty()) {
+        return List.of();
+      }
+      straight = TiltedPicture.rectified(image, found.get());
+    } catch (CvException e) {
+      // optional views: an upload OpenCV cannot straighten is still described by all the others
+      LOG.warn(
+          "no straightened view for a {}x{} image: {}",
+          image.width(),
+          image.height(),
+          e.getMessage());
+      return List.of();
+    }
+    TiltedPicture.Quad quad = found.get();
     Box bounds = quad.bounds(image.width(), image.height());
     Box all = new Box(0, 0, straight.width(), straight.height());
     List<PlannedView> straightened = new ArrayList<>();

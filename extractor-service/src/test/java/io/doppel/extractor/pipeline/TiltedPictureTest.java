@@ -104,6 +104,9 @@ class TiltedPictureTest {
     assertThat(TiltedPicture.find(almostAll))
         .as("the image itself, barely turned")
         .isEmpty();
+    assertThat(TiltedPicture.find(new BgrImage(1, 1, new byte[3]))).isEmpty();
+    assertThat(TiltedPicture.find(BgrImage.of(RegionProposerTest.photo(3, 500, 9))))
+        .isEmpty();
   }
 
   private static void assertCorners(TiltedPicture.Quad quad, double[] xs, double[] ys) {
