@@ -276,19 +276,22 @@ class RealServicesFaultInjectionIT {
             .isEmpty();
       }
     }
-    // count(*) counts what Milvus stores, where a query answers one row per primary key. An insert
-    // retried after its
-    // answer was lost must not be stored twice
-    // (MilvusVectorIndexIT#anInsertWhoseAnswerIsLostIsStoredOnce; the SDK's
-    // own retries are off). In the fault-free run the two must agree. After a Milvus restart
-    // count(*) can read above
-    // the rows for a while before it settles (as in milvus-io/milvus#24171), so there it is printed
-    // per image; what
-    // the matcher reads, rows per image and decisions, is compared below.
-    assertThat(faultFree.index())
-        .allSatisfy(entries -> assertThat(entries.counted())
-            .as("fault-free: %s count(*) against the rows read", entries.collection())
-            .isEqualTo(entries.rows()));
+    // count(*) counts what Milvus stores, where a query answers one row per primary key, so it is
+    // what shows a key stored twice: an insert retried after its answer was lost must not be
+    // (MilvusVectorIndexIT#anInsertWhoseAnswerIsLostIsStoredOnce; the SDK's own retries are off).
+    // A loaded machine can time out a write in the fault-free run too, and right after that
+    // retry's delete-then-insert count(*) can read off the rows for a while, as after a restart
+    // (milvus-io/milvus#24171). So an image counts only where count(*) and its rows still differ
+    // when it is read again on its own. After the faulted run's restart the difference is printed
+    // per image; what the matcher reads, rows per image and decisions, is compared below.
+    for (MilvusIndexEntries.Entries entries : faultFree.index()) {
+      assertThat(persistentlyMiscounted(entries))
+          .as(
+              "fault-free: %s images whose count(*) differs from the rows read, in every read"
+                  + " (count(*) %d, rows %d in the first)",
+              entries.collection(), entries.counted(), entries.rows())
+          .isEmpty();
+    }
     for (MilvusIndexEntries.Entries entries : faulted.index()) {
       if (entries.counted() != entries.rows()) {
         System.out.printf(
@@ -361,6 +364,34 @@ class RealServicesFaultInjectionIT {
       differing = differingRows(again.keySet(), faultFree.rowsPerImage(), rowsAgain);
     }
     return differing;
+  }
+
+  /**
+   * The images of {@code entries} whose {@code count(*)} differs from the rows a query returns, and still does when
+   * each is read again on its own, up to {@link #REREADS} times. Where the collection's totals differ but no single
+   * image does, the first read came back unsettled and nothing is returned.
+   */
+  private static Map<String, String> persistentlyMiscounted(MilvusIndexEntries.Entries entries) {
+    if (entries.counted() == entries.rows()) {
+      return Map.of();
+    }
+    Map<String, Long> overCounted = MilvusIndexEntries.overCounted(indexConfig(), entries);
+    Map<String, String> miscounted = new TreeMap<>();
+    overCounted.forEach((image, over) -> miscounted.put(image, "count(*) - rows = " + over));
+    for (int reread = 1; reread <= REREADS && !miscounted.isEmpty(); reread++) {
+      System.out.printf(
+          "faults-real: %s: %d images whose count(*) differs from their rows: %s%n",
+          entries.collection(), miscounted.size(), miscounted);
+      Map<String, MilvusIndexEntries.ImageRows> again =
+          MilvusIndexEntries.reread(indexConfig(), entries.collection(), miscounted.keySet());
+      miscounted.clear();
+      again.forEach((image, rows) -> {
+        if (rows.rows() != rows.counted()) {
+          miscounted.put(image, rows.toString());
+        }
+      });
+    }
+    return miscounted;
   }
 
   /** Image key to "fault-free rows -> faulted rows", for those of {@code images} where the two differ. */
