@@ -138,12 +138,13 @@ class CopiesEndToEndIT {
   }
 
   @Test
-  void aPhotoInsideAMemeAFeedScreenshotACollageOrAnInsetIsReportedWhereItIs() throws Exception {
+  void aPhotoInsideAMemeAFeedScreenshotACollageAnInsetOrAPhotographedScreenIsReportedWhereItIs()
+      throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
     Map<String, Layouts.Placed> copies = new java.util.LinkedHashMap<>();
     Map<String, String> workOf = new java.util.HashMap<>();
     int seed = 300;
-    for (String kind : List.of("meme", "meme-two-bands", "feed", "collage", "inset")) {
+    for (String kind : List.of("meme", "meme-two-bands", "feed", "collage", "inset", "screen")) {
       // the feed and the collage show a centred square of the photo: a square work keeps its frame
       // on that square
       boolean square = kind.equals("feed") || kind.equals("collage");
@@ -158,6 +159,15 @@ class CopiesEndToEndIT {
         case "meme-two-bands" -> Layouts.meme(work, 500, 1, true, seed);
         case "feed" -> Layouts.feedScreenshot(work, 720, seed);
         case "collage" -> Layouts.collage(work, 2, 2, 3, 320, 8, seed * 10L);
+        case "screen" ->
+          Layouts.photographedScreen(
+              work,
+              SyntheticImages.grain(
+                  SyntheticImages.solid(64, 48, new java.awt.Color(92, 64, 40)), 12, seed),
+              1024,
+              768,
+              new double[] {150, 900, 930, 110},
+              new double[] {110, 160, 650, 700});
         default ->
           Layouts.pictureInPicture(SyntheticImages.texture(seed * 10L, 1024, 768), work, 0.4, 6);
       };

@@ -13,7 +13,7 @@ import java.util.Random;
 
 /**
  * The ways users repost a photo inside another picture, drawn in memory: a meme (caption bands above and below), a
- * post in a phone's feed screenshot, a collage tile and a picture-in-picture inset.
+ * post in a phone's feed screenshot, a collage tile, a picture-in-picture inset and a photo of a screen at an angle.
  *
  * <p>Each returns the upload and where the photo landed in it ({@link Placed#box}), so a test can check that the
  * pipeline's reported region is that box. The same arguments give the same pixels; the Python generator in
@@ -182,6 +182,134 @@ public final class Layouts {
     g.drawImage(SyntheticImages.resize(photo, w, h), box.x, box.y, null);
     g.dispose();
     return new Placed(out, box);
+  }
+
+  /**
+   * {@code photo} shown full screen on a monitor (a dark bezel around it) photographed at an angle on a blurred desk,
+   * in a {@code width} × {@code height} camera frame: a perspective with the screen's corners at {@code xs}, {@code
+   * ys} (top left, top right, bottom right, bottom left). The box is the bounding box of the photo's corners.
+   */
+  public static Placed photographedScreen(
+      BufferedImage photo, BufferedImage desk, int width, int height, double[] xs, double[] ys) {
+    BufferedImage out = SyntheticImages.resize(desk, width, height);
+    int bezel = Math.max(4, photo.getWidth() / 30);
+    BufferedImage monitor = SyntheticImages.solid(
+        photo.getWidth() + 2 * bezel, photo.getHeight() + 2 * bezel, new Color(18, 18, 20));
+    Graphics2D g = graphics(monitor);
+    g.drawImage(photo, bezel, bezel, null);
+    g.dispose();
+    double[] toMonitor = homography(xs, ys, monitor.getWidth(), monitor.getHeight());
+    int x0 = (int) Math.floor(Math.max(0, min(xs)));
+    int y0 = (int) Math.floor(Math.max(0, min(ys)));
+    int x1 = (int) Math.ceil(Math.min(width - 1, max(xs)));
+    int y1 = (int) Math.ceil(Math.min(height - 1, max(ys)));
+    for (int y = y0; y <= y1; y++) {
+      for (int x = x0; x <= x1; x++) {
+        double d = toMonitor[6] * x + toMonitor[7] * y + 1;
+        double u = (toMonitor[0] * x + toMonitor[1] * y + toMonitor[2]) / d;
+        double v = (toMonitor[3] * x + toMonitor[4] * y + toMonitor[5]) / d;
+        if (u >= 0 && v >= 0 && u < monitor.getWidth() - 1 && v < monitor.getHeight() - 1) {
+          out.setRGB(x, y, bilinear(monitor, u, v));
+        }
+      }
+    }
+    // where the photo's own corners land: the monitor's mapping, at the photo's corners inside the
+    // bezel
+    double[] toUpload = homography(
+        new double[] {0, monitor.getWidth(), monitor.getWidth(), 0},
+        new double[] {0, 0, monitor.getHeight(), monitor.getHeight()},
+        xs,
+        ys);
+    double minX = Double.MAX_VALUE;
+    double minY = Double.MAX_VALUE;
+    double maxX = -Double.MAX_VALUE;
+    double maxY = -Double.MAX_VALUE;
+    for (double[] corner : new double[][] {
+      {bezel, bezel},
+      {bezel + photo.getWidth(), bezel},
+      {bezel + photo.getWidth(), bezel + photo.getHeight()},
+      {bezel, bezel + photo.getHeight()}
+    }) {
+      double d = toUpload[6] * corner[0] + toUpload[7] * corner[1] + 1;
+      double u = (toUpload[0] * corner[0] + toUpload[1] * corner[1] + toUpload[2]) / d;
+      double v = (toUpload[3] * corner[0] + toUpload[4] * corner[1] + toUpload[5]) / d;
+      minX = Math.min(minX, u);
+      minY = Math.min(minY, v);
+      maxX = Math.max(maxX, u);
+      maxY = Math.max(maxY, v);
+    }
+    Rectangle box = new Rectangle(
+        (int) Math.floor(minX), (int) Math.floor(minY), (int) Math.ceil(maxX - minX), (int)
+            Math.ceil(maxY - minY));
+    return new Placed(out, box);
+  }
+
+  /**
+   * The perspective mapping (h00, h01, h02, h10, h11, h12, h20, h21; h22 = 1) that takes the quadrilateral {@code xs},
+   * {@code ys} onto the rectangle {@code width} × {@code height}, corners in the same order.
+   */
+  private static double[] homography(double[] xs, double[] ys, int width, int height) {
+    return homography(
+        xs, ys, new double[] {0, width, width, 0}, new double[] {0, 0, height, height});
+  }
+
+  /** The perspective mapping taking the four points (xs, ys) to (us, vs), solved by Gaussian elimination. */
+  private static double[] homography(double[] xs, double[] ys, double[] us, double[] vs) {
+    double[][] a = new double[8][9];
+    for (int i = 0; i < 4; i++) {
+      a[2 * i] = new double[] {xs[i], ys[i], 1, 0, 0, 0, -us[i] * xs[i], -us[i] * ys[i], us[i]};
+      a[2 * i + 1] = new double[] {0, 0, 0, xs[i], ys[i], 1, -vs[i] * xs[i], -vs[i] * ys[i], vs[i]};
+    }
+    for (int column = 0; column < 8; column++) {
+      int pivot = column;
+      for (int row = column + 1; row < 8; row++) {
+        if (Math.abs(a[row][column]) > Math.abs(a[pivot][column])) {
+          pivot = row;
+        }
+      }
+      double[] swap = a[column];
+      a[column] = a[pivot];
+      a[pivot] = swap;
+      for (int row = 0; row < 8; row++) {
+        if (row != column) {
+          double factor = a[row][column] / a[column][column];
+          for (int k = column; k < 9; k++) {
+            a[row][k] -= factor * a[column][k];
+          }
+        }
+      }
+    }
+    double[] h = new double[8];
+    for (int i = 0; i < 8; i++) {
+      h[i] = a[i][8] / a[i][i];
+    }
+    return h;
+  }
+
+  private static int bilinear(BufferedImage image, double u, double v) {
+    int x = (int) u;
+    int y = (int) v;
+    double fx = u - x;
+    double fy = v - y;
+    int[] corners = {
+      image.getRGB(x, y), image.getRGB(x + 1, y), image.getRGB(x, y + 1), image.getRGB(x + 1, y + 1)
+    };
+    int rgb = 0;
+    for (int shift = 0; shift <= 16; shift += 8) {
+      double top = (1 - fx) * ((corners[0] >> shift) & 0xFF) + fx * ((corners[1] >> shift) & 0xFF);
+      double bottom =
+          (1 - fx) * ((corners[2] >> shift) & 0xFF) + fx * ((corners[3] >> shift) & 0xFF);
+      rgb |= ((int) Math.round((1 - fy) * top + fy * bottom)) << shift;
+    }
+    return rgb;
+  }
+
+  private static double min(double[] values) {
+    return java.util.Arrays.stream(values).min().orElseThrow();
+  }
+
+  private static double max(double[] values) {
+    return java.util.Arrays.stream(values).max().orElseThrow();
   }
 
   /** Avatar, name and handle; returns the y below the header. */
