@@ -201,34 +201,28 @@ public final class ViewPlanner {
         * content.getHeight()
         / ((double) straight.width() * straight.height());
     if (contentShare <= 1.0 - MIN_BORDER_AREA_SHARE) {
-      straightened.add(straightCrop(straight, content, bounds));
+      straightened.add(crop(straight, content, bounds));
     }
     regions.propose(straight).stream()
         .filter(region -> !RegionProposer.sameRegion(region, content))
         .findFirst()
-        .ifPresent(region -> straightened.add(straightCrop(straight, region, bounds)));
+        .ifPresent(region -> straightened.add(crop(straight, region, bounds)));
     return straightened;
   }
 
-  private static PlannedView straightCrop(BgrImage straight, Box part, Box bounds) {
-    BgrImage pixels = straight.crop(part.getX(), part.getY(), part.getWidth(), part.getHeight());
-    return new PlannedView(
-        ViewKind.CROP,
-        bounds,
-        pixels,
-        NO_KEYPOINTS,
-        new Box(0, 0, pixels.width(), pixels.height()));
+  private static PlannedView crop(BgrImage image, Box region) {
+    return crop(image, region, region);
   }
 
-  private static PlannedView crop(BgrImage image, Box region) {
-    BgrImage pixels =
-        image.crop(region.getX(), region.getY(), region.getWidth(), region.getHeight());
+  /** A global-only CROP view of {@code source}'s {@code part}, covering {@code region} of the upload. */
+  private static PlannedView crop(BgrImage source, Box part, Box region) {
+    BgrImage pixels = source.crop(part.getX(), part.getY(), part.getWidth(), part.getHeight());
     return new PlannedView(
         ViewKind.CROP,
         region,
         pixels,
         NO_KEYPOINTS,
-        new Box(0, 0, region.getWidth(), region.getHeight()));
+        new Box(0, 0, pixels.width(), pixels.height()));
   }
 
   /**

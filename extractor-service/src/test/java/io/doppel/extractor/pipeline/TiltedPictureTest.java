@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.doppel.image.OpenCvRuntime;
 import io.doppel.image.decode.BgrImage;
+import io.doppel.testing.SyntheticImages;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -75,7 +76,7 @@ class TiltedPictureTest {
       xs[i] = cx + offsets[i][0] * Math.cos(angle) - offsets[i][1] * Math.sin(angle);
       ys[i] = cy + offsets[i][0] * Math.sin(angle) + offsets[i][1] * Math.cos(angle);
     }
-    BgrImage upload = warpedOnto(photo, xs, ys, solid(900, 800, Color.WHITE));
+    BgrImage upload = warpedOnto(photo, xs, ys, SyntheticImages.solid(900, 800, Color.WHITE));
 
     Optional<TiltedPicture.Quad> found = TiltedPicture.find(upload);
 
@@ -89,7 +90,7 @@ class TiltedPictureTest {
         .as("a photo with no picture in it")
         .isEmpty();
 
-    BufferedImage framed = solid(1000, 800, new Color(30, 30, 30));
+    BufferedImage framed = SyntheticImages.solid(1000, 800, new Color(30, 30, 30));
     Graphics2D g = framed.createGraphics();
     g.drawImage(RegionProposerTest.photo(700, 500, 7), 150, 150, null);
     g.dispose();
@@ -99,8 +100,11 @@ class TiltedPictureTest {
 
     double[] xs = {8, 995, 1000, 0};
     double[] ys = {0, 10, 750, 742};
-    BgrImage almostAll =
-        warpedOnto(RegionProposerTest.photo(1000, 750, 8), xs, ys, solid(1000, 750, Color.BLACK));
+    BgrImage almostAll = warpedOnto(
+        RegionProposerTest.photo(1000, 750, 8),
+        xs,
+        ys,
+        SyntheticImages.solid(1000, 750, Color.BLACK));
     assertThat(TiltedPicture.find(almostAll))
         .as("the image itself, barely turned")
         .isEmpty();
@@ -151,15 +155,6 @@ class TiltedPictureTest {
     Imgproc.warpPerspective(
         source, canvas, homography, canvas.size(), Imgproc.INTER_LINEAR, Core.BORDER_TRANSPARENT);
     return image(canvas);
-  }
-
-  private static BufferedImage solid(int width, int height, Color colour) {
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = image.createGraphics();
-    g.setColor(colour);
-    g.fillRect(0, 0, width, height);
-    g.dispose();
-    return image;
   }
 
   /** Mean absolute channel difference once {@code b} is resized to {@code a}'s size. */
