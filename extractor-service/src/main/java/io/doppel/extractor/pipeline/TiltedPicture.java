@@ -30,7 +30,7 @@ import org.opencv.imgproc.Imgproc;
  * <ul>
  *   <li>it covers {@value #MIN_AREA_SHARE} to {@value #MAX_AREA_SHARE} of the image (beyond, FULL frames the same pixels);
  *   <li>every corner's angle lies within {@value #MAX_CORNER_SKEW}° of a right angle, and each side is at least {@value
- *       #MIN_SIDE_RATIO} of its opposite one: a rectangle seen at up to about 45°, not an arbitrary shape;
+ *       #MIN_SIDE_RATIO} of its opposite one: a rectangle in perspective, not an arbitrary shape;
  *   <li>some corner lies further than {@value #IMAGE_CORNER_DISTANCE} of the diagonal from the image's own (else it is
  *       the image, slightly trimmed);
  *   <li>some side turns at least {@value #MIN_TILT}° from the image's axes: an upright rectangle is a frame, which
@@ -41,8 +41,8 @@ import org.opencv.imgproc.Imgproc;
  *
  * Of those, the largest. Pure and deterministic. Cost: O(pixels) of the working copy for the edges and contours, and
  * O(pixels) of the picture for the warp, paid only where a picture is found. Guarded by {@code TiltedPictureTest}: a
- * picture drawn through a known perspective is found within a few pixels of its corners and rectified; a plain photo, a
- * flat layout and the image's own border yield nothing.
+ * picture drawn through a known perspective, or turned inside a white canvas, is found within a few pixels of its
+ * corners and rectified; a photo, an upright framed picture and a picture that is nearly the whole image yield nothing.
  */
 public final class TiltedPicture {
 
@@ -188,8 +188,9 @@ public final class TiltedPicture {
           colour, warped, homography, new Size(width, height), Imgproc.INTER_LINEAR);
       byte[] bgr = new byte[width * height * BgrImage.CHANNELS];
       warped.get(0, 0, bgr);
-      int insetX = (int) Math.ceil(EDGE_INSET * width);
-      int insetY = (int) Math.ceil(EDGE_INSET * height);
+      // a picture a few pixels across keeps them all
+      int insetX = width > 4 ? (int) Math.ceil(EDGE_INSET * width) : 0;
+      int insetY = height > 4 ? (int) Math.ceil(EDGE_INSET * height) : 0;
       return new BgrImage(width, height, bgr)
           .crop(insetX, insetY, width - 2 * insetX, height - 2 * insetY);
     } finally {

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * of its keypoints, a dozen of FULL's but a hundred of DENSE's, enough to verify. Like every REGION view it is only ever
  * searched, never indexed, so the index does not grow. An upload with a picture photographed at an angle ({@link
  * TiltedPicture}: a screen, a phone, a print on a desk) also gets global-only CROP views of that picture seen straight
- * on: whole, inside its uniform borders, and the first picture proposed inside it. Each view with keypoints carries its content inside uniform
- * borders, so that keypoints along a border's edge, which every image with such a border shares, can be left out.
+ * on: whole, inside its uniform borders, and the first picture proposed inside it. Each view with keypoints carries its
+ * content inside uniform borders, so that keypoints along a border's edge, which every image with such a border shares,
+ * can be left out.
  */
 public final class ViewPlanner {
 
@@ -168,10 +169,11 @@ public final class ViewPlanner {
   }
 
   /**
-   * Global-only CROP views of the picture inside {@code quad} seen straight on: all of it; its content inside uniform
-   * borders where those cover at least {@value #MIN_BORDER_AREA_SHARE} of it (a photo shown full screen on a black
-   * screen, a print's margins); and the first region {@link RegionProposer} finds in it (a photo in an image viewer's
-   * window or in a web page). Their region is the quad's bounding box in the upload.
+   * Global-only CROP views of the picture {@link TiltedPicture} finds in {@code image}, seen straight on (none where it
+   * finds none): all of it; its content inside uniform borders where those cover at least {@value
+   * #MIN_BORDER_AREA_SHARE} of it (a photo shown full screen on a black screen, a print's margins); and the first region
+   * {@link RegionProposer} finds in it (a photo in an image viewer's window or in a web page). Their region is the
+   * picture's bounding box in the upload.
    */
   private List<PlannedView> straightened(BgrImage image) {
     Optional<TiltedPicture.Quad> found;
