@@ -47,7 +47,7 @@ import org.opencv.imgproc.Imgproc;
 public final class TiltedPicture {
 
   static final int WORKING_SIDE = 480;
-  static final double MIN_AREA_SHARE = 0.2;
+  static final double MIN_AREA_SHARE = 0.1;
   static final double MAX_AREA_SHARE = 0.92;
   static final double MAX_CORNER_SKEW = 40;
   static final double MIN_SIDE_RATIO = 0.55;

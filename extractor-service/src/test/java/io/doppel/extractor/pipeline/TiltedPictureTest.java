@@ -59,6 +59,24 @@ class TiltedPictureTest {
   }
 
   @Test
+  void findsASmallPhoneHeldAtAnAngle() {
+    // a phone across the table, its dark body around the screen, fills about a ninth of the camera
+    // frame
+    BufferedImage phone = SyntheticImages.solid(300, 560, new Color(15, 15, 18));
+    Graphics2D g = phone.createGraphics();
+    g.drawImage(RegionProposerTest.photo(270, 500, 12), 15, 30, null);
+    g.dispose();
+    double[] xs = {520, 800, 830, 540};
+    double[] ys = {240, 262, 690, 702};
+    BgrImage upload = onDesk(phone, xs, ys, 1200, 900);
+
+    Optional<TiltedPicture.Quad> found = TiltedPicture.find(upload);
+
+    assertThat(found).isPresent();
+    assertCorners(found.get(), xs, ys);
+  }
+
+  @Test
   void findsAPhotoRotatedInsideAWhiteCanvas() {
     BufferedImage photo = RegionProposerTest.photo(PHOTO_WIDTH, PHOTO_HEIGHT, 5);
     double angle = Math.toRadians(14);
