@@ -43,6 +43,8 @@ public final class Doppel {
 
       doppel bench-extract --images DIR [--device cpu|cuda] [--batch N] [--limit N] [--model MANIFEST] [--json]
       doppel bench-index [--backend lucene|milvus] [--sizes 10000,100000,1000000] [--milvus-uri URI] [--json]
+                         [--local-sizes 2000,20000] [--keypoints 500] [--descriptors random|PHOTO_DIR]
+                         [--descriptor-images 500] [--sample-flipped-bits 16] [--query-descriptors 200]
       """;
 
   private Doppel() {}

@@ -33,13 +33,14 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Synthetic benchmark of a {@link VectorIndex}: {@code searchGlobal} latency (p50/p99) as the index
- * grows, with random unit vectors, and {@code searchLocal} latency at a smaller size with random
- * ORB-like descriptors; bytes per image of the committed index on disk for Lucene.
+ * Synthetic benchmark of a {@link VectorIndex} as it grows: {@code searchGlobal} latency (p50/p99) with random unit
+ * vectors, and {@code searchLocal} latency and recall@1 with random descriptors or descriptors sampled from ORB on real
+ * photos ({@link KeypointSource}); bytes per image of the committed index on disk and, for Lucene, on the heap.
  *
  * <pre>
  * IndexBenchmark --backend lucene|milvus --sizes 10000,100000 [--json] [--dimensions 256] [--k 100]
- *     [--queries 200] [--local-images 2000] [--keypoints 500] [--local-queries 20] [--query-descriptors 200]
+ *     [--queries 200] [--local-sizes 2000,20000] [--keypoints 500] [--local-queries 20] [--query-descriptors 200]
+ *     [--descriptors random|PHOTO_DIR] [--descriptor-images 500] [--sample-flipped-bits 16]
  *     [--dir PATH] [--milvus-uri http://host:19530] (token from DOPPEL_MILVUS_TOKEN)
  * </pre>
  */
@@ -72,6 +73,7 @@ public final class IndexBenchmark {
       double p99Millis,
       double meanMillis,
       Double bytesPerImage,
+      Double heapBytesPerImage,
       double indexingImagesPerSecond,
       Double recallAt1) {}
 
@@ -82,10 +84,13 @@ public final class IndexBenchmark {
       int dimensions,
       int k,
       int queries,
-      int localImages,
+      List<Integer> localSizes,
       int keypoints,
       int localQueries,
       int queryDescriptors,
+      Path descriptorFolder,
+      int descriptorImages,
+      int sampleFlippedBits,
       Path dir,
       String milvusUri) {}
 
@@ -104,7 +109,7 @@ public final class IndexBenchmark {
     };
     if (!options.json()) {
       System.out.printf(
-          "%-7s %-13s %10s %8s %9s %9s %9s %13s %11s %9s%n",
+          "%-7s %-13s %10s %8s %9s %9s %9s %13s %11s %11s %9s%n",
           "backend",
           "operation",
           "images",
@@ -113,13 +118,14 @@ public final class IndexBenchmark {
           "p99 ms",
           "mean ms",
           "bytes/image",
+          "heap/image",
           "indexed/s",
           "recall@1");
     }
     try {
       globalGrowth(options, dir.resolve("global"), report);
-      if (options.localImages() > 0) {
-        report.accept(local(options, dir.resolve("local")));
+      if (!options.localSizes().isEmpty()) {
+        localGrowth(options, dir.resolve("local"), report);
       }
     } finally {
       if (options.dir() == null) {
@@ -135,7 +141,7 @@ public final class IndexBenchmark {
 
   private static void printRow(Result r) {
     System.out.printf(
-        "%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11.0f %9s%n",
+        "%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11s %11.0f %9s%n",
         r.backend(),
         r.operation(),
         r.indexedImages(),
@@ -144,6 +150,7 @@ public final class IndexBenchmark {
         r.p99Millis(),
         r.meanMillis(),
         r.bytesPerImage() == null ? "n/a" : String.format("%.0f", r.bytesPerImage()),
+        r.heapBytesPerImage() == null ? "n/a" : String.format("%.0f", r.heapBytesPerImage()),
         r.indexingImagesPerSecond(),
         r.recallAt1() == null ? "-" : String.format("%.2f", r.recallAt1()));
     System.out.flush();
@@ -158,6 +165,7 @@ public final class IndexBenchmark {
         System.err.printf("bench-index: %s: %,d images loaded%n", options.backend(), loaded);
       }
     };
+    long heapBefore = usedHeapAfterGc();
     try (VectorIndex index = open(options, dir, "bench-global")) {
       int indexed = 0;
       long indexingNanos = 0;
@@ -181,84 +189,150 @@ public final class IndexBenchmark {
         }
         Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
         long[] nanos = time(queries, query -> index.searchGlobal(query, options.k(), scope));
-        report.accept(result(
+        Result timed = result(
             options.backend(),
             "searchGlobal",
             indexed,
             nanos,
             bytesPerImage(index, indexed),
-            indexed / (indexingNanos / NANOS_PER_MILLI / 1000)));
+            indexed / (indexingNanos / NANOS_PER_MILLI / 1000));
+        report.accept(new Result(
+            timed.backend(),
+            timed.operation(),
+            timed.indexedImages(),
+            timed.queries(),
+            timed.p50Millis(),
+            timed.p99Millis(),
+            timed.meanMillis(),
+            timed.bytesPerImage(),
+            heapPerImage(options, heapBefore, indexed),
+            timed.indexingImagesPerSecond(),
+            null));
       }
     }
   }
 
-  private static Result local(Options options, Path dir) {
-    Random random = new Random(SEED + 1);
+  /**
+   * {@code searchLocal} latency, recall@1 and memory as one keypoint index grows through the local sizes. The query of
+   * image {@code q} is its own stored descriptors with {@value #FLIPPED_BITS} bits flipped in each, so recall@1 asks
+   * whether an image's own keypoints still outvote every other image's at that size.
+   */
+  private static void localGrowth(Options options, Path dir, Consumer<Result> report) {
+    KeypointSource source = options.descriptorFolder() == null
+        ? KeypointSource.random(SEED + 1)
+        : KeypointSource.sampledFrom(
+            options.descriptorFolder(),
+            options.descriptorImages(),
+            options.keypoints(),
+            options.sampleFlippedBits(),
+            SEED + 1);
+    System.err.println("bench-index: local recall over " + source.description());
+    Random random = new Random(SEED + 2);
+    int queried = options.localQueries() + WARM_UP_QUERIES;
+    long heapBefore = usedHeapAfterGc();
     try (VectorIndex index = open(options, dir, "bench-local")) {
       List<StoredKeypoints> stored = new ArrayList<>();
-      long start = System.nanoTime();
-      List<IndexedImage> batch = new ArrayList<>(LOCAL_LOAD_BATCH);
-      for (int i = 0; i < options.localImages(); i++) {
-        StoredKeypoints keypoints = randomKeypoints(random, options.keypoints());
-        if (i < options.localQueries() + WARM_UP_QUERIES) {
-          stored.add(keypoints);
-        }
-        batch.add(image(i, unitVector(random, options.dimensions()), keypoints));
-        if (batch.size() == LOCAL_LOAD_BATCH || i == options.localImages() - 1) {
-          index.upsertBatch(batch);
-          batch.clear();
-        }
-      }
-      index.refresh();
-      index.commit();
-      double indexedPerSecond =
-          options.localImages() / ((System.nanoTime() - start) / NANOS_PER_MILLI / 1000);
-      List<List<byte[]>> queries = new ArrayList<>();
-      for (StoredKeypoints keypoints : stored) {
-        List<byte[]> descriptors = new ArrayList<>();
-        for (int d = 0; d < options.queryDescriptors(); d++) {
-          byte[] descriptor = Arrays.copyOfRange(
-              keypoints.descriptors(),
-              (d % keypoints.size()) * BinaryDescriptors.BYTES,
-              (d % keypoints.size() + 1) * BinaryDescriptors.BYTES);
-          for (int flip = 0; flip < FLIPPED_BITS; flip++) {
-            int bit = random.nextInt(BinaryDescriptors.BITS);
-            descriptor[bit / Byte.SIZE] ^= (byte) (1 << (bit % Byte.SIZE));
+      int indexed = 0;
+      long loadingNanos = 0;
+      long[] printedAt = {System.nanoTime()};
+      for (int size : options.localSizes()) {
+        long start = System.nanoTime();
+        List<IndexedImage> batch = new ArrayList<>(LOCAL_LOAD_BATCH);
+        for (; indexed < size; indexed++) {
+          StoredKeypoints keypoints = source.next(options.keypoints());
+          if (indexed < queried) {
+            stored.add(keypoints);
           }
-          descriptors.add(descriptor);
+          batch.add(image(indexed, unitVector(random, options.dimensions()), keypoints));
+          if (batch.size() == LOCAL_LOAD_BATCH || indexed == size - 1) {
+            index.upsertBatch(batch);
+            batch.clear();
+            if (System.nanoTime() - printedAt[0] >= PROGRESS_EVERY_NANOS) {
+              printedAt[0] = System.nanoTime();
+              System.err.printf(
+                  "bench-index: %s: %,d images' keypoints loaded%n",
+                  options.backend(), indexed + 1);
+            }
+          }
         }
-        queries.add(descriptors);
+        index.refresh();
+        index.commit();
+        loadingNanos += System.nanoTime() - start;
+        List<List<byte[]>> queries = new ArrayList<>();
+        for (StoredKeypoints keypoints : stored) {
+          byte[] descriptors = new byte[options.queryDescriptors() * BinaryDescriptors.BYTES];
+          for (int d = 0; d < options.queryDescriptors(); d++) {
+            System.arraycopy(
+                keypoints.descriptors(),
+                (d % keypoints.size()) * BinaryDescriptors.BYTES,
+                descriptors,
+                d * BinaryDescriptors.BYTES,
+                BinaryDescriptors.BYTES);
+            source.flip(descriptors, d, FLIPPED_BITS);
+          }
+          List<byte[]> split = new ArrayList<>();
+          for (int d = 0; d < options.queryDescriptors(); d++) {
+            split.add(Arrays.copyOfRange(
+                descriptors, d * BinaryDescriptors.BYTES, (d + 1) * BinaryDescriptors.BYTES));
+          }
+          queries.add(split);
+        }
+        Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
+        long[] nanos = time(
+            queries,
+            descriptors ->
+                index.searchLocal(descriptors, NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope));
+        int found = 0;
+        for (int q = 0; q < queries.size(); q++) {
+          List<LocalVotes> votes =
+              index.searchLocal(queries.get(q), NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope);
+          found += !votes.isEmpty() && votes.get(0).ref().imageId().equals("img-" + q) ? 1 : 0;
+        }
+        Result timed = result(
+            options.backend(),
+            "searchLocal",
+            indexed,
+            nanos,
+            bytesPerImage(index, indexed),
+            indexed / (loadingNanos / NANOS_PER_MILLI / 1000));
+        report.accept(new Result(
+            timed.backend(),
+            timed.operation(),
+            timed.indexedImages(),
+            timed.queries(),
+            timed.p50Millis(),
+            timed.p99Millis(),
+            timed.meanMillis(),
+            timed.bytesPerImage(),
+            heapPerImage(options, heapBefore, indexed),
+            timed.indexingImagesPerSecond(),
+            (double) found / queries.size()));
       }
-      Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
-      long[] nanos = time(
-          queries,
-          descriptors ->
-              index.searchLocal(descriptors, NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope));
-      int found = 0;
-      for (int q = 0; q < queries.size(); q++) {
-        List<LocalVotes> votes =
-            index.searchLocal(queries.get(q), NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope);
-        found += !votes.isEmpty() && votes.get(0).ref().imageId().equals("img-" + q) ? 1 : 0;
-      }
-      Result timed = result(
-          options.backend(),
-          "searchLocal",
-          options.localImages(),
-          nanos,
-          bytesPerImage(index, options.localImages()),
-          indexedPerSecond);
-      return new Result(
-          timed.backend(),
-          timed.operation(),
-          timed.indexedImages(),
-          timed.queries(),
-          timed.p50Millis(),
-          timed.p99Millis(),
-          timed.meanMillis(),
-          timed.bytesPerImage(),
-          timed.indexingImagesPerSecond(),
-          (double) found / queries.size());
     }
+  }
+
+  /**
+   * The heap this JVM holds per indexed image beyond what it held before the index opened, for the embedded backend
+   * (Milvus holds its index in another process: null). Measured after a full collection, with the index open and
+   * searched once, so it counts what a loaded index keeps on the heap (for Lucene: the keypoint buckets and the
+   * open segments' readers), not the memory-mapped files.
+   */
+  private static Double heapPerImage(Options options, long heapBefore, int images) {
+    if (!options.backend().equals("lucene")) {
+      return null;
+    }
+    return (double) Math.max(0, usedHeapAfterGc() - heapBefore) / images;
+  }
+
+  @SuppressFBWarnings(
+      value = "DM_GC",
+      justification = "a heap measurement needs the garbage collected first")
+  private static long usedHeapAfterGc() {
+    Runtime runtime = Runtime.getRuntime();
+    for (int i = 0; i < 2; i++) {
+      System.gc();
+    }
+    return runtime.totalMemory() - runtime.freeMemory();
   }
 
   private static <Q> long[] time(List<Q> queries, Consumer<Q> search) {
@@ -292,6 +366,7 @@ public final class IndexBenchmark {
         percentile(sorted, P99),
         mean,
         bytesPerImage,
+        null,
         indexedPerSecond,
         null);
   }
@@ -346,40 +421,21 @@ public final class IndexBenchmark {
     return IndexSupport.unitVector(vector);
   }
 
-  private static StoredKeypoints randomKeypoints(Random random, int count) {
-    float[] xs = new float[count];
-    float[] ys = new float[count];
-    for (int i = 0; i < count; i++) {
-      xs[i] = random.nextFloat() * 640;
-      ys[i] = random.nextFloat() * 480;
-    }
-    byte[] descriptors = new byte[count * BinaryDescriptors.BYTES];
-    random.nextBytes(descriptors);
-    return new StoredKeypoints(xs, ys, descriptors, BinaryDescriptors.BYTES);
-  }
-
   private static Options parse(String[] args) {
-    Map<String, String> values = new HashMap<>(Map.of(
-        "--backend",
-        "lucene",
-        "--sizes",
-        "10000,100000",
-        "--dimensions",
-        "256",
-        "--k",
-        "100",
-        "--queries",
-        "200",
-        "--local-images",
-        "2000",
-        "--keypoints",
-        "500",
-        "--local-queries",
-        "20",
-        "--query-descriptors",
-        "200",
-        "--milvus-uri",
-        "http://127.0.0.1:19530"));
+    Map<String, String> values = new HashMap<>(Map.ofEntries(
+        Map.entry("--backend", "lucene"),
+        Map.entry("--sizes", "10000,100000"),
+        Map.entry("--dimensions", "256"),
+        Map.entry("--k", "100"),
+        Map.entry("--queries", "200"),
+        Map.entry("--local-sizes", "2000"),
+        Map.entry("--descriptors", "random"),
+        Map.entry("--descriptor-images", "500"),
+        Map.entry("--sample-flipped-bits", "16"),
+        Map.entry("--keypoints", "500"),
+        Map.entry("--local-queries", "20"),
+        Map.entry("--query-descriptors", "200"),
+        Map.entry("--milvus-uri", "http://127.0.0.1:19530")));
     boolean json = false;
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--json")) {
@@ -394,11 +450,15 @@ public final class IndexBenchmark {
             "unknown option " + args[i] + "; known: " + values.keySet() + ", --dir, --json");
       }
     }
-    List<Integer> sizes = Arrays.stream(values.get("--sizes").split(","))
-        .map(String::trim)
-        .map(Integer::parseInt)
-        .sorted()
-        .toList();
+    List<Integer> sizes = sizes(values.get("--sizes"));
+    List<Integer> localSizes = sizes(values.get("--local-sizes"));
+    int localQueries = Integer.parseInt(values.get("--local-queries"));
+    if (!localSizes.isEmpty() && localSizes.get(0) < localQueries + WARM_UP_QUERIES) {
+      throw new IllegalArgumentException("the smallest local size must hold the "
+          + (localQueries + WARM_UP_QUERIES) + " images queried (--local-queries + "
+          + WARM_UP_QUERIES + " warm-up), got " + localSizes.get(0));
+    }
+    String descriptors = values.get("--descriptors");
     return new Options(
         values.get("--backend"),
         sizes,
@@ -406,12 +466,29 @@ public final class IndexBenchmark {
         Integer.parseInt(values.get("--dimensions")),
         Integer.parseInt(values.get("--k")),
         Integer.parseInt(values.get("--queries")),
-        Integer.parseInt(values.get("--local-images")),
+        localSizes,
         Integer.parseInt(values.get("--keypoints")),
-        Integer.parseInt(values.get("--local-queries")),
+        localQueries,
         Integer.parseInt(values.get("--query-descriptors")),
+        descriptors.equals("random") ? null : Path.of(descriptors),
+        Integer.parseInt(values.get("--descriptor-images")),
+        Integer.parseInt(values.get("--sample-flipped-bits")),
         values.containsKey("--dir") ? Path.of(values.get("--dir")) : null,
         values.get("--milvus-uri"));
+  }
+
+  /** A comma-separated list of image counts, ascending; "0" alone: none. */
+  private static List<Integer> sizes(String list) {
+    List<Integer> sizes = Arrays.stream(list.split(","))
+        .map(String::trim)
+        .map(Integer::parseInt)
+        .filter(size -> size != 0)
+        .sorted()
+        .toList();
+    if (sizes.stream().anyMatch(size -> size < 0)) {
+      throw new IllegalArgumentException("sizes must be positive, got " + list);
+    }
+    return sizes;
   }
 
   private static void deleteRecursively(Path dir) {
