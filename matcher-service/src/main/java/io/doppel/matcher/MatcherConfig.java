@@ -2,7 +2,9 @@ package io.doppel.matcher;
 
 import io.doppel.matcher.index.IndexConfig;
 import io.doppel.matcher.index.ModelKey;
+import io.doppel.matcher.index.milvus.MilvusIndexConfig;
 import io.doppel.matcher.index.milvus.MilvusIndexConfig.GlobalIndex;
+import io.doppel.matcher.index.milvus.MilvusIndexConfig.LocalIndex;
 import io.doppel.matcher.retrieval.RetrievalSettings;
 import io.doppel.matcher.verify.VerifierSettings;
 import io.doppel.schemas.registry.HttpSchemaRegistry;
@@ -95,7 +97,8 @@ public record MatcherConfig(
   /**
    * The index to open: {@code matcher.index} (lucene or milvus), the global model ({@code model.id}, {@code
    * model.version}, {@code model.dimension}), the Lucene root ({@code matcher.data-dir}/index) and the Milvus
-   * connection ({@code milvus.uri}, the secret {@code milvus.token}, {@code milvus.global-index}).
+   * connection ({@code milvus.uri}, the secret {@code milvus.token}, {@code milvus.global-index}, {@code
+   * milvus.local-index}, {@code milvus.local-nlist}, {@code milvus.local-nprobe}).
    *
    * @param luceneRoot where a Lucene index lives; null for the service's own, under {@code matcher.data-dir}
    */
@@ -109,12 +112,7 @@ public record MatcherConfig(
     String modelId = reader.required("model.id");
     String modelVersion = reader.required("model.version");
     int dimension = reader.requiredInteger("model.dimension", 1, Integer.MAX_VALUE);
-    IndexConfig.Milvus milvus = backend != IndexConfig.Backend.MILVUS
-        ? null
-        : new IndexConfig.Milvus(
-            reader.required("milvus.uri"),
-            reader.secret("milvus.token"),
-            reader.choice("milvus.global-index", GlobalIndex.HNSW, GlobalIndex.class));
+    IndexConfig.Milvus milvus = backend != IndexConfig.Backend.MILVUS ? null : readMilvus(reader);
     ModelKey model = modelId == null || modelVersion == null
         ? null
         : reader.build("model", () -> new ModelKey(modelId, modelVersion));
@@ -123,6 +121,25 @@ public record MatcherConfig(
         : reader.build(
             reader.describe(r.name("index")),
             () -> new IndexConfig(backend, model, dimension, root, milvus));
+  }
+
+  private static IndexConfig.Milvus readMilvus(ConfigReader reader) {
+    String uri = reader.required("milvus.uri");
+    String token = reader.secret("milvus.token");
+    GlobalIndex global = reader.choice("milvus.global-index", GlobalIndex.HNSW, GlobalIndex.class);
+    LocalIndex local = reader.choice("milvus.local-index", LocalIndex.BIN_FLAT, LocalIndex.class);
+    int nlist = reader.integer(
+        "milvus.local-nlist",
+        MilvusIndexConfig.DEFAULT_LOCAL_NLIST,
+        1,
+        MilvusIndexConfig.MAX_LOCAL_NLIST);
+    int nprobe = reader.integer(
+        "milvus.local-nprobe",
+        MilvusIndexConfig.DEFAULT_LOCAL_NPROBE,
+        1,
+        MilvusIndexConfig.MAX_LOCAL_NLIST);
+    return reader.build(
+        "milvus", () -> new IndexConfig.Milvus(uri, token, global, local, nlist, nprobe));
   }
 
   /** Policy, calibration, retrieval and verifier settings: {@code matcher.policy-file}, {@code matcher.global-top-k}... */

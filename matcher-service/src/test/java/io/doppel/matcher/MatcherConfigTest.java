@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.doppel.matcher.index.IndexConfig;
+import io.doppel.matcher.index.milvus.MilvusIndexConfig;
 import io.doppel.matcher.index.milvus.MilvusIndexConfig.GlobalIndex;
 import io.doppel.matcher.retrieval.RetrievalSettings;
 import io.doppel.topology.config.ConfigException;
@@ -111,6 +112,30 @@ class MatcherConfigTest {
     assertThat(config.index().milvus().token()).isEqualTo("s3cret");
     assertThat(config.index().milvus().globalIndex()).isEqualTo(GlobalIndex.FLAT);
     assertThat(config.toString()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void theKeypointIndexOfMilvusIsChosenWithItsClustersAndProbes() {
+    Map<String, String> env = minimal();
+    env.put("DOPPEL_MATCHER_INDEX", "milvus");
+    env.put("DOPPEL_MILVUS_URI", "http://milvus:19530");
+    assertThat(MatcherConfig.from(env).index().milvus())
+        .extracting("localIndex", "localNlist", "localNprobe")
+        .containsExactly(MilvusIndexConfig.LocalIndex.BIN_FLAT, 1_024, 32);
+
+    env.put("DOPPEL_MILVUS_LOCAL_INDEX", "bin_ivf_flat");
+    env.put("DOPPEL_MILVUS_LOCAL_NLIST", "4096");
+    env.put("DOPPEL_MILVUS_LOCAL_NPROBE", "64");
+    assertThat(MatcherConfig.from(env).index().milvus())
+        .extracting("localIndex", "localNlist", "localNprobe")
+        .containsExactly(MilvusIndexConfig.LocalIndex.BIN_IVF_FLAT, 4_096, 64);
+
+    env.put("DOPPEL_MILVUS_LOCAL_NPROBE", "5000");
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining("milvus.local-nprobe = 5000) must not exceed its clusters");
+    env.put("DOPPEL_MILVUS_LOCAL_NLIST", "0");
+    assertThatThrownBy(() -> MatcherConfig.from(env))
+        .hasMessageContaining("DOPPEL_MILVUS_LOCAL_NLIST");
   }
 
   @Test

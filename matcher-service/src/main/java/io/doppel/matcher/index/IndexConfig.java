@@ -1,6 +1,7 @@
 package io.doppel.matcher.index;
 
 import io.doppel.matcher.index.milvus.MilvusIndexConfig.GlobalIndex;
+import io.doppel.matcher.index.milvus.MilvusIndexConfig.LocalIndex;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -21,12 +22,32 @@ public record IndexConfig(
     MILVUS
   }
 
-  /** A Milvus server; {@code toString} never shows the token. */
-  public record Milvus(String uri, String token, GlobalIndex globalIndex) {
+  /**
+   * A Milvus server and the indexes it builds; {@code toString} never shows the token.
+   *
+   * @param localNlist clusters of a BIN_IVF_FLAT keypoint index (unused by BIN_FLAT)
+   * @param localNprobe clusters a BIN_IVF_FLAT search visits per query descriptor
+   */
+  public record Milvus(
+      String uri,
+      String token,
+      GlobalIndex globalIndex,
+      LocalIndex localIndex,
+      int localNlist,
+      int localNprobe) {
+    public Milvus {
+      if (localNprobe > localNlist) {
+        throw new IllegalArgumentException("the keypoint index's probes (milvus.local-nprobe = "
+            + localNprobe + ") must not exceed its clusters (milvus.local-nlist = " + localNlist
+            + ")");
+      }
+    }
+
     @Override
     public String toString() {
       return "Milvus[uri=" + uri + ", token=" + (token == null ? "none" : "****") + ", globalIndex="
-          + globalIndex + "]";
+          + globalIndex + ", localIndex=" + localIndex + ", localNlist=" + localNlist
+          + ", localNprobe=" + localNprobe + "]";
     }
   }
 

@@ -17,11 +17,15 @@ public final class VectorIndexes {
         LuceneVectorIndex.open(LuceneIndexConfig.of(config.luceneRoot(), config.model()));
       case MILVUS ->
         MilvusVectorIndex.open(MilvusIndexConfig.of(
-            config.milvus().uri(),
-            config.milvus().token(),
-            config.model(),
-            config.dimension(),
-            config.milvus().globalIndex()));
+                config.milvus().uri(),
+                config.milvus().token(),
+                config.model(),
+                config.dimension(),
+                config.milvus().globalIndex())
+            .withLocalIndex(
+                config.milvus().localIndex(),
+                config.milvus().localNlist(),
+                config.milvus().localNprobe()));
     };
   }
 }

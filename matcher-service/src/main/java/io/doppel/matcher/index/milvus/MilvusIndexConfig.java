@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param globalDimensions dimension of the global descriptors
  * @param globalIndex index of the global collection: HNSW where the server has it, else FLAT or AUTOINDEX
  * @param localIndex index of the local collection (binary vectors, HAMMING)
+ * @param localNlist clusters of a BIN_IVF_FLAT local index, fixed when the collection is created (unused by BIN_FLAT)
+ * @param localNprobe clusters a BIN_IVF_FLAT search visits per query descriptor, at most {@code localNlist}: its cost
+ *     and recall grow with it (unused by BIN_FLAT)
  * @param partitions partitions hashed from the tenant (the partition key)
  * @param requestTimeout deadline of each Milvus call
  * @param maxAttempts attempts per call before the index is reported unavailable
@@ -30,6 +33,8 @@ public record MilvusIndexConfig(
     int globalDimensions,
     GlobalIndex globalIndex,
     LocalIndex localIndex,
+    int localNlist,
+    int localNprobe,
     int partitions,
     Duration requestTimeout,
     int maxAttempts,
@@ -56,6 +61,10 @@ public record MilvusIndexConfig(
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(200);
   public static final int DEFAULT_MAX_CONCURRENT_CALLS = 16;
   public static final int DEFAULT_WRITE_BATCH_ROWS = 1_000;
+  public static final int DEFAULT_LOCAL_NLIST = 1_024;
+  public static final int DEFAULT_LOCAL_NPROBE = 32;
+  /** Milvus' upper bound on an IVF index's nlist. */
+  public static final int MAX_LOCAL_NLIST = 65_536;
   /** Milvus refuses more partitions than this per collection. */
   private static final int MAX_PARTITIONS = 1024;
   /** Milvus' upper bound on vector dimensions. */
@@ -83,6 +92,12 @@ public record MilvusIndexConfig(
     require(!retryBackoff.isNegative() && !retryBackoff.isZero(), "retryBackoff must be positive");
     require(maxConcurrentCalls >= 1, "maxConcurrentCalls must be >= 1, got " + maxConcurrentCalls);
     require(writeBatchRows >= 1, "writeBatchRows must be >= 1, got " + writeBatchRows);
+    require(
+        localNlist >= 1 && localNlist <= MAX_LOCAL_NLIST,
+        "localNlist must be in [1, " + MAX_LOCAL_NLIST + "], got " + localNlist);
+    require(
+        localNprobe >= 1 && localNprobe <= localNlist,
+        "localNprobe must be in [1, localNlist = " + localNlist + "], got " + localNprobe);
   }
 
   /** Defaults for everything but the server, secret, model and dimension. */
@@ -96,12 +111,34 @@ public record MilvusIndexConfig(
         globalDimensions,
         globalIndex,
         LocalIndex.BIN_FLAT,
+        DEFAULT_LOCAL_NLIST,
+        DEFAULT_LOCAL_NPROBE,
         DEFAULT_PARTITIONS,
         DEFAULT_REQUEST_TIMEOUT,
         DEFAULT_MAX_ATTEMPTS,
         DEFAULT_RETRY_BACKOFF,
         DEFAULT_MAX_CONCURRENT_CALLS,
         DEFAULT_WRITE_BATCH_ROWS);
+  }
+
+  /** This configuration with another keypoint index. */
+  public MilvusIndexConfig withLocalIndex(LocalIndex index, int nlist, int nprobe) {
+    return new MilvusIndexConfig(
+        uri,
+        token,
+        databaseName,
+        model,
+        globalDimensions,
+        globalIndex,
+        index,
+        nlist,
+        nprobe,
+        partitions,
+        requestTimeout,
+        maxAttempts,
+        retryBackoff,
+        maxConcurrentCalls,
+        writeBatchRows);
   }
 
   public String globalCollection() {
@@ -117,7 +154,8 @@ public record MilvusIndexConfig(
     return "MilvusIndexConfig[uri=" + uri + ", token=" + (token == null ? "none" : "***")
         + ", databaseName=" + databaseName
         + ", model=" + model + ", globalDimensions=" + globalDimensions + ", globalIndex="
-        + globalIndex + ", localIndex=" + localIndex
+        + globalIndex + ", localIndex=" + localIndex + ", localNlist=" + localNlist
+        + ", localNprobe=" + localNprobe
         + ", partitions=" + partitions + ", requestTimeout=" + requestTimeout + ", maxAttempts="
         + maxAttempts
         + ", retryBackoff=" + retryBackoff + ", maxConcurrentCalls=" + maxConcurrentCalls

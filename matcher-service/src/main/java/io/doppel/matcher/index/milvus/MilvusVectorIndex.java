@@ -43,6 +43,9 @@ import io.milvus.v2.service.collection.request.DescribeCollectionReq;
 import io.milvus.v2.service.collection.request.HasCollectionReq;
 import io.milvus.v2.service.collection.request.LoadCollectionReq;
 import io.milvus.v2.service.collection.response.DescribeCollectionResp;
+import io.milvus.v2.service.index.request.DescribeIndexReq;
+import io.milvus.v2.service.index.response.DescribeIndexResp;
+import io.milvus.v2.service.utility.request.FlushReq;
 import io.milvus.v2.service.vector.request.DeleteReq;
 import io.milvus.v2.service.vector.request.InsertReq;
 import io.milvus.v2.service.vector.request.QueryReq;
@@ -53,6 +56,7 @@ import io.milvus.v2.service.vector.request.data.FloatVec;
 import io.milvus.v2.service.vector.response.QueryResp;
 import io.milvus.v2.service.vector.response.SearchResp;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -136,10 +140,9 @@ public final class MilvusVectorIndex implements VectorIndex {
   private static final int KEYPOINT_IMAGES_PER_QUERY = 32;
 
   private static final int HNSW_M = 16;
+  private static final Duration INDEX_POLL = Duration.ofSeconds(1);
   private static final int HNSW_EF_CONSTRUCTION = 200;
   private static final int HNSW_EF_MIN = 64;
-  private static final int BIN_IVF_NLIST = 1024;
-  private static final int BIN_IVF_NPROBE = 32;
   private static final int PARAMETER_ERROR_FAMILY = 100;
   private static final int INVALID_PARAMETER_CODES = 11;
   /** How Milvus 2.3, which has no error code for them, words the refusals of a malformed request. */
@@ -690,6 +693,47 @@ public final class MilvusVectorIndex implements VectorIndex {
   @Override
   public void commit() {}
 
+  /**
+   * Seals the rows written so far and waits until both collections' indexes cover every row, or {@code timeout}
+   * passes. Until then Milvus searches the newest rows by brute force, so a benchmark of an index type measures that
+   * type only after this call. The matcher never needs it: reads are correct either way.
+   *
+   * @return whether the indexes caught up within {@code timeout}
+   */
+  public boolean sealAndAwaitIndexes(Duration timeout) {
+    List<String> collections = List.of(config.globalCollection(), config.localCollection());
+    call("flush " + collections, () -> {
+      client.flush(FlushReq.builder()
+          .collectionNames(collections)
+          .waitFlushedTimeoutMs(timeout.toMillis())
+          .build());
+      return null;
+    });
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      boolean indexed = collections.stream().allMatch(this::fullyIndexed);
+      if (indexed || System.nanoTime() > deadline) {
+        return indexed;
+      }
+      try {
+        Thread.sleep(INDEX_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
+  private boolean fullyIndexed(String collection) {
+    DescribeIndexResp described = call(
+        "describe index of " + collection,
+        () -> client.describeIndex(
+            DescribeIndexReq.builder().collectionName(collection).build()));
+    return described.getIndexDescriptions().stream()
+        .allMatch(index ->
+            index.getPendingIndexRows() == 0 && index.getIndexedRows() >= index.getTotalRows());
+  }
+
   /** The circuit breaker every call goes through, for the service's metrics (read its state only). */
   public CircuitBreaker circuitBreaker() {
     return breaker;
@@ -863,7 +907,7 @@ public final class MilvusVectorIndex implements VectorIndex {
       case BIN_IVF_FLAT ->
         index
             .indexType(IndexParam.IndexType.BIN_IVF_FLAT)
-            .extraParams(Map.of("nlist", BIN_IVF_NLIST))
+            .extraParams(Map.of("nlist", config.localNlist()))
             .build();
     };
   }
@@ -876,7 +920,7 @@ public final class MilvusVectorIndex implements VectorIndex {
 
   private Map<String, Object> localSearchParams() {
     return config.localIndex() == MilvusIndexConfig.LocalIndex.BIN_IVF_FLAT
-        ? Map.of("nprobe", BIN_IVF_NPROBE)
+        ? Map.of("nprobe", config.localNprobe())
         : Map.of();
   }
 
