@@ -45,6 +45,7 @@ public final class Doppel {
       doppel bench-index [--backend lucene|milvus] [--sizes 10000,100000,1000000] [--milvus-uri URI] [--json]
                          [--local-sizes 2000,20000] [--keypoints 500] [--descriptors random|PHOTO_DIR]
                          [--descriptor-images 500] [--sample-flipped-bits 16] [--query-descriptors 200]
+                         [--local-index bin_flat|bin_ivf_flat] [--local-nlist 1024] [--local-nprobes 8,32,128]
       """;
 
   private Doppel() {}

@@ -10,16 +10,20 @@ import io.doppel.matcher.index.IndexConfig;
 import io.doppel.matcher.index.IndexSupport;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
+import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.Scope;
 import io.doppel.matcher.index.StoredKeypoints;
 import io.doppel.matcher.index.VectorIndex;
 import io.doppel.matcher.index.VectorIndexes;
+import io.doppel.matcher.index.milvus.MilvusIndexConfig;
+import io.doppel.matcher.index.milvus.MilvusVectorIndex;
 import io.doppel.schemas.avro.Purpose;
 import io.doppel.topology.config.ConfigReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -41,6 +45,7 @@ import java.util.stream.Stream;
  * IndexBenchmark --backend lucene|milvus --sizes 10000,100000 [--json] [--dimensions 256] [--k 100]
  *     [--queries 200] [--local-sizes 2000,20000] [--keypoints 500] [--local-queries 20] [--query-descriptors 200]
  *     [--descriptors random|PHOTO_DIR] [--descriptor-images 500] [--sample-flipped-bits 16]
+ *     [--local-index bin_flat|bin_ivf_flat] [--local-nlist 1024] [--local-nprobes 8,32,128] (Milvus)
  *     [--dir PATH] [--milvus-uri http://host:19530] (token from DOPPEL_MILVUS_TOKEN)
  * </pre>
  */
@@ -62,6 +67,8 @@ public final class IndexBenchmark {
   private static final int LOCAL_LOAD_BATCH = 50;
 
   private static final long PROGRESS_EVERY_NANOS = 10_000_000_000L;
+  /** How long Milvus may take to build the keypoint index after a load before the bench measures anyway. */
+  private static final Duration INDEX_BUILD_TIMEOUT = Duration.ofMinutes(30);
 
   /** One measurement row. */
   public record Result(
@@ -75,7 +82,8 @@ public final class IndexBenchmark {
       Double bytesPerImage,
       Double heapBytesPerImage,
       double indexingImagesPerSecond,
-      Double recallAt1) {}
+      Double recallAt1,
+      Integer nprobe) {}
 
   private record Options(
       String backend,
@@ -89,6 +97,9 @@ public final class IndexBenchmark {
       int localQueries,
       int queryDescriptors,
       Path descriptorFolder,
+      String localIndex,
+      int localNlist,
+      List<Integer> localNprobes,
       int descriptorImages,
       int sampleFlippedBits,
       Path dir,
@@ -109,7 +120,7 @@ public final class IndexBenchmark {
     };
     if (!options.json()) {
       System.out.printf(
-          "%-7s %-13s %10s %8s %9s %9s %9s %13s %11s %11s %9s%n",
+          "%-7s %-13s %10s %8s %9s %9s %9s %13s %11s %11s %9s %6s%n",
           "backend",
           "operation",
           "images",
@@ -120,7 +131,8 @@ public final class IndexBenchmark {
           "bytes/image",
           "heap/image",
           "indexed/s",
-          "recall@1");
+          "recall@1",
+          "nprobe");
     }
     try {
       globalGrowth(options, dir.resolve("global"), report);
@@ -141,7 +153,7 @@ public final class IndexBenchmark {
 
   private static void printRow(Result r) {
     System.out.printf(
-        "%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11s %11.0f %9s%n",
+        "%-7s %-13s %10d %8d %9.2f %9.2f %9.2f %13s %11s %11.0f %9s %6s%n",
         r.backend(),
         r.operation(),
         r.indexedImages(),
@@ -152,7 +164,8 @@ public final class IndexBenchmark {
         r.bytesPerImage() == null ? "n/a" : String.format("%.0f", r.bytesPerImage()),
         r.heapBytesPerImage() == null ? "n/a" : String.format("%.0f", r.heapBytesPerImage()),
         r.indexingImagesPerSecond(),
-        r.recallAt1() == null ? "-" : String.format("%.2f", r.recallAt1()));
+        r.recallAt1() == null ? "-" : String.format("%.2f", r.recallAt1()),
+        r.nprobe() == null ? "-" : r.nprobe());
     System.out.flush();
   }
 
@@ -166,7 +179,11 @@ public final class IndexBenchmark {
       }
     };
     long heapBefore = usedHeapAfterGc();
-    try (VectorIndex index = open(options, dir, "bench-global")) {
+    try (VectorIndex index = open(
+        options,
+        dir,
+        new ModelKey("bench-global", Long.toString(System.currentTimeMillis())),
+        MilvusIndexConfig.DEFAULT_LOCAL_NPROBE)) {
       int indexed = 0;
       long indexingNanos = 0;
       for (int size : options.sizes()) {
@@ -207,6 +224,7 @@ public final class IndexBenchmark {
             timed.bytesPerImage(),
             heapPerImage(options, heapBefore, indexed),
             timed.indexingImagesPerSecond(),
+            null,
             null));
       }
     }
@@ -230,7 +248,9 @@ public final class IndexBenchmark {
     Random random = new Random(SEED + 2);
     int queried = options.localQueries() + WARM_UP_QUERIES;
     long heapBefore = usedHeapAfterGc();
-    try (VectorIndex index = open(options, dir, "bench-local")) {
+    ModelKey localModel = new ModelKey("bench-local", Long.toString(System.currentTimeMillis()));
+    try (VectorIndex index =
+        open(options, dir, localModel, MilvusIndexConfig.DEFAULT_LOCAL_NPROBE)) {
       List<StoredKeypoints> stored = new ArrayList<>();
       int indexed = 0;
       long loadingNanos = 0;
@@ -277,38 +297,75 @@ public final class IndexBenchmark {
           }
           queries.add(split);
         }
-        Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
-        long[] nanos = time(
-            queries,
-            descriptors ->
-                index.searchLocal(descriptors, NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope));
-        int found = 0;
-        for (int q = 0; q < queries.size(); q++) {
-          List<LocalVotes> votes =
-              index.searchLocal(queries.get(q), NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope);
-          found += !votes.isEmpty() && votes.get(0).ref().imageId().equals("img-" + q) ? 1 : 0;
+        double loadedPerSecond = indexed / (loadingNanos / NANOS_PER_MILLI / 1000);
+        if (index instanceof MilvusVectorIndex milvus
+            && !milvus.sealAndAwaitIndexes(INDEX_BUILD_TIMEOUT)) {
+          System.err.println("bench-index: milvus had not indexed every keypoint row within "
+              + INDEX_BUILD_TIMEOUT + "; the newest rows are searched by brute force");
         }
-        Result timed = result(
-            options.backend(),
-            "searchLocal",
-            indexed,
-            nanos,
-            bytesPerImage(index, indexed),
-            indexed / (loadingNanos / NANOS_PER_MILLI / 1000));
-        report.accept(new Result(
-            timed.backend(),
-            timed.operation(),
-            timed.indexedImages(),
-            timed.queries(),
-            timed.p50Millis(),
-            timed.p99Millis(),
-            timed.meanMillis(),
-            timed.bytesPerImage(),
-            heapPerImage(options, heapBefore, indexed),
-            timed.indexingImagesPerSecond(),
-            (double) found / queries.size()));
+        for (Integer nprobe : probeSettings(options)) {
+          // another handle on the same collections, searching with other probes
+          try (VectorIndex searcher =
+              nprobe == null ? null : open(options, dir, localModel, nprobe)) {
+            VectorIndex searched = searcher == null ? index : searcher;
+            Result measured = measureLocal(options, searched, queries, indexed, loadedPerSecond);
+            report.accept(new Result(
+                measured.backend(),
+                measured.operation(),
+                measured.indexedImages(),
+                measured.queries(),
+                measured.p50Millis(),
+                measured.p99Millis(),
+                measured.meanMillis(),
+                bytesPerImage(index, indexed),
+                heapPerImage(options, heapBefore, indexed),
+                measured.indexingImagesPerSecond(),
+                measured.recallAt1(),
+                nprobe));
+          }
+        }
       }
     }
+  }
+
+  /** One timed pass of the queries over {@code index}, and the share whose own image came first. */
+  private static Result measureLocal(
+      Options options,
+      VectorIndex index,
+      List<List<byte[]>> queries,
+      int indexed,
+      double loadedPerSecond) {
+    Scope scope = new Scope(Set.of(TENANT), Set.of(), 0, null);
+    long[] nanos = time(
+        queries,
+        descriptors -> index.searchLocal(descriptors, NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope));
+    int found = 0;
+    for (int q = 0; q < queries.size(); q++) {
+      List<LocalVotes> votes =
+          index.searchLocal(queries.get(q), NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope);
+      found += !votes.isEmpty() && votes.get(0).ref().imageId().equals("img-" + q) ? 1 : 0;
+    }
+    Result timed = result(options.backend(), "searchLocal", indexed, nanos, null, loadedPerSecond);
+    return new Result(
+        timed.backend(),
+        timed.operation(),
+        timed.indexedImages(),
+        timed.queries(),
+        timed.p50Millis(),
+        timed.p99Millis(),
+        timed.meanMillis(),
+        null,
+        null,
+        timed.indexingImagesPerSecond(),
+        (double) found / queries.size(),
+        null);
+  }
+
+  /** The probe counts to measure: each of {@code --local-nprobes} for Milvus' BIN_IVF_FLAT; else one pass (null). */
+  private static List<Integer> probeSettings(Options options) {
+    boolean ivf = options.backend().equals("milvus")
+        && options.localIndex().equalsIgnoreCase(MilvusIndexConfig.LocalIndex.BIN_IVF_FLAT.name());
+    return ivf ? options.localNprobes() : java.util.Collections.singletonList(null);
   }
 
   /**
@@ -368,6 +425,7 @@ public final class IndexBenchmark {
         bytesPerImage,
         null,
         indexedPerSecond,
+        null,
         null);
   }
 
@@ -381,18 +439,26 @@ public final class IndexBenchmark {
     return bytes.isPresent() ? (double) bytes.getAsLong() / images : null;
   }
 
-  /** A fresh index of the chosen backend, read as the matcher reads its own (the Milvus token from the environment). */
-  private static VectorIndex open(Options options, Path dir, String model) {
+  /**
+   * The index of {@code model} (created when new) of the chosen backend, read as the matcher reads its own (the Milvus
+   * token from the environment); {@code nprobe} only for Milvus' BIN_IVF_FLAT.
+   */
+  private static VectorIndex open(Options options, Path dir, ModelKey model, int nprobe) {
     Map<String, String> overrides = new HashMap<>();
     overrides.put("matcher.index", options.backend());
-    overrides.put("model.id", model);
-    overrides.put("model.version", Long.toString(System.currentTimeMillis()));
+    overrides.put("model.id", model.modelId());
+    overrides.put("model.version", model.modelVersion());
     overrides.put("model.dimension", String.valueOf(options.dimensions()));
     // the Lucene reader rejects Milvus settings as unknown: the URI is passed only to the backend
     // that reads it
     // (guarded by IndexBenchmarkTest)
     if (options.backend().equals("milvus") && options.milvusUri() != null) {
       overrides.put("milvus.uri", options.milvusUri());
+    }
+    if (options.backend().equals("milvus")) {
+      overrides.put("milvus.local-index", options.localIndex());
+      overrides.put("milvus.local-nlist", String.valueOf(options.localNlist()));
+      overrides.put("milvus.local-nprobe", String.valueOf(nprobe));
     }
     ConfigReader reader = ConfigReader.of(MatcherConfig.PROGRAM, System.getenv(), overrides);
     IndexConfig config = MatcherConfig.readIndex(reader, dir);
@@ -433,6 +499,9 @@ public final class IndexBenchmark {
         Map.entry("--descriptor-images", "500"),
         Map.entry("--sample-flipped-bits", "16"),
         Map.entry("--keypoints", "500"),
+        Map.entry("--local-index", "bin_flat"),
+        Map.entry("--local-nlist", "1024"),
+        Map.entry("--local-nprobes", "32"),
         Map.entry("--local-queries", "20"),
         Map.entry("--query-descriptors", "200"),
         Map.entry("--milvus-uri", "http://127.0.0.1:19530")));
@@ -471,6 +540,9 @@ public final class IndexBenchmark {
         localQueries,
         Integer.parseInt(values.get("--query-descriptors")),
         descriptors.equals("random") ? null : Path.of(descriptors),
+        values.get("--local-index"),
+        Integer.parseInt(values.get("--local-nlist")),
+        sizes(values.get("--local-nprobes")),
         Integer.parseInt(values.get("--descriptor-images")),
         Integer.parseInt(values.get("--sample-flipped-bits")),
         values.containsKey("--dir") ? Path.of(values.get("--dir")) : null,
