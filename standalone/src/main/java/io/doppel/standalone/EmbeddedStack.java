@@ -10,6 +10,7 @@ import io.doppel.matcher.index.IndexConfig;
 import io.doppel.matcher.index.ModelKey;
 import io.doppel.matcher.index.VectorIndex;
 import io.doppel.matcher.index.VectorIndexes;
+import io.doppel.matcher.index.milvus.MilvusVectorIndex;
 import io.doppel.matcher.policy.Policy;
 import io.doppel.matcher.retrieval.DualRetrievalMatcher;
 import io.doppel.schemas.Topics;
@@ -233,6 +234,15 @@ public final class EmbeddedStack implements AutoCloseable {
 
   public String describe() {
     return description;
+  }
+
+  /**
+   * On Milvus, seals what has been written and waits until its indexes cover every row, as a large index is at steady
+   * state (Milvus searches rows not yet in a built index by brute force, whatever index type is configured); on
+   * Lucene, nothing to do. Returns whether the indexes caught up within {@code timeout}.
+   */
+  public boolean sealIndex(Duration timeout) {
+    return !(index instanceof MilvusVectorIndex milvus) || milvus.sealAndAwaitIndexes(timeout);
   }
 
   @Override

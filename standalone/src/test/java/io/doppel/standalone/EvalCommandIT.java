@@ -65,9 +65,9 @@ class EvalCommandIT {
     assertThat(bestReference).doesNotContainKey("broken");
   }
 
-  private record RunResult(int exitCode, String stderr) {}
+  record RunResult(int exitCode, String stderr) {}
 
-  private static RunResult eval(String... options) {
+  static RunResult eval(String... options) {
     String[] argv = new String[options.length + 1];
     argv[0] = "eval";
     System.arraycopy(options, 0, argv, 1, options.length);
@@ -83,7 +83,7 @@ class EvalCommandIT {
   }
 
   /** query id → the reference of its highest-scored row. */
-  private static Map<String, String> bestReferencePerQuery(Path predictions) throws IOException {
+  static Map<String, String> bestReferencePerQuery(Path predictions) throws IOException {
     List<String[]> rows = Files.readAllLines(predictions).stream()
         .skip(1)
         .map(line -> line.split(","))

@@ -35,6 +35,9 @@ public final class EvalCommand {
   static final String TENANT = "eval";
   static final String RIGHTS_HOLDER = "eval-rights-holder";
   private static final Duration STALL_TIMEOUT = Duration.ofMinutes(3);
+  /** How long Milvus may take to build the references' indexes before the queries start anyway. */
+  private static final Duration SEAL_TIMEOUT = Duration.ofMinutes(30);
+
   private static final double MICROS_PER_MILLI = 1_000.0;
   private static final double BYTES_PER_KB = 1_024.0;
   private static final double BYTES_PER_MB = 1_024.0 * 1_024.0;
@@ -48,6 +51,8 @@ public final class EvalCommand {
         --gt FILE             ground truth query_id,reference_id: labels the --candidates rows
         --global-only         global descriptor only: no local recall, no verification; score = cosine
         --index lucene|milvus vector index (default lucene, embedded)
+                              (Milvus: the references' segments are sealed and indexed before the
+                              queries, as a large index is at steady state; DOPPEL_MILVUS_* settings apply)
         --milvus-uri URI      Milvus endpoint when --index milvus (e.g. http://127.0.0.1:19530)
         --model MANIFEST      a descriptor model's manifest.json (default: the built-in model)
         --extractor-config F  extractor settings file (properties; see extractor-service/README.md)
@@ -83,6 +88,17 @@ public final class EvalCommand {
       try (PipelineDriver driver =
           new PipelineDriver(stack.bootstrapServers(), stack.topics(), o -> {})) {
         List<String> refIds = sendAll(driver, refs, Purpose.REFERENCE, "references");
+        long sealing = System.nanoTime();
+        if (!stack.sealIndex(SEAL_TIMEOUT)) {
+          System.err.printf(
+              "doppel eval: the index had not built every segment within %s; queries search the rest by brute"
+                  + " force%n",
+              SEAL_TIMEOUT);
+        } else if (options.index().equals(StackOptions.MILVUS)) {
+          System.err.printf(
+              "doppel eval: references' segments sealed and indexed in %.1f s%n",
+              (System.nanoTime() - sealing) / 1e9);
+        }
         List<String> queryIds = sendAll(driver, queries, Purpose.UPLOAD, "queries");
         int failed = 0;
         int failedReferences = reportDeadLetters(driver, refIds, "reference");
