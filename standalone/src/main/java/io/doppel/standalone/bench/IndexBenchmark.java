@@ -381,9 +381,7 @@ public final class IndexBenchmark {
     return (double) Math.max(0, usedHeapAfterGc() - heapBefore) / images;
   }
 
-  @SuppressFBWarnings(
-      value = "DM_GC",
-      justification = "a heap measurement needs the garbage collected first")
+  /** The heap in use once the garbage is collected (two requests: one may leave objects that await finalisation). */
   private static long usedHeapAfterGc() {
     Runtime runtime = Runtime.getRuntime();
     for (int i = 0; i < 2; i++) {
