@@ -1,8 +1,12 @@
 package io.doppel.matcher.index;
 
 import io.doppel.topology.intake.Fields;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** What every {@link VectorIndex} adapter does alike, kept in one place so that the adapters cannot drift apart. */
 public final class IndexSupport {
@@ -67,6 +71,34 @@ public final class IndexSupport {
       unit[i] = vector[i] * inverseNorm;
     }
     return unit;
+  }
+
+  /**
+   * Neighbours fetched beyond the {@code neighbours} a local search keeps, so that the rows tied at the farthest kept
+   * distance are all seen and {@link #imagesOfNearest} can choose among them by image key. Without it the backend's own
+   * order decides (Milvus': arbitrary; Lucene's: segment and document, which change with the order of writes and
+   * merges), and the same upload gets other votes from one run to the next.
+   */
+  public static final int TIE_MARGIN = 4;
+
+  /** A row a local search found: its Hamming distance and its image's key. */
+  public record Neighbour(int distance, String imageKey) {}
+
+  /**
+   * The images of the {@code neighbours} nearest of {@code found} (rows within reach, up to {@code neighbours +}
+   * {@link #TIE_MARGIN} of them, in any order), ties at equal distance going to the smaller image key. The result
+   * depends only on the rows, not on their order, wherever {@code found} holds every row tied at the farthest distance
+   * kept: always when the backend returned fewer rows than asked or its last is farther than that distance. Guarded by
+   * {@code VectorIndexContract.tiesAtTheFarthestNeighbourGoToTheSmallerImageKeyWhateverTheOrderOfWrites}.
+   */
+  public static Set<String> imagesOfNearest(List<Neighbour> found, int neighbours) {
+    List<Neighbour> sorted = new ArrayList<>(found);
+    sorted.sort(Comparator.comparingInt(Neighbour::distance).thenComparing(Neighbour::imageKey));
+    Set<String> images = new HashSet<>();
+    for (int i = 0; i < Math.min(neighbours, sorted.size()); i++) {
+      images.add(sorted.get(i).imageKey());
+    }
+    return images;
   }
 
   /** The {@code limit} images with most votes, by image key; ties go to the smaller key, so results are deterministic. */

@@ -297,6 +297,51 @@ public abstract class VectorIndexContract {
         .isEmpty();
   }
 
+  /**
+   * Rows tied at the farthest neighbour kept go to the smaller image key, whatever order the images were written in
+   * and wherever they are stored (an older segment, the newest writes), so that the same upload gets the same votes in
+   * every run.
+   */
+  @Test
+  void tiesAtTheFarthestNeighbourGoToTheSmallerImageKeyWhateverTheOrderOfWrites() {
+    byte[] shared = randomBytes(BinaryDescriptors.BYTES);
+    for (List<String> order :
+        List.of(List.of("tie-b", "tie-c", "tie-a"), List.of("tie-a", "tie-c", "tie-b"))) {
+      String tenant = name("ties-" + order.get(0));
+      for (String imageId : order) {
+        write(withKeypoints(upload(tenant, imageId), shared));
+        index().commit();
+      }
+      List<byte[]> query = List.of(shared);
+
+      List<LocalVotes> one = index().searchLocal(query, 1, MAX_HAMMING, 10, uploadsOf(tenant));
+      List<LocalVotes> two = index().searchLocal(query, 2, MAX_HAMMING, 10, uploadsOf(tenant));
+
+      assertThat(one)
+          .as("written in the order %s", order)
+          .extracting(v -> v.ref().imageId())
+          .containsExactly("tie-a");
+      assertThat(two)
+          .as("written in the order %s", order)
+          .extracting(v -> v.ref().imageId())
+          .containsExactly("tie-a", "tie-b");
+    }
+  }
+
+  private static IndexedImage withKeypoints(IndexedImage image, byte[] descriptor) {
+    return new IndexedImage(
+        image.ref(),
+        image.purpose(),
+        image.rightsHolder(),
+        image.referenceSet(),
+        image.indexedAtMillis(),
+        image.width(),
+        image.height(),
+        image.globals(),
+        new StoredKeypoints(
+            new float[] {10}, new float[] {20}, descriptor.clone(), BinaryDescriptors.BYTES));
+  }
+
   @Test
   void keypointsRoundTripExactly() {
     IndexedImage image = upload(name("t"), "img-1");

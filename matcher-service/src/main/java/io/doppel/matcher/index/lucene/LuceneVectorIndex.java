@@ -1,7 +1,9 @@
 package io.doppel.matcher.index.lucene;
 
 import static io.doppel.matcher.index.IndexSupport.GLOBAL_OVERFETCH;
+import static io.doppel.matcher.index.IndexSupport.TIE_MARGIN;
 import static io.doppel.matcher.index.IndexSupport.imageKey;
+import static io.doppel.matcher.index.IndexSupport.imagesOfNearest;
 import static io.doppel.matcher.index.IndexSupport.mostVoted;
 import static io.doppel.matcher.index.IndexSupport.requirePositive;
 import static io.doppel.matcher.index.IndexSupport.unitVector;
@@ -11,6 +13,7 @@ import io.doppel.matcher.index.GlobalHit;
 import io.doppel.matcher.index.ImageMeta;
 import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.IndexSupport;
+import io.doppel.matcher.index.IndexSupport.Neighbour;
 import io.doppel.matcher.index.IndexUnavailableException;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
@@ -515,7 +518,8 @@ public final class LuceneVectorIndex implements VectorIndex {
       int neighbours,
       int maxHamming)
       throws IOException {
-    KeypointBuckets.NearestDescriptors nearest = new KeypointBuckets.NearestDescriptors(neighbours);
+    KeypointBuckets.NearestDescriptors nearest =
+        new KeypointBuckets.NearestDescriptors(neighbours + TIE_MARGIN);
     for (int segment = 0; segment < buckets.size(); segment++) {
       if (accepted.get(segment) != null) {
         buckets
@@ -523,15 +527,16 @@ public final class LuceneVectorIndex implements VectorIndex {
             .collect(descriptor, maxHamming, accepted.get(segment), segment, nearest);
       }
     }
-    Set<String> images = new HashSet<>();
+    List<Neighbour> found = new ArrayList<>(nearest.size());
     for (int i = 0; i < nearest.size(); i++) {
       int segment = nearest.segment(i);
-      images.add(
+      found.add(new Neighbour(
+          nearest.hamming(i),
           segment < leaves.size()
               ? imageKeyOf(leaves.get(segment), nearest.doc(i))
-              : imageKey(recent.imageOfDescriptor(nearest.doc(i)).ref()));
+              : imageKey(recent.imageOfDescriptor(nearest.doc(i)).ref())));
     }
-    return images;
+    return imagesOfNearest(found, neighbours);
   }
 
   @Override

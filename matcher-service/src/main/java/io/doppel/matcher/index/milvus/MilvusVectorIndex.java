@@ -1,7 +1,9 @@
 package io.doppel.matcher.index.milvus;
 
 import static io.doppel.matcher.index.IndexSupport.GLOBAL_OVERFETCH;
+import static io.doppel.matcher.index.IndexSupport.TIE_MARGIN;
 import static io.doppel.matcher.index.IndexSupport.imageKey;
+import static io.doppel.matcher.index.IndexSupport.imagesOfNearest;
 import static io.doppel.matcher.index.IndexSupport.mostVoted;
 import static io.doppel.matcher.index.IndexSupport.requirePositive;
 import static io.doppel.matcher.index.IndexSupport.unitVector;
@@ -16,6 +18,7 @@ import io.doppel.matcher.index.GlobalHit;
 import io.doppel.matcher.index.ImageMeta;
 import io.doppel.matcher.index.ImageRef;
 import io.doppel.matcher.index.IndexSupport;
+import io.doppel.matcher.index.IndexSupport.Neighbour;
 import io.doppel.matcher.index.IndexUnavailableException;
 import io.doppel.matcher.index.IndexedImage;
 import io.doppel.matcher.index.LocalVotes;
@@ -502,7 +505,8 @@ public final class MilvusVectorIndex implements VectorIndex {
     }
     if (!scope.isEmpty() && !pairs.isEmpty()) {
       String filter = scopeFilter(scope, writesRecorded);
-      int queriesPerRequest = Math.max(1, MAX_RESULT_WINDOW / neighbours);
+      int fetched = Math.min(MAX_RESULT_WINDOW, neighbours + TIE_MARGIN);
+      int queriesPerRequest = Math.max(1, MAX_RESULT_WINDOW / fetched);
       for (int from = 0; from < pairs.size(); from += queriesPerRequest) {
         List<int[]> chunk = pairs.subList(from, Math.min(pairs.size(), from + queriesPerRequest));
         List<BaseVector> data = new ArrayList<>(chunk.size());
@@ -514,7 +518,7 @@ public final class MilvusVectorIndex implements VectorIndex {
                 .collectionName(config.localCollection())
                 .annsField(DESCRIPTOR)
                 .data(data)
-                .topK(neighbours)
+                .topK(fetched)
                 .filter(filter)
                 .outputFields(metaFields())
                 .searchParams(localSearchParams())
@@ -522,15 +526,16 @@ public final class MilvusVectorIndex implements VectorIndex {
                 .build()));
         for (int n = 0; n < chunk.size() && n < response.getSearchResults().size(); n++) {
           Map<String, Integer> setVotes = votes.get(chunk.get(n)[0]);
-          Set<String> voted = new HashSet<>();
+          List<Neighbour> found = new ArrayList<>();
           for (SearchResp.SearchResult result : response.getSearchResults().get(n)) {
             if (result.getScore() <= maxHamming) {
               String key = (String) result.getEntity().get(IMAGE_KEY);
-              if (voted.add(key)) {
-                setVotes.merge(key, 1, Integer::sum);
-                entities.putIfAbsent(key, result.getEntity());
-              }
+              found.add(new Neighbour(Math.round(result.getScore()), key));
+              entities.putIfAbsent(key, result.getEntity());
             }
+          }
+          for (String key : imagesOfNearest(found, neighbours)) {
+            setVotes.merge(key, 1, Integer::sum);
           }
         }
       }
