@@ -54,6 +54,21 @@ public record IndexedImage(
         indexedAtMillis);
   }
 
+  /** This image with other keypoints. */
+  public IndexedImage withKeypoints(StoredKeypoints replaced) {
+    return new IndexedImage(
+        ref,
+        purpose,
+        rightsHolder,
+        referenceSet,
+        indexedAtMillis,
+        width,
+        height,
+        globals,
+        replaced,
+        writtenAtMillis);
+  }
+
   /** What a search hit says about this image. */
   public ImageMeta meta() {
     return new ImageMeta(

@@ -65,7 +65,7 @@ public abstract class VectorIndexContract {
   @Test
   void replayedUpsertLeavesOneEntryAndTheLatestKeypoints() {
     IndexedImage first = upload(name("t"), "img-1");
-    IndexedImage fewerKeypoints = withKeypoints(first, keypoints(KEYPOINTS / 2));
+    IndexedImage fewerKeypoints = first.withKeypoints(keypoints(KEYPOINTS / 2));
     write(first, first, fewerKeypoints, fewerKeypoints);
 
     assertThat(index().searchGlobal(first.globals().get(0), 10, uploadsOf(name("t"))))
@@ -309,7 +309,7 @@ public abstract class VectorIndexContract {
         List.of(List.of("tie-b", "tie-c", "tie-a"), List.of("tie-a", "tie-c", "tie-b"))) {
       String tenant = name("ties-" + order.get(0));
       for (String imageId : order) {
-        write(withKeypoints(upload(tenant, imageId), shared));
+        write(upload(tenant, imageId).withKeypoints(oneKeypoint(shared)));
         index().commit();
       }
       List<byte[]> query = List.of(shared);
@@ -328,18 +328,9 @@ public abstract class VectorIndexContract {
     }
   }
 
-  private static IndexedImage withKeypoints(IndexedImage image, byte[] descriptor) {
-    return new IndexedImage(
-        image.ref(),
-        image.purpose(),
-        image.rightsHolder(),
-        image.referenceSet(),
-        image.indexedAtMillis(),
-        image.width(),
-        image.height(),
-        image.globals(),
-        new StoredKeypoints(
-            new float[] {10}, new float[] {20}, descriptor.clone(), BinaryDescriptors.BYTES));
+  private static StoredKeypoints oneKeypoint(byte[] descriptor) {
+    return new StoredKeypoints(
+        new float[] {10}, new float[] {20}, descriptor.clone(), BinaryDescriptors.BYTES);
   }
 
   @Test
@@ -527,7 +518,7 @@ public abstract class VectorIndexContract {
     IndexedImage kept = upload(name("t"), "kept");
     IndexedImage replaced = upload(name("t"), "replaced");
     write(kept, replaced);
-    IndexedImage replacement = withKeypoints(replaced, keypoints(KEYPOINTS / 2));
+    IndexedImage replacement = replaced.withKeypoints(keypoints(KEYPOINTS / 2));
     IndexedImage added = upload(name("t"), "added");
 
     index().upsertBatch(List.of(replacement, added));
@@ -651,19 +642,6 @@ public abstract class VectorIndexContract {
         image.height(),
         globals,
         image.keypoints());
-  }
-
-  private static IndexedImage withKeypoints(IndexedImage image, StoredKeypoints keypoints) {
-    return new IndexedImage(
-        image.ref(),
-        image.purpose(),
-        image.rightsHolder(),
-        image.referenceSet(),
-        image.indexedAtMillis(),
-        image.width(),
-        image.height(),
-        image.globals(),
-        keypoints);
   }
 
   private static IndexedImage writtenAt(IndexedImage image, long millis) {
