@@ -83,7 +83,42 @@ public final class IndexBenchmark {
       Double heapBytesPerImage,
       double indexingImagesPerSecond,
       Double recallAt1,
-      Integer nprobe) {}
+      Integer nprobe) {
+
+    /** This row with the index's bytes per image on disk and on the heap (null where not measured). */
+    Result withMemory(Double bytes, Double heap) {
+      return new Result(
+          backend,
+          operation,
+          indexedImages,
+          queries,
+          p50Millis,
+          p99Millis,
+          meanMillis,
+          bytes,
+          heap,
+          indexingImagesPerSecond,
+          recallAt1,
+          nprobe);
+    }
+
+    /** This row with its recall@1 and the probes it was measured at (null where not applicable). */
+    Result withRecall(Double recall, Integer probes) {
+      return new Result(
+          backend,
+          operation,
+          indexedImages,
+          queries,
+          p50Millis,
+          p99Millis,
+          meanMillis,
+          bytesPerImage,
+          heapBytesPerImage,
+          indexingImagesPerSecond,
+          recall,
+          probes);
+    }
+  }
 
   private record Options(
       String backend,
@@ -213,19 +248,8 @@ public final class IndexBenchmark {
             nanos,
             bytesPerImage(index, indexed),
             indexed / (indexingNanos / NANOS_PER_MILLI / 1000));
-        report.accept(new Result(
-            timed.backend(),
-            timed.operation(),
-            timed.indexedImages(),
-            timed.queries(),
-            timed.p50Millis(),
-            timed.p99Millis(),
-            timed.meanMillis(),
-            timed.bytesPerImage(),
-            heapPerImage(options, heapBefore, indexed),
-            timed.indexingImagesPerSecond(),
-            null,
-            null));
+        report.accept(
+            timed.withMemory(timed.bytesPerImage(), heapPerImage(options, heapBefore, indexed)));
       }
     }
   }
@@ -309,19 +333,10 @@ public final class IndexBenchmark {
               nprobe == null ? null : open(options, dir, localModel, nprobe)) {
             VectorIndex searched = searcher == null ? index : searcher;
             Result measured = measureLocal(options, searched, queries, indexed, loadedPerSecond);
-            report.accept(new Result(
-                measured.backend(),
-                measured.operation(),
-                measured.indexedImages(),
-                measured.queries(),
-                measured.p50Millis(),
-                measured.p99Millis(),
-                measured.meanMillis(),
-                bytesPerImage(index, indexed),
-                heapPerImage(options, heapBefore, indexed),
-                measured.indexingImagesPerSecond(),
-                measured.recallAt1(),
-                nprobe));
+            report.accept(measured
+                .withMemory(
+                    bytesPerImage(index, indexed), heapPerImage(options, heapBefore, indexed))
+                .withRecall(measured.recallAt1(), nprobe));
           }
         }
       }
@@ -345,20 +360,8 @@ public final class IndexBenchmark {
           index.searchLocal(queries.get(q), NEIGHBOURS, MAX_HAMMING, MAX_IMAGES, scope);
       found += !votes.isEmpty() && votes.get(0).ref().imageId().equals("img-" + q) ? 1 : 0;
     }
-    Result timed = result(options.backend(), "searchLocal", indexed, nanos, null, loadedPerSecond);
-    return new Result(
-        timed.backend(),
-        timed.operation(),
-        timed.indexedImages(),
-        timed.queries(),
-        timed.p50Millis(),
-        timed.p99Millis(),
-        timed.meanMillis(),
-        null,
-        null,
-        timed.indexingImagesPerSecond(),
-        (double) found / queries.size(),
-        null);
+    return result(options.backend(), "searchLocal", indexed, nanos, null, loadedPerSecond)
+        .withRecall((double) found / queries.size(), null);
   }
 
   /** The probe counts to measure: each of {@code --local-nprobes} for Milvus' BIN_IVF_FLAT; else one pass (null). */
