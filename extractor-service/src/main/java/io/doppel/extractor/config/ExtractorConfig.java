@@ -161,7 +161,7 @@ public record ExtractorConfig(
         r.bool("views.border-crop", true),
         r.integer("views.border-tolerance", 24, 0, 255),
         r.bool("views.strip-panels", true),
-        r.integer("views.max-regions", 4, 0, 32),
+        r.integer("views.max-regions", 6, 0, 32),
         r.bool("views.rectify-tilted", true));
     int workers = r.integer("pipeline.worker-threads", CPUS, 1, 1024);
     // false: features (and so match events) carry a source without its query, where signed URLs

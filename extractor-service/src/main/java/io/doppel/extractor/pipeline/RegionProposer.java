@@ -58,8 +58,14 @@ public final class RegionProposer {
   static final double SAME_REGION_OVERLAP = 0.85;
   /** A line is uniform when this share of its pixels lie within the tolerance of its median colour. */
   static final double UNIFORM_LINE_SHARE = 0.95;
-  /** Channel step between the lines on either side of a line that makes an edge pixel. */
+  /** Channel step between the lines on either side of a line that makes an edge pixel of a cut. */
   static final int EDGE_STEP = 40;
+  /**
+   * Channel step that makes a boundary pixel: of a frame's side, or of the line parting a region from what lies around
+   * it. Lower than a cut's step because a boundary pixel must also be smooth on one side, which texture is not: a pale
+   * sky against a white page differs by 30–40 (RegionProposerTest#aBoundaryOfAFaintStepIsAnEdgeSegmentOfAFrame).
+   */
+  static final int BOUNDARY_STEP = 30;
   /** A line is a straight edge across a box when this share of its pixels are edge pixels... */
   static final double EDGE_LINE_SHARE = 0.5;
   /** ...and the lines three pixels away are not (texture, such as stripes, is edges everywhere). */
@@ -330,7 +336,7 @@ public final class RegionProposer {
       int a = offset(lineA, position);
       int b = offset(lineB, position);
       for (int c = 0; c < BgrImage.CHANNELS; c++) {
-        if (Math.abs((bgr[a + c] & 0xFF) - (bgr[b + c] & 0xFF)) > EDGE_STEP) {
+        if (Math.abs((bgr[a + c] & 0xFF) - (bgr[b + c] & 0xFF)) > BOUNDARY_STEP) {
           return true;
         }
       }
@@ -771,20 +777,28 @@ public final class RegionProposer {
      * boundary, not texture (noise, foliage), where every line differs from the next.
      */
     private boolean boundaryPixel(int line, int p, boolean alongRows, int lines) {
-      if (!step(index(line - 1, p, alongRows), index(line + 1, p, alongRows))) {
+      if (!boundaryStep(index(line - 1, p, alongRows), index(line + 1, p, alongRows))) {
         return false;
       }
-      boolean smoothBefore =
-          line - 3 < 0 || !step(index(line - 3, p, alongRows), index(line - 1, p, alongRows));
-      boolean smoothAfter =
-          line + 3 >= lines || !step(index(line + 1, p, alongRows), index(line + 3, p, alongRows));
+      boolean smoothBefore = line - 3 < 0
+          || !boundaryStep(index(line - 3, p, alongRows), index(line - 1, p, alongRows));
+      boolean smoothAfter = line + 3 >= lines
+          || !boundaryStep(index(line + 1, p, alongRows), index(line + 3, p, alongRows));
       return smoothBefore || smoothAfter;
     }
 
     private boolean step(int a, int b) {
-      return Math.abs(blue[a] - blue[b]) > EDGE_STEP
-          || Math.abs(green[a] - green[b]) > EDGE_STEP
-          || Math.abs(red[a] - red[b]) > EDGE_STEP;
+      return differ(a, b, EDGE_STEP);
+    }
+
+    private boolean boundaryStep(int a, int b) {
+      return differ(a, b, BOUNDARY_STEP);
+    }
+
+    private boolean differ(int a, int b, int step) {
+      return Math.abs(blue[a] - blue[b]) > step
+          || Math.abs(green[a] - green[b]) > step
+          || Math.abs(red[a] - red[b]) > step;
     }
 
     /**

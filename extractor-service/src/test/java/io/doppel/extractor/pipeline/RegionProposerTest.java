@@ -146,6 +146,27 @@ class RegionProposerTest {
   }
 
   @Test
+  void aBoundaryOfAFaintStepIsAnEdgeSegmentOfAFrame() {
+    // a pale sky against a white page, a light frame on a blurred backdrop: 31 to 40 apart in one
+    // channel
+    BufferedImage picture = SyntheticImages.solid(640, 480, new Color(120, 120, 120));
+    Graphics2D g = picture.createGraphics();
+    g.setColor(new Color(155, 125, 120));
+    g.fillRect(320, 0, 320, 480);
+    g.dispose();
+
+    RegionProposer.Working working = RegionProposer.Working.of(BgrImage.of(picture));
+    int boundary = working.width / 2;
+
+    assertThat(working.segments(false))
+        .as("vertical segments (line, from, to) of a working copy %d wide", working.width)
+        .anySatisfy(segment -> {
+          assertThat(Math.abs(segment[0] - boundary)).isLessThanOrEqualTo(1);
+          assertThat(segment[2] - segment[1]).isGreaterThan(working.height * 9 / 10);
+        });
+  }
+
+  @Test
   void findsAMemesPhotoUnderItsCaptionBandAndProposesNoTextRegion() {
     BufferedImage meme = SyntheticImages.solid(800, 860, Color.WHITE);
     Graphics2D g = meme.createGraphics();
