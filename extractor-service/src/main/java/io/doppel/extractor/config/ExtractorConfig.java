@@ -51,6 +51,8 @@ public record ExtractorConfig(
    *     edge where a view's content meets a uniform border are dropped: they describe the border (0 keeps them)
    * @param denseMaxKeypoints keypoints of an upload's DENSE view: the whole image again, query-side only, with enough
    *     keypoints that a copy filling a tenth of a layout still holds dozens (see {@code ViewPlanner}); 0 for none
+   * @param demoteText keypoints on two-toned patches (text, drawn UI) are chosen only where nothing else is left (see
+   *     {@code TextKeypoints})
    */
   public record Local(
       int maxKeypoints,
@@ -60,7 +62,8 @@ public record ExtractorConfig(
       int workingSize,
       double maxUpscale,
       int gridCells,
-      double borderMargin) {}
+      double borderMargin,
+      boolean demoteText) {}
 
   /**
    * @param centreCropShare share of the width and of the height the centred CROP view keeps (1 = no such view)
@@ -152,7 +155,8 @@ public record ExtractorConfig(
         r.integer("local.working-size", 640, 64, 8192),
         r.decimal("local.max-upscale", 4.0, 1.0, 8.0),
         r.integer("local.grid-cells", 4, 1, 32),
-        r.decimal("local.border-margin", 6.0, 0.0, 64.0));
+        r.decimal("local.border-margin", 6.0, 0.0, 64.0),
+        r.bool("local.demote-text", true));
     Views views = new Views(
         r.bool("views.mirror", true),
         r.decimal("views.tile-aspect", 2.5, 1.0, 1000),

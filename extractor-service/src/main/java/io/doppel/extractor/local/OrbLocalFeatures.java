@@ -27,6 +27,11 @@ public final class OrbLocalFeatures {
   public static final int DESCRIPTOR_BYTES = 32;
   /** Detect more than needed so the grid has strong candidates in every cell. */
   private static final int CANDIDATES_PER_KEPT = 3;
+  /**
+   * With text demoted, more: ORB keeps its strongest candidates, and a caption's glyph corners outscore a photo's, so
+   * three per kept keypoint can all lie on the text (OrbLocalFeaturesTest#keypointsOnACaptionGiveWayToThoseOnThePhotoBesideIt).
+   */
+  private static final int CANDIDATES_PER_KEPT_TEXT_DEMOTED = 6;
 
   private static final float PYRAMID_SCALE = 1.2f;
   private static final int PYRAMID_LEVELS = 8;
@@ -44,6 +49,7 @@ public final class OrbLocalFeatures {
   private final double maxUpscale;
   private final int gridCells;
   private final double borderMargin;
+  private final boolean demoteText;
 
   public OrbLocalFeatures(ExtractorConfig.Local config) {
     OpenCvRuntime.ensureLoaded();
@@ -51,6 +57,7 @@ public final class OrbLocalFeatures {
     this.maxUpscale = config.maxUpscale();
     this.gridCells = config.gridCells();
     this.borderMargin = config.borderMargin();
+    this.demoteText = config.demoteText();
   }
 
   /** The features of a view and of its mirror image, the mirror's from the view's detections. */
@@ -126,7 +133,7 @@ public final class OrbLocalFeatures {
       }
       Imgproc.cvtColor(small, grey, Imgproc.COLOR_BGR2GRAY);
       ORB orb = ORB.create(
-          maxKeypoints * CANDIDATES_PER_KEPT,
+          maxKeypoints * (demoteText ? CANDIDATES_PER_KEPT_TEXT_DEMOTED : CANDIDATES_PER_KEPT),
           PYRAMID_SCALE,
           PYRAMID_LEVELS,
           EDGE_THRESHOLD,
@@ -138,6 +145,11 @@ public final class OrbLocalFeatures {
       orb.detect(grey, detected);
       KeyPoint[] candidates = awayFromBorders(
           detected.toArray(), content, view.width(), view.height(), scale, borderMargin);
+      if (demoteText) {
+        byte[] greyPixels = new byte[w * h];
+        grey.get(0, 0, greyPixels);
+        candidates = TextKeypoints.demoted(candidates, greyPixels, w, h, PATCH_SIZE, PYRAMID_SCALE);
+      }
       List<KeyPoint> selected = GridSelector.select(candidates, w, h, gridCells, maxKeypoints);
       double back = 1.0 / scale;
       Described described = computed(orb, grey, selected, back);

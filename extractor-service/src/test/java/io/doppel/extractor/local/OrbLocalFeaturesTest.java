@@ -10,8 +10,10 @@ import io.doppel.schemas.avro.Box;
 import io.doppel.schemas.avro.Keypoint;
 import io.doppel.testing.SyntheticImages;
 import java.awt.Color;
+import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.Image;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,60 @@ class OrbLocalFeaturesTest {
   @BeforeAll
   static void loadOpenCv() {
     OpenCvRuntime.ensureLoaded();
+  }
+
+  @Test
+  void keypointsOnACaptionGiveWayToThoseOnThePhotoBesideIt() {
+    // a meme: a bold caption on a white band over a photo; glyph corners outscore the photo's
+    BufferedImage meme = SyntheticImages.solid(640, 640, Color.WHITE);
+    Graphics2D g = meme.createGraphics();
+    g.drawImage(SyntheticImages.grain(SyntheticImages.texture(21, 640, 400), 16, 22), 0, 240, null);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 44));
+    g.drawString("WHEN THE CODE", 40, 80);
+    g.drawString("COMPILES FIRST TRY", 20, 150);
+    g.drawString("BUT THE TESTS", 60, 220);
+    g.dispose();
+    // enough that the over-detected candidates reach the photo: demotion orders the candidates, it
+    // finds no others
+    int few = 500;
+
+    LocalFeatures plain = orb(1.0, BORDER_MARGIN, false).describe(BgrImage.of(meme), few);
+    LocalFeatures demoted = orb(1.0, BORDER_MARGIN, true).describe(BgrImage.of(meme), few);
+
+    // the caption is 3/8 of the image; without demotion its glyphs take most of the keypoints
+    assertThat(onCaption(plain))
+        .as("keypoints on the caption, text not demoted")
+        .isGreaterThan(few / 2);
+    assertThat(few - onCaption(demoted))
+        .as("keypoints on the photo, text demoted")
+        .isGreaterThanOrEqualTo((few - onCaption(plain)) * 3 / 2);
+    assertThat(demoted.keypoints()).hasSize(few);
+  }
+
+  @Test
+  void aPosterOfTextAloneKeepsItsKeypoints() {
+    BufferedImage poster = SyntheticImages.solid(640, 480, Color.WHITE);
+    Graphics2D g = poster.createGraphics();
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setColor(Color.BLACK);
+    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 48));
+    for (int line = 0; line < 6; line++) {
+      g.drawString("NOTHING BUT TEXT " + line, 20, 70 + 70 * line);
+    }
+    g.dispose();
+
+    LocalFeatures plain = orb(1.0, BORDER_MARGIN, false).describe(BgrImage.of(poster), KEYPOINTS);
+    LocalFeatures demoted = orb(1.0, BORDER_MARGIN, true).describe(BgrImage.of(poster), KEYPOINTS);
+
+    assertThat(demoted.keypoints()).hasSameSizeAs(plain.keypoints());
+  }
+
+  private static long onCaption(LocalFeatures features) {
+    return features.keypoints().stream().filter(k -> k.getY() < 230).count();
   }
 
   @Test
@@ -153,6 +209,10 @@ class OrbLocalFeaturesTest {
   }
 
   private static OrbLocalFeatures orb(double maxUpscale, double borderMargin) {
+    return orb(maxUpscale, borderMargin, false);
+  }
+
+  private static OrbLocalFeatures orb(double maxUpscale, double borderMargin, boolean demoteText) {
     return new OrbLocalFeatures(new ExtractorConfig.Local(
         KEYPOINTS,
         KEYPOINTS,
@@ -161,7 +221,8 @@ class OrbLocalFeaturesTest {
         WORKING_SIZE,
         maxUpscale,
         GRID_CELLS,
-        borderMargin));
+        borderMargin,
+        demoteText));
   }
 
   private static BufferedImage shrunk(BufferedImage image, int width, int height) {

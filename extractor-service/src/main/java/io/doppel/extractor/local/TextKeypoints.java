@@ -1,0 +1,184 @@
+package io.doppel.extractor.local;
+
+import org.opencv.core.KeyPoint;
+
+/**
+ * Tells keypoints on text or drawn UI (a caption, a sticker's label, a status bar) from keypoints on a photo, and
+ * demotes the former: their response is multiplied by {@value #DEMOTION}, so that every choice made strongest first
+ * (the grid's quotas, the matcher's searched descriptors) takes them only where nothing else is left.
+ *
+ * <p>Why: the corners of glyphs are ORB's strongest responses, so a meme's caption or a story's stickers take most of
+ * an upload's keypoint budget, and the photo they cover, the part a reference can match, gets few. Demoting rather
+ * than dropping keeps them where they are all there is (a line drawing, a poster of text).
+ *
+ * <p>A patch is text-like when it is two-toned and crossed by strokes: the pixels within {@value #TONE_TOLERANCE} grey
+ * levels of its most common value (the fill) cover at least {@value #MIN_FILL_SHARE} of it; those within {@value
+ * #INK_TOLERANCE} of the most common value at least {@value #MIN_INK_CONTRAST} from the fill (the ink, whose
+ * anti-aliased edges spread wider) bring the two to at least {@value #MIN_TWO_TONE_SHARE}; and a line across the patch passes between fill and ink {@value
+ * #MIN_CROSSINGS_PER_LINE} times or more on average, samples of neither tone skipped. A photo's patch spreads over more tones; the edge of a flat shape
+ * is two-toned but crossed once, and a thin branch across a flat sky twice along one direction and never along the
+ * other. The patch is the keypoint's ORB patch on its pyramid level, sampled on a grid of {@value #SAMPLES_PER_SIDE} ×
+ * {@value #SAMPLES_PER_SIDE} points. Pure and deterministic. Guarded by {@code TextKeypointsTest}.
+ */
+public final class TextKeypoints {
+
+  static final float DEMOTION = 1e-3f;
+  static final int TONE_TOLERANCE = 12;
+  static final int INK_TOLERANCE = 28;
+  /** Least difference between the fill's and the ink's grey values: text is meant to be read. */
+  static final int MIN_INK_CONTRAST = 48;
+
+  static final double MIN_FILL_SHARE = 0.4;
+  static final double MIN_TWO_TONE_SHARE = 0.88;
+  static final int SAMPLES_PER_SIDE = 16;
+  /**
+   * Crossings between fill and ink per sampled row and column, on average: a glyph's strokes cross a line of the patch
+   * two or more times where the edge of a flat shape (a corner in a drawing, a roof against the sky) crosses it once.
+   */
+  static final double MIN_CROSSINGS_PER_LINE = 1.5;
+
+  private TextKeypoints() {}
+
+  /**
+   * {@code candidates} with those on text-like patches of {@code grey} ({@code width × height}, one byte per pixel, the
+   * image the candidates were detected on) demoted; the others unchanged, in the same order.
+   *
+   * @param patchSize ORB's patch size on pyramid level 0
+   * @param pyramidScale ORB's scale factor between levels
+   */
+  public static KeyPoint[] demoted(
+      KeyPoint[] candidates,
+      byte[] grey,
+      int width,
+      int height,
+      int patchSize,
+      float pyramidScale) {
+    KeyPoint[] out = new KeyPoint[candidates.length];
+    int[] histogram = new int[256];
+    for (int i = 0; i < candidates.length; i++) {
+      KeyPoint k = candidates[i];
+      double radius = patchSize / 2.0 * Math.pow(pyramidScale, k.octave);
+      out[i] = textLike(grey, width, height, k.pt.x, k.pt.y, radius, histogram)
+          ? new KeyPoint(
+              (float) k.pt.x,
+              (float) k.pt.y,
+              k.size,
+              k.angle,
+              k.response * DEMOTION,
+              k.octave,
+              k.class_id)
+          : k;
+    }
+    return out;
+  }
+
+  /**
+   * Whether the square patch of {@code radius} around (x, y) is two-toned and crossed by strokes; {@code histogram} is
+   * scratch space.
+   */
+  static boolean textLike(
+      byte[] grey, int width, int height, double x, double y, double radius, int[] histogram) {
+    java.util.Arrays.fill(histogram, 0);
+    int x0 = Math.max(0, (int) Math.floor(x - radius));
+    int y0 = Math.max(0, (int) Math.floor(y - radius));
+    int x1 = Math.min(width - 1, (int) Math.ceil(x + radius));
+    int y1 = Math.min(height - 1, (int) Math.ceil(y + radius));
+    if (x1 - x0 < SAMPLES_PER_SIDE / 2 || y1 - y0 < SAMPLES_PER_SIDE / 2) {
+      return false;
+    }
+    int[] samples = new int[SAMPLES_PER_SIDE * SAMPLES_PER_SIDE];
+    for (int row = 0; row < SAMPLES_PER_SIDE; row++) {
+      int sy = y0 + (int) Math.round((double) row * (y1 - y0) / (SAMPLES_PER_SIDE - 1));
+      for (int column = 0; column < SAMPLES_PER_SIDE; column++) {
+        int sx = x0 + (int) Math.round((double) column * (x1 - x0) / (SAMPLES_PER_SIDE - 1));
+        int value = grey[sy * width + sx] & 0xFF;
+        samples[row * SAMPLES_PER_SIDE + column] = value;
+        histogram[value]++;
+      }
+    }
+    int[] cumulative = new int[histogram.length + 1];
+    for (int v = 0; v < histogram.length; v++) {
+      cumulative[v + 1] = cumulative[v] + histogram[v];
+    }
+    int fill = -1;
+    int fillCount = 0;
+    for (int value = 0; value < histogram.length; value++) {
+      int count = between(cumulative, value - TONE_TOLERANCE, value + TONE_TOLERANCE);
+      if (count > fillCount) {
+        fill = value;
+        fillCount = count;
+      }
+    }
+    if (fillCount < MIN_FILL_SHARE * samples.length) {
+      return false;
+    }
+    // the ink: the tone at least MIN_INK_CONTRAST from the fill with the most pixels within
+    // INK_TOLERANCE of it, not
+    // counting the fill's (a noisy flat patch has tails either side of its fill, never this far)
+    int ink = -1;
+    int inkCount = 0;
+    for (int value = 0; value < histogram.length; value++) {
+      if (Math.abs(value - fill) < MIN_INK_CONTRAST) {
+        continue;
+      }
+      int from = value - INK_TOLERANCE;
+      int to = value + INK_TOLERANCE;
+      int count = between(cumulative, from, to)
+          - between(
+              cumulative,
+              Math.max(from, fill - TONE_TOLERANCE),
+              Math.min(to, fill + TONE_TOLERANCE));
+      if (count > inkCount) {
+        ink = value;
+        inkCount = count;
+      }
+    }
+    if (ink < 0 || fillCount + inkCount < MIN_TWO_TONE_SHARE * samples.length) {
+      return false;
+    }
+    return crossings(samples, fill, ink) >= MIN_CROSSINGS_PER_LINE * 2 * SAMPLES_PER_SIDE;
+  }
+
+  /**
+   * How often consecutive fill and ink samples along the rows and the columns alternate: samples of neither tone (an
+   * anti-aliased edge, noise) are skipped.
+   */
+  private static int crossings(int[] samples, int fill, int ink) {
+    int crossings = 0;
+    for (int line = 0; line < SAMPLES_PER_SIDE; line++) {
+      int rowTone = NEITHER;
+      int columnTone = NEITHER;
+      for (int along = 0; along < SAMPLES_PER_SIDE; along++) {
+        int row = tone(samples[line * SAMPLES_PER_SIDE + along], fill, ink);
+        int column = tone(samples[along * SAMPLES_PER_SIDE + line], fill, ink);
+        if (row != NEITHER) {
+          crossings += rowTone != NEITHER && row != rowTone ? 1 : 0;
+          rowTone = row;
+        }
+        if (column != NEITHER) {
+          crossings += columnTone != NEITHER && column != columnTone ? 1 : 0;
+          columnTone = column;
+        }
+      }
+    }
+    return crossings;
+  }
+
+  private static final int NEITHER = 0;
+  private static final int FILL = 1;
+  private static final int INK = 2;
+
+  private static int tone(int value, int fill, int ink) {
+    if (Math.abs(value - fill) <= TONE_TOLERANCE) {
+      return FILL;
+    }
+    return Math.abs(value - ink) <= INK_TOLERANCE ? INK : NEITHER;
+  }
+
+  /** Pixels with grey values in [from, to] (clipped to 0..255; none when empty), from the cumulative histogram. */
+  private static int between(int[] cumulative, int from, int to) {
+    int lo = Math.max(0, from);
+    int hi = Math.min(cumulative.length - 2, to);
+    return hi < lo ? 0 : cumulative[hi + 1] - cumulative[lo];
+  }
+}
