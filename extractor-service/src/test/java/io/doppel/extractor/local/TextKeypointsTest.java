@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.doppel.testing.SyntheticImages;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.opencv.core.KeyPoint;
 
@@ -39,13 +37,8 @@ class TextKeypointsTest {
 
   @Test
   void aPhotoPatchIsNotText() {
-    BufferedImage photo = shadedShapes(200, 200, 5);
-    KeyPoint[] candidates = new KeyPoint[25];
-    for (int i = 0; i < candidates.length; i++) {
-      candidates[i] = new KeyPoint(30 + 35 * (i % 5), 30 + 35 * (i / 5), PATCH, 0, 50f, 0, -1);
-    }
-
-    KeyPoint[] demoted = TextKeypoints.demoted(candidates, grey(photo), 200, 200, PATCH, PYRAMID);
+    BufferedImage photo = SyntheticImages.photo(200, 200, 5);
+    KeyPoint[] demoted = demotedOnAGrid(photo);
 
     assertThat(demoted).allSatisfy(k -> assertThat(k.response).isEqualTo(50f));
   }
@@ -72,46 +65,18 @@ class TextKeypointsTest {
   void theEdgesOfFlatShapesAndThinStrokesOfADrawingAreText() {
     // a drawing is two-toned too: demoted, which only orders its keypoints among themselves
     BufferedImage drawing = SyntheticImages.texture(5, 200, 200);
-    KeyPoint[] candidates = new KeyPoint[25];
-    for (int i = 0; i < candidates.length; i++) {
-      candidates[i] = new KeyPoint(30 + 35 * (i % 5), 30 + 35 * (i / 5), PATCH, 0, 50f, 0, -1);
-    }
-
-    KeyPoint[] demoted = TextKeypoints.demoted(candidates, grey(drawing), 200, 200, PATCH, PYRAMID);
+    KeyPoint[] demoted = demotedOnAGrid(drawing);
 
     assertThat(demoted).anySatisfy(k -> assertThat(k.response).isLessThan(50f));
   }
 
-  /** A photo-like picture: shapes shaded in two directions, and a camera's noise. */
-  private static BufferedImage shadedShapes(int width, int height, long seed) {
-    Random random = new Random(seed);
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    for (int i = 0; i < 60; i++) {
-      int x = random.nextInt(width) - 20;
-      int y = random.nextInt(height) - 20;
-      int w = 20 + random.nextInt(width / 2);
-      int h = 20 + random.nextInt(height / 2);
-      g.setPaint(new GradientPaint(x, y, colour(random), x + w, y + h, colour(random)));
-      g.fillOval(x, y, w, h);
+  /** 25 candidates of response 50 on a 5 × 5 grid over a 200 × 200 {@code image}, demoted where text-like. */
+  private static KeyPoint[] demotedOnAGrid(BufferedImage image) {
+    KeyPoint[] candidates = new KeyPoint[25];
+    for (int i = 0; i < candidates.length; i++) {
+      candidates[i] = new KeyPoint(30 + 35 * (i % 5), 30 + 35 * (i / 5), PATCH, 0, 50f, 0, -1);
     }
-    g.dispose();
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        int rgb = image.getRGB(x, y);
-        int noise = (int) Math.round(random.nextGaussian() * 10);
-        int r = Math.clamp(((rgb >> 16) & 0xFF) + noise, 0, 255);
-        int gr = Math.clamp(((rgb >> 8) & 0xFF) + noise, 0, 255);
-        int b = Math.clamp((rgb & 0xFF) + noise, 0, 255);
-        image.setRGB(x, y, (r << 16) | (gr << 8) | b);
-      }
-    }
-    return image;
-  }
-
-  private static Color colour(Random random) {
-    return new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256));
+    return TextKeypoints.demoted(candidates, grey(image), 200, 200, PATCH, PYRAMID);
   }
 
   private static byte[] grey(BufferedImage image) {

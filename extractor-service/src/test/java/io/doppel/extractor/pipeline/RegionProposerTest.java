@@ -1,5 +1,6 @@
 package io.doppel.extractor.pipeline;
 
+import static io.doppel.testing.SyntheticImages.photo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.doppel.image.decode.BgrImage;
@@ -9,12 +10,10 @@ import io.doppel.testing.SyntheticImages;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The proposer on generated layouts of the kinds users post: each photo located within a few pixels. */
@@ -263,50 +262,5 @@ class RegionProposerTest {
     g.setColor(colour);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, size));
     g.drawString(text, x, y);
-  }
-
-  /**
-   * A photo-like picture, different for each seed: a background shaded in both directions, many shaded shapes of all
-   * sizes, and sensor noise, so that no row or column of it is uniform.
-   */
-  static BufferedImage photo(int width, int height, long seed) {
-    Random random = new Random(seed);
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setPaint(new GradientPaint(0, 0, randomColour(random), width, height, randomColour(random)));
-    g.fillRect(0, 0, width, height);
-    for (int i = 0; i < 120; i++) {
-      int x = random.nextInt(width) - width / 10;
-      int y = random.nextInt(height) - height / 10;
-      int w = 6 + random.nextInt(Math.max(1, i < 20 ? width / 2 : width / 6));
-      int h = 6 + random.nextInt(Math.max(1, i < 20 ? height / 2 : height / 6));
-      g.setPaint(new GradientPaint(x, y, randomColour(random), x + w, y + h, randomColour(random)));
-      if (random.nextBoolean()) {
-        g.fillOval(x, y, w, h);
-      } else {
-        // tilted quadrilaterals: photos rarely hold straight, axis-aligned rectangles
-        g.fillPolygon(
-            new int[] {x, x + w, x + w - random.nextInt(w / 2 + 1), x + random.nextInt(w / 2 + 1)},
-            new int[] {y + random.nextInt(h / 3 + 1), y, y + h, y + h - random.nextInt(h / 3 + 1)},
-            4);
-      }
-    }
-    g.dispose();
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        int rgb = image.getRGB(x, y);
-        int noise = (int) Math.round(random.nextGaussian() * 10);
-        int r = Math.clamp(((rgb >> 16) & 0xFF) + noise, 0, 255);
-        int gr = Math.clamp(((rgb >> 8) & 0xFF) + noise, 0, 255);
-        int b = Math.clamp((rgb & 0xFF) + noise, 0, 255);
-        image.setRGB(x, y, (r << 16) | (gr << 8) | b);
-      }
-    }
-    return image;
-  }
-
-  private static Color randomColour(Random random) {
-    return new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256));
   }
 }

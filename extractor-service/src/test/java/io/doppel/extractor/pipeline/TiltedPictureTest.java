@@ -36,7 +36,7 @@ class TiltedPictureTest {
 
   @Test
   void findsAScreenPhotographedAtAnAngleAndSeesItStraightOn() {
-    BufferedImage photo = RegionProposerTest.photo(PHOTO_WIDTH, PHOTO_HEIGHT, 3);
+    BufferedImage photo = SyntheticImages.photo(PHOTO_WIDTH, PHOTO_HEIGHT, 3);
     double[] xs = {170, 1010, 1060, 110};
     double[] ys = {120, 175, 760, 810};
     BgrImage upload = onDesk(photo, xs, ys, 1200, 900);
@@ -50,7 +50,7 @@ class TiltedPictureTest {
     assertThat((double) straight.width() / straight.height())
         .isCloseTo((double) PHOTO_WIDTH / PHOTO_HEIGHT, withinPercentage(10));
     BgrImage original = BgrImage.of(photo);
-    BgrImage unrelated = BgrImage.of(RegionProposerTest.photo(PHOTO_WIDTH, PHOTO_HEIGHT, 4));
+    BgrImage unrelated = BgrImage.of(SyntheticImages.photo(PHOTO_WIDTH, PHOTO_HEIGHT, 4));
     double againstOriginal = meanDifference(straight, original);
     assertThat(againstOriginal)
         .as("the straightened picture is the photo (mean channel difference)")
@@ -64,7 +64,7 @@ class TiltedPictureTest {
     // frame
     BufferedImage phone = SyntheticImages.solid(300, 560, new Color(15, 15, 18));
     Graphics2D g = phone.createGraphics();
-    g.drawImage(RegionProposerTest.photo(270, 500, 12), 15, 30, null);
+    g.drawImage(SyntheticImages.photo(270, 500, 12), 15, 30, null);
     g.dispose();
     double[] xs = {520, 800, 830, 540};
     double[] ys = {240, 262, 690, 702};
@@ -78,7 +78,7 @@ class TiltedPictureTest {
 
   @Test
   void findsAPhotoRotatedInsideAWhiteCanvas() {
-    BufferedImage photo = RegionProposerTest.photo(PHOTO_WIDTH, PHOTO_HEIGHT, 5);
+    BufferedImage photo = SyntheticImages.photo(PHOTO_WIDTH, PHOTO_HEIGHT, 5);
     double angle = Math.toRadians(14);
     double cx = 450;
     double cy = 400;
@@ -104,13 +104,13 @@ class TiltedPictureTest {
 
   @Test
   void findsNothingInAPhotoOrAnUprightFrameOrAPictureThatIsTheWholeImage() {
-    assertThat(TiltedPicture.find(BgrImage.of(RegionProposerTest.photo(1000, 750, 6))))
+    assertThat(TiltedPicture.find(BgrImage.of(SyntheticImages.photo(1000, 750, 6))))
         .as("a photo with no picture in it")
         .isEmpty();
 
     BufferedImage framed = SyntheticImages.solid(1000, 800, new Color(30, 30, 30));
     Graphics2D g = framed.createGraphics();
-    g.drawImage(RegionProposerTest.photo(700, 500, 7), 150, 150, null);
+    g.drawImage(SyntheticImages.photo(700, 500, 7), 150, 150, null);
     g.dispose();
     assertThat(TiltedPicture.find(BgrImage.of(framed)))
         .as("an upright picture in a frame: the region proposer's")
@@ -119,15 +119,12 @@ class TiltedPictureTest {
     double[] xs = {8, 995, 1000, 0};
     double[] ys = {0, 10, 750, 742};
     BgrImage almostAll = warpedOnto(
-        RegionProposerTest.photo(1000, 750, 8),
-        xs,
-        ys,
-        SyntheticImages.solid(1000, 750, Color.BLACK));
+        SyntheticImages.photo(1000, 750, 8), xs, ys, SyntheticImages.solid(1000, 750, Color.BLACK));
     assertThat(TiltedPicture.find(almostAll))
         .as("the image itself, barely turned")
         .isEmpty();
     assertThat(TiltedPicture.find(new BgrImage(1, 1, new byte[3]))).isEmpty();
-    assertThat(TiltedPicture.find(BgrImage.of(RegionProposerTest.photo(3, 500, 9))))
+    assertThat(TiltedPicture.find(BgrImage.of(SyntheticImages.photo(3, 500, 9))))
         .isEmpty();
   }
 
@@ -143,7 +140,7 @@ class TiltedPictureTest {
 
   /** {@code photo} warped onto a blurred, dimmed desk of another photo, through the corners given. */
   static BgrImage onDesk(BufferedImage photo, double[] xs, double[] ys, int width, int height) {
-    BgrImage desk = BgrImage.of(RegionProposerTest.photo(width, height, 11));
+    BgrImage desk = BgrImage.of(SyntheticImages.photo(width, height, 11));
     Mat mat = mat(desk);
     Imgproc.GaussianBlur(mat, mat, new Size(41, 41), 0);
     mat.convertTo(mat, -1, 0.5, 0);

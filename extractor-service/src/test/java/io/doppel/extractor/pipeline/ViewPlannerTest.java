@@ -253,8 +253,8 @@ class ViewPlannerTest {
     Graphics2D g = collage.createGraphics();
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, 900, 450);
-    g.drawImage(RegionProposerTest.photo(430, 430, 1), 10, 10, null);
-    g.drawImage(RegionProposerTest.photo(430, 430, 2), 460, 10, null);
+    g.drawImage(SyntheticImages.photo(430, 430, 1), 10, 10, null);
+    g.drawImage(SyntheticImages.photo(430, 430, 2), 460, 10, null);
     g.dispose();
     ViewPlanner planner =
         new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
@@ -274,8 +274,7 @@ class ViewPlannerTest {
 
   @Test
   void aPhotoOnAPlainBackgroundIsNotRepeatedAsARegion() {
-    BufferedImage padded =
-        padded(RegionProposerTest.photo(300, 200, 3), 60, 60, 60, 60, Color.WHITE);
+    BufferedImage padded = padded(SyntheticImages.photo(300, 200, 3), 60, 60, 60, 60, Color.WHITE);
     ViewPlanner planner =
         new ViewPlanner(Fixtures.config().views(), Fixtures.config().local());
 
