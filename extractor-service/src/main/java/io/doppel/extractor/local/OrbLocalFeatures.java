@@ -29,7 +29,8 @@ public final class OrbLocalFeatures {
   private static final int CANDIDATES_PER_KEPT = 3;
   /**
    * With text demoted, more: ORB keeps its strongest candidates, and a caption's glyph corners outscore a photo's, so
-   * three per kept keypoint can all lie on the text (OrbLocalFeaturesTest#keypointsOnACaptionGiveWayToThoseOnThePhotoBesideIt).
+   * three per kept keypoint can all lie on the text
+   * (OrbLocalFeaturesTest#keypointsOnACaptionGiveWayToThoseOnThePhotoBesideIt).
    */
   private static final int CANDIDATES_PER_KEPT_TEXT_DEMOTED = 6;
 

@@ -1,5 +1,6 @@
 package io.doppel.extractor.local;
 
+import java.util.Arrays;
 import org.opencv.core.KeyPoint;
 
 /**
@@ -14,11 +15,12 @@ import org.opencv.core.KeyPoint;
  * <p>A patch is text-like when it is two-toned and crossed by strokes: the pixels within {@value #TONE_TOLERANCE} grey
  * levels of its most common value (the fill) cover at least {@value #MIN_FILL_SHARE} of it; those within {@value
  * #INK_TOLERANCE} of the most common value at least {@value #MIN_INK_CONTRAST} from the fill (the ink, whose
- * anti-aliased edges spread wider) bring the two to at least {@value #MIN_TWO_TONE_SHARE}; and a line across the patch passes between fill and ink {@value
- * #MIN_CROSSINGS_PER_LINE} times or more on average, samples of neither tone skipped. A photo's patch spreads over more tones; the edge of a flat shape
- * is two-toned but crossed once, and a thin branch across a flat sky twice along one direction and never along the
- * other. The patch is the keypoint's ORB patch on its pyramid level, sampled on a grid of {@value #SAMPLES_PER_SIDE} ×
- * {@value #SAMPLES_PER_SIDE} points. Pure and deterministic. Guarded by {@code TextKeypointsTest}.
+ * anti-aliased edges spread wider) bring the two to at least {@value #MIN_TWO_TONE_SHARE}; and a line across the patch
+ * passes between fill and ink {@value #MIN_CROSSINGS_PER_LINE} times or more on average, samples of neither tone
+ * skipped. A photo's patch spreads over more tones; the edge of a flat shape is two-toned but crossed once, and a thin
+ * branch across a flat sky twice along one direction and never along the other. The patch is the keypoint's ORB patch
+ * on its pyramid level, sampled on a grid of {@value #SAMPLES_PER_SIDE} × {@value #SAMPLES_PER_SIDE} points. Pure and
+ * deterministic. Guarded by {@code TextKeypointsTest}.
  */
 public final class TextKeypoints {
 
@@ -36,6 +38,12 @@ public final class TextKeypoints {
    * two or more times where the edge of a flat shape (a corner in a drawing, a roof against the sky) crosses it once.
    */
   static final double MIN_CROSSINGS_PER_LINE = 1.5;
+
+  /** What a sample is: near the fill, near the ink, or neither. */
+  private static final int NEITHER = 0;
+
+  private static final int FILL = 1;
+  private static final int INK = 2;
 
   private TextKeypoints() {}
 
@@ -78,7 +86,7 @@ public final class TextKeypoints {
    */
   static boolean textLike(
       byte[] grey, int width, int height, double x, double y, double radius, int[] histogram) {
-    java.util.Arrays.fill(histogram, 0);
+    Arrays.fill(histogram, 0);
     int x0 = Math.max(0, (int) Math.floor(x - radius));
     int y0 = Math.max(0, (int) Math.floor(y - radius));
     int x1 = Math.min(width - 1, (int) Math.ceil(x + radius));
@@ -112,9 +120,11 @@ public final class TextKeypoints {
     if (fillCount < MIN_FILL_SHARE * samples.length) {
       return false;
     }
-    // the ink: the tone at least MIN_INK_CONTRAST from the fill with the most pixels within
-    // INK_TOLERANCE of it, not
-    // counting the fill's (a noisy flat patch has tails either side of its fill, never this far)
+    // the ink: of the tones MIN_INK_CONTRAST or more from the fill, the one with the most pixels
+    // within
+    // INK_TOLERANCE of it, not counting the fill's (a noisy flat patch has tails either side of its
+    // fill,
+    // never this far)
     int ink = -1;
     int inkCount = 0;
     for (int value = 0; value < histogram.length; value++) {
@@ -163,10 +173,6 @@ public final class TextKeypoints {
     }
     return crossings;
   }
-
-  private static final int NEITHER = 0;
-  private static final int FILL = 1;
-  private static final int INK = 2;
 
   private static int tone(int value, int fill, int ink) {
     if (Math.abs(value - fill) <= TONE_TOLERANCE) {
