@@ -51,8 +51,7 @@ class OrbLocalFeaturesTest {
     g.drawString("COMPILES FIRST TRY", 20, 150);
     g.drawString("BUT THE TESTS", 60, 220);
     g.dispose();
-    // enough that the over-detected candidates reach the photo: demotion orders the candidates, it
-    // finds no others
+    // enough that the candidates reach the photo: demotion only orders the candidates ORB found
     int few = 500;
 
     LocalFeatures plain = orb(1.0, BORDER_MARGIN, false).describe(BgrImage.of(meme), few);
