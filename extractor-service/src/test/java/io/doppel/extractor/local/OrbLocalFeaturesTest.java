@@ -51,7 +51,7 @@ class OrbLocalFeaturesTest {
     g.drawString("COMPILES FIRST TRY", 20, 150);
     g.drawString("BUT THE TESTS", 60, 220);
     g.dispose();
-    // enough that the candidates reach the photo: demotion only orders the candidates ORB found
+    // enough that the candidates reach the photo: demotion only orders what ORB found
     int few = 500;
 
     LocalFeatures plain = orb(1.0, BORDER_MARGIN, false).describe(BgrImage.of(meme), few);

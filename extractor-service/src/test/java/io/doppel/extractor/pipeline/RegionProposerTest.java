@@ -146,7 +146,7 @@ class RegionProposerTest {
 
   @Test
   void aBoundaryOfAFaintStepIsAnEdgeSegmentOfAFrame() {
-    // as a pale sky meets a white page, or a light frame a blurred backdrop: 35 apart in one channel
+    // a pale sky on a white page, a light frame on a blurred backdrop: 35 apart in one channel
     BufferedImage picture = SyntheticImages.solid(640, 480, new Color(120, 120, 120));
     Graphics2D g = picture.createGraphics();
     g.setColor(new Color(155, 125, 120));
