@@ -47,6 +47,13 @@ public final class TextKeypoints {
 
   private TextKeypoints() {}
 
+  /** Arrays one patch's test fills and reads, reused from patch to patch: a view has thousands of candidates. */
+  static final class Scratch {
+    final int[] histogram = new int[256];
+    final int[] cumulative = new int[histogram.length + 1];
+    final int[] samples = new int[SAMPLES_PER_SIDE * SAMPLES_PER_SIDE];
+  }
+
   /**
    * {@code candidates} with those on text-like patches of {@code grey} ({@code width × height}, one byte per pixel, the
    * image the candidates were detected on) demoted; the others unchanged, in the same order.
@@ -62,11 +69,11 @@ public final class TextKeypoints {
       int patchSize,
       float pyramidScale) {
     KeyPoint[] out = new KeyPoint[candidates.length];
-    int[] histogram = new int[256];
+    Scratch scratch = new Scratch();
     for (int i = 0; i < candidates.length; i++) {
       KeyPoint k = candidates[i];
       double radius = patchSize / 2.0 * Math.pow(pyramidScale, k.octave);
-      out[i] = textLike(grey, width, height, k.pt.x, k.pt.y, radius, histogram)
+      out[i] = textLike(grey, width, height, k.pt.x, k.pt.y, radius, scratch)
           ? new KeyPoint(
               (float) k.pt.x,
               (float) k.pt.y,
@@ -81,11 +88,13 @@ public final class TextKeypoints {
   }
 
   /**
-   * Whether the square patch of {@code radius} around (x, y) is two-toned and crossed by strokes; {@code histogram} is
-   * scratch space.
+   * Whether the square patch of {@code radius} around (x, y) is two-toned and crossed by strokes.
    */
   static boolean textLike(
-      byte[] grey, int width, int height, double x, double y, double radius, int[] histogram) {
+      byte[] grey, int width, int height, double x, double y, double radius, Scratch scratch) {
+    int[] histogram = scratch.histogram;
+    int[] cumulative = scratch.cumulative;
+    int[] samples = scratch.samples;
     Arrays.fill(histogram, 0);
     int x0 = Math.max(0, (int) Math.floor(x - radius));
     int y0 = Math.max(0, (int) Math.floor(y - radius));
@@ -94,7 +103,6 @@ public final class TextKeypoints {
     if (x1 - x0 < SAMPLES_PER_SIDE / 2 || y1 - y0 < SAMPLES_PER_SIDE / 2) {
       return false;
     }
-    int[] samples = new int[SAMPLES_PER_SIDE * SAMPLES_PER_SIDE];
     for (int row = 0; row < SAMPLES_PER_SIDE; row++) {
       int sy = y0 + (int) Math.round((double) row * (y1 - y0) / (SAMPLES_PER_SIDE - 1));
       for (int column = 0; column < SAMPLES_PER_SIDE; column++) {
@@ -104,7 +112,6 @@ public final class TextKeypoints {
         histogram[value]++;
       }
     }
-    int[] cumulative = new int[histogram.length + 1];
     for (int v = 0; v < histogram.length; v++) {
       cumulative[v + 1] = cumulative[v] + histogram[v];
     }

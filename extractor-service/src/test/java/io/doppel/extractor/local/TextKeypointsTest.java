@@ -57,7 +57,8 @@ class TextKeypointsTest {
     g.fillRect(0, 48, 100, 4);
     g.dispose();
 
-    assertThat(TextKeypoints.textLike(grey(sky), 100, 100, 50, 50, PATCH / 2.0, new int[256]))
+    assertThat(TextKeypoints.textLike(
+            grey(sky), 100, 100, 50, 50, PATCH / 2.0, new TextKeypoints.Scratch()))
         .isFalse();
   }
 
