@@ -49,9 +49,13 @@ public final class TextKeypoints {
 
   /** Arrays one patch's test fills and reads, reused from patch to patch: a view has thousands of candidates. */
   static final class Scratch {
+    /** Zero outside a test: each test clears the bins its samples filled. */
     final int[] histogram = new int[256];
+
     final int[] cumulative = new int[histogram.length + 1];
     final int[] samples = new int[SAMPLES_PER_SIDE * SAMPLES_PER_SIDE];
+    final int[] sampleXs = new int[SAMPLES_PER_SIDE];
+    final int[] sampleYs = new int[SAMPLES_PER_SIDE];
   }
 
   /**
@@ -92,10 +96,6 @@ public final class TextKeypoints {
    */
   static boolean textLike(
       byte[] grey, int width, int height, double x, double y, double radius, Scratch scratch) {
-    int[] histogram = scratch.histogram;
-    int[] cumulative = scratch.cumulative;
-    int[] samples = scratch.samples;
-    Arrays.fill(histogram, 0);
     int x0 = Math.max(0, (int) Math.floor(x - radius));
     int y0 = Math.max(0, (int) Math.floor(y - radius));
     int x1 = Math.min(width - 1, (int) Math.ceil(x + radius));
@@ -103,22 +103,39 @@ public final class TextKeypoints {
     if (x1 - x0 < SAMPLES_PER_SIDE / 2 || y1 - y0 < SAMPLES_PER_SIDE / 2) {
       return false;
     }
+    int[] histogram = scratch.histogram;
+    int[] samples = scratch.samples;
+    for (int i = 0; i < SAMPLES_PER_SIDE; i++) {
+      scratch.sampleXs[i] = x0 + (int) Math.round((double) i * (x1 - x0) / (SAMPLES_PER_SIDE - 1));
+      scratch.sampleYs[i] = y0 + (int) Math.round((double) i * (y1 - y0) / (SAMPLES_PER_SIDE - 1));
+    }
+    int darkest = 255;
+    int brightest = 0;
     for (int row = 0; row < SAMPLES_PER_SIDE; row++) {
-      int sy = y0 + (int) Math.round((double) row * (y1 - y0) / (SAMPLES_PER_SIDE - 1));
+      int offset = scratch.sampleYs[row] * width;
       for (int column = 0; column < SAMPLES_PER_SIDE; column++) {
-        int sx = x0 + (int) Math.round((double) column * (x1 - x0) / (SAMPLES_PER_SIDE - 1));
-        int value = grey[sy * width + sx] & 0xFF;
+        int value = grey[offset + scratch.sampleXs[column]] & 0xFF;
         samples[row * SAMPLES_PER_SIDE + column] = value;
         histogram[value]++;
+        darkest = Math.min(darkest, value);
+        brightest = Math.max(brightest, value);
       }
     }
-    for (int v = 0; v < histogram.length; v++) {
-      cumulative[v + 1] = cumulative[v] + histogram[v];
+    Tones tones = new Tones(scratch.cumulative, darkest, brightest);
+    scratch.cumulative[darkest] = 0;
+    for (int v = darkest; v <= brightest; v++) {
+      scratch.cumulative[v + 1] = scratch.cumulative[v] + histogram[v];
     }
+    Arrays.fill(histogram, darkest, brightest + 1, 0);
+    // Tones outside [darkest, brightest] hold no sample, so no window away from the samples can
+    // win either search below: each scans only the windows that reach a sample, in the same
+    // ascending order as a scan of all 256 would (TextKeypointsTest checks both agree).
     int fill = -1;
     int fillCount = 0;
-    for (int value = 0; value < histogram.length; value++) {
-      int count = between(cumulative, value - TONE_TOLERANCE, value + TONE_TOLERANCE);
+    for (int value = Math.max(0, darkest - TONE_TOLERANCE);
+        value <= Math.min(255, brightest + TONE_TOLERANCE);
+        value++) {
+      int count = tones.between(value - TONE_TOLERANCE, value + TONE_TOLERANCE);
       if (count > fillCount) {
         fill = value;
         fillCount = count;
@@ -128,23 +145,21 @@ public final class TextKeypoints {
       return false;
     }
     // the ink: of the tones MIN_INK_CONTRAST or more from the fill, the one with the most pixels
-    // within
-    // INK_TOLERANCE of it, not counting the fill's (a noisy flat patch has tails either side of its
-    // fill,
-    // never this far)
+    // within INK_TOLERANCE of it, not counting the fill's (a noisy flat patch has tails either side
+    // of its fill, never this far)
     int ink = -1;
     int inkCount = 0;
-    for (int value = 0; value < histogram.length; value++) {
+    for (int value = Math.max(0, darkest - INK_TOLERANCE);
+        value <= Math.min(255, brightest + INK_TOLERANCE);
+        value++) {
       if (Math.abs(value - fill) < MIN_INK_CONTRAST) {
         continue;
       }
       int from = value - INK_TOLERANCE;
       int to = value + INK_TOLERANCE;
-      int count = between(cumulative, from, to)
-          - between(
-              cumulative,
-              Math.max(from, fill - TONE_TOLERANCE),
-              Math.min(to, fill + TONE_TOLERANCE));
+      int count = tones.between(from, to)
+          - tones.between(
+              Math.max(from, fill - TONE_TOLERANCE), Math.min(to, fill + TONE_TOLERANCE));
       if (count > inkCount) {
         ink = value;
         inkCount = count;
@@ -154,6 +169,19 @@ public final class TextKeypoints {
       return false;
     }
     return crossings(samples, fill, ink) >= MIN_CROSSINGS_PER_LINE * 2 * SAMPLES_PER_SIDE;
+  }
+
+  /**
+   * Sample counts by grey value, from a cumulative histogram filled over [darkest, brightest + 1] only: {@code
+   * cumulative[v + 1]} counts the samples at v or darker, for v in that range.
+   */
+  private record Tones(int[] cumulative, int darkest, int brightest) {
+    /** Samples with grey values in [from, to] (none when empty). */
+    int between(int from, int to) {
+      int lo = Math.max(darkest, from);
+      int hi = Math.min(brightest, to);
+      return hi < lo ? 0 : cumulative[hi + 1] - cumulative[lo];
+    }
   }
 
   /**
@@ -186,12 +214,5 @@ public final class TextKeypoints {
       return FILL;
     }
     return Math.abs(value - ink) <= INK_TOLERANCE ? INK : NEITHER;
-  }
-
-  /** Pixels with grey values in [from, to] (clipped to 0..255; none when empty), from the cumulative histogram. */
-  private static int between(int[] cumulative, int from, int to) {
-    int lo = Math.max(0, from);
-    int hi = Math.min(cumulative.length - 2, to);
-    return hi < lo ? 0 : cumulative[hi + 1] - cumulative[lo];
   }
 }
