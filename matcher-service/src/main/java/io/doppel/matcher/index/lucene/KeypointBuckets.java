@@ -12,6 +12,7 @@ import org.apache.lucene.index.ByteVectorValues;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.util.Bits;
 
 /**
@@ -30,8 +31,11 @@ import org.apache.lucene.util.Bits;
  * build or merge.
  *
  * <p>Immutable once built; built once per segment (segments are immutable), from the segment's flat
- * vector values. Memory: 132 bytes per descriptor on the heap (the descriptor, its document, and a
- * 2-byte key and 4-byte ordinal per table). Thread-safe.
+ * vector values and, where asked, its image keys. Memory: 132 bytes per descriptor on the heap (the
+ * descriptor, its document, and a 2-byte key and 4-byte ordinal per table), 4 more for its image,
+ * and each of the segment's image keys once. Why the keys: a search resolves thousands of found
+ * descriptors to their images, and reading each from the segment's doc values decompresses a
+ * terms block every time. Thread-safe.
  */
 final class KeypointBuckets {
 
@@ -55,21 +59,48 @@ final class KeypointBuckets {
 
   private final char[][] sortedKeys;
   private final int[][] directory;
+  /** Per descriptor ordinal, its image's index in {@link #imageKeys}; both null when not asked for. */
+  private final int[] imageOf;
+
+  private final String[] imageKeys;
 
   private KeypointBuckets(
-      long[] descriptors, int[] docs, int[][] ordsByKey, char[][] sortedKeys, int[][] directory) {
+      long[] descriptors,
+      int[] docs,
+      int[][] ordsByKey,
+      char[][] sortedKeys,
+      int[][] directory,
+      int[] imageOf,
+      String[] imageKeys) {
     this.descriptors = descriptors;
     this.docs = docs;
     this.ordsByKey = ordsByKey;
     this.sortedKeys = sortedKeys;
     this.directory = directory;
+    this.imageOf = imageOf;
+    this.imageKeys = imageKeys;
   }
 
   static final KeypointBuckets EMPTY = new KeypointBuckets(
-      new long[0], new int[0], new int[TABLES][0], new char[TABLES][0], emptyDirectories());
+      new long[0],
+      new int[0],
+      new int[TABLES][0],
+      new char[TABLES][0],
+      emptyDirectories(),
+      new int[0],
+      new String[0]);
 
-  /** The buckets of {@code field} in {@code segment} (empty when the segment has no such vectors). */
+  /** The buckets of {@code field} in {@code segment} (empty when the segment has no such vectors), without image keys. */
   static KeypointBuckets build(LeafReader segment, String field) throws IOException {
+    return build(segment, field, null);
+  }
+
+  /**
+   * The buckets of {@code field} in {@code segment}, each descriptor's image key read from the sorted doc values of
+   * {@code keyField} (null: none, and {@link #imageKeyOfDoc} fails).
+   */
+  static KeypointBuckets build(LeafReader segment, String field, String keyField)
+      throws IOException {
     ByteVectorValues values = segment.getByteVectorValues(field);
     if (values == null || values.size() == 0) {
       return EMPTY;
@@ -77,6 +108,8 @@ final class KeypointBuckets {
     int count = values.size();
     int[] docs = new int[count];
     byte[] packed = new byte[count * BinaryDescriptors.BYTES];
+    SortedDocValues keys = keyField == null ? null : segment.getSortedDocValues(keyField);
+    int[] imageOf = keyField == null ? null : new int[count];
     KnnVectorValues.DocIndexIterator iterator = values.iterator();
     for (int doc = iterator.nextDoc();
         doc != KnnVectorValues.DocIndexIterator.NO_MORE_DOCS;
@@ -87,12 +120,29 @@ final class KeypointBuckets {
       System.arraycopy(
           descriptor, 0, packed, ord * BinaryDescriptors.BYTES, BinaryDescriptors.BYTES);
       docs[ord] = doc;
+      if (imageOf != null) {
+        if (keys == null || !keys.advanceExact(doc)) {
+          throw new IllegalStateException("keypoint document " + doc + " has no " + keyField);
+        }
+        imageOf[ord] = keys.ordValue();
+      }
     }
-    return of(packed, docs);
+    String[] imageKeys = null;
+    if (imageOf != null) {
+      imageKeys = new String[keys.getValueCount()];
+      for (int image = 0; image < imageKeys.length; image++) {
+        imageKeys[image] = keys.lookupOrd(image).utf8ToString();
+      }
+    }
+    return of(packed, docs, imageOf, imageKeys);
   }
 
   /** The buckets of descriptors held in memory: {@code packed} holds descriptor {@code i} of document {@code docs[i]}. */
   static KeypointBuckets of(byte[] packed, int[] docs) {
+    return of(packed, docs, null, null);
+  }
+
+  private static KeypointBuckets of(byte[] packed, int[] docs, int[] imageOf, String[] imageKeys) {
     int count = docs.length;
     if (packed.length != count * BinaryDescriptors.BYTES) {
       throw new IllegalArgumentException(
@@ -144,7 +194,8 @@ final class KeypointBuckets {
       sortedKeys[table] = sorted;
       directory[table] = tableDirectory;
     }
-    return new KeypointBuckets(descriptors, docs, ordsByKey, sortedKeys, directory);
+    return new KeypointBuckets(
+        descriptors, docs, ordsByKey, sortedKeys, directory, imageOf, imageKeys);
   }
 
   /** Where each value of the byte at {@code shift} of the keys starts in an order sorted by that byte. */
@@ -163,6 +214,19 @@ final class KeypointBuckets {
 
   int size() {
     return docs.length;
+  }
+
+  /** The image key of the descriptor in document {@code doc}, one this segment holds. */
+  String imageKeyOfDoc(int doc) {
+    if (imageOf == null) {
+      throw new IllegalStateException("these buckets were built without image keys");
+    }
+    // ordinals follow documents (the vector values are read in document order)
+    int ord = Arrays.binarySearch(docs, doc);
+    if (ord < 0) {
+      throw new IllegalArgumentException("document " + doc + " holds no descriptor here");
+    }
+    return imageKeys[imageOf[ord]];
   }
 
   /**
@@ -286,16 +350,19 @@ final class KeypointBuckets {
    */
   static final class PerSegment {
     private final String field;
+    private final String keyField;
     private final Map<IndexReader.CacheKey, KeypointBuckets> bySegment = new ConcurrentHashMap<>();
 
-    PerSegment(String field) {
+    /** Buckets of {@code field}, knowing each descriptor's image key from {@code keyField}. */
+    PerSegment(String field, String keyField) {
       this.field = field;
+      this.keyField = keyField;
     }
 
     KeypointBuckets of(LeafReader segment) throws IOException {
       IndexReader.CacheHelper cacheHelper = segment.getCoreCacheHelper();
       if (cacheHelper == null) {
-        return build(segment, field);
+        return build(segment, field, keyField);
       }
       IndexReader.CacheKey key = cacheHelper.getKey();
       KeypointBuckets cached = bySegment.get(key);
@@ -304,7 +371,7 @@ final class KeypointBuckets {
       }
       // two threads may both build a new segment's buckets; the first kept wins, the other is
       // garbage
-      KeypointBuckets built = build(segment, field);
+      KeypointBuckets built = build(segment, field, keyField);
       if (bySegment.putIfAbsent(key, built) == null) {
         cacheHelper.addClosedListener(bySegment::remove);
       }

@@ -191,7 +191,8 @@ public final class LuceneVectorIndex implements VectorIndex {
   static LuceneVectorIndex open(LuceneIndexConfig config, KnnVectorsFormat localFormat) {
     try {
       Directory directory = FSDirectory.open(config.indexDirectory());
-      KeypointBuckets.PerSegment keypointBuckets = new KeypointBuckets.PerSegment(F_LOCAL_VECTOR);
+      KeypointBuckets.PerSegment keypointBuckets =
+          new KeypointBuckets.PerSegment(F_LOCAL_VECTOR, F_IMAGE);
       // a merged segment's buckets are built by the merge thread, not by the first search that
       // meets it
       IndexWriterConfig writerConfig = new IndexWriterConfig()
@@ -533,7 +534,7 @@ public final class LuceneVectorIndex implements VectorIndex {
       found.add(new Neighbour(
           nearest.hamming(i),
           segment < leaves.size()
-              ? imageKeyOf(leaves.get(segment), nearest.doc(i))
+              ? buckets.get(segment).imageKeyOfDoc(nearest.doc(i))
               : imageKey(recent.imageOfDescriptor(nearest.doc(i)).ref())));
     }
     return imagesOfNearest(found, neighbours);
@@ -879,11 +880,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   }
 
   /** The image key of {@code doc}, a document number of {@code leaf}'s segment. */
-  private static String imageKeyOf(LeafReaderContext leaf, int doc) throws IOException {
-    return imageKeyOf(leaf.reader().getSortedDocValues(F_IMAGE), leaf, doc);
-  }
-
-  /** As {@link #imageKeyOf(LeafReaderContext, int)} through {@code keys}, positioned before {@code doc}. */
+  /** The image key of document {@code doc} of {@code leaf}, read through {@code keys}, positioned before it. */
   private static String imageKeyOf(SortedDocValues keys, LeafReaderContext leaf, int doc)
       throws IOException {
     if (keys == null || !keys.advanceExact(doc)) {

@@ -1,6 +1,7 @@
 package io.doppel.matcher.index.lucene;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.doppel.matcher.index.BinaryDescriptors;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnByteVectorField;
+import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -19,6 +21,7 @@ import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -106,6 +109,53 @@ class KeypointBucketsTest {
     }
   }
 
+  @Test
+  void aFoundDescriptorsImageKeyIsThatOfItsDocumentAmongDocumentsWithoutDescriptors()
+      throws IOException {
+    // as in the index: an image's global documents, which hold no descriptor, sit between its
+    // keypoint documents, so descriptor ordinals and document numbers differ
+    Random random = new Random(13);
+    Directory directory = new ByteBuffersDirectory();
+    List<byte[]> stored = new ArrayList<>();
+    List<String> keyOfDoc = new ArrayList<>();
+    try (IndexWriter writer = new IndexWriter(directory, flatCodecConfig())) {
+      for (int doc = 0; doc < 60; doc++) {
+        String key = "image-" + (doc / 7);
+        Document document = new Document();
+        document.add(new SortedDocValuesField("image", new BytesRef(key)));
+        if (doc % 4 != 0) {
+          byte[] descriptor = randomDescriptors(random, 1).get(0);
+          document.add(
+              new KnnByteVectorField(FIELD, descriptor, VectorSimilarityFunction.EUCLIDEAN));
+          stored.add(descriptor);
+        } else {
+          stored.add(null);
+        }
+        keyOfDoc.add(key);
+        writer.addDocument(document);
+      }
+      writer.forceMerge(1);
+    }
+    try (directory;
+        DirectoryReader reader = DirectoryReader.open(directory)) {
+      KeypointBuckets buckets = KeypointBuckets.build(onlySegment(reader), FIELD, "image");
+      int found = 0;
+      for (int doc = 0; doc < stored.size(); doc++) {
+        if (stored.get(doc) == null) {
+          continue;
+        }
+        KeypointBuckets.NearestDescriptors nearest = new KeypointBuckets.NearestDescriptors(1);
+        buckets.collect(stored.get(doc), 0, null, 0, nearest);
+        assertThat(nearest.doc(0)).isEqualTo(doc);
+        assertThat(buckets.imageKeyOfDoc(nearest.doc(0))).isEqualTo(keyOfDoc.get(doc));
+        found++;
+      }
+      assertThat(found).isEqualTo(45);
+      assertThatThrownBy(() -> KeypointBuckets.build(onlySegment(reader), FIELD).imageKeyOfDoc(1))
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+
   private static List<Integer> docs(KeypointBuckets.NearestDescriptors nearest) {
     List<Integer> docs = new ArrayList<>();
     for (int i = 0; i < nearest.size(); i++) {
@@ -116,14 +166,7 @@ class KeypointBucketsTest {
 
   private static Directory indexOf(List<byte[]> descriptors) throws IOException {
     Directory directory = new ByteBuffersDirectory();
-    KnnVectorsFormat flat = new HammingFlatVectorsFormat();
-    IndexWriterConfig config = new IndexWriterConfig().setCodec(new Lucene104Codec() {
-      @Override
-      public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-        return flat;
-      }
-    });
-    try (IndexWriter writer = new IndexWriter(directory, config)) {
+    try (IndexWriter writer = new IndexWriter(directory, flatCodecConfig())) {
       for (byte[] descriptor : descriptors) {
         Document doc = new Document();
         doc.add(new KnnByteVectorField(FIELD, descriptor, VectorSimilarityFunction.EUCLIDEAN));
@@ -135,6 +178,16 @@ class KeypointBucketsTest {
       writer.forceMerge(1);
     }
     return directory;
+  }
+
+  private static IndexWriterConfig flatCodecConfig() {
+    KnnVectorsFormat flat = new HammingFlatVectorsFormat();
+    return new IndexWriterConfig().setCodec(new Lucene104Codec() {
+      @Override
+      public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+        return flat;
+      }
+    });
   }
 
   private static LeafReader onlySegment(DirectoryReader reader) {
