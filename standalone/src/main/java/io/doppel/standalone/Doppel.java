@@ -55,6 +55,22 @@ public final class Doppel {
     return Path.of("").toAbsolutePath();
   }
 
+  /** The usage text of {@code command}, or null for an unknown one. */
+  static String usageOf(String command) {
+    return switch (command) {
+      case "eval" -> EvalCommand.USAGE;
+      case "bench" -> BenchCommand.USAGE;
+      case "bench-extract", "bench-index" -> BENCH_TOOLS_USAGE.stripLeading();
+      case "soak" -> SoakCommand.USAGE;
+      case "reindex" -> ReindexCommand.USAGE;
+      case "calibrate" -> CalibrateCommand.USAGE;
+      case "demo" -> DemoCommand.USAGE;
+      case "upload" -> UploadCommand.USAGE;
+      case "tail" -> TailCommand.USAGE;
+      default -> null;
+    };
+  }
+
   public static void main(String[] argv) {
     System.exit(run(argv));
   }
@@ -62,6 +78,13 @@ public final class Doppel {
   static int run(String[] argv) {
     String command = argv.length == 0 ? "help" : argv[0];
     List<String> rest = Arrays.asList(argv).subList(Math.min(1, argv.length), argv.length);
+    if (rest.contains("--help") || rest.contains("-h")) {
+      String usage = usageOf(command);
+      if (usage != null) {
+        System.out.print(usage);
+        return 0;
+      }
+    }
     try {
       return switch (command) {
         case "eval" -> EvalCommand.run(Args.parse(rest, Set.of("global-only")));
