@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -313,19 +314,7 @@ class FaultInjectionEndToEndIT {
   /** The upload ids of every committed verdict (read_committed). */
   private Set<String> verdictIdsCommitted() {
     Set<String> ids = new HashSet<>();
-    try (var consumer = consumer()) {
-      List<TopicPartition> partitions = verdictsCommitted();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long deadline = System.nanoTime() + FAULT_TIMEOUT.toNanos();
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
-          && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-          ids.add(decode(record).imageId());
-        }
-      }
-    }
+    readToEnd(verdictsCommitted(), record -> ids.add(decode(record).imageId()));
     return ids;
   }
 
@@ -348,17 +337,23 @@ class FaultInjectionEndToEndIT {
 
   /** Committed records on {@code partitions}, read to their end (read_committed). */
   private long count(List<TopicPartition> partitions) {
+    long[] records = {0};
+    readToEnd(partitions, record -> records[0]++);
+    return records[0];
+  }
+
+  /** Hands {@code each} committed record on {@code partitions}, from their beginning to their current end. */
+  private void readToEnd(
+      List<TopicPartition> partitions, Consumer<ConsumerRecord<byte[], byte[]>> each) {
     try (var consumer = consumer()) {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long records = 0;
       long deadline = System.nanoTime() + FAULT_TIMEOUT.toNanos();
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
           && System.nanoTime() < deadline) {
-        records += consumer.poll(POLL).count();
+        consumer.poll(POLL).forEach(each);
       }
-      return records;
     }
   }
 
